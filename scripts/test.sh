@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Installs everything, then runs the whole test suite. pytest's exit code is the script's:
+# "no tests collected" (5) fails like any other failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+.venv/bin/lint-imports
+exec .venv/bin/python -m pytest "$@"
