@@ -1,0 +1,1 @@
+"""Providers at the edge: thin adapters that turn outside services into livekit-agents models."""

@@ -1,0 +1,427 @@
+"""Cerebras chat completions behind livekit-agents' ``llm.LLM``, through the official SDK.
+
+Why not ``livekit-plugins-cerebras``: that plugin is the OpenAI plugin pointed at Cerebras. It
+sends msgpack+gzip request bodies by default and drops what the OpenAI client does not model, in
+particular Cerebras' ``time_info`` (queue, prompt and completion time measured on the server),
+which our latency panel shows. ``cerebras-cloud-sdk`` parses ``time_info`` and retries 429/5xx and
+timeouts itself with backoff (honouring ``Retry-After``), so this adapter stays thin:
+
+- the chat context and tools are converted with livekit's own OpenAI-format helpers;
+- text deltas stream out as ``ChatChunk``; tool-call deltas are gathered by index and emitted as
+  whole ``FunctionToolCall``s;
+- the last chunk carries ``usage`` and, in ``delta.extra[TIME_INFO_KEY]``, the server's time_info
+  (livekit copies ``delta.extra`` onto the assistant ``ChatMessage.extra``);
+- SDK and transport failures become livekit's ``APIStatusError`` / ``APIConnectionError`` /
+  ``APITimeoutError`` at the edge, marked not retryable because the SDK has already retried.
+
+The API key never appears in a message, a log line or a ``repr``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+from cerebras.cloud import sdk as cerebras_sdk
+from livekit.agents import APIConnectionError, APIStatusError, APITimeoutError, llm
+from livekit.agents.types import (
+    DEFAULT_API_CONNECT_OPTIONS,
+    NOT_GIVEN,
+    APIConnectOptions,
+    NotGivenOr,
+)
+from livekit.agents.utils import is_given
+
+DEFAULT_MODEL = "gpt-oss-120b"
+TIME_INFO_KEY = "cerebras_time_info"
+"""Key of the server's timings in ``ChoiceDelta.extra`` and, after a turn, ``ChatMessage.extra``."""
+
+_DEFAULT_BASE_URL = "https://api.cerebras.ai"
+_STATUS_NAMES = {
+    400: "bad request",
+    401: "invalid API key",
+    402: "payment required",
+    403: "permission denied",
+    404: "model or endpoint not found",
+    408: "request timeout",
+    409: "conflict",
+    422: "request not processable",
+    429: "rate limited",
+    500: "server error",
+    502: "bad gateway",
+    503: "service unavailable",
+    504: "gateway timeout",
+}
+
+
+@dataclass(frozen=True)
+class CerebrasTimeInfo:
+    """Where the server spent one completion's time, in seconds (Cerebras' ``time_info``)."""
+
+    queue_time: float | None = None
+    prompt_time: float | None = None
+    completion_time: float | None = None
+    total_time: float | None = None
+
+    def to_extra(self) -> dict[str, float | None]:
+        """The JSON-ready form stored under :data:`TIME_INFO_KEY`."""
+        return {
+            "queue_time": self.queue_time,
+            "prompt_time": self.prompt_time,
+            "completion_time": self.completion_time,
+            "total_time": self.total_time,
+        }
+
+    @classmethod
+    def from_extra(cls, extra: Mapping[str, Any] | None) -> CerebrasTimeInfo | None:
+        """Read it back from a ``ChoiceDelta.extra`` or ``ChatMessage.extra``; ``None`` if absent."""
+        raw = (extra or {}).get(TIME_INFO_KEY)
+        if not isinstance(raw, Mapping):
+            return None
+        return cls(**{name: _seconds(raw.get(name)) for name in cls.__dataclass_fields__})
+
+
+@dataclass
+class _LLMOptions:
+    model: str
+    base_url: str
+    timeout_s: float
+    max_retries: int
+    temperature: float | None
+
+
+class CerebrasLLM(llm.LLM):
+    """Cerebras through ``cerebras-cloud-sdk``; the SDK retries, this adapter does not."""
+
+    def __init__(
+        self,
+        *,
+        model: str = DEFAULT_MODEL,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout_s: float = 20.0,
+        max_retries: int = 2,
+        temperature: float | None = None,
+    ) -> None:
+        """Create a Cerebras LLM.
+
+        Args:
+            model: Cerebras model id.
+            api_key: Cerebras API key; defaults to ``CEREBRAS_API_KEY``. Required.
+            base_url: API root without ``/v1``; defaults to ``CEREBRAS_BASE_URL``, then
+                ``https://api.cerebras.ai``.
+            timeout_s: Per-request timeout (connect, and each wait for the next bytes).
+            max_retries: Retries the SDK makes on 408/409/429/5xx and connection failures.
+            temperature: Sampling temperature; the server's default when ``None``.
+        """
+        super().__init__()
+        api_key = api_key or os.environ.get("CEREBRAS_API_KEY")
+        if not api_key:
+            raise ValueError(
+                "Cerebras needs an API key: pass api_key= or set the CEREBRAS_API_KEY "
+                "environment variable."
+            )
+        if timeout_s <= 0:
+            raise ValueError(f"timeout_s must be positive, got {timeout_s}")
+        if max_retries < 0:
+            raise ValueError(f"max_retries must be 0 or more, got {max_retries}")
+        base_url = base_url or os.environ.get("CEREBRAS_BASE_URL") or _DEFAULT_BASE_URL
+
+        self._opts = _LLMOptions(
+            model=model,
+            base_url=base_url,
+            timeout_s=timeout_s,
+            max_retries=max_retries,
+            temperature=temperature,
+        )
+        self._client = cerebras_sdk.AsyncCerebras(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout_s,
+            max_retries=max_retries,
+            # the SDK's own warming opens a throwaway *sync* client on construction;
+            # prewarm() below warms the pool this client actually uses, off the event loop's path
+            warm_tcp_connection=False,
+        )
+
+    @property
+    def model(self) -> str:
+        return self._opts.model
+
+    @property
+    def provider(self) -> str:
+        return "cerebras"
+
+    def chat(
+        self,
+        *,
+        chat_ctx: llm.ChatContext,
+        tools: list[llm.Tool] | None = None,
+        conn_options: APIConnectOptions = DEFAULT_API_CONNECT_OPTIONS,
+        parallel_tool_calls: NotGivenOr[bool] = NOT_GIVEN,
+        tool_choice: NotGivenOr[llm.ToolChoice] = NOT_GIVEN,
+        extra_kwargs: NotGivenOr[dict[str, Any]] = NOT_GIVEN,
+    ) -> CerebrasLLMStream:
+        """Stream one completion.
+
+        ``conn_options.max_retry`` is not used: the SDK already retries ``max_retries`` times.
+        A ``conn_options`` other than livekit's default (e.g. a ``FallbackAdapter``'s attempt
+        timeout) can only shorten ``timeout_s``.
+        """
+        tools = tools or []
+        request: dict[str, Any] = {}
+        if self._opts.temperature is not None:
+            request["temperature"] = self._opts.temperature
+        if tools and is_given(parallel_tool_calls):
+            request["parallel_tool_calls"] = parallel_tool_calls
+        if tools and is_given(tool_choice):
+            request["tool_choice"] = tool_choice
+        if is_given(extra_kwargs):
+            request.update(extra_kwargs)
+
+        timeout_s = self._opts.timeout_s
+        if conn_options is not DEFAULT_API_CONNECT_OPTIONS and conn_options.timeout > 0:
+            timeout_s = min(timeout_s, conn_options.timeout)
+
+        return CerebrasLLMStream(
+            self,
+            client=self._client,
+            opts=self._opts,
+            timeout_s=timeout_s,
+            request=request,
+            chat_ctx=chat_ctx,
+            tools=tools,
+            conn_options=conn_options,
+        )
+
+    async def _prewarm_impl(self) -> None:
+        # opens the TCP+TLS connection this client's pool will reuse for the first turn
+        await self._client.get(
+            "/v1/tcp_warming", cast_to=str, options={"timeout": 2.0, "max_retries": 0}
+        )
+
+    async def aclose(self) -> None:
+        await super().aclose()
+        await self._client.close()
+
+
+@dataclass
+class _PendingToolCall:
+    call_id: str = ""
+    name: str = ""
+    arguments: str = ""
+
+
+class CerebrasLLMStream(llm.LLMStream):
+    """One streamed completion. After the stream ends, :attr:`usage` and :attr:`time_info` hold
+    what the server reported (``None`` if it reported nothing)."""
+
+    def __init__(
+        self,
+        llm_: CerebrasLLM,
+        *,
+        client: cerebras_sdk.AsyncCerebras,
+        opts: _LLMOptions,
+        timeout_s: float,
+        request: dict[str, Any],
+        chat_ctx: llm.ChatContext,
+        tools: list[llm.Tool],
+        conn_options: APIConnectOptions,
+    ) -> None:
+        super().__init__(llm_, chat_ctx=chat_ctx, tools=tools, conn_options=conn_options)
+        self._client = client
+        self._opts = opts
+        self._timeout_s = timeout_s
+        self._request = request
+        self.usage: llm.CompletionUsage | None = None
+        self.time_info: CerebrasTimeInfo | None = None
+
+    async def _run(self) -> None:
+        messages, _ = self._chat_ctx.to_provider_format("openai")
+        tool_schemas = llm.ToolContext(self._tools).parse_function_tools("openai", strict=False)
+        request = dict(self._request)
+        if tool_schemas:
+            request["tools"] = tool_schemas
+        self.usage = self.time_info = None
+        pending: dict[int, _PendingToolCall] = {}
+        chunk_id = ""
+        stage = "request"
+        try:
+            stream = await self._client.chat.completions.create(
+                model=self._opts.model,
+                messages=messages,
+                stream=True,
+                timeout=self._timeout_s,
+                **request,
+            )
+            stage = "stream"
+            async with stream:
+                async for chunk in stream:
+                    chunk_id = getattr(chunk, "id", None) or chunk_id
+                    self._on_chunk(chunk, chunk_id, pending)
+        except cerebras_sdk.APITimeoutError as e:
+            raise APITimeoutError(
+                f"Cerebras did not answer within {self._timeout_s:g} s "
+                f"{_after_retries(self._opts.max_retries)}",
+                retryable=False,
+            ) from e
+        except cerebras_sdk.APIStatusError as e:
+            raise _status_error(e, self._opts.max_retries, mid_stream=stage == "stream") from e
+        except cerebras_sdk.APIConnectionError as e:
+            raise APIConnectionError(
+                f"Could not reach Cerebras at {self._opts.base_url} "
+                f"{_after_retries(self._opts.max_retries)}",
+                retryable=False,
+            ) from e
+        except httpx.TimeoutException as e:
+            raise APITimeoutError(
+                f"Cerebras stopped sending for more than {self._timeout_s:g} s mid-answer",
+                retryable=False,
+            ) from e
+        except (httpx.HTTPError, OSError) as e:
+            raise APIConnectionError(
+                "The connection to Cerebras broke off mid-answer", retryable=False
+            ) from e
+        except cerebras_sdk.APIError as e:  # e.g. a response that does not match the schema
+            raise APIConnectionError(
+                "Cerebras sent a response this client cannot read", retryable=False
+            ) from e
+        except (json.JSONDecodeError, _MalformedChunk) as e:
+            raise APIConnectionError(
+                "Cerebras sent a malformed stream event", retryable=False
+            ) from e
+
+        # a stream that ends without finish_reason still delivers the calls it announced
+        self._flush_tool_calls(chunk_id, pending)
+
+    def _on_chunk(self, chunk: Any, chunk_id: str, pending: dict[int, _PendingToolCall]) -> None:
+        if not hasattr(chunk, "choices"):
+            raise _MalformedChunk(f"unexpected event {type(chunk).__name__}")
+        for choice in chunk.choices or []:
+            delta = choice.delta
+            if delta is not None:
+                # gpt-oss streams its reasoning in `delta.reasoning`: never spoken, so dropped
+                if delta.content:
+                    self._event_ch.send_nowait(
+                        llm.ChatChunk(
+                            id=chunk_id,
+                            delta=llm.ChoiceDelta(role="assistant", content=delta.content),
+                        )
+                    )
+                for tool in delta.tool_calls or []:
+                    call = pending.setdefault(tool.index or 0, _PendingToolCall())
+                    call.call_id = tool.id or call.call_id
+                    if tool.function is not None:
+                        call.name = tool.function.name or call.name
+                        call.arguments += tool.function.arguments or ""
+            if choice.finish_reason is not None:
+                self._flush_tool_calls(chunk_id, pending)
+
+        usage = getattr(chunk, "usage", None)
+        time_info = getattr(chunk, "time_info", None)
+        if usage is None and time_info is None:
+            return
+        if usage is not None:
+            details = getattr(usage, "prompt_tokens_details", None)
+            prompt_tokens = usage.prompt_tokens or 0
+            completion_tokens = usage.completion_tokens or 0
+            self.usage = llm.CompletionUsage(
+                prompt_tokens=prompt_tokens,
+                completion_tokens=completion_tokens,
+                total_tokens=usage.total_tokens or prompt_tokens + completion_tokens,
+                prompt_cached_tokens=(details.cached_tokens or 0) if details else 0,
+            )
+        extra = None
+        if time_info is not None:
+            self.time_info = CerebrasTimeInfo(
+                queue_time=_seconds(time_info.queue_time),
+                prompt_time=_seconds(time_info.prompt_time),
+                completion_time=_seconds(time_info.completion_time),
+                total_time=_seconds(time_info.total_time),
+            )
+            extra = {TIME_INFO_KEY: self.time_info.to_extra()}
+        self._event_ch.send_nowait(
+            llm.ChatChunk(
+                id=chunk_id,
+                delta=llm.ChoiceDelta(role="assistant", extra=extra),
+                usage=self.usage if usage is not None else None,
+            )
+        )
+
+    def _flush_tool_calls(self, chunk_id: str, pending: dict[int, _PendingToolCall]) -> None:
+        calls = [pending.pop(index) for index in sorted(pending)]
+        calls = [call for call in calls if call.name]
+        if not calls:
+            return
+        self._event_ch.send_nowait(
+            llm.ChatChunk(
+                id=chunk_id,
+                delta=llm.ChoiceDelta(
+                    role="assistant",
+                    tool_calls=[
+                        llm.FunctionToolCall(
+                            name=call.name,
+                            arguments=call.arguments or "{}",
+                            call_id=call.call_id or f"{chunk_id}/call_{i}",
+                        )
+                        for i, call in enumerate(calls)
+                    ],
+                ),
+            )
+        )
+
+
+class _MalformedChunk(Exception):
+    """The SDK handed back something that is not a completion chunk."""
+
+
+def _seconds(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+def _after_retries(max_retries: int) -> str:
+    if max_retries == 0:
+        return "(no retries configured)"
+    return f"after {max_retries} {'retry' if max_retries == 1 else 'retries'}"
+
+
+def _sdk_retried(status: int, headers: httpx.Headers) -> bool:
+    """Whether the SDK retried this status (mirrors its ``_should_retry``)."""
+    should_retry = headers.get("x-should-retry")
+    if should_retry in ("true", "false"):
+        return should_retry == "true"
+    return status in (408, 409, 429) or status >= 500
+
+
+def _status_error(
+    e: cerebras_sdk.APIStatusError, max_retries: int, *, mid_stream: bool
+) -> APIStatusError:
+    status = e.status_code
+    try:
+        name = _STATUS_NAMES.get(status) or HTTPStatus(status).phrase.lower()
+    except ValueError:
+        name = "unexpected status"
+    body = e.body
+    detail = body.get("message") if isinstance(body, Mapping) else None
+    if mid_stream:  # an error event in a stream that had started with 200
+        message = "Cerebras reported an error mid-answer"
+        if status >= 400:
+            message += f" ({status}, {name})"
+    else:
+        message = f"Cerebras returned {status} ({name})"
+        if max_retries and _sdk_retried(status, e.response.headers):
+            message += f" {_after_retries(max_retries)}"
+    if isinstance(detail, str) and detail:
+        message += f": {detail}"
+    return APIStatusError(
+        message,
+        status_code=status,
+        request_id=e.response.headers.get("x-request-id"),
+        body=body,
+        retryable=False,
+    )

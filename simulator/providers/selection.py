@@ -1,0 +1,59 @@
+"""Which LLM the team runs on: Cerebras when a key is set, the offline responder otherwise.
+
+With Cerebras, livekit-agents' own ``FallbackAdapter`` puts the offline responder behind it: when
+Cerebras still fails after the SDK's retries, that turn is answered offline and the conversation
+goes on; the adapter probes Cerebras in the background and switches back when it recovers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from livekit.agents import llm
+
+from simulator.events import Event, Provider, StatusEvent
+from simulator.providers.offline import OfflineResponder
+from simulator.settings import Settings
+
+
+@dataclass
+class LLMChoice:
+    llm: llm.LLM
+    provider: Provider
+    model: str
+
+
+def build_llm(settings: Settings, emit: Callable[[Event], None]) -> LLMChoice:
+    offline = OfflineResponder()
+    if not settings.use_cerebras:
+        reason = "--offline was given" if settings.offline else "no CEREBRAS_API_KEY is set"
+        emit(StatusEvent(level="info", source="llm", message=(
+            f"Offline responder in use ({reason}): answers are sentences from your documents.")))
+        return LLMChoice(offline, "offline", offline.model)
+
+    from simulator.providers.cerebras import CerebrasLLM
+
+    cerebras = CerebrasLLM(
+        model=settings.cerebras_model,
+        api_key=settings.cerebras_api_key,
+        base_url=settings.cerebras_base_url,
+        timeout_s=settings.cerebras_timeout_s,
+        max_retries=settings.cerebras_max_retries,
+    )
+    cerebras.on("error", lambda error: emit(StatusEvent(level="warning", source="cerebras", message=(
+        f"{error.error} - this turn is answered offline from your documents."))))
+    fallback = llm.FallbackAdapter(
+        [cerebras, offline],
+        # The SDK retries with backoff inside one attempt; give it room for all its tries.
+        attempt_timeout=settings.cerebras_timeout_s * (settings.cerebras_max_retries + 1) + 5,
+        max_retry_per_llm=0,
+        retry_on_chunk_sent=True,
+    )
+
+    def availability_changed(event: llm.AvailabilityChangedEvent) -> None:
+        if event.llm is cerebras and event.available:
+            emit(StatusEvent(level="info", source="cerebras", message="Cerebras is answering again."))
+
+    fallback.on("llm_availability_changed", availability_changed)
+    return LLMChoice(fallback, "cerebras", settings.cerebras_model)

@@ -1,0 +1,1 @@
+"""The sales team: a Greeter and two specialists on livekit-agents, sharing one TeamContext."""

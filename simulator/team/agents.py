@@ -1,0 +1,131 @@
+"""The three roles of the sales team, one ``Agent`` subclass each.
+
+Every reply goes through :meth:`SalesAgent.llm_node`: it retrieves the passages for the
+customer's latest words (scoped to the agent), puts them in that turn's prompt, and reports the
+retrieval, the streamed text and the stream's timings. Doing this in ``llm_node`` rather than
+``on_user_turn_completed`` makes it work for typed turns and keeps preemptive generation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterable
+from typing import ClassVar
+
+from livekit.agents import Agent, ModelSettings, llm
+
+from simulator.events import AGENT_NAMES, AgentRole, RetrievalEvent, TranscriptDeltaEvent
+from simulator.latency import GenerationStats
+from simulator.providers.cerebras import TIME_INFO_KEY
+from simulator.providers.offline import OFFLINE_MARK
+from simulator.team import tools
+from simulator.team.context import TeamContext
+from simulator.team.passages import format_passages
+from simulator.team.prompts import load_instructions
+
+
+
+class SalesAgent(Agent):
+    role: ClassVar[AgentRole]
+    tool_set: ClassVar[tuple[llm.FunctionTool, ...]]
+
+    def __init__(self, *, chat_ctx: llm.ChatContext | None = None, team: TeamContext | None = None) -> None:
+        prompts_dir = team.prompts_dir if team else None
+        super().__init__(
+            instructions=load_instructions(self.role, prompts_dir),
+            chat_ctx=chat_ctx,
+            tools=list(self.tool_set),
+        )
+
+    @property
+    def display_name(self) -> str:
+        return AGENT_NAMES[self.role]
+
+    @property
+    def team(self) -> TeamContext:
+        return self.session.userdata
+
+    async def on_enter(self) -> None:
+        # A specialist picks up a conversation in mid-flight and answers at once; the Greeter
+        # waits for the customer at the start, but answers if handed the customer back.
+        if any(isinstance(m, llm.ChatMessage) and m.role == "user" for m in self.chat_ctx.items):
+            self.session.generate_reply()
+
+    async def llm_node(
+        self, chat_ctx: llm.ChatContext, tools: list[llm.Tool], model_settings: ModelSettings
+    ) -> AsyncIterable[llm.ChatChunk]:
+        team = self.team
+        query = latest_customer_text(chat_ctx)
+        started = time.perf_counter()
+        passages = await asyncio.to_thread(team.index.search, query, k=team.retrieval_k, agent=self.role)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        team.emit(RetrievalEvent(turn_id=team.turn_id, agent=self.role, query=query,
+                                 passages=tuple(passages), elapsed_ms=round(elapsed_ms, 2)))
+
+        prompt = chat_ctx.copy()
+        prompt.add_message(role="system", content=format_passages(passages))
+
+        stats = GenerationStats(agent=self.role, provider=team.provider, model=team.model,
+                                started_at=time.perf_counter())
+        try:
+            async for chunk in Agent.default.llm_node(self, prompt, tools, model_settings):
+                if isinstance(chunk, llm.ChatChunk):
+                    self._observe_chunk(chunk, stats)
+                yield chunk
+        finally:
+            stats.finished_at = time.perf_counter()
+            team.latency.generation_finished(stats)
+
+    def _observe_chunk(self, chunk: llm.ChatChunk, stats: GenerationStats) -> None:
+        delta = chunk.delta
+        if delta is not None:
+            if delta.extra:
+                if delta.extra.get(OFFLINE_MARK):
+                    stats.provider, stats.model = "offline", "offline responder"
+                if TIME_INFO_KEY in delta.extra:
+                    stats.server_time = dict(delta.extra[TIME_INFO_KEY])
+            if delta.content:
+                if stats.first_token_at is None:
+                    stats.first_token_at = time.perf_counter()
+                self.team.emit(TranscriptDeltaEvent(turn_id=self.team.turn_id, speaker=self.role,
+                                                    delta=delta.content))
+        if chunk.usage is not None:
+            stats.prompt_tokens = chunk.usage.prompt_tokens
+            stats.completion_tokens = chunk.usage.completion_tokens
+
+
+class Greeter(SalesAgent):
+    role = "greeter"
+    tool_set = (tools.transfer_to_technical, tools.transfer_to_pricing)
+
+
+class TechnicalSpecialist(SalesAgent):
+    role = "technical"
+    tool_set = (tools.transfer_to_pricing, tools.transfer_to_greeter, tools.check_stock)
+
+
+class PricingSpecialist(SalesAgent):
+    role = "pricing"
+    tool_set = (
+        tools.transfer_to_technical,
+        tools.transfer_to_greeter,
+        tools.check_stock,
+        tools.purchase_history,
+        tools.recommend_products,
+    )
+
+
+_ROLES: dict[str, type[SalesAgent]] = {cls.role: cls for cls in (Greeter, TechnicalSpecialist, PricingSpecialist)}
+
+
+def agent_for_role(role: str, *, chat_ctx: llm.ChatContext | None = None,
+                   team: TeamContext | None = None) -> SalesAgent:
+    return _ROLES[role](chat_ctx=chat_ctx, team=team)
+
+
+def latest_customer_text(chat_ctx: llm.ChatContext) -> str:
+    for item in reversed(chat_ctx.items):
+        if isinstance(item, llm.ChatMessage) and item.role == "user" and item.text_content:
+            return item.text_content
+    return ""

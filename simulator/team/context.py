@@ -1,0 +1,28 @@
+"""What the whole sales team shares during one conversation (the AgentSession's userdata)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from simulator.events import Event, Provider
+from simulator.latency import LatencyObserver
+
+if TYPE_CHECKING:
+    from simulator.knowledge.index import KnowledgeIndex
+    from simulator.knowledge.records import SalesRecords
+
+
+@dataclass
+class TeamContext:
+    index: KnowledgeIndex
+    records: SalesRecords
+    emit: Callable[[Event], None]
+    latency: LatencyObserver
+    provider: Provider
+    model: str
+    retrieval_k: int = 4
+    prompts_dir: Path | None = None
+    turn_id: int = 0

@@ -1,0 +1,101 @@
+"""The team's function tools: handoffs between agents and look-ups in the structured sales data.
+
+The model reads each docstring to decide when to call a tool, so they say when, not how.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from livekit.agents import Agent, RunContext, function_tool
+
+from simulator.events import HandoffEvent, ToolCallEvent
+from simulator.team.context import TeamContext
+
+if TYPE_CHECKING:
+    from simulator.team.agents import SalesAgent
+
+
+def _handoff(context: RunContext[TeamContext], to_role: str, reason: str) -> Agent:
+    from simulator.team.agents import agent_for_role
+
+    current: SalesAgent = context.session.current_agent  # type: ignore[assignment]
+    team = context.userdata
+    team.emit(HandoffEvent(turn_id=team.turn_id, from_agent=current.role, to_agent=to_role, reason=reason))
+    # The specialist receives the whole conversation so far, so it never asks again.
+    # Returning the agent alone (no tool output) means the current agent says nothing more:
+    # no "let me transfer you" turn, the specialist answers at once.
+    return agent_for_role(to_role, chat_ctx=current.chat_ctx.copy(exclude_instructions=True), team=team)
+
+
+@function_tool
+async def transfer_to_technical(context: RunContext[TeamContext], reason: str) -> Agent:
+    """Hand the customer to the Technical Specialist, who answers questions about product
+    specifications, installation, integrations, security and compliance.
+
+    Args:
+        reason: One short sentence on what the customer needs, for the specialist.
+    """
+    return _handoff(context, "technical", reason)
+
+
+@function_tool
+async def transfer_to_pricing(context: RunContext[TeamContext], reason: str) -> Agent:
+    """Hand the customer to the Pricing Specialist, who answers questions about plans, prices,
+    discounts, quotes, contract terms, budgets and an account's purchase history.
+
+    Args:
+        reason: One short sentence on what the customer needs, for the specialist.
+    """
+    return _handoff(context, "pricing", reason)
+
+
+@function_tool
+async def transfer_to_greeter(context: RunContext[TeamContext], reason: str) -> Agent:
+    """Hand the customer back to the Greeter when they want something neither specialist covers.
+
+    Args:
+        reason: One short sentence on what the customer wants now.
+    """
+    return _handoff(context, "greeter", reason)
+
+
+@function_tool
+async def check_stock(context: RunContext[TeamContext], product: str) -> str:
+    """Look up how many units of a product are in stock, where, and when more arrive.
+
+    Args:
+        product: The product's name or SKU, as the customer said it.
+    """
+    return _record_tool(context, "check_stock", {"product": product},
+                        str(context.userdata.records.stock_level(product)))
+
+
+@function_tool
+async def purchase_history(context: RunContext[TeamContext], account: str) -> str:
+    """Look up what an existing customer account has bought, when, and at what price.
+
+    Args:
+        account: The customer's company name or account id.
+    """
+    return _record_tool(context, "purchase_history", {"account": account},
+                        str(context.userdata.records.purchase_history(account)))
+
+
+@function_tool
+async def recommend_products(context: RunContext[TeamContext], account: str) -> str:
+    """Recommend products for an existing account, based on its purchase history and stock.
+
+    Args:
+        account: The customer's company name or account id.
+    """
+    return _record_tool(context, "recommend_products", {"account": account},
+                        str(context.userdata.records.recommend(account)))
+
+
+def _record_tool(context: RunContext[TeamContext], name: str, arguments: dict[str, str], output: str) -> str:
+    team = context.userdata
+    agent: SalesAgent = context.session.current_agent  # type: ignore[assignment]
+    team.emit(ToolCallEvent(turn_id=team.turn_id, agent=agent.role, name=name,
+                            arguments=arguments, output=output))
+    return output
