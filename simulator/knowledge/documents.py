@@ -1,0 +1,347 @@
+"""Turn a knowledge folder (Markdown, text, PDF, CSV) into scoped passages, skipping bad files.
+
+The folder is user-edited: a sales team drops in whatever it has. One unreadable file must not
+stop the rest from loading, so every per-file failure becomes a :class:`DocumentError` naming the
+file and the reason, collected beside the loaded documents. Only a missing folder stops the run
+(:class:`KnowledgeError`).
+
+Scope: a document in a first-level sub-folder named after an agent (``technical/``, ``pricing/``,
+``greeter/``) serves only that agent; front matter ``agents: [technical, pricing]`` names the
+agents explicitly (and wins over the folder); everything else serves every agent.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from simulator.errors import DocumentError, KnowledgeError
+from simulator.knowledge.chunking import TextChunk, chunk_lines, chunk_markdown, chunk_plain
+
+AGENTS: tuple[str, ...] = ("greeter", "technical", "pricing")
+SUPPORTED_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".pdf", ".csv"})
+CSV_ROWS_PER_CHUNK = 5
+KNOWLEDGE_HINT = "pass --knowledge DIR or set SIMULATOR_KNOWLEDGE"
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One passage of one document, with where it came from and who may see it."""
+
+    source: str
+    """Path relative to the knowledge folder, forward slashes."""
+    section: str
+    text: str
+    agents: frozenset[str] | None
+    """The agents this passage serves; ``None`` means every agent."""
+
+
+@dataclass(frozen=True)
+class Document:
+    source: str
+    content_hash: str
+    agents: frozenset[str] | None
+    chunks: tuple[Chunk, ...]
+
+
+@dataclass(frozen=True)
+class KnowledgeFile:
+    """A file the loader will read (supported type, not hidden)."""
+
+    path: Path
+    source: str
+
+
+@dataclass(frozen=True)
+class FolderScan:
+    files: tuple[KnowledgeFile, ...]
+    ignored: int
+    """Hidden files and files of unsupported types, left out silently."""
+
+
+@dataclass(frozen=True)
+class KnowledgeLoad:
+    documents: tuple[Document, ...]
+    skipped: tuple[DocumentError, ...]
+    ignored: int
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        return [c for d in self.documents for c in d.chunks]
+
+
+def check_folder(knowledge_dir: Path) -> Path:
+    """The folder, resolved; raises :class:`KnowledgeError` saying what to do if it is unusable."""
+    path = Path(knowledge_dir).expanduser()
+    if not path.exists():
+        raise KnowledgeError(f"knowledge folder {path} does not exist; {KNOWLEDGE_HINT}")
+    if not path.is_dir():
+        raise KnowledgeError(f"knowledge folder {path} is not a folder; {KNOWLEDGE_HINT}")
+    return path.resolve()
+
+
+def scan_folder(knowledge_dir: Path) -> FolderScan:
+    """Every loadable file under the folder, in a stable order; counts what it leaves out."""
+    root = check_folder(knowledge_dir)
+    files: list[KnowledgeFile] = []
+    ignored = 0
+    for dirpath, dirnames, filenames in os.walk(root):
+        hidden_dirs = [d for d in dirnames if d.startswith(".")]
+        ignored += len(hidden_dirs)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            path = Path(dirpath) / name
+            if name.startswith(".") or path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                ignored += 1
+                continue
+            files.append(KnowledgeFile(path, path.relative_to(root).as_posix()))
+    return FolderScan(tuple(files), ignored)
+
+
+def load_folder(knowledge_dir: Path) -> KnowledgeLoad:
+    """Load every document; bad files end up in ``skipped`` instead of raising."""
+    scan = scan_folder(knowledge_dir)
+    documents: list[Document] = []
+    skipped: list[DocumentError] = []
+    for file in scan.files:
+        try:
+            documents.append(load_document(file, file.path.read_bytes()))
+        except DocumentError as e:
+            skipped.append(e)
+        except OSError as e:
+            skipped.append(DocumentError(file.source, f"cannot read the file: {e.strerror or e}"))
+    return KnowledgeLoad(tuple(documents), tuple(skipped), scan.ignored)
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def load_document(file: KnowledgeFile, data: bytes) -> Document:
+    """Parse one file's bytes into passages; raises :class:`DocumentError` if it cannot."""
+    suffix = file.path.suffix.lower()
+    if not data.strip():
+        raise DocumentError(file.source, "the file is empty")
+    if suffix == ".pdf":
+        agents = folder_scope(file.source)
+        chunks = _pdf_chunks(file, data)
+    else:
+        text = _decode(file.source, data)
+        if suffix == ".csv":
+            agents = folder_scope(file.source)
+            chunks = chunk_lines(_csv_lines(file.source, text), section=file.path.name)
+        else:
+            front, body = _split_front_matter(file.source, text)
+            agents = _front_matter_scope(file.source, front, folder_scope(file.source))
+            title = _title(file, front)
+            if suffix == ".txt":
+                chunks = _text_chunks(body, title)
+            else:
+                chunks = chunk_markdown(body, title=title)
+    if not chunks:
+        raise DocumentError(file.source, "no text to index (only headings or front matter)")
+    return Document(
+        source=file.source,
+        content_hash=content_hash(data),
+        agents=agents,
+        chunks=tuple(Chunk(file.source, c.section, c.text, agents) for c in chunks),
+    )
+
+
+def folder_scope(source: str) -> frozenset[str] | None:
+    """``technical/x.md`` serves the technical agent; a file at the top level serves all."""
+    parts = source.split("/")
+    if len(parts) > 1 and parts[0].lower() in AGENTS:
+        return frozenset({parts[0].lower()})
+    return None
+
+
+def _decode(source: str, data: bytes) -> str:
+    if b"\x00" in data[:8192]:
+        raise DocumentError(source, "binary data, not text (is it the right file type?)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise DocumentError(
+            source,
+            f"not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start}); save it as UTF-8",
+        ) from None
+
+
+def _split_front_matter(source: str, text: str) -> tuple[dict[str, object], str]:
+    match = _FRONT_MATTER.match(text)
+    if match is None:
+        return {}, text
+    try:
+        front = yaml.safe_load(match.group(1))
+    except yaml.YAMLError as e:
+        problem = getattr(e, "problem", None) or "invalid YAML"
+        raise DocumentError(source, f"front matter is not valid YAML ({problem})") from None
+    if front is None:
+        front = {}
+    if not isinstance(front, dict):
+        raise DocumentError(
+            source, "front matter must be a mapping of fields (e.g. 'agents: [pricing]')"
+        )
+    return front, text[match.end() :]
+
+
+def _front_matter_scope(
+    source: str, front: dict[str, object], default: frozenset[str] | None
+) -> frozenset[str] | None:
+    if "agents" not in front:
+        return default
+    value = front["agents"]
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        raise DocumentError(
+            source, f"front matter field 'agents' must be a list of agent names ({', '.join(AGENTS)})"
+        )
+    unknown = sorted({n for n in names if n.strip().lower() not in AGENTS})
+    if unknown:
+        raise DocumentError(
+            source,
+            f"front matter field 'agents' names unknown agent(s) {', '.join(map(repr, unknown))}; "
+            f"known agents: {', '.join(AGENTS)}",
+        )
+    return frozenset(n.strip().lower() for n in names)
+
+
+def _title(file: KnowledgeFile, front: dict[str, object]) -> str:
+    title = front.get("title")
+    if isinstance(title, str) and title.strip():
+        return title.strip()
+    return file.path.stem.replace("-", " ").replace("_", " ").strip().capitalize()
+
+
+def _text_chunks(body: str, title: str) -> list[TextChunk]:
+    """A .txt note: its first line is its heading when it looks like one (short, no full stop)."""
+    lines = body.strip().splitlines()
+    first = lines[0].strip() if lines else ""
+    if first and len(first.split()) <= 12 and not first.endswith((".", ":", ",")) and len(lines) > 1:
+        return chunk_plain("\n".join(lines[1:]), section=first)
+    return chunk_plain(body, section=title)
+
+
+def _pdf_chunks(file: KnowledgeFile, data: bytes) -> list[TextChunk]:
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    # pypdf logs a warning for every structural oddity it recovers from; an unreadable PDF is
+    # reported as a DocumentError instead, so keep its warnings off the user's terminal.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise DocumentError(file.source, "the PDF is encrypted; save an unprotected copy")
+        pages = [page.extract_text() or "" for page in reader.pages]
+        meta_title = (reader.metadata.title if reader.metadata else None) or ""
+    except DocumentError:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError) as e:
+        raise DocumentError(file.source, f"not a readable PDF ({type(e).__name__}: {e})") from None
+    if not any(p.strip() for p in pages):
+        raise DocumentError(file.source, "the PDF has no extractable text (a scanned image?)")
+    title = meta_title.strip() or _first_line(pages) or file.path.stem
+    chunks: list[TextChunk] = []
+    for number, page in enumerate(pages, start=1):
+        section = title if len(pages) == 1 else f"{title} > page {number}"
+        chunks.extend(chunk_plain(_pdf_paragraphs(page), section=section))
+    return chunks
+
+
+def _first_line(pages: list[str]) -> str:
+    for page in pages:
+        for line in page.splitlines():
+            if line.strip():
+                return line.strip()[:120]
+    return ""
+
+
+def _pdf_paragraphs(page: str) -> str:
+    """pypdf breaks lines where the PDF did; rejoin lines into paragraphs at sentence ends."""
+    out: list[str] = []
+    for line in page.splitlines():
+        line = line.strip()
+        if not line:
+            out.append("")
+        elif out and out[-1] and not out[-1].endswith((".", "!", "?", ":")):
+            out[-1] += " " + line
+        else:
+            out.append(line)
+    return "\n\n".join(p for p in out if p)
+
+
+def _csv_lines(source: str, text: str) -> list[str]:
+    """Each row as 'column: value; ...' (empty values left out)."""
+    header, rows = _parse_csv(source, text)
+    return ["; ".join(f"{h}: {v.strip()}" for h, v in zip(header, row) if v.strip()) for row in rows]
+
+
+def _parse_csv(source: str, text: str) -> tuple[list[str], list[list[str]]]:
+    """Header and data rows; raises on a missing header or a ragged row."""
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first_line.count)
+    try:
+        rows = [
+            r for r in csv.reader(io.StringIO(text), delimiter=delimiter) if any(c.strip() for c in r)
+        ]
+    except csv.Error as e:
+        raise DocumentError(source, f"not valid CSV ({e})") from None
+    header = [h.strip() for h in rows[0]]
+    problem = header_problem(header)
+    if problem:
+        raise DocumentError(source, f"no header row: {problem}")
+    if len(rows) < 2:
+        raise DocumentError(source, "the CSV has a header but no rows")
+    for number, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            raise DocumentError(
+                source, f"row {number} has {len(row)} fields but the header has {len(header)}"
+            )
+    return header, rows[1:]
+
+
+def header_problem(header: list[str]) -> str | None:
+    """Why a first CSV row is not a header (empty, numeric or repeated names), or ``None``."""
+    if not header or any(not h for h in header):
+        return "the first row has empty column names"
+    numeric = [h for h in header if re.fullmatch(r"[-+$€£]?[\d.,:/ %-]+", h)]
+    if numeric:
+        return f"the first row looks like data ({numeric[0]!r} is not a column name)"
+    if len({h.lower() for h in header}) != len(header):
+        return "the first row repeats a column name"
+    return None
+
+
+@dataclass(frozen=True)
+class Table:
+    """A CSV file as header + rows, for the structured look-ups in :mod:`records`."""
+
+    source: str
+    header: tuple[str, ...]
+    rows: tuple[dict[str, str], ...] = field(default=())
+
+
+def read_table(file: KnowledgeFile) -> Table:
+    """A well-formed CSV as a table (lower-cased column names); raises :class:`DocumentError`."""
+    try:
+        data = file.path.read_bytes()
+    except OSError as e:
+        raise DocumentError(file.source, f"cannot read the file: {e.strerror or e}") from None
+    if not data.strip():
+        raise DocumentError(file.source, "the file is empty")
+    header, rows = _parse_csv(file.source, _decode(file.source, data))
+    names = tuple(h.lower() for h in header)
+    return Table(file.source, names, tuple({h: v.strip() for h, v in zip(names, r)} for r in rows))

