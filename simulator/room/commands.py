@@ -1,0 +1,108 @@
+"""The app's commands to the session in a room, typed, and sent as one RPC method.
+
+Each command is a frozen pydantic model with a ``type`` literal, joined in the discriminated
+union :data:`Command`, like the events; :func:`encode`/:func:`decode` are the only
+(de)serialisers. The worker answers every call with a :class:`CommandResult`. ``resume`` is the
+transport's own: after a reconnect the app asks for the events it missed.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+RPC_METHOD = "simulator.command"
+
+
+class _Command(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SayCommand(_Command):
+    """The customer types a line (Customer mode, or after taking over)."""
+
+    type: Literal["say"] = "say"
+    text: str = Field(min_length=1)
+
+
+class SetModeCommand(_Command):
+    type: Literal["set_mode"] = "set_mode"
+    mode: Literal["customer", "coach"]
+
+
+class WhisperCommand(_Command):
+    """Coach guidance for the active agent's next reply; the customer never sees it."""
+
+    type: Literal["whisper"] = "whisper"
+    text: str = Field(min_length=1)
+
+
+class TakeOverCommand(_Command):
+    """The user becomes the customer mid-conversation, with the same history."""
+
+    type: Literal["take_over"] = "take_over"
+
+
+class HandBackCommand(_Command):
+    """The persona plays the customer again."""
+
+    type: Literal["hand_back"] = "hand_back"
+
+
+class NewConversationCommand(_Command):
+    type: Literal["new_conversation"] = "new_conversation"
+
+
+class SetPersonaCommand(_Command):
+    type: Literal["set_persona"] = "set_persona"
+    persona: str = Field(min_length=1)
+
+
+class PushToTalkCommand(_Command):
+    """Push-to-talk: ``pressed`` opens the agent's ear; releasing ends the customer's turn."""
+
+    type: Literal["push_to_talk"] = "push_to_talk"
+    pressed: bool
+
+
+class ResumeCommand(_Command):
+    """Send again every event numbered after ``after_seq`` (the app reconnected)."""
+
+    type: Literal["resume"] = "resume"
+    after_seq: int = Field(ge=0)
+
+
+Command = Annotated[
+    Union[
+        SayCommand,
+        SetModeCommand,
+        WhisperCommand,
+        TakeOverCommand,
+        HandBackCommand,
+        NewConversationCommand,
+        SetPersonaCommand,
+        PushToTalkCommand,
+        ResumeCommand,
+    ],
+    Field(discriminator="type"),
+]
+
+
+class CommandResult(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    ok: bool
+    message: str = ""
+
+
+_adapter: TypeAdapter[Command] = TypeAdapter(Command)
+
+
+def encode(command: Command) -> str:
+    return command.model_dump_json()
+
+
+def decode(payload: str | bytes) -> Command:
+    """Parse an RPC payload; raises ``pydantic.ValidationError`` if it is not a command."""
+    return _adapter.validate_json(payload)

@@ -1,0 +1,136 @@
+"""The sales team by voice: the real Cartesia plugin, silero VAD and livekit's pipeline, end to end.
+
+Only the outside world is replaced: Cartesia and Cerebras by servers on 127.0.0.1 that speak
+their wire protocols, the microphone and speakers by simulated devices. A customer speaks, the
+Greeter hands a price question to the Pricing Specialist, who answers aloud in its own voice, and
+every reply's latency event has every stage filled, the first reply after the handoff included.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pytest
+
+from simulator.events import (
+    Event,
+    HandoffEvent,
+    LatencyEvent,
+    RetrievalEvent,
+    StatusEvent,
+    TranscriptEvent,
+    TurnCompletedEvent,
+)
+from simulator.session import SessionRunner
+from simulator.settings import BUNDLED_KNOWLEDGE, Settings
+from simulator.voice.selection import build_voice
+from tests.fakes.audio_devices import RecordingSpeaker, SimulatedMicrophone
+from tests.fakes.cartesia_server import CartesiaServer
+from tests.fakes.cerebras_server import CerebrasServer, LatencyModel, Reply, ToolCall
+
+WELCOME = "Welcome to Lumora! What can I help you with?"
+PRICE_ANSWER = "The Professional plan is eleven dollars per sensor per month."
+VOICES = {"greeter": "voice-greeter", "technical": "voice-technical", "pricing": "voice-pricing"}
+
+
+def sales_team_model(body: Mapping[str, Any]) -> Reply:
+    messages = body["messages"]
+    if "You are the Greeter" in messages[0]["content"]:
+        last_user = [m["content"] for m in messages if m["role"] == "user"][-1]
+        if "cost" in last_user:
+            return Reply(tool_calls=[ToolCall("transfer_to_pricing", {"reason": "asks about the price"})])
+        return Reply(text=WELCOME)
+    return Reply(text=PRICE_ANSWER)
+
+
+class Recorder:
+    """Every event of a runner, gathered in the background, with a way to wait for one."""
+
+    def __init__(self, runner: SessionRunner) -> None:
+        self.events: list[Event] = []
+        self._changed = asyncio.Condition()
+        self._task = asyncio.create_task(self._read(runner))
+
+    async def _read(self, runner: SessionRunner) -> None:
+        async for event in runner.events():
+            async with self._changed:
+                self.events.append(event)
+                self._changed.notify_all()
+
+    async def until(self, predicate: Callable[[list[Event]], bool], timeout: float = 30.0) -> None:
+        async with asyncio.timeout(timeout):
+            async with self._changed:
+                await self._changed.wait_for(lambda: predicate(self.events))
+
+    async def aclose(self) -> None:
+        await asyncio.wait_for(self._task, 10)
+
+    def of(self, cls: type) -> list:
+        return [e for e in self.events if isinstance(e, cls)]
+
+
+def completed(turn: int) -> Callable[[list[Event]], bool]:
+    return lambda events: any(isinstance(e, TurnCompletedEvent) and e.turn_id == turn for e in events)
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory):
+    return tmp_path_factory.mktemp("data")
+
+
+async def test_a_spoken_conversation_hands_off_and_every_reply_is_heard_and_timed(data_dir) -> None:
+    speech = CartesiaServer(api_key="cartesia-key", tts_first_byte_s=0.04, stt_final_delay_s=0.02)
+    model = CerebrasServer(responder=sales_team_model,
+                           latency=LatencyModel(first_token_base_s=0.03, tokens_per_s=2000))
+    async with speech, model:
+        settings = Settings(
+            knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=data_dir,
+            cerebras_api_key="cerebras-key", cerebras_base_url=model.base_url,
+            cartesia_api_key="cartesia-key", cartesia_base_url=speech.base_url,
+            voice_greeter=VOICES["greeter"], voice_technical=VOICES["technical"],
+            voice_pricing=VOICES["pricing"],
+        )
+        microphone, speaker = SimulatedMicrophone(), RecordingSpeaker()
+        voice = await build_voice(settings, microphone=microphone, speaker=speaker)
+        assert voice is not None and voice.name == "cartesia"
+        async with voice, SessionRunner(settings, voice=voice) as runner:
+            recorder = Recorder(runner)
+            microphone.say("Hi, I'm Dana from Northbay Foods, we run forty freezers.")
+            await recorder.until(completed(1))
+            microphone.say("What would the Professional plan cost us?")
+            await recorder.until(completed(2))
+        await recorder.aclose()
+
+    events = recorder.events
+    assert not [e for e in recorder.of(StatusEvent) if e.level == "error"], recorder.of(StatusEvent)
+    said = [(e.turn_id, e.speaker, e.text) for e in recorder.of(TranscriptEvent)]
+    assert said == [
+        (1, "customer", "Hi, I'm Dana from Northbay Foods, we run forty freezers."),
+        (1, "greeter", WELCOME),
+        (2, "customer", "What would the Professional plan cost us?"),
+        (2, "pricing", PRICE_ANSWER),
+    ]
+    assert [(h.turn_id, h.from_agent, h.to_agent) for h in recorder.of(HandoffEvent)] == [(2, "greeter", "pricing")]
+    assert {(r.turn_id, r.agent) for r in recorder.of(RetrievalEvent)} >= {(1, "greeter"), (2, "pricing")}
+
+    # speech out: each agent spoke its reply in its own voice, and the speaker played it
+    assert speaker.heard() == [WELCOME, PRICE_ANSWER]
+    voices_by_text = {r.transcript.strip(): r.voice_id for r in speech.tts_requests if r.transcript.strip()}
+    assert voices_by_text == {WELCOME: VOICES["greeter"], PRICE_ANSWER: VOICES["pricing"]}
+    assert [t.transcript for t in speech.stt_turns][:2] == [said[0][2], said[2][2]]
+
+    # every stage of every reply, the first one after the handoff included
+    latencies = recorder.of(LatencyEvent)
+    assert [(e.turn_id, e.agent) for e in latencies] == [(1, "greeter"), (2, "pricing")]
+    for latency in latencies:
+        stages = latency.stages
+        filled = {name: getattr(stages, name) for name in (
+            "end_of_utterance_ms", "stt_ms", "retrieval_ms", "llm_ttft_ms", "tts_ttfb_ms", "e2e_ms")}
+        assert all(v is not None for v in filled.values()), (latency.agent, filled)
+        assert stages.tts_ttfb_ms >= 40  # the server's first-byte delay is inside it
+        assert stages.llm_ttft_ms >= 30
+        assert stages.e2e_ms >= stages.llm_ttft_ms
+        print(f"voice latency {latency.agent}: {filled}")
+    assert isinstance(events[-1], (TurnCompletedEvent, StatusEvent)) or events

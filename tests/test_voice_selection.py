@@ -1,0 +1,79 @@
+"""Which voice a session gets, and that a missing microphone or a refused key never crashes it."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from simulator.errors import ProviderError
+from simulator.events import StatusEvent, TranscriptEvent, TurnCompletedEvent
+from simulator.session import SessionRunner
+from simulator.settings import BUNDLED_KNOWLEDGE, Settings
+from simulator.voice.devices import open_devices
+from simulator.voice.selection import build_voice
+from tests.fakes.audio_devices import RecordingSpeaker, SimulatedMicrophone
+from tests.fakes.cartesia_server import CartesiaServer
+
+
+def test_opening_the_audio_devices_never_raises() -> None:
+    devices = open_devices()
+    if devices.microphone is None:
+        assert any("type your lines" in notice for notice in devices.notices)
+
+
+async def test_no_key_no_offline_voice_or_voice_off_means_a_text_session(tmp_path: Path) -> None:
+    mic, speaker = SimulatedMicrophone(), RecordingSpeaker()
+    assert await build_voice(Settings(data_dir=tmp_path), microphone=mic, speaker=speaker) is None
+    assert await build_voice(Settings(cartesia_api_key="k", voice_mode="off"), microphone=mic) is None
+    assert await build_voice(Settings(cartesia_api_key="k")) is None  # no device to use
+
+
+async def test_insisting_on_a_voice_that_cannot_run_is_a_clear_error() -> None:
+    with pytest.raises(ProviderError, match="CARTESIA_API_KEY"):
+        await build_voice(Settings(voice_mode="cartesia"), speaker=RecordingSpeaker())
+    with pytest.raises(ProviderError, match="SIMULATOR_VOICE must be one of"):
+        await build_voice(Settings(voice_mode="loud"), speaker=RecordingSpeaker())
+
+
+async def test_without_a_microphone_the_team_still_speaks_and_the_customer_types(tmp_path: Path) -> None:
+    async with CartesiaServer(api_key="good") as speech:
+        settings = Settings(knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=tmp_path,
+                            cartesia_api_key="good", cartesia_base_url=speech.base_url)
+        speaker = RecordingSpeaker()
+        voice = await build_voice(settings, speaker=speaker, notices=["No microphone found: type your lines instead."])
+        assert voice is not None and voice.audio_input is None
+        events = []
+        async with voice, SessionRunner(settings, voice=voice) as runner:
+            await runner.send("Do you integrate with SAP?")
+            async with asyncio.timeout(30):
+                async for event in runner.events():
+                    events.append(event)
+                    if isinstance(event, TurnCompletedEvent):
+                        break
+    notices = [e.message for e in events if isinstance(e, StatusEvent) and e.source == "voice"]
+    assert notices == ["Voice: cartesia.", "No microphone found: type your lines instead."]
+    reply = [e for e in events if isinstance(e, TranscriptEvent) and e.speaker != "customer"][-1]
+    assert speaker.heard() and speaker.heard()[0].startswith(reply.text.split(".")[0])
+
+
+async def test_a_refused_cartesia_key_degrades_to_text_instead_of_crashing(tmp_path: Path) -> None:
+    async with CartesiaServer(api_key="the-right-key") as speech:
+        settings = Settings(knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=tmp_path,
+                            cartesia_api_key="a-wrong-key", cartesia_base_url=speech.base_url)
+        voice = await build_voice(settings, speaker=RecordingSpeaker())
+        events = []
+        async with voice, SessionRunner(settings, voice=voice) as runner:
+            for line in ("Do you integrate with SAP?", "What does the Starter plan cost?"):
+                await runner.send(line)
+                async with asyncio.timeout(60):
+                    async for event in runner.events():
+                        events.append(event)
+                        if isinstance(event, TurnCompletedEvent):
+                            break
+        assert speech.connections.rejected >= 1
+    voice_notices = [e.message for e in events if isinstance(e, StatusEvent) and e.source == "voice"]
+    assert "The agents' voice failed: their replies continue as text." in voice_notices
+    replies = [e for e in events if isinstance(e, TranscriptEvent) and e.speaker != "customer"]
+    assert [r.turn_id for r in replies][-1] == 2, "the team goes on answering, in text"
