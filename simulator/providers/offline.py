@@ -181,14 +181,14 @@ def _lookup(question: str, text: str, tool_names: set[str], user_text: str) -> T
 def compose_answer(question: str, passages: Iterable[Passage]) -> str | None:
     """The retrieved sentences that best answer ``question``, verbatim, or None if none does.
 
-    Table rows (CSV passages) are left to the look-up tools. When the best passage is an
+    CSV passages are left to the look-up tools. When the best passage is an
     objection whose playbook entry has a prepared response, that response is the answer.
     """
     prose = [p for p in passages if not p.source.lower().endswith(".csv")]
     wanted = _terms(question)
     if not wanted or not prose:
         return None
-    prepared = _prepared_response(prose)
+    prepared = _prepared_response(wanted, prose)
     if prepared:
         return prepared
     scored: list[tuple[float, int, str]] = []
@@ -226,27 +226,34 @@ def compose_answer(question: str, passages: Iterable[Passage]) -> str | None:
     return " ".join(_as_sentence(s) for s in chosen)
 
 
-def _prepared_response(passages: list[Passage]) -> str | None:
-    """The prepared response of the playbook entry the best passage belongs to, if any."""
-    best_section = passages[0].section
-    for passage in passages[:3]:
-        if passage.section != best_section:
-            continue
+def _prepared_response(question: set[str], passages: list[Passage]) -> str | None:
+    """The playbook's prepared response for the objection the customer just raised, if any.
+
+    A retrieved passage holding a "Prepared response:" qualifies when its section (the
+    objection's title) shares at least two words with the customer's, or it ranks first.
+    """
+    best: tuple[int, str] | None = None
+    for rank, passage in enumerate(passages[:3]):
         lines = passage.text.splitlines()
         label = next((n for n, line in enumerate(lines) if _PREPARED_LABEL.match(line)), None)
         if label is None:
             continue
+        shared = len(question & _terms(passage.section))
+        if shared < 2 and rank > 0:
+            continue
         same_line = lines[label].split(":", 1)[1].strip(" *") if ":" in lines[label] else ""
         body = [same_line, *takewhile(lambda line: not line.startswith("**"), lines[label + 1:])]
         sentences = _sentences(" ".join(body).replace('"', ""))
-        return " ".join(sentences[:3]) or None
-    return None
+        if sentences and (best is None or shared > best[0]):
+            best = (shared, " ".join(sentences[:3]))
+    return best[1] if best else None
 
 
 def _sentences(text: str) -> list[str]:
     """The answerable sentences of a passage, markdown removed.
 
-    Skipped: lines of fewer than five words (labels), heading lines stating no number (titles),
+    Skipped: table rows, lines of fewer than five words (labels), heading lines stating no
+    number (titles),
     quotations (what a customer might say is not what the company says) and questions.
     """
     sentences: list[str] = []
@@ -257,8 +264,8 @@ def _sentences(text: str) -> list[str]:
         if not line or set(line) <= set("|-: ") or line.startswith(('"', "\u201c")):
             continue
         if line.startswith("|"):
-            line = "; ".join(cell.strip() for cell in line.strip("|").split("|") if cell.strip())
-        elif not bullet and line[-1] not in ".!:;\"" and not re.search(r"\d", line):
+            continue  # a table row is read, not spoken
+        if not bullet and line[-1] not in ".!:;\"" and not re.search(r"\d", line):
             continue
         sentences.extend(s.strip() for s in _SENTENCE_END.split(line)
                          if len(s.split()) >= 5 and not s.rstrip().endswith("?"))
