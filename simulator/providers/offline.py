@@ -253,8 +253,8 @@ def _sentences(text: str) -> list[str]:
     """The answerable sentences of a passage, markdown removed.
 
     Skipped: table rows, lines of fewer than five words (labels), heading lines stating no
-    number (titles),
-    quotations (what a customer might say is not what the company says) and questions.
+    number (titles), quotations (what a customer might say is not what the company says) and
+    questions.
     """
     sentences: list[str] = []
     for raw in text.splitlines():
