@@ -34,6 +34,11 @@ class SimulatedMicrophone:
         self._spoken.clear()
         self._pending.append(marked_speech.synthesize(text, self.sample_rate))
 
+    def play(self, samples: np.ndarray) -> None:
+        """Queue real recorded or synthesised speech (int16 at this microphone's rate)."""
+        self._spoken.clear()
+        self._pending.append(samples.astype(np.int16))
+
     async def finished_speaking(self) -> None:
         """Wait until everything queued by :meth:`say` has gone through the microphone."""
         await self._spoken.wait()
