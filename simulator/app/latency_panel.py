@@ -1,0 +1,190 @@
+"""Where each turn's time went, and how fast the team is overall, readable from across a room.
+
+A big number (the last reply's end-to-end time, green when it is conversational) with the
+running p50/p95 beside it; the end-to-end chart of every reply; the waterfall of the selected
+reply; and a table with one row per reply. The latest reply is followed live until the user
+picks another (in the table, the chart or the transcript).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QGridLayout,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from simulator.app import theme
+from simulator.app.feed import EventFeed
+from simulator.app.latency_charts import EndToEndChart, WaterfallChart
+from simulator.conversation import LatencySummary
+from simulator.events import AGENT_NAMES, Event, LatencyEvent
+
+COLUMNS = ("Turn", "Agent", "Retrieval", "First token", "End to end")
+
+
+def _ms(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.0f} ms"
+
+
+class LatencyPanel(QFrame):
+    def __init__(self, feed: EventFeed, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("panel")
+        self._feed = feed
+        self._events: list[LatencyEvent] = []
+        self._follow_live = True
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(12, 8, 12, 8)
+        outer.setSpacing(6)
+        title = QLabel("LATENCY")
+        title.setObjectName("panelTitle")
+        outer.addWidget(title)
+        outer.addLayout(self._build_hero())
+        self.chart = EndToEndChart()
+        self.chart.bar_clicked.connect(self.select_row)
+        outer.addWidget(self.chart, 2)
+        self.tabs = QTabWidget()
+        waterfall_page = QWidget()
+        page = QVBoxLayout(waterfall_page)
+        page.setContentsMargins(6, 6, 6, 2)
+        self.waterfall_title = QLabel()
+        self.waterfall_title.setStyleSheet("font-weight: bold;")
+        page.addWidget(self.waterfall_title)
+        self.waterfall = WaterfallChart()
+        page.addWidget(self.waterfall, 1)
+        self.tabs.addTab(waterfall_page, "This reply")
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.itemSelectionChanged.connect(self._on_table_selection)
+        self.tabs.addTab(self.table, "Every reply")
+        outer.addWidget(self.tabs, 3)
+        self.clear()
+        feed.event_received.connect(self._on_event)
+        feed.cleared.connect(self.clear)
+
+    def _build_hero(self) -> QGridLayout:
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(22)
+        grid.setVerticalSpacing(0)
+        self.last_value = QLabel("—")
+        grid.addWidget(self.last_value, 0, 0, Qt.AlignmentFlag.AlignBottom)
+        self.p50_value = QLabel("—")
+        self.p95_value = QLabel("—")
+        captions = ("last reply, end to end", "p50", "p95")
+        for column, (label, caption) in enumerate(zip((self.last_value, self.p50_value, self.p95_value), captions)):
+            if column:
+                label.setStyleSheet(f"font-size: {theme.pt(17)}; font-weight: bold;")
+                grid.addWidget(label, 0, column, Qt.AlignmentFlag.AlignBottom)
+            small = QLabel(caption)
+            small.setObjectName("muted")
+            grid.addWidget(small, 1, column)
+        grid.setColumnStretch(3, 1)
+        self.model_label = QLabel("")
+        self.model_label.setObjectName("muted")
+        grid.addWidget(self.model_label, 2, 0, 1, 4)
+        self._style_last(theme.MUTED)
+        return grid
+
+    def _style_last(self, colour: str) -> None:
+        self.last_value.setStyleSheet(f"font-size: {theme.pt(30)}; font-weight: bold; color: {colour};")
+
+    # -- what tests and the main window read -----------------------------------------------------
+
+    def row_count(self) -> int:
+        return self.table.rowCount()
+
+    def row_texts(self, row: int) -> list[str]:
+        items = (self.table.item(row, c) for c in range(self.table.columnCount()))
+        return [item.text() if item is not None else "" for item in items]
+
+    def summary(self) -> LatencySummary:
+        return LatencySummary.of([e.stages.e2e_ms for e in self._events if e.stages.e2e_ms is not None])
+
+    def selected_event(self) -> LatencyEvent | None:
+        return self.waterfall.shown
+
+    def select_row(self, row: int) -> None:
+        if 0 <= row < len(self._events):
+            self.table.selectRow(row)
+
+    def select_reply(self, number: int) -> None:
+        """Show the waterfall of a reply the user clicked in the transcript."""
+        reply = self._feed.conversation.reply(number)
+        if reply is not None and reply.latency is not None and reply.latency in self._events:
+            self.select_row(self._events.index(reply.latency))
+
+    def clear(self) -> None:
+        self._events = []
+        self._follow_live = True
+        self.table.setRowCount(0)
+        self.waterfall.show_event(None)
+        self.waterfall_title.setText("Where the time of a reply goes")
+        self._refresh_summary()
+
+    # -- events ----------------------------------------------------------------------------------
+
+    def _on_event(self, event: Event) -> None:
+        if not isinstance(event, LatencyEvent):
+            return
+        self._events.append(event)
+        row = self.table.rowCount()
+        self.table.insertRow(row)
+        s = event.stages
+        cells = (str(event.turn_id), AGENT_NAMES[event.agent], _ms(s.retrieval_ms), _ms(s.llm_ttft_ms), _ms(s.e2e_ms))
+        for column, text in enumerate(cells):
+            item = QTableWidgetItem(text)
+            if column != 1:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if column == 1:
+                item.setForeground(theme.colour(event.agent))
+            self.table.setItem(row, column, item)
+        if self._follow_live:
+            self.table.selectRow(row)
+            self.table.scrollToBottom()
+        self._refresh_summary()
+
+    def _on_table_selection(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return
+        row = rows[0].row()
+        self._follow_live = row == len(self._events) - 1
+        event = self._events[row]
+        self.waterfall.show_event(event)
+        provider = "offline responder" if event.provider == "offline" else f"{event.provider} {event.model}"
+        self.waterfall_title.setText(f"Turn {event.turn_id} · {AGENT_NAMES[event.agent]} · {provider}")
+        self.chart.set_events(self._events, row)
+
+    def _refresh_summary(self) -> None:
+        summary = self.summary()
+        self.chart.set_events(self._events, self.table.currentRow() if self._events else None)
+        if summary.last_ms is None:
+            self.last_value.setText("—")
+            self._style_last(theme.MUTED)
+            self.p50_value.setText("—")
+            self.p95_value.setText("—")
+            self.model_label.setText("Waiting for the first reply")
+            return
+        self.last_value.setText(f"{summary.last_ms:,.0f} ms")
+        self._style_last(theme.latency_colour(summary.last_ms))
+        self.p50_value.setText(_ms(summary.p50_ms))
+        self.p95_value.setText(_ms(summary.p95_ms))
+        last = self._events[-1]
+        model = "Offline responder" if last.provider == "offline" else f"Cerebras · {last.model}"
+        self.model_label.setText(f"{model} · {summary.count} repl{'y' if summary.count == 1 else 'ies'} timed")

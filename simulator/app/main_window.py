@@ -1,0 +1,441 @@
+"""The main window: lays the panels out and turns the user's clicks into bridge commands.
+
+It owns no conversation logic. Live events flow bridge → feed → widgets; the window decides only
+what the feed shows (the live session, or a saved one being viewed or replayed), routes commands
+(send, new conversation, restart with new settings) to the bridge, and does the file work the
+user asked for (save, open, export) with the Qt-free core modules.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Protocol
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from simulator.app import theme
+from simulator.app.banner import Banner
+from simulator.app.bridge import SessionBridge, SessionState
+from simulator.app.coach_panel import CoachPanel
+from simulator.app.composer import Composer
+from simulator.app.context_panel import ContextPanel
+from simulator.app.demo import IdleReset
+from simulator.app.feed import EventFeed
+from simulator.app.handoff_timeline import HandoffTimeline
+from simulator.app.latency_panel import LatencyPanel
+from simulator.app.replay import ReplayPlayer
+from simulator.app.settings_dialog import SettingsDialog
+from simulator.app.status_bar import SessionStatusBar
+from simulator.app.transcript_view import TranscriptView
+from simulator.errors import SimulatorError
+from simulator.events import AGENT_NAMES, ConversationResetEvent, Event, StatusEvent
+from simulator.preferences import (
+    Preferences,
+    overridden_by_environment,
+    redactor_for,
+    save_preferences,
+    settings_with_preferences,
+)
+from simulator.redaction import Redactor
+from simulator.report import write_report
+from simulator.session_log import SUFFIX, LoadedLog, load_log, sessions_dir, write_log
+
+
+class FileChooser(Protocol):
+    """Asks the user for a file; the app uses Qt's dialogs, tests answer with a path."""
+
+    def save_path(self, caption: str, suggested: Path, pattern: str) -> Path | None: ...
+
+    def open_path(self, caption: str, folder: Path, pattern: str) -> Path | None: ...
+
+
+class DialogFileChooser:
+    def __init__(self, parent: QWidget) -> None:
+        self._parent = parent
+
+    def save_path(self, caption: str, suggested: Path, pattern: str) -> Path | None:
+        path, _ = QFileDialog.getSaveFileName(self._parent, caption, str(suggested), pattern)
+        return Path(path) if path else None
+
+    def open_path(self, caption: str, folder: Path, pattern: str) -> Path | None:
+        path, _ = QFileDialog.getOpenFileName(self._parent, caption, str(folder), pattern)
+        return Path(path) if path else None
+
+
+LOG_PATTERN = f"Session logs (*{SUFFIX});;All files (*)"
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, bridge: SessionBridge, feed: EventFeed, *, preferences: Preferences,
+                 preferences_path: Path, cli_overrides: Mapping[str, object] | None = None,
+                 demo: bool = False, files: FileChooser | None = None,
+                 env: Mapping[str, str] | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle("Sales Simulator")
+        self.bridge = bridge
+        self.feed = feed
+        self.preferences = preferences
+        self.preferences_path = preferences_path
+        self._cli_overrides = dict(cli_overrides or {})
+        self._env = os.environ if env is None else env
+        self.files: FileChooser = files or DialogFileChooser(self)
+        self.viewing: LoadedLog | None = None
+        """The saved session on screen, or ``None`` when the live session is shown."""
+        self.settings_dialog: SettingsDialog | None = None
+        self.player = ReplayPlayer(feed, self)
+        self.idle = IdleReset(preferences.demo_idle_reset_s if demo else 0, self)
+        self.demo = demo
+
+        self.banner = Banner()
+        self.coach = CoachPanel([], compact=demo)
+        self.timeline = HandoffTimeline(feed)
+        self.transcript = TranscriptView(feed)
+        self.composer = Composer()
+        self.context = ContextPanel(feed)
+        self.latency = LatencyPanel(feed)
+        self.status = SessionStatusBar(bridge, feed)
+        self.setStatusBar(self.status)
+        self._build_layout()
+        self._build_actions()
+
+        bridge.event_received.connect(self._on_live_event)
+        bridge.state_changed.connect(self._on_state)
+        bridge.failed.connect(self._on_failed)
+        feed.event_received.connect(self._on_feed_event)
+        feed.event_received.connect(self.idle.activity)
+        feed.cleared.connect(self._refresh_agent)
+        self.composer.submitted.connect(self.send)
+        self.transcript.reply_selected.connect(self.context.show_reply)
+        self.transcript.reply_selected.connect(self.latency.select_reply)
+        self.player.finished.connect(self._on_replay_finished)
+        self.idle.idle.connect(self._on_idle)
+        self._on_state(bridge.state, bridge.state_detail or "Starting the sales team…")
+        self.composer.input.setFocus()
+
+    # -- layout --------------------------------------------------------------------------------
+
+    def _build_layout(self) -> None:
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self._build_header())
+        column.addWidget(self.banner)
+        body = QVBoxLayout()
+        body.setContentsMargins(10, 10, 10, 6)
+        body.setSpacing(8)
+        body.addWidget(self.coach)
+        body.addWidget(self.timeline)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.setChildrenCollapsible(False)
+        left = QFrame()
+        left.setObjectName("panel")
+        left_column = QVBoxLayout(left)
+        left_column.setContentsMargins(2, 2, 10, 10)
+        left_column.addWidget(self.transcript, 1)
+        left_column.addWidget(self.composer)
+        split.addWidget(left)
+        split.addWidget(self.context)
+        split.addWidget(self.latency)
+        split.setStretchFactor(0, 5)
+        split.setStretchFactor(1, 3)
+        split.setStretchFactor(2, 4)
+        split.setSizes([560, 360, 460])
+        body.addWidget(split, 1)
+        column.addLayout(body, 1)
+        self.setCentralWidget(central)
+        self.resize(1440, 900)
+
+    def _build_header(self) -> QFrame:
+        header = QFrame()
+        header.setObjectName("header")
+        row = QHBoxLayout(header)
+        row.setContentsMargins(18, 10, 18, 10)
+        row.setSpacing(10)
+        title = QLabel("Sales Simulator")
+        title.setObjectName("appTitle")
+        row.addWidget(title)
+        row.addSpacing(16)
+        self.agent_caption = QLabel("Speaking with")
+        self.agent_caption.setObjectName("headerNote")
+        row.addWidget(self.agent_caption)
+        self.agent_pill = QLabel()
+        row.addWidget(self.agent_pill)
+        row.addStretch(1)
+        self.header_buttons: dict[str, QPushButton] = {}
+        for key, text in (("session", "Session ▾"), ("settings", "Settings…")):
+            button = QPushButton(text)
+            button.setStyleSheet("QPushButton { background: transparent; color: #e2e8f0; border: 1px solid #334155; }"
+                                 "QPushButton:hover { background: #1e293b; }"
+                                 "QPushButton::menu-indicator { width: 0; }")
+            row.addWidget(button)
+            self.header_buttons[key] = button
+        self.new_button = QPushButton("New conversation")
+        self.new_button.setObjectName("newConversation")
+        self.new_button.setToolTip("Start over with the Greeter (Ctrl+N)")
+        row.addWidget(self.new_button)
+        self._show_agent("greeter", starting=True)
+        return header
+
+    def _build_actions(self) -> None:
+        # One menu, opened from the header's "Session" button; the shortcuts work everywhere.
+        menu = QMenu("&Session", self)
+        self.session_menu = menu
+
+        def action(text: str, shortcut: str | QKeySequence.StandardKey, slot: object) -> QAction:
+            act = QAction(text, self)
+            act.setShortcut(QKeySequence(shortcut))
+            act.triggered.connect(slot)
+            menu.addAction(act)
+            self.addAction(act)
+            return act
+
+        self.new_action = action("&New conversation", "Ctrl+N", self.new_conversation)
+        menu.addSeparator()
+        self.open_action = action("&Open session…", QKeySequence.StandardKey.Open, self.open_session)
+        self.save_action = action("&Save session as…", QKeySequence.StandardKey.Save, self.save_session)
+        self.replay_action = action("&Replay", "Ctrl+R", self.replay_session)
+        self.export_action = action("&Export report…", "Ctrl+E", self.export_report)
+        menu.addSeparator()
+        self.settings_action = action("Se&ttings…", "Ctrl+,", self.open_settings)
+        self.fullscreen_action = action("&Full screen", "F11", self.toggle_full_screen)
+        menu.addSeparator()
+        action("&Quit", QKeySequence.StandardKey.Quit, self.close)
+        self.new_button.clicked.connect(self.new_action.trigger)
+        self.header_buttons["session"].setMenu(menu)
+        self.header_buttons["settings"].clicked.connect(self.settings_action.trigger)
+
+    # -- commands ------------------------------------------------------------------------------
+
+    def present(self) -> None:
+        """Show the window: full screen in demo mode (sized to the screen first, for kiosk
+        sessions without a window manager, where the full-screen request alone does nothing)."""
+        screen = self.screen()
+        if not self.demo:
+            if screen is not None:  # a laptop's 1366x768 is smaller than the default size
+                available = screen.availableGeometry()
+                self.resize(min(self.width(), available.width()), min(self.height(), available.height()))
+            self.show()
+            return
+        if screen is not None:
+            self.setGeometry(screen.geometry())
+        self.showFullScreen()
+
+    def start_session(self) -> None:
+        self.bridge.start()
+
+    def send(self, text: str) -> None:
+        if self.viewing is not None:
+            return
+        if self.bridge.send(text):
+            self.composer.take_text()
+
+    def new_conversation(self) -> None:
+        """The booth's button: a fresh conversation with the Greeter, whatever was on screen."""
+        self.player.stop()
+        if self.viewing is not None:
+            self._back_to_live()
+        if self.bridge.state is SessionState.FAILED:
+            self.retry()
+            return
+        if not self.bridge.new_conversation():
+            self.status.showMessage("The sales team is still starting; the conversation is already fresh.", 4000)
+
+    def retry(self) -> None:
+        self.banner.dismiss()
+        self.feed.clear()
+        self.bridge.restart(self.bridge.settings)
+
+    def save_session(self) -> Path | None:
+        events = self.feed.events
+        if not events:
+            self.status.showMessage("Nothing to save yet.", 4000)
+            return None
+        suggested = sessions_dir(self.bridge.settings.data_dir) / f"rehearsal{SUFFIX}"
+        path = self.files.save_path("Save session", suggested, LOG_PATTERN)
+        if path is None:
+            return None
+        try:
+            count = write_log(path, events, redactor=self._redactor())
+        except OSError as e:
+            self.banner.show_message("error", f"Could not save the session to {path}: {e.strerror or e}")
+            return None
+        self.status.showMessage(f"Saved {count} events to {path}", 6000)
+        return path
+
+    def open_session(self) -> LoadedLog | None:
+        path = self.files.open_path("Open session", sessions_dir(self.bridge.settings.data_dir), LOG_PATTERN)
+        if path is None:
+            return None
+        try:
+            loaded = load_log(path)
+        except SimulatorError as e:
+            self.banner.show_message("error", str(e))
+            return None
+        self.player.stop()
+        self.viewing = loaded
+        self.feed.clear()
+        for event in loaded.events:
+            self.feed.push(event)
+        self._enter_viewing(f"Viewing the saved session {path.name} ({len(loaded.events)} events).")
+        return loaded
+
+    def replay_session(self) -> None:
+        events = self.viewing.events if self.viewing is not None else self.feed.events
+        if not events:
+            self.status.showMessage("Nothing to replay yet.", 4000)
+            return
+        if self.viewing is None:
+            self.viewing = LoadedLog(path=Path("current session"), events=tuple(events))
+        self._enter_viewing("Replaying the session…")
+        self.player.play(events, speed=float(self._env.get("SIMULATOR_REPLAY_SPEED") or 2.0))
+
+    def export_report(self) -> Path | None:
+        events = self.feed.events
+        if not events:
+            self.status.showMessage("Nothing to export yet.", 4000)
+            return None
+        suggested = Path.home() / "rehearsal-report.html"
+        path = self.files.save_path("Export report", suggested, "HTML report (*.html)")
+        if path is None:
+            return None
+        try:
+            write_report(path, events, redactor=self._redactor())
+        except OSError as e:
+            self.banner.show_message("error", f"Could not write the report to {path}: {e.strerror or e}")
+            return None
+        self.status.showMessage(f"Report written to {path}", 6000)
+        return path
+
+    def open_settings(self) -> SettingsDialog:
+        environment = overridden_by_environment(self._env)
+        if self._cli_overrides.get("knowledge_dir") is not None:
+            environment["knowledge_dir"] = "--knowledge"
+        dialog = SettingsDialog(self.preferences, self.bridge, saved_to=self.preferences_path,
+                                environment=environment, parent=self)
+        dialog.accepted.connect(lambda: self.apply_preferences(dialog.preferences(), reindexed=dialog.reindexed))
+        self.settings_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def apply_preferences(self, preferences: Preferences, *, reindexed: bool = False) -> None:
+        """Save the new preferences (owner-only) and restart the team if what it runs on changed."""
+        try:
+            save_preferences(preferences, self.preferences_path)
+        except SimulatorError as e:
+            self.banner.show_message("error", f"{e}. The new settings apply to this run only.")
+        self.preferences = preferences
+        if self.demo:
+            self.idle.set_idle_seconds(preferences.demo_idle_reset_s)
+        try:
+            settings = settings_with_preferences(preferences, self._env, **self._cli_overrides)
+        except ValueError as e:
+            self.banner.show_message("error", f"These settings cannot be used: {e}")
+            return
+        if settings != self.bridge.settings or reindexed or self.bridge.state is SessionState.FAILED:
+            self.banner.dismiss()
+            self.player.stop()
+            self.viewing = None
+            self.composer.set_locked(False)
+            self.feed.clear()
+            self.bridge.restart(settings, redactor=redactor_for(preferences, settings, self._env))
+
+    def toggle_full_screen(self) -> None:
+        self.showNormal() if self.isFullScreen() else self.showFullScreen()
+
+    # -- reactions -----------------------------------------------------------------------------
+
+    def _on_live_event(self, event: Event) -> None:
+        if self.viewing is None:
+            self.feed.push(event)
+
+    def _on_feed_event(self, event: Event) -> None:
+        self._refresh_agent()
+        if isinstance(event, StatusEvent) and event.level != "info" and self.viewing is None:
+            self.banner.show_message(event.level, event.message, [("Settings…", self.open_settings)])
+
+    def _on_state(self, state: SessionState, detail: str) -> None:
+        if self.viewing is not None:
+            return
+        ready = state is SessionState.READY
+        placeholders = {
+            SessionState.READY: "Type as the customer and press Enter…",
+            SessionState.BUSY: "Answering… you can type ahead",
+            SessionState.FAILED: "The team is not running: see the message above.",
+            SessionState.CLOSED: "Closed.",
+        }
+        self.composer.set_ready(ready, placeholders.get(state, "Starting… you can type ahead"))
+        self._refresh_agent()
+
+    def _on_failed(self, message: str) -> None:
+        actions = [("Retry", self.retry), ("Settings…", self.open_settings)]
+        self.banner.show_message("error", message, actions)
+
+    def _on_idle(self) -> None:
+        entries = self.feed.conversation.entries
+        said_something = bool(entries) and not isinstance(entries[-1], ConversationResetEvent)
+        if self.viewing is None and said_something and self.bridge.state is SessionState.READY:
+            self.new_conversation()
+
+    def _on_replay_finished(self) -> None:
+        self.banner.show_message("info", "Replay finished. New conversation goes back to the live team.",
+                                 [("Replay again", self.replay_session), ("Back to live", self.new_conversation)])
+
+    def _enter_viewing(self, message: str) -> None:
+        warning = self.viewing.warning if self.viewing is not None else None
+        text = message if warning is None else f"{message} Note: {warning}"
+        self.banner.show_message("warning" if warning else "info", text,
+                                 [("Replay", self.replay_session), ("Back to live", self.new_conversation)])
+        self.composer.set_locked(True, "Viewing a saved session: New conversation goes back to the live team.")
+        self._refresh_agent()
+
+    def _back_to_live(self) -> None:
+        self.viewing = None
+        self.banner.dismiss()
+        self.composer.set_locked(False)
+        self.feed.clear()
+        self._on_state(self.bridge.state, self.bridge.state_detail)
+
+    def _refresh_agent(self) -> None:
+        state = self.bridge.state
+        starting = self.viewing is None and state in (SessionState.STOPPED, SessionState.STARTING,
+                                                      SessionState.INDEXING, SessionState.FAILED)
+        self._show_agent(self.feed.conversation.active_agent, starting=starting,
+                         answering=self.viewing is None and state is SessionState.BUSY)
+
+    def _show_agent(self, agent: str, *, starting: bool = False, answering: bool = False) -> None:
+        self.agent_caption.setText("Sales team" if starting else
+                                   "In this session" if self.viewing is not None else "Speaking with")
+        if starting:
+            failed = self.bridge.state is SessionState.FAILED
+            self.agent_pill.setText("not running" if failed else "starting…")
+            background = theme.SLOW if failed else "#475569"
+        else:
+            self.agent_pill.setText(AGENT_NAMES[agent] + ("  · answering…" if answering else ""))
+            background = theme.colour(agent).name()
+        self.agent_pill.setStyleSheet(f"background: {background}; color: white; border-radius: 12px; "
+                                      f"padding: 4px 14px; font-weight: bold; font-size: {theme.pt(12)};")
+
+    def _redactor(self) -> Redactor:
+        return redactor_for(self.preferences, self.bridge.settings, self._env)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        self.player.stop()
+        self.idle.stop()
+        self.bridge.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,225 @@
+"""Settings: keys, model, knowledge folder (with a cancellable re-index), demo options.
+
+Edits a :class:`~simulator.preferences.Preferences` value and hands the new one back; the main
+window saves it (owner-only file) and restarts the session. Secrets are shown masked, and a field
+whose environment variable is set says so, because the environment wins over this file.
+Re-indexing is a command to the bridge, which reports progress; the dialog never touches the index.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from simulator.app.bridge import IndexOutcome, SessionBridge
+from simulator.preferences import Preferences, with_changes
+from simulator.settings import BUNDLED_KNOWLEDGE, DEFAULT_CEREBRAS_MODEL
+
+MODELS = (DEFAULT_CEREBRAS_MODEL, "llama3.1-8b", "qwen-3-32b")
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, preferences: Preferences, bridge: SessionBridge, *, saved_to: Path,
+                 environment: dict[str, str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.setMinimumWidth(620)
+        self._preferences = preferences
+        self._bridge = bridge
+        self._environment = environment
+        self.reindexed = False
+        self._secrets: list[QLineEdit] = []
+        layout = QVBoxLayout(self)
+
+        cerebras = QGroupBox("Cerebras (the agents' LLM)")
+        form = QFormLayout(cerebras)
+        self.cerebras_key = self._secret(preferences.cerebras_api_key, "csk-…  (empty: the offline responder answers)")
+        form.addRow("API key", self._with_env(self.cerebras_key, "cerebras_api_key"))
+        self.model = QComboBox()
+        self.model.setEditable(True)
+        self.model.addItems(MODELS)
+        self.model.setCurrentText(preferences.cerebras_model or DEFAULT_CEREBRAS_MODEL)
+        form.addRow("Model", self._with_env(self.model, "cerebras_model"))
+        self.base_url = QLineEdit(preferences.cerebras_base_url or "")
+        self.base_url.setPlaceholderText("default: Cerebras cloud (another compatible endpoint, without /v1)")
+        form.addRow("Endpoint", self._with_env(self.base_url, "cerebras_base_url"))
+        self.offline = QCheckBox("Always use the offline responder (no network)")
+        self.offline.setChecked(preferences.offline)
+        form.addRow("", self.offline)
+        layout.addWidget(cerebras)
+
+        voice = QGroupBox("Voice and rooms (used once voice and LiveKit rooms are enabled)")
+        form = QFormLayout(voice)
+        self.cartesia_key = self._secret(preferences.cartesia_api_key, "Cartesia API key")
+        form.addRow("Cartesia key", self._with_env(self.cartesia_key, "cartesia_api_key"))
+        self.livekit_url = QLineEdit(preferences.livekit_url or "")
+        self.livekit_url.setPlaceholderText("wss://your-project.livekit.cloud")
+        form.addRow("LiveKit URL", self._with_env(self.livekit_url, "livekit_url"))
+        self.livekit_key = self._secret(preferences.livekit_api_key, "LiveKit API key")
+        form.addRow("LiveKit key", self._with_env(self.livekit_key, "livekit_api_key"))
+        self.livekit_secret = self._secret(preferences.livekit_api_secret, "LiveKit API secret")
+        form.addRow("LiveKit secret", self._with_env(self.livekit_secret, "livekit_api_secret"))
+        layout.addWidget(voice)
+
+        layout.addWidget(self._knowledge_group(preferences))
+
+        demo = QGroupBox("Demo mode")
+        form = QFormLayout(demo)
+        self.idle_reset = QSpinBox()
+        self.idle_reset.setRange(0, 3600)
+        self.idle_reset.setSuffix(" s")
+        self.idle_reset.setSpecialValueText("never")
+        self.idle_reset.setValue(preferences.demo_idle_reset_s)
+        form.addRow("New conversation after idle", self.idle_reset)
+        layout.addWidget(demo)
+
+        self.show_keys = QCheckBox("Show keys")
+        self.show_keys.toggled.connect(self._show_secrets)
+        layout.addWidget(self.show_keys)
+        note = QLabel(f"Saved to {saved_to}, readable only by you. Keys never appear in logs, "
+                      "session files or reports.")
+        note.setObjectName("muted")
+        note.setWordWrap(True)
+        layout.addWidget(note)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+        bridge.index_progress.connect(self._on_progress)
+        bridge.index_finished.connect(self._on_index_finished)
+
+    def preferences(self) -> Preferences:
+        """The preferences as edited (unchanged fields keep their values)."""
+        model = self.model.currentText().strip()
+        return with_changes(
+            self._preferences,
+            cerebras_api_key=self.cerebras_key.text().strip(),
+            cerebras_model="" if model == DEFAULT_CEREBRAS_MODEL else model,
+            cerebras_base_url=self.base_url.text().strip(),
+            offline=self.offline.isChecked(),
+            cartesia_api_key=self.cartesia_key.text().strip(),
+            livekit_url=self.livekit_url.text().strip(),
+            livekit_api_key=self.livekit_key.text().strip(),
+            livekit_api_secret=self.livekit_secret.text().strip(),
+            knowledge_dir=self.knowledge.text().strip(),
+            demo_idle_reset_s=self.idle_reset.value(),
+        )
+
+    # -- knowledge and re-index ------------------------------------------------------------------
+
+    def _knowledge_group(self, preferences: Preferences) -> QGroupBox:
+        group = QGroupBox("Knowledge (your company's sales material)")
+        column = QVBoxLayout(group)
+        row = QHBoxLayout()
+        self.knowledge = QLineEdit(preferences.knowledge_dir or "")
+        current = self._bridge.settings.knowledge_dir
+        self.knowledge.setPlaceholderText("default: the bundled sample company" if current == BUNDLED_KNOWLEDGE
+                                          else f"now: {current}")
+        row.addWidget(self._with_env(self.knowledge, "knowledge_dir"), 1)
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        row.addWidget(browse)
+        column.addLayout(row)
+        row = QHBoxLayout()
+        self.reindex_button = QPushButton("Re-index now")
+        self.reindex_button.clicked.connect(self.start_reindex)
+        row.addWidget(self.reindex_button)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.setFormat("")
+        row.addWidget(self.progress, 1)
+        self.cancel_button = QPushButton("Cancel re-index")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel_reindex)
+        row.addWidget(self.cancel_button)
+        column.addLayout(row)
+        self.index_status = QLabel("Only changed files are re-embedded.")
+        self.index_status.setObjectName("muted")
+        self.index_status.setWordWrap(True)
+        self.index_status.setTextFormat(Qt.TextFormat.PlainText)
+        column.addWidget(self.index_status)
+        return group
+
+    def knowledge_dir(self) -> Path:
+        text = self.knowledge.text().strip()
+        return Path(text).expanduser() if text else self._bridge.settings.knowledge_dir
+
+    def start_reindex(self) -> None:
+        folder = self.knowledge_dir()
+        self.reindex_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.progress.setRange(0, 0)
+        self.index_status.setText(f"Indexing {folder}…")
+        self._bridge.reindex(folder)
+
+    def cancel_reindex(self) -> None:
+        self.cancel_button.setEnabled(False)
+        self.index_status.setText("Cancelling after the current file…")
+        self._bridge.cancel_reindex()
+
+    def _on_progress(self, done: int, total: int, source: str) -> None:
+        self.progress.setFormat("%v / %m files")
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        self.index_status.setText(f"Indexing {source}")
+
+    def _on_index_finished(self, outcome: IndexOutcome) -> None:
+        self.reindex_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        if self.progress.maximum() == 0:
+            self.progress.setRange(0, 1)
+        self.index_status.setText(outcome.message)
+        self.reindexed = outcome.error is None
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Knowledge folder", str(self.knowledge_dir()))
+        if folder:
+            self.knowledge.setText(folder)
+
+    # -- field helpers -------------------------------------------------------------------------
+
+    def _secret(self, value: str | None, placeholder: str) -> QLineEdit:
+        edit = QLineEdit(value or "")
+        edit.setEchoMode(QLineEdit.EchoMode.Password)
+        edit.setPlaceholderText(placeholder)
+        self._secrets.append(edit)
+        return edit
+
+    def _show_secrets(self, shown: bool) -> None:
+        mode = QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password
+        for edit in self._secrets:
+            edit.setEchoMode(mode)
+
+    def _with_env(self, field: QWidget, name: str) -> QWidget:
+        variable = self._environment.get(name)
+        if variable is None:
+            return field
+        box = QWidget()
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(field)
+        note = QLabel(f"{variable} is set in the environment and wins over this value.")
+        note.setObjectName("muted")
+        column.addWidget(note)
+        return box

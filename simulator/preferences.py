@@ -1,0 +1,185 @@
+"""The user's own settings file: keys, model, knowledge folder, demo options.
+
+A sales rep sets a Cerebras key once in the app and expects it next time, without editing shell
+profiles. The file lives in the user config dir (``platformdirs``), is written atomically with
+owner-only permissions (0600, in a 0700 folder) because it holds secrets, and is never logged:
+secret fields are hidden from ``repr``. :func:`settings_with_preferences` merges it into the
+typed :class:`~simulator.settings.Settings`: command-line flags win over environment variables,
+which win over this file, which wins over the defaults.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from simulator.errors import SimulatorError
+from simulator.redaction import Redactor
+from simulator.settings import APP_NAME, Settings
+
+FILE_NAME = "settings.json"
+SECRET_FIELDS = ("cerebras_api_key", "cartesia_api_key", "livekit_api_key", "livekit_api_secret")
+DEFAULT_IDLE_RESET_S = 90
+
+ENV_VARS: dict[str, str] = {
+    "cerebras_api_key": "CEREBRAS_API_KEY",
+    "cerebras_model": "CEREBRAS_MODEL",
+    "cerebras_base_url": "CEREBRAS_BASE_URL",
+    "knowledge_dir": "SIMULATOR_KNOWLEDGE",
+    "cartesia_api_key": "CARTESIA_API_KEY",
+    "livekit_url": "LIVEKIT_URL",
+    "livekit_api_key": "LIVEKIT_API_KEY",
+    "livekit_api_secret": "LIVEKIT_API_SECRET",
+}
+"""The environment variable that overrides each preference."""
+
+
+class PreferencesError(SimulatorError):
+    """The preferences file exists but cannot be read or written."""
+
+
+def default_path() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME)) / FILE_NAME
+
+
+@dataclass(frozen=True)
+class Preferences:
+    cerebras_api_key: str | None = field(default=None, repr=False)
+    cerebras_model: str | None = None
+    cerebras_base_url: str | None = None
+    cartesia_api_key: str | None = field(default=None, repr=False)
+    livekit_url: str | None = None
+    livekit_api_key: str | None = field(default=None, repr=False)
+    livekit_api_secret: str | None = field(default=None, repr=False)
+    knowledge_dir: str | None = None
+    offline: bool = False
+    demo_idle_reset_s: int = DEFAULT_IDLE_RESET_S
+    """In demo mode, start a fresh conversation after this many idle seconds (0: never)."""
+
+    def secrets(self) -> tuple[str, ...]:
+        """The secret values that are set, for a :class:`~simulator.redaction.Redactor`."""
+        values = (getattr(self, name) for name in SECRET_FIELDS)
+        return tuple(v for v in values if v)
+
+    def as_env(self) -> dict[str, str]:
+        """The preferences that have an environment-variable twin, as that variable would be set."""
+        return {var: str(getattr(self, name)) for name, var in ENV_VARS.items() if getattr(self, name)}
+
+
+def load_preferences(path: Path | None = None) -> Preferences:
+    """The saved preferences, or the defaults when there is no file yet.
+
+    Raises :class:`PreferencesError` naming the file (and the field) when it cannot be used.
+    """
+    path = path or default_path()
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Preferences()
+    except OSError as e:
+        raise PreferencesError(f"cannot read the settings file {path}: {e.strerror or e}") from e
+    _tighten(path)
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as e:
+        raise PreferencesError(f"the settings file {path} is not valid JSON (line {e.lineno}): "
+                               "fix it or delete it to start over") from e
+    if not isinstance(data, dict):
+        raise PreferencesError(f"the settings file {path} must hold a JSON object")
+    return _from_mapping(data, path)
+
+
+def save_preferences(preferences: Preferences, path: Path | None = None) -> Path:
+    """Write atomically with owner-only permissions; returns the path written."""
+    path = path or default_path()
+    data = {k: v for k, v in asdict(preferences).items() if v not in (None, "")}
+    try:
+        folder_existed = path.parent.exists()
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not folder_existed:
+            os.chmod(path.parent, 0o700)
+        tmp = path.with_name(path.name + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            os.fchmod(f.fileno(), 0o600)
+            json.dump(data, f, indent=2, sort_keys=True)
+            f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as e:
+        raise PreferencesError(f"cannot save the settings file {path}: {e.strerror or e}") from e
+    return path
+
+
+def settings_with_preferences(
+    preferences: Preferences, env: Mapping[str, str] | None = None, **overrides: object
+) -> Settings:
+    """:class:`Settings` from (lowest to highest) defaults, the preferences file, the environment
+    and ``overrides`` (the command line's flags; ``None`` means "not given")."""
+    env = os.environ if env is None else env
+    merged = {**preferences.as_env(), **{k: v for k, v in env.items() if v}}
+    if preferences.offline and overrides.get("offline") is None:
+        overrides["offline"] = True
+    return Settings.from_env(merged, **overrides)
+
+
+def overridden_by_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Preference fields whose environment variable is set (so the file's value is not used)."""
+    env = os.environ if env is None else env
+    return {name: var for name, var in ENV_VARS.items() if env.get(var)}
+
+
+def redactor_for(preferences: Preferences, settings: Settings | None = None,
+                 env: Mapping[str, str] | None = None) -> Redactor:
+    """A redactor for every secret in play: the file's, the environment's and the settings'."""
+    env = os.environ if env is None else env
+    secrets = list(preferences.secrets())
+    secrets += [env.get(ENV_VARS[name], "") for name in SECRET_FIELDS]
+    if settings is not None:  # Settings names its secrets like Preferences does
+        secrets += [getattr(settings, name, None) or "" for name in SECRET_FIELDS]
+    return Redactor(secrets)
+
+
+def with_changes(preferences: Preferences, **changes: Any) -> Preferences:
+    """A copy with some fields changed; empty strings become ``None``."""
+    cleaned: dict[str, Any] = {k: (None if v == "" else v) for k, v in changes.items()}
+    return replace(preferences, **cleaned)
+
+
+def _from_mapping(data: Mapping[str, Any], path: Path) -> Preferences:
+    known = {f.name: f for f in fields(Preferences)}
+    values: dict[str, Any] = {}
+    for name, value in data.items():
+        if name not in known:
+            continue  # a newer version's setting: keep working
+        default = getattr(Preferences(), name)
+        if value is None:
+            continue
+        if isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise PreferencesError(f"{path}: '{name}' must be true or false, got {value!r}")
+        elif isinstance(default, int):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise PreferencesError(f"{path}: '{name}' must be a whole number of seconds, got {value!r}")
+        elif not isinstance(value, str):
+            raise PreferencesError(f"{path}: '{name}' must be text, got {type(value).__name__}")
+        values[name] = value
+    return Preferences(**values)
+
+
+def _tighten(path: Path) -> None:
+    """A settings file readable by others (copied by hand, say) is made owner-only again."""
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            os.chmod(path, 0o600)
+    except OSError:
+        pass

@@ -1,0 +1,229 @@
+"""Each panel renders what the events say, built from hand-made events through a real feed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QApplication
+
+from simulator.app.coach_panel import COACH_UNAVAILABLE, CoachPanel
+from simulator.app.composer import Composer
+from simulator.app.context_panel import ContextPanel, readable
+from simulator.app.demo import IdleReset
+from simulator.app.feed import EventFeed
+from simulator.app.handoff_timeline import HandoffTimeline
+from simulator.app.latency_charts import server_breakdown, waterfall_segments
+from simulator.app.latency_panel import LatencyPanel
+from simulator.app.replay import ReplayPlayer
+from simulator.app.transcript_view import TranscriptView
+from simulator.events import (
+    ConversationResetEvent,
+    HandoffEvent,
+    LatencyEvent,
+    LatencyStages,
+    Passage,
+    RetrievalEvent,
+    ToolCallEvent,
+    TranscriptDeltaEvent,
+    TranscriptEvent,
+    TurnCompletedEvent,
+)
+
+PLANS = Passage(source="pricing/pricing-and-plans.md", section="Plans > Professional", score=0.63,
+                text="## Professional\n**$11** per sensor per month.")
+FAQ = Passage(source="faq.md", section="FAQ > Pilots", score=0.41, text="A 30-day pilot is available.")
+
+
+def latency(turn: int, agent: str, e2e: float, **stages: Any) -> LatencyEvent:
+    return LatencyEvent(turn_id=turn, agent=agent, provider="cerebras", model="gpt-oss-120b",
+                        stages=LatencyStages(e2e_ms=e2e, **stages))
+
+
+def two_turns() -> list:
+    return [
+        TranscriptEvent(turn_id=1, speaker="customer", text="Hi there"),
+        RetrievalEvent(turn_id=1, agent="greeter", query="Hi there", elapsed_ms=4, passages=(FAQ,)),
+        TranscriptDeltaEvent(turn_id=1, speaker="greeter", delta="Welcome"),
+        TranscriptDeltaEvent(turn_id=1, speaker="greeter", delta=" to Lumora!"),
+        TranscriptEvent(turn_id=1, speaker="greeter", text="Welcome to Lumora!", provider="cerebras"),
+        latency(1, "greeter", 180.0, retrieval_ms=4.0, llm_ttft_ms=120.0, llm_total_ms=160.0, tokens_per_s=1900.0),
+        TurnCompletedEvent(turn_id=1, agent="greeter"),
+        TranscriptEvent(turn_id=2, speaker="customer", text="What does Professional cost?"),
+        RetrievalEvent(turn_id=2, agent="greeter", query="cost", elapsed_ms=3, passages=(FAQ,)),
+        HandoffEvent(turn_id=2, from_agent="greeter", to_agent="pricing", reason="asks about the Professional plan"),
+        RetrievalEvent(turn_id=2, agent="pricing", query="What does Professional cost?", elapsed_ms=6,
+                       passages=(PLANS, FAQ)),
+        TranscriptEvent(turn_id=2, speaker="pricing", text="$11 per sensor per month.", provider="offline"),
+        latency(2, "pricing", 420.0, retrieval_ms=6.0, llm_ttft_ms=90.0),
+        TurnCompletedEvent(turn_id=2, agent="pricing"),
+    ]
+
+
+def test_agent_text_streams_in_then_becomes_a_reply(qtbot: Any, feed: EventFeed) -> None:
+    view = TranscriptView(feed)
+    qtbot.addWidget(view)
+    feed.push(TranscriptEvent(turn_id=1, speaker="customer", text="Hi <b>there</b>"))
+    assert view.thinking() == "Greeter is thinking…"
+    feed.push(TranscriptDeltaEvent(turn_id=1, speaker="greeter", delta="Wel"))
+    assert view.messages() == [("customer", "Hi <b>there</b>"), ("greeter", "Wel")]
+    assert view.thinking() is None
+    feed.push(TranscriptDeltaEvent(turn_id=1, speaker="greeter", delta="come"))
+    assert view.messages()[-1] == ("greeter", "Welcome")
+    feed.push(TranscriptEvent(turn_id=1, speaker="greeter", text="Welcome!", provider="offline"))
+    assert view.messages() == [("customer", "Hi <b>there</b>"), ("greeter", "Welcome!")]
+    bubble = view.bubble_for_reply(1)
+    assert bubble is not None and "offline" in bubble.tags_label.text()
+    assert bubble.text_label.textFormat() == Qt.TextFormat.PlainText
+
+
+def test_handoffs_and_lookups_appear_inline_and_a_reset_clears_the_transcript(qtbot: Any, feed: EventFeed) -> None:
+    view = TranscriptView(feed)
+    qtbot.addWidget(view)
+    for event in two_turns():
+        feed.push(event)
+    feed.push(ToolCallEvent(turn_id=2, agent="pricing", name="check_stock", arguments={"product": "GW-10"},
+                            output="406"))
+    notes = view.notes()
+    assert "Greeter hands over to Pricing Specialist: asks about the Professional plan" in notes
+    assert "Pricing Specialist looked up check stock (GW-10)" in notes
+    assert len(view.messages()) == 4
+    feed.push(ConversationResetEvent())
+    assert view.messages() == []
+    assert any("Say hello to the Greeter" in n for n in view.notes())
+
+
+def test_clicking_an_earlier_reply_shows_its_passages(qtbot: Any, feed: EventFeed) -> None:
+    view = TranscriptView(feed)
+    context = ContextPanel(feed)
+    view.reply_selected.connect(context.show_reply)
+    qtbot.addWidget(view)
+    qtbot.addWidget(context)
+    view.resize(600, 800)
+    view.show()
+    for event in two_turns():
+        feed.push(event)
+    assert context.shown_sources() == ["pricing/pricing-and-plans.md", "faq.md"]  # the live turn
+    assert "Pricing Specialist" in context.heading.text()
+    greeter_reply = view.bubble_for_reply(1)
+    assert greeter_reply is not None
+    with qtbot.waitSignal(view.reply_selected) as selected:
+        qtbot.mouseClick(greeter_reply, Qt.MouseButton.LeftButton, pos=QPoint(10, 10))
+    assert selected.args == [1]
+    assert context.shown_reply == 1
+    assert context.shown_sources() == ["faq.md"]
+    assert "Greeter's reply in turn 1" in context.heading.text()
+
+
+def test_passage_text_is_shown_without_markdown_markers() -> None:
+    assert readable(PLANS.text) == "Professional\n$11 per sensor per month."
+
+
+def test_the_timeline_shows_who_held_the_conversation_and_why_it_moved(qtbot: Any, feed: EventFeed) -> None:
+    timeline = HandoffTimeline(feed)
+    qtbot.addWidget(timeline)
+    assert timeline.handoff_texts() == []
+    for event in two_turns():
+        feed.push(event)
+    assert timeline.handoff_texts() == ["Turn 2 · Greeter → Pricing Specialist: asks about the Professional plan"]
+    assert [(h.agent, h.start, h.end) for h in timeline.model.holdings] == [("greeter", 0.0, 1.45),
+                                                                         ("pricing", 1.45, None)]
+    assert timeline.model.current == "pricing"
+    timeline.lanes.grab()  # paints without error
+    feed.push(ConversationResetEvent())
+    assert timeline.handoff_texts() == [] and timeline.model.current == "greeter"
+
+
+def test_latency_rows_fill_in_with_running_p50_and_p95(qtbot: Any, feed: EventFeed) -> None:
+    panel = LatencyPanel(feed)
+    qtbot.addWidget(panel)
+    assert panel.row_count() == 0 and panel.last_value.text() == "—"
+    for event in two_turns():
+        feed.push(event)
+    assert panel.row_count() == 2
+    assert panel.row_texts(0) == ["1", "Greeter", "4 ms", "120 ms", "180 ms"]
+    assert panel.row_texts(1) == ["2", "Pricing Specialist", "6 ms", "90 ms", "420 ms"]
+    assert panel.last_value.text() == "420 ms"
+    assert (panel.p50_value.text(), panel.p95_value.text()) == ("300 ms", "408 ms")
+    assert panel.selected_event() is not None and panel.selected_event().turn_id == 2  # follows live
+    panel.select_row(0)
+    assert panel.selected_event().turn_id == 1
+    assert "Turn 1 · Greeter" in panel.waterfall_title.text()
+    panel.grab()
+
+
+def test_the_waterfall_accounts_for_every_millisecond() -> None:
+    stages = LatencyStages(retrieval_ms=10, llm_ttft_ms=100, llm_total_ms=300, tokens_per_s=2000,
+                           server_total_ms=250, server_queue_ms=5, e2e_ms=150)
+    rows = {s.label: s for s in waterfall_segments(stages)}
+    assert (rows["Routing, handoff, overhead"].start_ms, rows["Routing, handoff, overhead"].end_ms) == (0, 40)
+    assert (rows["Retrieval"].start_ms, rows["Retrieval"].end_ms) == (40, 50)
+    assert (rows["LLM first token"].start_ms, rows["LLM first token"].end_ms) == (50, 150)
+    assert rows["LLM generation"].note == "2,000 tok/s"
+    assert rows["Cerebras server time"].note == "250 ms"
+    assert server_breakdown(stages) == "Cerebras server: queue 5 ms"
+    assert (rows["End to end"].start_ms, rows["End to end"].end_ms) == (0, 150)
+    assert rows["Speech to text"].start_ms is None and rows["TTS first byte"].start_ms is None
+
+
+def test_coach_controls_are_present_disabled_and_say_why(qtbot: Any) -> None:
+    panel = CoachPanel([])
+    qtbot.addWidget(panel)
+    assert panel.mode == "customer" and panel.customer_button.isEnabled()
+    for widget in [panel.coach_button, *panel.coach_controls]:
+        assert not widget.isEnabled()
+        assert widget.toolTip() == COACH_UNAVAILABLE == "Coach mode arrives with personas (issue 4)"
+    assert {panel.play.text(), panel.pause.text(), panel.step.text(), panel.take_over.text(),
+            panel.hand_back.text()} == {"Play", "Pause", "Step", "Take over", "Hand back"}
+    assert panel.whisper.placeholderText().startswith("Whisper")
+
+
+def test_the_composer_sends_only_when_the_team_can_take_a_turn(qtbot: Any) -> None:
+    composer = Composer()
+    qtbot.addWidget(composer)
+    sent: list[str] = []
+    composer.submitted.connect(sent.append)
+    qtbot.keyClicks(composer.input, "hello")
+    qtbot.keyClick(composer.input, Qt.Key.Key_Return)
+    assert sent == []  # still starting: the text stays for later
+    composer.set_ready(True, "Type…")
+    qtbot.keyClick(composer.input, Qt.Key.Key_Return)
+    assert sent == ["hello"]
+    assert not composer.talk_button.isEnabled() and "issue 5" in composer.talk_button.toolTip()
+
+
+def test_a_replay_shows_the_events_again_and_finishes(qtbot: Any, feed: EventFeed) -> None:
+    view = TranscriptView(feed)
+    qtbot.addWidget(view)
+    feed.push(TranscriptEvent(turn_id=9, speaker="customer", text="something else on screen"))
+    player = ReplayPlayer(feed, feed)
+    session = two_turns()
+    with qtbot.waitSignal(player.finished, timeout=5000):
+        player.play(session, speed=50.0, max_gap_s=0.05)
+    assert feed.events == tuple(session)
+    assert [s for s, _ in view.messages()] == ["customer", "greeter", "customer", "pricing"]
+
+
+def test_idle_reset_fires_after_quiet_and_activity_rearms_it(qtbot: Any, feed: EventFeed) -> None:
+    idle = IdleReset(0.2, feed)
+    assert idle.armed
+    with qtbot.waitSignal(idle.idle, timeout=3000):
+        pass
+    idle.set_idle_seconds(0)
+    assert not idle.armed
+    idle.stop()
+
+
+@pytest.mark.parametrize("scale", [1.0, 1.45])
+def test_the_theme_scales_type_for_a_booth(qapp: QApplication, scale: float) -> None:
+    from simulator.app import theme
+
+    before = qapp.font()
+    try:
+        theme.apply_theme(qapp, scale=scale)
+        assert qapp.font().pointSizeF() == pytest.approx(theme.BASE_POINT_SIZE * scale)
+        assert theme.pt(10) == f"{10 * scale:.1f}pt"
+    finally:
+        theme.apply_theme(qapp)
+        qapp.setFont(before)

@@ -1,0 +1,149 @@
+"""Session logs survive crashes: every event is on disk as soon as it happens, and a log whose
+last line was cut off still loads, with a note saying so."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from simulator.events import (
+    ConversationResetEvent,
+    HandoffEvent,
+    LatencyEvent,
+    LatencyStages,
+    Passage,
+    RetrievalEvent,
+    SessionStartedEvent,
+    StatusEvent,
+    TranscriptEvent,
+    TurnCompletedEvent,
+    to_json,
+)
+from simulator.redaction import Redactor
+from simulator.session_log import (
+    SessionLog,
+    SessionLogError,
+    load_log,
+    new_log_path,
+    replay,
+    replay_delays,
+    write_log,
+)
+
+T0 = 1_800_000_000.0
+
+
+def a_session() -> list:
+    return [
+        SessionStartedEvent(session_id="abc123", provider="offline", model="offline responder",
+                            knowledge_dir="/k", created_at=T0),
+        TranscriptEvent(turn_id=1, speaker="customer", text="How much is it?", created_at=T0 + 1),
+        RetrievalEvent(turn_id=1, agent="greeter", query="How much is it?", elapsed_ms=4.0, created_at=T0 + 1.01,
+                       passages=(Passage(source="pricing/plans.md", section="Plans", score=0.7, text="$9"),)),
+        HandoffEvent(turn_id=1, from_agent="greeter", to_agent="pricing", reason="price", created_at=T0 + 1.02),
+        TranscriptEvent(turn_id=1, speaker="pricing", text="It is $9.", provider="offline", created_at=T0 + 1.05),
+        LatencyEvent(turn_id=1, agent="pricing", provider="offline", model="offline responder",
+                     stages=LatencyStages(e2e_ms=50.0), created_at=T0 + 1.05),
+        TurnCompletedEvent(turn_id=1, agent="pricing", created_at=T0 + 1.06),
+        ConversationResetEvent(created_at=T0 + 30),
+    ]
+
+
+def test_each_event_is_on_disk_before_the_next_one_is_written(tmp_path: Path) -> None:
+    path = tmp_path / "live.jsonl"
+    events = a_session()
+    with SessionLog(path) as log:
+        for written, event in enumerate(events, start=1):
+            log.write(event)
+            # Read back through a separate handle while the log is still open: nothing is buffered.
+            assert load_log(path).events == tuple(events[:written])
+
+
+def test_a_whole_session_round_trips(tmp_path: Path) -> None:
+    path = tmp_path / "saved.jsonl"
+    assert write_log(path, a_session()) == len(a_session())
+    loaded = load_log(path)
+    assert loaded.events == tuple(a_session())
+    assert loaded.warning is None
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_a_log_cut_off_mid_line_loads_up_to_the_last_whole_event(tmp_path: Path) -> None:
+    path = tmp_path / "crashed.jsonl"
+    events = a_session()
+    write_log(path, events[:5])
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(to_json(events[5])[:40])  # the process died here
+    loaded = load_log(path)
+    assert loaded.events == tuple(events[:5])
+    assert loaded.truncated
+    assert loaded.bad_lines == ()
+    assert "cut off" in (loaded.warning or "")
+
+
+def test_damaged_lines_are_skipped_and_named_by_number(tmp_path: Path) -> None:
+    path = tmp_path / "damaged.jsonl"
+    lines = [to_json(e) for e in a_session()]
+    lines[2] = '{"type": "no_such_event"}'
+    lines[4] = "not json at all"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    loaded = load_log(path)
+    assert len(loaded.events) == len(lines) - 2
+    assert loaded.bad_lines == (3, 5)
+    assert not loaded.truncated
+    assert "lines 3, 5" in (loaded.warning or "")
+
+
+@pytest.mark.parametrize("content", ["", "\n\n", "hello\nworld\n", '{"a": 1}\n'])
+def test_a_file_that_is_not_a_session_log_is_refused_with_its_name(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "notes.jsonl"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(SessionLogError, match="notes.jsonl"):
+        load_log(path)
+
+
+def test_a_missing_log_is_refused_with_its_name(tmp_path: Path) -> None:
+    with pytest.raises(SessionLogError, match="gone.jsonl"):
+        load_log(tmp_path / "gone.jsonl")
+
+
+def test_secrets_never_reach_the_file(tmp_path: Path) -> None:
+    key = "csk-live-0123456789abcdef"
+    path = tmp_path / "leaky.jsonl"
+    with SessionLog(path, redactor=Redactor([key])) as log:
+        log.write(StatusEvent(level="error", source="cerebras", message=f"401: bad key {key}"))
+    text = path.read_text(encoding="utf-8")
+    assert key not in text
+    assert "[redacted]" in load_log(path).events[0].message  # type: ignore[union-attr]
+
+
+def test_writing_after_close_is_an_error(tmp_path: Path) -> None:
+    log = SessionLog(tmp_path / "closed.jsonl")
+    log.close()
+    with pytest.raises(ValueError, match="closed"):
+        log.write(ConversationResetEvent())
+
+
+def test_new_logs_are_sortable_files_under_the_data_dir(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    path = new_log_path(tmp_path, "abc123", now=datetime(2026, 11, 22, 10, 15, 0))
+    assert path == tmp_path / "sessions" / "20261122-101500-abc123.jsonl"
+
+
+def test_replay_keeps_the_rhythm_but_caps_long_pauses() -> None:
+    delays = replay_delays(a_session(), speed=1.0, max_gap_s=1.5)
+    assert delays[0] == 0.0
+    assert delays[1] == pytest.approx(1.0)
+    assert delays[2] == pytest.approx(0.01, abs=1e-6)
+    assert delays[-1] == 1.5  # 24 s of silence before the reset, capped
+    faster = replay_delays(a_session(), speed=4.0, max_gap_s=1.5)
+    assert faster[1] == pytest.approx(0.25)
+    with pytest.raises(ValueError):
+        replay_delays(a_session(), speed=0)
+
+
+async def test_replay_yields_every_event_in_order() -> None:
+    replayed = [e async for e in replay(a_session(), speed=1000.0, max_gap_s=0.001)]
+    assert replayed == a_session()
