@@ -17,12 +17,17 @@ def build_parser() -> argparse.ArgumentParser:
         prog="simulator",
         description="Rehearse sales conversations with an AI sales team.",
     )
+    # With no sub-command, `simulator [--knowledge DIR] [--offline] [--demo]` opens the desktop app.
+    _add_knowledge_flag(parser, default=None)
+    _add_app_flags(parser, default=False)
+    # Sub-commands default to SUPPRESS so a flag given before the sub-command is kept.
     knowledge = argparse.ArgumentParser(add_help=False)
-    knowledge.add_argument(
-        "--knowledge", type=Path, metavar="DIR",
-        help="folder of the company's sales material (default: the bundled sample company)",
-    )
+    _add_knowledge_flag(knowledge, default=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    app = sub.add_parser("app", parents=[knowledge], help="open the desktop app (the default)")
+    _add_app_flags(app, default=argparse.SUPPRESS)
+    app.set_defaults(handler=_app)
 
     index = sub.add_parser("index", parents=[knowledge], help="build or update the knowledge index")
     index.set_defaults(handler=_index)
@@ -37,18 +42,56 @@ def build_parser() -> argparse.ArgumentParser:
     retrieve.set_defaults(handler=_retrieve)
 
     chat = sub.add_parser("chat", parents=[knowledge], help="talk to the sales team in the terminal")
-    chat.add_argument("--offline", action="store_true", help="use the offline responder even with a key")
+    chat.add_argument("--offline", action="store_true", default=argparse.SUPPRESS,
+                      help="use the offline responder even with a key")
     chat.add_argument("--jsonl", action="store_true", help="print every event as one JSON line")
     chat.set_defaults(handler=_chat)
+
+    worker = sub.add_parser("worker", parents=[knowledge],
+                            help="run the sales team as a LiveKit agent worker (needs LIVEKIT_URL, key, secret)")
+    worker.add_argument("--offline", action="store_true", default=argparse.SUPPRESS,
+                        help="use the offline responder even with a key")
+    worker.add_argument("--no-check", action="store_true",
+                        help="skip asking the LiveKit server whether it accepts the key before starting")
+    worker.set_defaults(handler=_worker)
+
+    rehearse = sub.add_parser("rehearse", parents=[knowledge],
+                              help="a persona plays the customer against the team; prints the scorecard")
+    chosen = rehearse.add_mutually_exclusive_group(required=True)
+    chosen.add_argument("--persona", metavar="NAME", help="the persona (its file name or its name)")
+    chosen.add_argument("--all", action="store_true", help="every persona in turn, then a summary table")
+    rehearse.add_argument("--turns", type=int, default=16, metavar="N",
+                          help="at most N customer turns per conversation (default 16)")
+    rehearse.add_argument("--offline", action="store_true", default=argparse.SUPPRESS,
+                          help="offline team and offline customer even with a key")
+    rehearse.add_argument("--jsonl", action="store_true", help="print every event as one JSON line")
+    rehearse.add_argument("--report", type=Path, metavar="FILE",
+                          help="write the HTML report with the scorecard (with --all: a folder)")
+    rehearse.add_argument("--personas", type=Path, metavar="DIR",
+                          help="folder of persona files (default: the bundled personas/)")
+    rehearse.set_defaults(handler=_rehearse)
     return parser
+
+
+def _add_knowledge_flag(parser: argparse.ArgumentParser, *, default: object) -> None:
+    parser.add_argument(
+        "--knowledge", type=Path, metavar="DIR", default=default,
+        help="folder of the company's sales material (default: the bundled sample company)",
+    )
+
+
+def _add_app_flags(parser: argparse.ArgumentParser, *, default: object) -> None:
+    parser.add_argument("--offline", action="store_true", default=default,
+                        help="use the offline responder even with a key")
+    parser.add_argument("--demo", action="store_true", default=default,
+                        help="booth mode: full screen, large type, a fresh conversation after idle time")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.print_help()
-        return 0
+        return _app(args, None)
     try:
         settings = Settings.from_env(
             knowledge_dir=getattr(args, "knowledge", None),
@@ -58,6 +101,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"simulator: {e}", file=sys.stderr)
         return 2
     return args.handler(args, settings)
+
+
+def _app(args: argparse.Namespace, _settings: Settings | None) -> int:
+    # The app merges the user's saved preferences (environment and flags still win) itself.
+    from simulator.app.main import AppOptions, run_app
+
+    return run_app(AppOptions(
+        knowledge_dir=getattr(args, "knowledge", None),
+        offline=bool(getattr(args, "offline", False)),
+        demo=bool(getattr(args, "demo", False)),
+    ))
 
 
 def _index(args: argparse.Namespace, settings: Settings) -> int:
@@ -73,6 +127,21 @@ def _retrieve(args: argparse.Namespace, settings: Settings) -> int:
         settings, query=args.query, k=args.k, as_json=args.json, agent=args.agent,
         stdin=sys.stdin, out=sys.stdout, err=sys.stderr,
     )
+
+
+def _worker(args: argparse.Namespace, settings: Settings) -> int:
+    from simulator.worker import run_worker
+
+    return run_worker(settings, check=not args.no_check)
+
+
+def _rehearse(args: argparse.Namespace, settings: Settings) -> int:
+    from simulator.personas.model import BUNDLED_PERSONAS
+    from simulator.rehearse import RehearseOptions, run_rehearse
+
+    options = RehearseOptions(persona=args.persona, all_personas=args.all, turns=args.turns, jsonl=args.jsonl,
+                              report=args.report, personas_dir=args.personas or BUNDLED_PERSONAS)
+    return run_rehearse(settings, options, out=sys.stdout, err=sys.stderr)
 
 
 def _chat(args: argparse.Namespace, settings: Settings) -> int:

@@ -162,6 +162,227 @@ class SessionEndedEvent(_Event):
     reason: str = "closed"
 
 
+# -- Coach mode, personas, claim check and scorecard ----------------------------------------------
+
+Mode = Literal["customer", "coach"]
+CustomerPlayer = Literal["user", "persona"]
+Difficulty = Literal["easy", "medium", "hard"]
+Outcome = Literal["agreed", "declined", "undecided"]
+"""How a conversation ended for the customer: a next step agreed, turned down, or neither."""
+
+
+class CoachWhisperEvent(_Event):
+    """Guidance from the coach to the sales team; it is never shown to the customer side.
+
+    ``queued`` when the coach sends it (``agent`` is the agent active then); ``delivered`` when it
+    was placed in the prompt of a reply (``agent`` is the agent that received it, ``turn_id`` the
+    reply's turn).
+    """
+
+    type: Literal["coach_whisper"] = "coach_whisper"
+    status: Literal["queued", "delivered"]
+    turn_id: int
+    agent: AgentRole
+    text: str
+
+
+class ModeChangedEvent(_Event):
+    """Who plays the customer now: the user (Customer mode) or a persona (Coach mode)."""
+
+    type: Literal["mode_changed"] = "mode_changed"
+    mode: Mode
+    customer: CustomerPlayer
+    persona: str | None = None
+    """The persona's id (its file name without ``.yaml``), when one is loaded."""
+    persona_name: str | None = None
+    reason: str = ""
+
+
+CoachState = Literal["ready", "playing", "paused", "taken_over", "ended"]
+
+
+class CoachStateEvent(_Event):
+    """Coach mode's play state, so a view can enable the right controls."""
+
+    type: Literal["coach_state"] = "coach_state"
+    state: CoachState
+    persona: str
+    customer_turns: int
+    max_turns: int
+    detail: str = ""
+
+
+PersonaAction = Literal[
+    "opened", "raised_objection", "pushed_back", "accepted_answer", "gave_up_on_objection",
+    "asked_follow_up", "revealed_fact", "concluded",
+]
+
+
+class PersonaEvent(_Event):
+    """What the AI customer meant by its next line (published just before the line is sent)."""
+
+    type: Literal["persona"] = "persona"
+    turn_id: int
+    persona: str
+    action: PersonaAction
+    objection: str | None = None
+    """The persona's objection id this action concerns."""
+    fact: str | None = None
+    """The persona's hidden-fact id this action concerns."""
+    detail: str = ""
+
+
+class CustomerOutcomeEvent(_Event):
+    """The AI customer ended the conversation (or the coach did): the persona's verdict."""
+
+    type: Literal["customer_outcome"] = "customer_outcome"
+    persona: str
+    turn_id: int
+    outcome: Outcome
+    reason: str
+    next_step: str | None = None
+    """What the customer agreed to, when ``outcome`` is ``agreed``."""
+
+
+ClaimKind = Literal["price", "percentage", "quantity", "date", "named_fact"]
+Evidence = Literal["knowledge", "tool", "customer", "calculation"]
+
+
+class Claim(_Model):
+    """One checkable statement in an agent's reply and what the knowledge base says about it."""
+
+    text: str
+    """The span as written in the reply, e.g. ``$9 per sensor``."""
+    start: int
+    end: int
+    """``reply[start:end] == text``."""
+    kind: ClaimKind
+    supported: bool
+    evidence: Evidence | None = None
+    """Where the support came from; ``None`` when unsupported."""
+    supporting: Passage | None = None
+    contradicting: Passage | None = None
+    """For an unsupported claim, the passage that states something else, when there is one."""
+    note: str = ""
+
+
+class ClaimCheckEvent(_Event):
+    """The claim check of one agent reply: every price, percentage, quantity, date and named fact."""
+
+    type: Literal["claim_check"] = "claim_check"
+    turn_id: int
+    agent: AgentRole
+    reply: str
+    claims: tuple[Claim, ...]
+    elapsed_ms: float
+
+    @property
+    def unsupported(self) -> tuple[Claim, ...]:
+        return tuple(c for c in self.claims if not c.supported)
+
+
+class ObjectionScore(_Model):
+    objection: str
+    """The persona's objection id, or the playbook section's title for an objection it did not list."""
+    label: str
+    raised_turn: int
+    raised_by: CustomerPlayer
+    handled: bool
+    handled_turn: int | None = None
+    handled_by: AgentRole | None = None
+    prepared_response_used: bool = False
+    prepared_response_overlap: float = 0.0
+    """Share (0-1) of the best answer's content words that come from the prepared response."""
+    playbook_section: str | None = None
+    """The playbook section with the prepared response; ``None`` if the playbook has none."""
+
+
+class FactScore(_Model):
+    fact: str
+    kind: str
+    label: str
+    uncovered: bool
+    asked_turn: int | None = None
+
+
+class RoutingScore(_Model):
+    """Whether one customer question was answered by the specialist it belongs to."""
+
+    turn_id: int
+    question: str
+    expected: tuple[AgentRole, ...]
+    """The specialists it belongs to (any of them will do)."""
+    answered_by: AgentRole | None
+    correct: bool
+
+
+class UnsupportedClaim(_Model):
+    turn_id: int
+    agent: AgentRole
+    text: str
+    kind: ClaimKind
+    contradicting: Passage | None = None
+
+
+class TalkRatio(_Model):
+    customer_words: int
+    agent_words: int
+
+    @property
+    def agent_share(self) -> float | None:
+        total = self.customer_words + self.agent_words
+        return self.agent_words / total if total else None
+
+
+class LatencyScore(_Model):
+    replies: int
+    p50_ms: float | None = None
+    p95_ms: float | None = None
+
+
+class Scorecard(_Model):
+    """How a rehearsal went, in typed fields (see :mod:`simulator.scorecard`)."""
+
+    persona: str | None
+    persona_name: str | None = None
+    difficulty: Difficulty | None = None
+    outcome: Outcome
+    outcome_reason: str
+    next_step: str | None = None
+    final: bool
+    """``True`` at the end of the session; ``False`` for one asked for mid-way."""
+    customer_turns: int
+    agent_replies: int
+    objections: tuple[ObjectionScore, ...] = ()
+    facts: tuple[FactScore, ...] = ()
+    routing: tuple[RoutingScore, ...] = ()
+    claims_checked: int = 0
+    unsupported_claims: tuple[UnsupportedClaim, ...] = ()
+    talk: TalkRatio
+    latency: LatencyScore
+
+    @property
+    def objections_handled(self) -> int:
+        return sum(o.handled for o in self.objections)
+
+    @property
+    def prepared_responses_used(self) -> int:
+        return sum(o.prepared_response_used for o in self.objections)
+
+    @property
+    def facts_uncovered(self) -> int:
+        return sum(f.uncovered for f in self.facts)
+
+    @property
+    def routed_correctly(self) -> int:
+        return sum(r.correct for r in self.routing)
+
+
+class ScorecardEvent(_Event):
+    type: Literal["scorecard"] = "scorecard"
+    scorecard: Scorecard
+
+
 Event = Annotated[
     Union[
         SessionStartedEvent,
@@ -175,6 +396,13 @@ Event = Annotated[
         StatusEvent,
         TurnCompletedEvent,
         SessionEndedEvent,
+        CoachWhisperEvent,
+        ModeChangedEvent,
+        CoachStateEvent,
+        PersonaEvent,
+        CustomerOutcomeEvent,
+        ClaimCheckEvent,
+        ScorecardEvent,
     ],
     Field(discriminator="type"),
 ]

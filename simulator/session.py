@@ -9,13 +9,16 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
 from livekit.agents import AgentSession, llm
 from livekit.agents.voice import events as lk_events
 
+from simulator.claims import ClaimChecker, ClaimJob, ClaimWatch
 from simulator.events import (
+    CoachWhisperEvent,
     ConversationResetEvent,
     Event,
     SessionEndedEvent,
@@ -33,6 +36,11 @@ from simulator.settings import Settings
 from simulator.team.agents import Greeter, SalesAgent
 from simulator.team.context import TeamContext
 
+if TYPE_CHECKING:
+    from livekit import rtc
+
+    from simulator.voice.kit import VoiceKit
+
 _CLOSED = object()
 
 
@@ -43,10 +51,26 @@ class SessionRunner:
     and call :meth:`send` / :meth:`reset` from another (or the same, between turns).
     """
 
-    def __init__(self, settings: Settings, *, model: llm.LLM | None = None) -> None:
-        """``model`` replaces the configured provider (tests script the team through it)."""
+    def __init__(self, settings: Settings, *, model: llm.LLM | None = None, voice: VoiceKit | None = None,
+                 room: rtc.Room | None = None, room_options: Any = None, check_claims: bool = True) -> None:
+        """``model`` replaces the configured provider (tests script the team through it).
+
+        ``check_claims`` runs the claim check (:mod:`simulator.claims`) on every agent reply.
+
+        ``voice`` makes the session listen and speak (:mod:`simulator.voice`); ``room`` runs it in
+        a LiveKit room (the worker), with livekit's ``room_io.RoomOptions`` as ``room_options``.
+        """
         self.settings = settings
+        self._voice = voice
+        self._room = room
+        self._room_options = room_options
+        self._completed_turn = 0
+        self._replied_turn = 0
         self.session_id = uuid.uuid4().hex[:12]
+        self._observers: list[Callable[[Event], None]] = []
+        self._check_claims = check_claims
+        self._claims: ClaimWatch | None = None
+        self._checks: set[asyncio.Task[None]] = set()
         self._model_override = model
         self._queue: asyncio.Queue[object] = asyncio.Queue()
         self._latency = LatencyObserver()
@@ -86,7 +110,15 @@ class SessionRunner:
             self._choice = build_llm(settings, self._emit)
         self._team = TeamContext(index=index, records=records, emit=self._emit, latency=self._latency,
                                  provider=self._choice.provider, model=self._choice.model,
-                                 retrieval_k=settings.retrieval_k)
+                                 retrieval_k=settings.retrieval_k,
+                                 voices=dict(self._voice.voices) if self._voice else {})
+        if self._check_claims:
+            checker = await asyncio.to_thread(ClaimChecker.for_folder, settings.knowledge_dir, index)
+            self._claims = ClaimWatch(checker)
+        if self._voice is not None:
+            self._emit(StatusEvent(level="info", source="voice", message=f"Voice: {self._voice.name}."))
+            for notice in self._voice.notices:
+                self._emit(StatusEvent(level="warning", source="voice", message=notice))
         await self._open_session()
         self._emit(SessionStartedEvent(session_id=self.session_id, provider=self._choice.provider,
                                        model=self._choice.model, knowledge_dir=str(settings.knowledge_dir)))
@@ -97,16 +129,27 @@ class SessionRunner:
         if not text:
             raise SessionError("the customer's turn is empty")
         async with self._turn_lock:
-            session, team = self._require_session()
-            self._turn_id += 1
-            team.turn_id = self._turn_id
-            self._latency.turn_started(self._turn_id, time.perf_counter())
+            session, _ = self._require_session()
+            self._begin_turn()
             try:
                 await session.run(user_input=text)
             except Exception as e:  # the conversation must survive a failed turn
                 self._emit(StatusEvent(level="error", source="session", message=f"The turn failed: {e}"))
-            self._emit(TurnCompletedEvent(turn_id=self._turn_id, agent=self.current_agent()))
+            await self._settle_claim_checks()
+            self._complete_turn()
             return self._turn_id
+
+    def _begin_turn(self) -> None:
+        """The customer starts a new turn (typed, or heard starting to speak)."""
+        _, team = self._require_session()
+        self._turn_id += 1
+        team.turn_id = self._turn_id
+        self._latency.turn_started(self._turn_id, time.perf_counter())
+
+    def _complete_turn(self) -> None:
+        if self._completed_turn != self._turn_id:
+            self._completed_turn = self._turn_id
+            self._emit(TurnCompletedEvent(turn_id=self._turn_id, agent=self.current_agent()))
 
     async def reset(self) -> None:
         """Start a new conversation with the Greeter; the previous history is dropped."""
@@ -115,12 +158,21 @@ class SessionRunner:
             await self._open_session()
             self._emit(ConversationResetEvent())
 
+    @property
+    def agent_session(self) -> AgentSession[TeamContext] | None:
+        """The livekit session underneath, while running (the worker's push-to-talk drives its input)."""
+        return self._session
+
     def current_agent(self) -> str:
         session, _ = self._require_session()
         agent = session.current_agent
         return agent.role if isinstance(agent, SalesAgent) else "greeter"
 
     async def aclose(self) -> None:
+        for task in list(self._checks):
+            task.cancel()
+        if self._checks:
+            await asyncio.gather(*list(self._checks), return_exceptions=True)
         if self._session is not None:
             await self._close_session()
             self._emit(SessionEndedEvent())
@@ -133,16 +185,73 @@ class SessionRunner:
         while (item := await self._queue.get()) is not _CLOSED:
             yield item  # type: ignore[misc]
 
+    def whisper(self, text: str) -> None:
+        """Coach the team: ``text`` goes into the prompt of the active agent's next reply as a
+        system message (never into the history, never to the customer), then is cleared."""
+        text = text.strip()
+        if not text:
+            raise SessionError("the whisper is empty")
+        _, team = self._require_session()
+        team.whisper = f"{team.whisper}\n{text}" if team.whisper else text
+        self._emit(CoachWhisperEvent(status="queued", turn_id=self._turn_id, agent=self.current_agent(), text=text))
+
+    def publish(self, event: Event) -> None:
+        """Put an event of a layer above the session (Coach mode, personas, scorecard) in its stream."""
+        self._emit(event)
+
+    def add_observer(self, observer: Callable[[Event], None]) -> Callable[[], None]:
+        """Call ``observer`` with every event as it is emitted (before :meth:`events` yields it);
+        returns the function that removes it. Observers must be quick and must not raise."""
+        self._observers.append(observer)
+        return lambda: self._observers.remove(observer) if observer in self._observers else None
+
+    @property
+    def turn_id(self) -> int:
+        """The latest customer turn's id (0 before the first)."""
+        return self._turn_id
+
     def _emit(self, event: Event) -> None:
         self._latency.observe(event)
         self._queue.put_nowait(event)
+        for observer in list(self._observers):
+            observer(event)
+        job = self._claims.observe(event) if self._claims is not None else None
+        if job is not None:
+            task = asyncio.get_running_loop().create_task(self._check_reply(job), name="simulator-claim-check")
+            self._checks.add(task)
+            task.add_done_callback(self._checks.discard)
+
+    async def _check_reply(self, job: ClaimJob) -> None:
+        assert self._claims is not None
+        try:
+            event = await asyncio.to_thread(self._claims.checker.check, job)
+        except Exception as e:  # noqa: BLE001 - a failed check must not fail the turn
+            self._emit(StatusEvent(level="warning", source="claims",
+                                   message=f"The claim check of a reply failed: {e}"))
+            return
+        self._emit(event)
+
+    async def _settle_claim_checks(self) -> None:
+        """Wait for the running claim checks, so a turn's checks come before its completion."""
+        while self._checks:
+            await asyncio.gather(*list(self._checks), return_exceptions=True)
 
     async def _open_session(self) -> None:
         assert self._choice is not None and self._team is not None
-        session: AgentSession[TeamContext] = AgentSession(llm=self._choice.llm, userdata=self._team)
+        voice_options = self._voice.session_options() if self._voice else {}
+        session: AgentSession[TeamContext] = AgentSession(llm=self._choice.llm, userdata=self._team,
+                                                          **voice_options)
         session.on("conversation_item_added", self._on_item_added)
         session.on("error", self._on_error)
-        await session.start(Greeter(team=self._team), record=False)
+        if self._voice is not None:
+            self._voice.attach(session)
+            session.on("user_state_changed", self._on_user_state)
+            session.on("agent_state_changed", self._on_agent_state)
+        room_args: dict[str, Any] = {}
+        if self._room is not None:
+            room_args = {"room": self._room, "room_options": self._room_options} if self._room_options else {
+                "room": self._room}
+        await session.start(Greeter(team=self._team), record=False, **room_args)
         self._session = session
 
     async def _close_session(self) -> None:
@@ -150,6 +259,9 @@ class SessionRunner:
         if session is not None:
             session.off("conversation_item_added", self._on_item_added)
             session.off("error", self._on_error)
+            if self._voice is not None:
+                session.off("user_state_changed", self._on_user_state)
+                session.off("agent_state_changed", self._on_agent_state)
             await session.aclose()
 
     def _require_session(self) -> tuple[AgentSession[TeamContext], TeamContext]:
@@ -172,7 +284,36 @@ class SessionRunner:
                                        provider=provider, interrupted=item.interrupted))
             if latency is not None:
                 self._emit(latency)
+            self._replied_turn = self._turn_id
+
+    def _on_user_state(self, event: lk_events.UserStateChangedEvent) -> None:
+        # A spoken turn begins when the customer is heard after the team's last reply, so the
+        # retrieval and reply that follow (preemptive generation included) carry its id; a pause
+        # mid-sentence does not start another.
+        if event.new_state == "speaking" and self._session is not None and self._replied_turn == self._turn_id:
+            self._begin_turn()
+
+    def _on_agent_state(self, event: lk_events.AgentStateChangedEvent) -> None:
+        # A spoken turn is complete when the team has replied and gone back to listening
+        # (after a handoff the specialist's reply comes first).
+        if event.new_state == "listening" and self._replied_turn == self._turn_id and self._session:
+            self._complete_turn()
 
     def _on_error(self, event: lk_events.ErrorEvent) -> None:
         self._emit(StatusEvent(level="warning" if event.error.recoverable else "error",
                                source="session", message=str(event.error.error)))
+        if self._voice is not None and not event.error.recoverable:
+            self._voice_failed(getattr(event.error, "type", ""))
+
+    def _voice_failed(self, kind: str) -> None:
+        """Speech failed for good (a refused key, no network): carry on in text, never fall silent."""
+        session = self._session
+        if session is None or kind not in ("tts_error", "stt_error"):
+            return
+        if kind == "tts_error":
+            session.output.set_audio_enabled(False)
+            message = "The agents' voice failed: their replies continue as text."
+        else:
+            session.input.set_audio_enabled(False)
+            message = "Listening failed: type your lines instead."
+        self._emit(StatusEvent(level="warning", source="voice", message=message))

@@ -15,6 +15,22 @@ import platformdirs
 APP_NAME = "sales-simulator"
 DEFAULT_CEREBRAS_MODEL = "gpt-oss-120b"
 BUNDLED_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
+DEFAULT_VOICES = {
+    # Cartesia voice ids, one distinct voice per agent (SIMULATOR_VOICE_<ROLE> overrides).
+    "greeter": "f786b574-daa5-4673-aa0c-cbe3e8534c02",
+    "technical": "a0e99841-438c-4a64-b679-ae501e7d6091",
+    "pricing": "79a125e8-cd45-4c13-8a67-188112f4dd22",
+}
+_STRING_SETTINGS = {
+    "cartesia_stt_model": "CARTESIA_STT_MODEL",
+    "cartesia_tts_model": "CARTESIA_TTS_MODEL",
+    "voice_greeter": "SIMULATOR_VOICE_GREETER",
+    "voice_technical": "SIMULATOR_VOICE_TECHNICAL",
+    "voice_pricing": "SIMULATOR_VOICE_PRICING",
+    "voice_mode": "SIMULATOR_VOICE",
+    "livekit_agent_name": "SIMULATOR_AGENT_NAME",
+    "worker_host": "SIMULATOR_WORKER_HOST",
+}
 
 
 @dataclass(frozen=True)
@@ -30,6 +46,24 @@ class Settings:
     chroma_host: str | None = None
     chroma_port: int = 8000
     retrieval_k: int = 4
+    # Voice (Cartesia) and the LiveKit room; see simulator/voice and simulator/room.
+    cartesia_api_key: str | None = field(default=None, repr=False)
+    cartesia_base_url: str | None = None
+    cartesia_stt_model: str = "ink-2"
+    cartesia_tts_model: str = "sonic-3"
+    voice_greeter: str = DEFAULT_VOICES["greeter"]
+    voice_technical: str = DEFAULT_VOICES["technical"]
+    voice_pricing: str = DEFAULT_VOICES["pricing"]
+    voice_mode: str = "auto"
+    """``auto`` (Cartesia with a key, else the offline voice if installed, else text), ``cartesia``,
+    ``offline`` or ``off``."""
+    livekit_url: str | None = None
+    livekit_api_key: str | None = field(default=None, repr=False)
+    livekit_api_secret: str | None = field(default=None, repr=False)
+    livekit_token_url: str | None = None
+    livekit_agent_name: str = "sales-team"
+    worker_host: str = "127.0.0.1"
+    worker_port: int = 8081
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -40,7 +74,20 @@ class Settings:
             "cerebras_base_url": env.get("CEREBRAS_BASE_URL") or None,
             "cerebras_model": env.get("CEREBRAS_MODEL") or DEFAULT_CEREBRAS_MODEL,
             "chroma_host": env.get("CHROMA_HOST") or None,
+            "cartesia_api_key": env.get("CARTESIA_API_KEY") or None,
+            "cartesia_base_url": env.get("CARTESIA_BASE_URL") or None,
+            "livekit_url": env.get("LIVEKIT_URL") or None,
+            "livekit_api_key": env.get("LIVEKIT_API_KEY") or None,
+            "livekit_api_secret": env.get("LIVEKIT_API_SECRET") or None,
+            "livekit_token_url": env.get("SIMULATOR_TOKEN_URL") or None,
         }
+        for name, variable in _STRING_SETTINGS.items():
+            if env.get(variable):
+                values[name] = env[variable]
+        if env.get("SIMULATOR_OFFLINE", "").lower() in ("1", "true", "yes"):
+            values["offline"] = True
+        if env.get("SIMULATOR_WORKER_PORT"):
+            values["worker_port"] = _int_setting("SIMULATOR_WORKER_PORT", env["SIMULATOR_WORKER_PORT"])
         if env.get("CHROMA_PORT"):
             values["chroma_port"] = _int_setting("CHROMA_PORT", env["CHROMA_PORT"])
         if env.get("SIMULATOR_KNOWLEDGE"):
@@ -58,6 +105,11 @@ class Settings:
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
+
+    def voice_for(self, role: str) -> str:
+        """The Cartesia voice id of an agent role (greeter, technical, pricing)."""
+        return {"greeter": self.voice_greeter, "technical": self.voice_technical,
+                "pricing": self.voice_pricing}[role]
 
 
 def _int_setting(name: str, raw: str) -> int:

@@ -8,6 +8,7 @@ from typing import TextIO
 from simulator.errors import SimulatorError
 from simulator.events import (
     AGENT_NAMES,
+    ClaimCheckEvent,
     Event,
     HandoffEvent,
     LatencyEvent,
@@ -125,6 +126,9 @@ class _Printer:
             w(f"  ({event.level}: {event.message})\n")
         elif isinstance(event, ConversationResetEvent):
             w("  (new conversation with the Greeter)\n")
+        elif isinstance(event, ClaimCheckEvent):
+            for claim in event.unsupported:
+                w(f"  [unsupported {claim.kind}: \"{claim.text}\" - {claim.note}]\n")
 
     def _end_stream(self) -> None:
         if self._streaming is not None:

@@ -86,7 +86,7 @@ async def test_a_price_question_goes_to_pricing_who_answers_from_the_price_list(
 
     assert [type(e).__name__ for e in turn if not isinstance(e, TranscriptDeltaEvent)] == [
         "TranscriptEvent", "RetrievalEvent", "HandoffEvent", "RetrievalEvent",
-        "TranscriptEvent", "LatencyEvent", "TurnCompletedEvent",
+        "TranscriptEvent", "LatencyEvent", "ClaimCheckEvent", "TurnCompletedEvent",
     ]
     handoff = of_type(turn, HandoffEvent)[0]
     assert (handoff.from_agent, handoff.to_agent) == ("greeter", "pricing")

@@ -12,6 +12,7 @@ from simulator.events import StatusEvent, TranscriptEvent, TurnCompletedEvent
 from simulator.session import SessionRunner
 from simulator.settings import BUNDLED_KNOWLEDGE, Settings
 from simulator.voice.devices import open_devices
+from simulator.voice.offline import offline_voice_unavailable
 from simulator.voice.selection import build_voice
 from tests.fakes.audio_devices import RecordingSpeaker, SimulatedMicrophone
 from tests.fakes.cartesia_server import CartesiaServer
@@ -23,9 +24,18 @@ def test_opening_the_audio_devices_never_raises() -> None:
         assert any("type your lines" in notice for notice in devices.notices)
 
 
-async def test_no_key_no_offline_voice_or_voice_off_means_a_text_session(tmp_path: Path) -> None:
+async def test_no_key_means_the_offline_voice_if_installed_else_a_text_session(tmp_path: Path) -> None:
     mic, speaker = SimulatedMicrophone(), RecordingSpeaker()
-    assert await build_voice(Settings(data_dir=tmp_path), microphone=mic, speaker=speaker) is None
+    voice = await build_voice(Settings(data_dir=tmp_path), microphone=mic, speaker=speaker)
+    if offline_voice_unavailable() is None:
+        assert voice is not None and voice.name == "offline"
+        await voice.aclose()
+    else:
+        assert voice is None
+
+
+async def test_voice_off_or_no_device_means_a_text_session(tmp_path: Path) -> None:
+    mic = SimulatedMicrophone()
     assert await build_voice(Settings(cartesia_api_key="k", voice_mode="off"), microphone=mic) is None
     assert await build_voice(Settings(cartesia_api_key="k")) is None  # no device to use
 

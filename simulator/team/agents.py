@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterable
+from importlib import resources
+from pathlib import Path
 from typing import ClassVar
 
-from livekit.agents import Agent, ModelSettings, llm
+from livekit.agents import NOT_GIVEN, Agent, ModelSettings, llm
 
-from simulator.events import AGENT_NAMES, AgentRole, RetrievalEvent, TranscriptDeltaEvent
+from simulator.events import AGENT_NAMES, AgentRole, CoachWhisperEvent, RetrievalEvent, TranscriptDeltaEvent
 from simulator.latency import GenerationStats
 from simulator.providers.cerebras import TIME_INFO_KEY
 from simulator.providers.offline import OFFLINE_MARK
@@ -32,10 +34,12 @@ class SalesAgent(Agent):
 
     def __init__(self, *, chat_ctx: llm.ChatContext | None = None, team: TeamContext | None = None) -> None:
         prompts_dir = team.prompts_dir if team else None
+        voice = team.voices.get(self.role) if team else None
         super().__init__(
             instructions=load_instructions(self.role, prompts_dir),
             chat_ctx=chat_ctx,
             tools=list(self.tool_set),
+            tts=voice if voice is not None else NOT_GIVEN,  # each role speaks in its own voice
         )
 
     @property
@@ -65,6 +69,10 @@ class SalesAgent(Agent):
 
         prompt = chat_ctx.copy()
         prompt.add_message(role="system", content=format_passages(passages))
+        # The coach's whisper rides in this prompt only, never in the history the customer shares.
+        whisper = team.whisper
+        if whisper:
+            prompt.add_message(role="system", content=f"{_whisper_frame(team.prompts_dir)}\n\n{whisper}")
 
         stats = GenerationStats(agent=self.role, provider=team.provider, model=team.model,
                                 started_at=time.perf_counter())
@@ -76,6 +84,11 @@ class SalesAgent(Agent):
         finally:
             stats.finished_at = time.perf_counter()
             team.latency.generation_finished(stats)
+            # A reply that was only a handoff leaves the whisper for the colleague who answers.
+            if whisper and stats.first_token_at is not None and team.whisper == whisper:
+                team.whisper = None
+                team.emit(CoachWhisperEvent(status="delivered", turn_id=team.turn_id, agent=self.role,
+                                            text=whisper))
 
     def _observe_chunk(self, chunk: llm.ChatChunk, stats: GenerationStats) -> None:
         delta = chunk.delta
@@ -122,6 +135,13 @@ _ROLES: dict[str, type[SalesAgent]] = {cls.role: cls for cls in (Greeter, Techni
 def agent_for_role(role: str, *, chat_ctx: llm.ChatContext | None = None,
                    team: TeamContext | None = None) -> SalesAgent:
     return _ROLES[role](chat_ctx=chat_ctx, team=team)
+
+
+def _whisper_frame(prompts_dir: Path | None) -> str:
+    """How a whisper is introduced to the agent (``whisper.md``, a user's own prompts first)."""
+    if prompts_dir is not None and (prompts_dir / "whisper.md").is_file():
+        return (prompts_dir / "whisper.md").read_text(encoding="utf-8").strip()
+    return (resources.files("simulator.team") / "prompts" / "whisper.md").read_text(encoding="utf-8").strip()
 
 
 def latest_customer_text(chat_ctx: llm.ChatContext) -> str:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,6 +11,8 @@ from simulator.events import Event, Provider
 from simulator.latency import LatencyObserver
 
 if TYPE_CHECKING:
+    from livekit.agents import tts
+
     from simulator.knowledge.index import KnowledgeIndex
     from simulator.knowledge.records import SalesRecords
 
@@ -26,3 +28,7 @@ class TeamContext:
     retrieval_k: int = 4
     prompts_dir: Path | None = None
     turn_id: int = 0
+    voices: Mapping[str, tts.TTS] = field(default_factory=dict)
+    """Each agent role's own TTS when the session speaks (a handoff is heard as another voice)."""
+    whisper: str | None = None
+    """The coach's pending guidance: placed in the prompt of the next reply with text, then cleared."""

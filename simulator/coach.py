@@ -1,0 +1,329 @@
+"""Coach mode: an AI customer (a persona) talks to the sales team by itself while the user coaches.
+
+:class:`CoachSession` sits on top of a :class:`~simulator.session.SessionRunner` - the only door to
+the team - and drives it like a customer would: it asks the persona's player (the offline driver or
+the Cerebras customer) for a line, sends it with :meth:`SessionRunner.send`, and repeats. The user
+controls it with async commands, meant to be called from a GUI (the desktop app runs them on the
+session's loop) or a terminal:
+
+    play()  pause()  step()  whisper(text)  take_over()  customer_says(text)  hand_back()
+    scorecard()  publish_scorecard()  end()  wait_ended()
+
+Everything it does is visible as events in the runner's one stream: ``ModeChangedEvent`` (who
+plays the customer), ``CoachStateEvent`` (ready/playing/paused/taken_over/ended, for enabling
+controls), ``PersonaEvent`` (what each persona line meant), ``CoachWhisperEvent`` (from the
+runner), ``CustomerOutcomeEvent`` and, at the end, ``ScorecardEvent``. Pausing and taking over
+wait for the exchange in flight (the customer's line and the team's answer) to finish; take over
+and hand back keep the one conversation history, so the persona continues from whatever the user
+said. The loop is one task, kept and cancelled on close.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from simulator.errors import SessionError, SimulatorError
+from simulator.events import (
+    CoachState,
+    CoachStateEvent,
+    ConversationResetEvent,
+    CustomerOutcomeEvent,
+    CustomerPlayer,
+    Event,
+    ModeChangedEvent,
+    Outcome,
+    PersonaEvent,
+    Scorecard,
+    ScorecardEvent,
+    StatusEvent,
+    TranscriptEvent,
+)
+from simulator.personas.customer import Customer, CustomerTurn, CustomerView, Line, build_customer
+from simulator.personas.model import Persona
+from simulator.personas.playbook import Playbook
+from simulator.scorecard import ScorecardBuilder
+
+if TYPE_CHECKING:
+    from simulator.session import SessionRunner
+
+DEFAULT_MAX_TURNS = 16
+
+
+class CoachSession:
+    """One persona playing the customer in one runner's conversation; see the module doc."""
+
+    def __init__(self, runner: SessionRunner, persona: Persona, customer: Customer, *,
+                 playbook: Playbook, max_turns: int = DEFAULT_MAX_TURNS) -> None:
+        if max_turns < 1:
+            raise ValueError(f"max_turns must be at least 1, got {max_turns}")
+        self.runner = runner
+        self.persona = persona
+        self.customer = customer
+        self.playbook = playbook
+        self.max_turns = max_turns
+        self._state: CoachState = "ready"
+        self._player: CustomerPlayer = "persona"
+        self._lines: list[Line] = []
+        self._customer_turns = 0
+        self._scores = ScorecardBuilder(persona, playbook)
+        self._go = asyncio.Event()
+        self._steps: int | None = None
+        self._exchange = asyncio.Lock()
+        self._stopping = False
+        self._reset_seen = False
+        self._scorecard: Scorecard | None = None
+        self._ended = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._remove_observer = None
+
+    async def __aenter__(self) -> CoachSession:
+        await self.start()
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        await self.aclose()
+
+    # -- state ---------------------------------------------------------------------------------
+
+    @property
+    def state(self) -> CoachState:
+        return self._state
+
+    @property
+    def customer_player(self) -> CustomerPlayer:
+        """``persona`` while the AI customer plays, ``user`` after :meth:`take_over`."""
+        return self._player
+
+    @property
+    def customer_turns(self) -> int:
+        return self._customer_turns
+
+    @property
+    def ended(self) -> bool:
+        return self._scorecard is not None
+
+    # -- commands ------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Join the runner's conversation; the persona waits for :meth:`play` or :meth:`step`."""
+        if self._task is not None:
+            raise SessionError("Coach mode has already started")
+        self._remove_observer = self.runner.add_observer(self._observe)
+        self._publish_mode("coach", "persona", f"{self.persona.name} plays the customer.")
+        self._set_state("ready", f"{self.persona.name} is ready ({self.customer.provider}).")
+        self._task = asyncio.get_running_loop().create_task(self._run(), name=f"coach-{self.persona.id}")
+
+    async def play(self) -> None:
+        """Let the persona and the team converse until paused, taken over or the call ends."""
+        self._require_persona_playing("play")
+        self._steps = None
+        self._set_state("playing")
+        self._go.set()
+
+    async def pause(self) -> None:
+        """Stop after the exchange in flight (the customer's line and the team's answer)."""
+        self._require_not_ended()
+        if self._state == "playing":
+            self._go.clear()
+            self._set_state("paused", "Paused after the current exchange.")
+
+    async def step(self) -> None:
+        """Run exactly one exchange, then pause."""
+        self._require_persona_playing("step")
+        self._steps = 1
+        self._set_state("playing", "One exchange.")
+        self._go.set()
+
+    async def whisper(self, text: str) -> None:
+        """Guidance the active agent receives before its next reply; the customer never sees it."""
+        self._require_not_ended()
+        self.runner.whisper(text)
+
+    async def take_over(self) -> None:
+        """The user becomes the customer, with the same history (waits for the exchange in flight)."""
+        self._require_not_ended()
+        if self._player == "user":
+            return
+        self._go.clear()
+        async with self._exchange:
+            self._player = "user"
+            self._publish_mode("customer", "user", "You took over the customer.")
+            self._set_state("taken_over", "You are the customer; hand back to let the persona continue.")
+
+    async def customer_says(self, text: str) -> int:
+        """The user's line as the customer, while taken over; returns its turn id."""
+        self._require_not_ended()
+        if self._player != "user":
+            raise SessionError("take over the customer first; the persona is playing")
+        async with self._exchange:
+            turn_id = await self.runner.send(text)
+            self._customer_turns += 1
+            return turn_id
+
+    async def hand_back(self, *, play: bool = True) -> None:
+        """The persona continues from the conversation as it is now (playing, or paused)."""
+        self._require_not_ended()
+        if self._player != "user":
+            return
+        self._player = "persona"
+        self._publish_mode("coach", "persona", f"{self.persona.name} continues.")
+        if play:
+            await self.play()
+        else:
+            self._set_state("paused", "Handed back; press play to continue.")
+
+    def scorecard(self) -> Scorecard:
+        """The scorecard now (final once the rehearsal has ended)."""
+        return self._scorecard or self._scores.build(final=False)
+
+    async def publish_scorecard(self) -> Scorecard:
+        """The scorecard now, also published as a ``ScorecardEvent`` (on demand)."""
+        card = self.scorecard()
+        self.runner.publish(ScorecardEvent(scorecard=card))
+        return card
+
+    async def end(self, reason: str = "Ended by the coach.") -> Scorecard:
+        """Stop the rehearsal (after the exchange in flight) and publish the final scorecard."""
+        if self._scorecard is not None:
+            return self._scorecard
+        self._stopping = True
+        self._go.set()  # wake the loop so it sees it must stop
+        async with self._exchange:
+            if self._scorecard is None:
+                self._finish("undecided", reason)
+        assert self._scorecard is not None
+        return self._scorecard
+
+    async def wait_ended(self) -> Scorecard:
+        """Wait until the customer ends the call (or :meth:`end`); the final scorecard."""
+        await self._ended.wait()
+        assert self._scorecard is not None
+        return self._scorecard
+
+    async def aclose(self) -> None:
+        """End the rehearsal if it is running, stop the loop and release the customer."""
+        try:
+            if self._task is not None and self._scorecard is None:
+                await self.end("Coach mode was closed.")
+        finally:
+            task, self._task = self._task, None
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+            if self._remove_observer is not None:
+                self._remove_observer()
+                self._remove_observer = None
+            await self.customer.aclose()
+
+    # -- the loop ------------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        while True:
+            await self._go.wait()
+            async with self._exchange:
+                if self._stopping or self._scorecard is not None:
+                    return
+                if not self._go.is_set() or self._player != "persona":
+                    continue
+                if self._reset_seen:
+                    self._finish("undecided", "The conversation was reset.")
+                    return
+                turn = await self._customer_turn()
+                if turn is None:
+                    continue
+                next_turn = self.runner.turn_id + 1
+                for action in turn.actions:
+                    self.runner.publish(PersonaEvent(turn_id=next_turn, persona=self.persona.id, action=action.action,
+                                                     objection=action.objection, fact=action.fact,
+                                                     detail=action.detail))
+                await self.runner.send(turn.text)
+                self._customer_turns += 1
+                if turn.ending is not None:
+                    self._finish(turn.ending.outcome, turn.ending.reason)
+                    return
+                if self._customer_turns >= self.max_turns:
+                    self._finish("undecided", f"Reached the limit of {self.max_turns} customer turns.")
+                    return
+                if self._steps is not None:
+                    self._steps -= 1
+                    if self._steps <= 0:
+                        self._go.clear()
+                        self._set_state("paused", "Paused after one exchange.")
+
+    async def _customer_turn(self) -> CustomerTurn | None:
+        view = CustomerView(lines=tuple(self._lines), customer_turns=self._customer_turns,
+                            max_turns=self.max_turns)
+        try:
+            return await self.customer.next_turn(view)
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:  # noqa: BLE001 - the user can retry or take over; the session goes on
+            message = str(e) if isinstance(e, SimulatorError) else f"{type(e).__name__}: {e}"
+            self.runner.publish(StatusEvent(level="error", source="coach",
+                                            message=f"The customer could not answer: {message}"))
+            self._go.clear()
+            self._set_state("paused", "The customer could not answer; play to retry, or take over.")
+            return None
+
+    def _finish(self, outcome: Outcome, reason: str) -> None:
+        """The rehearsal is over: publish the outcome and the final scorecard (exchange lock held)."""
+        self._go.clear()
+        step = self.persona.next_step
+        self.runner.publish(CustomerOutcomeEvent(persona=self.persona.id, turn_id=self.runner.turn_id,
+                                                 outcome=outcome, reason=reason,
+                                                 next_step=step.agrees_to if outcome == "agreed" else None))
+        card = self._scores.build(final=True)
+        self._scorecard = card
+        self.runner.publish(ScorecardEvent(scorecard=card))
+        self._set_state("ended", reason)
+        self._player = "user"
+        self._publish_mode("customer", "user", "Coach mode ended; you can go on as the customer.")
+        self._ended.set()
+
+    # -- events --------------------------------------------------------------------------------
+
+    def _observe(self, event: Event) -> None:
+        self._scores.observe(event)
+        if isinstance(event, TranscriptEvent):
+            self._lines.append(Line(event.turn_id, event.speaker, event.text,
+                                    by_user=event.speaker == "customer" and self._player == "user"))
+        elif isinstance(event, ConversationResetEvent):
+            self._reset_seen = True
+
+    def _set_state(self, state: CoachState, detail: str = "") -> None:
+        self._state = state
+        self.runner.publish(CoachStateEvent(state=state, persona=self.persona.id, customer_turns=self._customer_turns,
+                                            max_turns=self.max_turns, detail=detail))
+
+    def _publish_mode(self, mode: str, customer: CustomerPlayer, reason: str) -> None:
+        persona = self.persona if self._scorecard is None else None  # none once Coach mode is over
+        self.runner.publish(ModeChangedEvent(mode=mode, customer=customer,  # type: ignore[arg-type]
+                                             persona=persona.id if persona else None,
+                                             persona_name=persona.name if persona else None, reason=reason))
+
+    def _require_not_ended(self) -> None:
+        if self._task is None:
+            raise SessionError("Coach mode has not started: use `async with CoachSession(...)`")
+        if self._scorecard is not None:
+            raise SessionError("this rehearsal has ended; start a new one")
+
+    def _require_persona_playing(self, command: str) -> None:
+        self._require_not_ended()
+        if self._player != "persona":
+            raise SessionError(f"you are playing the customer: hand back before you {command}")
+
+
+async def open_coach(runner: SessionRunner, persona: Persona, *, customer: Customer | None = None,
+                     max_turns: int = DEFAULT_MAX_TURNS) -> CoachSession:
+    """A started :class:`CoachSession` for ``persona`` on ``runner``: the playbook is read from the
+    runner's knowledge folder (off the loop) and the customer chosen from its settings (Cerebras
+    with a key, the offline driver otherwise). Close it with :meth:`CoachSession.aclose`."""
+    playbook = await asyncio.to_thread(Playbook.load, runner.settings.knowledge_dir)
+    if customer is None:
+        customer = build_customer(runner.settings, persona, playbook)
+    coach = CoachSession(runner, persona, customer, playbook=playbook, max_turns=max_turns)
+    await coach.start()
+    return coach

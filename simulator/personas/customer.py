@@ -1,0 +1,110 @@
+"""What an AI customer sees and says: the seam between Coach mode and whoever plays the persona.
+
+Two implementations play a persona: :class:`~simulator.personas.driver.OfflinePersonaDriver`
+(deterministic, no keys) and :class:`~simulator.personas.cerebras_customer.CerebrasCustomer` (an
+LLM). Both receive a :class:`CustomerView` built only from the transcript - what a real customer
+hears - never the passages the team retrieved or the coach's whispers, and answer with a
+:class:`CustomerTurn`: the line to say, what it means for the scorecard, and whether it ends the
+call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from simulator.events import AgentRole, Outcome, PersonaAction
+from simulator.personas.model import Persona
+from simulator.personas.playbook import Playbook
+from simulator.settings import Settings
+
+
+@dataclass(frozen=True)
+class Line:
+    """One utterance of the conversation as the customer heard it."""
+
+    turn_id: int
+    speaker: Literal["customer"] | AgentRole
+    text: str
+    by_user: bool = False
+    """A customer line the user typed while they had taken over."""
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    lines: tuple[Line, ...]
+    customer_turns: int
+    """Customer lines so far (the persona's and the user's)."""
+    max_turns: int
+
+    @property
+    def last_answer(self) -> str:
+        """Everything the team said since the customer last spoke."""
+        replies: list[str] = []
+        for line in reversed(self.lines):
+            if line.speaker == "customer":
+                break
+            replies.append(line.text)
+        return " ".join(reversed(replies))
+
+    @property
+    def turns_left(self) -> int:
+        return self.max_turns - self.customer_turns
+
+
+@dataclass(frozen=True)
+class Action:
+    """What a line means: ``raised_objection`` of ``objection``, ``revealed_fact`` of ``fact``..."""
+
+    action: PersonaAction
+    objection: str | None = None
+    fact: str | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Ending:
+    outcome: Outcome
+    reason: str
+
+
+@dataclass(frozen=True)
+class CustomerTurn:
+    text: str
+    actions: tuple[Action, ...] = field(default_factory=tuple)
+    ending: Ending | None = None
+    """Set when this line ends the call; the team still answers it."""
+
+
+class Customer(Protocol):
+    """Plays one persona for one conversation."""
+
+    persona: Persona
+    provider: str
+    """``offline`` or ``cerebras``: shown to the user."""
+
+    async def next_turn(self, view: CustomerView) -> CustomerTurn:
+        """The customer's next line, given the conversation so far."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+def build_customer(settings: Settings, persona: Persona, playbook: Playbook) -> Customer:
+    """Cerebras plays the persona when a key is set (and not ``--offline``), the offline driver otherwise."""
+    from simulator.personas.driver import OfflinePersonaDriver
+
+    if not settings.use_cerebras:
+        return OfflinePersonaDriver(persona, playbook)
+
+    from simulator.personas.cerebras_customer import CerebrasCustomer
+    from simulator.providers.cerebras import CerebrasLLM
+
+    model = CerebrasLLM(
+        model=settings.cerebras_model,
+        api_key=settings.cerebras_api_key,
+        base_url=settings.cerebras_base_url,
+        timeout_s=settings.cerebras_timeout_s,
+        max_retries=settings.cerebras_max_retries,
+    )
+    return CerebrasCustomer(persona, model, owns_model=True)

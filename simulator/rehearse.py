@@ -1,0 +1,182 @@
+"""``simulator rehearse``: whole Coach-mode conversations with no one at the keyboard.
+
+One persona (``--persona NAME``) plays the customer against the sales team until the call ends,
+and the scorecard is printed; ``--all`` runs every persona in turn and prints one summary table,
+a regression suite for the team's prompts and knowledge (offline, the whole run is deterministic).
+``--jsonl`` prints every event instead, ``--report FILE`` writes the HTML report with the
+scorecard (with ``--all``, ``FILE`` is a folder and each persona gets ``<persona>.html``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from simulator.errors import SimulatorError
+from simulator.events import (
+    AGENT_NAMES,
+    ClaimCheckEvent,
+    Event,
+    HandoffEvent,
+    PersonaEvent,
+    ScorecardEvent,
+    StatusEvent,
+    TranscriptEvent,
+    to_json,
+)
+from simulator.personas.model import BUNDLED_PERSONAS, Persona, PersonaError, load_personas
+from simulator.scorecard import render_html, render_table, render_text, summary_row
+from simulator.settings import Settings
+
+
+@dataclass(frozen=True)
+class RehearseOptions:
+    persona: str | None = None
+    """A persona's id or name; ``None`` with ``all_personas``."""
+    all_personas: bool = False
+    turns: int = 16
+    jsonl: bool = False
+    report: Path | None = None
+    personas_dir: Path = BUNDLED_PERSONAS
+
+
+def run_rehearse(settings: Settings, options: RehearseOptions, *, out: TextIO, err: TextIO) -> int:
+    try:
+        return asyncio.run(_rehearse(settings, options, out=out, err=err))
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _rehearse(settings: Settings, options: RehearseOptions, *, out: TextIO, err: TextIO) -> int:
+    if options.turns < 1:
+        err.write("simulator: --turns must be at least 1\n")
+        return 2
+    try:
+        personas = await asyncio.to_thread(_choose, options, err)
+    except PersonaError as e:
+        err.write(f"simulator: {e}\n")
+        return 2
+    if not personas:
+        err.write(f"simulator: no usable persona in {options.personas_dir}\n")
+        return 2
+
+    from simulator.coach import open_coach  # imports livekit-agents: seconds, so only here
+    from simulator.session import SessionRunner
+
+    runner = SessionRunner(settings)
+    try:
+        await runner.start()
+    except SimulatorError as e:
+        err.write(f"simulator: {e}\n")
+        return 2
+    show = _Show(out, jsonl=options.jsonl, transcript=not options.all_personas)
+    pump = asyncio.create_task(show.pump(runner.events()), name="rehearse-events")
+    rows = []
+    failed = 0
+    try:
+        for n, persona in enumerate(personas):
+            if n:
+                await runner.reset()
+            start = await show.mark()
+            coach = await open_coach(runner, persona, max_turns=options.turns)
+            try:
+                await coach.play()
+                card = await coach.wait_ended()
+            finally:
+                await coach.aclose()
+            events = await show.until_scorecard(start)
+            rows.append(summary_row(card))
+            failed += any(isinstance(e, StatusEvent) and e.level == "error" for e in events)
+            if options.all_personas and not options.jsonl:
+                err.write(f"{persona.id}: {card.outcome} after {card.customer_turns} customer turns\n")
+            elif not options.jsonl:
+                out.write("\n" + render_text(card) + "\n")
+            if options.report is not None:
+                path = options.report / f"{persona.id}.html" if options.all_personas else options.report
+                await asyncio.to_thread(_write_report, path, events, persona, card)
+                err.write(f"Report: {path}\n")
+    finally:
+        await runner.aclose()
+        await pump
+    if options.all_personas and not options.jsonl:
+        out.write(render_table(rows) + "\n")
+    out.flush()
+    return 1 if failed else 0
+
+
+def _choose(options: RehearseOptions, err: TextIO) -> list[Persona]:
+    found = load_personas(options.personas_dir)
+    if options.all_personas:
+        for error in found.errors:
+            err.write(f"simulator: skipped {error}\n")
+        return list(found.personas)
+    if not options.persona:
+        raise PersonaError(options.personas_dir, ["name a persona with --persona NAME, or use --all"])
+    return [found.find(options.persona)]
+
+
+def _write_report(path: Path, events: list[Event], persona: Persona, card: object) -> None:
+    from simulator.report import render_report
+
+    page = render_report(events, title=f"Rehearsal with {persona.name} ({persona.difficulty})")
+    section = render_html(card)  # type: ignore[arg-type]
+    # The report has no place for a scorecard yet: it goes first, after the title and summary.
+    marker = "<h2>Conversation</h2>"
+    page = page.replace(marker, section + marker, 1) if marker in page else page.replace("</body>", section + "</body>")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(page, encoding="utf-8")
+
+
+class _Show:
+    """Consumes the runner's events: prints them, and keeps them for reports and waiting."""
+
+    def __init__(self, out: TextIO, *, jsonl: bool, transcript: bool) -> None:
+        self._out = out
+        self._jsonl = jsonl
+        self._transcript = transcript
+        self.events: list[Event] = []
+        self._changed = asyncio.Condition()
+
+    async def pump(self, events: object) -> None:
+        async for event in events:  # type: ignore[attr-defined]
+            if self._jsonl:
+                self._out.write(to_json(event) + "\n")
+            elif self._transcript:
+                self._print(event)
+            async with self._changed:
+                self.events.append(event)
+                self._changed.notify_all()
+
+    async def mark(self) -> int:
+        async with self._changed:
+            return len(self.events)
+
+    async def until_scorecard(self, start: int) -> list[Event]:
+        """The events from ``start`` up to the final scorecard, once it has come through."""
+        def seen() -> bool:
+            return any(isinstance(e, ScorecardEvent) and e.scorecard.final for e in self.events[start:])
+
+        async with self._changed:
+            await self._changed.wait_for(seen)
+            end = next(n for n in range(start, len(self.events))
+                       if isinstance(self.events[n], ScorecardEvent) and self.events[n].scorecard.final)  # type: ignore[union-attr]
+            return self.events[start:end + 1]
+
+    def _print(self, event: Event) -> None:
+        w = self._out.write
+        if isinstance(event, TranscriptEvent):
+            label = " (offline)" if event.provider == "offline" else ""
+            w(f"{AGENT_NAMES[event.speaker]}{label}: {event.text}\n")
+        elif isinstance(event, PersonaEvent) and event.action not in ("opened",):
+            what = event.objection or event.fact or event.detail
+            w(f"  [{event.action.replace('_', ' ')}{': ' + what if what else ''}]\n")
+        elif isinstance(event, HandoffEvent):
+            w(f"  -> {AGENT_NAMES[event.from_agent]} hands over to {AGENT_NAMES[event.to_agent]}\n")
+        elif isinstance(event, ClaimCheckEvent):
+            for claim in event.unsupported:
+                w(f"  ! unsupported {claim.kind}: \"{claim.text}\" - {claim.note}\n")
+        elif isinstance(event, StatusEvent) and event.level != "info":
+            w(f"  ({event.level}: {event.message})\n")
+        self._out.flush()

@@ -1,0 +1,361 @@
+"""The scorecard: what went well in a rehearsal and what did not, computed from its events.
+
+:class:`ScorecardBuilder` is an observer of a session: fed every event (live, or from a saved
+log), it can build a :class:`~simulator.events.Scorecard` at any moment (on demand) and at the end.
+It scores the conversation itself, so it works whoever played the customer - a persona, the user
+after taking over, or the user in plain Customer mode (then objections are recognised from the
+playbook alone):
+
+- objections raised (the persona says which; the user's lines are matched to objections), whether
+  each was handled, by whom, and whether the playbook's prepared response was used, judged by
+  :mod:`simulator.personas.judging` - the same judge the offline persona uses;
+- hidden facts the agents asked about (a question with the fact's cue words);
+- unsupported claims, from the claim-check events;
+- whether each question reached the right specialist (the one its objection or its words belong to);
+- talk ratio in words, latency p50/p95 end to end, and the persona's outcome.
+
+:func:`render_text` prints it for the terminal, :func:`render_html` for the exported report, and
+:func:`render_table` sums several up (``simulator rehearse --all``).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from simulator.conversation import percentile
+from simulator.events import (
+    AGENT_NAMES,
+    AgentRole,
+    ClaimCheckEvent,
+    ConversationResetEvent,
+    CustomerOutcomeEvent,
+    CustomerPlayer,
+    Event,
+    FactScore,
+    LatencyEvent,
+    LatencyScore,
+    ModeChangedEvent,
+    ObjectionScore,
+    Outcome,
+    PersonaEvent,
+    RoutingScore,
+    Scorecard,
+    TalkRatio,
+    TranscriptEvent,
+    UnsupportedClaim,
+)
+from simulator.personas.judging import (
+    PREPARED_USED,
+    asked_about,
+    judge_objection,
+    judge_playbook,
+    match_objection,
+    question_specialists,
+)
+from simulator.personas.model import Objection, Persona
+from simulator.personas.playbook import Playbook, PlaybookEntry
+
+_ASKING_ACTIONS = ("raised_objection", "pushed_back", "asked_follow_up")
+
+
+@dataclass
+class _CustomerLine:
+    turn_id: int
+    text: str
+    by: CustomerPlayer
+
+
+@dataclass
+class _Raised:
+    key: str
+    label: str
+    turn_id: int
+    by: CustomerPlayer
+    objection: Objection | None
+    entry: PlaybookEntry | None
+
+
+class ScorecardBuilder:
+    """Feed it every event with :meth:`observe`; :meth:`build` whenever a scorecard is wanted."""
+
+    def __init__(self, persona: Persona | None, playbook: Playbook) -> None:
+        self.persona = persona
+        self.playbook = playbook
+        self._player: CustomerPlayer = "persona" if persona else "user"
+        self._reset()
+
+    def _reset(self) -> None:
+        self._customer: list[_CustomerLine] = []
+        self._replies: list[TranscriptEvent] = []
+        self._actions: list[PersonaEvent] = []
+        self._checks: list[ClaimCheckEvent] = []
+        self._latencies: list[LatencyEvent] = []
+        self._outcome: CustomerOutcomeEvent | None = None
+
+    def observe(self, event: Event) -> None:
+        if isinstance(event, ModeChangedEvent):
+            self._player = event.customer
+        elif isinstance(event, TranscriptEvent):
+            if event.speaker == "customer":
+                self._customer.append(_CustomerLine(event.turn_id, event.text, self._player))
+            else:
+                self._replies.append(event)
+        elif isinstance(event, PersonaEvent):
+            self._actions.append(event)
+        elif isinstance(event, ClaimCheckEvent):
+            self._checks.append(event)
+        elif isinstance(event, LatencyEvent):
+            self._latencies.append(event)
+        elif isinstance(event, CustomerOutcomeEvent):
+            self._outcome = event
+        elif isinstance(event, ConversationResetEvent):
+            self._reset()  # a new conversation
+
+    def build(self, *, final: bool) -> Scorecard:
+        persona = self.persona
+        if self._outcome is not None:
+            outcome: Outcome = self._outcome.outcome
+            reason, next_step = self._outcome.reason, self._outcome.next_step
+        else:
+            outcome, next_step = "undecided", None
+            reason = "The conversation ended before the customer decided." if final else \
+                "The conversation is still going."
+        e2e = [e.stages.e2e_ms for e in self._latencies if e.stages.e2e_ms is not None]
+        return Scorecard(
+            persona=persona.id if persona else None,
+            persona_name=persona.name if persona else None,
+            difficulty=persona.difficulty if persona else None,
+            outcome=outcome,
+            outcome_reason=reason,
+            next_step=next_step,
+            final=final,
+            customer_turns=len(self._customer),
+            agent_replies=len(self._replies),
+            objections=tuple(self._objections()),
+            facts=tuple(self._facts()),
+            routing=tuple(self._routing()),
+            claims_checked=sum(len(c.claims) for c in self._checks),
+            unsupported_claims=tuple(
+                UnsupportedClaim(turn_id=c.turn_id, agent=c.agent, text=claim.text, kind=claim.kind,
+                                 contradicting=claim.contradicting)
+                for c in self._checks for claim in c.unsupported),
+            talk=TalkRatio(customer_words=sum(len(line.text.split()) for line in self._customer),
+                           agent_words=sum(len(r.text.split()) for r in self._replies)),
+            latency=LatencyScore(replies=len(e2e), p50_ms=_round(percentile(e2e, 50)) if e2e else None,
+                                 p95_ms=_round(percentile(e2e, 95)) if e2e else None),
+        )
+
+    # -- parts ---------------------------------------------------------------------------------
+
+    def _raised(self) -> list[_Raised]:
+        raised: dict[str, _Raised] = {}
+        persona = self.persona
+        for action in self._actions:
+            if action.action == "raised_objection" and action.objection and persona is not None:
+                objection = persona.objection(action.objection)
+                raised.setdefault(objection.id, _Raised(objection.id, objection.says, action.turn_id, "persona",
+                                                        objection, self.playbook.find(objection.playbook)))
+        for line in self._customer:
+            if line.by != "user" and persona is not None:
+                continue
+            objection, entry = match_objection(line.text, persona, self.playbook)
+            if objection is not None:
+                raised.setdefault(objection.id, _Raised(objection.id, objection.says, line.turn_id, line.by,
+                                                        objection, entry))
+            elif entry is not None:
+                raised.setdefault(entry.title, _Raised(entry.title, entry.title, line.turn_id, line.by, None, entry))
+        return sorted(raised.values(), key=lambda r: r.turn_id)
+
+    def _objections(self) -> Iterable[ObjectionScore]:
+        raised = self._raised()
+        last_turn = max([r.turn_id for r in self._replies], default=0)
+        for n, item in enumerate(raised):
+            until = raised[n + 1].turn_id if n + 1 < len(raised) else last_turn + 1
+            handled_turn = handled_by = None
+            best_overlap = 0.0
+            for turn_id, speaker, answer in self._answers(item.turn_id, until):
+                if item.objection is not None:
+                    judgement = judge_objection(item.objection, answer, item.entry)
+                elif item.entry is not None:
+                    judgement = judge_playbook(answer, item.entry)
+                else:
+                    continue
+                best_overlap = max(best_overlap, judgement.prepared_overlap)
+                if judgement.addressed and handled_turn is None:
+                    handled_turn, handled_by = turn_id, speaker
+            yield ObjectionScore(
+                objection=item.key,
+                label=item.label,
+                raised_turn=item.turn_id,
+                raised_by=item.by,
+                handled=handled_turn is not None,
+                handled_turn=handled_turn,
+                handled_by=handled_by,
+                prepared_response_used=best_overlap >= PREPARED_USED,
+                prepared_response_overlap=best_overlap,
+                playbook_section=item.entry.section if item.entry else None,
+            )
+
+    def _answers(self, start: int, until: int) -> list[tuple[int, AgentRole, str]]:
+        """The team's answer in each turn from ``start`` up to (not including) ``until``."""
+        by_turn: dict[int, list[TranscriptEvent]] = {}
+        for reply in self._replies:
+            if start <= reply.turn_id < until:
+                by_turn.setdefault(reply.turn_id, []).append(reply)
+        return [(turn, replies[-1].speaker, " ".join(r.text for r in replies))  # type: ignore[misc]
+                for turn, replies in sorted(by_turn.items())]
+
+    def _facts(self) -> Iterable[FactScore]:
+        if self.persona is None:
+            return
+        revealed = {a.fact for a in self._actions if a.action == "revealed_fact"}
+        for fact in self.persona.hidden_facts:
+            asked = next((turn for turn, _, answer in self._answers(0, 1 << 30) if asked_about(fact, answer)), None)
+            yield FactScore(fact=fact.id, kind=fact.kind, label=fact.fact,
+                            uncovered=asked is not None or fact.id in revealed, asked_turn=asked)
+
+    def _routing(self) -> Iterable[RoutingScore]:
+        persona = self.persona
+        for line in self._customer:
+            expected: tuple[AgentRole, ...] | None = None
+            actions = [a for a in self._actions if a.turn_id == line.turn_id and a.action in _ASKING_ACTIONS]
+            if actions and persona is not None and line.by == "persona":
+                action = actions[-1]
+                objection = persona.objection(action.objection) if action.objection else None
+                if objection is not None:
+                    expected = objection.expected_specialists
+                    if action.action == "asked_follow_up":
+                        asked = next((f for f in objection.follow_ups if f.says in line.text), None)
+                        expected = (asked.specialist,) if asked and asked.specialist else expected
+            elif line.by == "user" or persona is None:
+                objection, _ = match_objection(line.text, persona, self.playbook)
+                expected = objection.expected_specialists if objection else question_specialists(line.text)
+            if not expected:
+                continue  # small talk, an opening, or a question anyone may answer
+            answers = self._answers(line.turn_id, line.turn_id + 1)
+            answered_by = answers[-1][1] if answers else None
+            yield RoutingScore(turn_id=line.turn_id, question=line.text, expected=expected,
+                               answered_by=answered_by, correct=answered_by in expected)
+
+
+def score_events(events: Iterable[Event], persona: Persona | None, playbook: Playbook, *,
+                 final: bool = True) -> Scorecard:
+    """The scorecard of a finished (or saved) session."""
+    builder = ScorecardBuilder(persona, playbook)
+    for event in events:
+        builder.observe(event)
+    return builder.build(final=final)
+
+
+# -- rendering ---------------------------------------------------------------------------------
+
+def render_text(card: Scorecard) -> str:
+    """The scorecard for a terminal: a few readable lines per part."""
+    who = f"{card.persona_name} ({card.persona}, {card.difficulty})" if card.persona else "Customer mode"
+    lines = [f"Scorecard - {who}" + ("" if card.final else " (so far)"),
+             f"  Outcome: {card.outcome.upper()} - {card.outcome_reason}"]
+    lines.append(f"  Objections handled: {card.objections_handled}/{len(card.objections)}, "
+                 f"playbook response used: {card.prepared_responses_used}/{len(card.objections)}")
+    for o in card.objections:
+        mark = "+" if o.handled else "-"
+        how = f"handled by the {AGENT_NAMES[o.handled_by]} in turn {o.handled_turn}" if o.handled and o.handled_by \
+            else "not handled"
+        playbook = f"playbook {o.prepared_response_overlap:.0%}" + (" (used)" if o.prepared_response_used else "")
+        lines.append(f"    {mark} [{o.objection}] turn {o.raised_turn}, raised by the {o.raised_by}: {how}; {playbook}")
+    if card.facts:
+        lines.append(f"  Hidden facts uncovered: {card.facts_uncovered}/{len(card.facts)}")
+        for f in card.facts:
+            lines.append(f"    {'+' if f.uncovered else '-'} [{f.fact}] {f.label}"
+                         + (f" (asked in turn {f.asked_turn})" if f.asked_turn else ""))
+    lines.append(f"  Right specialist: {card.routed_correctly}/{len(card.routing)}")
+    for r in card.routing:
+        if not r.correct:
+            wanted = " or ".join(AGENT_NAMES[a] for a in r.expected)
+            got = AGENT_NAMES[r.answered_by] if r.answered_by else "nobody"
+            lines.append(f"    - turn {r.turn_id}: {got} answered, {wanted} should have: {_short(r.question)}")
+    lines.append(f"  Claims: {card.claims_checked} checked, {len(card.unsupported_claims)} unsupported")
+    for c in card.unsupported_claims:
+        source = f" (knowledge: {c.contradicting.source} > {c.contradicting.section.split(' > ')[-1]})" \
+            if c.contradicting else ""
+        lines.append(f"    ! turn {c.turn_id}, {AGENT_NAMES[c.agent]}: \"{c.text}\" ({c.kind}){source}")
+    share = card.talk.agent_share
+    lines.append(f"  Talk ratio: team {share:.0%} / customer {1 - share:.0%} of {card.talk.agent_words + card.talk.customer_words} words"
+                 if share is not None else "  Talk ratio: nothing said")
+    lines.append(f"  Latency end to end: p50 {_ms(card.latency.p50_ms)}, p95 {_ms(card.latency.p95_ms)} "
+                 f"over {card.latency.replies} replies")
+    return "\n".join(lines)
+
+
+TABLE_COLUMNS = ("persona", "level", "outcome", "turns", "objections", "playbook", "facts", "routing",
+                 "unsupported", "team talk", "p50 ms", "p95 ms")
+
+
+def summary_row(card: Scorecard) -> tuple[str, ...]:
+    share = card.talk.agent_share
+    return (
+        card.persona or "-",
+        card.difficulty or "-",
+        card.outcome,
+        str(card.customer_turns),
+        f"{card.objections_handled}/{len(card.objections)}",
+        f"{card.prepared_responses_used}/{len(card.objections)}",
+        f"{card.facts_uncovered}/{len(card.facts)}",
+        f"{card.routed_correctly}/{len(card.routing)}",
+        str(len(card.unsupported_claims)),
+        f"{share:.0%}" if share is not None else "-",
+        _ms(card.latency.p50_ms, unit=False),
+        _ms(card.latency.p95_ms, unit=False),
+    )
+
+
+def render_table(rows: Sequence[tuple[str, ...]], columns: Sequence[str] = TABLE_COLUMNS) -> str:
+    widths = [max(len(columns[i]), *(len(r[i]) for r in rows)) for i in range(len(columns))]
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(c.ljust(w) if i < 3 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+    return "\n".join([line(columns), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+
+
+def render_html(card: Scorecard) -> str:
+    """The scorecard as an HTML section for the exported report (all text escaped)."""
+    e = html.escape
+    rows = "".join(
+        f"<tr><td class=\"l\">{e(o.objection)}</td><td>{o.raised_turn}</td><td class=\"l\">{e(o.raised_by)}</td>"
+        f"<td class=\"l\">{'handled by the ' + e(AGENT_NAMES[o.handled_by]) if o.handled and o.handled_by else 'not handled'}</td>"
+        f"<td>{o.prepared_response_overlap:.0%}{' (used)' if o.prepared_response_used else ''}</td></tr>"
+        for o in card.objections)
+    facts = "".join(f"<li>{'✓' if f.uncovered else '✗'} {e(f.label)}</li>" for f in card.facts)
+    claims = "".join(
+        f"<li>Turn {c.turn_id}, {e(AGENT_NAMES[c.agent])}: “{e(c.text)}” ({e(c.kind)})"
+        + (f" — the knowledge says otherwise in <span class=\"src\">{e(c.contradicting.source)}</span>" if c.contradicting else "")
+        + "</li>" for c in card.unsupported_claims)
+    share = card.talk.agent_share
+    who = f"{e(card.persona_name or '')} ({e(card.persona or '')}, {e(card.difficulty or '')})" if card.persona \
+        else "Customer mode"
+    return (
+        f"<h2>Scorecard</h2><p><b>{who}</b> — outcome <b>{e(card.outcome)}</b>: {e(card.outcome_reason)}</p>"
+        f"<table><thead><tr><th class=\"l\">Objection</th><th>Turn</th><th class=\"l\">Raised by</th>"
+        f"<th class=\"l\">Result</th><th>Playbook</th></tr></thead><tbody>{rows}</tbody></table>"
+        + (f"<p>Hidden facts uncovered: {card.facts_uncovered}/{len(card.facts)}</p><ul>{facts}</ul>" if card.facts else "")
+        + f"<p>Right specialist: {card.routed_correctly}/{len(card.routing)}. "
+        f"Claims checked: {card.claims_checked}, unsupported: {len(card.unsupported_claims)}.</p>"
+        + (f"<ul>{claims}</ul>" if claims else "")
+        + f"<p>Team talk share: {f'{share:.0%}' if share is not None else '–'}. "
+        f"End to end p50 {_ms(card.latency.p50_ms)}, p95 {_ms(card.latency.p95_ms)}.</p>"
+    )
+
+
+def _round(value: float) -> float:
+    return round(value, 1)
+
+
+def _ms(value: float | None, *, unit: bool = True) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.0f} ms" if unit else f"{value:,.0f}"
+
+
+def _short(text: str, words: int = 12) -> str:
+    parts = text.split()
+    return " ".join(parts[:words]) + ("…" if len(parts) > words else "")

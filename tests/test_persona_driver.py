@@ -1,0 +1,224 @@
+"""The offline persona driver, conversation by conversation: the test plays the sales team.
+
+The driver is deterministic bookkeeping over the transcript, so these conversations are written
+out line by line; the same persona against the real offline team is in test_coach_offline.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from simulator.personas import CustomerTurn, CustomerView, Line, Persona, Playbook, load_persona
+from simulator.personas.driver import OfflinePersonaDriver
+from simulator.settings import BUNDLED_KNOWLEDGE
+
+PERSONA = """\
+name: Dana Reyes
+role: Operations Manager
+company: {name: Northbay Foods, industry: Food distribution, size: 2 warehouses, situation: Paper logs.}
+goals: [Fewer losses]
+personality: Direct.
+tone: Short sentences.
+difficulty: medium
+opening: Hi, Dana from Northbay Foods.
+objections:
+  - id: locked-in
+    topic: contract
+    playbook: locked into a long contract
+    when: late
+    push: gentle
+    says: We signed a three-year deal with TempGuard last year.
+    addressed_by: [Contract Bridge]
+  - id: price
+    topic: price
+    playbook: too expensive
+    when: early
+    push: firm
+    says: Eleven dollars a sensor every month adds up fast.
+    pushback: [That's still a lot of money.]
+    addressed_by: [pays for itself, ColdTrace Complete]
+    follow_ups:
+      - says: What does the hardware cost?
+        addressed_by: ["$89"]
+hidden_facts:
+  - id: budget
+    kind: budget
+    fact: About $2,000 a month.
+    asked_with: [budget]
+    reveal: We have about two thousand a month.
+next_step:
+  agrees_to: a pilot
+  requires: [price]
+  requires_facts: [budget]
+  accept: Let's do the pilot.
+  decline: Not now, thanks.
+patience: 2
+fed_up: We're done here.
+"""
+
+GOOD_PRICE_ANSWER = "Fair point. One lost freezer load a year and it pays for itself several times over."
+NON_ANSWER = "I don't have that in our material, so I won't guess; I'll find out and come back to you."
+
+
+@pytest.fixture(scope="module")
+def playbook() -> Playbook:
+    return Playbook.load(BUNDLED_KNOWLEDGE)
+
+
+@pytest.fixture
+def persona(tmp_path: Path) -> Persona:
+    path = tmp_path / "dana.yaml"
+    path.write_text(PERSONA, encoding="utf-8")
+    return load_persona(path)
+
+
+class Call:
+    """The driver as the customer; the test speaks for the team with :meth:`team`."""
+
+    def __init__(self, persona: Persona, playbook: Playbook, *, max_turns: int = 16) -> None:
+        self.driver = OfflinePersonaDriver(persona, playbook)
+        self.lines: list[Line] = []
+        self.turns = 0
+        self.max_turns = max_turns
+
+    def customer(self) -> CustomerTurn:
+        turn = self.driver.decide(CustomerView(tuple(self.lines), self.turns, self.max_turns))
+        self.turns += 1
+        self.lines.append(Line(self.turns, "customer", turn.text))
+        return turn
+
+    def user(self, text: str) -> None:
+        """The user, having taken over, says ``text`` as the customer."""
+        self.turns += 1
+        self.lines.append(Line(self.turns, "customer", text, by_user=True))
+
+    def team(self, text: str, speaker: str = "pricing") -> None:
+        self.lines.append(Line(self.turns, speaker, text))  # type: ignore[arg-type]
+
+
+def actions(turn: CustomerTurn) -> list[tuple[str, str | None]]:
+    return [(a.action, a.objection or a.fact) for a in turn.actions]
+
+
+def test_a_whole_conversation_that_ends_with_a_next_step(persona: Persona, playbook: Playbook) -> None:
+    call = Call(persona, playbook)
+    opening = call.customer()
+    assert opening.text == "Hi, Dana from Northbay Foods."
+    assert actions(opening) == [("opened", None)]
+
+    call.team("Welcome! What would you like to know?", "greeter")
+    price = call.customer()
+    assert price.text == "Eleven dollars a sensor every month adds up fast."  # 'early' comes before 'late'
+    assert actions(price) == [("raised_objection", "price")]
+
+    call.team(GOOD_PRICE_ANSWER + " What budget do you have for this?")
+    follow_up = call.customer()
+    assert follow_up.text == ("We have about two thousand a month. Okay, that makes sense. "
+                              "What does the hardware cost?")
+    assert actions(follow_up) == [("revealed_fact", "budget"), ("accepted_answer", "price"),
+                                  ("asked_follow_up", "price")]
+
+    call.team("The CT-100 is $89.")
+    locked_in = call.customer()
+    assert locked_in.text == "Fair enough, that helps. We signed a three-year deal with TempGuard last year."
+
+    call.team("Our Contract Bridge waives the subscription until your contract ends.")
+    last = call.customer()
+    assert last.ending is not None and last.ending.outcome == "agreed"
+    assert last.text.endswith("Let's do the pilot.")
+    assert actions(last)[-2:] == [("accepted_answer", "locked-in"), ("concluded", None)]
+    assert call.driver.handled == {"price", "locked-in"} and call.driver.revealed == {"budget"}
+    with pytest.raises(RuntimeError, match="already ended the call"):
+        call.customer()
+
+
+def test_a_missed_objection_gets_pushed_then_dropped_and_patience_runs_out(persona: Persona,
+                                                                           playbook: Playbook) -> None:
+    call = Call(persona, playbook)
+    call.customer()
+    call.team("Welcome!", "greeter")
+    call.customer()  # the price objection
+    call.team(NON_ANSWER)
+    assert call.customer().text == "That's still a lot of money."  # firm: one push-back
+    call.team("Our sensors are very accurate.")
+    moved_on = call.customer()
+    assert moved_on.text == "Let's park that for now. We signed a three-year deal with TempGuard last year."
+    assert actions(moved_on) == [("gave_up_on_objection", "price"), ("raised_objection", "locked-in")]
+    call.team(NON_ANSWER)
+    fed_up = call.customer()  # gentle: no push-back; two misses exhaust patience 2
+    assert fed_up.text == "We're done here."
+    assert fed_up.ending is not None and fed_up.ending.outcome == "declined"
+    assert "2 objection(s) or question(s) went unanswered" in fed_up.ending.reason
+
+
+def test_a_hidden_fact_is_revealed_only_after_a_question_about_it(persona: Persona, playbook: Playbook) -> None:
+    call = Call(persona, playbook)
+    call.customer()
+    call.team("Many customers tell us their budget is tight.", "greeter")  # not a question
+    assert not any(a.action == "revealed_fact" for a in call.customer().actions)
+    call.team(GOOD_PRICE_ANSWER)
+    follow_up = call.customer()
+    assert "two thousand" not in follow_up.text
+    call.team("The CT-100 is $89. And what budget have you set aside?")
+    assert call.customer().text.startswith("We have about two thousand a month.")
+    call.team("Our Contract Bridge covers that. Is the budget monthly or yearly?")
+    assert "two thousand" not in call.customer().text  # told once
+
+
+def test_without_the_required_fact_the_customer_declines(persona: Persona, playbook: Playbook) -> None:
+    call = Call(persona, playbook)
+    for answer in ("Welcome!", GOOD_PRICE_ANSWER, "The CT-100 is $89.", "The Contract Bridge covers it."):
+        call.customer()
+        call.team(answer)
+    last = call.customer()
+    assert last.ending is not None and last.ending.outcome == "declined"
+    assert last.text.endswith("Not now, thanks.")
+    assert last.ending.reason == "Declined the next step; never asked about: budget."
+
+
+def test_the_playbook_prepared_response_settles_its_objection(persona: Persona, playbook: Playbook) -> None:
+    prepared = playbook.find("too expensive").prepared_response
+    call = Call(persona, playbook)
+    call.customer()
+    call.team("Welcome!")
+    call.customer()
+    call.team(" ".join(prepared.split(". ")[:3]))  # the first sentences, as the offline team says them
+    accepted = [a for a in call.customer().actions if a.action == "accepted_answer"]
+    assert accepted[0].detail == "the playbook's prepared response"
+
+
+def test_the_last_allowed_turn_ends_the_call_undecided(persona: Persona, playbook: Playbook) -> None:
+    call = Call(persona, playbook, max_turns=3)
+    call.customer()
+    call.team("Welcome!")
+    call.customer()
+    call.team(GOOD_PRICE_ANSWER)
+    last = call.customer()
+    assert last.ending is not None and last.ending.outcome == "undecided"
+    assert last.text.endswith(persona.out_of_time)
+
+
+def test_the_same_answers_give_the_same_conversation(persona: Persona, playbook: Playbook) -> None:
+    def run() -> list[str]:
+        call = Call(persona, playbook)
+        said = []
+        for answer in ("Welcome!", NON_ANSWER, GOOD_PRICE_ANSWER, "No idea.", "The Contract Bridge."):
+            said.append(call.customer().text)
+            call.team(answer)
+        return said
+
+    assert run() == run()
+
+
+def test_an_objection_the_user_raised_while_taken_over_is_not_raised_again(persona: Persona,
+                                                                           playbook: Playbook) -> None:
+    call = Call(persona, playbook)
+    call.customer()
+    call.team("Welcome!")
+    call.user("Honestly, eleven dollars a sensor every month adds up fast for us.")
+    call.team(GOOD_PRICE_ANSWER)
+    handed_back = call.customer()
+    assert ("accepted_answer", "price") in actions(handed_back)  # the team's answer to the user is judged
+    assert handed_back.text.endswith("What does the hardware cost?")
