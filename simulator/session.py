@@ -65,6 +65,7 @@ class SessionRunner:
         self._room = room
         self._room_options = room_options
         self._completed_turn = 0
+        self._typed_line: str | None = None
         self._replied_turn = 0
         self.session_id = uuid.uuid4().hex[:12]
         self._observers: list[Callable[[Event], None]] = []
@@ -131,6 +132,10 @@ class SessionRunner:
         async with self._turn_lock:
             session, _ = self._require_session()
             self._begin_turn()
+            # A typed line is shown at once, before any retrieval or reply of its turn; livekit
+            # adds it to the conversation a little later, which is not repeated (see below).
+            self._typed_line = text
+            self._emit(TranscriptEvent(turn_id=self._turn_id, speaker="customer", text=text))
             try:
                 await session.run(user_input=text)
             except Exception as e:  # the conversation must survive a failed turn
@@ -275,7 +280,10 @@ class SessionRunner:
             return
         if item.role == "user":
             self._latency.customer_message(item.metrics)
-            self._emit(TranscriptEvent(turn_id=self._turn_id, speaker="customer", text=item.text_content))
+            if item.text_content == self._typed_line:
+                self._typed_line = None
+            else:  # heard, not typed
+                self._emit(TranscriptEvent(turn_id=self._turn_id, speaker="customer", text=item.text_content))
         elif item.role == "assistant":
             agent = self.current_agent()
             latency = self._latency.reply(agent, item.metrics)

@@ -113,7 +113,7 @@ async def test_a_whisper_reaches_the_agents_next_request_and_never_the_customers
     assert "You are the Pricing Specialist" in whispered[-1].messages[0]["content"]
     for request in whispered:
         last = request.messages[-1]
-        assert last["role"] == "system" and last["content"].endswith(WHISPER)
+        assert last["role"] == "system" and WHISPER in last["content"]
         assert "The customer cannot see or hear it" in last["content"]
         assert HEADER in request.messages[-2]["content"]
     # then it was cleared: no other team request carries it

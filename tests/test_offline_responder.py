@@ -6,7 +6,7 @@ from livekit.agents import llm
 
 from simulator.events import Passage
 from simulator.providers.offline import UNKNOWN, TextPlan, ToolCallPlan, compose_answer, plan_reply
-from simulator.team.passages import format_passages, parse_passages
+from simulator.team.passages import format_passages, format_whisper, parse_passages
 
 PASSAGES = [
     Passage(source="pricing/plans.md", section="Plans > Professional", score=0.8,
@@ -91,3 +91,27 @@ def test_unknown_answers_admit_it_rather_than_guess() -> None:
 def test_compose_answer_never_goes_beyond_the_passages() -> None:
     assert compose_answer("anything about quantum?", PASSAGES) is None
     assert compose_answer("pilot sensors", []) is None
+
+
+PLAYBOOK = Passage(
+    source="playbook.md", section="Playbook > Objection: It's too expensive", score=0.7,
+    text=("**Prepared response:**\n\"That's a fair point, so let's weigh it against what one lost freezer costs.\"\n"
+          "**Follow-up questions**\n- What did your last temperature incident cost you?\n"
+          "- How many staff hours a week go into manual checks?\n"
+          "**What's behind it**\nThe customer is comparing the price to a thermometer."),
+)
+
+
+def test_an_objection_gets_the_prepared_response_and_its_first_follow_up_question() -> None:
+    plan = plan_reply(conversation("Honestly this is too expensive.", passages=[PLAYBOOK]), PRICING_TOOLS)
+    assert plan == TextPlan("That's a fair point, so let's weigh it against what one lost freezer costs. "
+                            "What did your last temperature incident cost you?")
+
+
+def test_a_whisper_steers_the_next_question_and_never_quotes_internal_notes() -> None:
+    ctx = conversation("Honestly this is too expensive.", passages=[PLAYBOOK])
+    ctx.add_message(role="system", content=format_whisper("Coaching for this reply.", "Ask about staff hours on manual checks"))
+    plan = plan_reply(ctx, PRICING_TOOLS)
+    assert isinstance(plan, TextPlan)
+    assert plan.text.endswith("How many staff hours a week go into manual checks?")
+    assert "The customer is comparing" not in plan.text

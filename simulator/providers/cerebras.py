@@ -271,7 +271,8 @@ class CerebrasLLMStream(llm.LLMStream):
                 retryable=False,
             ) from e
         except cerebras_sdk.APIStatusError as e:
-            raise _status_error(e, self._opts.max_retries, mid_stream=stage == "stream") from e
+            raise _status_error(e, self._opts.max_retries, mid_stream=stage == "stream",
+                                secret=self._client.api_key) from e
         except cerebras_sdk.APIConnectionError as e:
             raise APIConnectionError(
                 f"Could not reach Cerebras at {self._opts.base_url} "
@@ -380,6 +381,19 @@ class _MalformedChunk(Exception):
     """The SDK handed back something that is not a completion chunk."""
 
 
+def _without(value: Any, secret: str | None) -> Any:
+    """``value`` (a JSON-like error body) with every occurrence of ``secret`` replaced."""
+    if not secret:
+        return value
+    if isinstance(value, str):
+        return value.replace(secret, "[redacted]")
+    if isinstance(value, Mapping):
+        return {key: _without(item, secret) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_without(item, secret) for item in value]
+    return value
+
+
 def _seconds(value: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) else None
 
@@ -399,14 +413,16 @@ def _sdk_retried(status: int, headers: httpx.Headers) -> bool:
 
 
 def _status_error(
-    e: cerebras_sdk.APIStatusError, max_retries: int, *, mid_stream: bool
+    e: cerebras_sdk.APIStatusError, max_retries: int, *, mid_stream: bool, secret: str | None = None
 ) -> APIStatusError:
+    """Our error for a status the SDK raised; ``secret`` (the API key) is cut out of the server's
+    text, since a proxy or a verbose upstream may echo the caller's credentials back."""
     status = e.status_code
     try:
         name = _STATUS_NAMES.get(status) or HTTPStatus(status).phrase.lower()
     except ValueError:
         name = "unexpected status"
-    body = e.body
+    body = _without(e.body, secret)
     detail = body.get("message") if isinstance(body, Mapping) else None
     if mid_stream:  # an error event in a stream that had started with 200
         message = "Cerebras reported an error mid-answer"

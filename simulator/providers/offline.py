@@ -22,7 +22,7 @@ from livekit.agents import llm
 from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS, NOT_GIVEN, APIConnectOptions, NotGivenOr
 
 from simulator.events import Passage
-from simulator.team.passages import parse_passages
+from simulator.team.passages import parse_passages, parse_whisper
 
 OFFLINE_MARK = "offline_responder"
 MAX_ANSWER_WORDS = 70
@@ -31,7 +31,8 @@ _PRICING = (
     "price", "pricing", "cost", "expensive", "cheap", "budget", "discount", "quote", "invoice",
     "pay", "plan", "tier", "subscription", "contract", "term", "renew", "cancel", "fee", "afford",
     "spend", "money", "dollar", "roi", "pilot", "trial", "prepay", "annual", "monthly", "licens",
-    "purchase", "bought", "order", "deal", "save", "saving", "rate", "charge", "bill", "refund",
+    "purchase", "bought", "order", "deal", "save", "saving", "charge", "bill", "refund",
+    "trade-in", "trade in", "switch", "locked in", "competitor",
 )
 _TECHNICAL = (
     "spec", "technical", "install", "integrat", "api", "webhook", "erp", "security", "secure",
@@ -44,7 +45,8 @@ _TECHNICAL = (
 _STOCK = ("in stock", "stock", "inventory", "availab", "lead time", "ship", "how many units", "deliver")
 _HISTORY = ("purchase history", "order history", "what have we bought", "what did we buy",
             "our orders", "our account", "last order", "we bought", "reorder", "re-order")
-_RECOMMEND = ("recommend", "suggest", "what should we buy", "what else")
+_RECOMMEND = ("do you recommend", "would you recommend", "can you recommend", "you suggest",
+              "what should we buy", "what else should we")
 _GREETING = ("hello", "hi", "hey", "good morning", "good afternoon", "thanks", "thank you")
 _STOPWORDS = frozenset(
     "a an the and or but if of to in on for with at by from is are was were be been do does did "
@@ -56,6 +58,8 @@ _STOPWORDS = frozenset(
 _SKU = re.compile(r"\b[A-Z]{1,4}-?\d{2,4}[A-Z]?\b")
 _COMPANY = re.compile(r"\b(?:from|at|with|for|company is|we are|we're)\s+((?:[A-Z][\w&'-]*\s?){1,4})")
 _PREPARED_LABEL = re.compile(r"\W*prepared response\W*:", re.IGNORECASE)
+_FOLLOW_UP_LABEL = re.compile(r"\W*(?:follow-?up|discovery) questions?\W*$", re.IGNORECASE)
+_INTERNAL = re.compile(r"\b(?:the customer|the prospect|the buyer|reps?)\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 
 UNKNOWN = "I don't have that in our material, so I won't guess; I'll find out and come back to you."
@@ -127,7 +131,9 @@ def plan_reply(chat_ctx: llm.ChatContext, tool_names: set[str]) -> ToolCallPlan 
     last_user = _last_index(items, lambda i: isinstance(i, llm.ChatMessage) and i.role == "user")
     question = items[last_user].text_content or "" if last_user is not None else ""
     since_question = items[last_user + 1:] if last_user is not None else items
-    passages = [p for m in _messages(items) if m.role == "system" for p in parse_passages(m.text_content or "")]
+    system = [m.text_content or "" for m in _messages(items) if m.role == "system"]
+    passages = [p for text in system for p in parse_passages(text)]
+    whisper = next((w for text in system if (w := parse_whisper(text))), None)
 
     outputs = [i for i in since_question if isinstance(i, llm.FunctionCallOutput)]
     data_outputs = [o for o in outputs if not o.name.startswith("transfer_to_")]
@@ -147,7 +153,18 @@ def plan_reply(chat_ctx: llm.ChatContext, tool_names: set[str]) -> ToolCallPlan 
         return lookup
     if _is_greeting(text):
         return TextPlan(WELCOME)
-    return TextPlan(compose_answer(question, passages) or UNKNOWN)
+    # An objection gets the playbook's prepared response; the coach's words steer which
+    # sentences are chosen and which discovery question is asked next.
+    focus = f"{question} {whisper}" if whisper else question
+    prepared = _prepared_response(_terms(question), _prose(passages))
+    answer = prepared.text if prepared else compose_answer(focus, passages)
+    follow_up = follow_up_question(_terms(whisper or ""), passages, prepared.section if prepared else None)
+    return TextPlan(" ".join(part for part in (answer or UNKNOWN, follow_up) if part))
+
+
+def _prose(passages: Iterable[Passage]) -> list[Passage]:
+    """Passages to speak from: CSV rows are left to the look-up tools."""
+    return [p for p in passages if not p.source.lower().endswith(".csv")]
 
 
 def _is_greeting(text: str) -> bool:
@@ -179,18 +196,11 @@ def _lookup(question: str, text: str, tool_names: set[str], user_text: str) -> T
 
 
 def compose_answer(question: str, passages: Iterable[Passage]) -> str | None:
-    """The retrieved sentences that best answer ``question``, verbatim, or None if none does.
-
-    CSV passages are left to the look-up tools. When the best passage is an
-    objection whose playbook entry has a prepared response, that response is the answer.
-    """
-    prose = [p for p in passages if not p.source.lower().endswith(".csv")]
+    """The retrieved sentences that best answer ``question``, verbatim, or None if none does."""
+    prose = _prose(passages)
     wanted = _terms(question)
     if not wanted or not prose:
         return None
-    prepared = _prepared_response(wanted, prose)
-    if prepared:
-        return prepared
     scored: list[tuple[float, int, str]] = []
     for rank, passage in enumerate(prose):
         # The section heading says what the whole passage is about ("Professional: $11 ...").
@@ -226,13 +236,43 @@ def compose_answer(question: str, passages: Iterable[Passage]) -> str | None:
     return " ".join(_as_sentence(s) for s in chosen)
 
 
-def _prepared_response(question: set[str], passages: list[Passage]) -> str | None:
+def follow_up_question(focus: set[str], passages: list[Passage], section: str | None) -> str | None:
+    """A discovery question from the material (a playbook's follow-up questions), or None.
+
+    With coaching (``focus``), the question that matches it best; otherwise, after a prepared
+    response, the first follow-up question of that playbook entry (``section``).
+    """
+    candidates: list[tuple[str, str]] = []
+    for passage in passages:
+        in_list = False
+        for line in passage.text.splitlines():
+            bullet = line.lstrip().startswith(("-", "*"))
+            if _FOLLOW_UP_LABEL.match(line):
+                in_list = True
+            elif in_list and bullet and line.rstrip().endswith("?"):
+                candidates.append((passage.section, re.sub(r"^\s*[-*]\s+", "", line).strip()))
+            elif line.strip() and not bullet:
+                in_list = False
+    if focus:
+        scored = [(len(focus & _terms(q)), -n, q) for n, (_, q) in enumerate(candidates)]
+        best = max(scored, default=(0, 0, ""))
+        return best[2] if best[0] else None
+    return next((q for s, q in candidates if s == section), None) if section else None
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    section: str
+    text: str
+
+
+def _prepared_response(question: set[str], passages: list[Passage]) -> _Prepared | None:
     """The playbook's prepared response for the objection the customer just raised, if any.
 
     A retrieved passage holding a "Prepared response:" qualifies when its section (the
     objection's title) shares at least two words with the customer's, or it ranks first.
     """
-    best: tuple[int, str] | None = None
+    best: tuple[int, _Prepared] | None = None
     for rank, passage in enumerate(passages[:3]):
         lines = passage.text.splitlines()
         label = next((n for n, line in enumerate(lines) if _PREPARED_LABEL.match(line)), None)
@@ -245,7 +285,7 @@ def _prepared_response(question: set[str], passages: list[Passage]) -> str | Non
         body = [same_line, *takewhile(lambda line: not line.startswith("**"), lines[label + 1:])]
         sentences = _sentences(" ".join(body).replace('"', ""))
         if sentences and (best is None or shared > best[0]):
-            best = (shared, " ".join(sentences[:3]))
+            best = (shared, _Prepared(passage.section, " ".join(sentences[:3])))
     return best[1] if best else None
 
 
@@ -253,8 +293,8 @@ def _sentences(text: str) -> list[str]:
     """The answerable sentences of a passage, markdown removed.
 
     Skipped: table rows, lines of fewer than five words (labels), heading lines stating no
-    number (titles), quotations (what a customer might say is not what the company says) and
-    questions.
+    number (titles), quotations (what a customer might say is not what the company says),
+    questions, and notes about "the customer" (coaching for reps, not words for customers).
     """
     sentences: list[str] = []
     for raw in text.splitlines():
@@ -268,7 +308,7 @@ def _sentences(text: str) -> list[str]:
         if not bullet and line[-1] not in ".!:;\"" and not re.search(r"\d", line):
             continue
         sentences.extend(s.strip() for s in _SENTENCE_END.split(line)
-                         if len(s.split()) >= 5 and not s.rstrip().endswith("?"))
+                         if len(s.split()) >= 5 and not s.rstrip().endswith("?") and not _INTERNAL.search(s))
     return sentences
 
 

@@ -41,8 +41,13 @@ def build_llm(settings: Settings, emit: Callable[[Event], None]) -> LLMChoice:
         timeout_s=settings.cerebras_timeout_s,
         max_retries=settings.cerebras_max_retries,
     )
-    cerebras.on("error", lambda error: emit(StatusEvent(level="warning", source="cerebras", message=(
-        f"{error.error} - this turn is answered offline from your documents."))))
+    def failed(error: llm.LLMError) -> None:
+        # livekit's APIError prints its fields; its message alone is what a person reads.
+        reason = getattr(error.error, "message", None) or str(error.error)
+        emit(StatusEvent(level="warning", source="cerebras",
+                         message=f"{reason} - this turn is answered offline from your documents."))
+
+    cerebras.on("error", failed)
     fallback = llm.FallbackAdapter(
         [cerebras, offline],
         # The SDK retries with backoff inside one attempt; give it room for all its tries.

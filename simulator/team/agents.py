@@ -23,7 +23,7 @@ from simulator.providers.cerebras import TIME_INFO_KEY
 from simulator.providers.offline import OFFLINE_MARK
 from simulator.team import tools
 from simulator.team.context import TeamContext
-from simulator.team.passages import format_passages
+from simulator.team.passages import format_passages, format_whisper
 from simulator.team.prompts import load_instructions
 
 
@@ -72,13 +72,19 @@ class SalesAgent(Agent):
         # The coach's whisper rides in this prompt only, never in the history the customer shares.
         whisper = team.whisper
         if whisper:
-            prompt.add_message(role="system", content=f"{_whisper_frame(team.prompts_dir)}\n\n{whisper}")
+            prompt.add_message(role="system", content=format_whisper(_whisper_frame(team.prompts_dir), whisper))
 
         stats = GenerationStats(agent=self.role, provider=team.provider, model=team.model,
                                 started_at=time.perf_counter())
         try:
             async for chunk in Agent.default.llm_node(self, prompt, tools, model_settings):
                 if isinstance(chunk, llm.ChatChunk):
+                    if _offline_takes_over(chunk, stats):
+                        # The provider broke off mid-answer and the fallback's answer follows:
+                        # mark the break, never glue it onto the words already streamed.
+                        seam = llm.ChatChunk(id=chunk.id, delta=llm.ChoiceDelta(role="assistant", content=" … "))
+                        self._observe_chunk(seam, stats)
+                        yield seam
                     self._observe_chunk(chunk, stats)
                 yield chunk
         finally:
@@ -149,3 +155,10 @@ def latest_customer_text(chat_ctx: llm.ChatContext) -> str:
         if isinstance(item, llm.ChatMessage) and item.role == "user" and item.text_content:
             return item.text_content
     return ""
+
+
+def _offline_takes_over(chunk: llm.ChatChunk, stats: GenerationStats) -> bool:
+    """Whether ``chunk`` is the offline responder's first text after another provider's text."""
+    delta = chunk.delta
+    return (delta is not None and bool(delta.content) and bool(delta.extra) and bool(delta.extra.get(OFFLINE_MARK))
+            and stats.provider != "offline" and stats.first_token_at is not None)

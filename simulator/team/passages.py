@@ -1,8 +1,8 @@
-"""How retrieved passages are written into a turn's prompt, and read back.
+"""What a turn's prompt holds besides the history: retrieved passages and a coach's whisper.
 
-The prompt block is the only thing any model sees of the knowledge base, the offline responder
-included: it reads the same block back with :func:`parse_passages`, so it answers from exactly
-what a cloud model would have been given.
+These blocks are the only thing any model sees of the knowledge base and the coaching, the
+offline responder included: it reads them back with :func:`parse_passages` and
+:func:`parse_whisper`, so it answers from exactly what a cloud model would have been given.
 """
 
 from __future__ import annotations
@@ -42,3 +42,16 @@ def parse_passages(prompt_text: str) -> list[Passage]:
 
 def _attr(value: str) -> str:
     return value.replace('"', "'").replace("\n", " ")
+
+
+_WHISPER = re.compile(r"<coach>\n(?P<text>.*?)\n</coach>", re.DOTALL)
+
+
+def format_whisper(frame: str, whisper: str) -> str:
+    """The coach's guidance, introduced by ``frame`` (the editable ``whisper.md``)."""
+    return f"{frame}\n\n<coach>\n{whisper.strip()}\n</coach>"
+
+
+def parse_whisper(prompt_text: str) -> str | None:
+    match = _WHISPER.search(prompt_text)
+    return match["text"] if match else None
