@@ -305,6 +305,15 @@ class SessionRunner:
         # A spoken turn is complete when the team has replied and gone back to listening
         # (after a handoff the specialist's reply comes first).
         if event.new_state == "listening" and self._replied_turn == self._turn_id and self._session:
+            # Its claim checks first, as for a typed turn; the task is kept so close cancels it.
+            task = asyncio.create_task(self._complete_spoken_turn(self._turn_id))
+            self._checks.add(task)
+            task.add_done_callback(self._checks.discard)
+
+    async def _complete_spoken_turn(self, turn_id: int) -> None:
+        while pending := [t for t in self._checks if t is not asyncio.current_task()]:
+            await asyncio.gather(*pending, return_exceptions=True)
+        if turn_id == self._turn_id:
             self._complete_turn()
 
     def _on_error(self, event: lk_events.ErrorEvent) -> None:

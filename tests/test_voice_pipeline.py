@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from simulator.events import (
+    ClaimCheckEvent,
     Event,
     HandoffEvent,
     LatencyEvent,
@@ -120,6 +121,12 @@ async def test_a_spoken_conversation_hands_off_and_every_reply_is_heard_and_time
     voices_by_text = {r.transcript.strip(): r.voice_id for r in speech.tts_requests if r.transcript.strip()}
     assert voices_by_text == {WELCOME: VOICES["greeter"], PRICE_ANSWER: VOICES["pricing"]}
     assert [t.transcript for t in speech.stt_turns][:2] == [said[0][2], said[2][2]]
+
+    # each spoken reply's claim check arrives before its turn is complete, as for typed turns
+    checks = [(n, e.turn_id) for n, e in enumerate(events) if isinstance(e, ClaimCheckEvent)]
+    completions = {e.turn_id: n for n, e in enumerate(events) if isinstance(e, TurnCompletedEvent)}
+    assert [turn for _, turn in checks] == [1, 2]
+    assert all(n < completions[turn] for n, turn in checks)
 
     # every stage of every reply, the first one after the handoff included
     latencies = recorder.of(LatencyEvent)
