@@ -269,17 +269,20 @@ class _Prepared:
 def _prepared_response(question: set[str], passages: list[Passage]) -> _Prepared | None:
     """The playbook's prepared response for the objection the customer just raised, if any.
 
-    A retrieved passage holding a "Prepared response:" qualifies when its section (the
-    objection's title) shares at least two words with the customer's, or it ranks first.
+    A retrieved passage holding a "Prepared response:" qualifies when it belongs to the same
+    objection as the best-ranked passage (often the customer's typical words), or when its
+    section (the objection's title) shares at least two words with what the customer said.
     """
+    if not passages:
+        return None
     best: tuple[int, _Prepared] | None = None
-    for rank, passage in enumerate(passages[:3]):
+    for passage in passages:
         lines = passage.text.splitlines()
         label = next((n for n, line in enumerate(lines) if _PREPARED_LABEL.match(line)), None)
         if label is None:
             continue
         shared = len(question & _terms(passage.section))
-        if shared < 2 and rank > 0:
+        if shared < 2 and passage.section != passages[0].section:
             continue
         same_line = lines[label].split(":", 1)[1].strip(" *") if ":" in lines[label] else ""
         body = [same_line, *takewhile(lambda line: not line.startswith("**"), lines[label + 1:])]
