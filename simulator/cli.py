@@ -17,7 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="simulator",
         description="Rehearse sales conversations with an AI sales team.",
     )
-    # With no sub-command, `simulator [--knowledge DIR] [--offline] [--demo]` opens the desktop app.
+    # With no sub-command, `simulator [--knowledge DIR] [--offline] [--demo] [--voice MODE]` opens the app.
     _add_knowledge_flag(parser, default=None)
     _add_app_flags(parser, default=False)
     # Sub-commands default to SUPPRESS so a flag given before the sub-command is kept.
@@ -85,6 +85,10 @@ def _add_app_flags(parser: argparse.ArgumentParser, *, default: object) -> None:
                         help="use the offline responder even with a key")
     parser.add_argument("--demo", action="store_true", default=default,
                         help="booth mode: full screen, large type, a fresh conversation after idle time")
+    parser.add_argument("--voice", choices=["auto", "cartesia", "offline", "off"],
+                        default=None if default is False else default,
+                        help="speech: auto (Cartesia with a key, else the offline voice if installed; text "
+                             "when there is no microphone), cartesia, offline, or off (default: SIMULATOR_VOICE or auto)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,6 +115,7 @@ def _app(args: argparse.Namespace, _settings: Settings | None) -> int:
         knowledge_dir=getattr(args, "knowledge", None),
         offline=bool(getattr(args, "offline", False)),
         demo=bool(getattr(args, "demo", False)),
+        voice=getattr(args, "voice", None),
     ))
 
 

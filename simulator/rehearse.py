@@ -27,7 +27,7 @@ from simulator.events import (
     to_json,
 )
 from simulator.personas.model import BUNDLED_PERSONAS, Persona, PersonaError, load_personas
-from simulator.scorecard import render_html, render_table, render_text, summary_row
+from simulator.scorecard import render_table, render_text, summary_row
 from simulator.settings import Settings
 
 
@@ -95,7 +95,7 @@ async def _rehearse(settings: Settings, options: RehearseOptions, *, out: TextIO
                 out.write("\n" + render_text(card) + "\n")
             if options.report is not None:
                 path = options.report / f"{persona.id}.html" if options.all_personas else options.report
-                await asyncio.to_thread(_write_report, path, events, persona, card)
+                await asyncio.to_thread(_write_report, path, events, persona)
                 err.write(f"Report: {path}\n")
     finally:
         await runner.aclose()
@@ -117,16 +117,12 @@ def _choose(options: RehearseOptions, err: TextIO) -> list[Persona]:
     return [found.find(options.persona)]
 
 
-def _write_report(path: Path, events: list[Event], persona: Persona, card: object) -> None:
-    from simulator.report import render_report
+def _write_report(path: Path, events: list[Event], persona: Persona) -> None:
+    """The same report the app exports; it renders the events' scorecard itself."""
+    from simulator.report import write_report
 
-    page = render_report(events, title=f"Rehearsal with {persona.name} ({persona.difficulty})")
-    section = render_html(card)  # type: ignore[arg-type]
-    # The report has no place for a scorecard yet: it goes first, after the title and summary.
-    marker = "<h2>Conversation</h2>"
-    page = page.replace(marker, section + marker, 1) if marker in page else page.replace("</body>", section + "</body>")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(page, encoding="utf-8")
+    write_report(path, events, title=f"Rehearsal with {persona.name} ({persona.difficulty})")
 
 
 class _Show:

@@ -2,8 +2,14 @@
 
 After a rehearsal a rep mails the report to a manager or attaches it to a deal: it must open in
 any browser with no network and no companion files (inline CSS and an inline SVG chart), read
-like a conversation (not a log), show why each answer said what it said (the passages behind it)
-and how fast it came (a table with p50/p95). All text is escaped, and secrets are redacted.
+like a conversation (not a log), show why each answer said what it said (the passages behind it),
+how fast it came (a table with p50/p95) and, for a rehearsal, how it went: the scorecard (the
+session's last ``ScorecardEvent``, the final one when there is one), the persona's name on its
+lines, the coach's whispers, and each reply's claim check with the flagged figures marked and the
+passage that says otherwise. All text is escaped, and secrets are redacted.
+
+This is the one place a report is made: the app's export and ``simulator rehearse --report``
+both call :func:`write_report` with the session's events.
 """
 
 from __future__ import annotations
@@ -14,7 +20,20 @@ from datetime import datetime
 from pathlib import Path
 
 from simulator.conversation import AgentReply, Conversation, CustomerLine, LatencySummary
-from simulator.events import AGENT_NAMES, ConversationResetEvent, Event, HandoffEvent, LatencyEvent
+from simulator.events import (
+    AGENT_NAMES,
+    ClaimCheckEvent,
+    CoachWhisperEvent,
+    ConversationResetEvent,
+    CustomerOutcomeEvent,
+    Event,
+    HandoffEvent,
+    LatencyEvent,
+    ModeChangedEvent,
+    Scorecard,
+    ScorecardEvent,
+    TranscriptEvent,
+)
 from simulator.palette import speaker_colour, speaker_tint
 from simulator.redaction import Redactor
 
@@ -39,13 +58,23 @@ table { border-collapse: collapse; width: 100%; font-size: .9rem; }
 th, td { border-bottom: 1px solid #e2e8f0; padding: .3rem .5rem; text-align: right; }
 th:first-child, td:first-child, td.l, th.l { text-align: left; }
 tfoot td { font-weight: bold; } .warn { color: #92400e; } .error { color: #b91c1c; }
+.outcome { border-radius: .5rem; padding: .6rem 1rem; font-weight: bold; font-size: 1.1rem; }
+.agreed { background: #dcfce7; color: #15803d; } .declined { background: #fee2e2; color: #b91c1c; }
+.undecided { background: #fef3c7; color: #a16207; }
+.ok { color: #15803d; font-weight: bold; } .bad { color: #b91c1c; font-weight: bold; }
+mark.claim { background: #fee2e2; color: #b91c1c; font-weight: bold; }
+.whisper { border: 1px dashed #d97706; background: #fef3c7; color: #78350f; border-radius: .4rem;
+           padding: .4rem .8rem; margin: .6rem 2rem; font-size: .9rem; }
+.note { color: #475569; margin: .6rem 0 .6rem 1rem; }
 """
 
 
 def render_report(events: Iterable[Event], *, title: str = "Sales rehearsal",
                   redactor: Redactor | None = None) -> str:
     """The whole report as one HTML string."""
+    events = list(events)
     conversation = Conversation(events)
+    coach = _CoachNotes(events)
     redact = redactor or Redactor()
     parts = [
         "<!DOCTYPE html>",
@@ -54,8 +83,9 @@ def render_report(events: Iterable[Event], *, title: str = "Sales rehearsal",
         f"<h1>{_e(title)}</h1>",
         _meta(conversation),
         _cards(conversation),
+        _scorecard(coach.scorecard),
         "<h2>Conversation</h2>",
-        _transcript(conversation),
+        _transcript(conversation, coach),
         "<h2>Handoffs</h2>",
         _handoffs(conversation),
         "<h2>Latency</h2>",
@@ -107,30 +137,149 @@ def _cards(conversation: Conversation) -> str:
     return f'<div class="cards">{body}</div>'
 
 
-def _transcript(conversation: Conversation) -> str:
+class _CoachNotes:
+    """What the report adds for Coach mode, read from the events: who played each customer line,
+    the whispers and the outcome (placed by time among the transcript), each reply's claim check,
+    and the scorecard to show."""
+
+    def __init__(self, events: list[Event]) -> None:
+        self.customer_names: dict[tuple[int, str], str] = {}
+        self.checks: dict[tuple[int, str], ClaimCheckEvent] = {}
+        self.notes: list[tuple[float, str]] = []
+        cards = [e for e in events if isinstance(e, ScorecardEvent)]
+        finals = [e for e in cards if e.scorecard.final]
+        self.scorecard: Scorecard | None = (finals or cards)[-1].scorecard if cards else None
+        persona: str | None = None
+        for event in events:
+            if isinstance(event, ModeChangedEvent):
+                persona = event.persona_name if event.customer == "persona" else None
+            elif isinstance(event, TranscriptEvent) and event.speaker == "customer" and persona:
+                self.customer_names[(event.turn_id, event.text)] = f"{persona} (AI customer)"
+            elif isinstance(event, ClaimCheckEvent):
+                self.checks[(event.turn_id, event.agent)] = event
+            elif isinstance(event, CoachWhisperEvent) and event.status == "queued":
+                self.notes.append((event.created_at, f'<p class="whisper">Coach whisper to the '
+                                   f"{_e(AGENT_NAMES[event.agent])}: “{_e(event.text)}”</p>"))
+            elif isinstance(event, CustomerOutcomeEvent):
+                step = f" Next step: {_e(event.next_step)}." if event.next_step else ""
+                self.notes.append((event.created_at, f'<p class="note">■ The customer {_e(event.outcome)}: '
+                                   f"{_e(event.reason)}{step}</p>"))
+
+
+def _transcript(conversation: Conversation, coach: _CoachNotes) -> str:
     if not conversation.entries:
         return "<p>Nothing was said.</p>"
     out = []
+    notes = sorted(coach.notes)
     for entry in conversation.entries:
+        while notes and notes[0][0] <= _when(entry):
+            out.append(notes.pop(0)[1])
         if isinstance(entry, CustomerLine):
-            out.append(_message("customer", entry.text, ""))
+            out.append(_message("customer", entry.text, "",
+                                name=coach.customer_names.get((entry.turn_id, entry.text))))
         elif isinstance(entry, AgentReply):
-            out.append(_reply(entry))
+            out.append(_reply(entry, coach.checks.get((entry.turn_id, entry.speaker))))
         elif isinstance(entry, HandoffEvent):
             out.append(f'<p class="handoff">→ {_e(AGENT_NAMES[entry.from_agent])} handed over to '
                        f'{_e(AGENT_NAMES[entry.to_agent])}: {_e(entry.reason)}</p>')
         elif isinstance(entry, ConversationResetEvent):
             out.append('<p class="reset">— New conversation with the Greeter —</p>')
+    out.extend(note for _, note in notes)
     return "\n".join(out)
 
 
-def _message(speaker: str, text: str, extra: str, tags: str = "") -> str:
+def _when(entry: object) -> float:
+    return float(getattr(entry, "created_at", 0.0))
+
+
+def _message(speaker: str, text: str, extra: str, tags: str = "", *, name: str | None = None,
+             body: str | None = None) -> str:
     return (f'<div class="msg" style="border-color:{speaker_colour(speaker)};background:{speaker_tint(speaker)}">'
-            f'<span class="who" style="color:{speaker_colour(speaker)}">{_e(AGENT_NAMES[speaker])}</span>'
-            f"{tags}<div>{_e(text)}</div>{extra}</div>")
+            f'<span class="who" style="color:{speaker_colour(speaker)}">{_e(name or AGENT_NAMES[speaker])}</span>'
+            f"{tags}<div>{body if body is not None else _e(text)}</div>{extra}</div>")
 
 
-def _reply(reply: AgentReply) -> str:
+def _marked(text: str, check: ClaimCheckEvent | None) -> str:
+    """The reply escaped, each unsupported claim's span in a ``<mark class="claim">``."""
+    if check is None or check.reply != text:
+        return _e(text)
+    out, position = [], 0
+    for claim in sorted(check.unsupported, key=lambda c: c.start):
+        if claim.start < position or text[claim.start:claim.end] != claim.text:
+            continue
+        out.append(_e(text[position:claim.start]))
+        out.append(f'<mark class="claim" title="not supported by the knowledge base">{_e(claim.text)}</mark>')
+        position = claim.end
+    return "".join(out) + _e(text[position:])
+
+
+def _claims(check: ClaimCheckEvent | None) -> tuple[str, str]:
+    """(a tag for the reply, details of its unsupported claims)."""
+    if check is None or not check.claims:
+        return "", ""
+    if not check.unsupported:
+        return f'<span class="tag ok">✓ {len(check.claims)} claim(s) checked</span>', ""
+    items = ""
+    for claim in check.unsupported:
+        passage = claim.contradicting
+        said = (f'<div class="passage">The knowledge says otherwise in <span class="src">{_e(passage.source)}</span> '
+                f"› {_e(passage.section)}<pre>{_e(passage.text)}</pre></div>") if passage else \
+            "<div>No passage states it either way.</div>"
+        items += f"<li>“{_e(claim.text)}” ({_e(claim.kind)}): {_e(claim.note)}{said}</li>"
+    return (f'<span class="tag bad">⚠ {len(check.unsupported)} unsupported claim(s)</span>',
+            f"<details open><summary>Unsupported claims</summary><ul>{items}</ul></details>")
+
+
+def _scorecard(card: Scorecard | None) -> str:
+    if card is None:
+        return ""
+    who = f"{card.persona_name} ({card.difficulty})" if card.persona_name else "Customer mode"
+    outcome = {"agreed": "Agreed to a next step", "declined": "Declined", "undecided": "Undecided"}[card.outcome]
+    share = card.talk.agent_share
+    tiles = [
+        (f"{card.objections_handled}/{len(card.objections)}", "objections handled"),
+        (f"{card.prepared_responses_used}/{len(card.objections)}", "playbook responses used"),
+        (f"{card.facts_uncovered}/{len(card.facts)}", "hidden facts uncovered"),
+        (f"{card.routed_correctly}/{len(card.routing)}", "right specialist"),
+        (f"{len(card.unsupported_claims)} of {card.claims_checked}", "unsupported claims"),
+        (f"{share:.0%}" if share is not None else "–", "team talk share"),
+    ]
+    body = "".join(f'<div class="card"><b>{_e(v)}</b><span>{_e(k)}</span></div>' for v, k in tiles)
+    rows = "".join(
+        f'<tr><td class="l"><span class="{"ok" if o.handled else "bad"}">{"✓" if o.handled else "✗"}</span> '
+        f'{_e(o.label)}</td><td>{o.raised_turn}</td><td class="l">{_e(o.raised_by)}</td>'
+        f'<td class="l">{_e("by the " + AGENT_NAMES[o.handled_by]) if o.handled and o.handled_by else "not handled"}</td>'
+        f'<td>{o.prepared_response_overlap:.0%}{" (used)" if o.prepared_response_used else ""}</td></tr>'
+        for o in card.objections)
+    objections = ('<table><thead><tr><th class="l">Objection</th><th>Turn</th><th class="l">Raised by</th>'
+                  f'<th class="l">Handled</th><th>Playbook</th></tr></thead><tbody>{rows}</tbody></table>'
+                  if rows else "<p>No objection was raised.</p>")
+    facts = "".join(f'<li><span class="{"ok" if f.uncovered else "bad"}">{"✓" if f.uncovered else "✗"}</span> '
+                    f"{_e(f.label)}</li>" for f in card.facts)
+    claims = "".join(
+        f'<li>Turn {c.turn_id}, {_e(AGENT_NAMES[c.agent])}: “{_e(c.text)}” ({_e(c.kind)})'
+        + (f' — the knowledge says otherwise in <span class="src">{_e(c.contradicting.source)}</span>'
+           if c.contradicting else "") + "</li>" for c in card.unsupported_claims)
+    wrong = "".join(
+        f"<li>Turn {r.turn_id}: {_e(AGENT_NAMES[r.answered_by]) if r.answered_by else 'nobody'} answered "
+        f"“{_e(r.question)}”; {_e(' or '.join(AGENT_NAMES[a] for a in r.expected))} should have</li>"
+        for r in card.routing if not r.correct)
+    step = f" Next step: {_e(card.next_step)}." if card.next_step and card.next_step not in card.outcome_reason else ""
+    return "".join([
+        "<h2>Scorecard" + ("" if card.final else " (so far)") + "</h2>",
+        f'<p class="outcome {card.outcome}">{_e(outcome)} — {_e(who)}</p>',
+        f"<p>{_e(card.outcome_reason)}{step}</p>",
+        f'<div class="cards">{body}</div>',
+        objections,
+        f"<h3>Hidden facts</h3><ul>{facts}</ul>" if facts else "",
+        f"<h3>Unsupported claims</h3><ul>{claims}</ul>" if claims else "",
+        f"<h3>Wrong specialist</h3><ul>{wrong}</ul>" if wrong else "",
+        f"<p>End to end p50 {_ms(card.latency.p50_ms)}, p95 {_ms(card.latency.p95_ms)} over "
+        f"{card.latency.replies} replies.</p>",
+    ])
+
+
+def _reply(reply: AgentReply, check: ClaimCheckEvent | None = None) -> str:
     tags = ""
     if reply.provider == "offline":
         tags += '<span class="tag">offline</span>'
@@ -151,7 +300,9 @@ def _reply(reply: AgentReply) -> str:
         ) or "<div>No passage was relevant.</div>"
         extra += (f"<details><summary>Sources ({len(passages)}): "
                   f"{_e(', '.join(dict.fromkeys(p.source for p in passages)))}</summary>{items}</details>")
-    return _message(reply.speaker, reply.text, extra, tags)
+    claim_tag, claim_details = _claims(check)
+    return _message(reply.speaker, reply.text, claim_details + extra, tags + claim_tag,
+                    body=_marked(reply.text, check))
 
 
 def _handoffs(conversation: Conversation) -> str:

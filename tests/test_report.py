@@ -110,3 +110,78 @@ def test_an_empty_session_still_makes_a_readable_report() -> None:
     text = text_of(render_report([]))
     assert "Nothing was said." in text
     assert "No reply was timed." in text
+
+
+def rehearsal() -> list:
+    """A Coach-mode session: a persona, a whisper, a wrong price flagged, the final scorecard."""
+    from simulator.events import (
+        Claim,
+        ClaimCheckEvent,
+        CoachWhisperEvent,
+        CustomerOutcomeEvent,
+        LatencyScore,
+        ModeChangedEvent,
+        ObjectionScore,
+        Scorecard,
+        ScorecardEvent,
+        TalkRatio,
+        UnsupportedClaim,
+    )
+
+    plans = Passage(source="pricing/pricing-and-plans.md", section="Plans > Professional", score=0.7,
+                    text="Professional — $11 per sensor per month.")
+    reply = "Professional is $9 per sensor per month."
+    start = reply.index("$9 per sensor")
+    card = Scorecard(persona="price-conscious-restaurants", persona_name="Maria Alvarez", difficulty="easy",
+                     outcome="declined", outcome_reason="Too expensive.", final=True, customer_turns=2,
+                     agent_replies=2, objections=(ObjectionScore(objection="price", label="Too expensive",
+                                                                 raised_turn=1, raised_by="persona", handled=False),),
+                     claims_checked=1,
+                     unsupported_claims=(UnsupportedClaim(turn_id=1, agent="pricing", text="$9 per sensor",
+                                                          kind="price", contradicting=plans),),
+                     talk=TalkRatio(customer_words=10, agent_words=20), latency=LatencyScore(replies=2))
+    return [
+        SessionStartedEvent(session_id="s2", provider="offline", model="offline", knowledge_dir="/company"),
+        ModeChangedEvent(mode="coach", customer="persona", persona="price-conscious-restaurants",
+                         persona_name="Maria Alvarez", reason="Maria Alvarez plays the customer."),
+        CoachWhisperEvent(status="queued", turn_id=0, agent="greeter", text="Ask for <her> budget"),
+        TranscriptEvent(turn_id=1, speaker="customer", text="What does Professional cost?"),
+        TranscriptEvent(turn_id=1, speaker="pricing", text=reply, provider="offline"),
+        ClaimCheckEvent(turn_id=1, agent="pricing", reply=reply, elapsed_ms=2.0, claims=(
+            Claim(text="$9 per sensor", start=start, end=start + 13, kind="price", supported=False,
+                  contradicting=plans, note="here the knowledge base says $11 per sensor per month"),)),
+        ModeChangedEvent(mode="customer", customer="user", persona="price-conscious-restaurants",
+                         persona_name="Maria Alvarez", reason="You took over the customer."),
+        TranscriptEvent(turn_id=2, speaker="customer", text="That seems low."),
+        CustomerOutcomeEvent(persona="price-conscious-restaurants", turn_id=2, outcome="declined",
+                             reason="Too expensive."),
+        ScorecardEvent(scorecard=card.model_copy(update={"final": False, "outcome": "undecided"})),
+        ScorecardEvent(scorecard=card),
+    ]
+
+
+def test_a_rehearsal_report_has_the_final_scorecard_first_and_marks_the_claims() -> None:
+    page = render_report(rehearsal(), title="Rehearsal with Maria Alvarez")
+    text = text_of(page)
+    assert page.count("<h2>Scorecard") == 1 and "<h2>Scorecard</h2>" in page  # the final one, not "so far"
+    assert page.index("<h2>Scorecard</h2>") < page.index("<h2>Conversation</h2>")
+    assert "Declined — Maria Alvarez (easy)" in text and "0/1 objections handled" in text
+    assert "Turn 1, Pricing Specialist: “$9 per sensor” (price) — the knowledge says otherwise in" in text
+    # the persona's lines carry its name; the user's after the take-over do not
+    assert "Maria Alvarez (AI customer) What does Professional cost?" in text
+    assert "Customer That seems low." in text
+    # the whisper is a coach note, escaped; the flagged figure is marked in the reply
+    assert "Coach whisper to the Greeter: “Ask for <her> budget”" in text and "&lt;her&gt;" in page
+    assert '<mark class="claim" title="not supported by the knowledge base">$9 per sensor</mark>' in page
+    assert "⚠ 1 unsupported claim(s)" in text and "Professional — $11 per sensor per month." in text
+    assert "The customer declined: Too expensive." in text
+
+
+def test_rehearse_writes_the_report_through_the_same_path(tmp_path: Path) -> None:
+    from simulator.personas import load_personas
+    from simulator.rehearse import _write_report
+
+    events = rehearsal()
+    path = tmp_path / "out" / "maria.html"
+    _write_report(path, events, load_personas().find("price-conscious-restaurants"))
+    assert path.read_text(encoding="utf-8") == render_report(events, title="Rehearsal with Maria Alvarez (easy)")

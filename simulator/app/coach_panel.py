@@ -1,12 +1,19 @@
 """The Customer / Coach switch and Coach mode's controls, always in view.
 
-In Customer mode the user types as the customer. Coach mode (an AI customer driven by a persona,
-with the user pausing, stepping and whispering to the agent) arrives with the personas work;
-until it lands its controls are present, disabled, and say why, so nobody at a booth wonders
-whether a button is broken.
+In Customer mode the user types as the customer. In Coach mode an AI customer (a persona from
+``personas/``) talks to the sales team by itself while the user plays, pauses, steps, whispers
+to the agent, takes over the customer's role and hands it back. The switch shows who plays the
+customer right now: clicking Customer during a rehearsal is a take-over, clicking Coach hands
+back (or, with no rehearsal loaded, loads the chosen persona in a fresh conversation).
+
+The panel only asks (signals); what it shows comes from the session's events
+(``ModeChangedEvent``, ``CoachStateEvent``), so a refused command never leaves a control lying.
+When Coach mode cannot run (no personas, a LiveKit room) the controls are disabled and say why.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -17,88 +24,253 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QVBoxLayout,
     QWidget,
 )
 
 from simulator.app import theme
+from simulator.events import CoachState, CoachStateEvent, ConversationResetEvent, Event, ModeChangedEvent
+from simulator.personas.model import Persona
 
-COACH_UNAVAILABLE = "Coach mode arrives with personas (issue 4)"
-NOTE = "(arrives with personas)"
+COACH_UNAVAILABLE = "Coach mode needs persona files in personas/ (none could be loaded)"
+STARTING = "Coach mode is ready once the sales team has started"
+_LOADED: tuple[CoachState, ...] = ("ready", "playing", "paused", "taken_over")
+
+
+def persona_label(persona: Persona) -> str:
+    return f"{persona.name} · {persona.company.name} ({persona.difficulty})"
+
+
+def persona_tooltip(persona: Persona) -> str:
+    objections = "; ".join(o.topic.replace("_", " ") for o in persona.agenda)
+    return (f"{persona.name}, {persona.role} at {persona.company.name}\n{persona.company.situation}\n"
+            f"Objections: {objections}\nDifficulty: {persona.difficulty}")
 
 
 class CoachPanel(QFrame):
-    mode_changed = Signal(str)
-    """``customer`` or ``coach``."""
+    mode_requested = Signal(str)
+    """The user clicked ``customer`` or ``coach`` (take over / hand back / load the persona)."""
+    persona_requested = Signal(str)
+    """Load this persona id (a new conversation, ready to play)."""
+    command = Signal(str, str)
+    """(``play``/``pause``/``step``/``whisper``/``take_over``/``hand_back``/``end``, whisper text)."""
+    scorecard_requested = Signal()
 
-    def __init__(self, personas: list[str], *, coach_available: bool = False,
-                 unavailable_reason: str = COACH_UNAVAILABLE, compact: bool = False,
+    def __init__(self, personas: Sequence[Persona] = (), *, coach_available: bool = True,
+                 unavailable_reason: str = STARTING, compact: bool = False,
                  parent: QWidget | None = None) -> None:
-        """``compact`` (demo mode's large type) leaves out the visible note; the tooltips stay."""
+        """``compact`` (demo mode's large type) leaves out the visible notes; the tooltips stay."""
         super().__init__(parent)
         self.setObjectName("panel")
         self._compact = compact
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(12, 6, 12, 6)
-        layout.setSpacing(8)
+        self._personas = list(personas)
+        self._available = False
+        self._reason = unavailable_reason
+        self.state: CoachState | None = None
+        """The rehearsal's play state, ``None`` before one was loaded."""
+        self.current_mode = "customer"
+        column = QVBoxLayout(self)
+        column.setContentsMargins(12, 6, 12, 6)
+        column.setSpacing(6)
+        top = QHBoxLayout()
+        top.setSpacing(8)
+        column.addLayout(top)
         title = QLabel("MODE")
         title.setObjectName("panelTitle")
-        layout.addWidget(title)
+        top.addWidget(title)
 
-        self.customer_button = self._toggle("Customer", "Customer mode: you type as the customer")
+        self.customer_button = self._toggle("Customer", "Customer mode: you are the customer (typing during a "
+                                                        "rehearsal takes over from the persona)")
         self.coach_button = self._toggle("Coach", "Coach mode: an AI customer plays a persona while you coach the agent")
         self.customer_button.setChecked(True)
         self.modes = QButtonGroup(self)
         self.modes.setExclusive(True)
         self.modes.addButton(self.customer_button)
         self.modes.addButton(self.coach_button)
-        self.modes.buttonToggled.connect(self._on_toggled)
-        layout.addWidget(self.customer_button)
-        layout.addWidget(self.coach_button)
-        layout.addSpacing(12)
+        self.modes.buttonClicked.connect(self._on_mode_clicked)
+        top.addWidget(self.customer_button)
+        top.addWidget(self.coach_button)
+        top.addSpacing(10)
 
         self.persona = QComboBox()
-        self.persona.addItems(personas or ["No personas yet"])
-        self.persona.setMinimumContentsLength(14)
-        self.play = QPushButton("Play")
-        self.pause = QPushButton("Pause")
-        self.step = QPushButton("Step")
+        for p in self._personas:
+            self.persona.addItem(persona_label(p), p.id)
+            self.persona.setItemData(self.persona.count() - 1, persona_tooltip(p), Qt.ItemDataRole.ToolTipRole)
+        if not self._personas:
+            self.persona.addItem("No personas")
+        self.persona.setMinimumContentsLength(34)
+        self.persona.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.persona.activated.connect(self._on_persona_chosen)
+        self.persona._tip = "The AI customer to rehearse with; hover an entry for who they are"  # type: ignore[attr-defined]
+        top.addWidget(self.persona)
+        self.play = self._button("▶ Play", "Let the persona and the team talk by themselves", "play")
+        self.pause = self._button("❚❚ Pause", "Stop after the exchange in flight", "pause")
+        self.step = self._button("▶❚ Step", "One exchange (the persona's line and the team's answer), then pause", "step")
+        self.end = self._button("■ End", "End the rehearsal now and show its scorecard", "end")
+        for button in (self.play, self.pause, self.step, self.end):
+            top.addWidget(button)
+        self.status = QLabel("")
+        self.status.setObjectName("muted")
+        top.addWidget(self.status, 1)
+        self.scorecard_button = QPushButton("Scorecard")
+        self.scorecard_button.setToolTip("How this conversation is going: objections, facts, claims, routing, latency")
+        self.scorecard_button.clicked.connect(self.scorecard_requested)
+        top.addWidget(self.scorecard_button)
+
+        bottom = QHBoxLayout()
+        bottom.setSpacing(8)
+        column.addLayout(bottom)
+        whisper_title = QLabel("WHISPER")
+        whisper_title.setObjectName("panelTitle")
+        bottom.addWidget(whisper_title)
         self.whisper = QLineEdit()
-        self.whisper.setPlaceholderText("Whisper to the agent…")
-        self.whisper.setMinimumWidth(120)
-        self.take_over = QPushButton("Take over")
-        self.hand_back = QPushButton("Hand back")
-        self.coach_controls: list[QWidget] = [self.persona, self.play, self.pause, self.step, self.whisper,
-                                              self.take_over, self.hand_back]
-        for widget in self.coach_controls:
-            layout.addWidget(widget, 2 if widget is self.whisper else 0)
-        self.note = QLabel(NOTE)
+        self.whisper.setPlaceholderText("Guidance for the agent's next reply; the customer never sees it. Enter sends.")
+        self.whisper.returnPressed.connect(self._send_whisper)
+        self.whisper._tip = "Only the agent reads it, in its next reply's prompt"  # type: ignore[attr-defined]
+        bottom.addWidget(self.whisper, 1)
+        self.take_over = self._button("Take over", "Play the customer yourself from here, with the same history",
+                                      "take_over")
+        self.hand_back = self._button("Hand back", "Let the persona continue the conversation from here", "hand_back")
+        bottom.addWidget(self.take_over)
+        bottom.addWidget(self.hand_back)
+        self.note = QLabel("")
         self.note.setObjectName("muted")
         self.note.setStyleSheet(f"color: {theme.MUTED}; font-style: italic;")
-        layout.addWidget(self.note, 1)
-        self.set_coach_available(coach_available, unavailable_reason)
+        bottom.addWidget(self.note)
+        self.coach_controls: list[QWidget] = [self.persona, self.play, self.pause, self.step, self.end,
+                                              self.whisper, self.take_over, self.hand_back]
+        self.set_coach_available(coach_available and bool(self._personas),
+                                 unavailable_reason if self._personas else COACH_UNAVAILABLE)
+
+    # -- what the window and tests read ------------------------------------------------------------
 
     @property
     def mode(self) -> str:
         return "coach" if self.coach_button.isChecked() else "customer"
 
+    @property
+    def persona_id(self) -> str | None:
+        return self.persona.currentData()
+
+    @property
+    def rehearsal_loaded(self) -> bool:
+        return self.state in _LOADED
+
+    def choose_persona(self, persona_id: str) -> None:
+        index = self.persona.findData(persona_id)
+        if index >= 0:
+            self.persona.setCurrentIndex(index)
+
+    # -- state ---------------------------------------------------------------------------------
+
     def set_coach_available(self, available: bool, reason: str = COACH_UNAVAILABLE) -> None:
-        tip = "" if available else reason
-        for widget in [self.coach_button, *self.coach_controls]:
-            widget.setEnabled(available)
-            widget.setToolTip(tip)
-        self.note.setVisible(not available and not self._compact)
-        self.note.setToolTip(reason)
-        if not available:
-            self.customer_button.setChecked(True)
+        self._available = available and bool(self._personas)
+        self._reason = reason if self._personas else COACH_UNAVAILABLE
+        self.note.setText("" if self._available or self._compact else f"({self._reason})")
+        self.note.setToolTip(self._reason)
+        self.note.setVisible(bool(self.note.text()))
+        self._refresh()
+
+    def apply(self, event: Event) -> None:
+        """Follow the session: who plays the customer, and the rehearsal's play state."""
+        if isinstance(event, ModeChangedEvent):
+            self.current_mode = event.mode
+            self._show_mode(event.mode)
+        elif isinstance(event, CoachStateEvent):
+            self.state = event.state
+            self.choose_persona(event.persona)
+            self.status.setText(_status_text(event, self.persona.currentText().split(" · ")[0]))
+            self.status.setToolTip(event.detail)
+        elif isinstance(event, ConversationResetEvent) and self.state != "ready":
+            self.state = None
+            self.status.setText("")
+            self.current_mode = "customer"
+            self._show_mode("customer")
+        self._refresh()
+
+    def reset(self) -> None:
+        """A new session (or a saved one on screen): nothing loaded."""
+        self.state = None
+        self.current_mode = "customer"
+        self.status.setText("")
+        self._show_mode("customer")
+        self._refresh()
+
+    def _refresh(self) -> None:
+        available, state = self._available, self.state
+        loaded = state in _LOADED
+        enabled = {
+            self.coach_button: available,
+            self.persona: available and state != "playing",
+            self.play: available and state in (None, "ready", "paused", "ended"),
+            self.step: available and state in (None, "ready", "paused", "ended"),
+            self.pause: available and state == "playing",
+            self.end: available and loaded,
+            self.whisper: available and loaded,
+            self.take_over: available and state in ("ready", "playing", "paused"),
+            self.hand_back: available and state == "taken_over",
+        }
+        for widget, on in enabled.items():
+            widget.setEnabled(on)
+            widget.setToolTip(getattr(widget, "_tip", "") if available else self._reason)
+        self.customer_button.setEnabled(True)
+
+    # -- user gestures -------------------------------------------------------------------------
 
     def _toggle(self, text: str, tip: str) -> QPushButton:
         button = QPushButton(text)
         button.setCheckable(True)
         button.setToolTip(tip)
+        button._tip = tip  # type: ignore[attr-defined]
         button.setStyleSheet("QPushButton:checked { background: #1e293b; color: white; border-color: #1e293b; }")
         button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         return button
 
-    def _on_toggled(self, button: QPushButton, checked: bool) -> None:
-        if checked:
-            self.mode_changed.emit("coach" if button is self.coach_button else "customer")
+    def _button(self, text: str, tip: str, command: str) -> QPushButton:
+        button = QPushButton(text)
+        button.setToolTip(tip)
+        button._tip = tip  # type: ignore[attr-defined]
+        if command in ("play", "step"):
+            button.clicked.connect(lambda: self._play(command))
+        else:
+            button.clicked.connect(lambda: self.command.emit(command, ""))
+        return button
+
+    def _play(self, command: str) -> None:
+        if not self.rehearsal_loaded and self.persona_id:
+            # Nothing loaded (or the last rehearsal ended): load the chosen persona first.
+            self.persona_requested.emit(self.persona_id)
+        self.command.emit(command, "")
+
+    def _on_mode_clicked(self, button: QPushButton) -> None:
+        wanted = "coach" if button is self.coach_button else "customer"
+        self._show_mode(self.current_mode)  # the session's event moves the switch, not the click
+        if wanted != self.current_mode:
+            self.mode_requested.emit(wanted)
+
+    def _on_persona_chosen(self, _index: int) -> None:
+        if self.persona_id and (self.rehearsal_loaded or self.coach_button.isChecked()):
+            self.persona_requested.emit(self.persona_id)
+
+    def _send_whisper(self) -> None:
+        text = self.whisper.text().strip()
+        if text and self.whisper.isEnabled():
+            self.command.emit("whisper", text)
+            self.whisper.clear()
+
+    def _show_mode(self, mode: str) -> None:
+        button = self.coach_button if mode == "coach" else self.customer_button
+        blocked = self.modes.blockSignals(True)
+        button.setChecked(True)
+        self.modes.blockSignals(blocked)
+
+
+def _status_text(event: CoachStateEvent, name: str) -> str:
+    turns = f"turn {event.customer_turns}/{event.max_turns}"
+    return {
+        "ready": f"{name} is ready: press Play or Step",
+        "playing": f"{name} is talking · {turns}",
+        "paused": f"Paused · {turns}",
+        "taken_over": f"You are the customer · {turns}",
+        "ended": f"Rehearsal over · {turns}",
+    }[event.state]

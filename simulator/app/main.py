@@ -19,9 +19,11 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from simulator.app import theme
+from simulator.app.audio import AudioFactory
 from simulator.app.bridge import SessionBridge, SessionState
 from simulator.app.feed import EventFeed
 from simulator.app.main_window import FileChooser, MainWindow
+from simulator.personas.model import BUNDLED_PERSONAS, PersonaError, load_personas
 from simulator.preferences import (
     Preferences,
     PreferencesError,
@@ -40,12 +42,18 @@ class AppOptions:
     knowledge_dir: Path | None = None
     offline: bool = False
     demo: bool = False
+    voice: str | None = None
+    """``--voice``: auto, cartesia, offline or off (``None``: the settings decide)."""
+    personas_dir: Path = BUNDLED_PERSONAS
     preferences_path: Path | None = None
     env: Mapping[str, str] | None = None
     settings: Settings | None = None
     """Use exactly these settings (tests); otherwise defaults < preferences < environment < flags."""
     log_sessions: bool = True
     files: FileChooser | None = None
+    audio: AudioFactory | None = None
+    """Opens the microphone and speakers (tests: simulated devices); default: this computer's."""
+    coach_max_turns: int | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -59,7 +67,8 @@ def create_window(options: AppOptions) -> MainWindow:
     except PreferencesError as e:
         preferences = Preferences()
         problems.append(f"{e}. Using the defaults for now.")
-    overrides: dict[str, object] = {"knowledge_dir": options.knowledge_dir, "offline": options.offline or None}
+    overrides: dict[str, object] = {"knowledge_dir": options.knowledge_dir, "offline": options.offline or None,
+                                    "voice_mode": options.voice}
     settings = options.settings
     if settings is None:
         try:
@@ -67,11 +76,19 @@ def create_window(options: AppOptions) -> MainWindow:
         except ValueError as e:
             problems.append(f"A setting cannot be used ({e}); using the defaults.")
             settings = Settings()
+    try:
+        found = load_personas(options.personas_dir)
+        personas, persona_errors = list(found.personas), list(found.errors)
+    except PersonaError as e:
+        personas, persona_errors = [], [e]
+    problems += [f"A persona was skipped: {e}" for e in persona_errors]
     bridge = SessionBridge(settings, redactor=redactor_for(preferences, settings, env),
-                           log_sessions=options.log_sessions)
+                           log_sessions=options.log_sessions, personas={p.id: p for p in personas},
+                           audio=options.audio, coach_max_turns=options.coach_max_turns)
     feed = EventFeed()
     window = MainWindow(bridge, feed, preferences=preferences, preferences_path=preferences_path,
-                        cli_overrides=overrides, demo=options.demo, files=options.files, env=env)
+                        cli_overrides=overrides, demo=options.demo, files=options.files, env=env,
+                        personas=personas)
     bridge.setParent(window)
     feed.setParent(window)
     for problem in problems:

@@ -9,7 +9,7 @@ user asked for (save, open, export) with the Qt-free core modules.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from simulator.app import theme
 from simulator.app.banner import Banner
 from simulator.app.bridge import SessionBridge, SessionState
+from simulator.app.coach_controller import CoachController
 from simulator.app.coach_panel import CoachPanel
 from simulator.app.composer import Composer
 from simulator.app.context_panel import ContextPanel
@@ -43,7 +44,15 @@ from simulator.app.settings_dialog import SettingsDialog
 from simulator.app.status_bar import SessionStatusBar
 from simulator.app.transcript_view import TranscriptView
 from simulator.errors import SimulatorError
-from simulator.events import AGENT_NAMES, ConversationResetEvent, Event, StatusEvent
+from simulator.events import (
+    AGENT_NAMES,
+    CoachStateEvent,
+    ConversationResetEvent,
+    Event,
+    ModeChangedEvent,
+    StatusEvent,
+)
+from simulator.personas.model import Persona
 from simulator.preferences import (
     Preferences,
     overridden_by_environment,
@@ -84,7 +93,7 @@ class MainWindow(QMainWindow):
     def __init__(self, bridge: SessionBridge, feed: EventFeed, *, preferences: Preferences,
                  preferences_path: Path, cli_overrides: Mapping[str, object] | None = None,
                  demo: bool = False, files: FileChooser | None = None,
-                 env: Mapping[str, str] | None = None) -> None:
+                 env: Mapping[str, str] | None = None, personas: Sequence[Persona] = ()) -> None:
         super().__init__()
         self.setWindowTitle("Sales Simulator")
         self.bridge = bridge
@@ -102,7 +111,7 @@ class MainWindow(QMainWindow):
         self.demo = demo
 
         self.banner = Banner()
-        self.coach = CoachPanel([], compact=demo)
+        self.coach = CoachPanel(personas, coach_available=False, compact=demo)
         self.timeline = HandoffTimeline(feed)
         self.transcript = TranscriptView(feed)
         self.composer = Composer()
@@ -110,16 +119,21 @@ class MainWindow(QMainWindow):
         self.latency = LatencyPanel(feed)
         self.status = SessionStatusBar(bridge, feed)
         self.setStatusBar(self.status)
+        self.coaching = CoachController(bridge, feed, self.coach, self)
         self._build_layout()
         self._build_actions()
 
         bridge.event_received.connect(self._on_live_event)
         bridge.state_changed.connect(self._on_state)
         bridge.failed.connect(self._on_failed)
+        bridge.notice.connect(self._on_notice)
+        bridge.capabilities_changed.connect(self._on_capabilities)
         feed.event_received.connect(self._on_feed_event)
         feed.event_received.connect(self.idle.activity)
         feed.cleared.connect(self._refresh_agent)
         self.composer.submitted.connect(self.send)
+        self.composer.talk.connect(bridge.talk)
+        self.composer.open_mic.connect(bridge.set_open_mic)
         self.transcript.reply_selected.connect(self.context.show_reply)
         self.transcript.reply_selected.connect(self.latency.select_reply)
         self.player.finished.connect(self._on_replay_finished)
@@ -155,7 +169,7 @@ class MainWindow(QMainWindow):
         split.setStretchFactor(0, 5)
         split.setStretchFactor(1, 3)
         split.setStretchFactor(2, 4)
-        split.setSizes([560, 360, 460])
+        split.setSizes([620, 340, 440])
         body.addWidget(split, 1)
         column.addLayout(body, 1)
         self.setCentralWidget(central)
@@ -211,6 +225,7 @@ class MainWindow(QMainWindow):
         self.save_action = action("&Save session as…", QKeySequence.StandardKey.Save, self.save_session)
         self.replay_action = action("&Replay", "Ctrl+R", self.replay_session)
         self.export_action = action("&Export report…", "Ctrl+E", self.export_report)
+        self.scorecard_action = action("Score&card…", "Ctrl+K", self.coaching.show_scorecard)
         menu.addSeparator()
         self.settings_action = action("Se&ttings…", "Ctrl+,", self.open_settings)
         self.fullscreen_action = action("&Full screen", "F11", self.toggle_full_screen)
@@ -366,6 +381,8 @@ class MainWindow(QMainWindow):
 
     def _on_feed_event(self, event: Event) -> None:
         self._refresh_agent()
+        if isinstance(event, (ModeChangedEvent, CoachStateEvent)) and self.viewing is None:
+            self._on_state(self.bridge.state, self.bridge.state_detail)  # the placeholder follows the mode
         if isinstance(event, StatusEvent) and event.level != "info" and self.viewing is None:
             self.banner.show_message(event.level, event.message, [("Settings…", self.open_settings)])
 
@@ -374,13 +391,23 @@ class MainWindow(QMainWindow):
             return
         ready = state is SessionState.READY
         placeholders = {
-            SessionState.READY: "Type as the customer and press Enter…",
+            SessionState.READY: ("Type to take over as the customer…"
+                                 if self.coaching.persona_playing else "Type as the customer and press Enter…"),
             SessionState.BUSY: "Answering… you can type ahead",
             SessionState.FAILED: "The team is not running: see the message above.",
             SessionState.CLOSED: "Closed.",
         }
         self.composer.set_ready(ready, placeholders.get(state, "Starting… you can type ahead"))
         self._refresh_agent()
+
+    def _on_notice(self, level: str, message: str) -> None:
+        if self.viewing is None:
+            self.banner.show_message(level, message, [("Settings…", self.open_settings)] if level != "info" else [])
+
+    def _on_capabilities(self, capabilities: object) -> None:
+        voice = getattr(capabilities, "voice", None)
+        if voice is not None:
+            self.composer.set_voice(voice.can_talk and self.viewing is None, voice.notice)
 
     def _on_failed(self, message: str) -> None:
         actions = [("Retry", self.retry), ("Settings…", self.open_settings)]
@@ -390,6 +417,7 @@ class MainWindow(QMainWindow):
         entries = self.feed.conversation.entries
         said_something = bool(entries) and not isinstance(entries[-1], ConversationResetEvent)
         if self.viewing is None and said_something and self.bridge.state is SessionState.READY:
+            self.coaching.dialog.hide()
             self.new_conversation()
 
     def _on_replay_finished(self) -> None:
@@ -397,6 +425,8 @@ class MainWindow(QMainWindow):
                                  [("Replay again", self.replay_session), ("Back to live", self.new_conversation)])
 
     def _enter_viewing(self, message: str) -> None:
+        self.coaching.set_live(False)
+        self.composer.set_voice(False, "Viewing a saved session.")
         warning = self.viewing.warning if self.viewing is not None else None
         text = message if warning is None else f"{message} Note: {warning}"
         self.banner.show_message("warning" if warning else "info", text,
@@ -406,6 +436,9 @@ class MainWindow(QMainWindow):
 
     def _back_to_live(self) -> None:
         self.viewing = None
+        self.coaching.set_live(True)
+        if self.bridge.capabilities is not None:
+            self._on_capabilities(self.bridge.capabilities)
         self.banner.dismiss()
         self.composer.set_locked(False)
         self.feed.clear()

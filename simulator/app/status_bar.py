@@ -1,7 +1,8 @@
 """The status bar: what the team runs on, whether it is reachable, and the latest warning.
 
-Read from two sources only: the bridge's state (starting, indexing, ready, answering, failed) and
-the events (the session's provider, each reply's provider, status events). A Cerebras turn that
+Read from the bridge (its state: starting, indexing, ready, answering, failed; where the session
+runs: this computer or a LiveKit room and its connection; what the voice can do) and from the
+events (the session's provider, each reply's provider, status events). A Cerebras turn that
 degraded to the offline responder shows here as "failing - answering offline" at once.
 """
 
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QWidget
 from simulator.app import theme
 from simulator.app.bridge import SessionBridge, SessionState
 from simulator.app.feed import EventFeed
+from simulator.app.transport import Capabilities
 from simulator.events import Event, LatencyEvent, SessionStartedEvent, StatusEvent
 
 _STATE_COLOURS = {
@@ -32,6 +34,9 @@ class SessionStatusBar(QStatusBar):
         self.state_label = QLabel()
         self.provider_label = QLabel("Provider: starting…")
         self.connection_label = QLabel("")
+        self.room_label = QLabel("")
+        self.voice_label = QLabel("")
+        self.voice_label.setStyleSheet(f"color: {theme.MUTED};")
         self.warning_label = QLabel("")
         self.warning_label.setStyleSheet(f"color: {theme.WARNING_INK};")
         # A long warning is cut at the window's edge (the tooltip and the banner have it whole);
@@ -39,6 +44,8 @@ class SessionStatusBar(QStatusBar):
         self.warning_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         # Permanent widgets stay visible while a temporary message ("Saved to …") is shown.
         self.addWidget(self.warning_label, 1)
+        self.addPermanentWidget(self.voice_label)
+        self.addPermanentWidget(self.room_label)
         self.addPermanentWidget(self.connection_label)
         self.addPermanentWidget(self.provider_label)
         self.addPermanentWidget(self.state_label)
@@ -47,6 +54,8 @@ class SessionStatusBar(QStatusBar):
         self._provider = "starting"
         self._on_state(bridge.state, bridge.state_detail or "Starting the sales team…")
         bridge.state_changed.connect(self._on_state)
+        bridge.connection_changed.connect(self._on_room)
+        bridge.capabilities_changed.connect(self._on_capabilities)
         feed.event_received.connect(self._on_event)
 
     @property
@@ -61,6 +70,24 @@ class SessionStatusBar(QStatusBar):
         if state is SessionState.FAILED:
             self.provider_label.setText("Not running")
             self._connection("", theme.MUTED)
+
+    def _on_room(self, text: str) -> None:
+        """Where the session runs: empty on this computer, the LiveKit room and its state otherwise."""
+        self.room_label.setText(text)
+        ok = text.endswith("connected") and "dis" not in text
+        self.room_label.setStyleSheet(f"color: {theme.FAST if ok else theme.SLOW if 'unreachable' in text or 'lost' in text else theme.MUTED};")
+        self.room_label.setToolTip(text)
+
+    def _on_capabilities(self, capabilities: Capabilities) -> None:
+        voice = capabilities.voice
+        if voice.can_talk:
+            text = f"● Voice: {voice.name}"
+        elif voice.speaks:
+            text = f"♪ Voice: {voice.name} (replies only)"
+        else:
+            text = "Text only"
+        self.voice_label.setText(text)
+        self.voice_label.setToolTip(voice.notice)
 
     def _on_event(self, event: Event) -> None:
         if isinstance(event, SessionStartedEvent):

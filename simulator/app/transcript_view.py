@@ -3,24 +3,32 @@
 Each message is a bubble in the speaker's colour (customer on the right, agents on the left);
 handoffs and look-ups appear inline as quiet notes, so the transcript reads on its own. Clicking
 an agent's reply selects it (``reply_selected``), which the context and latency panels follow.
-Text is always set as plain text: nothing a model writes is ever interpreted as markup.
+In Coach mode the customer's bubbles carry the persona's name (and what each line meant: an
+objection raised, a fact revealed), the coach's whispers appear as notes only the user sees, and
+every agent reply carries its claim-check mark (:mod:`simulator.app.claim_marks`).
+Text is always set as plain text (or escaped): nothing a model writes is interpreted as markup.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from simulator.app import theme
 from simulator.app.feed import EventFeed
+from simulator.app.message_bubble import MessageBubble
 from simulator.app.scrolling import WrappingScrollArea
 from simulator.conversation import AgentReply
 from simulator.events import (
     AGENT_NAMES,
+    ClaimCheckEvent,
+    CoachWhisperEvent,
     ConversationResetEvent,
+    CustomerOutcomeEvent,
     Event,
     HandoffEvent,
+    ModeChangedEvent,
+    PersonaEvent,
     SessionStartedEvent,
     ToolCallEvent,
     TranscriptDeltaEvent,
@@ -28,81 +36,17 @@ from simulator.events import (
     TurnCompletedEvent,
 )
 
+_ACTIONS = {
+    "raised_objection": "raises an objection",
+    "pushed_back": "pushes back",
+    "accepted_answer": "accepts the answer",
+    "gave_up_on_objection": "gives up on",
+    "asked_follow_up": "follow-up question",
+    "revealed_fact": "reveals",
+    "concluded": "wraps up",
+}
+
 WELCOME = "Say hello to the Greeter: ask about the product, security, pricing or stock."
-
-
-class MessageBubble(QFrame):
-    """One utterance; agent bubbles know the reply number they show once it is final."""
-
-    clicked = Signal(object)
-
-    def __init__(self, speaker: str, text: str = "", parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.speaker = speaker
-        self.reply_number: int | None = None
-        self.setObjectName("bubble")
-        self._selected = False
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(14, 8, 14, 10)
-        layout.setSpacing(3)
-        head = QHBoxLayout()
-        head.setSpacing(8)
-        self.name_label = QLabel(AGENT_NAMES.get(speaker, speaker))
-        self.name_label.setStyleSheet(f"color: {theme.colour(speaker).name()}; font-weight: bold;")
-        head.addWidget(self.name_label)
-        self.tags_label = QLabel("")
-        self.tags_label.setObjectName("muted")
-        head.addWidget(self.tags_label)
-        head.addStretch(1)
-        layout.addLayout(head)
-        self.text_label = theme.wrapped_label(text)
-        layout.addWidget(self.text_label)
-        self._restyle()
-
-    @property
-    def text(self) -> str:
-        return self.text_label.text()
-
-    def append(self, delta: str) -> None:
-        self.text_label.setText(self.text_label.text() + delta)
-
-    def finish(self, reply: AgentReply) -> None:
-        self.reply_number = reply.number
-        self.text_label.setText(reply.text)
-        self.set_tags(reply)
-        self.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.setToolTip("Click to see the passages and the latency behind this reply")
-
-    def set_tags(self, reply: AgentReply) -> None:
-        tags = []
-        if reply.provider == "offline":
-            tags.append("offline")
-        if reply.interrupted:
-            tags.append("interrupted")
-        if reply.latency is not None and reply.latency.stages.e2e_ms is not None:
-            tags.append(f"{reply.latency.stages.e2e_ms:,.0f} ms")
-        if reply.retrieval is not None:
-            count = len(reply.retrieval.passages)
-            tags.append(f"{count} source{'s' if count != 1 else ''}")
-        self.tags_label.setText("  ·  ".join(tags))
-
-    def set_selected(self, selected: bool) -> None:
-        self._selected = selected
-        self._restyle()
-
-    def _restyle(self) -> None:
-        border = theme.colour(self.speaker).name()
-        width = 3 if self._selected else 1
-        side = "left" if self.speaker != "customer" else "right"
-        self.setStyleSheet(
-            f"QFrame#bubble {{ background: {theme.tint(self.speaker).name()}; border: {width}px solid "
-            f"{border if self._selected else theme.LINE}; border-{side}: 5px solid {border}; border-radius: 10px; }}"
-        )
-
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
-        if event.button() == Qt.MouseButton.LeftButton and self.reply_number is not None:
-            self.clicked.emit(self)
-        super().mouseReleaseEvent(event)
 
 
 class TranscriptView(WrappingScrollArea):
@@ -123,6 +67,11 @@ class TranscriptView(WrappingScrollArea):
         self._replies: dict[int, MessageBubble] = {}
         self._selected: MessageBubble | None = None
         self._thinking: QLabel | None = None
+        self._whispers: list[tuple[CoachWhisperEvent, QLabel]] = []
+        self._persona_name: str | None = None
+        """The persona playing the customer now, ``None`` when the user is the customer."""
+        self._persona_loaded: str | None = None
+        self._pending_actions: list[PersonaEvent] = []
         self._follow = True
         self.verticalScrollBar().rangeChanged.connect(self._scroll_if_following)
         self.verticalScrollBar().valueChanged.connect(self._remember_position)
@@ -138,8 +87,20 @@ class TranscriptView(WrappingScrollArea):
         return [(b.speaker, b.text) for b in self._bubbles]
 
     def notes(self) -> list[str]:
-        """The inline notes (handoffs, look-ups, welcome), in order."""
-        return [w.text() for w in self._widgets() if isinstance(w, QLabel) and w.objectName() == "note"]
+        """The inline notes (handoffs, look-ups, welcome, who plays the customer, the outcome), in order."""
+        return [w.text() for w in self._widgets()
+                if isinstance(w, QLabel) and w.objectName() in ("note", "modeNote", "outcome")]
+
+    def customer_names(self) -> list[str]:
+        """The name on each customer bubble, in order (a persona's, or "Customer")."""
+        return [b.name_label.text() for b in self._bubbles if b.speaker == "customer"]
+
+    def coach_notes(self) -> list[str]:
+        """The coach's whispers as shown (only the user sees them), in order."""
+        return [label.text() for _, label in self._whispers]
+
+    def customer_bubbles(self) -> list[MessageBubble]:
+        return [b for b in self._bubbles if b.speaker == "customer"]
 
     def thinking(self) -> str | None:
         """The "… is thinking" line, while the team has not started answering."""
@@ -168,6 +129,8 @@ class TranscriptView(WrappingScrollArea):
         self._replies.clear()
         self._selected = None
         self._thinking = None
+        self._whispers.clear()
+        self._pending_actions.clear()
         self._follow = True
         self._show_welcome()
 
@@ -183,8 +146,28 @@ class TranscriptView(WrappingScrollArea):
             bubble.append(event.delta)
         elif isinstance(event, TranscriptEvent) and event.speaker == "customer":
             self._drop_welcome()
-            self._add_bubble("customer", event.text)
+            bubble = self._add_bubble("customer", event.text, name=self._customer_name())
+            for action in self._pending_actions:
+                bubble.add_action(_action_text(action))
+            self._pending_actions.clear()
             self._show_thinking(self._feed.conversation.active_agent)
+        elif isinstance(event, ModeChangedEvent):
+            self._on_mode(event)
+        elif isinstance(event, PersonaEvent):
+            if event.action != "opened":
+                self._pending_actions.append(event)
+        elif isinstance(event, CoachWhisperEvent):
+            self._on_whisper(event)
+        elif isinstance(event, ClaimCheckEvent):
+            bubble = self._reply_bubble(event.turn_id, event.agent)
+            if bubble is not None:
+                bubble.set_claims(event)
+        elif isinstance(event, CustomerOutcomeEvent):
+            who = self._persona_loaded or "The customer"
+            outcome = {"agreed": "agreed to a next step", "declined": "declined",
+                       "undecided": "left it undecided"}[event.outcome]
+            step = f" Next step: {event.next_step}" if event.next_step else ""
+            self._add_note(f"■ {who} {outcome}. {event.reason}{step}", "customer", name="outcome")
         elif isinstance(event, HandoffEvent):
             self._drop_thinking()
             self._add_note(f"{AGENT_NAMES[event.from_agent]} hands over to {AGENT_NAMES[event.to_agent]}: "
@@ -200,6 +183,46 @@ class TranscriptView(WrappingScrollArea):
             if isinstance(event, SessionStartedEvent) and not self.messages():
                 return
             self.clear()
+
+    def _on_mode(self, event: ModeChangedEvent) -> None:
+        if event.customer == "persona":
+            self._persona_name = event.persona_name or event.persona or "AI customer"
+            self._persona_loaded = self._persona_name
+        else:
+            self._persona_name = None
+            if event.persona is None:
+                self._persona_loaded = None
+        if event.reason:
+            self._drop_welcome()
+            self._add_note(event.reason, "customer", name="modeNote").setStyleSheet(
+                f"color: {theme.MUTED}; padding: 2px 18px;")
+
+    def _customer_name(self) -> str:
+        if self._persona_name:
+            return f"{self._persona_name} · AI customer"
+        return "Customer (you)" if self._persona_loaded else AGENT_NAMES["customer"]
+
+    def _on_whisper(self, event: CoachWhisperEvent) -> None:
+        agent = AGENT_NAMES[event.agent]
+        if event.status == "queued":
+            label = self._add_note(f"✎ Coach whisper to the {agent}: “{event.text}” (waiting for its next reply; "
+                                   "only you and the agent see this)", event.agent, name="whisper")
+            label.setStyleSheet(f"color: {theme.WARNING_INK}; background: {theme.WARNING_BG}; "
+                                "border: 1px dashed #d97706; border-radius: 6px; padding: 6px 12px; margin: 0 30px;")
+            self._whispers.append((event, label))
+            return
+        for queued, label in self._whispers:
+            if queued.text in event.text and "delivered" not in label.text():
+                label.setText(f"✎ Coach whisper to the {AGENT_NAMES[queued.agent]}: “{queued.text}” "
+                              f"(delivered to the {agent} with its reply in turn {event.turn_id}; "
+                              "only you and the agent see this)")
+
+    def _reply_bubble(self, turn_id: int, agent: str) -> MessageBubble | None:
+        for number in sorted(self._replies, reverse=True):
+            bubble = self._replies[number]
+            if bubble.turn_id == turn_id and bubble.speaker == agent:
+                return bubble
+        return None
 
     def _on_reply(self, reply: AgentReply) -> None:
         bubble = self._replies.get(reply.number)
@@ -235,8 +258,8 @@ class TranscriptView(WrappingScrollArea):
             self._layout.insertWidget(self._layout.count() - 1, widget)
         self._follow_soon()
 
-    def _add_bubble(self, speaker: str, text: str) -> MessageBubble:
-        bubble = MessageBubble(speaker, text)
+    def _add_bubble(self, speaker: str, text: str, *, name: str | None = None) -> MessageBubble:
+        bubble = MessageBubble(speaker, text, name=name)
         self._bubbles.append(bubble)
         self._insert(bubble, customer=speaker == "customer", agent=speaker != "customer")
         return bubble
@@ -287,3 +310,9 @@ class TranscriptView(WrappingScrollArea):
 
     def _scroll_to_end(self) -> None:
         self.verticalScrollBar().setValue(self.verticalScrollBar().maximum())
+
+
+def _action_text(event: PersonaEvent) -> str:
+    what = event.objection or event.fact or ""
+    text = _ACTIONS.get(event.action, event.action.replace("_", " "))
+    return f"{text}: {what.replace('_', ' ')}" if what else text

@@ -63,15 +63,17 @@ def events_of(window: MainWindow, kind: type) -> list[Event]:
 
 
 class ServerThread:
-    """A :class:`CerebrasServer` running on its own asyncio loop, so Qt's loop stays in charge."""
+    """A fake cloud server (a :class:`CerebrasServer` unless ``factory`` makes another) running on
+    its own asyncio loop, so Qt's loop stays in charge."""
 
-    def __init__(self, **server_options: Any) -> None:
+    def __init__(self, factory: Any = None, **server_options: Any) -> None:
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="cerebras-server", daemon=True)
+        self._thread = threading.Thread(target=self._loop.run_forever, name="fake-server", daemon=True)
+        self._factory = factory or CerebrasServer
         self._options = server_options
-        self.server: CerebrasServer | None = None
+        self.server: Any = None
 
-    def __enter__(self) -> CerebrasServer:
+    def __enter__(self) -> Any:
         self._thread.start()
         self.server = self._call(self._start())
         return self.server
@@ -83,8 +85,8 @@ class ServerThread:
         self._thread.join(10)
         self._loop.close()
 
-    async def _start(self) -> CerebrasServer:
-        server = CerebrasServer(**self._options)
+    async def _start(self) -> Any:
+        server = self._factory(**self._options)
         await server.start()
         return server
 

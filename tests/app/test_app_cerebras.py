@@ -88,3 +88,20 @@ def test_an_unreachable_provider_is_explained_and_the_app_stays_usable(
     assert "offline" in window.banner.text
     assert window.transcript.messages()[-1][0] in ("greeter", "pricing")
     assert window.bridge.state is SessionState.READY
+
+
+def test_a_wrong_price_from_the_model_is_flagged_in_the_transcript(qtbot: Any, make_window: WindowFactory,
+                                                                   indexed_data_dir: Path) -> None:
+    def wrong_prices(body: Mapping[str, Any]) -> Reply:
+        if "You are the Greeter" in body["messages"][0]["content"]:
+            return Reply(tool_calls=[ToolCall("transfer_to_pricing", {"reason": "wants the price of a plan"})])
+        return Reply(text="The Professional plan is $9 per sensor per month.")
+
+    with ServerThread(responder=wrong_prices, api_key="test") as server:
+        window = start(qtbot, make_window(cerebras_settings(server, indexed_data_dir)))
+        say(qtbot, window, "How much does the Professional plan cost?")
+    bubble = window.transcript.bubble_for_reply(1)
+    assert bubble is not None and bubble.speaker == "pricing"
+    assert bubble.claim_mark is not None and bubble.claim_mark.label.text() == "⚠ 1 unsupported claim"
+    assert "$11 per sensor per month" in bubble.claim_mark.label.toolTip()
+    assert 'href="claim:0"' in bubble.text_label.text()

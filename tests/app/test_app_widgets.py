@@ -8,7 +8,6 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
-from simulator.app.coach_panel import COACH_UNAVAILABLE, CoachPanel
 from simulator.app.composer import Composer
 from simulator.app.context_panel import ContextPanel, readable
 from simulator.app.demo import IdleReset
@@ -167,18 +166,6 @@ def test_the_waterfall_accounts_for_every_millisecond() -> None:
     assert rows["Speech to text"].start_ms is None and rows["TTS first byte"].start_ms is None
 
 
-def test_coach_controls_are_present_disabled_and_say_why(qtbot: Any) -> None:
-    panel = CoachPanel([])
-    qtbot.addWidget(panel)
-    assert panel.mode == "customer" and panel.customer_button.isEnabled()
-    for widget in [panel.coach_button, *panel.coach_controls]:
-        assert not widget.isEnabled()
-        assert widget.toolTip() == COACH_UNAVAILABLE == "Coach mode arrives with personas (issue 4)"
-    assert {panel.play.text(), panel.pause.text(), panel.step.text(), panel.take_over.text(),
-            panel.hand_back.text()} == {"Play", "Pause", "Step", "Take over", "Hand back"}
-    assert panel.whisper.placeholderText().startswith("Whisper")
-
-
 def test_the_composer_sends_only_when_the_team_can_take_a_turn(qtbot: Any) -> None:
     composer = Composer()
     qtbot.addWidget(composer)
@@ -190,7 +177,8 @@ def test_the_composer_sends_only_when_the_team_can_take_a_turn(qtbot: Any) -> No
     composer.set_ready(True, "Type…")
     qtbot.keyClick(composer.input, Qt.Key.Key_Return)
     assert sent == ["hello"]
-    assert not composer.talk_button.isEnabled() and "issue 5" in composer.talk_button.toolTip()
+    assert not composer.talk_button.isEnabled() and "type for now" in composer.talk_button.toolTip()
+    assert not composer.open_mic_button.isVisibleTo(composer)
 
 
 def test_a_replay_shows_the_events_again_and_finishes(qtbot: Any, feed: EventFeed) -> None:

@@ -1,0 +1,113 @@
+"""Coach mode's wiring: the panel's gestures become bridge commands, the session's events come back.
+
+The :class:`~simulator.app.coach_panel.CoachPanel` only asks, and the bridge only carries
+commands; this controller connects them and keeps the rules in one place:
+
+- the Customer/Coach switch means "who plays the customer": Customer during a rehearsal is a
+  take-over, Coach hands back (or loads the chosen persona in a fresh conversation);
+- the panel follows ``ModeChangedEvent``/``CoachStateEvent`` from the feed, and is enabled only
+  when the running session can coach (not in a LiveKit room, not while a saved session is shown);
+- scorecards: the final one of a rehearsal opens the :class:`ScorecardDialog` by itself, and the
+  Scorecard button asks the session for one as it stands (a saved session shows its last one).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QWidget
+
+from simulator.app.bridge import SessionBridge
+from simulator.app.coach_panel import STARTING, CoachPanel
+from simulator.app.feed import EventFeed
+from simulator.app.scorecard_view import ScorecardDialog
+from simulator.app.transport import Capabilities
+from simulator.events import (
+    CoachStateEvent,
+    ConversationResetEvent,
+    Event,
+    ModeChangedEvent,
+    ScorecardEvent,
+    SessionStartedEvent,
+)
+
+VIEWING = "Viewing a saved session: New conversation goes back to the live team"
+
+
+class CoachController(QObject):
+    scorecard_shown = Signal(object)
+    """The :class:`~simulator.events.Scorecard` the dialog now shows."""
+
+    def __init__(self, bridge: SessionBridge, feed: EventFeed, panel: CoachPanel, window: QWidget) -> None:
+        super().__init__(window)
+        self.bridge = bridge
+        self.feed = feed
+        self.panel = panel
+        self.dialog = ScorecardDialog(window)
+        self.live = True
+        self._asked = False
+        panel.mode_requested.connect(self.request_mode)
+        panel.persona_requested.connect(bridge.load_persona)
+        panel.command.connect(self._command)
+        panel.scorecard_requested.connect(self.show_scorecard)
+        bridge.capabilities_changed.connect(self._on_capabilities)
+        feed.event_received.connect(self._on_event)
+        feed.cleared.connect(panel.reset)
+
+    @property
+    def persona_playing(self) -> bool:
+        """A persona is the customer right now (so typing is a take-over)."""
+        return self.panel.rehearsal_loaded and self.panel.current_mode == "coach"
+
+    def request_mode(self, mode: str) -> None:
+        panel = self.panel
+        if mode == "customer":
+            if panel.rehearsal_loaded:
+                self.bridge.coach("take_over")
+        elif panel.state == "taken_over":
+            self.bridge.coach("hand_back")
+        elif not panel.rehearsal_loaded and panel.persona_id:
+            self.bridge.load_persona(panel.persona_id)
+
+    def show_scorecard(self) -> None:
+        """The scorecard now: asked of the live session, or the saved session's last one."""
+        if self.live and self.bridge.request_scorecard():
+            self._asked = True
+            return
+        cards = [e for e in self.feed.events if isinstance(e, ScorecardEvent)]
+        if cards:
+            self._show(cards[-1])
+
+    def set_live(self, live: bool) -> None:
+        """``False`` while a saved session is viewed or replayed: nothing to coach."""
+        self.live = live
+        if live:
+            self._on_capabilities(self.bridge.capabilities)
+        else:
+            self.panel.set_coach_available(False, VIEWING)
+
+    def _command(self, command: str, text: str) -> None:
+        self.bridge.coach(command, text)
+
+    def _on_capabilities(self, capabilities: Capabilities | None) -> None:
+        if not self.live:
+            return
+        if capabilities is None:
+            self.panel.set_coach_available(False, STARTING)
+        else:
+            self.panel.set_coach_available(capabilities.coach_unavailable is None,
+                                           capabilities.coach_unavailable or "")
+
+    def _on_event(self, event: Event) -> None:
+        if isinstance(event, (ModeChangedEvent, CoachStateEvent, ConversationResetEvent)):
+            self.panel.apply(event)
+        elif isinstance(event, SessionStartedEvent):
+            self.panel.reset()
+        elif isinstance(event, ScorecardEvent):
+            card = event.scorecard
+            if self._asked or (self.live and card.final and card.persona and card.customer_turns > 0):
+                self._asked = False
+                self._show(event)
+
+    def _show(self, event: ScorecardEvent) -> None:
+        self.dialog.show_card(event.scorecard)
+        self.scorecard_shown.emit(event.scorecard)

@@ -1,0 +1,194 @@
+"""The scorecard, readable in ten seconds: the outcome first, then what went well and what did not.
+
+:class:`ScorecardView` renders one :class:`~simulator.events.Scorecard` (from a
+``ScorecardEvent``): the persona's outcome in a coloured headline, a row of counts (objections
+handled, playbook responses used, hidden facts uncovered, right specialist, unsupported claims,
+talk share, latency p50/p95), then the details: each objection and who handled it, each hidden
+fact, each unsupported claim with the passage that says otherwise, each question that reached the
+wrong specialist. :class:`ScorecardDialog` shows it beside the window (not modal: the rehearsal
+can go on), opened at the end of a rehearsal and on demand.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFrame,
+    QGridLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
+
+from simulator.app import theme
+from simulator.app.scrolling import WrappingScrollArea
+from simulator.events import AGENT_NAMES, Scorecard
+
+_OUTCOME = {
+    "agreed": (theme.FAST, "#dcfce7", "Agreed to a next step"),
+    "declined": (theme.SLOW, theme.ERROR_BG, "Declined"),
+    "undecided": (theme.OK, theme.WARNING_BG, "Undecided"),
+}
+
+
+def _ms(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.0f} ms"
+
+
+def _ratio(done: int, total: int) -> str:
+    return f"{done}/{total}" if total else "–"
+
+
+class ScorecardView(QWidget):
+    def __init__(self, card: Scorecard | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.card: Scorecard | None = None
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self._content = QWidget()
+        self._content.setObjectName("cardsContent")
+        self._layout = QVBoxLayout(self._content)
+        self._layout.setContentsMargins(16, 14, 16, 14)
+        self._layout.setSpacing(10)
+        outer.addWidget(WrappingScrollArea(self._content), 1)
+        self.headline = theme.wrapped_label()
+        self.subtitle = theme.wrapped_label(object_name="muted")
+        self._layout.addWidget(self.headline)
+        self._layout.addWidget(self.subtitle)
+        self._grid = QGridLayout()
+        self._grid.setHorizontalSpacing(10)
+        self._grid.setVerticalSpacing(10)
+        self._layout.addLayout(self._grid)
+        self.details = theme.wrapped_label()
+        self.details.setTextFormat(Qt.TextFormat.RichText)
+        self._layout.addWidget(self.details)
+        self._layout.addStretch(1)
+        self.counts: dict[str, str] = {}
+        if card is not None:
+            self.show_card(card)
+
+    def show_card(self, card: Scorecard) -> None:
+        self.card = card
+        ink, background, outcome = _OUTCOME[card.outcome]
+        who = f"{card.persona_name} ({card.difficulty})" if card.persona_name else "Customer mode"
+        state = "" if card.final else "  ·  so far"
+        self.headline.setText(f"{outcome} — {who}{state}")
+        self.headline.setStyleSheet(f"background: {background}; color: {ink}; font-weight: bold; "
+                                    f"font-size: {theme.pt(14)}; border-radius: 8px; padding: 10px 14px;")
+        step = card.next_step
+        self.subtitle.setText(card.outcome_reason + (f" Next step: {step}." if step and step not in card.outcome_reason
+                                                     else ""))
+        share = card.talk.agent_share
+        objections = len(card.objections)
+        self.counts = {
+            "Objections handled": _ratio(card.objections_handled, objections),
+            "Playbook response used": _ratio(card.prepared_responses_used, objections),
+            "Hidden facts uncovered": _ratio(card.facts_uncovered, len(card.facts)),
+            "Right specialist": _ratio(card.routed_correctly, len(card.routing)),
+            "Unsupported claims": f"{len(card.unsupported_claims)} of {card.claims_checked}",
+            "Team talk share": f"{share:.0%}" if share is not None else "–",
+            "End to end p50": _ms(card.latency.p50_ms),
+            "End to end p95": _ms(card.latency.p95_ms),
+        }
+        while self._grid.count():
+            item = self._grid.takeAt(0)
+            if item is not None and item.widget() is not None:
+                item.widget().deleteLater()
+        for n, (label, value) in enumerate(self.counts.items()):
+            self._grid.addWidget(self._tile(label, value, bad=label == "Unsupported claims"
+                                            and bool(card.unsupported_claims)), n // 4, n % 4)
+        self.details.setText(details_html(card))
+
+    def _tile(self, label: str, value: str, *, bad: bool = False) -> QFrame:
+        tile = QFrame()
+        tile.setObjectName("tile")
+        tile.setStyleSheet(f"QFrame#tile {{ background: #f8fafc; border: 1px solid {theme.LINE}; border-radius: 8px; }}")
+        layout = QVBoxLayout(tile)
+        layout.setContentsMargins(10, 6, 10, 6)
+        number = QLabel(value)
+        number.setStyleSheet(f"font-size: {theme.pt(16)}; font-weight: bold; "
+                             f"color: {theme.SLOW if bad else theme.INK};")
+        layout.addWidget(number)
+        caption = QLabel(label)
+        caption.setObjectName("muted")
+        layout.addWidget(caption)
+        return tile
+
+
+def details_text(card: Scorecard) -> str:
+    """The scorecard's details as plain lines (what the view shows under the tiles)."""
+    lines: list[str] = []
+    if card.objections:
+        lines.append("OBJECTIONS")
+        for o in card.objections:
+            result = (f"handled by the {AGENT_NAMES[o.handled_by]} in turn {o.handled_turn}"
+                      if o.handled and o.handled_by else "not handled")
+            playbook = "playbook response used" if o.prepared_response_used else \
+                f"playbook overlap {o.prepared_response_overlap:.0%}"
+            lines.append(f"{'✓' if o.handled else '✗'} {o.label} (turn {o.raised_turn}, raised by the "
+                         f"{'persona' if o.raised_by == 'persona' else 'user'}): {result}; {playbook}")
+    if card.facts:
+        lines.append("")
+        lines.append("HIDDEN FACTS")
+        for f in card.facts:
+            asked = f" (asked in turn {f.asked_turn})" if f.asked_turn else ""
+            lines.append(f"{'✓' if f.uncovered else '✗'} {f.label}{asked}")
+    if card.unsupported_claims:
+        lines.append("")
+        lines.append("UNSUPPORTED CLAIMS")
+        for c in card.unsupported_claims:
+            where = (f" — the knowledge says otherwise in {c.contradicting.source} › {c.contradicting.section}"
+                     if c.contradicting else "")
+            lines.append(f"⚠ Turn {c.turn_id}, {AGENT_NAMES[c.agent]}: “{c.text}” ({c.kind}){where}")
+    wrong = [r for r in card.routing if not r.correct]
+    if wrong:
+        lines.append("")
+        lines.append("WRONG SPECIALIST")
+        for r in wrong:
+            wanted = " or ".join(AGENT_NAMES[a] for a in r.expected)
+            got = AGENT_NAMES[r.answered_by] if r.answered_by else "nobody"
+            lines.append(f"✗ Turn {r.turn_id}: {got} answered “{r.question}”; {wanted} should have")
+    return "\n".join(lines) or "Nothing to score yet: the conversation has not started."
+
+
+_HEADINGS = ("OBJECTIONS", "HIDDEN FACTS", "UNSUPPORTED CLAIMS", "WRONG SPECIALIST")
+_MARKS = {"✓": theme.FAST, "✗": theme.SLOW, "⚠": theme.SLOW}
+
+
+def details_html(card: Scorecard) -> str:
+    """:func:`details_text` as escaped rich text: bold headings, green and red marks."""
+    out = []
+    for line in details_text(card).split("\n"):
+        text = html.escape(line, quote=False)
+        if line in _HEADINGS:
+            out.append(f'<p style="margin-top:10px; color:{theme.MUTED}"><b>{text}</b></p>')
+        elif line[:1] in _MARKS:
+            out.append(f'<p style="margin:3px 0"><span style="color:{_MARKS[line[:1]]}"><b>{text[:1]}</b></span>'
+                       f"{text[1:]}</p>")
+        elif line:
+            out.append(f"<p>{text}</p>")
+    return "".join(out)
+
+
+class ScorecardDialog(QDialog):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Scorecard")
+        self.setModal(False)
+        self.resize(760, 640)
+        layout = QVBoxLayout(self)
+        self.view = ScorecardView()
+        layout.addWidget(self.view, 1)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.buttons.rejected.connect(self.hide)
+        layout.addWidget(self.buttons)
+
+    def show_card(self, card: Scorecard) -> None:
+        self.view.show_card(card)
+        self.setWindowTitle("Scorecard" if card.final else "Scorecard (so far)")
+        self.show()
+        self.raise_()
