@@ -19,13 +19,18 @@ from simulator.events import (
     to_json,
 )
 from simulator.room.commands import (
+    EndRehearsalCommand,
     HandBackCommand,
     NewConversationCommand,
+    PauseCommand,
+    PlayCommand,
     PushToTalkCommand,
     ResumeCommand,
     SayCommand,
+    ScorecardCommand,
     SetModeCommand,
     SetPersonaCommand,
+    StepCommand,
     TakeOverCommand,
     WhisperCommand,
     decode,
@@ -42,6 +47,11 @@ COMMANDS = [
     HandBackCommand(),
     NewConversationCommand(),
     SetPersonaCommand(persona="skeptical-cfo"),
+    PlayCommand(),
+    PauseCommand(),
+    StepCommand(),
+    EndRehearsalCommand(),
+    ScorecardCommand(),
     PushToTalkCommand(pressed=True),
     ResumeCommand(after_seq=41),
 ]
@@ -68,11 +78,26 @@ def test_every_command_round_trips_through_its_rpc_payload(command) -> None:
 @pytest.mark.parametrize("payload", [
     "", "{}", '{"type": "say"}', '{"type": "say", "text": ""}', '{"type": "launch_missiles"}',
     '{"type": "set_mode", "mode": "chaos"}', '{"type": "resume", "after_seq": -1}',
-    '{"type": "take_over", "extra": 1}',
+    '{"type": "take_over", "extra": 1}', '{"type": "play", "persona": "x"}', '{"type": "step", "count": 2}',
+    '{"type": "set_persona", "persona": ""}',
 ])
 def test_anything_else_is_not_a_command(payload: str) -> None:
     with pytest.raises(ValidationError):
         decode(payload)
+
+
+def test_every_command_is_covered_here_and_dispatched_by_the_worker() -> None:
+    import inspect
+    import typing
+
+    from simulator.room.command_server import CommandServer
+    from simulator.room.commands import Command
+
+    union, *_ = typing.get_args(Command)
+    assert set(typing.get_args(union)) == {type(c) for c in COMMANDS}
+    handled = inspect.getsource(CommandServer.dispatch)
+    for command in COMMANDS:
+        assert f"case {type(command).__name__}(" in handled, command.type
 
 
 def test_session_metadata_round_trips_through_the_dispatch() -> None:

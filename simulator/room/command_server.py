@@ -19,13 +19,18 @@ from simulator.room.commands import (
     RPC_METHOD,
     Command,
     CommandResult,
+    EndRehearsalCommand,
     HandBackCommand,
     NewConversationCommand,
+    PauseCommand,
+    PlayCommand,
     PushToTalkCommand,
     ResumeCommand,
     SayCommand,
+    ScorecardCommand,
     SetModeCommand,
     SetPersonaCommand,
+    StepCommand,
     TakeOverCommand,
     WhisperCommand,
     decode,
@@ -51,6 +56,11 @@ class SessionControls(Protocol):
     async def take_over(self) -> str: ...
     async def hand_back(self) -> str: ...
     async def set_persona(self, persona: str) -> str: ...
+    async def play(self) -> str: ...
+    async def pause(self) -> str: ...
+    async def step(self) -> str: ...
+    async def end_rehearsal(self) -> str: ...
+    async def scorecard(self) -> str: ...
     async def push_to_talk(self, pressed: bool) -> str: ...
 
 
@@ -104,6 +114,16 @@ class CommandServer:
                 return await c.hand_back()
             case SetPersonaCommand(persona=persona):
                 return await c.set_persona(persona)
+            case PlayCommand():
+                return await c.play()
+            case PauseCommand():
+                return await c.pause()
+            case StepCommand():
+                return await c.step()
+            case EndRehearsalCommand():
+                return await c.end_rehearsal()
+            case ScorecardCommand():
+                return await c.scorecard()
             case PushToTalkCommand(pressed=pressed):
                 return await c.push_to_talk(pressed)
             case ResumeCommand(after_seq=after):

@@ -27,6 +27,9 @@ class SayCommand(_Command):
 
 
 class SetModeCommand(_Command):
+    """``coach``: the persona (the dispatch's, or the last one set) plays the customer; ``customer``:
+    the user does (a take-over when a rehearsal is running)."""
+
     type: Literal["set_mode"] = "set_mode"
     mode: Literal["customer", "coach"]
 
@@ -55,8 +58,41 @@ class NewConversationCommand(_Command):
 
 
 class SetPersonaCommand(_Command):
+    """Coach mode with this persona (an id or name from the worker's ``personas/``), in a new
+    conversation; it waits for play or step."""
+
     type: Literal["set_persona"] = "set_persona"
     persona: str = Field(min_length=1)
+
+
+class PlayCommand(_Command):
+    """The persona and the team converse until paused, taken over or the call ends."""
+
+    type: Literal["play"] = "play"
+
+
+class PauseCommand(_Command):
+    """Stop after the exchange in flight."""
+
+    type: Literal["pause"] = "pause"
+
+
+class StepCommand(_Command):
+    """Exactly one exchange (the persona's line and the team's answer), then pause."""
+
+    type: Literal["step"] = "step"
+
+
+class EndRehearsalCommand(_Command):
+    """End the rehearsal (after the exchange in flight); the final scorecard follows as an event."""
+
+    type: Literal["end_rehearsal"] = "end_rehearsal"
+
+
+class ScorecardCommand(_Command):
+    """Publish the rehearsal's scorecard as it stands now (a ``ScorecardEvent``)."""
+
+    type: Literal["scorecard"] = "scorecard"
 
 
 class PushToTalkCommand(_Command):
@@ -82,6 +118,11 @@ Command = Annotated[
         HandBackCommand,
         NewConversationCommand,
         SetPersonaCommand,
+        PlayCommand,
+        PauseCommand,
+        StepCommand,
+        EndRehearsalCommand,
+        ScorecardCommand,
         PushToTalkCommand,
         ResumeCommand,
     ],

@@ -68,7 +68,33 @@ async def check_credentials(config: LiveKitConfig, *, timeout_s: float = 5.0) ->
         if e.status in (401, 403) or e.code in ("unauthenticated", "permission_denied"):
             raise LiveKitConfigError(
                 f"LiveKit at {config.url} rejected LIVEKIT_API_KEY/LIVEKIT_API_SECRET ({e.message})") from None
-        raise LiveKitConfigError(f"LiveKit at {config.url} answered with an error: {e.message}") from None
+        detail = e.message or f"HTTP {e.status}"
+        raise LiveKitConfigError(f"LiveKit at {config.url} answered with an error: {detail}") from None
     except (aiohttp.ClientError, OSError, TimeoutError) as e:
-        reason = type(e).__name__ if isinstance(e, TimeoutError) else str(e) or type(e).__name__
-        raise LiveKitConfigError(f"Cannot reach LiveKit at LIVEKIT_URL={config.url}: {reason}") from None
+        raise LiveKitConfigError(f"Cannot reach LiveKit at LIVEKIT_URL={config.url}: {unreachable_reason(e)}") from None
+
+
+def unreachable_reason(error: BaseException) -> str:
+    """Why a server could not be reached, in plain words (never aiohttp's own text, which reads
+    like ``Cannot connect to host 127.0.0.1:7880 ssl:default [Connect call failed ...]``)."""
+    import socket
+    import ssl
+
+    import aiohttp
+
+    if isinstance(error, (TimeoutError, aiohttp.ServerTimeoutError)):
+        return "timed out"
+    if isinstance(error, aiohttp.ClientConnectorDNSError):
+        return "name not resolved"
+    if isinstance(error, (aiohttp.ClientConnectorCertificateError, aiohttp.ClientConnectorSSLError, ssl.SSLError)):
+        return "TLS handshake failed (is it ws:// rather than wss://, or is the certificate untrusted?)"
+    cause = error.os_error if isinstance(error, aiohttp.ClientConnectorError) else error
+    if isinstance(cause, socket.gaierror):
+        return "name not resolved"
+    if isinstance(cause, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(cause, (ConnectionResetError, aiohttp.ServerDisconnectedError)):
+        return "the connection was closed by the other side"
+    if isinstance(cause, OSError) and cause.strerror:
+        return cause.strerror[:1].lower() + cause.strerror[1:]  # e.g. "network is unreachable"
+    return "connection failed"
