@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+# Any test may build a Qt widget (the app, the app benchmarks' helpers): never on a real display.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 
