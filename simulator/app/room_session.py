@@ -10,8 +10,8 @@ the bridge then falls back to the in-process session and says so.
 
 The events are the worker's, in order (the client re-joins and catches up after a drop); a
 scorecard asked for on demand is computed here from those events against the playbook, since the
-worker does not score Customer mode. Coach mode does not run in a room yet: the worker refuses
-persona commands, so :attr:`capabilities` says so and the window explains it.
+worker scores only rehearsals. Coach mode runs in the worker: persona, play, pause, step, whisper,
+take over and hand back are RPC commands, and the rehearsal's events come back like any other.
 
 Runs on the bridge's asyncio thread; never imports Qt.
 """
@@ -37,8 +37,6 @@ if TYPE_CHECKING:
     from simulator.room.client import ClientState, RoomClient
     from simulator.room.local_worker import LocalWorker
 
-COACH_IN_ROOM = ("Coach mode does not run in a LiveKit room yet (the worker refuses persona commands). "
-                 "Clear the LiveKit URL in Settings to rehearse with a persona on this computer.")
 _CLOSED = object()
 logger = logging.getLogger(__name__)
 
@@ -69,7 +67,7 @@ class RoomSession:
     @property
     def capabilities(self) -> Capabilities:
         room = self.client.room_name if self.client is not None else None
-        return Capabilities(transport="room", coach_unavailable=COACH_IN_ROOM, voice=self._voice, room=room)
+        return Capabilities(transport="room", coach_unavailable=None, voice=self._voice, room=room)
 
     async def events(self) -> AsyncIterator[Event]:
         while (item := await self._queue.get()) is not _CLOSED:
@@ -106,19 +104,38 @@ class RoomSession:
     async def reset(self) -> None:
         from simulator.room.commands import NewConversationCommand
 
-        result = await self._require_client().send(NewConversationCommand())
-        if not result.ok:
-            raise SessionError(result.message)
+        await self._command(NewConversationCommand())
 
     async def load_persona(self, persona: Persona) -> None:
-        raise SessionError(COACH_IN_ROOM)
+        """The worker loads the persona of that name from its own persona folder."""
+        from simulator.room.commands import SetPersonaCommand
+
+        await self._command(SetPersonaCommand(persona=persona.id))
 
     async def coach_command(self, command: str, text: str = "") -> None:
-        raise SessionError(COACH_IN_ROOM)
+        from simulator.room import commands
+
+        by_name: dict[str, commands.Command] = {
+            "play": commands.PlayCommand(), "pause": commands.PauseCommand(), "step": commands.StepCommand(),
+            "take_over": commands.TakeOverCommand(), "hand_back": commands.HandBackCommand(),
+            "end": commands.EndRehearsalCommand(), "whisper": commands.WhisperCommand(text=text),
+        }
+        if command not in by_name:
+            raise SessionError(f"unknown coach command {command!r}")
+        await self._command(by_name[command])
 
     async def scorecard(self) -> None:
-        if self._scores is not None:
+        """The rehearsal's scorecard from the worker; outside a rehearsal, scored here."""
+        from simulator.room.commands import ScorecardCommand
+
+        result = await self._require_client().send(ScorecardCommand())
+        if not result.ok and self._scores is not None:
             self._publish(ScorecardEvent(scorecard=self._scores.build(final=False)))
+
+    async def _command(self, command: object) -> None:
+        result = await self._require_client().send(command)  # type: ignore[arg-type]
+        if not result.ok:
+            raise SessionError(result.message or "the sales team's room refused the command")
 
     async def talk(self, pressed: bool) -> None:
         if not self._voice.can_talk:
