@@ -85,6 +85,9 @@ def load_preferences(path: Path | None = None) -> Preferences:
         return Preferences()
     except OSError as e:
         raise PreferencesError(f"cannot read the settings file {path}: {e.strerror or e}") from e
+    except UnicodeDecodeError as e:
+        raise PreferencesError(f"the settings file {path} is not UTF-8 text (byte 0x{e.object[e.start]:02x} at "
+                               f"offset {e.start}): fix it or delete it to start over") from e
     _tighten(path)
     try:
         data = json.loads(raw)

@@ -49,6 +49,8 @@ OVERFETCH = 8
 """Dense candidates fetched per requested passage, for the re-ranker to choose from."""
 WRITE_BATCH = 1000
 """Chunks per upsert: chromadb refuses batches beyond a (server-dependent) maximum size."""
+READ_BATCH = 10_000
+"""Chunks per page when reading the whole collection (see ``KnowledgeIndex._get_all``)."""
 
 Progress = Callable[[int, int, str], None]
 
@@ -232,13 +234,27 @@ class KnowledgeIndex:
 
     def _stored(self) -> dict[str, _Stored]:
         stored: dict[str, _Stored] = {}
-        result = self._collection.get(include=["metadatas"])
+        result = self._get_all(["metadatas"])
         for chunk_id, meta in zip(result["ids"], result["metadatas"] or []):
             entry = stored.setdefault(str(meta.get("source", "")), _Stored())
             entry.ids.add(chunk_id)
             entry.hashes.add(str(meta.get("content_hash", "")))
             entry.expected = int(str(meta.get("chunk_total", -1)))
         return stored
+
+    def _get_all(self, include: list[Any]) -> dict[str, list[Any]]:
+        """The whole collection, read in pages: one ``get()`` of everything binds a variable per
+        passage and fails past SQLite's limit (32,766) with "too many SQL variables"."""
+        out: dict[str, list[Any]] = {"ids": [], **{name: [] for name in include}}
+        offset = 0
+        while True:
+            page = self._collection.get(include=include, limit=READ_BATCH, offset=offset)
+            out["ids"] += page["ids"]
+            for name in include:
+                out[name] += page[name] or []
+            if len(page["ids"]) < READ_BATCH:
+                return out
+            offset += READ_BATCH
 
     def search(self, query: str, *, k: int = 4, agent: str | None = None) -> list[Passage]:
         """The ``k`` passages that best answer ``query``, as ``agent`` sees the knowledge base
@@ -309,7 +325,7 @@ class KnowledgeIndex:
         if self._reranker_stale:
             with self._reranker_lock:
                 if self._reranker_stale:
-                    result = self._collection.get(include=["documents", "metadatas"])
+                    result = self._get_all(["documents", "metadatas"])
                     self._reranker.reset(
                         [
                             _candidate(chunk_id, text or "", meta, 0.0)

@@ -1,0 +1,1 @@
+"""Benchmarks: ``python -m bench`` writes BENCHMARKS.md (see bench/__main__.py)."""

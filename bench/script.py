@@ -1,0 +1,116 @@
+"""The customer script and the fake model that answers it, shared by every benchmark run.
+
+The fake model plays gpt-oss reading its own prompt, as a real model would: it finds out which
+team member it is from the system prompt, routes a question that belongs to a colleague with the
+transfer tool, calls ``check_stock`` for a stock question and answers from the tool's output, and
+otherwise answers in two sentences. A model told to confirm transfers out loud (the workshop
+design) says so before calling the tool; a specialist that sees no customer message at all (an
+empty history) can only greet. A prompt larger than the model's context window is refused with
+the 400 error Cerebras sends. Nothing here measures anything: the servers in
+:mod:`bench.providers` time the replies.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from tests.fakes.cerebras_server import Fault, Reply, ToolCall
+
+CONTEXT_WINDOW_TOKENS = 131_072
+"""gpt-oss-120b's context window on Cerebras (128k tokens)."""
+FACT = "forty freezers"
+"""A fact the customer tells the Greeter in the first line; the specialists should still know it."""
+WORKSHOP_MARKER = "Before every transfer"
+"""A phrase of the workshop design's transfer rule: the model confirms transfers out loud."""
+
+SCRIPT: tuple[str, ...] = (
+    f"Hi, I'm Dana from Northbay Foods. We run {FACT} across three warehouses.",
+    "Do your sensors work inside a minus eighty degree freezer?",
+    "How long does the battery last in the cold?",
+    "Can it send alarms to our SAP system?",
+    "What would the Professional plan cost us per month?",
+    "Is there a discount if we sign for three years?",
+    "Do you have the CT-200 in stock right now?",
+    "Thanks, that is all I needed today.",
+)
+"""One conversation: a greeting with a fact, a technical thread, a pricing thread with a stock
+look-up, and a goodbye (two handoffs: Greeter to Technical, Technical to Pricing)."""
+
+_TECHNICAL = ("degree freezer", "battery", "sap", "integrat", "install", "secur")
+_PRICING = ("cost", "price", "plan", "discount", "contract", "quote", "stock")
+_ANSWERS = {
+    "degree freezer": "Yes, the CT-200 is built for minus eighty degree freezers with a flat probe under the door "
+               "seal. It reads down to minus one hundred degrees at the probe.",
+    "battery": "The CT-200 runs up to four years on its two lithium cells at the default interval. "
+               "You get a low-battery warning about sixty days ahead.",
+    "sap": "Yes, alarms and readings reach SAP through our integration or a webhook. Setup takes about "
+           "a day with your SAP team.",
+    "plan": "The Professional plan is eleven dollars per sensor per month on an annual agreement. "
+            "Gateways carry no subscription fee.",
+    "discount": "A three-year agreement takes ten percent off the subscription. Prepaying the "
+                "first year adds another small discount.",
+    "stock": "We have the CT-200 in stock in Denver right now, so it ships this week.",
+    "thanks": "Thank you, it was a pleasure. I will send a summary by email today.",
+    "hello": "Welcome to Lumora! Happy to help you protect those freezers. What would you like to know?",
+}
+_ROLES = {"You are the Greeter": "greeter", "You are the Technical Specialist": "technical",
+          "You are the Pricing Specialist": "pricing"}
+_NAMES = {"technical": "Technical Specialist", "pricing": "Pricing Specialist", "greeter": "Greeter"}
+
+
+def prompt_tokens(messages: list[Mapping[str, Any]]) -> int:
+    """Prompt size as the local server counts it (characters / 4, message contents)."""
+    chars = 0
+    for message in messages:
+        content = message.get("content")
+        if isinstance(content, str):
+            chars += len(content)
+        elif isinstance(content, list):
+            chars += sum(len(str(part.get("text", ""))) for part in content if isinstance(part, Mapping))
+        for call in message.get("tool_calls") or []:
+            chars += len(str(call.get("function", {}).get("arguments", "")))
+    return -(-chars // 4)
+
+
+def sales_team_model(body: Mapping[str, Any]) -> Reply:
+    """The fake gpt-oss: one reply to one chat-completions request body."""
+    messages = list(body.get("messages") or [])
+    if prompt_tokens(messages) > CONTEXT_WINDOW_TOKENS:
+        return Reply(fault=Fault.status(400, message=(
+            f"Please reduce the length of the messages or completion: the prompt has "
+            f"{prompt_tokens(messages)} tokens, the context window is {CONTEXT_WINDOW_TOKENS}.")))
+    system = str(messages[0].get("content", "")) if messages else ""
+    role = next((r for marker, r in _ROLES.items() if marker in system), "greeter")
+    confirms = WORKSHOP_MARKER in system
+    tools = {t.get("function", {}).get("name") for t in body.get("tools") or []}
+    users = [m for m in messages if m.get("role") == "user"]
+    conversation = [m for m in messages if m.get("role") != "system"]
+    if conversation and conversation[-1].get("role") == "tool":
+        return Reply(text=_ANSWERS["stock"])
+    if not users:
+        return Reply(text=f"Hi, I'm the {_NAMES[role]}. How can I help you today?")
+    last = str(users[-1].get("content", "")).lower()
+    wanted = _topic_owner(last)
+    if wanted is not None and wanted != role and f"transfer_to_{wanted}" in tools:
+        call = ToolCall(f"transfer_to_{wanted}", {"reason": "the customer asked: " + last[:60]})
+        if confirms:
+            return Reply(text=f"Great question. Let me transfer you to our {_NAMES[wanted]}, who can help "
+                              "with that.", tool_calls=[call])
+        return Reply(tool_calls=[call])
+    if "stock" in last and "check_stock" in tools:
+        product = re.search(r"ct-\d+", last)
+        return Reply(tool_calls=[ToolCall("check_stock", {"product": product.group(0).upper() if product else last})])
+    answer = next((text for key, text in _ANSWERS.items() if key in last), _ANSWERS["hello"])
+    if role != "greeter" and FACT in " ".join(str(m.get("content", "")) for m in users).lower():
+        answer = f"For your {FACT}: {answer}"
+    return Reply(text=answer)
+
+
+def _topic_owner(text: str) -> str | None:
+    if any(cue in text for cue in _PRICING):
+        return "pricing"
+    if any(cue in text for cue in _TECHNICAL):
+        return "technical"
+    return None
