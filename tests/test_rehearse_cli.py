@@ -48,7 +48,7 @@ def test_one_persona_as_json_lines_with_a_report(data_dir: Path, tmp_path: Path)
     assert result.returncode == 0, result.stderr
     events = [from_json(line) for line in result.stdout.splitlines()]
     customer = [e for e in events if isinstance(e, TranscriptEvent) and e.speaker == "customer"]
-    assert 1 <= len(customer) <= 3
+    assert len(customer) in (1, 2, 3)
     assert customer[0].text.startswith("Hello, Gus Petrakis here")
     card = [e for e in events if isinstance(e, ScorecardEvent)][-1].scorecard
     assert card.final and card.persona == "spreadsheet-sceptic" and card.customer_turns == len(customer)
