@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import hashlib
 import json
 import re
 import uuid
@@ -49,6 +48,7 @@ import numpy as np
 from aiohttp import WSMsgType, web
 
 from tests.fakes import marked_speech
+from tests.fakes.local_server import LocalServer, sha256
 
 _WINDOW_S = 0.01
 
@@ -84,7 +84,7 @@ class _Connections:
     rejected: int = 0
 
 
-class CartesiaServer:
+class CartesiaServer(LocalServer):
     """An aiohttp server speaking Cartesia's TTS and STT websockets on 127.0.0.1 (see module doc)."""
 
     def __init__(
@@ -112,67 +112,25 @@ class CartesiaServer:
         """Every turn the STT finished, in order."""
         self.connections = _Connections()
         self._transcripts = deque(transcripts)
-        self._api_key_sha256 = _sha256(api_key) if api_key else None
-        self._requested_port = port
-        self._port: int | None = None
-        self._runner: web.AppRunner | None = None
-        self._closing = asyncio.Event()
-        self._changed = asyncio.Condition()
+        super().__init__(port=port)
+        self._api_key_sha256 = sha256(api_key) if api_key else None
         self._sockets: set[web.WebSocketResponse] = set()
 
-    # -- lifecycle ---------------------------------------------------------------------------
-
-    async def __aenter__(self) -> CartesiaServer:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
-
-    async def start(self) -> None:
-        if self._runner is not None:
-            raise RuntimeError("CartesiaServer is already running")
-        app = web.Application()
+    def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/tts/websocket", self._tts_websocket)
         app.router.add_post("/tts/bytes", self._tts_bytes)
         app.router.add_get("/stt/turns/websocket", self._stt_turns_websocket)
         app.router.add_get("/stt/websocket", self._stt_legacy_websocket)
-        self._closing.clear()
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", self._requested_port).start()
-        self._runner = runner
-        self._port = runner.addresses[0][1]
 
     async def stop(self) -> None:
         self._closing.set()
         for ws in list(self._sockets):
             await ws.close()
-        runner, self._runner = self._runner, None
-        if runner is not None:
-            await runner.cleanup()
-
-    @property
-    def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError("CartesiaServer is not running; use `async with`")
-        return self._port
-
-    @property
-    def base_url(self) -> str:
-        """What the plugin takes as ``base_url`` (it derives ``ws://`` itself)."""
-        return f"http://127.0.0.1:{self.port}"
-
-    async def wait_until(self, predicate: Any, timeout: float = 10.0) -> None:
-        """Wait until ``predicate()`` holds; re-checked whenever the server records something."""
-        async with asyncio.timeout(timeout):
-            async with self._changed:
-                await self._changed.wait_for(predicate)
+        await super().stop()
 
     async def _record(self, target: list[Any], item: Any) -> None:
         target.append(item)
-        async with self._changed:
-            self._changed.notify_all()
+        await self._notify()
 
     # -- auth --------------------------------------------------------------------------------
 
@@ -180,7 +138,7 @@ class CartesiaServer:
         if self._api_key_sha256 is None:
             return True
         key = request.headers.get("X-API-Key", "")
-        if key and _sha256(key) == self._api_key_sha256:
+        if key and sha256(key) == self._api_key_sha256:
             return True
         self.connections.rejected += 1
         return False
@@ -326,13 +284,6 @@ class CartesiaServer:
             return self._transcripts.popleft()
         return self.unmarked_text
 
-    async def _pause(self, seconds: float) -> None:
-        if seconds <= 0:
-            return
-        try:
-            await asyncio.wait_for(self._closing.wait(), seconds)
-        except TimeoutError:
-            pass
 
 
 @dataclass
@@ -419,5 +370,3 @@ def _word_times(text: str, offset_s: float, duration_s: float) -> tuple[list[str
     return words, starts, ends
 
 
-def _sha256(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()

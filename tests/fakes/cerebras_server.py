@@ -20,8 +20,6 @@ Every wait inside the server (latency model, ``timeout`` faults) ends when the s
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 import json
 import math
 import re
@@ -33,6 +31,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from aiohttp import web
+
+from tests.fakes.local_server import LocalServer, sha256
 
 FaultKind = Literal["status", "timeout", "reset", "malformed", "stream_error"]
 
@@ -175,13 +175,13 @@ class RecordedRequest:
         return bool(self.body.get("stream"))
 
     def has_bearer(self, api_key: str) -> bool:
-        return self._bearer_sha256 == _sha256(api_key)
+        return self._bearer_sha256 == sha256(api_key)
 
 
 Responder = Callable[[dict[str, Any]], Reply]
 
 
-class CerebrasServer:
+class CerebrasServer(LocalServer):
     """An aiohttp server speaking Cerebras' chat-completions API on 127.0.0.1 (see module doc)."""
 
     def __init__(
@@ -209,55 +209,14 @@ class CerebrasServer:
         """How many ``GET /v1/tcp_warming`` requests arrived."""
         self.reported_usage: list[dict[str, Any]] = []
         """The ``usage`` of every completion sent to its end, in order."""
+        super().__init__(port=port)
         self._queue: deque[_Queued] = deque()
-        self._api_key_sha256 = _sha256(api_key) if api_key else None
-        self._requested_port = port
-        self._port: int | None = None
-        self._runner: web.AppRunner | None = None
-        self._closing = asyncio.Event()
-        self._arrived = asyncio.Condition()
+        self._api_key_sha256 = sha256(api_key) if api_key else None
         self.enqueue(*replies)
 
-    # -- lifecycle ---------------------------------------------------------------------------
-
-    async def __aenter__(self) -> CerebrasServer:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
-
-    async def start(self) -> None:
-        if self._runner is not None:
-            raise RuntimeError("CerebrasServer is already running")
-        app = web.Application()
+    def add_routes(self, app: web.Application) -> None:
         app.router.add_post("/v1/chat/completions", self._chat_completions)
         app.router.add_get("/v1/tcp_warming", self._tcp_warming)
-        self._closing.clear()
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", self._requested_port)
-        await site.start()
-        self._runner = runner
-        self._port = runner.addresses[0][1]
-
-    async def stop(self) -> None:
-        """Stop serving; held responses and modelled delays end at once."""
-        self._closing.set()
-        runner, self._runner = self._runner, None
-        if runner is not None:
-            await runner.cleanup()
-
-    @property
-    def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError("CerebrasServer is not running; use `async with`")
-        return self._port
-
-    @property
-    def base_url(self) -> str:
-        """What ``cerebras-cloud-sdk`` takes as ``base_url`` (it appends ``/v1`` itself)."""
-        return f"http://127.0.0.1:{self.port}"
 
     # -- scripting ---------------------------------------------------------------------------
 
@@ -274,12 +233,6 @@ class CerebrasServer:
         """Wait until ``count`` chat requests have arrived (or raise ``TimeoutError``)."""
         await self.wait_until(lambda: len(self.requests) >= count, timeout)
         return self.requests[:count]
-
-    async def wait_until(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-        """Wait until ``predicate()`` holds; it is re-checked whenever a request arrives."""
-        async with asyncio.timeout(timeout):
-            async with self._arrived:
-                await self._arrived.wait_for(predicate)
 
     def _next_reply(self, body: dict[str, Any]) -> tuple[Reply, Fault | None]:
         if self._queue:
@@ -299,8 +252,7 @@ class CerebrasServer:
 
     async def _tcp_warming(self, request: web.Request) -> web.StreamResponse:
         self.warmups += 1
-        async with self._arrived:
-            self._arrived.notify_all()
+        await self._notify()
         return web.Response(text="OK")
 
     async def _chat_completions(self, request: web.Request) -> web.StreamResponse:
@@ -319,13 +271,12 @@ class CerebrasServer:
                 path=request.path,
                 headers=headers,
                 body=body,
-                _bearer_sha256=_sha256(bearer) if bearer else None,
+                _bearer_sha256=sha256(bearer) if bearer else None,
             )
         )
-        async with self._arrived:
-            self._arrived.notify_all()
+        await self._notify()
 
-        if self._api_key_sha256 and (not bearer or _sha256(bearer) != self._api_key_sha256):
+        if self._api_key_sha256 and (not bearer or sha256(bearer) != self._api_key_sha256):
             return _error_response(401, "Wrong API Key", error_type="invalid_request_error")
 
         reply, fault = self._next_reply(body)
@@ -396,14 +347,6 @@ class CerebrasServer:
                 request.transport.abort()
         return response
 
-    async def _pause(self, seconds: float) -> None:
-        """Wait ``seconds``, or less if the server stops meanwhile."""
-        if seconds <= 0:
-            return
-        try:
-            await asyncio.wait_for(self._closing.wait(), seconds)
-        except TimeoutError:
-            pass
 
 
 @dataclass
@@ -559,5 +502,3 @@ def _prompt_tokens(messages: Iterable[Mapping[str, Any]]) -> int:
     return _estimate_tokens("".join(text))
 
 
-def _sha256(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
