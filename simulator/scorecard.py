@@ -14,13 +14,12 @@ playbook alone):
 - whether each question reached the right specialist (the one its objection or its words belong to);
 - talk ratio in words, latency p50/p95 end to end, and the persona's outcome.
 
-:func:`render_text` prints it for the terminal, :func:`render_html` for the exported report, and
+:func:`render_text` prints it for the terminal (``simulator.report`` renders it in the HTML report), and
 :func:`render_table` sums several up (``simulator rehearse --all``).
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -315,35 +314,6 @@ def render_table(rows: Sequence[tuple[str, ...]], columns: Sequence[str] = TABLE
     def line(cells: Sequence[str]) -> str:
         return "  ".join(c.ljust(w) if i < 3 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
     return "\n".join([line(columns), line(["-" * w for w in widths]), *(line(r) for r in rows)])
-
-
-def render_html(card: Scorecard) -> str:
-    """The scorecard as an HTML section for the exported report (all text escaped)."""
-    e = html.escape
-    rows = "".join(
-        f"<tr><td class=\"l\">{e(o.objection)}</td><td>{o.raised_turn}</td><td class=\"l\">{e(o.raised_by)}</td>"
-        f"<td class=\"l\">{'handled by the ' + e(AGENT_NAMES[o.handled_by]) if o.handled and o.handled_by else 'not handled'}</td>"
-        f"<td>{o.prepared_response_overlap:.0%}{' (used)' if o.prepared_response_used else ''}</td></tr>"
-        for o in card.objections)
-    facts = "".join(f"<li>{'✓' if f.uncovered else '✗'} {e(f.label)}</li>" for f in card.facts)
-    claims = "".join(
-        f"<li>Turn {c.turn_id}, {e(AGENT_NAMES[c.agent])}: “{e(c.text)}” ({e(c.kind)})"
-        + (f" — the knowledge says otherwise in <span class=\"src\">{e(c.contradicting.source)}</span>" if c.contradicting else "")
-        + "</li>" for c in card.unsupported_claims)
-    share = card.talk.agent_share
-    who = f"{e(card.persona_name or '')} ({e(card.persona or '')}, {e(card.difficulty or '')})" if card.persona \
-        else "Customer mode"
-    return (
-        f"<h2>Scorecard</h2><p><b>{who}</b> — outcome <b>{e(card.outcome)}</b>: {e(card.outcome_reason)}</p>"
-        f"<table><thead><tr><th class=\"l\">Objection</th><th>Turn</th><th class=\"l\">Raised by</th>"
-        f"<th class=\"l\">Result</th><th>Playbook</th></tr></thead><tbody>{rows}</tbody></table>"
-        + (f"<p>Hidden facts uncovered: {card.facts_uncovered}/{len(card.facts)}</p><ul>{facts}</ul>" if card.facts else "")
-        + f"<p>Right specialist: {card.routed_correctly}/{len(card.routing)}. "
-        f"Claims checked: {card.claims_checked}, unsupported: {len(card.unsupported_claims)}.</p>"
-        + (f"<ul>{claims}</ul>" if claims else "")
-        + f"<p>Team talk share: {f'{share:.0%}' if share is not None else '–'}. "
-        f"End to end p50 {_ms(card.latency.p50_ms)}, p95 {_ms(card.latency.p95_ms)}.</p>"
-    )
 
 
 def _round(value: float) -> float:

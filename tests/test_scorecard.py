@@ -21,7 +21,8 @@ from simulator.events import (
     to_json,
 )
 from simulator.personas import Persona, Playbook, load_personas
-from simulator.scorecard import ScorecardBuilder, render_html, render_table, render_text, score_events, summary_row
+from simulator.report import render_report
+from simulator.scorecard import ScorecardBuilder, render_table, render_text, score_events, summary_row
 from simulator.settings import BUNDLED_KNOWLEDGE
 
 PERSONA_ID = "price-conscious-restaurants"
@@ -165,7 +166,8 @@ def test_a_scorecard_is_shown_as_text_html_and_a_table_row(maria: Persona, playb
     assert table[0].split() == ["persona", "level", "outcome", "turns", "objections", "playbook", "facts",
                                 "routing", "unsupported", "team", "talk", "p50", "ms", "p95", "ms"]
     assert len(table) == 3
-    page = render_html(card.model_copy(update={"outcome_reason": "<script>alert(1)</script>"}))
+    page = render_report([ScorecardEvent(scorecard=card.model_copy(
+        update={"outcome_reason": "<script>alert(1)</script>"}))])
     assert "<script>" not in page and "&lt;script&gt;" in page and "<h2>Scorecard</h2>" in page
 
 
