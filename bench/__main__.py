@@ -57,8 +57,10 @@ async def run(sections: set[int], out: Path, *, full: bool, quick: bool) -> None
                 budget = None if full or chunks < 100_000 else BUDGET_100K_S
                 print(f"[bench] retrieval at {chunks:,} passages...", flush=True)
                 scaled.append(scale.measure_in_child(work, chunks, budget))
-            for label, result in zip(("10x", "100x"), scaled):
-                grown.append((label, Path(result.knowledge_dir), Path(result.data_dir), result.chunks))
+            for label, result in zip(("10x", "100x"), scaled, strict=False):
+                grown.append(
+                    (label, Path(result.knowledge_dir), Path(result.data_dir), result.chunks)
+                )
             if 3 in sections:
                 results[3] = scale.render(scaled, None if full else BUDGET_100K_S)
                 timings[3] = time.perf_counter() - t
@@ -67,7 +69,9 @@ async def run(sections: set[int], out: Path, *, full: bool, quick: bool) -> None
 
             print("[bench] overhead per turn (typed, then spoken)...", flush=True)
             t = time.perf_counter()
-            results[1] = await overhead.run(data_dir, rounds=1 if quick else 4, spoken_lines=3 if quick else 14)
+            results[1] = await overhead.run(
+                data_dir, rounds=1 if quick else 4, spoken_lines=3 if quick else 14
+            )
             timings[1] = time.perf_counter() - t
         if 2 in sections:
             from bench import side_by_side
@@ -87,14 +91,20 @@ async def run(sections: set[int], out: Path, *, full: bool, quick: bool) -> None
 
     info = machine()
     shown_out = out.resolve().relative_to(REPO) if out.resolve().is_relative_to(REPO) else out
-    command = "`.venv/bin/python -m bench" + (" --full" if full else "") + (" --quick" if quick else "") + (
-        f" --sections {','.join(map(str, sorted(sections)))}" if sections != set(TITLES) else "") + (
-        f" --out {shown_out}" if out.resolve() != (REPO / "BENCHMARKS.md").resolve() else "") + "`"
+    command = (
+        "`.venv/bin/python -m bench"
+        + (" --full" if full else "")
+        + (" --quick" if quick else "")
+        + (f" --sections {','.join(map(str, sorted(sections)))}" if sections != set(TITLES) else "")
+        + (f" --out {shown_out}" if out.resolve() != (REPO / "BENCHMARKS.md").resolve() else "")
+        + "`"
+    )
     parts = [
         "# Benchmarks",
         f"Reproduce with {command} from the repository root (writes this file). "
         f"This run took {wall / 60:.1f} minutes of wall time"
-        + "".join(f"; section {n}: {timings[n]:.0f} s" for n in sorted(timings)) + ".",
+        + "".join(f"; section {n}: {timings[n]:.0f} s" for n in sorted(timings))
+        + ".",
         "Every provider is a local server speaking the real wire protocol on 127.0.0.1 "
         "(`tests/fakes/`), run in a separate process with a configured latency model, so the real "
         "cerebras-cloud-sdk, livekit-agents and Cartesia plugin code runs and the simulator's own time can "
@@ -102,7 +112,8 @@ async def run(sections: set[int], out: Path, *, full: bool, quick: bool) -> None
         "## Headlines",
         "\n".join(f"- {line}" for n in sorted(results) for line in results[n].headlines),
         "What missed its aim, and the limits found (details in each section):",
-        "\n".join(f"- {line}" for n in sorted(results) for line in results[n].misses) or "- Nothing.",
+        "\n".join(f"- {line}" for n in sorted(results) for line in results[n].misses)
+        or "- Nothing.",
         "## Machine",
         table(["", ""], [[k, v] for k, v in info.items()]),
     ]
@@ -114,16 +125,24 @@ async def run(sections: set[int], out: Path, *, full: bool, quick: bool) -> None
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sections", default="1,2,3,4", help="comma-separated section numbers (default: all)")
-    parser.add_argument("--full", action="store_true", help="ingest the 100k passages to the end (long)")
-    parser.add_argument("--quick", action="store_true", help="a smoke run: fewer turns, small sizes")
+    parser.add_argument(
+        "--sections", default="1,2,3,4", help="comma-separated section numbers (default: all)"
+    )
+    parser.add_argument(
+        "--full", action="store_true", help="ingest the 100k passages to the end (long)"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="a smoke run: fewer turns, small sizes"
+    )
     parser.add_argument("--out", type=Path, default=REPO / "BENCHMARKS.md")
     args = parser.parse_args()
     sections = {int(s) for s in args.sections.split(",") if s.strip()}
     if not sections <= set(TITLES):
         parser.error(f"sections are numbered {', '.join(map(str, TITLES))}")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    logging.basicConfig(level=logging.ERROR)  # livekit's own warnings would drown the progress lines
+    logging.basicConfig(
+        level=logging.ERROR
+    )  # livekit's own warnings would drown the progress lines
     sys.path.insert(0, str(REPO))
     asyncio.run(run(sections, args.out, full=args.full, quick=args.quick))
 

@@ -27,12 +27,15 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 REPO = Path(__file__).resolve().parent.parent
 EVENTS_PER_S = 20.0
 PAINT_SECONDS = 15.0
 TURNS = int(os.environ.get("BENCH_APP_TURNS", "1000"))
+
+if TYPE_CHECKING:
+    from bench.report import Section
 
 
 async def record_session(data_dir: Path, path: Path, turns: int = 8) -> int:
@@ -43,7 +46,9 @@ async def record_session(data_dir: Path, path: Path, turns: int = 8) -> int:
     from simulator.session import SessionRunner
     from simulator.settings import BUNDLED_KNOWLEDGE, Settings
 
-    runner = SessionRunner(Settings(knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=data_dir, offline=True))
+    runner = SessionRunner(
+        Settings(knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=data_dir, offline=True)
+    )
     async with runner:
         clock = EventClock(runner)
         for line in (SCRIPT * 2)[:turns]:
@@ -54,6 +59,7 @@ async def record_session(data_dir: Path, path: Path, turns: int = 8) -> int:
 
 
 # -- child: cold start ----------------------------------------------------------------------------
+
 
 def _cold_start(data_dir: Path, config: Path) -> dict[str, float]:
     from PySide6.QtCore import QTimer
@@ -68,7 +74,9 @@ def _cold_start(data_dir: Path, config: Path) -> dict[str, float]:
     app = QApplication(sys.argv[:1])
     theme.apply_theme(app)
     settings = Settings(knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=data_dir, offline=True)
-    window = create_window(AppOptions(settings=settings, preferences_path=config, env={}, log_sessions=False))
+    window = create_window(
+        AppOptions(settings=settings, preferences_path=config, env={}, log_sessions=False)
+    )
     window.present()
     stamps["window_shown"] = time.perf_counter()
 
@@ -96,6 +104,7 @@ def _cold_start(data_dir: Path, config: Path) -> dict[str, float]:
 
 # -- child: event-to-paint and memory -------------------------------------------------------------
 
+
 class _PaintClock:
     """Times the end of every repaint of one top-level window (see the module doc)."""
 
@@ -113,7 +122,7 @@ class _PaintClock:
                 return super().event(event)
 
         class Watcher(QObject):
-            def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+            def eventFilter(self, watched: QObject, event: QEvent) -> bool:
                 if watched is window and event.type() == QEvent.Type.UpdateRequest:
                     app.postEvent(clock.marker, QEvent(QEvent.Type.User))
                 return False
@@ -135,11 +144,17 @@ def _events_through_window(events_file: Path, config: Path) -> dict[str, Any]:
     from simulator.events import from_json
     from simulator.settings import BUNDLED_KNOWLEDGE, Settings
 
-    recorded = [from_json(line) for line in events_file.read_text(encoding="utf-8").splitlines() if line]
+    recorded = [
+        from_json(line) for line in events_file.read_text(encoding="utf-8").splitlines() if line
+    ]
     app = QApplication(sys.argv[:1])
     theme.apply_theme(app)
-    settings = Settings(knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=config.parent / "data", offline=True)
-    window = create_window(AppOptions(settings=settings, preferences_path=config, env={}, log_sessions=False))
+    settings = Settings(
+        knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=config.parent / "data", offline=True
+    )
+    window = create_window(
+        AppOptions(settings=settings, preferences_path=config, env={}, log_sessions=False)
+    )
     window.resize(1440, 900)
     window.present()
     app.processEvents()
@@ -210,10 +225,16 @@ def _events_through_window(events_file: Path, config: Path) -> dict[str, Any]:
     shown = len(window.feed.events)
     window.close()
     return {
-        "paint_latencies_ms": latencies, "handling_ms": handling, "events_emitted": len(emitted),
-        "frames": len(paints.frames), "rss_before_mb": rss_before / 1024**2,
-        "rss_after_mb": process.memory_info().rss / 1024**2, "checkpoints": checkpoints,
-        "turns": TURNS, "events_pushed": shown, "push_s": elapsed,
+        "paint_latencies_ms": latencies,
+        "handling_ms": handling,
+        "events_emitted": len(emitted),
+        "frames": len(paints.frames),
+        "rss_before_mb": rss_before / 1024**2,
+        "rss_after_mb": process.memory_info().rss / 1024**2,
+        "checkpoints": checkpoints,
+        "turns": TURNS,
+        "events_pushed": shown,
+        "push_s": elapsed,
     }
 
 
@@ -227,10 +248,22 @@ def _renumbered(event: Any, offset: int, per_turn: int = 1) -> Any:
 
 # -- parent ---------------------------------------------------------------------------------------
 
+
 def _child(*args: str, timeout: float = 300) -> dict[str, Any]:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen", "HF_HUB_OFFLINE": "1"}
-    done = subprocess.run([sys.executable, "-m", "bench.app_bench", *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "QT_QPA_PLATFORM": "offscreen",
+        "HF_HUB_OFFLINE": "1",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.app_bench", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"bench.app_bench {' '.join(args)} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -247,7 +280,9 @@ def _feed_only(events_file: Path) -> dict[str, Any]:
     from simulator.app.feed import EventFeed
     from simulator.events import from_json
 
-    recorded = [from_json(line) for line in events_file.read_text(encoding="utf-8").splitlines() if line]
+    recorded = [
+        from_json(line) for line in events_file.read_text(encoding="utf-8").splitlines() if line
+    ]
     turns = [e for e in recorded if e.type not in ("session_started", "session_ended")]
     per_turn = max(1, max(getattr(e, "turn_id", 0) for e in turns))
     app = QCoreApplication(sys.argv[:1])
@@ -273,49 +308,100 @@ async def run(data_dir: Path, work: Path, *, cold_runs: int = 3) -> Section:
     cold = []
     for n in range(cold_runs):
         spawned = time.perf_counter()
-        stamps = _child("cold-start", "--data", str(data_dir), "--config", str(work / f"cold-{n}" / "settings.json"))
+        stamps = _child(
+            "cold-start",
+            "--data",
+            str(data_dir),
+            "--config",
+            str(work / f"cold-{n}" / "settings.json"),
+        )
         if stamps.get("failed"):
             raise RuntimeError("the app's team failed to start in the cold-start run")
         cold.append({k: (v - spawned) * 1000 for k, v in stamps.items() if k != "composer_enabled"})
-    paint = _child("events", "--events", str(events_file), "--config", str(work / "events" / "settings.json"),
-                   timeout=600)
-    model = _child("feed", "--events", str(events_file), "--config", str(work / "feed" / "settings.json"))
+    paint = _child(
+        "events",
+        "--events",
+        str(events_file),
+        "--config",
+        str(work / "events" / "settings.json"),
+        timeout=600,
+    )
+    model = _child(
+        "feed", "--events", str(events_file), "--config", str(work / "feed" / "settings.json")
+    )
 
     def cold_row(label: str, key: str) -> list[object]:
         values = [c[key] for c in cold]
-        return [label, ms(sorted(values)[len(values) // 2], 0), ms(min(values), 0), ms(max(values), 0)]
+        return [
+            label,
+            ms(sorted(values)[len(values) // 2], 0),
+            ms(min(values), 0),
+            ms(max(values), 0),
+        ]
 
     latencies = paint["paint_latencies_ms"]
     p50, p95 = p50_p95(latencies)
     h50, h95 = p50_p95(paint["handling_ms"])
     growth = paint["rss_after_mb"] - paint["rss_before_mb"]
     marks = ", ".join(f"{t:,} turns: {mb:,.0f} MB" for t, mb in paint["checkpoints"])
-    body = "\n\n".join([
-        f"Offscreen Qt (`QT_QPA_PLATFORM=offscreen`), PySide6, in child processes. Cold start: {cold_runs} runs "
-        "(median, min, max), from spawning the process; the index already exists (a second launch), offline "
-        f"responder. Events: a recorded offline session of the sample company ({recorded} events, 8 turns), "
-        "renumbered and repeated.",
-        table(["cold start", "median", "min", "max"], [
-            cold_row("window shown", "window_shown"),
-            cold_row("window painted", "window_painted"),
-            cold_row("**team ready: the customer can type (usable)**", "team_ready"),
-        ]),
-        table(["event-to-paint at 20 events/s", "p50", "p95", "max", "events"], [
-            ["emit on the bridge → handled by every widget", ms(h50), ms(h95), ms(max(paint["handling_ms"])),
-             len(paint["handling_ms"])],
-            ["**emit on the bridge → window repainted**", ms(p50), ms(p95), ms(max(latencies)), len(latencies)],
-        ]),
-        table([f"memory, {paint['turns']:,}-turn session", "value"], [
-            ["RSS before (window shown, nothing in it)", f"{paint['rss_before_mb']:,.0f} MB"],
-            [f"**RSS after {paint['turns']:,} turns** ({paint['events_pushed']:,} events in the feed)",
-             f"{paint['rss_after_mb']:,.0f} MB"],
-            [f"growth over {paint['turns']:,} turns", f"{growth:,.0f} MB ({growth * 1024 / paint['turns']:,.0f} KB per turn)"],
-            ["of which the event list and Conversation model alone (same events, a bare EventFeed, no widgets)",
-             f"{model['rss_growth_mb']:,.0f} MB"],
-            ["time to push and paint them all", f"{paint['push_s']:,.1f} s"],
-            ["RSS along the way", marks],
-        ]),
-    ])
+    body = "\n\n".join(
+        [
+            f"Offscreen Qt (`QT_QPA_PLATFORM=offscreen`), PySide6, in child processes. Cold start: {cold_runs} runs "
+            "(median, min, max), from spawning the process; the index already exists (a second launch), offline "
+            f"responder. Events: a recorded offline session of the sample company ({recorded} events, 8 turns), "
+            "renumbered and repeated.",
+            table(
+                ["cold start", "median", "min", "max"],
+                [
+                    cold_row("window shown", "window_shown"),
+                    cold_row("window painted", "window_painted"),
+                    cold_row("**team ready: the customer can type (usable)**", "team_ready"),
+                ],
+            ),
+            table(
+                ["event-to-paint at 20 events/s", "p50", "p95", "max", "events"],
+                [
+                    [
+                        "emit on the bridge → handled by every widget",
+                        ms(h50),
+                        ms(h95),
+                        ms(max(paint["handling_ms"])),
+                        len(paint["handling_ms"]),
+                    ],
+                    [
+                        "**emit on the bridge → window repainted**",
+                        ms(p50),
+                        ms(p95),
+                        ms(max(latencies)),
+                        len(latencies),
+                    ],
+                ],
+            ),
+            table(
+                [f"memory, {paint['turns']:,}-turn session", "value"],
+                [
+                    [
+                        "RSS before (window shown, nothing in it)",
+                        f"{paint['rss_before_mb']:,.0f} MB",
+                    ],
+                    [
+                        f"**RSS after {paint['turns']:,} turns** ({paint['events_pushed']:,} events in the feed)",
+                        f"{paint['rss_after_mb']:,.0f} MB",
+                    ],
+                    [
+                        f"growth over {paint['turns']:,} turns",
+                        f"{growth:,.0f} MB ({growth * 1024 / paint['turns']:,.0f} KB per turn)",
+                    ],
+                    [
+                        "of which the event list and Conversation model alone (same events, a bare EventFeed, no widgets)",
+                        f"{model['rss_growth_mb']:,.0f} MB",
+                    ],
+                    ["time to push and paint them all", f"{paint['push_s']:,.1f} s"],
+                    ["RSS along the way", marks],
+                ],
+            ),
+        ]
+    )
     ready = sorted(c["team_ready"] for c in cold)[len(cold) // 2]
     painted = sorted(c["window_painted"] for c in cold)[len(cold) // 2]
     headlines = [
@@ -324,9 +410,11 @@ async def run(data_dir: Path, work: Path, *, cold_runs: int = 3) -> Section:
         f"{growth * 1024 / paint['turns']:,.0f} KB per turn ({paint['rss_after_mb']:,.0f} MB after "
         f"{paint['turns']:,} turns, {model['rss_growth_mb']:,.0f} MB of it the event list and model).",
     ]
-    misses = [f"**Limit found: app memory grows {growth * 1024 / paint['turns']:,.0f} KB per turn** "
-              f"({paint['rss_after_mb']:,.0f} MB after {paint['turns']:,} turns); the event list and model are "
-              f"{model['rss_growth_mb']:,.0f} MB of it, the rest is widgets kept for every message of the session."]
+    misses = [
+        f"**Limit found: app memory grows {growth * 1024 / paint['turns']:,.0f} KB per turn** "
+        f"({paint['rss_after_mb']:,.0f} MB after {paint['turns']:,} turns); the event list and model are "
+        f"{model['rss_growth_mb']:,.0f} MB of it, the rest is widgets kept for every message of the session."
+    ]
     return Section(body, headlines, misses)
 
 

@@ -23,49 +23,254 @@ GENERATED = "z-generated"
 """The generated documents' folder: it sorts after the sample's own folders, so an ingest that is
 cut short has indexed the whole sample company first."""
 
-_FIRST = ("Laura", "Tomás", "Priya", "Jonas", "Mei", "Ade", "Sofia", "Henrik", "Aisha", "Marco",
-          "Yuki", "Olga", "Daniel", "Fatima", "Lukas", "Chen", "Ines", "Rafael", "Noor", "Erik")
-_LAST = ("Brennan", "Okafor", "Lindqvist", "Moreau", "Tanaka", "Silva", "Novak", "Haddad", "Kowalski",
-         "Berg", "Costa", "Fischer", "Ivanova", "Nakamura", "Reyes", "Schmidt", "Walsh", "Yilmaz")
-_PREFIX = ("North", "Blue", "Silver", "Harbor", "Summit", "Prairie", "Coastal", "Granite", "Maple",
-           "Iron", "Golden", "Evergreen", "Riverside", "Highland", "Lakeshore", "Pioneer", "Sun", "Frost")
+_FIRST = (
+    "Laura",
+    "Tomás",
+    "Priya",
+    "Jonas",
+    "Mei",
+    "Ade",
+    "Sofia",
+    "Henrik",
+    "Aisha",
+    "Marco",
+    "Yuki",
+    "Olga",
+    "Daniel",
+    "Fatima",
+    "Lukas",
+    "Chen",
+    "Ines",
+    "Rafael",
+    "Noor",
+    "Erik",
+)
+_LAST = (
+    "Brennan",
+    "Okafor",
+    "Lindqvist",
+    "Moreau",
+    "Tanaka",
+    "Silva",
+    "Novak",
+    "Haddad",
+    "Kowalski",
+    "Berg",
+    "Costa",
+    "Fischer",
+    "Ivanova",
+    "Nakamura",
+    "Reyes",
+    "Schmidt",
+    "Walsh",
+    "Yilmaz",
+)
+_PREFIX = (
+    "North",
+    "Blue",
+    "Silver",
+    "Harbor",
+    "Summit",
+    "Prairie",
+    "Coastal",
+    "Granite",
+    "Maple",
+    "Iron",
+    "Golden",
+    "Evergreen",
+    "Riverside",
+    "Highland",
+    "Lakeshore",
+    "Pioneer",
+    "Sun",
+    "Frost",
+)
 _SUFFIX = ("gate", "field", "brook", "point", "ridge", "stone", "haven", "wood", "view", "crest")
-_KIND = ("Foods", "Pharmacy", "Logistics", "Labs", "Hospital", "Hotels", "Bakeries", "Markets",
-         "Biotech", "Dairy", "Seafood", "Catering", "Clinics", "Distribution", "Vaccines")
-_INDUSTRY = ("food distribution", "retail pharmacy", "hospital pharmacy", "biotech research",
-             "restaurant group", "hotel chain", "seafood processing", "dairy cooperative",
-             "vaccine clinic network", "grocery retail", "catering", "clinical trials logistics",
-             "blood bank", "university research labs", "floral wholesale", "meal-kit delivery")
-_PLACE = ("Ohio", "Bavaria", "Ontario", "Lyon", "Kraków", "Queensland", "Andalusia", "Jutland",
-          "Lombardy", "Texas", "Scotland", "Gelderland", "Valencia", "Oregon", "Wallonia", "Hokkaido",
-          "Minnesota", "Styria", "Catalonia", "Quebec", "Bohemia", "Flanders", "Alberta", "Kent")
-_COUNTRY = ("Germany", "France", "Poland", "Spain", "Italy", "Denmark", "Netherlands", "Belgium",
-            "Austria", "Czechia", "Ireland", "Sweden", "Portugal", "Canada", "Australia", "Japan",
-            "Norway", "Finland", "Switzerland", "New Zealand", "Mexico", "Brazil", "Chile", "Singapore")
-_SYSTEM = ("Oracle NetSuite", "Microsoft Dynamics 365", "Infor CloudSuite", "Epicor Kinetic",
-           "Odoo", "Sage X3", "Manhattan WMS", "Blue Yonder", "ServiceNow", "Zendesk", "Jira Service Management",
-           "Snowflake", "BigQuery", "Power BI", "Tableau", "Grafana", "Splunk", "PagerDuty", "Opsgenie",
-           "Microsoft Teams", "Slack", "Okta", "Azure AD", "Google Workspace", "Salesforce", "HubSpot")
-_ROOM = ("walk-in cooler", "blast freezer", "vaccine refrigerator", "reefer trailer", "cold room",
-         "-80 °C freezer", "dry store", "ripening room", "pharmacy storeroom", "display case",
-         "loading dock", "plasma freezer", "cryogenic dewar", "produce cooler", "ice cream cabinet")
-_SYMPTOM = ("readings stop arriving", "the battery drains early", "the gateway shows offline",
-            "alarms arrive late", "the probe reports a fault", "the display stays blank",
-            "humidity reads high", "door events are missing", "SMS alerts are not delivered",
-            "the report shows gaps", "the sensor cannot join the network", "timestamps look shifted")
-_CAUSE = ("a metal shelf shielding the radio", "a logging interval set to one minute",
-          "an expired LTE-M data plan", "a firewall blocking outbound port 443",
-          "a kinked probe cable under the door gasket", "cells stored below freezing before use",
-          "condensation after a defrost cycle", "a misaligned door magnet", "a carrier filtering short codes",
-          "a gateway placed inside the freezer", "a wrong regional frequency plan", "a daylight-saving rule on the site")
+_KIND = (
+    "Foods",
+    "Pharmacy",
+    "Logistics",
+    "Labs",
+    "Hospital",
+    "Hotels",
+    "Bakeries",
+    "Markets",
+    "Biotech",
+    "Dairy",
+    "Seafood",
+    "Catering",
+    "Clinics",
+    "Distribution",
+    "Vaccines",
+)
+_INDUSTRY = (
+    "food distribution",
+    "retail pharmacy",
+    "hospital pharmacy",
+    "biotech research",
+    "restaurant group",
+    "hotel chain",
+    "seafood processing",
+    "dairy cooperative",
+    "vaccine clinic network",
+    "grocery retail",
+    "catering",
+    "clinical trials logistics",
+    "blood bank",
+    "university research labs",
+    "floral wholesale",
+    "meal-kit delivery",
+)
+_PLACE = (
+    "Ohio",
+    "Bavaria",
+    "Ontario",
+    "Lyon",
+    "Kraków",
+    "Queensland",
+    "Andalusia",
+    "Jutland",
+    "Lombardy",
+    "Texas",
+    "Scotland",
+    "Gelderland",
+    "Valencia",
+    "Oregon",
+    "Wallonia",
+    "Hokkaido",
+    "Minnesota",
+    "Styria",
+    "Catalonia",
+    "Quebec",
+    "Bohemia",
+    "Flanders",
+    "Alberta",
+    "Kent",
+)
+_COUNTRY = (
+    "Germany",
+    "France",
+    "Poland",
+    "Spain",
+    "Italy",
+    "Denmark",
+    "Netherlands",
+    "Belgium",
+    "Austria",
+    "Czechia",
+    "Ireland",
+    "Sweden",
+    "Portugal",
+    "Canada",
+    "Australia",
+    "Japan",
+    "Norway",
+    "Finland",
+    "Switzerland",
+    "New Zealand",
+    "Mexico",
+    "Brazil",
+    "Chile",
+    "Singapore",
+)
+_SYSTEM = (
+    "Oracle NetSuite",
+    "Microsoft Dynamics 365",
+    "Infor CloudSuite",
+    "Epicor Kinetic",
+    "Odoo",
+    "Sage X3",
+    "Manhattan WMS",
+    "Blue Yonder",
+    "ServiceNow",
+    "Zendesk",
+    "Jira Service Management",
+    "Snowflake",
+    "BigQuery",
+    "Power BI",
+    "Tableau",
+    "Grafana",
+    "Splunk",
+    "PagerDuty",
+    "Opsgenie",
+    "Microsoft Teams",
+    "Slack",
+    "Okta",
+    "Azure AD",
+    "Google Workspace",
+    "Salesforce",
+    "HubSpot",
+)
+_ROOM = (
+    "walk-in cooler",
+    "blast freezer",
+    "vaccine refrigerator",
+    "reefer trailer",
+    "cold room",
+    "-80 °C freezer",
+    "dry store",
+    "ripening room",
+    "pharmacy storeroom",
+    "display case",
+    "loading dock",
+    "plasma freezer",
+    "cryogenic dewar",
+    "produce cooler",
+    "ice cream cabinet",
+)
+_SYMPTOM = (
+    "readings stop arriving",
+    "the battery drains early",
+    "the gateway shows offline",
+    "alarms arrive late",
+    "the probe reports a fault",
+    "the display stays blank",
+    "humidity reads high",
+    "door events are missing",
+    "SMS alerts are not delivered",
+    "the report shows gaps",
+    "the sensor cannot join the network",
+    "timestamps look shifted",
+)
+_CAUSE = (
+    "a metal shelf shielding the radio",
+    "a logging interval set to one minute",
+    "an expired LTE-M data plan",
+    "a firewall blocking outbound port 443",
+    "a kinked probe cable under the door gasket",
+    "cells stored below freezing before use",
+    "condensation after a defrost cycle",
+    "a misaligned door magnet",
+    "a carrier filtering short codes",
+    "a gateway placed inside the freezer",
+    "a wrong regional frequency plan",
+    "a daylight-saving rule on the site",
+)
 _VERB = ("cut", "reduced", "lowered", "shortened", "halved", "trimmed")
-_OUTCOME = ("spoilage", "audit preparation time", "manual temperature rounds", "insurance claims",
-            "rejected deliveries", "overnight call-outs", "vaccine wastage", "energy use",
-            "compressor failures", "paper logs", "time to acknowledge an alarm")
+_OUTCOME = (
+    "spoilage",
+    "audit preparation time",
+    "manual temperature rounds",
+    "insurance claims",
+    "rejected deliveries",
+    "overnight call-outs",
+    "vaccine wastage",
+    "energy use",
+    "compressor failures",
+    "paper logs",
+    "time to acknowledge an alarm",
+)
 
 
-def grow(source: Path, target: Path, *, target_chunks: int, base_chunks: int, seed: int = 7,
-         progress: Callable[[int], None] | None = None) -> int:
+def grow(
+    source: Path,
+    target: Path,
+    *,
+    target_chunks: int,
+    base_chunks: int,
+    seed: int = 7,
+    progress: Callable[[int], None] | None = None,
+) -> int:
     """Copy ``source`` to ``target`` and add generated documents until the folder holds about
     ``target_chunks`` passages (``base_chunks`` being what ``source`` holds). Returns the number of
     generated documents. ``target`` is replaced."""
@@ -105,7 +310,9 @@ def _code(rng: random.Random, letters: str = "") -> str:
     return f"{prefix}-{rng.randint(100, 9999)}"
 
 
-def _paragraph(rng: random.Random, sentences: list[Callable[[random.Random], str]], words: int) -> str:
+def _paragraph(
+    rng: random.Random, sentences: list[Callable[[random.Random], str]], words: int
+) -> str:
     out: list[str] = []
     count = 0
     while count < words:
@@ -123,127 +330,295 @@ def _doc(title: str, intro: str, sections: list[tuple[str, str]]) -> str:
 # -- document kinds -------------------------------------------------------------------------------
 
 _CASE_SENTENCES: list[Callable[[random.Random], str]] = [
-    lambda r: f"The team monitors {r.randint(2, 40)} sites with {r.randint(20, 900)} sensors in {r.choice(_ROOM)}s and {r.choice(_ROOM)}s.",
-    lambda r: f"Before ColdTrace, staff walked {r.randint(2, 6)} rounds a day with clipboards, and a failed {r.choice(_ROOM)} was found hours late.",
-    lambda r: f"Within {r.randint(3, 14)} months the customer {r.choice(_VERB)} {r.choice(_OUTCOME)} by {r.randint(15, 85)}%.",
-    lambda r: f"{_person(r)}, head of quality, says the weekly compliance report now takes {r.randint(5, 40)} minutes instead of {r.randint(2, 9)} hours.",
-    lambda r: f"Alarms escalate from the shift lead to the regional manager after {r.randint(5, 30)} minutes without acknowledgement.",
-    lambda r: f"The rollout took {r.randint(2, 12)} weeks, site by site, starting with the {r.choice(_ROOM)} that had failed most often.",
-    lambda r: f"Data flows into {r.choice(_SYSTEM)} every {r.randint(1, 15)} minutes so the planners see stock at risk.",
-    lambda r: f"An inspector in {r.choice(_PLACE)} accepted the automatic records without asking for the paper logs.",
-    lambda r: f"The customer estimates a payback period of {r.randint(3, 18)} months, mostly from avoided write-offs.",
-    lambda r: f"During a {r.randint(2, 30)}-hour power cut the sensors kept logging and backfilled every reading once the gateway came back.",
+    lambda r: (
+        f"The team monitors {r.randint(2, 40)} sites with {r.randint(20, 900)} sensors in {r.choice(_ROOM)}s and {r.choice(_ROOM)}s."
+    ),
+    lambda r: (
+        f"Before ColdTrace, staff walked {r.randint(2, 6)} rounds a day with clipboards, and a failed {r.choice(_ROOM)} was found hours late."
+    ),
+    lambda r: (
+        f"Within {r.randint(3, 14)} months the customer {r.choice(_VERB)} {r.choice(_OUTCOME)} by {r.randint(15, 85)}%."
+    ),
+    lambda r: (
+        f"{_person(r)}, head of quality, says the weekly compliance report now takes {r.randint(5, 40)} minutes instead of {r.randint(2, 9)} hours."
+    ),
+    lambda r: (
+        f"Alarms escalate from the shift lead to the regional manager after {r.randint(5, 30)} minutes without acknowledgement."
+    ),
+    lambda r: (
+        f"The rollout took {r.randint(2, 12)} weeks, site by site, starting with the {r.choice(_ROOM)} that had failed most often."
+    ),
+    lambda r: (
+        f"Data flows into {r.choice(_SYSTEM)} every {r.randint(1, 15)} minutes so the planners see stock at risk."
+    ),
+    lambda r: (
+        f"An inspector in {r.choice(_PLACE)} accepted the automatic records without asking for the paper logs."
+    ),
+    lambda r: (
+        f"The customer estimates a payback period of {r.randint(3, 18)} months, mostly from avoided write-offs."
+    ),
+    lambda r: (
+        f"During a {r.randint(2, 30)}-hour power cut the sensors kept logging and backfilled every reading once the gateway came back."
+    ),
 ]
 
 
 def _case_study(rng: random.Random, n: int, sections: int) -> tuple[str, str, str]:
     company = _company(rng)
     industry = rng.choice(_INDUSTRY)
-    headings = ["Customer profile", "The problem", "Why they chose ColdTrace", "Deployment",
-                "Alarm routing", "Integrations", "Results", "What the team says", "Next steps",
-                "Lessons for similar customers", "Audit experience", "Expansion plans"]
-    parts = [(h, _paragraph(rng, _CASE_SENTENCES, rng.randint(90, 190))) for h in headings[:sections]]
+    headings = [
+        "Customer profile",
+        "The problem",
+        "Why they chose ColdTrace",
+        "Deployment",
+        "Alarm routing",
+        "Integrations",
+        "Results",
+        "What the team says",
+        "Next steps",
+        "Lessons for similar customers",
+        "Audit experience",
+        "Expansion plans",
+    ]
+    parts = [
+        (h, _paragraph(rng, _CASE_SENTENCES, rng.randint(90, 190))) for h in headings[:sections]
+    ]
     intro = f"How {company}, a {industry} business in {rng.choice(_PLACE)}, uses ColdTrace."
     return "case-studies", f"case-{n:06d}.md", _doc(f"Case study: {company}", intro, parts)
 
 
 _REGION_SENTENCES: list[Callable[[random.Random], str]] = [
-    lambda r: f"Orders ship from the {r.choice(('Venlo', 'Denver', 'Singapore', 'Toronto'))} warehouse and arrive in {r.randint(2, 12)} business days.",
-    lambda r: f"Our distributor partner {_company(r)} handles installation visits and first-line support in the local language.",
-    lambda r: f"Sensors for this region use the {r.choice(('EU868', 'US915', 'AU915', 'AS923'))} frequency plan, printed on the label.",
-    lambda r: f"Invoices are issued in {r.choice(('EUR', 'USD', 'GBP', 'CAD', 'AUD', 'JPY', 'CHF'))} and local VAT rules apply.",
-    lambda r: f"Public-sector buyers usually order through a framework agreement renewed every {r.randint(2, 5)} years.",
-    lambda r: f"The national food safety authority expects records to be kept for {r.randint(1, 10)} years.",
-    lambda r: f"Regional account manager {_person(r)} covers key accounts with more than {r.randint(50, 500)} sensors.",
-    lambda r: f"Cellular gateways use a roaming SIM with coverage from {r.randint(2, 5)} local carriers.",
-    lambda r: f"Training sessions run online every {r.choice(('Tuesday', 'Wednesday', 'Thursday'))} and on site on request.",
-    lambda r: f"Returns within {r.randint(14, 60)} days are accepted for unused hardware in its original packaging.",
+    lambda r: (
+        f"Orders ship from the {r.choice(('Venlo', 'Denver', 'Singapore', 'Toronto'))} warehouse and arrive in {r.randint(2, 12)} business days."
+    ),
+    lambda r: (
+        f"Our distributor partner {_company(r)} handles installation visits and first-line support in the local language."
+    ),
+    lambda r: (
+        f"Sensors for this region use the {r.choice(('EU868', 'US915', 'AU915', 'AS923'))} frequency plan, printed on the label."
+    ),
+    lambda r: (
+        f"Invoices are issued in {r.choice(('EUR', 'USD', 'GBP', 'CAD', 'AUD', 'JPY', 'CHF'))} and local VAT rules apply."
+    ),
+    lambda r: (
+        f"Public-sector buyers usually order through a framework agreement renewed every {r.randint(2, 5)} years."
+    ),
+    lambda r: (
+        f"The national food safety authority expects records to be kept for {r.randint(1, 10)} years."
+    ),
+    lambda r: (
+        f"Regional account manager {_person(r)} covers key accounts with more than {r.randint(50, 500)} sensors."
+    ),
+    lambda r: (
+        f"Cellular gateways use a roaming SIM with coverage from {r.randint(2, 5)} local carriers."
+    ),
+    lambda r: (
+        f"Training sessions run online every {r.choice(('Tuesday', 'Wednesday', 'Thursday'))} and on site on request."
+    ),
+    lambda r: (
+        f"Returns within {r.randint(14, 60)} days are accepted for unused hardware in its original packaging."
+    ),
 ]
 
 
 def _region(rng: random.Random, n: int, sections: int) -> tuple[str, str, str]:
     country = rng.choice(_COUNTRY)
-    headings = ["Availability", "Shipping and delivery", "Local partners", "Radio and certification",
-                "Invoicing and tax", "Public sector", "Regulation", "Support hours", "Training",
-                "Returns", "Key contacts", "Events"]
-    parts = [(h, _paragraph(rng, _REGION_SENTENCES, rng.randint(90, 190))) for h in headings[:sections]]
+    headings = [
+        "Availability",
+        "Shipping and delivery",
+        "Local partners",
+        "Radio and certification",
+        "Invoicing and tax",
+        "Public sector",
+        "Regulation",
+        "Support hours",
+        "Training",
+        "Returns",
+        "Key contacts",
+        "Events",
+    ]
+    parts = [
+        (h, _paragraph(rng, _REGION_SENTENCES, rng.randint(90, 190))) for h in headings[:sections]
+    ]
     intro = f"Selling ColdTrace in {country}: what differs from the standard terms (edition {n})."
-    return "regions", f"region-{n:06d}.md", _doc(f"Regional addendum: {country} ({n})", intro, parts)
+    return (
+        "regions",
+        f"region-{n:06d}.md",
+        _doc(f"Regional addendum: {country} ({n})", intro, parts),
+    )
 
 
 _SHEET_SENTENCES: list[Callable[[random.Random], str]] = [
-    lambda r: f"The accessory fits the CT-{r.choice((100, 200, 300))} and the GW-{r.choice((10, 20))} without tools.",
-    lambda r: f"It weighs {r.randint(20, 900)} g and measures {r.randint(20, 200)} × {r.randint(20, 120)} × {r.randint(5, 60)} mm.",
+    lambda r: (
+        f"The accessory fits the CT-{r.choice((100, 200, 300))} and the GW-{r.choice((10, 20))} without tools."
+    ),
+    lambda r: (
+        f"It weighs {r.randint(20, 900)} g and measures {r.randint(20, 200)} × {r.randint(20, 120)} × {r.randint(5, 60)} mm."
+    ),
     lambda r: f"Operating temperature is {-r.randint(10, 90)} °C to +{r.randint(30, 85)} °C.",
-    lambda r: f"The enclosure is rated IP{r.choice((54, 65, 66, 67, 68))} and is made of {r.choice(('polycarbonate', 'stainless steel', 'ABS', 'aluminium'))}.",
+    lambda r: (
+        f"The enclosure is rated IP{r.choice((54, 65, 66, 67, 68))} and is made of {r.choice(('polycarbonate', 'stainless steel', 'ABS', 'aluminium'))}."
+    ),
     lambda r: f"Cable length options are {r.randint(1, 3)} m and {r.randint(4, 10)} m.",
     lambda r: f"Lead time is {r.randint(1, 6)} weeks for orders above {r.randint(50, 500)} units.",
     lambda r: f"The part is recommended for {r.choice(_ROOM)}s where {r.choice(_SYMPTOM)}.",
     lambda r: f"Replacement interval is {r.randint(12, 60)} months under normal use.",
-    lambda r: f"Each unit ships with a {r.choice(('mounting kit', 'cable tie set', 'adhesive pad', 'calibration card'))} and a quick-start leaflet.",
+    lambda r: (
+        f"Each unit ships with a {r.choice(('mounting kit', 'cable tie set', 'adhesive pad', 'calibration card'))} and a quick-start leaflet."
+    ),
 ]
 
 
 def _data_sheet(rng: random.Random, n: int, sections: int) -> tuple[str, str, str]:
     code = _code(rng)
-    headings = ["Overview", "Compatibility", "Dimensions", "Environment", "Materials", "Cables",
-                "Ordering", "Use cases", "Maintenance", "In the box", "Certifications", "Warranty"]
-    parts = [(h, _paragraph(rng, _SHEET_SENTENCES, rng.randint(90, 190))) for h in headings[:sections]]
+    headings = [
+        "Overview",
+        "Compatibility",
+        "Dimensions",
+        "Environment",
+        "Materials",
+        "Cables",
+        "Ordering",
+        "Use cases",
+        "Maintenance",
+        "In the box",
+        "Certifications",
+        "Warranty",
+    ]
+    parts = [
+        (h, _paragraph(rng, _SHEET_SENTENCES, rng.randint(90, 190))) for h in headings[:sections]
+    ]
     intro = f"Data sheet for the {code} accessory, revision {rng.choice('ABCDE')}."
     return "technical", f"sheet-{n:06d}.md", _doc(f"Accessory {code} data sheet", intro, parts)
 
 
 _GUIDE_SENTENCES: list[Callable[[random.Random], str]] = [
-    lambda r: f"Create an API token in ColdTrace Cloud with the {r.choice(('read', 'alarms', 'reports', 'admin'))} scope and paste it into {r.choice(_SYSTEM)}.",
-    lambda r: f"The connector polls every {r.randint(1, 30)} minutes and keeps a cursor so no reading is fetched twice.",
-    lambda r: f"Map each ColdTrace site to a {r.choice(('warehouse', 'cost centre', 'location', 'plant'))} record before the first sync.",
-    lambda r: f"Webhook retries back off for up to {r.randint(6, 48)} hours, and failed deliveries are listed in the admin console.",
-    lambda r: f"Field names follow the {r.choice(('snake_case', 'camelCase'))} convention and timestamps are UTC in ISO 8601.",
-    lambda r: f"A test alarm from the integration page should appear in {r.choice(_SYSTEM)} within {r.randint(5, 60)} seconds.",
+    lambda r: (
+        f"Create an API token in ColdTrace Cloud with the {r.choice(('read', 'alarms', 'reports', 'admin'))} scope and paste it into {r.choice(_SYSTEM)}."
+    ),
+    lambda r: (
+        f"The connector polls every {r.randint(1, 30)} minutes and keeps a cursor so no reading is fetched twice."
+    ),
+    lambda r: (
+        f"Map each ColdTrace site to a {r.choice(('warehouse', 'cost centre', 'location', 'plant'))} record before the first sync."
+    ),
+    lambda r: (
+        f"Webhook retries back off for up to {r.randint(6, 48)} hours, and failed deliveries are listed in the admin console."
+    ),
+    lambda r: (
+        f"Field names follow the {r.choice(('snake_case', 'camelCase'))} convention and timestamps are UTC in ISO 8601."
+    ),
+    lambda r: (
+        f"A test alarm from the integration page should appear in {r.choice(_SYSTEM)} within {r.randint(5, 60)} seconds."
+    ),
     lambda r: f"Rate limits allow {r.randint(60, 1200)} requests per minute per account.",
-    lambda r: f"Single sign-on through {r.choice(('Okta', 'Azure AD', 'Google Workspace'))} assigns roles from group membership.",
+    lambda r: (
+        f"Single sign-on through {r.choice(('Okta', 'Azure AD', 'Google Workspace'))} assigns roles from group membership."
+    ),
     lambda r: f"Large exports are paginated at {r.choice((500, 1000, 5000))} readings per page.",
 ]
 
 
 def _integration(rng: random.Random, n: int, sections: int) -> tuple[str, str, str]:
     system = rng.choice(_SYSTEM)
-    headings = ["Before you start", "Authentication", "Site mapping", "First sync", "Alarms",
-                "Webhooks", "Field reference", "Rate limits", "Troubleshooting", "Security",
-                "Uninstalling", "Support"]
-    parts = [(h, _paragraph(rng, _GUIDE_SENTENCES, rng.randint(90, 190))) for h in headings[:sections]]
+    headings = [
+        "Before you start",
+        "Authentication",
+        "Site mapping",
+        "First sync",
+        "Alarms",
+        "Webhooks",
+        "Field reference",
+        "Rate limits",
+        "Troubleshooting",
+        "Security",
+        "Uninstalling",
+        "Support",
+    ]
+    parts = [
+        (h, _paragraph(rng, _GUIDE_SENTENCES, rng.randint(90, 190))) for h in headings[:sections]
+    ]
     intro = f"Connecting ColdTrace Cloud to {system} (guide {n})."
-    return "technical", f"integration-{n:06d}.md", _doc(f"Integration guide: {system} ({n})", intro, parts)
+    return (
+        "technical",
+        f"integration-{n:06d}.md",
+        _doc(f"Integration guide: {system} ({n})", intro, parts),
+    )
 
 
 _SUPPORT_SENTENCES: list[Callable[[random.Random], str]] = [
     lambda r: f"When {r.choice(_SYMPTOM)}, the most common cause is {r.choice(_CAUSE)}.",
-    lambda r: f"Check the signal strength on the e-ink display; below {-r.randint(110, 125)} dBm move the gateway closer.",
-    lambda r: f"Firmware {r.randint(2, 5)}.{r.randint(0, 19)}.{r.randint(0, 9)} fixed a case where {r.choice(_SYMPTOM)}.",
+    lambda r: (
+        f"Check the signal strength on the e-ink display; below {-r.randint(110, 125)} dBm move the gateway closer."
+    ),
+    lambda r: (
+        f"Firmware {r.randint(2, 5)}.{r.randint(0, 19)}.{r.randint(0, 9)} fixed a case where {r.choice(_SYMPTOM)}."
+    ),
     lambda r: f"Ask the customer for the sensor serial number, which starts with {_code(r, 'SN')}.",
-    lambda r: f"If the problem persists after {r.randint(2, 48)} hours, open a ticket with priority {r.choice(('P2', 'P3', 'P4'))}.",
-    lambda r: f"Replacing the cells with the BAT-2AA pack resolves it in about {r.randint(40, 90)}% of cases.",
+    lambda r: (
+        f"If the problem persists after {r.randint(2, 48)} hours, open a ticket with priority {r.choice(('P2', 'P3', 'P4'))}."
+    ),
+    lambda r: (
+        f"Replacing the cells with the BAT-2AA pack resolves it in about {r.randint(40, 90)}% of cases."
+    ),
     lambda r: f"Support can see the last {r.randint(7, 90)} days of radio diagnostics remotely.",
-    lambda r: f"In a {r.choice(_ROOM)}, mount the sensor at least {r.randint(10, 50)} cm away from the evaporator fan.",
+    lambda r: (
+        f"In a {r.choice(_ROOM)}, mount the sensor at least {r.randint(10, 50)} cm away from the evaporator fan."
+    ),
 ]
 
 
 def _support(rng: random.Random, n: int, sections: int) -> tuple[str, str, str]:
     symptom = rng.choice(_SYMPTOM)
-    headings = ["Symptom", "Likely causes", "First checks", "Fix", "If it happens again",
-                "Escalation", "Related firmware", "Customer wording", "Prevention", "Diagnostics",
-                "Known cases", "Notes"]
-    parts = [(h, _paragraph(rng, _SUPPORT_SENTENCES, rng.randint(90, 190))) for h in headings[:sections]]
-    return "support", f"kb-{n:06d}.md", _doc(f"Support article {n}: {symptom}", "For support and sales engineers.", parts)
+    headings = [
+        "Symptom",
+        "Likely causes",
+        "First checks",
+        "Fix",
+        "If it happens again",
+        "Escalation",
+        "Related firmware",
+        "Customer wording",
+        "Prevention",
+        "Diagnostics",
+        "Known cases",
+        "Notes",
+    ]
+    parts = [
+        (h, _paragraph(rng, _SUPPORT_SENTENCES, rng.randint(90, 190))) for h in headings[:sections]
+    ]
+    return (
+        "support",
+        f"kb-{n:06d}.md",
+        _doc(f"Support article {n}: {symptom}", "For support and sales engineers.", parts),
+    )
 
 
 def _release_notes(rng: random.Random, n: int, sections: int) -> tuple[str, str, str]:
     version = f"{rng.randint(2, 5)}.{rng.randint(0, 19)}.{rng.randint(0, 9)}"
-    headings = ["Highlights", "Sensors", "Gateways", "Cloud", "Reports", "Alarms", "Integrations",
-                "Security fixes", "Known issues", "Upgrade steps", "Deprecations", "Thanks"]
-    parts = [(h, _paragraph(rng, _SUPPORT_SENTENCES + _GUIDE_SENTENCES, rng.randint(90, 190)))
-             for h in headings[:sections]]
-    return "release-notes", f"release-{n:06d}.md", _doc(f"Release notes {version} (build {n})", "What changed.", parts)
+    headings = [
+        "Highlights",
+        "Sensors",
+        "Gateways",
+        "Cloud",
+        "Reports",
+        "Alarms",
+        "Integrations",
+        "Security fixes",
+        "Known issues",
+        "Upgrade steps",
+        "Deprecations",
+        "Thanks",
+    ]
+    parts = [
+        (h, _paragraph(rng, _SUPPORT_SENTENCES + _GUIDE_SENTENCES, rng.randint(90, 190)))
+        for h in headings[:sections]
+    ]
+    return (
+        "release-notes",
+        f"release-{n:06d}.md",
+        _doc(f"Release notes {version} (build {n})", "What changed.", parts),
+    )
 
 
 _KINDS = (_case_study, _region, _data_sheet, _integration, _support, _release_notes)

@@ -44,8 +44,13 @@ STT_FINAL_DELAY_S = 0.05
 AIM_P95_MS = 30.0
 
 
-STAGES = ("turn start → retrieval", "retrieval", "prompt → request on the wire",
-          "tool call done → next retrieval", "first chunk → reader")
+STAGES = (
+    "turn start → retrieval",
+    "retrieval",
+    "prompt → request on the wire",
+    "tool call done → next retrieval",
+    "first chunk → reader",
+)
 """Where a typed turn's overhead goes, in order (see :func:`_typed_turn`)."""
 
 
@@ -82,10 +87,19 @@ class SpokenTurn:
         return self.endpointing_ms + self.after_commit_ms
 
 
-def settings_for(providers: ProviderProcess, data_dir: Path, knowledge_dir: Path = BUNDLED_KNOWLEDGE,
-                 **overrides: Any) -> Settings:
-    return Settings(knowledge_dir=knowledge_dir, data_dir=data_dir, cerebras_api_key=providers.api_key,
-                    cerebras_base_url=providers.cerebras_url, **overrides)
+def settings_for(
+    providers: ProviderProcess,
+    data_dir: Path,
+    knowledge_dir: Path = BUNDLED_KNOWLEDGE,
+    **overrides: Any,
+) -> Settings:
+    return Settings(
+        knowledge_dir=knowledge_dir,
+        data_dir=data_dir,
+        cerebras_api_key=providers.api_key,
+        cerebras_base_url=providers.cerebras_url,
+        **overrides,
+    )
 
 
 async def typed_turns(providers: ProviderProcess, data_dir: Path, rounds: int) -> list[TypedTurn]:
@@ -108,8 +122,9 @@ async def typed_turns(providers: ProviderProcess, data_dir: Path, rounds: int) -
     return turns
 
 
-def _typed_turn(line: str, sent: float, turn_id: int, clock: EventClock,
-                requests: list[RequestStamps]) -> TypedTurn:
+def _typed_turn(
+    line: str, sent: float, turn_id: int, clock: EventClock, requests: list[RequestStamps]
+) -> TypedTurn:
     """One turn's wait, provider time and the stages of the simulator's own time.
 
     The simulator holds the turn from ``send()`` to the first request's arrival (turn start,
@@ -140,9 +155,15 @@ def _typed_turn(line: str, sent: float, turn_id: int, clock: EventClock,
             cursor = request.finished or request.arrived
             provider += cursor - request.arrived
     retrieval = sum(e.elapsed_ms for _, e in retrievals)
-    return TypedTurn(line=line, wait_ms=(first_text - sent) * 1000, provider_ms=provider * 1000,
-                     retrieval_ms=retrieval, requests=len(chain), handoff=bool(clock.of(HandoffEvent, turn_id)),
-                     stages={k: v * 1000 for k, v in stages.items()})
+    return TypedTurn(
+        line=line,
+        wait_ms=(first_text - sent) * 1000,
+        provider_ms=provider * 1000,
+        retrieval_ms=retrieval,
+        requests=len(chain),
+        handoff=bool(clock.of(HandoffEvent, turn_id)),
+        stages={k: v * 1000 for k, v in stages.items()},
+    )
 
 
 def tool_schema_ms(rounds: int = 30) -> dict[str, float]:
@@ -164,11 +185,17 @@ def tool_schema_ms(rounds: int = 30) -> dict[str, float]:
     return out
 
 
-async def spoken_turns(providers: ProviderProcess, data_dir: Path, lines: list[str]) -> list[SpokenTurn]:
+async def spoken_turns(
+    providers: ProviderProcess, data_dir: Path, lines: list[str]
+) -> list[SpokenTurn]:
     from simulator.voice.selection import build_voice
 
-    settings = settings_for(providers, data_dir, cartesia_api_key=providers.api_key,
-                            cartesia_base_url=providers.cartesia_url)
+    settings = settings_for(
+        providers,
+        data_dir,
+        cartesia_api_key=providers.api_key,
+        cartesia_base_url=providers.cartesia_url,
+    )
     microphone, speaker = StampedMicrophone(), StampedSpeaker()
     voice = await build_voice(settings, microphone=microphone, speaker=speaker)
     if voice is None or voice.name != "cartesia":
@@ -180,19 +207,37 @@ async def spoken_turns(providers: ProviderProcess, data_dir: Path, lines: list[s
             since = len(providers.requests())
             microphone.say(line)
             await clock.turn_completed(number)
-            turns.append(_spoken_turn(line, number, microphone.voiced_until, clock, speaker,
-                                      providers.requests(since), providers.speech()[0]))
+            turns.append(
+                _spoken_turn(
+                    line,
+                    number,
+                    microphone.voiced_until,
+                    clock,
+                    speaker,
+                    providers.requests(since),
+                    providers.speech()[0],
+                )
+            )
     await clock.aclose()
     return turns[1:]  # the first turn warms the connections up
 
 
-def _spoken_turn(line: str, turn_id: int, speech_end: float, clock: EventClock, speaker: StampedSpeaker,
-                 requests: list[RequestStamps], tts: list[TTSStamps]) -> SpokenTurn:
+def _spoken_turn(
+    line: str,
+    turn_id: int,
+    speech_end: float,
+    clock: EventClock,
+    speaker: StampedSpeaker,
+    requests: list[RequestStamps],
+    tts: list[TTSStamps],
+) -> SpokenTurn:
     committed = next(t for t, e in clock.of(TranscriptEvent, turn_id) if e.speaker == "customer")  # type: ignore[attr-defined]
     audio = speaker.first_after(speech_end)
     if audio is None:
         raise RuntimeError(f"no audio was played for turn {turn_id}")
-    spoken = next(s for s in sorted(tts, key=lambda s: s.first_text_at) if s.first_text_at > speech_end)
+    spoken = next(
+        s for s in sorted(tts, key=lambda s: s.first_text_at) if s.first_text_at > speech_end
+    )
     spans: list[tuple[float, float]] = []
     for request in requests:
         if request.finished is None or request.arrived > audio or not request.writes:
@@ -207,9 +252,14 @@ def _spoken_turn(line: str, turn_id: int, speech_end: float, clock: EventClock, 
         spans.append((spoken.first_text_at, spoken.first_audio_at))
     provider = _covered(spans, committed, audio)
     retrieval = sum(e.elapsed_ms for _, e in clock.of(RetrievalEvent, turn_id))  # type: ignore[attr-defined]
-    return SpokenTurn(line=line, endpointing_ms=(committed - speech_end) * 1000,
-                      after_commit_ms=(audio - committed) * 1000, provider_ms=provider * 1000,
-                      retrieval_ms=retrieval, handoff=bool(clock.of(HandoffEvent, turn_id)))
+    return SpokenTurn(
+        line=line,
+        endpointing_ms=(committed - speech_end) * 1000,
+        after_commit_ms=(audio - committed) * 1000,
+        provider_ms=provider * 1000,
+        retrieval_ms=retrieval,
+        handoff=bool(clock.of(HandoffEvent, turn_id)),
+    )
 
 
 def _covered(spans: list[tuple[float, float]], start: float, end: float) -> float:
@@ -232,7 +282,9 @@ def _now() -> float:
 async def run(data_dir: Path, *, rounds: int = 4, spoken_lines: int = 12) -> Section:
     """Both measurements, one provider process; returns the Markdown section and its headlines."""
     schemas = tool_schema_ms()
-    with ProviderProcess(**LATENCY, tts_first_byte_s=TTS_FIRST_BYTE_S, stt_final_delay_s=STT_FINAL_DELAY_S) as providers:
+    with ProviderProcess(
+        **LATENCY, tts_first_byte_s=TTS_FIRST_BYTE_S, stt_final_delay_s=STT_FINAL_DELAY_S
+    ) as providers:
         typed = await typed_turns(providers, data_dir, rounds)
         lines = [SCRIPT[0]] + [SCRIPT[1 + i % (len(SCRIPT) - 1)] for i in range(spoken_lines)]
         spoken = await spoken_turns(providers, data_dir, lines)
@@ -251,18 +303,38 @@ def render(typed: list[TypedTurn], spoken: list[SpokenTurn], schemas: dict[str, 
         row("typed: provider time on the critical path", [t.provider_ms for t in typed]),
         row("**typed: simulator overhead**", [t.overhead_ms for t in typed]),
         row("typed, one LLM request: overhead", [t.overhead_ms for t in single]),
-        row("typed, two LLM requests (handoff or look-up): overhead", [t.overhead_ms for t in double] or [0.0]),
+        row(
+            "typed, two LLM requests (handoff or look-up): overhead",
+            [t.overhead_ms for t in double] or [0.0],
+        ),
         row("spoken: end of speech → first audio", [t.wait_ms for t in spoken]),
-        row("spoken: endpointing (VAD + livekit delay + STT final)", [t.endpointing_ms for t in spoken]),
+        row(
+            "spoken: endpointing (VAD + livekit delay + STT final)",
+            [t.endpointing_ms for t in spoken],
+        ),
         row("spoken: commit → first audio", [t.after_commit_ms for t in spoken]),
         row("spoken: provider time after the commit", [t.provider_ms for t in spoken]),
         row("**spoken: simulator overhead**", [t.overhead_ms for t in spoken]),
-        row("spoken, with a handoff: overhead", [t.overhead_ms for t in spoken if t.handoff] or [0.0]),
+        row(
+            "spoken, with a handoff: overhead",
+            [t.overhead_ms for t in spoken if t.handoff] or [0.0],
+        ),
     ]
-    stage_rows = [[stage, ms(p50_p95([t.stages[stage] for t in single])[0]),
-                   ms(p50_p95([t.stages[stage] for t in double])[0]) if double else "–"] for stage in STAGES]
-    stage_rows.append(["**sum = overhead**", ms(p50_p95([sum(t.stages.values()) for t in single])[0]),
-                       ms(p50_p95([sum(t.stages.values()) for t in double])[0]) if double else "–"])
+    stage_rows = [
+        [
+            stage,
+            ms(p50_p95([t.stages[stage] for t in single])[0]),
+            ms(p50_p95([t.stages[stage] for t in double])[0]) if double else "–",
+        ]
+        for stage in STAGES
+    ]
+    stage_rows.append(
+        [
+            "**sum = overhead**",
+            ms(p50_p95([sum(t.stages.values()) for t in single])[0]),
+            ms(p50_p95([sum(t.stages.values()) for t in double])[0]) if double else "–",
+        ]
+    )
     typed_p95 = p50_p95([t.overhead_ms for t in typed])[1]
     spoken_p95 = p50_p95([t.overhead_ms for t in spoken])[1]
     single_p95 = p50_p95([t.overhead_ms for t in single])[1]
@@ -271,26 +343,28 @@ def render(typed: list[TypedTurn], spoken: list[SpokenTurn], schemas: dict[str, 
         return "met" if p95 < AIM_P95_MS else "missed"
 
     schema_note = ", ".join(f"{role} {value:.1f} ms" for role, value in schemas.items())
-    body = "\n\n".join([
-        f"{len(typed)} typed turns ({len(double)} needing two LLM requests: a handoff or a stock look-up) and "
-        f"{len(spoken)} spoken turns, after one unmeasured warm-up conversation each. Provider model: first token "
-        f"after {LATENCY['first_token_base_s'] * 1000:.0f} ms + prompt tokens / "
-        f"{LATENCY['prefill_tokens_per_s']:,.0f} per s, then {LATENCY['tokens_per_s']:,.0f} tokens/s; "
-        f"Cartesia TTS first byte {TTS_FIRST_BYTE_S * 1000:.0f} ms, STT final transcript "
-        f"{STT_FINAL_DELAY_S * 1000:.0f} ms after the turn ends. Overhead = the customer's wait minus the "
-        "provider time on the critical path, both stamped in the same run (see `bench/overhead.py`).",
-        table(["per turn", "p50", "p95", "max", "turns"], rows),
-        f"**Aim: p95 overhead under {AIM_P95_MS:.0f} ms.** Typed: {typed_p95:.1f} ms ({verdict(typed_p95)}); "
-        f"typed turns with one LLM request: {single_p95:.1f} ms ({verdict(single_p95)}); spoken: "
-        f"{spoken_p95:.1f} ms ({verdict(spoken_p95)}).",
-        "Where a typed turn's overhead goes (p50 of each stage; stages from the event stream's emit times and the "
-        "server's stamps):",
-        table(["stage", "one LLM request", "two LLM requests"], stage_rows),
-        "\"prompt → request on the wire\" includes building the request's tool schemas: the Cerebras adapter "
-        "calls livekit's `ToolContext.parse_function_tools` for every request, which takes (p50, measured here) "
-        f"{schema_note}. \"tool call done → next retrieval\" is livekit executing the tool (or the handoff: "
-        "closing one agent's activity, starting the next) before the next `llm_node` runs.",
-    ])
+    body = "\n\n".join(
+        [
+            f"{len(typed)} typed turns ({len(double)} needing two LLM requests: a handoff or a stock look-up) and "
+            f"{len(spoken)} spoken turns, after one unmeasured warm-up conversation each. Provider model: first token "
+            f"after {LATENCY['first_token_base_s'] * 1000:.0f} ms + prompt tokens / "
+            f"{LATENCY['prefill_tokens_per_s']:,.0f} per s, then {LATENCY['tokens_per_s']:,.0f} tokens/s; "
+            f"Cartesia TTS first byte {TTS_FIRST_BYTE_S * 1000:.0f} ms, STT final transcript "
+            f"{STT_FINAL_DELAY_S * 1000:.0f} ms after the turn ends. Overhead = the customer's wait minus the "
+            "provider time on the critical path, both stamped in the same run (see `bench/overhead.py`).",
+            table(["per turn", "p50", "p95", "max", "turns"], rows),
+            f"**Aim: p95 overhead under {AIM_P95_MS:.0f} ms.** Typed: {typed_p95:.1f} ms ({verdict(typed_p95)}); "
+            f"typed turns with one LLM request: {single_p95:.1f} ms ({verdict(single_p95)}); spoken: "
+            f"{spoken_p95:.1f} ms ({verdict(spoken_p95)}).",
+            "Where a typed turn's overhead goes (p50 of each stage; stages from the event stream's emit times and the "
+            "server's stamps):",
+            table(["stage", "one LLM request", "two LLM requests"], stage_rows),
+            '"prompt → request on the wire" includes building the request\'s tool schemas: the Cerebras adapter '
+            "calls livekit's `ToolContext.parse_function_tools` for every request, which takes (p50, measured here) "
+            f'{schema_note}. "tool call done → next retrieval" is livekit executing the tool (or the handoff: '
+            "closing one agent's activity, starting the next) before the next `llm_node` runs.",
+        ]
+    )
     headlines = [
         f"Simulator overhead per typed turn: p50 {p50_p95([t.overhead_ms for t in typed])[0]:.1f} ms, "
         f"p95 {typed_p95:.1f} ms ({verdict(typed_p95)} the 30 ms aim; one-request turns p95 {single_p95:.1f} ms); "
@@ -300,13 +374,18 @@ def render(typed: list[TypedTurn], spoken: list[SpokenTurn], schemas: dict[str, 
     misses = []
     if max(typed_p95, spoken_p95) >= AIM_P95_MS:
         double_p95 = p50_p95([t.overhead_ms for t in double])[1] if double else 0.0
-        biggest = sorted(STAGES, key=lambda st: -p50_p95([t.stages[st] for t in double or single])[0])[:3]
+        biggest = sorted(
+            STAGES, key=lambda st: -p50_p95([t.stages[st] for t in double or single])[0]
+        )[:3]
         misses.append(
             f"**Overhead p95 under {AIM_P95_MS:.0f} ms: missed** (typed {typed_p95:.1f} ms, spoken {spoken_p95:.1f} ms). "
             f"Turns with one LLM request: p95 {single_p95:.1f} ms ({verdict(single_p95)}); turns with two (a handoff "
             f"or a look-up): p95 {double_p95:.1f} ms, because the simulator does its part twice and livekit runs the "
             "tool or switches agents in between. Largest stages there (p50): "
-            + ", ".join(f"{st} {p50_p95([t.stages[st] for t in double or single])[0]:.1f} ms" for st in biggest)
+            + ", ".join(
+                f"{st} {p50_p95([t.stages[st] for t in double or single])[0]:.1f} ms"
+                for st in biggest
+            )
             + f". Building tool schemas per request costs {max(schemas.values()):.1f} ms of it (p50, largest agent)."
         )
     return Section(body, headlines, misses)

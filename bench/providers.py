@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import contextvars
 import json
 import os
@@ -74,6 +75,7 @@ class TTSStamps:
 
 # -- the child process ----------------------------------------------------------------------------
 
+
 def _serve(args: argparse.Namespace) -> None:
     sys.path.insert(0, str(REPO))
     asyncio.run(_serve_async(args))
@@ -107,14 +109,24 @@ async def _serve_async(args: argparse.Namespace) -> None:
                 stamp.prompt_tokens = prompt_tokens(messages)
                 stamp.messages = len(messages)
                 system = str(messages[0].get("content", "")) if messages else ""
-                stamp.role = next((r for r in ("Greeter", "Technical Specialist", "Pricing Specialist")
-                                   if f"You are the {r}" in system), "")
-                stamp.user_texts = [str(m.get("content")) for m in messages if m.get("role") == "user"]
+                stamp.role = next(
+                    (
+                        r
+                        for r in ("Greeter", "Technical Specialist", "Pricing Specialist")
+                        if f"You are the {r}" in system
+                    ),
+                    "",
+                )
+                stamp.user_texts = [
+                    str(m.get("content")) for m in messages if m.get("role") == "user"
+                ]
                 stamp.tools = [t.get("function", {}).get("name") for t in body.get("tools") or []]
                 self.requests.clear()  # stuffed prompts are megabytes: keep only the summary
             return response
 
-        async def _stream(self, request: web.Request, completion: Any, fault: Any) -> web.StreamResponse:
+        async def _stream(
+            self, request: web.Request, completion: Any, fault: Any
+        ) -> web.StreamResponse:
             stamp = current.get()
             chunks = completion.chunks
 
@@ -139,7 +151,11 @@ async def _serve_async(args: argparse.Namespace) -> None:
 
         async def _record(self, target: list[Any], item: Any) -> None:
             now = time.perf_counter()
-            if target is self.tts_requests and item.transcript.strip() and item.context_id not in self.tts_stamps:
+            if (
+                target is self.tts_requests
+                and item.transcript.strip()
+                and item.context_id not in self.tts_stamps
+            ):
                 self.tts_stamps[item.context_id] = TTSStamps(item.context_id, now, item.transcript)
             elif target is self.stt_turns:
                 self.stt_final_at.append((now, item.transcript))
@@ -152,29 +168,44 @@ async def _serve_async(args: argparse.Namespace) -> None:
                 async def send_json(self, data: dict[str, Any], **kwargs: Any) -> None:
                     await ws.send_json(data, **kwargs)
                     stamp = server.tts_stamps.get(ctx.context_id)
-                    if data.get("type") == "chunk" and stamp is not None and stamp.first_audio_at is None:
+                    if (
+                        data.get("type") == "chunk"
+                        and stamp is not None
+                        and stamp.first_audio_at is None
+                    ):
                         stamp.first_audio_at = time.perf_counter()
 
             await super()._speak_context(Socket(), ctx)
 
     base, prefill, decode = (float(x) for x in args.latency.split(","))
-    cerebras = StampedCerebras(responder=sales_team_model, latency=LatencyModel(base, prefill, decode),
-                               api_key=args.api_key)
-    cartesia = StampedCartesia(api_key=args.api_key, tts_first_byte_s=args.tts_first_byte,
-                               stt_final_delay_s=args.stt_final_delay)
+    cerebras = StampedCerebras(
+        responder=sales_team_model,
+        latency=LatencyModel(base, prefill, decode),
+        api_key=args.api_key,
+    )
+    cartesia = StampedCartesia(
+        api_key=args.api_key,
+        tts_first_byte_s=args.tts_first_byte,
+        stt_final_delay_s=args.stt_final_delay,
+    )
 
     async def get_requests(request: web.Request) -> web.Response:
         since = int(request.query.get("since", "0"))
         return web.json_response([asdict(s) for s in cerebras.stamps[since:]])
 
     async def get_speech(request: web.Request) -> web.Response:
-        return web.json_response({"tts": [asdict(s) for s in cartesia.tts_stamps.values()],
-                                  "stt_final": cartesia.stt_final_at})
+        return web.json_response(
+            {
+                "tts": [asdict(s) for s in cartesia.tts_stamps.values()],
+                "stt_final": cartesia.stt_final_at,
+            }
+        )
 
     async def set_latency(request: web.Request) -> web.Response:
         body = await request.json()
-        cerebras.latency = LatencyModel(body["first_token_base_s"], body["prefill_tokens_per_s"],
-                                        body["tokens_per_s"])
+        cerebras.latency = LatencyModel(
+            body["first_token_base_s"], body["prefill_tokens_per_s"], body["tokens_per_s"]
+        )
         return web.json_response({"ok": True})
 
     control = web.Application(client_max_size=1024**2)
@@ -187,49 +218,79 @@ async def _serve_async(args: argparse.Namespace) -> None:
     control_port = runner.addresses[0][1]
 
     # chat requests with a stuffed knowledge base are megabytes; aiohttp's default limit is 1 MiB
-    web.Application.__init__.__kwdefaults__ = {**(web.Application.__init__.__kwdefaults__ or {}),
-                                               "client_max_size": 512 * 1024**2}
+    web.Application.__init__.__kwdefaults__ = {
+        **(web.Application.__init__.__kwdefaults__ or {}),
+        "client_max_size": 512 * 1024**2,
+    }
     async with cerebras, cartesia:
-        print(json.dumps({"cerebras": cerebras.base_url, "cartesia": cartesia.base_url,
-                          "control": f"http://127.0.0.1:{control_port}"}), flush=True)
+        print(
+            json.dumps(
+                {
+                    "cerebras": cerebras.base_url,
+                    "cartesia": cartesia.base_url,
+                    "control": f"http://127.0.0.1:{control_port}",
+                }
+            ),
+            flush=True,
+        )
         loop = asyncio.get_running_loop()
         stdin_closed = loop.run_in_executor(None, sys.stdin.read)
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stdin_closed, MAX_LIFETIME_S)
-        except TimeoutError:
-            pass
     await runner.cleanup()
 
 
 # -- the parent's handle --------------------------------------------------------------------------
 
+
 class ProviderProcess:
     """Starts the stamped servers in a child process; a context manager that always stops it."""
 
-    def __init__(self, *, first_token_base_s: float, prefill_tokens_per_s: float, tokens_per_s: float,
-                 tts_first_byte_s: float = 0.0, stt_final_delay_s: float = 0.0,
-                 api_key: str = "bench-key") -> None:
+    def __init__(
+        self,
+        *,
+        first_token_base_s: float,
+        prefill_tokens_per_s: float,
+        tokens_per_s: float,
+        tts_first_byte_s: float = 0.0,
+        stt_final_delay_s: float = 0.0,
+        api_key: str = "bench-key",
+    ) -> None:
         self.api_key = api_key
         self._args = [
-            "--latency", f"{first_token_base_s},{prefill_tokens_per_s},{tokens_per_s}",
-            "--tts-first-byte", str(tts_first_byte_s), "--stt-final-delay", str(stt_final_delay_s),
-            "--api-key", api_key,
+            "--latency",
+            f"{first_token_base_s},{prefill_tokens_per_s},{tokens_per_s}",
+            "--tts-first-byte",
+            str(tts_first_byte_s),
+            "--stt-final-delay",
+            str(stt_final_delay_s),
+            "--api-key",
+            api_key,
         ]
         self._process: subprocess.Popen[str] | None = None
         self.cerebras_url = self.cartesia_url = self._control = ""
 
     def __enter__(self) -> ProviderProcess:
         env = {**os.environ, "PYTHONPATH": str(REPO)}
-        self._process = subprocess.Popen([sys.executable, "-m", "bench.providers", *self._args],
-                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                                         cwd=REPO, env=env)
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "bench.providers", *self._args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+            env=env,
+        )
         assert self._process.stdout is not None
         line = self._process.stdout.readline()
         if not line:
             self.__exit__()
             raise RuntimeError("the provider process did not start")
         urls = json.loads(line)
-        self.cerebras_url, self.cartesia_url, self._control = urls["cerebras"], urls["cartesia"], urls["control"]
+        self.cerebras_url, self.cartesia_url, self._control = (
+            urls["cerebras"],
+            urls["cartesia"],
+            urls["control"],
+        )
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -256,11 +317,22 @@ class ProviderProcess:
         data = self._get("/speech")
         return [TTSStamps(**row) for row in data["tts"]], [tuple(x) for x in data["stt_final"]]
 
-    def set_latency(self, *, first_token_base_s: float, prefill_tokens_per_s: float, tokens_per_s: float) -> None:
-        body = json.dumps({"first_token_base_s": first_token_base_s, "prefill_tokens_per_s": prefill_tokens_per_s,
-                           "tokens_per_s": tokens_per_s}).encode()
-        request = urllib.request.Request(self._control + "/latency", data=body, method="POST",
-                                         headers={"Content-Type": "application/json"})
+    def set_latency(
+        self, *, first_token_base_s: float, prefill_tokens_per_s: float, tokens_per_s: float
+    ) -> None:
+        body = json.dumps(
+            {
+                "first_token_base_s": first_token_base_s,
+                "prefill_tokens_per_s": prefill_tokens_per_s,
+                "tokens_per_s": tokens_per_s,
+            }
+        ).encode()
+        request = urllib.request.Request(
+            self._control + "/latency",
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(request, timeout=10) as response:
             response.read()
 
@@ -270,8 +342,12 @@ class ProviderProcess:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="stamped local provider servers (bench child process)")
-    parser.add_argument("--latency", required=True, help="first_token_base_s,prefill_tokens_per_s,tokens_per_s")
+    parser = argparse.ArgumentParser(
+        description="stamped local provider servers (bench child process)"
+    )
+    parser.add_argument(
+        "--latency", required=True, help="first_token_base_s,prefill_tokens_per_s,tokens_per_s"
+    )
     parser.add_argument("--tts-first-byte", type=float, default=0.0)
     parser.add_argument("--stt-final-delay", type=float, default=0.0)
     parser.add_argument("--api-key", default=None)

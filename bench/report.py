@@ -7,11 +7,21 @@ import platform
 import subprocess
 import sys
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 
-PACKAGES = ("livekit-agents", "livekit-plugins-cartesia", "livekit-plugins-silero", "cerebras-cloud-sdk",
-            "chromadb", "wordllama", "PySide6-Essentials", "aiohttp", "pydantic", "numpy")
+PACKAGES = (
+    "livekit-agents",
+    "livekit-plugins-cartesia",
+    "livekit-plugins-silero",
+    "cerebras-cloud-sdk",
+    "chromadb",
+    "wordllama",
+    "PySide6-Essentials",
+    "aiohttp",
+    "pydantic",
+    "numpy",
+)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -26,11 +36,14 @@ def p50_p95(values: list[float]) -> tuple[float, float]:
 
 def table(header: list[str], rows: list[list[object]]) -> str:
     """A Markdown table; the first column is left-aligned, the others right-aligned."""
+
     def cell(value: object) -> str:
         return str(value).replace("|", "\\|")
 
-    lines = ["| " + " | ".join(header) + " |",
-             "|" + "|".join([":---"] + ["---:"] * (len(header) - 1)) + "|"]
+    lines = [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join([":---"] + ["---:"] * (len(header) - 1)) + "|",
+    ]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
     return "\n".join(lines)
 
@@ -42,7 +55,7 @@ def ms(value: float | None, digits: int = 1) -> str:
 def machine() -> dict[str, str]:
     """What this run ran on: cores, memory, CPU model, OS, Python and package versions, date."""
     info = {
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "nproc": str(os.cpu_count()),
         "memory": _memory(),
         "cpu": _cpu_model(),

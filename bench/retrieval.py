@@ -109,7 +109,15 @@ def end_to_end_latency(
     env.pop("CHROMA_HOST", None)
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "simulator", "retrieve", "--knowledge", str(knowledge_dir), "--json"],
+        [
+            sys.executable,
+            "-m",
+            "simulator",
+            "retrieve",
+            "--knowledge",
+            str(knowledge_dir),
+            "--json",
+        ],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -174,7 +182,11 @@ def main() -> None:
 
         print("== indexing the sample company (a copy)")
         seconds = cli_index_seconds(knowledge, tmp_path / "cli-data")
-        row("`simulator index`, fresh dir, new process", seconds, "wall time, incl. Python and imports")
+        row(
+            "`simulator index`, fresh dir, new process",
+            seconds,
+            "wall time, incl. Python and imports",
+        )
         index = KnowledgeIndex(knowledge, tmp_path / "data" / "index")
         report = index.update()
         detail = f"{report.files_added} files, {report.chunks} chunks"
@@ -199,7 +211,9 @@ def main() -> None:
         times = in_process_latency(index, questions)
         spread("in-process search", times, f"{len(times)} searches")
         first_s, times = end_to_end_latency(knowledge, tmp_path / "data", questions)
-        spread("retrieve via stdin, per line", times, f"{len(times)} lines, one written, one read back")
+        spread(
+            "retrieve via stdin, per line", times, f"{len(times)} lines, one written, one read back"
+        )
         print(f"retrieve start-up to first answer: {first_s:.2f} s (index up to date)")
 
         print("\n== quality (hit = expected file among the top-k sources)")

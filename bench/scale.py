@@ -22,12 +22,16 @@ import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_CHUNKS = 99
 """Passages in the bundled sample company (``simulator index`` reports them)."""
+
+if TYPE_CHECKING:
+    from bench.report import Section
 
 
 @dataclass
@@ -61,7 +65,13 @@ def measure(work: Path, chunks: int, budget_s: float | None) -> ScaleResult:
     import psutil
 
     from bench.corpus import grow
-    from bench.retrieval import QUESTION_SETS, in_process_latency, percentile, quality, section_quality
+    from bench.retrieval import (
+        QUESTION_SETS,
+        in_process_latency,
+        percentile,
+        quality,
+        section_quality,
+    )
     from simulator.knowledge.index import KnowledgeIndex
 
     knowledge, data = folder_for(work, chunks)
@@ -101,9 +111,11 @@ def measure(work: Path, chunks: int, budget_s: float | None) -> ScaleResult:
     _, direct_hit_3 = section_quality(index)
 
     changed = knowledge / "faq.md"
-    changed.write_text(changed.read_text(encoding="utf-8")
-                       + "\n## Benchmark note\n\nOne more paragraph, so that this file must be re-indexed.\n",
-                       encoding="utf-8")
+    changed.write_text(
+        changed.read_text(encoding="utf-8")
+        + "\n## Benchmark note\n\nOne more paragraph, so that this file must be re-indexed.\n",
+        encoding="utf-8",
+    )
     # A partial index stays partial: the update stops once the changed file is redone.
     stop = threading.Event()
 
@@ -114,14 +126,24 @@ def measure(work: Path, chunks: int, budget_s: float | None) -> ScaleResult:
     reindex = index.update(progress=stop_after_changed, cancel=stop)
     index_mb = sum(p.stat().st_size for p in (data / "index").rglob("*") if p.is_file()) / 1024**2
     return ScaleResult(
-        target_chunks=chunks, chunks=report.chunks, files=files, knowledge_mb=round(size_mb, 1),
-        partial=report.cancelled, ingest_s=round(ingest_s, 1),
+        target_chunks=chunks,
+        chunks=report.chunks,
+        files=files,
+        knowledge_mb=round(size_mb, 1),
+        partial=report.cancelled,
+        ingest_s=round(ingest_s, 1),
         ingest_chunks_per_s=round(report.chunks / ingest_s, 1),
         last_tenth_chunks_per_s=round(last_tenth, 1) if last_tenth else None,
-        query_p50_ms=round(percentile(times, 0.5), 2), query_p95_ms=round(percentile(times, 0.95), 2),
-        queries=len(times), hit_at_3=round(hit_3, 2), direct_hit_at_3=round(direct_hit_3, 2), reindex_one_file_s=round(reindex.elapsed_s, 2),
-        index_mb=round(index_mb, 1), rss_mb=round(psutil.Process().memory_info().rss / 1024**2),
-        knowledge_dir=str(knowledge), data_dir=str(data),
+        query_p50_ms=round(percentile(times, 0.5), 2),
+        query_p95_ms=round(percentile(times, 0.95), 2),
+        queries=len(times),
+        hit_at_3=round(hit_3, 2),
+        direct_hit_at_3=round(direct_hit_3, 2),
+        reindex_one_file_s=round(reindex.elapsed_s, 2),
+        index_mb=round(index_mb, 1),
+        rss_mb=round(psutil.Process().memory_info().rss / 1024**2),
+        knowledge_dir=str(knowledge),
+        data_dir=str(data),
     )
 
 
@@ -142,13 +164,23 @@ def render(results: list[ScaleResult], budget_s: float | None) -> Section:
     rows = []
     for r in results:
         label = f"{r.target_chunks:,}" + (" (partial)" if r.partial else "")
-        rows.append([
-            label, f"{r.chunks:,}", f"{r.files:,} / {r.knowledge_mb} MB",
-            f"{r.ingest_s:,.1f} s", f"{r.ingest_chunks_per_s:,.0f}",
-            "–" if r.last_tenth_chunks_per_s is None else f"{r.last_tenth_chunks_per_s:,.0f}",
-            f"{r.query_p50_ms:.1f} ms", f"{r.query_p95_ms:.1f} ms", f"{r.hit_at_3:.2f}", f"{r.direct_hit_at_3:.2f}",
-            f"{r.reindex_one_file_s:,.2f} s", f"{r.index_mb:,.0f} MB", f"{r.rss_mb:,.0f} MB",
-        ])
+        rows.append(
+            [
+                label,
+                f"{r.chunks:,}",
+                f"{r.files:,} / {r.knowledge_mb} MB",
+                f"{r.ingest_s:,.1f} s",
+                f"{r.ingest_chunks_per_s:,.0f}",
+                "–" if r.last_tenth_chunks_per_s is None else f"{r.last_tenth_chunks_per_s:,.0f}",
+                f"{r.query_p50_ms:.1f} ms",
+                f"{r.query_p95_ms:.1f} ms",
+                f"{r.hit_at_3:.2f}",
+                f"{r.direct_hit_at_3:.2f}",
+                f"{r.reindex_one_file_s:,.2f} s",
+                f"{r.index_mb:,.0f} MB",
+                f"{r.rss_mb:,.0f} MB",
+            ]
+        )
     notes = [
         "Passages: the sample company (99 passages) plus generated documents (`bench/corpus.py`: case "
         "studies, regional addenda, data sheets, integration guides, support articles, release notes; "
@@ -177,8 +209,12 @@ def render(results: list[ScaleResult], budget_s: float | None) -> Section:
             f"last tenth ({rate:,.0f} passages/s) the remaining {r.target_chunks - r.chunks:,} "
             f"would need about another {remaining / 60:,.0f} minutes, plus the re-ranker's rebuild over all of them. `python -m bench --full` runs it "
             "to the end."
-            + (" One such run is kept in `bench/BENCHMARKS-100k.md` (with its own date and command)."
-               if (REPO / "bench" / "BENCHMARKS-100k.md").exists() else ""))
+            + (
+                " One such run is kept in `bench/BENCHMARKS-100k.md` (with its own date and command)."
+                if (REPO / "bench" / "BENCHMARKS-100k.md").exists()
+                else ""
+            )
+        )
     largest = results[-1]
     headlines = [
         f"Retrieval query latency stays flat: p50 {results[0].query_p50_ms:.1f} ms at {results[0].chunks:,} passages, "
@@ -186,22 +222,54 @@ def render(results: list[ScaleResult], budget_s: float | None) -> Section:
         f"{max(r.ingest_chunks_per_s for r in results):,.0f} passages/s; re-indexing one changed file takes "
         f"{results[0].reindex_one_file_s:.2f} s at {results[0].chunks:,} passages but {largest.reindex_one_file_s:.1f} s "
         f"at {largest.chunks:,}, and memory reaches {largest.rss_mb:,.0f} MB"
-        + (f" (100k passages did not fit the budget: {largest.chunks:,} indexed)." if largest.partial else "."),
+        + (
+            f" (100k passages did not fit the budget: {largest.chunks:,} indexed)."
+            if largest.partial
+            else "."
+        ),
     ]
     misses = []
     for r in partial:
-        misses.append(f"**{r.target_chunks:,} passages within the 10-minute run: missed.** Ingest runs at "
-                      f"{r.ingest_chunks_per_s:,.0f} passages/s (chromadb's upsert, one call per file, dominates), so "
-                      f"the run stopped at {r.chunks:,} passages after {budget_s:.0f} s; `--full` goes to the end.")
-    misses.append(f"**Limit found: re-indexing after one file changes grows with the folder**: "
-                  + ", ".join(f"{r.reindex_one_file_s:,.2f} s at {r.chunks:,}" for r in results)
-                  + " passages; every update re-reads all passages to rebuild the re-ranker's statistics, and searches "
-                  "wait for it. Memory grows with the folder too: "
-                  + ", ".join(f"{r.rss_mb:,.0f} MB at {r.chunks:,}" for r in results) + ".")
-    return Section("\n\n".join([table(
-        ["target passages", "indexed", "folder: files / size", "ingest", "passages/s", "passages/s (last tenth)",
-         "query p50", "query p95", "hit@3 paraphrased", "hit@3 direct", "re-index 1 file", "index on disk", "RSS"],
-        rows), *notes]), headlines, misses)
+        misses.append(
+            f"**{r.target_chunks:,} passages within the 10-minute run: missed.** Ingest runs at "
+            f"{r.ingest_chunks_per_s:,.0f} passages/s (chromadb's upsert, one call per file, dominates), so "
+            f"the run stopped at {r.chunks:,} passages after {budget_s:.0f} s; `--full` goes to the end."
+        )
+    misses.append(
+        "**Limit found: re-indexing after one file changes grows with the folder**: "
+        + ", ".join(f"{r.reindex_one_file_s:,.2f} s at {r.chunks:,}" for r in results)
+        + " passages; every update re-reads all passages to rebuild the re-ranker's statistics, and searches "
+        "wait for it. Memory grows with the folder too: "
+        + ", ".join(f"{r.rss_mb:,.0f} MB at {r.chunks:,}" for r in results)
+        + "."
+    )
+    return Section(
+        "\n\n".join(
+            [
+                table(
+                    [
+                        "target passages",
+                        "indexed",
+                        "folder: files / size",
+                        "ingest",
+                        "passages/s",
+                        "passages/s (last tenth)",
+                        "query p50",
+                        "query p95",
+                        "hit@3 paraphrased",
+                        "hit@3 direct",
+                        "re-index 1 file",
+                        "index on disk",
+                        "RSS",
+                    ],
+                    rows,
+                ),
+                *notes,
+            ]
+        ),
+        headlines,
+        misses,
+    )
 
 
 def main() -> None:

@@ -42,22 +42,29 @@ _TECHNICAL = ("degree freezer", "battery", "sap", "integrat", "install", "secur"
 _PRICING = ("cost", "price", "plan", "discount", "contract", "quote", "stock")
 _ANSWERS = {
     "degree freezer": "Yes, the CT-200 is built for minus eighty degree freezers with a flat probe under the door "
-               "seal. It reads down to minus one hundred degrees at the probe.",
+    "seal. It reads down to minus one hundred degrees at the probe.",
     "battery": "The CT-200 runs up to four years on its two lithium cells at the default interval. "
-               "You get a low-battery warning about sixty days ahead.",
+    "You get a low-battery warning about sixty days ahead.",
     "sap": "Yes, alarms and readings reach SAP through our integration or a webhook. Setup takes about "
-           "a day with your SAP team.",
+    "a day with your SAP team.",
     "plan": "The Professional plan is eleven dollars per sensor per month on an annual agreement. "
-            "Gateways carry no subscription fee.",
+    "Gateways carry no subscription fee.",
     "discount": "A three-year agreement takes ten percent off the subscription. Prepaying the "
-                "first year adds another small discount.",
+    "first year adds another small discount.",
     "stock": "We have the CT-200 in stock in Denver right now, so it ships this week.",
     "thanks": "Thank you, it was a pleasure. I will send a summary by email today.",
     "hello": "Welcome to Lumora! Happy to help you protect those freezers. What would you like to know?",
 }
-_ROLES = {"You are the Greeter": "greeter", "You are the Technical Specialist": "technical",
-          "You are the Pricing Specialist": "pricing"}
-_NAMES = {"technical": "Technical Specialist", "pricing": "Pricing Specialist", "greeter": "Greeter"}
+_ROLES = {
+    "You are the Greeter": "greeter",
+    "You are the Technical Specialist": "technical",
+    "You are the Pricing Specialist": "pricing",
+}
+_NAMES = {
+    "technical": "Technical Specialist",
+    "pricing": "Pricing Specialist",
+    "greeter": "Greeter",
+}
 
 
 def prompt_tokens(messages: list[Mapping[str, Any]]) -> int:
@@ -68,7 +75,9 @@ def prompt_tokens(messages: list[Mapping[str, Any]]) -> int:
         if isinstance(content, str):
             chars += len(content)
         elif isinstance(content, list):
-            chars += sum(len(str(part.get("text", ""))) for part in content if isinstance(part, Mapping))
+            chars += sum(
+                len(str(part.get("text", ""))) for part in content if isinstance(part, Mapping)
+            )
         for call in message.get("tool_calls") or []:
             chars += len(str(call.get("function", {}).get("arguments", "")))
     return -(-chars // 4)
@@ -78,9 +87,15 @@ def sales_team_model(body: Mapping[str, Any]) -> Reply:
     """The fake gpt-oss: one reply to one chat-completions request body."""
     messages = list(body.get("messages") or [])
     if prompt_tokens(messages) > CONTEXT_WINDOW_TOKENS:
-        return Reply(fault=Fault.status(400, message=(
-            f"Please reduce the length of the messages or completion: the prompt has "
-            f"{prompt_tokens(messages)} tokens, the context window is {CONTEXT_WINDOW_TOKENS}.")))
+        return Reply(
+            fault=Fault.status(
+                400,
+                message=(
+                    f"Please reduce the length of the messages or completion: the prompt has "
+                    f"{prompt_tokens(messages)} tokens, the context window is {CONTEXT_WINDOW_TOKENS}."
+                ),
+            )
+        )
     system = str(messages[0].get("content", "")) if messages else ""
     role = next((r for marker, r in _ROLES.items() if marker in system), "greeter")
     confirms = WORKSHOP_MARKER in system
@@ -96,12 +111,19 @@ def sales_team_model(body: Mapping[str, Any]) -> Reply:
     if wanted is not None and wanted != role and f"transfer_to_{wanted}" in tools:
         call = ToolCall(f"transfer_to_{wanted}", {"reason": "the customer asked: " + last[:60]})
         if confirms:
-            return Reply(text=f"Great question. Let me transfer you to our {_NAMES[wanted]}, who can help "
-                              "with that.", tool_calls=[call])
+            return Reply(
+                text=f"Great question. Let me transfer you to our {_NAMES[wanted]}, who can help "
+                "with that.",
+                tool_calls=[call],
+            )
         return Reply(tool_calls=[call])
     if "stock" in last and "check_stock" in tools:
         product = re.search(r"ct-\d+", last)
-        return Reply(tool_calls=[ToolCall("check_stock", {"product": product.group(0).upper() if product else last})])
+        return Reply(
+            tool_calls=[
+                ToolCall("check_stock", {"product": product.group(0).upper() if product else last})
+            ]
+        )
     answer = next((text for key, text in _ANSWERS.items() if key in last), _ANSWERS["hello"])
     if role != "greeter" and FACT in " ".join(str(m.get("content", "")) for m in users).lower():
         answer = f"For your {FACT}: {answer}"

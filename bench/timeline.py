@@ -37,18 +37,27 @@ class EventClock:
                 self.events.append((stamp, event))
                 self._changed.notify_all()
 
-    async def until(self, predicate: Callable[[list[tuple[float, Event]]], bool], timeout: float = 60.0) -> None:
+    async def until(
+        self, predicate: Callable[[list[tuple[float, Event]]], bool], timeout: float = 60.0
+    ) -> None:
         async with asyncio.timeout(timeout):
             async with self._changed:
                 await self._changed.wait_for(lambda: predicate(self.events))
 
     async def turn_completed(self, turn_id: int, timeout: float = 60.0) -> None:
-        await self.until(lambda events: any(isinstance(e, TurnCompletedEvent) and e.turn_id == turn_id
-                                            for _, e in events), timeout)
+        await self.until(
+            lambda events: any(
+                isinstance(e, TurnCompletedEvent) and e.turn_id == turn_id for _, e in events
+            ),
+            timeout,
+        )
 
     def of(self, kind: type, turn_id: int | None = None) -> list[tuple[float, Event]]:
-        return [(t, e) for t, e in self.events if isinstance(e, kind)
-                and (turn_id is None or getattr(e, "turn_id", None) == turn_id)]
+        return [
+            (t, e)
+            for t, e in self.events
+            if isinstance(e, kind) and (turn_id is None or getattr(e, "turn_id", None) == turn_id)
+        ]
 
     async def aclose(self) -> None:
         await asyncio.wait_for(self._task, 30)

@@ -64,8 +64,12 @@ class WorkshopAgent(SalesAgent):
     tool_set: ClassVar[tuple[llm.FunctionTool, ...]]
 
     def __init__(self, *, knowledge: str, chat_ctx: llm.ChatContext | None = None) -> None:
-        Agent.__init__(self, instructions=workshop_instructions(self.role, knowledge), chat_ctx=chat_ctx,
-                       tools=list(self.tool_set))
+        Agent.__init__(
+            self,
+            instructions=workshop_instructions(self.role, knowledge),
+            chat_ctx=chat_ctx,
+            tools=list(self.tool_set),
+        )
         self.knowledge = knowledge
 
     async def on_enter(self) -> None:
@@ -74,11 +78,16 @@ class WorkshopAgent(SalesAgent):
         else:
             await super().on_enter()
 
-    async def llm_node(self, chat_ctx: llm.ChatContext, tools: list[llm.Tool],
-                       model_settings: ModelSettings) -> AsyncIterable[llm.ChatChunk]:
+    async def llm_node(
+        self, chat_ctx: llm.ChatContext, tools: list[llm.Tool], model_settings: ModelSettings
+    ) -> AsyncIterable[llm.ChatChunk]:
         team = self.team
-        stats = GenerationStats(agent=self.role, provider=team.provider, model=team.model,
-                                started_at=time.perf_counter())
+        stats = GenerationStats(
+            agent=self.role,
+            provider=team.provider,
+            model=team.model,
+            started_at=time.perf_counter(),
+        )
         try:
             async for chunk in Agent.default.llm_node(self, chat_ctx, tools, model_settings):
                 if isinstance(chunk, llm.ChatChunk):
@@ -92,7 +101,9 @@ class WorkshopAgent(SalesAgent):
 def _handoff(context: RunContext[TeamContext], to_role: str, reason: str) -> Agent:
     current: WorkshopAgent = context.session.current_agent  # type: ignore[assignment]
     team = context.userdata
-    team.emit(HandoffEvent(turn_id=team.turn_id, from_agent=current.role, to_agent=to_role, reason=reason))
+    team.emit(
+        HandoffEvent(turn_id=team.turn_id, from_agent=current.role, to_agent=to_role, reason=reason)
+    )
     return _ROLES[to_role](knowledge=current.knowledge)  # no chat_ctx: the colleague starts empty
 
 
@@ -136,12 +147,20 @@ class WorkshopTechnical(WorkshopAgent, TechnicalSpecialist):
 
 
 class WorkshopPricing(WorkshopAgent, PricingSpecialist):
-    tool_set = (transfer_to_technical, transfer_to_greeter, team_tools.check_stock,
-                team_tools.purchase_history, team_tools.recommend_products)
+    tool_set = (
+        transfer_to_technical,
+        transfer_to_greeter,
+        team_tools.check_stock,
+        team_tools.purchase_history,
+        team_tools.recommend_products,
+    )
 
 
-_ROLES: dict[str, type[WorkshopAgent]] = {"greeter": WorkshopGreeter, "technical": WorkshopTechnical,
-                                          "pricing": WorkshopPricing}
+_ROLES: dict[str, type[WorkshopAgent]] = {
+    "greeter": WorkshopGreeter,
+    "technical": WorkshopTechnical,
+    "pricing": WorkshopPricing,
+}
 
 
 async def seat_workshop_team(runner: SessionRunner, knowledge: str) -> None:
@@ -157,6 +176,8 @@ async def seat_workshop_team(runner: SessionRunner, knowledge: str) -> None:
         try:
             if (await session.wait_for_idle()).agent is greeter:
                 return
-        except ActivityClosedError:  # the Greeter's activity is closing: the transition is under way
+        except (
+            ActivityClosedError
+        ):  # the Greeter's activity is closing: the transition is under way
             pass
         await asyncio.sleep(0)  # let the transition task run

@@ -4,5 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
 .venv/bin/lint-imports
 exec .venv/bin/python -m pytest "$@"

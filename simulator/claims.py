@@ -89,8 +89,12 @@ class _Fact:
 class ClaimChecker:
     """Checks replies against a fixed set of passages (a knowledge folder's); thread-safe once built."""
 
-    def __init__(self, passages: Sequence[Passage], *,
-                 search: Callable[[str], Sequence[Passage]] | None = None) -> None:
+    def __init__(
+        self,
+        passages: Sequence[Passage],
+        *,
+        search: Callable[[str], Sequence[Passage]] | None = None,
+    ) -> None:
         """``search`` finds the passages for a sentence (the knowledge index); without it only
         the passages the agent was given count as retrieved."""
         self._passages = list(passages)
@@ -99,7 +103,11 @@ class ClaimChecker:
         self._facts: dict[str, list[_Fact]] = defaultdict(list)
         self._normalised = [normalise(f"{p.section}\n{p.text}") for p in self._passages]
         self._heading_words = {w.strip(".,:;()") for p in self._passages for w in p.section.split()}
-        self._names = {keywords.stem(m.group(1).lower()) for p in self._passages for m in _NAME.finditer(p.text)}
+        self._names = {
+            keywords.stem(m.group(1).lower())
+            for p in self._passages
+            for m in _NAME.finditer(p.text)
+        }
         """Words the knowledge base capitalises mid-sentence: plan, product and company names."""
         document_frequency: dict[str, int] = defaultdict(int)
         for n, passage in enumerate(self._passages):
@@ -109,7 +117,9 @@ class ClaimChecker:
             heading_words = _words(heading)
             for line in [heading, *passage.text.splitlines()]:
                 for statement in find_statements(line):
-                    self._facts[statement.kind].append(_Fact(statement, n, _words(line), heading_words))
+                    self._facts[statement.kind].append(
+                        _Fact(statement, n, _words(line), heading_words)
+                    )
         sizes = [len(f.line) for facts in self._facts.values() for f in facts]
         self._average_context = sum(sizes) / len(sizes) if sizes else 1.0
         total = len(self._passages) + 1
@@ -120,7 +130,9 @@ class ClaimChecker:
     def for_folder(cls, knowledge_dir: Path, index: KnowledgeIndex | None = None) -> ClaimChecker:
         """Read ``knowledge_dir`` (blocking) and search it through ``index`` when given."""
         load = load_folder(Path(knowledge_dir))
-        passages = [Passage(source=c.source, section=c.section, score=0.0, text=c.text) for c in load.chunks]
+        passages = [
+            Passage(source=c.source, section=c.section, score=0.0, text=c.text) for c in load.chunks
+        ]
         search = (lambda query: index.search(query, k=SEARCH_K)) if index is not None else None
         return cls(passages, search=search)
 
@@ -129,9 +141,14 @@ class ClaimChecker:
         said_by_customer = [s for line in job.customer_lines for s in find_statements(line)]
         from_tools = [s for output in job.tool_outputs for s in find_statements(output)]
         statements = find_statements(job.reply)
-        multipliers = {s.amount for s in [*statements, *said_by_customer]
-                       if s.amount is not None and s.amount >= 2 and float(s.amount).is_integer()
-                       and s.kind == "quantity"}
+        multipliers = {
+            s.amount
+            for s in [*statements, *said_by_customer]
+            if s.amount is not None
+            and s.amount >= 2
+            and float(s.amount).is_integer()
+            and s.kind == "quantity"
+        }
         given = {self._ids[k] for k in map(_passage_key, job.retrieved) if k in self._ids}
         retrieved: dict[str, set[int]] = {}
         claims = []
@@ -139,20 +156,42 @@ class ClaimChecker:
             sentence = _sentence_of(job.reply, statement.start)
             if sentence not in retrieved:
                 retrieved[sentence] = given | self._retrieve(sentence)
-            claims.append(self._judge(statement, sentence, retrieved[sentence], from_tools,
-                                      said_by_customer, multipliers))
-        return ClaimCheckEvent(turn_id=job.turn_id, agent=job.agent, reply=job.reply, claims=tuple(claims),
-                               elapsed_ms=round((time.perf_counter() - started) * 1000, 2))
+            claims.append(
+                self._judge(
+                    statement,
+                    sentence,
+                    retrieved[sentence],
+                    from_tools,
+                    said_by_customer,
+                    multipliers,
+                )
+            )
+        return ClaimCheckEvent(
+            turn_id=job.turn_id,
+            agent=job.agent,
+            reply=job.reply,
+            claims=tuple(claims),
+            elapsed_ms=round((time.perf_counter() - started) * 1000, 2),
+        )
 
     # -- judging one statement ---------------------------------------------------------------
 
-    def _judge(self, claim: Statement, sentence: str, retrieved: set[int], from_tools: list[Statement],
-               said_by_customer: list[Statement], multipliers: set[float]) -> Claim:
+    def _judge(
+        self,
+        claim: Statement,
+        sentence: str,
+        retrieved: set[int],
+        from_tools: list[Statement],
+        said_by_customer: list[Statement],
+        multipliers: set[float],
+    ) -> Claim:
         base = {"text": claim.text, "start": claim.start, "end": claim.end, "kind": claim.kind}
         if claim.kind == "named_fact":
             return self._judge_named(claim, sentence, retrieved, base)
         if any(_same_value(claim, s) for s in from_tools):
-            return Claim(**base, supported=True, evidence="tool", note="a look-up of this turn returned it")
+            return Claim(
+                **base, supported=True, evidence="tool", note="a look-up of this turn returned it"
+            )
         if any(_same_value(claim, s) for s in said_by_customer):
             return Claim(**base, supported=True, evidence="customer", note="the customer said it")
         context = _context(sentence, claim)
@@ -163,46 +202,105 @@ class ClaimChecker:
         best_s = max(supporters, key=score, default=None)
         best_c = max(contradictors, key=score, default=None)
         if best_s is not None:
-            if best_c is not None and score(best_c) >= max(score(best_s) + MARGIN, MARGIN) \
-                    and score.strength(best_c) >= max(2, score.strength(best_s) + 2) \
-                    and (score.strength(best_c) >= 4 or score.names(best_c, self._names)):
-                return Claim(**base, supported=False, contradicting=self._passage(best_c, score(best_c)),
-                             note=f"here the knowledge base says {best_c.statement.text}")
-            return Claim(**base, supported=True, evidence="knowledge",
-                         supporting=self._passage(best_s, score(best_s)))
+            if (
+                best_c is not None
+                and score(best_c) >= max(score(best_s) + MARGIN, MARGIN)
+                and score.strength(best_c) >= max(2, score.strength(best_s) + 2)
+                and (score.strength(best_c) >= 4 or score.names(best_c, self._names))
+            ):
+                return Claim(
+                    **base,
+                    supported=False,
+                    contradicting=self._passage(best_c, score(best_c)),
+                    note=f"here the knowledge base says {best_c.statement.text}",
+                )
+            return Claim(
+                **base,
+                supported=True,
+                evidence="knowledge",
+                supporting=self._passage(best_s, score(best_s)),
+            )
         if claim.kind == "price":
-            products = [(fact, n) for fact in facts for n in multipliers
-                        if fact.statement.amount and claim.unit == fact.statement.unit
-                        and claim.qualifier <= fact.statement.qualifier and n != claim.amount
-                        and abs(fact.statement.amount * n - (claim.amount or 0)) < 0.005]
+            products = [
+                (fact, n)
+                for fact in facts
+                for n in multipliers
+                if fact.statement.amount
+                and claim.unit == fact.statement.unit
+                and claim.qualifier <= fact.statement.qualifier
+                and n != claim.amount
+                and abs(fact.statement.amount * n - (claim.amount or 0)) < 0.005
+            ]
             if products:
-                fact, n = max(products, key=lambda p: (score(p[0]), p[0].statement.text.startswith(("$", "€", "£"))))
-                return Claim(**base, supported=True, evidence="calculation",
-                             supporting=self._passage(fact, score(fact)), note=f"{n:g} × {fact.statement.text}")
-        contradicting = self._passage(best_c, score(best_c)) if best_c is not None and score(best_c) > 0 else None
-        note = f"the knowledge base says {best_c.statement.text}" if contradicting and best_c else \
-            "nothing in the knowledge base states it"
+                fact, n = max(
+                    products,
+                    key=lambda p: (score(p[0]), p[0].statement.text.startswith(("$", "€", "£"))),
+                )
+                return Claim(
+                    **base,
+                    supported=True,
+                    evidence="calculation",
+                    supporting=self._passage(fact, score(fact)),
+                    note=f"{n:g} × {fact.statement.text}",
+                )
+        contradicting = (
+            self._passage(best_c, score(best_c))
+            if best_c is not None and score(best_c) > 0
+            else None
+        )
+        note = (
+            f"the knowledge base says {best_c.statement.text}"
+            if contradicting and best_c
+            else "nothing in the knowledge base states it"
+        )
         return Claim(**base, supported=False, contradicting=contradicting, note=note)
 
-    def _judge_named(self, claim: Statement, sentence: str, retrieved: set[int], base: dict) -> Claim:
+    def _judge_named(
+        self, claim: Statement, sentence: str, retrieved: set[int], base: dict
+    ) -> Claim:
         needle = normalise(claim.text)
         holders = [n for n, text in enumerate(self._normalised) if needle in text]
         sentence_terms = keywords.terms(sentence)
         if holders:
-            best = max(holders, key=lambda n: (n in retrieved, len(sentence_terms & keywords.terms(
-                self._passages[n].text))))
-            return Claim(**base, supported=True, evidence="knowledge", supporting=self._at(best, 1.0))
+            best = max(
+                holders,
+                key=lambda n: (
+                    n in retrieved,
+                    len(sentence_terms & keywords.terms(self._passages[n].text)),
+                ),
+            )
+            return Claim(
+                **base, supported=True, evidence="knowledge", supporting=self._at(best, 1.0)
+            )
         if claim.unit == "brand" and all(w in self._heading_words for w in claim.text.split()[1:]):
             # "ColdTrace Professional": the brand and a plan or product named in a heading
-            return Claim(**base, supported=True, evidence="knowledge",
-                         note="the knowledge base names each part of it")
-        ranked = sorted(retrieved, key=lambda n: -len(keywords.terms(sentence) & keywords.terms(
-            self._passages[n].text)))
-        same_sort = next((n for n in ranked if any(f.passage == n and f.statement.unit == claim.unit
-                                                   for f in self._facts["named_fact"])), None)
-        return Claim(**base, supported=False,
-                     contradicting=self._at(same_sort, 0.0) if same_sort is not None else None,
-                     note=f"the knowledge base never mentions {claim.text}")
+            return Claim(
+                **base,
+                supported=True,
+                evidence="knowledge",
+                note="the knowledge base names each part of it",
+            )
+        ranked = sorted(
+            retrieved,
+            key=lambda n: -len(keywords.terms(sentence) & keywords.terms(self._passages[n].text)),
+        )
+        same_sort = next(
+            (
+                n
+                for n in ranked
+                if any(
+                    f.passage == n and f.statement.unit == claim.unit
+                    for f in self._facts["named_fact"]
+                )
+            ),
+            None,
+        )
+        return Claim(
+            **base,
+            supported=False,
+            contradicting=self._at(same_sort, 0.0) if same_sort is not None else None,
+            note=f"the knowledge base never mentions {claim.text}",
+        )
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -221,8 +319,14 @@ class ClaimChecker:
 class _Scorer:
     """How well a fact's line and heading match the words around the claim."""
 
-    def __init__(self, idf: dict[str, float], default: float, average: float, context: frozenset[str],
-                 retrieved: set[int]) -> None:
+    def __init__(
+        self,
+        idf: dict[str, float],
+        default: float,
+        average: float,
+        context: frozenset[str],
+        retrieved: set[int],
+    ) -> None:
         self._idf, self._default, self._average = idf, default, average
         self._context, self._retrieved = context, retrieved
         self._cache: dict[int, float] = {}
@@ -269,7 +373,11 @@ def _supports(claim: Statement, fact: Statement) -> bool:
     if claim.kind == "price":
         return claim.qualifier <= fact.qualifier
     if claim.kind == "quantity" and claim.unit:
-        return claim.unit == fact.unit or claim.unit in fact.qualifier or bool(fact.unit and fact.unit in claim.qualifier)
+        return (
+            claim.unit == fact.unit
+            or claim.unit in fact.qualifier
+            or bool(fact.unit and fact.unit in claim.qualifier)
+        )
     return True
 
 
@@ -278,7 +386,9 @@ def _contradicts(claim: Statement, fact: Statement) -> bool:
     if claim.kind != fact.kind or _supports(claim, fact):
         return False
     if claim.kind == "price":
-        return claim.unit == fact.unit and (not claim.qualifier or bool(claim.qualifier & fact.qualifier))
+        return claim.unit == fact.unit and (
+            not claim.qualifier or bool(claim.qualifier & fact.qualifier)
+        )
     if claim.kind == "quantity":
         return bool(claim.unit) and claim.unit == fact.unit
     if claim.kind == "date":
@@ -295,7 +405,7 @@ def _date_parts(key: str) -> dict[str, str]:
     if key.startswith("q"):
         quarter, _, year = key[1:].partition("-")
         return {"quarter": quarter, **({"year": year} if year else {})}
-    parts = dict(zip(("year", "month", "day"), key.split("-")))
+    parts = dict(zip(("year", "month", "day"), key.split("-"), strict=False))
     return {k: v for k, v in parts.items() if v and v != "----"}
 
 
@@ -315,8 +425,11 @@ def _context(sentence: str, claim: Statement) -> frozenset[str]:
 
 def _words(text: str) -> frozenset[str]:
     """Content words, stemmed; unlike search terms, "3-year" is the word "year" once."""
-    return frozenset(keywords.stem(w) for w in re.findall(r"[a-z]+(?:-\d[a-z0-9]*)?", text.lower())
-                     if len(w) > 1 and w not in keywords.STOPWORDS)
+    return frozenset(
+        keywords.stem(w)
+        for w in re.findall(r"[a-z]+(?:-\d[a-z0-9]*)?", text.lower())
+        if len(w) > 1 and w not in keywords.STOPWORDS
+    )
 
 
 def _sentence_of(text: str, position: int) -> str:
@@ -356,10 +469,14 @@ class ClaimWatch:
             if event.speaker == "customer":
                 self._customer_lines.append(event.text)
             else:
-                return ClaimJob(turn_id=event.turn_id, agent=event.speaker, reply=event.text,
-                                retrieved=self._retrieved.get(event.speaker, ()),
-                                tool_outputs=tuple(self._tool_outputs),
-                                customer_lines=tuple(self._customer_lines))
+                return ClaimJob(
+                    turn_id=event.turn_id,
+                    agent=event.speaker,
+                    reply=event.text,
+                    retrieved=self._retrieved.get(event.speaker, ()),
+                    tool_outputs=tuple(self._tool_outputs),
+                    customer_lines=tuple(self._customer_lines),
+                )
         return None
 
     def _new_turn(self, turn_id: int) -> None:

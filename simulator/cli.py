@@ -32,63 +32,126 @@ def build_parser() -> argparse.ArgumentParser:
     index = sub.add_parser("index", parents=[knowledge], help="build or update the knowledge index")
     index.set_defaults(handler=_index)
 
-    retrieve = sub.add_parser("retrieve", parents=[knowledge], help="show the passages a question retrieves")
-    retrieve.add_argument("-k", type=int, default=4, metavar="N", help="passages per query (default 4)")
+    retrieve = sub.add_parser(
+        "retrieve", parents=[knowledge], help="show the passages a question retrieves"
+    )
+    retrieve.add_argument(
+        "-k", type=int, default=4, metavar="N", help="passages per query (default 4)"
+    )
     retrieve.add_argument("--json", action="store_true", help="one JSON object per result line")
-    retrieve.add_argument("--agent", choices=["greeter", "technical", "pricing"],
-                          help="retrieve as this agent sees the knowledge (default: everything)")
-    retrieve.add_argument("query", nargs="?", metavar="QUERY",
-                          help="the question; without it, one question per line from stdin")
+    retrieve.add_argument(
+        "--agent",
+        choices=["greeter", "technical", "pricing"],
+        help="retrieve as this agent sees the knowledge (default: everything)",
+    )
+    retrieve.add_argument(
+        "query",
+        nargs="?",
+        metavar="QUERY",
+        help="the question; without it, one question per line from stdin",
+    )
     retrieve.set_defaults(handler=_retrieve)
 
-    chat = sub.add_parser("chat", parents=[knowledge], help="talk to the sales team in the terminal")
-    chat.add_argument("--offline", action="store_true", default=argparse.SUPPRESS,
-                      help="use the offline responder even with a key")
+    chat = sub.add_parser(
+        "chat", parents=[knowledge], help="talk to the sales team in the terminal"
+    )
+    chat.add_argument(
+        "--offline",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="use the offline responder even with a key",
+    )
     chat.add_argument("--jsonl", action="store_true", help="print every event as one JSON line")
     chat.set_defaults(handler=_chat)
 
-    worker = sub.add_parser("worker", parents=[knowledge],
-                            help="run the sales team as a LiveKit agent worker (needs LIVEKIT_URL, key, secret)")
-    worker.add_argument("--offline", action="store_true", default=argparse.SUPPRESS,
-                        help="use the offline responder even with a key")
-    worker.add_argument("--no-check", action="store_true",
-                        help="skip asking the LiveKit server whether it accepts the key before starting")
+    worker = sub.add_parser(
+        "worker",
+        parents=[knowledge],
+        help="run the sales team as a LiveKit agent worker (needs LIVEKIT_URL, key, secret)",
+    )
+    worker.add_argument(
+        "--offline",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="use the offline responder even with a key",
+    )
+    worker.add_argument(
+        "--no-check",
+        action="store_true",
+        help="skip asking the LiveKit server whether it accepts the key before starting",
+    )
     worker.set_defaults(handler=_worker)
 
-    rehearse = sub.add_parser("rehearse", parents=[knowledge],
-                              help="a persona plays the customer against the team; prints the scorecard")
+    rehearse = sub.add_parser(
+        "rehearse",
+        parents=[knowledge],
+        help="a persona plays the customer against the team; prints the scorecard",
+    )
     chosen = rehearse.add_mutually_exclusive_group(required=True)
     chosen.add_argument("--persona", metavar="NAME", help="the persona (its file name or its name)")
-    chosen.add_argument("--all", action="store_true", help="every persona in turn, then a summary table")
-    rehearse.add_argument("--turns", type=int, default=16, metavar="N",
-                          help="at most N customer turns per conversation (default 16)")
-    rehearse.add_argument("--offline", action="store_true", default=argparse.SUPPRESS,
-                          help="offline team and offline customer even with a key")
+    chosen.add_argument(
+        "--all", action="store_true", help="every persona in turn, then a summary table"
+    )
+    rehearse.add_argument(
+        "--turns",
+        type=int,
+        default=16,
+        metavar="N",
+        help="at most N customer turns per conversation (default 16)",
+    )
+    rehearse.add_argument(
+        "--offline",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="offline team and offline customer even with a key",
+    )
     rehearse.add_argument("--jsonl", action="store_true", help="print every event as one JSON line")
-    rehearse.add_argument("--report", type=Path, metavar="FILE",
-                          help="write the HTML report with the scorecard (with --all: a folder)")
-    rehearse.add_argument("--personas", type=Path, metavar="DIR",
-                          help="folder of persona files (default: the bundled personas/)")
+    rehearse.add_argument(
+        "--report",
+        type=Path,
+        metavar="FILE",
+        help="write the HTML report with the scorecard (with --all: a folder)",
+    )
+    rehearse.add_argument(
+        "--personas",
+        type=Path,
+        metavar="DIR",
+        help="folder of persona files (default: the bundled personas/)",
+    )
     rehearse.set_defaults(handler=_rehearse)
     return parser
 
 
 def _add_knowledge_flag(parser: argparse.ArgumentParser, *, default: object) -> None:
     parser.add_argument(
-        "--knowledge", type=Path, metavar="DIR", default=default,
+        "--knowledge",
+        type=Path,
+        metavar="DIR",
+        default=default,
         help="folder of the company's sales material (default: the bundled sample company)",
     )
 
 
 def _add_app_flags(parser: argparse.ArgumentParser, *, default: object) -> None:
-    parser.add_argument("--offline", action="store_true", default=default,
-                        help="use the offline responder even with a key")
-    parser.add_argument("--demo", action="store_true", default=default,
-                        help="booth mode: full screen, large type, a fresh conversation after idle time")
-    parser.add_argument("--voice", choices=["auto", "cartesia", "offline", "off"],
-                        default=None if default is False else default,
-                        help="speech: auto (Cartesia with a key, else the offline voice if installed; text "
-                             "when there is no microphone), cartesia, offline, or off (default: SIMULATOR_VOICE or auto)")
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        default=default,
+        help="use the offline responder even with a key",
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        default=default,
+        help="booth mode: full screen, large type, a fresh conversation after idle time",
+    )
+    parser.add_argument(
+        "--voice",
+        choices=["auto", "cartesia", "offline", "off"],
+        default=None if default is False else default,
+        help="speech: auto (Cartesia with a key, else the offline voice if installed; text "
+        "when there is no microphone), cartesia, offline, or off (default: SIMULATOR_VOICE or auto)",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,12 +174,14 @@ def _app(args: argparse.Namespace, _settings: Settings | None) -> int:
     # The app merges the user's saved preferences (environment and flags still win) itself.
     from simulator.app.main import AppOptions, run_app
 
-    return run_app(AppOptions(
-        knowledge_dir=getattr(args, "knowledge", None),
-        offline=bool(getattr(args, "offline", False)),
-        demo=bool(getattr(args, "demo", False)),
-        voice=getattr(args, "voice", None),
-    ))
+    return run_app(
+        AppOptions(
+            knowledge_dir=getattr(args, "knowledge", None),
+            offline=bool(getattr(args, "offline", False)),
+            demo=bool(getattr(args, "demo", False)),
+            voice=getattr(args, "voice", None),
+        )
+    )
 
 
 def _index(args: argparse.Namespace, settings: Settings) -> int:
@@ -129,8 +194,14 @@ def _retrieve(args: argparse.Namespace, settings: Settings) -> int:
     from simulator.knowledge.commands import retrieve_command
 
     return retrieve_command(
-        settings, query=args.query, k=args.k, as_json=args.json, agent=args.agent,
-        stdin=sys.stdin, out=sys.stdout, err=sys.stderr,
+        settings,
+        query=args.query,
+        k=args.k,
+        as_json=args.json,
+        agent=args.agent,
+        stdin=sys.stdin,
+        out=sys.stdout,
+        err=sys.stderr,
     )
 
 
@@ -144,8 +215,14 @@ def _rehearse(args: argparse.Namespace, settings: Settings) -> int:
     from simulator.personas.model import BUNDLED_PERSONAS
     from simulator.rehearse import RehearseOptions, run_rehearse
 
-    options = RehearseOptions(persona=args.persona, all_personas=args.all, turns=args.turns, jsonl=args.jsonl,
-                              report=args.report, personas_dir=args.personas or BUNDLED_PERSONAS)
+    options = RehearseOptions(
+        persona=args.persona,
+        all_personas=args.all,
+        turns=args.turns,
+        jsonl=args.jsonl,
+        report=args.report,
+        personas_dir=args.personas or BUNDLED_PERSONAS,
+    )
     return run_rehearse(settings, options, out=sys.stdout, err=sys.stderr)
 
 

@@ -54,8 +54,15 @@ DEFAULT_MAX_TURNS = 16
 class CoachSession:
     """One persona playing the customer in one runner's conversation; see the module doc."""
 
-    def __init__(self, runner: SessionRunner, persona: Persona, customer: Customer, *,
-                 playbook: Playbook, max_turns: int = DEFAULT_MAX_TURNS) -> None:
+    def __init__(
+        self,
+        runner: SessionRunner,
+        persona: Persona,
+        customer: Customer,
+        *,
+        playbook: Playbook,
+        max_turns: int = DEFAULT_MAX_TURNS,
+    ) -> None:
         if max_turns < 1:
             raise ValueError(f"max_turns must be at least 1, got {max_turns}")
         self.runner = runner
@@ -82,8 +89,12 @@ class CoachSession:
         await self.start()
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         await self.aclose()
 
     # -- state ---------------------------------------------------------------------------------
@@ -114,7 +125,9 @@ class CoachSession:
         self._remove_observer = self.runner.add_observer(self._observe)
         self._publish_mode("coach", "persona", f"{self.persona.name} plays the customer.")
         self._set_state("ready", f"{self.persona.name} is ready ({self.customer.provider}).")
-        self._task = asyncio.get_running_loop().create_task(self._run(), name=f"coach-{self.persona.id}")
+        self._task = asyncio.get_running_loop().create_task(
+            self._run(), name=f"coach-{self.persona.id}"
+        )
 
     async def play(self) -> None:
         """Let the persona and the team converse until paused, taken over or the call ends."""
@@ -151,7 +164,9 @@ class CoachSession:
         async with self._exchange:
             self._player = "user"
             self._publish_mode("customer", "user", "You took over the customer.")
-            self._set_state("taken_over", "You are the customer; hand back to let the persona continue.")
+            self._set_state(
+                "taken_over", "You are the customer; hand back to let the persona continue."
+            )
 
     async def customer_says(self, text: str) -> int:
         """The user's line as the customer, while taken over; returns its turn id."""
@@ -236,16 +251,25 @@ class CoachSession:
                     continue
                 next_turn = self.runner.turn_id + 1
                 for action in turn.actions:
-                    self.runner.publish(PersonaEvent(turn_id=next_turn, persona=self.persona.id, action=action.action,
-                                                     objection=action.objection, fact=action.fact,
-                                                     detail=action.detail))
+                    self.runner.publish(
+                        PersonaEvent(
+                            turn_id=next_turn,
+                            persona=self.persona.id,
+                            action=action.action,
+                            objection=action.objection,
+                            fact=action.fact,
+                            detail=action.detail,
+                        )
+                    )
                 await self.runner.send(turn.text)
                 self._customer_turns += 1
                 if turn.ending is not None:
                     self._finish(turn.ending.outcome, turn.ending.reason)
                     return
                 if self._customer_turns >= self.max_turns:
-                    self._finish("undecided", f"Reached the limit of {self.max_turns} customer turns.")
+                    self._finish(
+                        "undecided", f"Reached the limit of {self.max_turns} customer turns."
+                    )
                     return
                 if self._steps is not None:
                     self._steps -= 1
@@ -254,16 +278,22 @@ class CoachSession:
                         self._set_state("paused", "Paused after one exchange.")
 
     async def _customer_turn(self) -> CustomerTurn | None:
-        view = CustomerView(lines=tuple(self._lines), customer_turns=self._customer_turns,
-                            max_turns=self.max_turns)
+        view = CustomerView(
+            lines=tuple(self._lines), customer_turns=self._customer_turns, max_turns=self.max_turns
+        )
         try:
             return await self.customer.next_turn(view)
         except asyncio.CancelledError:
             raise
-        except Exception as e:  # noqa: BLE001 - the user can retry or take over; the session goes on
+        except Exception as e:
             message = str(e) if isinstance(e, SimulatorError) else f"{type(e).__name__}: {e}"
-            self.runner.publish(StatusEvent(level="error", source="coach",
-                                            message=f"The customer could not answer: {message}"))
+            self.runner.publish(
+                StatusEvent(
+                    level="error",
+                    source="coach",
+                    message=f"The customer could not answer: {message}",
+                )
+            )
             self._go.clear()
             self._set_state("paused", "The customer could not answer; play to retry, or take over.")
             return None
@@ -272,9 +302,15 @@ class CoachSession:
         """The rehearsal is over: publish the outcome and the final scorecard (exchange lock held)."""
         self._go.clear()
         step = self.persona.next_step
-        self.runner.publish(CustomerOutcomeEvent(persona=self.persona.id, turn_id=self.runner.turn_id,
-                                                 outcome=outcome, reason=reason,
-                                                 next_step=step.agrees_to if outcome == "agreed" else None))
+        self.runner.publish(
+            CustomerOutcomeEvent(
+                persona=self.persona.id,
+                turn_id=self.runner.turn_id,
+                outcome=outcome,
+                reason=reason,
+                next_step=step.agrees_to if outcome == "agreed" else None,
+            )
+        )
         card = self._scores.build(final=True)
         self._scorecard = card
         self.runner.publish(ScorecardEvent(scorecard=card))
@@ -288,21 +324,40 @@ class CoachSession:
     def _observe(self, event: Event) -> None:
         self._scores.observe(event)
         if isinstance(event, TranscriptEvent):
-            self._lines.append(Line(event.turn_id, event.speaker, event.text,
-                                    by_user=event.speaker == "customer" and self._player == "user"))
+            self._lines.append(
+                Line(
+                    event.turn_id,
+                    event.speaker,
+                    event.text,
+                    by_user=event.speaker == "customer" and self._player == "user",
+                )
+            )
         elif isinstance(event, ConversationResetEvent):
             self._reset_seen = True
 
     def _set_state(self, state: CoachState, detail: str = "") -> None:
         self._state = state
-        self.runner.publish(CoachStateEvent(state=state, persona=self.persona.id, customer_turns=self._customer_turns,
-                                            max_turns=self.max_turns, detail=detail))
+        self.runner.publish(
+            CoachStateEvent(
+                state=state,
+                persona=self.persona.id,
+                customer_turns=self._customer_turns,
+                max_turns=self.max_turns,
+                detail=detail,
+            )
+        )
 
     def _publish_mode(self, mode: str, customer: CustomerPlayer, reason: str) -> None:
         persona = self.persona if self._scorecard is None else None  # none once Coach mode is over
-        self.runner.publish(ModeChangedEvent(mode=mode, customer=customer,  # type: ignore[arg-type]
-                                             persona=persona.id if persona else None,
-                                             persona_name=persona.name if persona else None, reason=reason))
+        self.runner.publish(
+            ModeChangedEvent(
+                mode=mode,
+                customer=customer,  # type: ignore[arg-type]
+                persona=persona.id if persona else None,
+                persona_name=persona.name if persona else None,
+                reason=reason,
+            )
+        )
 
     def _require_not_ended(self) -> None:
         if self._task is None:
@@ -316,8 +371,13 @@ class CoachSession:
             raise SessionError(f"you are playing the customer: hand back before you {command}")
 
 
-async def open_coach(runner: SessionRunner, persona: Persona, *, customer: Customer | None = None,
-                     max_turns: int = DEFAULT_MAX_TURNS) -> CoachSession:
+async def open_coach(
+    runner: SessionRunner,
+    persona: Persona,
+    *,
+    customer: Customer | None = None,
+    max_turns: int = DEFAULT_MAX_TURNS,
+) -> CoachSession:
     """A started :class:`CoachSession` for ``persona`` on ``runner``: the playbook is read from the
     runner's knowledge folder (off the loop) and the customer chosen from its settings (Cerebras
     with a key, the offline driver otherwise). Close it with :meth:`CoachSession.aclose`."""

@@ -71,7 +71,9 @@ class LatencySummary:
     def of(cls, values: Sequence[float]) -> LatencySummary:
         if not values:
             return cls(0, None, None, None, None)
-        return cls(len(values), values[-1], percentile(values, 50), percentile(values, 95), min(values))
+        return cls(
+            len(values), values[-1], percentile(values, 50), percentile(values, 95), min(values)
+        )
 
 
 class Conversation:
@@ -124,7 +126,11 @@ class Conversation:
         elif isinstance(event, LatencyEvent):
             self.latencies.append(event)
             for reply in reversed(self._replies):
-                if reply.turn_id == event.turn_id and reply.speaker == event.agent and reply.latency is None:
+                if (
+                    reply.turn_id == event.turn_id
+                    and reply.speaker == event.agent
+                    and reply.latency is None
+                ):
                     reply.latency = event
                     return reply
         elif isinstance(event, StatusEvent):
@@ -134,7 +140,9 @@ class Conversation:
         return None
 
     def e2e_summary(self) -> LatencySummary:
-        return LatencySummary.of([e.stages.e2e_ms for e in self.latencies if e.stages.e2e_ms is not None])
+        return LatencySummary.of(
+            [e.stages.e2e_ms for e in self.latencies if e.stages.e2e_ms is not None]
+        )
 
     def _transcript(self, event: TranscriptEvent) -> AgentReply | None:
         if event.speaker == "customer":

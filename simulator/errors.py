@@ -1,10 +1,10 @@
 """The simulator's own small error tree; every message says what is wrong and where.
 
-    SimulatorError
-    ├── KnowledgeError      a knowledge folder or document cannot be used
-    │   └── DocumentError   one file (named) is skipped
-    ├── ProviderError       a cloud provider failed after retries (the turn degrades)
-    └── SessionError        a command the session cannot carry out now
+SimulatorError
+├── KnowledgeError      a knowledge folder or document cannot be used
+│   └── DocumentError   one file (named) is skipped
+├── ProviderError       a cloud provider failed after retries (the turn degrades)
+└── SessionError        a command the session cannot carry out now
 """
 
 

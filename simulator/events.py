@@ -9,7 +9,7 @@ read the same stream. Each event is a frozen pydantic model with a ``type`` lite
 from __future__ import annotations
 
 import time
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -213,8 +213,14 @@ class CoachStateEvent(_Event):
 
 
 PersonaAction = Literal[
-    "opened", "raised_objection", "pushed_back", "accepted_answer", "gave_up_on_objection",
-    "asked_follow_up", "revealed_fact", "concluded",
+    "opened",
+    "raised_objection",
+    "pushed_back",
+    "accepted_answer",
+    "gave_up_on_objection",
+    "asked_follow_up",
+    "revealed_fact",
+    "concluded",
 ]
 
 
@@ -384,26 +390,24 @@ class ScorecardEvent(_Event):
 
 
 Event = Annotated[
-    Union[
-        SessionStartedEvent,
-        ConversationResetEvent,
-        TranscriptDeltaEvent,
-        TranscriptEvent,
-        RetrievalEvent,
-        HandoffEvent,
-        ToolCallEvent,
-        LatencyEvent,
-        StatusEvent,
-        TurnCompletedEvent,
-        SessionEndedEvent,
-        CoachWhisperEvent,
-        ModeChangedEvent,
-        CoachStateEvent,
-        PersonaEvent,
-        CustomerOutcomeEvent,
-        ClaimCheckEvent,
-        ScorecardEvent,
-    ],
+    SessionStartedEvent
+    | ConversationResetEvent
+    | TranscriptDeltaEvent
+    | TranscriptEvent
+    | RetrievalEvent
+    | HandoffEvent
+    | ToolCallEvent
+    | LatencyEvent
+    | StatusEvent
+    | TurnCompletedEvent
+    | SessionEndedEvent
+    | CoachWhisperEvent
+    | ModeChangedEvent
+    | CoachStateEvent
+    | PersonaEvent
+    | CustomerOutcomeEvent
+    | ClaimCheckEvent
+    | ScorecardEvent,
     Field(discriminator="type"),
 ]
 

@@ -70,7 +70,9 @@ class Preferences:
 
     def as_env(self) -> dict[str, str]:
         """The preferences that have an environment-variable twin, as that variable would be set."""
-        return {var: str(getattr(self, name)) for name, var in ENV_VARS.items() if getattr(self, name)}
+        return {
+            var: str(getattr(self, name)) for name, var in ENV_VARS.items() if getattr(self, name)
+        }
 
 
 def load_preferences(path: Path | None = None) -> Preferences:
@@ -86,14 +88,18 @@ def load_preferences(path: Path | None = None) -> Preferences:
     except OSError as e:
         raise PreferencesError(f"cannot read the settings file {path}: {e.strerror or e}") from e
     except UnicodeDecodeError as e:
-        raise PreferencesError(f"the settings file {path} is not UTF-8 text (byte 0x{e.object[e.start]:02x} at "
-                               f"offset {e.start}): fix it or delete it to start over") from e
+        raise PreferencesError(
+            f"the settings file {path} is not UTF-8 text (byte 0x{e.object[e.start]:02x} at "
+            f"offset {e.start}): fix it or delete it to start over"
+        ) from e
     _tighten(path)
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as e:
-        raise PreferencesError(f"the settings file {path} is not valid JSON (line {e.lineno}): "
-                               "fix it or delete it to start over") from e
+        raise PreferencesError(
+            f"the settings file {path} is not valid JSON (line {e.lineno}): "
+            "fix it or delete it to start over"
+        ) from e
     if not isinstance(data, dict):
         raise PreferencesError(f"the settings file {path} must hold a JSON object")
     return _from_mapping(data, path)
@@ -140,8 +146,9 @@ def overridden_by_environment(env: Mapping[str, str] | None = None) -> dict[str,
     return {name: var for name, var in ENV_VARS.items() if env.get(var)}
 
 
-def redactor_for(preferences: Preferences, settings: Settings | None = None,
-                 env: Mapping[str, str] | None = None) -> Redactor:
+def redactor_for(
+    preferences: Preferences, settings: Settings | None = None, env: Mapping[str, str] | None = None
+) -> Redactor:
     """A redactor for every secret in play: the file's, the environment's and the settings'."""
     env = os.environ if env is None else env
     secrets = list(preferences.secrets())
@@ -171,7 +178,9 @@ def _from_mapping(data: Mapping[str, Any], path: Path) -> Preferences:
                 raise PreferencesError(f"{path}: '{name}' must be true or false, got {value!r}")
         elif isinstance(default, int):
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise PreferencesError(f"{path}: '{name}' must be a whole number of seconds, got {value!r}")
+                raise PreferencesError(
+                    f"{path}: '{name}' must be a whole number of seconds, got {value!r}"
+                )
         elif not isinstance(value, str):
             raise PreferencesError(f"{path}: '{name}' must be text, got {type(value).__name__}")
         values[name] = value

@@ -49,7 +49,9 @@ def run_rehearse(settings: Settings, options: RehearseOptions, *, out: TextIO, e
         return 130
 
 
-async def _rehearse(settings: Settings, options: RehearseOptions, *, out: TextIO, err: TextIO) -> int:
+async def _rehearse(
+    settings: Settings, options: RehearseOptions, *, out: TextIO, err: TextIO
+) -> int:
     if options.turns < 1:
         err.write("simulator: --turns must be at least 1\n")
         return 2
@@ -90,11 +92,17 @@ async def _rehearse(settings: Settings, options: RehearseOptions, *, out: TextIO
             rows.append(summary_row(card))
             failed += any(isinstance(e, StatusEvent) and e.level == "error" for e in events)
             if options.all_personas and not options.jsonl:
-                err.write(f"{persona.id}: {card.outcome} after {card.customer_turns} customer turns\n")
+                err.write(
+                    f"{persona.id}: {card.outcome} after {card.customer_turns} customer turns\n"
+                )
             elif not options.jsonl:
                 out.write("\n" + render_text(card) + "\n")
             if options.report is not None:
-                path = options.report / f"{persona.id}.html" if options.all_personas else options.report
+                path = (
+                    options.report / f"{persona.id}.html"
+                    if options.all_personas
+                    else options.report
+                )
                 await asyncio.to_thread(_write_report, path, events, persona)
                 err.write(f"Report: {path}\n")
     finally:
@@ -113,7 +121,9 @@ def _choose(options: RehearseOptions, err: TextIO) -> list[Persona]:
             err.write(f"simulator: skipped {error}\n")
         return list(found.personas)
     if not options.persona:
-        raise PersonaError(options.personas_dir, ["name a persona with --persona NAME, or use --all"])
+        raise PersonaError(
+            options.personas_dir, ["name a persona with --persona NAME, or use --all"]
+        )
     return [found.find(options.persona)]
 
 
@@ -151,14 +161,20 @@ class _Show:
 
     async def until_scorecard(self, start: int) -> list[Event]:
         """The events from ``start`` up to the final scorecard, once it has come through."""
+
         def seen() -> bool:
-            return any(isinstance(e, ScorecardEvent) and e.scorecard.final for e in self.events[start:])
+            return any(
+                isinstance(e, ScorecardEvent) and e.scorecard.final for e in self.events[start:]
+            )
 
         async with self._changed:
             await self._changed.wait_for(seen)
-            end = next(n for n in range(start, len(self.events))
-                       if isinstance(self.events[n], ScorecardEvent) and self.events[n].scorecard.final)  # type: ignore[union-attr]
-            return self.events[start:end + 1]
+            end = next(
+                n
+                for n in range(start, len(self.events))
+                if isinstance(self.events[n], ScorecardEvent) and self.events[n].scorecard.final
+            )  # type: ignore[union-attr]
+            return self.events[start : end + 1]
 
     def _print(self, event: Event) -> None:
         w = self._out.write
@@ -172,7 +188,7 @@ class _Show:
             w(f"  -> {AGENT_NAMES[event.from_agent]} hands over to {AGENT_NAMES[event.to_agent]}\n")
         elif isinstance(event, ClaimCheckEvent):
             for claim in event.unsupported:
-                w(f"  ! unsupported {claim.kind}: \"{claim.text}\" - {claim.note}\n")
+                w(f'  ! unsupported {claim.kind}: "{claim.text}" - {claim.note}\n')
         elif isinstance(event, StatusEvent) and event.level != "info":
             w(f"  ({event.level}: {event.message})\n")
         self._out.flush()

@@ -69,8 +69,9 @@ mark.claim { background: #fee2e2; color: #b91c1c; font-weight: bold; }
 """
 
 
-def render_report(events: Iterable[Event], *, title: str = "Sales rehearsal",
-                  redactor: Redactor | None = None) -> str:
+def render_report(
+    events: Iterable[Event], *, title: str = "Sales rehearsal", redactor: Redactor | None = None
+) -> str:
     """The whole report as one HTML string."""
     events = list(events)
     conversation = Conversation(events)
@@ -97,8 +98,13 @@ def render_report(events: Iterable[Event], *, title: str = "Sales rehearsal",
     return redact("\n".join(p for p in parts if p))
 
 
-def write_report(path: Path, events: Iterable[Event], *, title: str = "Sales rehearsal",
-                 redactor: Redactor | None = None) -> Path:
+def write_report(
+    path: Path,
+    events: Iterable[Event],
+    *,
+    title: str = "Sales rehearsal",
+    redactor: Redactor | None = None,
+) -> Path:
     path = Path(path)
     path.write_text(render_report(events, title=title, redactor=redactor), encoding="utf-8")
     return path
@@ -117,10 +123,15 @@ def _meta(conversation: Conversation) -> str:
     if started is None:
         return '<p class="meta">No session start was recorded.</p>'
     when = datetime.fromtimestamp(started.created_at).strftime("%Y-%m-%d %H:%M")
-    model = "offline responder (answers are sentences from the documents)" if started.provider == "offline" \
+    model = (
+        "offline responder (answers are sentences from the documents)"
+        if started.provider == "offline"
         else f"{started.provider} · {started.model}"
-    return (f'<p class="meta">{_e(when)} · session {_e(started.session_id)} · {_e(model)}<br>'
-            f'Knowledge: <span class="src">{_e(started.knowledge_dir)}</span></p>')
+    )
+    return (
+        f'<p class="meta">{_e(when)} · session {_e(started.session_id)} · {_e(model)}<br>'
+        f'Knowledge: <span class="src">{_e(started.knowledge_dir)}</span></p>'
+    )
 
 
 def _cards(conversation: Conversation) -> str:
@@ -158,12 +169,22 @@ class _CoachNotes:
             elif isinstance(event, ClaimCheckEvent):
                 self.checks[(event.turn_id, event.agent)] = event
             elif isinstance(event, CoachWhisperEvent) and event.status == "queued":
-                self.notes.append((event.created_at, f'<p class="whisper">Coach whisper to the '
-                                   f"{_e(AGENT_NAMES[event.agent])}: “{_e(event.text)}”</p>"))
+                self.notes.append(
+                    (
+                        event.created_at,
+                        f'<p class="whisper">Coach whisper to the '
+                        f"{_e(AGENT_NAMES[event.agent])}: “{_e(event.text)}”</p>",
+                    )
+                )
             elif isinstance(event, CustomerOutcomeEvent):
                 step = f" Next step: {_e(event.next_step)}." if event.next_step else ""
-                self.notes.append((event.created_at, f'<p class="note">■ The customer {_e(event.outcome)}: '
-                                   f"{_e(event.reason)}{step}</p>"))
+                self.notes.append(
+                    (
+                        event.created_at,
+                        f'<p class="note">■ The customer {_e(event.outcome)}: '
+                        f"{_e(event.reason)}{step}</p>",
+                    )
+                )
 
 
 def _transcript(conversation: Conversation, coach: _CoachNotes) -> str:
@@ -175,13 +196,21 @@ def _transcript(conversation: Conversation, coach: _CoachNotes) -> str:
         while notes and notes[0][0] <= _when(entry):
             out.append(notes.pop(0)[1])
         if isinstance(entry, CustomerLine):
-            out.append(_message("customer", entry.text, "",
-                                name=coach.customer_names.get((entry.turn_id, entry.text))))
+            out.append(
+                _message(
+                    "customer",
+                    entry.text,
+                    "",
+                    name=coach.customer_names.get((entry.turn_id, entry.text)),
+                )
+            )
         elif isinstance(entry, AgentReply):
             out.append(_reply(entry, coach.checks.get((entry.turn_id, entry.speaker))))
         elif isinstance(entry, HandoffEvent):
-            out.append(f'<p class="handoff">→ {_e(AGENT_NAMES[entry.from_agent])} handed over to '
-                       f'{_e(AGENT_NAMES[entry.to_agent])}: {_e(entry.reason)}</p>')
+            out.append(
+                f'<p class="handoff">→ {_e(AGENT_NAMES[entry.from_agent])} handed over to '
+                f"{_e(AGENT_NAMES[entry.to_agent])}: {_e(entry.reason)}</p>"
+            )
         elif isinstance(entry, ConversationResetEvent):
             out.append('<p class="reset">— New conversation with the Greeter —</p>')
     out.extend(note for _, note in notes)
@@ -192,11 +221,20 @@ def _when(entry: object) -> float:
     return float(getattr(entry, "created_at", 0.0))
 
 
-def _message(speaker: str, text: str, extra: str, tags: str = "", *, name: str | None = None,
-             body: str | None = None) -> str:
-    return (f'<div class="msg" style="border-color:{speaker_colour(speaker)};background:{speaker_tint(speaker)}">'
-            f'<span class="who" style="color:{speaker_colour(speaker)}">{_e(name or AGENT_NAMES[speaker])}</span>'
-            f"{tags}<div>{body if body is not None else _e(text)}</div>{extra}</div>")
+def _message(
+    speaker: str,
+    text: str,
+    extra: str,
+    tags: str = "",
+    *,
+    name: str | None = None,
+    body: str | None = None,
+) -> str:
+    return (
+        f'<div class="msg" style="border-color:{speaker_colour(speaker)};background:{speaker_tint(speaker)}">'
+        f'<span class="who" style="color:{speaker_colour(speaker)}">{_e(name or AGENT_NAMES[speaker])}</span>'
+        f"{tags}<div>{body if body is not None else _e(text)}</div>{extra}</div>"
+    )
 
 
 def _marked(text: str, check: ClaimCheckEvent | None) -> str:
@@ -205,10 +243,12 @@ def _marked(text: str, check: ClaimCheckEvent | None) -> str:
         return _e(text)
     out, position = [], 0
     for claim in sorted(check.unsupported, key=lambda c: c.start):
-        if claim.start < position or text[claim.start:claim.end] != claim.text:
+        if claim.start < position or text[claim.start : claim.end] != claim.text:
             continue
-        out.append(_e(text[position:claim.start]))
-        out.append(f'<mark class="claim" title="not supported by the knowledge base">{_e(claim.text)}</mark>')
+        out.append(_e(text[position : claim.start]))
+        out.append(
+            f'<mark class="claim" title="not supported by the knowledge base">{_e(claim.text)}</mark>'
+        )
         position = claim.end
     return "".join(out) + _e(text[position:])
 
@@ -222,19 +262,28 @@ def _claims(check: ClaimCheckEvent | None) -> tuple[str, str]:
     items = ""
     for claim in check.unsupported:
         passage = claim.contradicting
-        said = (f'<div class="passage">The knowledge says otherwise in <span class="src">{_e(passage.source)}</span> '
-                f"› {_e(passage.section)}<pre>{_e(passage.text)}</pre></div>") if passage else \
-            "<div>No passage states it either way.</div>"
+        said = (
+            (
+                f'<div class="passage">The knowledge says otherwise in <span class="src">{_e(passage.source)}</span> '
+                f"› {_e(passage.section)}<pre>{_e(passage.text)}</pre></div>"
+            )
+            if passage
+            else "<div>No passage states it either way.</div>"
+        )
         items += f"<li>“{_e(claim.text)}” ({_e(claim.kind)}): {_e(claim.note)}{said}</li>"
-    return (f'<span class="tag bad">⚠ {len(check.unsupported)} unsupported claim(s)</span>',
-            f"<details open><summary>Unsupported claims</summary><ul>{items}</ul></details>")
+    return (
+        f'<span class="tag bad">⚠ {len(check.unsupported)} unsupported claim(s)</span>',
+        f"<details open><summary>Unsupported claims</summary><ul>{items}</ul></details>",
+    )
 
 
 def _scorecard(card: Scorecard | None) -> str:
     if card is None:
         return ""
     who = f"{card.persona_name} ({card.difficulty})" if card.persona_name else "Customer mode"
-    outcome = {"agreed": "Agreed to a next step", "declined": "Declined", "undecided": "Undecided"}[card.outcome]
+    outcome = {"agreed": "Agreed to a next step", "declined": "Declined", "undecided": "Undecided"}[
+        card.outcome
+    ]
     share = card.talk.agent_share
     tiles = [
         (f"{card.objections_handled}/{len(card.objections)}", "objections handled"),
@@ -249,34 +298,55 @@ def _scorecard(card: Scorecard | None) -> str:
         f'<tr><td class="l"><span class="{"ok" if o.handled else "bad"}">{"✓" if o.handled else "✗"}</span> '
         f'{_e(o.label)}</td><td>{o.raised_turn}</td><td class="l">{_e(o.raised_by)}</td>'
         f'<td class="l">{_e("by the " + AGENT_NAMES[o.handled_by]) if o.handled and o.handled_by else "not handled"}</td>'
-        f'<td>{o.prepared_response_overlap:.0%}{" (used)" if o.prepared_response_used else ""}</td></tr>'
-        for o in card.objections)
-    objections = ('<table><thead><tr><th class="l">Objection</th><th>Turn</th><th class="l">Raised by</th>'
-                  f'<th class="l">Handled</th><th>Playbook</th></tr></thead><tbody>{rows}</tbody></table>'
-                  if rows else "<p>No objection was raised.</p>")
-    facts = "".join(f'<li><span class="{"ok" if f.uncovered else "bad"}">{"✓" if f.uncovered else "✗"}</span> '
-                    f"{_e(f.label)}</li>" for f in card.facts)
+        f"<td>{o.prepared_response_overlap:.0%}{' (used)' if o.prepared_response_used else ''}</td></tr>"
+        for o in card.objections
+    )
+    objections = (
+        '<table><thead><tr><th class="l">Objection</th><th>Turn</th><th class="l">Raised by</th>'
+        f'<th class="l">Handled</th><th>Playbook</th></tr></thead><tbody>{rows}</tbody></table>'
+        if rows
+        else "<p>No objection was raised.</p>"
+    )
+    facts = "".join(
+        f'<li><span class="{"ok" if f.uncovered else "bad"}">{"✓" if f.uncovered else "✗"}</span> '
+        f"{_e(f.label)}</li>"
+        for f in card.facts
+    )
     claims = "".join(
-        f'<li>Turn {c.turn_id}, {_e(AGENT_NAMES[c.agent])}: “{_e(c.text)}” ({_e(c.kind)})'
-        + (f' — the knowledge says otherwise in <span class="src">{_e(c.contradicting.source)}</span>'
-           if c.contradicting else "") + "</li>" for c in card.unsupported_claims)
+        f"<li>Turn {c.turn_id}, {_e(AGENT_NAMES[c.agent])}: “{_e(c.text)}” ({_e(c.kind)})"
+        + (
+            f' — the knowledge says otherwise in <span class="src">{_e(c.contradicting.source)}</span>'
+            if c.contradicting
+            else ""
+        )
+        + "</li>"
+        for c in card.unsupported_claims
+    )
     wrong = "".join(
         f"<li>Turn {r.turn_id}: {_e(AGENT_NAMES[r.answered_by]) if r.answered_by else 'nobody'} answered "
         f"“{_e(r.question)}”; {_e(' or '.join(AGENT_NAMES[a] for a in r.expected))} should have</li>"
-        for r in card.routing if not r.correct)
-    step = f" Next step: {_e(card.next_step)}." if card.next_step and card.next_step not in card.outcome_reason else ""
-    return "".join([
-        "<h2>Scorecard" + ("" if card.final else " (so far)") + "</h2>",
-        f'<p class="outcome {card.outcome}">{_e(outcome)} — {_e(who)}</p>',
-        f"<p>{_e(card.outcome_reason)}{step}</p>",
-        f'<div class="cards">{body}</div>',
-        objections,
-        f"<h3>Hidden facts</h3><ul>{facts}</ul>" if facts else "",
-        f"<h3>Unsupported claims</h3><ul>{claims}</ul>" if claims else "",
-        f"<h3>Wrong specialist</h3><ul>{wrong}</ul>" if wrong else "",
-        f"<p>End to end p50 {_ms(card.latency.p50_ms)}, p95 {_ms(card.latency.p95_ms)} over "
-        f"{card.latency.replies} replies.</p>",
-    ])
+        for r in card.routing
+        if not r.correct
+    )
+    step = (
+        f" Next step: {_e(card.next_step)}."
+        if card.next_step and card.next_step not in card.outcome_reason
+        else ""
+    )
+    return "".join(
+        [
+            "<h2>Scorecard" + ("" if card.final else " (so far)") + "</h2>",
+            f'<p class="outcome {card.outcome}">{_e(outcome)} — {_e(who)}</p>',
+            f"<p>{_e(card.outcome_reason)}{step}</p>",
+            f'<div class="cards">{body}</div>',
+            objections,
+            f"<h3>Hidden facts</h3><ul>{facts}</ul>" if facts else "",
+            f"<h3>Unsupported claims</h3><ul>{claims}</ul>" if claims else "",
+            f"<h3>Wrong specialist</h3><ul>{wrong}</ul>" if wrong else "",
+            f"<p>End to end p50 {_ms(card.latency.p50_ms)}, p95 {_ms(card.latency.p95_ms)} over "
+            f"{card.latency.replies} replies.</p>",
+        ]
+    )
 
 
 def _reply(reply: AgentReply, check: ClaimCheckEvent | None = None) -> str:
@@ -290,19 +360,29 @@ def _reply(reply: AgentReply, check: ClaimCheckEvent | None = None) -> str:
     extra = ""
     for call in reply.tool_calls:
         args = ", ".join(f"{k}={v}" for k, v in call.arguments.items())
-        extra += f'<details><summary>Looked up {_e(call.name)}({_e(args)})</summary><pre>{_e(call.output)}</pre></details>'
+        extra += f"<details><summary>Looked up {_e(call.name)}({_e(args)})</summary><pre>{_e(call.output)}</pre></details>"
     if reply.retrieval is not None:
         passages = reply.retrieval.passages
-        items = "".join(
-            f'<div class="passage"><span class="src">{_e(p.source)}</span> › {_e(p.section)} '
-            f"(score {p.score:.2f})<pre>{_e(p.text)}</pre></div>"
-            for p in passages
-        ) or "<div>No passage was relevant.</div>"
-        extra += (f"<details><summary>Sources ({len(passages)}): "
-                  f"{_e(', '.join(dict.fromkeys(p.source for p in passages)))}</summary>{items}</details>")
+        items = (
+            "".join(
+                f'<div class="passage"><span class="src">{_e(p.source)}</span> › {_e(p.section)} '
+                f"(score {p.score:.2f})<pre>{_e(p.text)}</pre></div>"
+                for p in passages
+            )
+            or "<div>No passage was relevant.</div>"
+        )
+        extra += (
+            f"<details><summary>Sources ({len(passages)}): "
+            f"{_e(', '.join(dict.fromkeys(p.source for p in passages)))}</summary>{items}</details>"
+        )
     claim_tag, claim_details = _claims(check)
-    return _message(reply.speaker, reply.text, claim_details + extra, tags + claim_tag,
-                    body=_marked(reply.text, check))
+    return _message(
+        reply.speaker,
+        reply.text,
+        claim_details + extra,
+        tags + claim_tag,
+        body=_marked(reply.text, check),
+    )
 
 
 def _handoffs(conversation: Conversation) -> str:
@@ -313,8 +393,10 @@ def _handoffs(conversation: Conversation) -> str:
         f'<td class="l">{_e(AGENT_NAMES[h.to_agent])}</td><td class="l">{_e(h.reason)}</td></tr>'
         for h in conversation.handoffs
     )
-    return ('<table><thead><tr><th>Turn</th><th class="l">From</th><th class="l">To</th>'
-            f'<th class="l">Why</th></tr></thead><tbody>{rows}</tbody></table>')
+    return (
+        '<table><thead><tr><th>Turn</th><th class="l">From</th><th class="l">To</th>'
+        f'<th class="l">Why</th></tr></thead><tbody>{rows}</tbody></table>'
+    )
 
 
 def _latency_table(conversation: Conversation) -> str:
@@ -331,12 +413,16 @@ def _latency_table(conversation: Conversation) -> str:
             f"<td>{_ms(s.e2e_ms)}</td></tr>"
         )
     summary = conversation.e2e_summary()
-    foot = (f'<tfoot><tr><td colspan="8" class="l">End to end over {summary.count} replies: p50</td>'
-            f'<td>{_ms(summary.p50_ms)}</td></tr><tr><td colspan="8" class="l">p95</td>'
-            f"<td>{_ms(summary.p95_ms)}</td></tr></tfoot>")
-    head = ('<thead><tr><th>Turn</th><th class="l">Agent</th><th class="l">Model</th><th>Retrieval</th>'
-            "<th>First token</th><th>Tokens/s</th><th>Server</th><th>TTS first byte</th>"
-            "<th>End to end</th></tr></thead>")
+    foot = (
+        f'<tfoot><tr><td colspan="8" class="l">End to end over {summary.count} replies: p50</td>'
+        f'<td>{_ms(summary.p50_ms)}</td></tr><tr><td colspan="8" class="l">p95</td>'
+        f"<td>{_ms(summary.p95_ms)}</td></tr></tfoot>"
+    )
+    head = (
+        '<thead><tr><th>Turn</th><th class="l">Agent</th><th class="l">Model</th><th>Retrieval</th>'
+        "<th>First token</th><th>Tokens/s</th><th>Server</th><th>TTS first byte</th>"
+        "<th>End to end</th></tr></thead>"
+    )
     return f"<table>{head}<tbody>{''.join(rows)}</tbody>{foot}</table>"
 
 
@@ -358,27 +444,40 @@ def _chart(latencies: list[LatencyEvent]) -> str:
         f'<rect x="{pad + i * step + (step - bar) / 2:.1f}" y="{y(v):.1f}" width="{bar:.1f}" '
         f'height="{height - pad - y(v):.1f}" fill="{speaker_colour(e.agent)}"><title>turn {e.turn_id}: '
         f"{v:.0f} ms</title></rect>"
-        for i, (v, e) in enumerate(zip(values, [e for e in latencies if e.stages.e2e_ms is not None]))
+        for i, (v, e) in enumerate(
+            zip(values, [e for e in latencies if e.stages.e2e_ms is not None], strict=False)
+        )
     )
     lines = ""
-    for label, v, dash in (("p50", summary.p50_ms, ""), ("p95", summary.p95_ms, ' stroke-dasharray="6 4"')):
+    for label, v, dash in (
+        ("p50", summary.p50_ms, ""),
+        ("p95", summary.p95_ms, ' stroke-dasharray="6 4"'),
+    ):
         if v is None:
             continue
-        lines += (f'<line x1="{pad}" x2="{width - pad}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#0f172a"{dash}/>'
-                  f'<text x="{width - pad + 4}" y="{y(v) + 4:.1f}" font-size="12">{label} {v:.0f}</text>')
+        lines += (
+            f'<line x1="{pad}" x2="{width - pad}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#0f172a"{dash}/>'
+            f'<text x="{width - pad + 4}" y="{y(v) + 4:.1f}" font-size="12">{label} {v:.0f}</text>'
+        )
     if top >= 1000:
-        lines += (f'<line x1="{pad}" x2="{width - pad}" y1="{y(1000):.1f}" y2="{y(1000):.1f}" stroke="#94a3b8" '
-                  f'stroke-dasharray="2 3"/><text x="4" y="{y(1000) + 4:.1f}" font-size="12" fill="#475569">1 s</text>')
+        lines += (
+            f'<line x1="{pad}" x2="{width - pad}" y1="{y(1000):.1f}" y2="{y(1000):.1f}" stroke="#94a3b8" '
+            f'stroke-dasharray="2 3"/><text x="4" y="{y(1000) + 4:.1f}" font-size="12" fill="#475569">1 s</text>'
+        )
     axis = f'<line x1="{pad}" x2="{width - pad}" y1="{height - pad}" y2="{height - pad}" stroke="#94a3b8"/>'
     caption = '<text x="4" y="14" font-size="12" fill="#475569">end to end per reply (ms)</text>'
-    return (f'<svg viewBox="0 0 {width + 40} {height}" width="100%" role="img" '
-            f'aria-label="End-to-end latency per reply">{caption}{axis}{bars}{lines}</svg>')
+    return (
+        f'<svg viewBox="0 0 {width + 40} {height}" width="100%" role="img" '
+        f'aria-label="End-to-end latency per reply">{caption}{axis}{bars}{lines}</svg>'
+    )
 
 
 def _statuses(conversation: Conversation) -> str:
     notable = [s for s in conversation.statuses if s.level != "info"]
     if not notable:
         return ""
-    items = "".join(f'<li class="{"error" if s.level == "error" else "warn"}">{_e(s.source)}: {_e(s.message)}</li>'
-                    for s in notable)
+    items = "".join(
+        f'<li class="{"error" if s.level == "error" else "warn"}">{_e(s.source)}: {_e(s.message)}</li>'
+        for s in notable
+    )
     return f"<h2>Warnings</h2><ul>{items}</ul>"

@@ -119,8 +119,11 @@ class ScorecardBuilder:
             reason, next_step = self._outcome.reason, self._outcome.next_step
         else:
             outcome, next_step = "undecided", None
-            reason = "The conversation ended before the customer decided." if final else \
-                "The conversation is still going."
+            reason = (
+                "The conversation ended before the customer decided."
+                if final
+                else "The conversation is still going."
+            )
         e2e = [e.stages.e2e_ms for e in self._latencies if e.stages.e2e_ms is not None]
         return Scorecard(
             persona=persona.id if persona else None,
@@ -137,13 +140,25 @@ class ScorecardBuilder:
             routing=tuple(self._routing()),
             claims_checked=sum(len(c.claims) for c in self._checks),
             unsupported_claims=tuple(
-                UnsupportedClaim(turn_id=c.turn_id, agent=c.agent, text=claim.text, kind=claim.kind,
-                                 contradicting=claim.contradicting)
-                for c in self._checks for claim in c.unsupported),
-            talk=TalkRatio(customer_words=sum(len(line.text.split()) for line in self._customer),
-                           agent_words=sum(len(r.text.split()) for r in self._replies)),
-            latency=LatencyScore(replies=len(e2e), p50_ms=_round(percentile(e2e, 50)) if e2e else None,
-                                 p95_ms=_round(percentile(e2e, 95)) if e2e else None),
+                UnsupportedClaim(
+                    turn_id=c.turn_id,
+                    agent=c.agent,
+                    text=claim.text,
+                    kind=claim.kind,
+                    contradicting=claim.contradicting,
+                )
+                for c in self._checks
+                for claim in c.unsupported
+            ),
+            talk=TalkRatio(
+                customer_words=sum(len(line.text.split()) for line in self._customer),
+                agent_words=sum(len(r.text.split()) for r in self._replies),
+            ),
+            latency=LatencyScore(
+                replies=len(e2e),
+                p50_ms=_round(percentile(e2e, 50)) if e2e else None,
+                p95_ms=_round(percentile(e2e, 95)) if e2e else None,
+            ),
         )
 
     # -- parts ---------------------------------------------------------------------------------
@@ -154,17 +169,31 @@ class ScorecardBuilder:
         for action in self._actions:
             if action.action == "raised_objection" and action.objection and persona is not None:
                 objection = persona.objection(action.objection)
-                raised.setdefault(objection.id, _Raised(objection.id, objection.says, action.turn_id, "persona",
-                                                        objection, self.playbook.find(objection.playbook)))
+                raised.setdefault(
+                    objection.id,
+                    _Raised(
+                        objection.id,
+                        objection.says,
+                        action.turn_id,
+                        "persona",
+                        objection,
+                        self.playbook.find(objection.playbook),
+                    ),
+                )
         for line in self._customer:
             if line.by != "user" and persona is not None:
                 continue
             objection, entry = match_objection(line.text, persona, self.playbook)
             if objection is not None:
-                raised.setdefault(objection.id, _Raised(objection.id, objection.says, line.turn_id, line.by,
-                                                        objection, entry))
+                raised.setdefault(
+                    objection.id,
+                    _Raised(objection.id, objection.says, line.turn_id, line.by, objection, entry),
+                )
             elif entry is not None:
-                raised.setdefault(entry.title, _Raised(entry.title, entry.title, line.turn_id, line.by, None, entry))
+                raised.setdefault(
+                    entry.title,
+                    _Raised(entry.title, entry.title, line.turn_id, line.by, None, entry),
+                )
         return sorted(raised.values(), key=lambda r: r.turn_id)
 
     def _objections(self) -> Iterable[ObjectionScore]:
@@ -203,23 +232,41 @@ class ScorecardBuilder:
         for reply in self._replies:
             if start <= reply.turn_id < until:
                 by_turn.setdefault(reply.turn_id, []).append(reply)
-        return [(turn, replies[-1].speaker, " ".join(r.text for r in replies))  # type: ignore[misc]
-                for turn, replies in sorted(by_turn.items())]
+        return [
+            (turn, replies[-1].speaker, " ".join(r.text for r in replies))  # type: ignore[misc]
+            for turn, replies in sorted(by_turn.items())
+        ]
 
     def _facts(self) -> Iterable[FactScore]:
         if self.persona is None:
             return
         revealed = {a.fact for a in self._actions if a.action == "revealed_fact"}
         for fact in self.persona.hidden_facts:
-            asked = next((turn for turn, _, answer in self._answers(0, 1 << 30) if asked_about(fact, answer)), None)
-            yield FactScore(fact=fact.id, kind=fact.kind, label=fact.fact,
-                            uncovered=asked is not None or fact.id in revealed, asked_turn=asked)
+            asked = next(
+                (
+                    turn
+                    for turn, _, answer in self._answers(0, 1 << 30)
+                    if asked_about(fact, answer)
+                ),
+                None,
+            )
+            yield FactScore(
+                fact=fact.id,
+                kind=fact.kind,
+                label=fact.fact,
+                uncovered=asked is not None or fact.id in revealed,
+                asked_turn=asked,
+            )
 
     def _routing(self) -> Iterable[RoutingScore]:
         persona = self.persona
         for line in self._customer:
             expected: tuple[AgentRole, ...] | None = None
-            actions = [a for a in self._actions if a.turn_id == line.turn_id and a.action in _ASKING_ACTIONS]
+            actions = [
+                a
+                for a in self._actions
+                if a.turn_id == line.turn_id and a.action in _ASKING_ACTIONS
+            ]
             if actions and persona is not None and line.by == "persona":
                 action = actions[-1]
                 objection = persona.objection(action.objection) if action.objection else None
@@ -230,17 +277,25 @@ class ScorecardBuilder:
                         expected = (asked.specialist,) if asked and asked.specialist else expected
             elif line.by == "user" or persona is None:
                 objection, _ = match_objection(line.text, persona, self.playbook)
-                expected = objection.expected_specialists if objection else question_specialists(line.text)
+                expected = (
+                    objection.expected_specialists if objection else question_specialists(line.text)
+                )
             if not expected:
                 continue  # small talk, an opening, or a question anyone may answer
             answers = self._answers(line.turn_id, line.turn_id + 1)
             answered_by = answers[-1][1] if answers else None
-            yield RoutingScore(turn_id=line.turn_id, question=line.text, expected=expected,
-                               answered_by=answered_by, correct=answered_by in expected)
+            yield RoutingScore(
+                turn_id=line.turn_id,
+                question=line.text,
+                expected=expected,
+                answered_by=answered_by,
+                correct=answered_by in expected,
+            )
 
 
-def score_events(events: Iterable[Event], persona: Persona | None, playbook: Playbook, *,
-                 final: bool = True) -> Scorecard:
+def score_events(
+    events: Iterable[Event], persona: Persona | None, playbook: Playbook, *, final: bool = True
+) -> Scorecard:
     """The scorecard of a finished (or saved) session."""
     builder = ScorecardBuilder(persona, playbook)
     for event in events:
@@ -250,45 +305,89 @@ def score_events(events: Iterable[Event], persona: Persona | None, playbook: Pla
 
 # -- rendering ---------------------------------------------------------------------------------
 
+
 def render_text(card: Scorecard) -> str:
     """The scorecard for a terminal: a few readable lines per part."""
-    who = f"{card.persona_name} ({card.persona}, {card.difficulty})" if card.persona else "Customer mode"
-    lines = [f"Scorecard - {who}" + ("" if card.final else " (so far)"),
-             f"  Outcome: {card.outcome.upper()} - {card.outcome_reason}"]
-    lines.append(f"  Objections handled: {card.objections_handled}/{len(card.objections)}, "
-                 f"playbook response used: {card.prepared_responses_used}/{len(card.objections)}")
+    who = (
+        f"{card.persona_name} ({card.persona}, {card.difficulty})"
+        if card.persona
+        else "Customer mode"
+    )
+    lines = [
+        f"Scorecard - {who}" + ("" if card.final else " (so far)"),
+        f"  Outcome: {card.outcome.upper()} - {card.outcome_reason}",
+    ]
+    lines.append(
+        f"  Objections handled: {card.objections_handled}/{len(card.objections)}, "
+        f"playbook response used: {card.prepared_responses_used}/{len(card.objections)}"
+    )
     for o in card.objections:
         mark = "+" if o.handled else "-"
-        how = f"handled by the {AGENT_NAMES[o.handled_by]} in turn {o.handled_turn}" if o.handled and o.handled_by \
+        how = (
+            f"handled by the {AGENT_NAMES[o.handled_by]} in turn {o.handled_turn}"
+            if o.handled and o.handled_by
             else "not handled"
-        playbook = f"playbook {o.prepared_response_overlap:.0%}" + (" (used)" if o.prepared_response_used else "")
-        lines.append(f"    {mark} [{o.objection}] turn {o.raised_turn}, raised by the {o.raised_by}: {how}; {playbook}")
+        )
+        playbook = f"playbook {o.prepared_response_overlap:.0%}" + (
+            " (used)" if o.prepared_response_used else ""
+        )
+        lines.append(
+            f"    {mark} [{o.objection}] turn {o.raised_turn}, raised by the {o.raised_by}: {how}; {playbook}"
+        )
     if card.facts:
         lines.append(f"  Hidden facts uncovered: {card.facts_uncovered}/{len(card.facts)}")
         for f in card.facts:
-            lines.append(f"    {'+' if f.uncovered else '-'} [{f.fact}] {f.label}"
-                         + (f" (asked in turn {f.asked_turn})" if f.asked_turn else ""))
+            lines.append(
+                f"    {'+' if f.uncovered else '-'} [{f.fact}] {f.label}"
+                + (f" (asked in turn {f.asked_turn})" if f.asked_turn else "")
+            )
     lines.append(f"  Right specialist: {card.routed_correctly}/{len(card.routing)}")
     for r in card.routing:
         if not r.correct:
             wanted = " or ".join(AGENT_NAMES[a] for a in r.expected)
             got = AGENT_NAMES[r.answered_by] if r.answered_by else "nobody"
-            lines.append(f"    - turn {r.turn_id}: {got} answered, {wanted} should have: {_short(r.question)}")
-    lines.append(f"  Claims: {card.claims_checked} checked, {len(card.unsupported_claims)} unsupported")
+            lines.append(
+                f"    - turn {r.turn_id}: {got} answered, {wanted} should have: {_short(r.question)}"
+            )
+    lines.append(
+        f"  Claims: {card.claims_checked} checked, {len(card.unsupported_claims)} unsupported"
+    )
     for c in card.unsupported_claims:
-        source = f" (knowledge: {c.contradicting.source} > {c.contradicting.section.split(' > ')[-1]})" \
-            if c.contradicting else ""
-        lines.append(f"    ! turn {c.turn_id}, {AGENT_NAMES[c.agent]}: \"{c.text}\" ({c.kind}){source}")
+        source = (
+            f" (knowledge: {c.contradicting.source} > {c.contradicting.section.split(' > ')[-1]})"
+            if c.contradicting
+            else ""
+        )
+        lines.append(
+            f'    ! turn {c.turn_id}, {AGENT_NAMES[c.agent]}: "{c.text}" ({c.kind}){source}'
+        )
     share = card.talk.agent_share
-    lines.append(f"  Talk ratio: team {share:.0%} / customer {1 - share:.0%} of {card.talk.agent_words + card.talk.customer_words} words"
-                 if share is not None else "  Talk ratio: nothing said")
-    lines.append(f"  Latency end to end: p50 {_ms(card.latency.p50_ms)}, p95 {_ms(card.latency.p95_ms)} "
-                 f"over {card.latency.replies} replies")
+    lines.append(
+        f"  Talk ratio: team {share:.0%} / customer {1 - share:.0%} of {card.talk.agent_words + card.talk.customer_words} words"
+        if share is not None
+        else "  Talk ratio: nothing said"
+    )
+    lines.append(
+        f"  Latency end to end: p50 {_ms(card.latency.p50_ms)}, p95 {_ms(card.latency.p95_ms)} "
+        f"over {card.latency.replies} replies"
+    )
     return "\n".join(lines)
 
 
-TABLE_COLUMNS = ("persona", "level", "outcome", "turns", "objections", "playbook", "facts", "routing",
-                 "unsupported", "team talk", "p50 ms", "p95 ms")
+TABLE_COLUMNS = (
+    "persona",
+    "level",
+    "outcome",
+    "turns",
+    "objections",
+    "playbook",
+    "facts",
+    "routing",
+    "unsupported",
+    "team talk",
+    "p50 ms",
+    "p95 ms",
+)
 
 
 def summary_row(card: Scorecard) -> tuple[str, ...]:
@@ -311,8 +410,13 @@ def summary_row(card: Scorecard) -> tuple[str, ...]:
 
 def render_table(rows: Sequence[tuple[str, ...]], columns: Sequence[str] = TABLE_COLUMNS) -> str:
     widths = [max(len(columns[i]), *(len(r[i]) for r in rows)) for i in range(len(columns))]
+
     def line(cells: Sequence[str]) -> str:
-        return "  ".join(c.ljust(w) if i < 3 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+        return "  ".join(
+            c.ljust(w) if i < 3 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=False))
+        )
+
     return "\n".join([line(columns), line(["-" * w for w in widths]), *(line(r) for r in rows)])
 
 

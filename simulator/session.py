@@ -17,6 +17,7 @@ from livekit.agents import AgentSession, llm
 from livekit.agents.voice import events as lk_events
 
 from simulator.claims import ClaimChecker, ClaimJob, ClaimWatch
+from simulator.errors import SessionError
 from simulator.events import (
     CoachWhisperEvent,
     ConversationResetEvent,
@@ -27,7 +28,6 @@ from simulator.events import (
     TranscriptEvent,
     TurnCompletedEvent,
 )
-from simulator.errors import SessionError
 from simulator.knowledge.index import KnowledgeIndex
 from simulator.knowledge.records import SalesRecords
 from simulator.latency import LatencyObserver
@@ -51,8 +51,16 @@ class SessionRunner:
     and call :meth:`send` / :meth:`reset` from another (or the same, between turns).
     """
 
-    def __init__(self, settings: Settings, *, model: llm.LLM | None = None, voice: VoiceKit | None = None,
-                 room: rtc.Room | None = None, room_options: Any = None, check_claims: bool = True) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        model: llm.LLM | None = None,
+        voice: VoiceKit | None = None,
+        room: rtc.Room | None = None,
+        room_options: Any = None,
+        check_claims: bool = True,
+    ) -> None:
         """``model`` replaces the configured provider (tests script the team through it).
 
         ``check_claims`` runs the claim check (:mod:`simulator.claims`) on every agent reply.
@@ -85,8 +93,12 @@ class SessionRunner:
         await self.start()
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         await self.aclose()
 
     @property
@@ -96,33 +108,60 @@ class SessionRunner:
     async def start(self) -> None:
         """Index the knowledge (incrementally, off the loop), choose the LLM, seat the Greeter."""
         settings = self.settings
-        index = KnowledgeIndex(settings.knowledge_dir, settings.index_dir,
-                               chroma_host=settings.chroma_host, chroma_port=settings.chroma_port)
+        index = KnowledgeIndex(
+            settings.knowledge_dir,
+            settings.index_dir,
+            chroma_host=settings.chroma_host,
+            chroma_port=settings.chroma_port,
+        )
         report = await asyncio.to_thread(index.update)
         for skipped in report.skipped:
-            self._emit(StatusEvent(level="warning", source="knowledge", message=f"Skipped {skipped}"))
-        self._emit(StatusEvent(level="info", source="knowledge", message=(
-            f"Knowledge: {report.chunks} passages from {settings.knowledge_dir}.")))
+            self._emit(
+                StatusEvent(level="warning", source="knowledge", message=f"Skipped {skipped}")
+            )
+        self._emit(
+            StatusEvent(
+                level="info",
+                source="knowledge",
+                message=(f"Knowledge: {report.chunks} passages from {settings.knowledge_dir}."),
+            )
+        )
         records = await asyncio.to_thread(SalesRecords.load, settings.knowledge_dir)
 
         if self._model_override is not None:
             self._choice = LLMChoice(self._model_override, "scripted", self._model_override.model)
         else:
             self._choice = build_llm(settings, self._emit)
-        self._team = TeamContext(index=index, records=records, emit=self._emit, latency=self._latency,
-                                 provider=self._choice.provider, model=self._choice.model,
-                                 retrieval_k=settings.retrieval_k,
-                                 voices=dict(self._voice.voices) if self._voice else {})
+        self._team = TeamContext(
+            index=index,
+            records=records,
+            emit=self._emit,
+            latency=self._latency,
+            provider=self._choice.provider,
+            model=self._choice.model,
+            retrieval_k=settings.retrieval_k,
+            voices=dict(self._voice.voices) if self._voice else {},
+        )
         if self._check_claims:
-            checker = await asyncio.to_thread(ClaimChecker.for_folder, settings.knowledge_dir, index)
+            checker = await asyncio.to_thread(
+                ClaimChecker.for_folder, settings.knowledge_dir, index
+            )
             self._claims = ClaimWatch(checker)
         if self._voice is not None:
-            self._emit(StatusEvent(level="info", source="voice", message=f"Voice: {self._voice.name}."))
+            self._emit(
+                StatusEvent(level="info", source="voice", message=f"Voice: {self._voice.name}.")
+            )
             for notice in self._voice.notices:
                 self._emit(StatusEvent(level="warning", source="voice", message=notice))
         await self._open_session()
-        self._emit(SessionStartedEvent(session_id=self.session_id, provider=self._choice.provider,
-                                       model=self._choice.model, knowledge_dir=str(settings.knowledge_dir)))
+        self._emit(
+            SessionStartedEvent(
+                session_id=self.session_id,
+                provider=self._choice.provider,
+                model=self._choice.model,
+                knowledge_dir=str(settings.knowledge_dir),
+            )
+        )
 
     async def send(self, text: str) -> int:
         """The customer says ``text``; returns when the team has finished answering."""
@@ -139,7 +178,9 @@ class SessionRunner:
             try:
                 await session.run(user_input=text)
             except Exception as e:  # the conversation must survive a failed turn
-                self._emit(StatusEvent(level="error", source="session", message=f"The turn failed: {e}"))
+                self._emit(
+                    StatusEvent(level="error", source="session", message=f"The turn failed: {e}")
+                )
             await self._settle_claim_checks()
             self._complete_turn()
             return self._turn_id
@@ -198,7 +239,11 @@ class SessionRunner:
             raise SessionError("the whisper is empty")
         _, team = self._require_session()
         team.whisper = f"{team.whisper}\n{text}" if team.whisper else text
-        self._emit(CoachWhisperEvent(status="queued", turn_id=self._turn_id, agent=self.current_agent(), text=text))
+        self._emit(
+            CoachWhisperEvent(
+                status="queued", turn_id=self._turn_id, agent=self.current_agent(), text=text
+            )
+        )
 
     def publish(self, event: Event) -> None:
         """Put an event of a layer above the session (Coach mode, personas, scorecard) in its stream."""
@@ -222,7 +267,9 @@ class SessionRunner:
             observer(event)
         job = self._claims.observe(event) if self._claims is not None else None
         if job is not None:
-            task = asyncio.get_running_loop().create_task(self._check_reply(job), name="simulator-claim-check")
+            task = asyncio.get_running_loop().create_task(
+                self._check_reply(job), name="simulator-claim-check"
+            )
             self._checks.add(task)
             task.add_done_callback(self._checks.discard)
 
@@ -230,9 +277,14 @@ class SessionRunner:
         assert self._claims is not None
         try:
             event = await asyncio.to_thread(self._claims.checker.check, job)
-        except Exception as e:  # noqa: BLE001 - a failed check must not fail the turn
-            self._emit(StatusEvent(level="warning", source="claims",
-                                   message=f"The claim check of a reply failed: {e}"))
+        except Exception as e:
+            self._emit(
+                StatusEvent(
+                    level="warning",
+                    source="claims",
+                    message=f"The claim check of a reply failed: {e}",
+                )
+            )
             return
         self._emit(event)
 
@@ -244,8 +296,9 @@ class SessionRunner:
     async def _open_session(self) -> None:
         assert self._choice is not None and self._team is not None
         voice_options = self._voice.session_options() if self._voice else {}
-        session: AgentSession[TeamContext] = AgentSession(llm=self._choice.llm, userdata=self._team,
-                                                          **voice_options)
+        session: AgentSession[TeamContext] = AgentSession(
+            llm=self._choice.llm, userdata=self._team, **voice_options
+        )
         session.on("conversation_item_added", self._on_item_added)
         session.on("error", self._on_error)
         if self._voice is not None:
@@ -254,8 +307,11 @@ class SessionRunner:
             session.on("agent_state_changed", self._on_agent_state)
         room_args: dict[str, Any] = {}
         if self._room is not None:
-            room_args = {"room": self._room, "room_options": self._room_options} if self._room_options else {
-                "room": self._room}
+            room_args = (
+                {"room": self._room, "room_options": self._room_options}
+                if self._room_options
+                else {"room": self._room}
+            )
         await session.start(Greeter(team=self._team), record=False, **room_args)
         self._session = session
 
@@ -283,13 +339,26 @@ class SessionRunner:
             if item.text_content == self._typed_line:
                 self._typed_line = None
             else:  # heard, not typed
-                self._emit(TranscriptEvent(turn_id=self._turn_id, speaker="customer", text=item.text_content))
+                self._emit(
+                    TranscriptEvent(
+                        turn_id=self._turn_id, speaker="customer", text=item.text_content
+                    )
+                )
         elif item.role == "assistant":
             agent = self.current_agent()
             latency = self._latency.reply(agent, item.metrics)
-            provider = latency.provider if latency else (self._choice.provider if self._choice else None)
-            self._emit(TranscriptEvent(turn_id=self._turn_id, speaker=agent, text=item.text_content,
-                                       provider=provider, interrupted=item.interrupted))
+            provider = (
+                latency.provider if latency else (self._choice.provider if self._choice else None)
+            )
+            self._emit(
+                TranscriptEvent(
+                    turn_id=self._turn_id,
+                    speaker=agent,
+                    text=item.text_content,
+                    provider=provider,
+                    interrupted=item.interrupted,
+                )
+            )
             if latency is not None:
                 self._emit(latency)
             self._replied_turn = self._turn_id
@@ -298,7 +367,11 @@ class SessionRunner:
         # A spoken turn begins when the customer is heard after the team's last reply, so the
         # retrieval and reply that follow (preemptive generation included) carry its id; a pause
         # mid-sentence does not start another.
-        if event.new_state == "speaking" and self._session is not None and self._replied_turn == self._turn_id:
+        if (
+            event.new_state == "speaking"
+            and self._session is not None
+            and self._replied_turn == self._turn_id
+        ):
             self._begin_turn()
 
     def _on_agent_state(self, event: lk_events.AgentStateChangedEvent) -> None:
@@ -317,8 +390,13 @@ class SessionRunner:
             self._complete_turn()
 
     def _on_error(self, event: lk_events.ErrorEvent) -> None:
-        self._emit(StatusEvent(level="warning" if event.error.recoverable else "error",
-                               source="session", message=str(event.error.error)))
+        self._emit(
+            StatusEvent(
+                level="warning" if event.error.recoverable else "error",
+                source="session",
+                message=str(event.error.error),
+            )
+        )
         if self._voice is not None and not event.error.recoverable:
             self._voice_failed(getattr(event.error, "type", ""))
 

@@ -57,8 +57,12 @@ class SessionLog:
     def __enter__(self) -> SessionLog:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
     @property
@@ -109,8 +113,10 @@ class LoadedLog:
         if self.bad_lines:
             shown = ", ".join(str(n) for n in self.bad_lines[:5])
             more = f" and {len(self.bad_lines) - 5} more" if len(self.bad_lines) > 5 else ""
-            notes.append(f"line{'s' if len(self.bad_lines) > 1 else ''} {shown}{more} "
-                         "could not be read and were skipped")
+            notes.append(
+                f"line{'s' if len(self.bad_lines) > 1 else ''} {shown}{more} "
+                "could not be read and were skipped"
+            )
         if not notes:
             return None
         return f"{self.path.name}: " + "; ".join(notes) + "."
@@ -149,7 +155,9 @@ def load_log(path: Path) -> LoadedLog:
     return LoadedLog(path=path, events=tuple(events), bad_lines=tuple(bad), truncated=truncated)
 
 
-def replay_delays(events: Sequence[Event], *, speed: float = 1.0, max_gap_s: float = 1.5) -> list[float]:
+def replay_delays(
+    events: Sequence[Event], *, speed: float = 1.0, max_gap_s: float = 1.5
+) -> list[float]:
     """Seconds to wait before each event so a replay keeps the session's rhythm.
 
     Gaps are divided by ``speed`` and capped at ``max_gap_s`` (nobody wants to watch a customer
@@ -166,11 +174,15 @@ def replay_delays(events: Sequence[Event], *, speed: float = 1.0, max_gap_s: flo
     return delays
 
 
-async def replay(events: Sequence[Event], *, speed: float = 1.0, max_gap_s: float = 1.5) -> AsyncIterator[Event]:
+async def replay(
+    events: Sequence[Event], *, speed: float = 1.0, max_gap_s: float = 1.5
+) -> AsyncIterator[Event]:
     """Yield the events again with their original pacing (see :func:`replay_delays`)."""
     started = time.monotonic()
     due = 0.0
-    for delay, event in zip(replay_delays(events, speed=speed, max_gap_s=max_gap_s), events):
+    for delay, event in zip(
+        replay_delays(events, speed=speed, max_gap_s=max_gap_s), events, strict=False
+    ):
         due += delay
         wait = due - (time.monotonic() - started)
         if wait > 0:

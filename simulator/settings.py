@@ -87,7 +87,9 @@ class Settings:
         if env.get("SIMULATOR_OFFLINE", "").lower() in ("1", "true", "yes"):
             values["offline"] = True
         if env.get("SIMULATOR_WORKER_PORT"):
-            values["worker_port"] = _int_setting("SIMULATOR_WORKER_PORT", env["SIMULATOR_WORKER_PORT"])
+            values["worker_port"] = _int_setting(
+                "SIMULATOR_WORKER_PORT", env["SIMULATOR_WORKER_PORT"]
+            )
         if env.get("CHROMA_PORT"):
             values["chroma_port"] = _int_setting("CHROMA_PORT", env["CHROMA_PORT"])
         if env.get("SIMULATOR_KNOWLEDGE"):
@@ -108,8 +110,11 @@ class Settings:
 
     def voice_for(self, role: str) -> str:
         """The Cartesia voice id of an agent role (greeter, technical, pricing)."""
-        return {"greeter": self.voice_greeter, "technical": self.voice_technical,
-                "pricing": self.voice_pricing}[role]
+        return {
+            "greeter": self.voice_greeter,
+            "technical": self.voice_technical,
+            "pricing": self.voice_pricing,
+        }[role]
 
 
 def _int_setting(name: str, raw: str) -> int:

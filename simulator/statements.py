@@ -26,54 +26,201 @@ from simulator.events import ClaimKind
 from simulator.knowledge import keywords
 
 _UNITS_WORDS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
-    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
-    "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
 }
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 _NUMBER_WORD = "|".join(sorted([*_UNITS_WORDS, *_SCALES], key=len, reverse=True))
 _WORDS_RUN = re.compile(rf"\b(?:{_NUMBER_WORD})(?:(?:\s+and\s+|\s+|-)(?:{_NUMBER_WORD}))*\b", re.I)
 _DIGITS = re.compile(
     r"(?<![\w.,/:\-])(?P<sign>[-+−](?=\d)|±\s?)?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-    r"(?:\s?(?P<scale>million|thousand|billion|bn|k)\b)?(?![\w/]|[.:,]\d)", re.I)
-_CURRENCY_BEFORE = re.compile(r"(?:(?P<sym>US\$|\$|€|£)|\b(?P<code>USD|EUR|GBP|NOK|SEK|DKK|CHF)\s?)\s*$")
-_CURRENCY_AFTER = re.compile(r"^\s*(?P<word>dollars?|euros?|pounds?|USD|EUR|GBP|NOK|kroner)\b", re.I)
-_CURRENCIES = {"$": "usd", "us$": "usd", "€": "eur", "£": "gbp", "dollar": "usd", "dollars": "usd",
-               "euro": "eur", "euros": "eur", "pound": "gbp", "pounds": "gbp", "kroner": "nok"}
-_PER = re.compile(r"^(?:\s*(?:(?:per|a|an|each|every)\b|/)\s*(?!and\b|or\b|to\b|for\b|in\b|on\b|of\b|the\b)"
-                  r"[A-Za-z][A-Za-z-]*(?:\s+(?:days?|hours?|months?|years?|sensors?|sites?|users?|units?)\b)?)+",
-                  re.I)
+    r"(?:\s?(?P<scale>million|thousand|billion|bn|k)\b)?(?![\w/]|[.:,]\d)",
+    re.I,
+)
+_CURRENCY_BEFORE = re.compile(
+    r"(?:(?P<sym>US\$|\$|€|£)|\b(?P<code>USD|EUR|GBP|NOK|SEK|DKK|CHF)\s?)\s*$"
+)
+_CURRENCY_AFTER = re.compile(
+    r"^\s*(?P<word>dollars?|euros?|pounds?|USD|EUR|GBP|NOK|kroner)\b", re.I
+)
+_CURRENCIES = {
+    "$": "usd",
+    "us$": "usd",
+    "€": "eur",
+    "£": "gbp",
+    "dollar": "usd",
+    "dollars": "usd",
+    "euro": "eur",
+    "euros": "eur",
+    "pound": "gbp",
+    "pounds": "gbp",
+    "kroner": "nok",
+}
+_PER = re.compile(
+    r"^(?:\s*(?:(?:per|a|an|each|every)\b|/)\s*(?!and\b|or\b|to\b|for\b|in\b|on\b|of\b|the\b)"
+    r"[A-Za-z][A-Za-z-]*(?:\s+(?:days?|hours?|months?|years?|sensors?|sites?|users?|units?)\b)?)+",
+    re.I,
+)
 _PERCENT = re.compile(r"^\s?(?:%|percent\b|per cent\b|percentage points?\b)", re.I)
 _RANGE_TO = re.compile(r"^\s*(?:–|—|-|to)\s*", re.I)
-_UNIT = re.compile(r"^(?:\s?-\s?|\s)?(?P<unit>°\s?[CF]\b|°|[A-Z]{2,5}-\d[A-Z0-9]*|[A-Za-z][A-Za-z]*)", re.I)
-_MEASURES = frozenset(keywords.stem(w) for w in (
-    "second minute hour day week month year decade mm cm m km ft inch meter metre kg g gram lb ml l litre "
-    "liter gb mb kb tb w kw v mah ghz mhz db dbm hz °c °f ° degree business-day working-day sensor gateway "
-    "site user reading request time").split())
+_UNIT = re.compile(
+    r"^(?:\s?-\s?|\s)?(?P<unit>°\s?[CF]\b|°|[A-Z]{2,5}-\d[A-Z0-9]*|[A-Za-z][A-Za-z]*)", re.I
+)
+_MEASURES = frozenset(
+    keywords.stem(w)
+    for w in [
+        "second",
+        "minute",
+        "hour",
+        "day",
+        "week",
+        "month",
+        "year",
+        "decade",
+        "mm",
+        "cm",
+        "m",
+        "km",
+        "ft",
+        "inch",
+        "meter",
+        "metre",
+        "kg",
+        "g",
+        "gram",
+        "lb",
+        "ml",
+        "l",
+        "litre",
+        "liter",
+        "gb",
+        "mb",
+        "kb",
+        "tb",
+        "w",
+        "kw",
+        "v",
+        "mah",
+        "ghz",
+        "mhz",
+        "db",
+        "dbm",
+        "hz",
+        "°c",
+        "°f",
+        "°",
+        "degree",
+        "business-day",
+        "working-day",
+        "sensor",
+        "gateway",
+        "site",
+        "user",
+        "reading",
+        "request",
+        "time",
+    ]
+)
 _MULTI_UNITS = ("business", "working", "calendar", "technician", "engineer")
-_LABELS = frozenset("tls saml scim openapi mqtt lorawan version v rev type iso soc part annex class ieee ecc "
-                    "step phase tier level p no number room net q fcc cfr aes ssl".split())
-_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-           "november", "december"]
+_LABELS = frozenset(
+    [
+        "tls",
+        "saml",
+        "scim",
+        "openapi",
+        "mqtt",
+        "lorawan",
+        "version",
+        "v",
+        "rev",
+        "type",
+        "iso",
+        "soc",
+        "part",
+        "annex",
+        "class",
+        "ieee",
+        "ecc",
+        "step",
+        "phase",
+        "tier",
+        "level",
+        "p",
+        "no",
+        "number",
+        "room",
+        "net",
+        "q",
+        "fcc",
+        "cfr",
+        "aes",
+        "ssl",
+    ]
+)
+_MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
 _MONTH = r"(?P<month>January|February|March|April|May|June|July|August|September|Sept?|October|November|December)"
 _DATES = [
     re.compile(r"\b(?P<year>(?:19|20)\d{2})-(?P<mnum>\d{2})-(?P<day>\d{2})\b"),
     re.compile(rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH}\s+(?P<year>(?:19|20)\d{{2}})\b"),
-    re.compile(rf"\b{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d{{2}})\b"),
+    re.compile(
+        rf"\b{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d{{2}})\b"
+    ),
     re.compile(rf"\b{_MONTH}\s+(?P<year>(?:19|20)\d{{2}})\b"),
     re.compile(rf"\b{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b"),
     re.compile(r"\bQ(?P<quarter>[1-4])(?:\s+(?P<year>(?:19|20)\d{2}))?\b"),
 ]
 _YEAR = re.compile(r"(?<![\w.,/:\-$€£])(?P<year>(?:19|20)\d{2})(?![\w,/%]|\.\d)")
 _NAMED = [
-    ("certification", re.compile(
-        r"\bSOC\s?[123](?:\s+Type\s+(?:II|I|2|1)\b)?|\bISO(?:/IEC)?\s?\d{4,5}(?:-\d+)?(?::\d{4})?"
-        r"|\b(?:HIPAA|HITRUST|FedRAMP|GDPR|CCPA|TISAX|UKCA|RoHS|ATEX|IECEx|NIST)\b|\bPCI[-\s]?DSS\b"
-        r"|\bFIPS\s?140-\d\b|\bCSA\s+STAR\b|\b21\s?CFR\s?Part\s?11\b|\b(?:EU\s+)?(?:GMP\s+)?Annex\s?11\b"
-        r"|\bPart\s11\b|\bCyber\s+Essentials(?:\s+Plus)?\b|\bFCC\s+Part\s+\d+\b|\bCE\b|\bIP\d{2}\b"
-        r"|\bEN\s?\d{4,5}\b|\bUL\s?\d{3,4}\b|\bAES-\d{3}\b"
-        r"|\b(?:TLS|SSL|SAML|SCIM|OAuth|MQTT|LoRaWAN|OpenAPI)\s?\d(?:\.\d+)+")),
+    (
+        "certification",
+        re.compile(
+            r"\bSOC\s?[123](?:\s+Type\s+(?:II|I|2|1)\b)?|\bISO(?:/IEC)?\s?\d{4,5}(?:-\d+)?(?::\d{4})?"
+            r"|\b(?:HIPAA|HITRUST|FedRAMP|GDPR|CCPA|TISAX|UKCA|RoHS|ATEX|IECEx|NIST)\b|\bPCI[-\s]?DSS\b"
+            r"|\bFIPS\s?140-\d\b|\bCSA\s+STAR\b|\b21\s?CFR\s?Part\s?11\b|\b(?:EU\s+)?(?:GMP\s+)?Annex\s?11\b"
+            r"|\bPart\s11\b|\bCyber\s+Essentials(?:\s+Plus)?\b|\bFCC\s+Part\s+\d+\b|\bCE\b|\bIP\d{2}\b"
+            r"|\bEN\s?\d{4,5}\b|\bUL\s?\d{3,4}\b|\bAES-\d{3}\b"
+            r"|\b(?:TLS|SSL|SAML|SCIM|OAuth|MQTT|LoRaWAN|OpenAPI)\s?\d(?:\.\d+)+"
+        ),
+    ),
     ("code", re.compile(r"\b[A-Z]{2,5}-\d[A-Z0-9]{0,5}\b|\b[A-Z]{2,4}\d{2,4}[A-Z]?\b")),
     ("brand", re.compile(r"\b[A-Z][a-z]+[A-Z][A-Za-z]+(?:\s+[A-Z][a-z]+){1,2}\b")),
 ]
@@ -112,8 +259,16 @@ def find_statements(text: str) -> list[Statement]:
         for m in pattern.finditer(text):
             if not _overlaps(m.span(), taken):
                 taken.append(m.span())
-                found.append(Statement("named_fact", m.group(0), m.start(), m.end(),
-                                       named_key(m.group(0)), unit=category))
+                found.append(
+                    Statement(
+                        "named_fact",
+                        m.group(0),
+                        m.start(),
+                        m.end(),
+                        named_key(m.group(0)),
+                        unit=category,
+                    )
+                )
     for statement in _dates(text, taken):
         taken.append((statement.start, statement.end))
         found.append(statement)
@@ -153,15 +308,22 @@ def _dates(text: str, taken: list[tuple[int, int]]) -> list[Statement]:
             else:
                 month = groups.get("mnum") or _month_number(groups.get("month"))
                 parts = [groups.get("year") or "----", month, groups.get("day")]
-                key = "-".join(f"{int(p):02d}" if p and p.isdigit() and len(p) <= 2 else (p or "") for p in parts)
+                key = "-".join(
+                    f"{int(p):02d}" if p and p.isdigit() and len(p) <= 2 else (p or "")
+                    for p in parts
+                )
                 key = key.rstrip("-")
             spans.append(m.span())
             out.append(Statement("date", m.group(0), m.start(), m.end(), key))
     for m in _YEAR.finditer(text):
-        after = text[m.end():m.end() + 30]
+        after = text[m.end() : m.end() + 30]
         unit = _UNIT.match(after)
-        noun = unit and unit.group(0)[:1] == " " and unit.group("unit").lower() not in keywords.STOPWORDS \
+        noun = (
+            unit
+            and unit.group(0)[:1] == " "
+            and unit.group("unit").lower() not in keywords.STOPWORDS
             and unit.group("unit")[:1].islower()
+        )
         if not _overlaps(m.span(), spans) and not noun and not _label_before(text, m.start()):
             spans.append(m.span())
             out.append(Statement("date", m.group(0), m.start(), m.end(), m.group("year")))
@@ -185,7 +347,8 @@ def _numbers(text: str, taken: list[tuple[int, int]]) -> list[Statement]:
         if sign in ("-", "−"):
             value = -value
         value *= {"million": 1e6, "thousand": 1e3, "billion": 1e9, "bn": 1e9, "k": 1e3}.get(
-            (m.group("scale") or "").lower(), 1)
+            (m.group("scale") or "").lower(), 1
+        )
         atoms.append((m.start(), m.end(), value, False))
     for m in _WORDS_RUN.finditer(text):
         words = re.findall(r"[a-z]+", m.group(0).lower())
@@ -195,7 +358,9 @@ def _numbers(text: str, taken: list[tuple[int, int]]) -> list[Statement]:
     atoms.sort()
     out: list[Statement] = []
     for n, (start, end, value, in_words) in enumerate(atoms):
-        statement = _classify(text, start, end, value, in_words, atoms[n + 1] if n + 1 < len(atoms) else None)
+        statement = _classify(
+            text, start, end, value, in_words, atoms[n + 1] if n + 1 < len(atoms) else None
+        )
         if statement is not None and _overlaps((statement.start, statement.end), taken):
             # "640 CT-100": the unit is a product code that is a statement of its own
             statement = replace(statement, text=text[start:end], start=start, end=end)
@@ -204,16 +369,30 @@ def _numbers(text: str, taken: list[tuple[int, int]]) -> list[Statement]:
     return out
 
 
-def _classify(text: str, start: int, end: int, value: float, in_words: bool,
-              following: tuple[int, int, float, bool] | None) -> Statement | None:
-    if following is not None and in_words and _RANGE_TO.fullmatch(text[end:following[0]] or "x"):
+def _classify(
+    text: str,
+    start: int,
+    end: int,
+    value: float,
+    in_words: bool,
+    following: tuple[int, int, float, bool] | None,
+) -> Statement | None:
+    if following is not None and in_words and _RANGE_TO.fullmatch(text[end : following[0]] or "x"):
         # "six to sixteen dollars per sensor": the first number is what the second one is
         other = _classify(text, following[0], following[1], following[2], following[3], None)
         if other is not None and other.kind in ("price", "percentage"):
             key = f"{other.unit}:{_num(value)}" if other.kind == "price" else _num(value)
-            return Statement(other.kind, text[start:end], start, end, key, amount=value, unit=other.unit,
-                             qualifier=other.qualifier)
-    before, after = text[max(0, start - 6):start], text[end:end + 80]
+            return Statement(
+                other.kind,
+                text[start:end],
+                start,
+                end,
+                key,
+                amount=value,
+                unit=other.unit,
+                qualifier=other.qualifier,
+            )
+    before, after = text[max(0, start - 6) : start], text[end : end + 80]
     currency = _CURRENCY_BEFORE.search(before)
     if currency and not in_words:
         start -= len(before) - currency.start()
@@ -226,10 +405,16 @@ def _classify(text: str, start: int, end: int, value: float, in_words: bool,
         return _price(text, start, end, value, _CURRENCIES.get(code, code), following)
     percent = _PERCENT.match(after)
     if percent:
-        return Statement("percentage", text[start:end + percent.end()], start, end + percent.end(),
-                         _num(value), amount=value)
-    if following is not None and _RANGE_TO.fullmatch(text[end:following[0]] or "x"):
-        tail = text[following[1]:following[1] + 20]
+        return Statement(
+            "percentage",
+            text[start : end + percent.end()],
+            start,
+            end + percent.end(),
+            _num(value),
+            amount=value,
+        )
+    if following is not None and _RANGE_TO.fullmatch(text[end : following[0]] or "x"):
+        tail = text[following[1] : following[1] + 20]
         if _PERCENT.match(tail):  # "50–80%": the first number is a percentage too
             return Statement("percentage", text[start:end], start, end, _num(value), amount=value)
     unit_match = _UNIT.match(after)
@@ -237,12 +422,12 @@ def _classify(text: str, start: int, end: int, value: float, in_words: bool,
     unit_end = unit_match.end() if unit_match else 0
     if unit_match:
         unit = unit_match.group("unit").lower().replace(" ", "")
-        rest = after[unit_match.end():]
+        rest = after[unit_match.end() :]
         if unit in _MULTI_UNITS:
             second = re.match(r"\s+([a-z]+)", rest)
             if second:
                 unit = f"{unit}-{keywords.stem(second.group(1))}"
-                rest = rest[second.end():]
+                rest = rest[second.end() :]
                 unit_end = unit_match.end() + second.end()
         elif not unit.startswith("°") and "-" not in unit:
             unit = keywords.stem(unit)
@@ -255,31 +440,69 @@ def _classify(text: str, start: int, end: int, value: float, in_words: bool,
     span_end = end + (unit_end if unit else 0)
     clause = re.split(r"[;,:!?()]|\.(?!\d)", rest, maxsplit=1)[0]
     tail = frozenset(t for t in keywords.terms(" ".join(clause.split()[:3])) if t.isalpha())
-    return Statement("quantity", text[start:span_end], start, span_end, f"{_num(value)}|{unit}",
-                     amount=value, unit=unit, qualifier=tail)
+    return Statement(
+        "quantity",
+        text[start:span_end],
+        start,
+        span_end,
+        f"{_num(value)}|{unit}",
+        amount=value,
+        unit=unit,
+        qualifier=tail,
+    )
 
 
-def _price(text: str, start: int, end: int, value: float, currency: str,
-           following: tuple[int, int, float, bool] | None) -> Statement:
-    after = text[end:end + 60]
+def _price(
+    text: str,
+    start: int,
+    end: int,
+    value: float,
+    currency: str,
+    following: tuple[int, int, float, bool] | None,
+) -> Statement:
+    after = text[end : end + 60]
     per = _PER.match(after)
-    if per is None and following is not None and _RANGE_TO.fullmatch(text[end:following[0]].replace("$", "") or "x"):
-        per = _PER.match(text[following[1]:following[1] + 60])  # "$6–$16 per sensor": both are per sensor
+    if (
+        per is None
+        and following is not None
+        and _RANGE_TO.fullmatch(text[end : following[0]].replace("$", "") or "x")
+    ):
+        per = _PER.match(
+            text[following[1] : following[1] + 60]
+        )  # "$6–$16 per sensor": both are per sensor
         qualifier = _qualifier(per.group(0)) if per else frozenset()
-        return Statement("price", text[start:end], start, end, f"{currency}:{_num(value)}", amount=value,
-                         unit=currency, qualifier=qualifier)
+        return Statement(
+            "price",
+            text[start:end],
+            start,
+            end,
+            f"{currency}:{_num(value)}",
+            amount=value,
+            unit=currency,
+            qualifier=qualifier,
+        )
     span_end = end + (per.end() if per else 0)
-    return Statement("price", text[start:span_end], start, span_end, f"{currency}:{_num(value)}",
-                     amount=value, unit=currency, qualifier=_qualifier(per.group(0)) if per else frozenset())
+    return Statement(
+        "price",
+        text[start:span_end],
+        start,
+        span_end,
+        f"{currency}:{_num(value)}",
+        amount=value,
+        unit=currency,
+        qualifier=_qualifier(per.group(0)) if per else frozenset(),
+    )
 
 
 def _qualifier(per_text: str) -> frozenset[str]:
     words = re.findall(r"[a-z]+", per_text.lower())
-    return frozenset(keywords.stem(w) for w in words if w not in ("per", "a", "an", "each", "every"))
+    return frozenset(
+        keywords.stem(w) for w in words if w not in ("per", "a", "an", "each", "every")
+    )
 
 
 def _label_before(text: str, start: int) -> bool:
-    previous = re.search(r"([A-Za-z][A-Za-z/]*)[\s-]*$", text[max(0, start - 12):start])
+    previous = re.search(r"([A-Za-z][A-Za-z/]*)[\s-]*$", text[max(0, start - 12) : start])
     return bool(previous) and previous.group(1).lower() in _LABELS
 
 

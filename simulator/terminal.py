@@ -9,6 +9,7 @@ from simulator.errors import SimulatorError
 from simulator.events import (
     AGENT_NAMES,
     ClaimCheckEvent,
+    ConversationResetEvent,
     Event,
     HandoffEvent,
     LatencyEvent,
@@ -18,7 +19,6 @@ from simulator.events import (
     TranscriptDeltaEvent,
     TranscriptEvent,
     TurnCompletedEvent,
-    ConversationResetEvent,
     to_json,
 )
 from simulator.settings import Settings
@@ -111,11 +111,15 @@ class _Printer:
                 w(f"{AGENT_NAMES[event.speaker]}{label}: {event.text}\n")
         elif isinstance(event, RetrievalEvent):
             self._end_stream()
-            sources = ", ".join(f"{p.source} › {p.section} ({p.score:.2f})" for p in event.passages[:3])
+            sources = ", ".join(
+                f"{p.source} › {p.section} ({p.score:.2f})" for p in event.passages[:3]
+            )
             w(f"  [{AGENT_NAMES[event.agent]} read: {sources or 'nothing relevant'}]\n")
         elif isinstance(event, HandoffEvent):
             self._end_stream()
-            w(f"  -> {AGENT_NAMES[event.from_agent]} hands over to {AGENT_NAMES[event.to_agent]}: {event.reason}\n")
+            w(
+                f"  -> {AGENT_NAMES[event.from_agent]} hands over to {AGENT_NAMES[event.to_agent]}: {event.reason}\n"
+            )
         elif isinstance(event, ToolCallEvent):
             args = ", ".join(f"{k}={v}" for k, v in event.arguments.items())
             w(f"  [{event.name}({args})]\n")
@@ -128,7 +132,7 @@ class _Printer:
             w("  (new conversation with the Greeter)\n")
         elif isinstance(event, ClaimCheckEvent):
             for claim in event.unsupported:
-                w(f"  [unsupported {claim.kind}: \"{claim.text}\" - {claim.note}]\n")
+                w(f'  [unsupported {claim.kind}: "{claim.text}" - {claim.note}]\n')
 
     def _end_stream(self) -> None:
         if self._streaming is not None:
@@ -146,5 +150,7 @@ def _latency_line(event: LatencyEvent) -> str:
         ("TTS first byte", s.tts_ttfb_ms, "ms"),
         ("end to end", s.e2e_ms, "ms"),
     ]
-    shown = [f"{name} {value:.0f} {unit}".strip() for name, value, unit in parts if value is not None]
+    shown = [
+        f"{name} {value:.0f} {unit}".strip() for name, value, unit in parts if value is not None
+    ]
     return "latency: " + " · ".join(shown)

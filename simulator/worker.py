@@ -19,6 +19,7 @@ key and secret are checked before anything starts, with a message naming what is
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -55,8 +56,14 @@ def build_server(settings: Settings) -> AgentServer:
     from livekit.agents import AgentServer
 
     config = livekit_config(settings)
-    server = AgentServer(ws_url=config.url, api_key=config.api_key, api_secret=config.api_secret,
-                         host=settings.worker_host, port=settings.worker_port, setup_fnc=prewarm)
+    server = AgentServer(
+        ws_url=config.url,
+        api_key=config.api_key,
+        api_secret=config.api_secret,
+        host=settings.worker_host,
+        port=settings.worker_port,
+        setup_fnc=prewarm,
+    )
     server.rtc_session(entrypoint, agent_name=settings.livekit_agent_name)
     return server
 
@@ -78,13 +85,15 @@ def run_worker(settings: Settings, *, check: bool = True, personas_dir: Path | N
         os.environ["SIMULATOR_OFFLINE"] = "1"
     if personas_dir is not None:
         os.environ[PERSONAS_ENV] = str(personas_dir)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    print(f"simulator worker: agent {settings.livekit_agent_name!r} on {config.url}; "
-          f"health on http://{settings.worker_host}:{settings.worker_port}/")
-    try:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    print(
+        f"simulator worker: agent {settings.livekit_agent_name!r} on {config.url}; "
+        f"health on http://{settings.worker_host}:{settings.worker_port}/"
+    )
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(server))
-    except KeyboardInterrupt:
-        pass
     return 0
 
 
@@ -156,7 +165,9 @@ async def entrypoint(ctx: JobContext) -> None:
     runner = SessionRunner(settings, voice=voice, room=ctx.room, room_options=room_options)
     publisher = EventPublisher(ctx.room.local_participant, metadata.app_identity)
     controls = RunnerControls(runner, personas_dir=personas_folder(), persona=metadata.persona)
-    CommandServer(controls, publisher, allowed_identity=metadata.app_identity).register(ctx.room.local_participant)
+    CommandServer(controls, publisher, allowed_identity=metadata.app_identity).register(
+        ctx.room.local_participant
+    )
 
     pumping = asyncio.create_task(pump_events(runner, publisher))
     await runner.start()
@@ -166,7 +177,11 @@ async def entrypoint(ctx: JobContext) -> None:
         try:
             await controls.set_mode("coach")
         except SimulatorError as e:
-            runner.publish(StatusEvent(level="warning", source="coach", message=f"Coach mode did not start: {e}"))
+            runner.publish(
+                StatusEvent(
+                    level="warning", source="coach", message=f"Coach mode did not start: {e}"
+                )
+            )
     gone = _end_when_app_is_gone(ctx, metadata.app_identity)
 
     async def close() -> None:
@@ -243,8 +258,15 @@ class RunnerControls:
     whatever is still pending.
     """
 
-    def __init__(self, runner: SessionRunner, *, personas_dir: Path | None = None, persona: str | None = None,
-                 max_turns: int | None = None, reply_within_s: float = 5.0) -> None:
+    def __init__(
+        self,
+        runner: SessionRunner,
+        *,
+        personas_dir: Path | None = None,
+        persona: str | None = None,
+        max_turns: int | None = None,
+        reply_within_s: float = 5.0,
+    ) -> None:
         self.runner = runner
         self.personas_dir = personas_dir or BUNDLED_PERSONAS
         self.persona = persona
@@ -269,7 +291,9 @@ class RunnerControls:
             await self.runner.reset()
             return "new conversation with the Greeter"
 
-        return await self._in_order(run, pending="a new conversation starts after the exchange in flight")
+        return await self._in_order(
+            run, pending="a new conversation starts after the exchange in flight"
+        )
 
     async def push_to_talk(self, pressed: bool) -> str:
         session = self.runner.agent_session
@@ -286,21 +310,27 @@ class RunnerControls:
 
     async def set_mode(self, mode: str) -> str:
         if mode == "customer":
-            return await self._in_order(self._customer_mode,
-                                        pending="you take over the customer after the exchange in flight")
+            return await self._in_order(
+                self._customer_mode,
+                pending="you take over the customer after the exchange in flight",
+            )
         if mode != "coach":
             raise SessionError(f"unknown mode {mode!r}")
         return await self._in_order(self._coach_mode, pending="Coach mode is getting ready")
 
     async def set_persona(self, persona: str) -> str:
         chosen = await self._find_persona(persona)  # a wrong name is refused at once
-        return await self._in_order(lambda: self._open(chosen), pending=f"{chosen.name} is getting ready")
+        return await self._in_order(
+            lambda: self._open(chosen), pending=f"{chosen.name} is getting ready"
+        )
 
     async def play(self) -> str:
         return await self._coach_command(lambda coach: coach.play(), "the persona plays")
 
     async def pause(self) -> str:
-        return await self._coach_command(lambda coach: coach.pause(), "paused after the exchange in flight")
+        return await self._coach_command(
+            lambda coach: coach.pause(), "paused after the exchange in flight"
+        )
 
     async def step(self) -> str:
         return await self._coach_command(lambda coach: coach.step(), "one exchange, then pause")
@@ -329,11 +359,16 @@ class RunnerControls:
                 self.runner.whisper(text)
             return "the active agent will read it before its next reply"
 
-        return await self._in_order(run, pending="the active agent will read it before its next reply")
+        return await self._in_order(
+            run, pending="the active agent will read it before its next reply"
+        )
 
     async def take_over(self) -> str:
-        return await self._coach_command(lambda coach: coach.take_over(), "you are the customer now",
-                                         pending="you take over the customer after the exchange in flight")
+        return await self._coach_command(
+            lambda coach: coach.take_over(),
+            "you are the customer now",
+            pending="you take over the customer after the exchange in flight",
+        )
 
     async def hand_back(self) -> str:
         async def hand_back(coach: CoachSession) -> None:
@@ -386,11 +421,18 @@ class RunnerControls:
         await self._end_coach(f"{persona.name} was chosen instead.")
         await self.runner.reset()
         self.persona = persona.id
-        self.coach = await open_coach(self.runner, persona, max_turns=self.max_turns or DEFAULT_MAX_TURNS)
+        self.coach = await open_coach(
+            self.runner, persona, max_turns=self.max_turns or DEFAULT_MAX_TURNS
+        )
         return f"{persona.name} plays the customer in a new conversation; press play or step"
 
-    async def _coach_command(self, command: Callable[[CoachSession], Awaitable[None]], done: str, *,
-                             pending: str | None = None) -> str:
+    async def _coach_command(
+        self,
+        command: Callable[[CoachSession], Awaitable[None]],
+        done: str,
+        *,
+        pending: str | None = None,
+    ) -> str:
         async def run() -> str:
             coach = self.coach
             if coach is None:
@@ -420,8 +462,9 @@ class RunnerControls:
         finally:
             await coach.aclose()
 
-    async def _in_order(self, work: Callable[[], Awaitable[str]], *, pending: str,
-                        wait_s: float | None = None) -> str:
+    async def _in_order(
+        self, work: Callable[[], Awaitable[str]], *, pending: str, wait_s: float | None = None
+    ) -> str:
         """Run ``work`` after the commands before it; its answer if it is done within the wait,
         else ``pending`` (its refusal, if any, then goes out as a ``StatusEvent``)."""
         if self._closed:
@@ -434,12 +477,16 @@ class RunnerControls:
         task = asyncio.create_task(locked())
         self._tasks.add(task)
         task.add_done_callback(self._settled)
-        done, _ = await asyncio.wait({task}, timeout=self.reply_within_s if wait_s is None else wait_s)
+        done, _ = await asyncio.wait(
+            {task}, timeout=self.reply_within_s if wait_s is None else wait_s
+        )
         if task in done:
             if task.cancelled():
                 raise SessionError("the room session is ending")
             return task.result()
-        self._answered.add(task)  # answered already: what it says at the end goes on the event stream
+        self._answered.add(
+            task
+        )  # answered already: what it says at the end goes on the event stream
         return pending
 
     def _settled(self, task: asyncio.Task[str]) -> None:
@@ -454,7 +501,9 @@ class RunnerControls:
             return
         if not isinstance(error, SimulatorError):
             logger.error("a room command failed", exc_info=error)
-        message = str(error) if isinstance(error, SimulatorError) else f"{type(error).__name__}: {error}"
+        message = (
+            str(error) if isinstance(error, SimulatorError) else f"{type(error).__name__}: {error}"
+        )
         from simulator.events import StatusEvent
 
         self.runner.publish(StatusEvent(level="error", source="command", message=message))

@@ -104,8 +104,14 @@ async def test_tool_call_split_over_deltas_arrives_as_one_call(server, make_llm)
 
 
 async def test_two_tool_calls_in_one_answer_arrive_in_index_order(server, make_llm):
-    server.enqueue(Reply(tool_calls=[ToolCall("check_stock", {"sku": "A-1"}),
-                                     ToolCall("check_stock", {"sku": "B-2"})]))
+    server.enqueue(
+        Reply(
+            tool_calls=[
+                ToolCall("check_stock", {"sku": "A-1"}),
+                ToolCall("check_stock", {"sku": "B-2"}),
+            ]
+        )
+    )
 
     chunks = await _chunks(make_llm().chat(chat_ctx=_chat_ctx(), tools=[check_stock]))
 

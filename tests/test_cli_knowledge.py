@@ -66,7 +66,13 @@ def test_index_reports_counts_and_warns_about_skipped_files(
 
 def test_retrieve_one_question_as_json(run: Run, small_company: Path) -> None:
     done = run(
-        "retrieve", "--knowledge", str(small_company), "--json", "-k", "2", "What does total care cost?"
+        "retrieve",
+        "--knowledge",
+        str(small_company),
+        "--json",
+        "-k",
+        "2",
+        "What does total care cost?",
     )
 
     assert done.returncode == 0, done.stderr
@@ -90,7 +96,13 @@ def test_retrieve_reads_one_question_per_line_from_stdin(run: Run, small_company
     )
 
     done = run(
-        "retrieve", "--knowledge", str(small_company), "--json", "--agent", "technical", stdin=questions
+        "retrieve",
+        "--knowledge",
+        str(small_company),
+        "--json",
+        "--agent",
+        "technical",
+        stdin=questions,
     )
 
     assert done.returncode == 0, done.stderr
@@ -108,7 +120,9 @@ def test_retrieve_reads_one_question_per_line_from_stdin(run: Run, small_company
 
 
 def test_retrieve_prints_readable_results(run: Run, small_company: Path) -> None:
-    done = run("retrieve", "--knowledge", str(small_company), "-k", "2", "How big are the GR-7 burrs?")
+    done = run(
+        "retrieve", "--knowledge", str(small_company), "-k", "2", "How big are the GR-7 burrs?"
+    )
 
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()

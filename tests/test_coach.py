@@ -67,15 +67,20 @@ def persona(name: str) -> Persona:
 
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return Settings(knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=tmp_path_factory.mktemp("data"), offline=True)
+    return Settings(
+        knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=tmp_path_factory.mktemp("data"), offline=True
+    )
 
 
 async def step(coach: CoachSession, recorder: Recorder) -> None:
     """One exchange, waited for (``step`` itself returns at once, like every GUI command)."""
     turns = coach.customer_turns
     await coach.step()
-    await recorder.wait_for(lambda e: isinstance(e, CoachStateEvent) and e.state == "paused"
-                            and e.customer_turns == turns + 1)
+    await recorder.wait_for(
+        lambda e: (
+            isinstance(e, CoachStateEvent) and e.state == "paused" and e.customer_turns == turns + 1
+        )
+    )
 
 
 async def rehearse(settings: Settings, name: str) -> tuple[Recorder, ScorecardEvent]:
@@ -94,15 +99,31 @@ async def rehearse(settings: Settings, name: str) -> tuple[Recorder, ScorecardEv
 async def test_a_persona_talks_to_the_team_by_itself_until_it_agrees(settings: Settings) -> None:
     recorder, scorecard = await rehearse(settings, "frostwatch-loyalist")
 
-    coach_events = [(type(e).__name__, getattr(e, "state", None) or getattr(e, "mode", None) or
-                     getattr(e, "outcome", None)) for e in recorder.events if isinstance(e, COACH_EVENTS)]
-    assert coach_events[:3] == [("ModeChangedEvent", "coach"), ("CoachStateEvent", "ready"),
-                                ("CoachStateEvent", "playing")]
-    assert coach_events[-4:] == [("CustomerOutcomeEvent", "agreed"), ("ScorecardEvent", None),
-                                 ("CoachStateEvent", "ended"), ("ModeChangedEvent", "customer")]
+    coach_events = [
+        (
+            type(e).__name__,
+            getattr(e, "state", None) or getattr(e, "mode", None) or getattr(e, "outcome", None),
+        )
+        for e in recorder.events
+        if isinstance(e, COACH_EVENTS)
+    ]
+    assert coach_events[:3] == [
+        ("ModeChangedEvent", "coach"),
+        ("CoachStateEvent", "ready"),
+        ("CoachStateEvent", "playing"),
+    ]
+    assert coach_events[-4:] == [
+        ("CustomerOutcomeEvent", "agreed"),
+        ("ScorecardEvent", None),
+        ("CoachStateEvent", "ended"),
+        ("ModeChangedEvent", "customer"),
+    ]
 
     lines = recorder.customer_lines()
-    assert lines[0] == "Hi, Derek Olsen, facilities at Harvest Lane Markets, twenty-two grocery stores."
+    assert (
+        lines[0]
+        == "Hi, Derek Olsen, facilities at Harvest Lane Markets, twenty-two grocery stores."
+    )
     assert lines[-1].endswith("Let's do the site survey and a pilot at three stores.")
     # each persona line is announced (what it means) just before it is said, with its turn id
     raised = [e for e in recorder.of(PersonaEvent) if e.action == "raised_objection"]
@@ -118,17 +139,24 @@ async def test_a_persona_talks_to_the_team_by_itself_until_it_agrees(settings: S
     card = scorecard.scorecard
     assert card.final and card.outcome == "agreed" and card.persona == "frostwatch-loyalist"
     assert card.customer_turns == len(lines)
-    assert [(o.objection, o.handled) for o in card.objections] == [("competitor", True), ("price", True)]
+    assert [(o.objection, o.handled) for o in card.objections] == [
+        ("competitor", True),
+        ("price", True),
+    ]
 
 
 async def test_the_same_persona_has_the_same_conversation_every_time(settings: Settings) -> None:
     first, _ = await rehearse(settings, "price-conscious-restaurants")
     second, _ = await rehearse(settings, "price-conscious-restaurants")
     assert first.customer_lines() == second.customer_lines()
-    assert [e.text for e in first.of(TranscriptEvent)] == [e.text for e in second.of(TranscriptEvent)]
+    assert [e.text for e in first.of(TranscriptEvent)] == [
+        e.text for e in second.of(TranscriptEvent)
+    ]
 
 
-async def test_step_runs_one_exchange_and_pause_waits_for_the_one_in_flight(settings: Settings) -> None:
+async def test_step_runs_one_exchange_and_pause_waits_for_the_one_in_flight(
+    settings: Settings,
+) -> None:
     async with SessionRunner(settings) as runner:
         recorder = Recorder(runner)
         coach = await open_coach(runner, persona("tempguard-locked-in"))
@@ -138,11 +166,21 @@ async def test_step_runs_one_exchange_and_pause_waits_for_the_one_in_flight(sett
 
         # pause as soon as the next exchange has started: it still finishes, nothing follows it
         remove = runner.add_observer(
-            lambda e: isinstance(e, TranscriptEvent) and e.speaker == "customer"
-            and asyncio.get_running_loop().create_task(coach.pause()))
+            lambda e: (
+                isinstance(e, TranscriptEvent)
+                and e.speaker == "customer"
+                and asyncio.get_running_loop().create_task(coach.pause())
+            )
+        )
         await coach.play()
-        await recorder.wait_for(lambda e: isinstance(e, CoachStateEvent) and e.state == "paused"
-                                and e.customer_turns == 1 and "current exchange" in e.detail)
+        await recorder.wait_for(
+            lambda e: (
+                isinstance(e, CoachStateEvent)
+                and e.state == "paused"
+                and e.customer_turns == 1
+                and "current exchange" in e.detail
+            )
+        )
         remove()
         card = await coach.end()  # waits for the exchange in flight
         assert coach.customer_turns == 2 and card.customer_turns == 2
@@ -165,9 +203,14 @@ async def test_take_over_and_hand_back_keep_one_conversation(settings: Settings)
             await coach.play()
         await coach.customer_says(user_line)
         await coach.hand_back(play=False)
-        await step(coach, recorder)  # the persona reacts to the team's answer to the user's objection
-        history = [m.text_content for m in runner.agent_session.history.items
-                   if isinstance(m, llm.ChatMessage) and m.role == "user"]
+        await step(
+            coach, recorder
+        )  # the persona reacts to the team's answer to the user's objection
+        history = [
+            m.text_content
+            for m in runner.agent_session.history.items
+            if isinstance(m, llm.ChatMessage) and m.role == "user"
+        ]
         card = await coach.end()
         await coach.aclose()
     await recorder.finish()
@@ -176,7 +219,12 @@ async def test_take_over_and_hand_back_keep_one_conversation(settings: Settings)
     assert len(lines) == 3 and lines[1] == user_line
     assert history == lines  # the team heard one conversation, whoever played the customer
     modes = [(e.mode, e.customer) for e in recorder.of(ModeChangedEvent)]
-    assert modes == [("coach", "persona"), ("customer", "user"), ("coach", "persona"), ("customer", "user")]
+    assert modes == [
+        ("coach", "persona"),
+        ("customer", "user"),
+        ("coach", "persona"),
+        ("customer", "user"),
+    ]
     after_hand_back = [e for e in recorder.of(PersonaEvent) if e.turn_id == 3]
     # the user raised the price objection, so the persona judged the team's answer to it
     # instead of raising it again
@@ -186,7 +234,9 @@ async def test_take_over_and_hand_back_keep_one_conversation(settings: Settings)
     assert (price.raised_by, price.raised_turn) == ("user", 2)
 
 
-async def test_a_whisper_is_delivered_with_the_next_reply_and_never_said(settings: Settings) -> None:
+async def test_a_whisper_is_delivered_with_the_next_reply_and_never_said(
+    settings: Settings,
+) -> None:
     whisper = "Ask which budget she has before you talk about price."
     async with SessionRunner(settings) as runner:
         recorder = Recorder(runner)
@@ -203,7 +253,9 @@ async def test_a_whisper_is_delivered_with_the_next_reply_and_never_said(setting
 async def test_commands_that_do_not_fit_the_moment_explain_themselves(settings: Settings) -> None:
     async with SessionRunner(settings) as runner:
         recorder = Recorder(runner)
-        coach = CoachSession(runner, persona("spreadsheet-sceptic"), _never_asked(), playbook=_empty_playbook())
+        coach = CoachSession(
+            runner, persona("spreadsheet-sceptic"), _never_asked(), playbook=_empty_playbook()
+        )
         with pytest.raises(SessionError, match="has not started"):
             await coach.play()
         async with coach:
@@ -231,8 +283,17 @@ def _never_asked():
 def test_the_module_docstring_lists_every_command() -> None:
     import simulator.coach as coach
 
-    for command in ("play()", "pause()", "step()", "whisper(text)", "take_over()", "customer_says(text)",
-                    "hand_back()", "scorecard()", "end()"):
+    for command in (
+        "play()",
+        "pause()",
+        "step()",
+        "whisper(text)",
+        "take_over()",
+        "customer_says(text)",
+        "hand_back()",
+        "scorecard()",
+        "end()",
+    ):
         assert command in coach.__doc__
         assert hasattr(CoachSession, command.split("(")[0])
     assert Path(coach.__file__).read_text(encoding="utf-8").count("\n") < 400

@@ -13,7 +13,13 @@ from typing import Any
 import pytest
 
 from simulator.coach import CoachSession
-from simulator.events import CoachWhisperEvent, CustomerOutcomeEvent, PersonaEvent, ScorecardEvent, StatusEvent
+from simulator.events import (
+    CoachWhisperEvent,
+    CustomerOutcomeEvent,
+    PersonaEvent,
+    ScorecardEvent,
+    StatusEvent,
+)
 from simulator.personas import Persona, Playbook, load_personas
 from simulator.personas.cerebras_customer import CerebrasCustomer
 from simulator.providers.cerebras import CerebrasLLM
@@ -24,7 +30,9 @@ from tests.fakes.cerebras_server import CerebrasServer, RecordedRequest, Reply, 
 from tests.test_coach import Recorder, step
 
 CUSTOMER_PROMPT = "You are role-playing a prospective customer"
-PRICE_ANSWER = "One lost freezer load a year and it pays for itself; ColdTrace Complete spreads the hardware."
+PRICE_ANSWER = (
+    "One lost freezer load a year and it pays for itself; ColdTrace Complete spreads the hardware."
+)
 WHISPER = "Ask her which budget she has set aside."
 
 
@@ -42,7 +50,9 @@ class FakeCall:
         last_user = [m["content"] for m in messages if m["role"] == "user"][-1].lower()
         if "You are the Greeter" in system:
             if "dollars" in last_user or "cost" in last_user:
-                return Reply(tool_calls=[ToolCall("transfer_to_pricing", {"reason": "a price objection"})])
+                return Reply(
+                    tool_calls=[ToolCall("transfer_to_pricing", {"reason": "a price objection"})]
+                )
             return Reply(text="Welcome to Lumora! What can I help you with?")
         return Reply(text=PRICE_ANSWER)
 
@@ -62,13 +72,23 @@ def maria() -> Persona:
 
 
 def settings_for(server: CerebrasServer, data_dir: Path) -> Settings:
-    return Settings(knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=data_dir, cerebras_api_key="test-key",
-                    cerebras_base_url=server.base_url)
+    return Settings(
+        knowledge_dir=BUNDLED_KNOWLEDGE,
+        data_dir=data_dir,
+        cerebras_api_key="test-key",
+        cerebras_base_url=server.base_url,
+    )
 
 
-def coach_on(server: CerebrasServer, runner: SessionRunner, persona: Persona, **options: Any) -> CoachSession:
-    customer = CerebrasCustomer(persona, CerebrasLLM(api_key="test-key", base_url=server.base_url), owns_model=True)
-    return CoachSession(runner, persona, customer, playbook=Playbook.load(BUNDLED_KNOWLEDGE), **options)
+def coach_on(
+    server: CerebrasServer, runner: SessionRunner, persona: Persona, **options: Any
+) -> CoachSession:
+    customer = CerebrasCustomer(
+        persona, CerebrasLLM(api_key="test-key", base_url=server.base_url), owns_model=True
+    )
+    return CoachSession(
+        runner, persona, customer, playbook=Playbook.load(BUNDLED_KNOWLEDGE), **options
+    )
 
 
 def is_customer(request: RecordedRequest) -> bool:
@@ -79,11 +99,14 @@ def contents(request: RecordedRequest) -> str:
     return "\n".join(str(m.get("content")) for m in request.messages)
 
 
-async def test_a_whisper_reaches_the_agents_next_request_and_never_the_customers(data_dir: Path,
-                                                                                 maria: Persona) -> None:
-    lines = [customer_json("Hi, I'm Maria from Sunbelt Kitchens."),
-             customer_json("Eleven dollars a sensor every month adds up fast.", raised=["price"]),
-             customer_json("Okay. And the hardware?")]
+async def test_a_whisper_reaches_the_agents_next_request_and_never_the_customers(
+    data_dir: Path, maria: Persona
+) -> None:
+    lines = [
+        customer_json("Hi, I'm Maria from Sunbelt Kitchens."),
+        customer_json("Eleven dollars a sensor every month adds up fast.", raised=["price"]),
+        customer_json("Okay. And the hardware?"),
+    ]
     async with CerebrasServer(responder=FakeCall(lines)) as server:
         async with SessionRunner(settings_for(server, data_dir)) as runner:
             recorder = Recorder(runner)
@@ -103,13 +126,14 @@ async def test_a_whisper_reaches_the_agents_next_request_and_never_the_customers
     for request in customer_requests:
         assert WHISPER not in contents(request)
         assert HEADER not in contents(request)  # nor the passages the team retrieved
-        assert [m["role"] for m in request.messages][0] == "system"
+        assert next(m["role"] for m in request.messages) == "system"
 
     # the whisper rode in the next reply's requests: the Greeter's (which handed over, so it kept
     # the whisper for its colleague) and the Pricing Specialist's, as a system message after the passages
     whispered = [r for r in requests[before:during] if not is_customer(r)]
     assert [r.messages[0]["content"].split(".")[0] for r in whispered] == [
-        "You are part of a company's sales team, talking with a prospective customer"] * 2
+        "You are part of a company's sales team, talking with a prospective customer"
+    ] * 2
     assert "You are the Pricing Specialist" in whispered[-1].messages[0]["content"]
     for request in whispered:
         last = request.messages[-1]
@@ -122,10 +146,14 @@ async def test_a_whisper_reaches_the_agents_next_request_and_never_the_customers
     assert statuses == [("queued", "greeter"), ("delivered", "pricing")]
 
 
-async def test_take_over_and_hand_back_keep_the_history_on_both_sides(data_dir: Path, maria: Persona) -> None:
+async def test_take_over_and_hand_back_keep_the_history_on_both_sides(
+    data_dir: Path, maria: Persona
+) -> None:
     user_line = "We run forty fridges and TempGuard is our corporate standard."
-    lines = [customer_json("Hi, I'm Maria from Sunbelt Kitchens."),
-             "Fine, but what does it cost per month?"]  # not JSON: still used as the line
+    lines = [
+        customer_json("Hi, I'm Maria from Sunbelt Kitchens."),
+        "Fine, but what does it cost per month?",
+    ]  # not JSON: still used as the line
     async with CerebrasServer(responder=FakeCall(lines)) as server:
         async with SessionRunner(settings_for(server, data_dir)) as runner:
             recorder = Recorder(runner)
@@ -140,23 +168,36 @@ async def test_take_over_and_hand_back_keep_the_history_on_both_sides(data_dir: 
 
     customer_requests = [r for r in requests if is_customer(r)]
     handed_back = customer_requests[-1].messages
-    said_as_customer = [json.loads(m["content"])["say"] for m in handed_back if m["role"] == "assistant"]
+    said_as_customer = [
+        json.loads(m["content"])["say"] for m in handed_back if m["role"] == "assistant"
+    ]
     assert said_as_customer == ["Hi, I'm Maria from Sunbelt Kitchens.", user_line]
     heard = [m["content"] for m in handed_back if m["role"] == "user"]
     assert heard[0] == "(The sales team has picked up the call. You speak first.)"
-    assert heard[1:] == ["Greeter: Welcome to Lumora! What can I help you with?",
-                         "Greeter: Welcome to Lumora! What can I help you with?"]
+    assert heard[1:] == [
+        "Greeter: Welcome to Lumora! What can I help you with?",
+        "Greeter: Welcome to Lumora! What can I help you with?",
+    ]
     team_last = [r for r in requests if not is_customer(r)][-1]
     assert [m["content"] for m in team_last.messages if m["role"] == "user"] == [
-        "Hi, I'm Maria from Sunbelt Kitchens.", user_line, "Fine, but what does it cost per month?"]
+        "Hi, I'm Maria from Sunbelt Kitchens.",
+        user_line,
+        "Fine, but what does it cost per month?",
+    ]
     assert "You are the Pricing Specialist" in team_last.messages[0]["content"]
 
 
-async def test_the_llm_customer_says_what_it_raised_and_ends_the_call(data_dir: Path, maria: Persona) -> None:
-    lines = [customer_json("Hi, I'm Maria from Sunbelt Kitchens."),
-             customer_json("Eleven dollars a sensor every month adds up fast.", raised=["price", "made-up"]),
-             customer_json("We have about six hundred a month.", revealed=["budget"]),
-             customer_json("Okay, let's set up the pilot in two restaurants.", end="agreed")]
+async def test_the_llm_customer_says_what_it_raised_and_ends_the_call(
+    data_dir: Path, maria: Persona
+) -> None:
+    lines = [
+        customer_json("Hi, I'm Maria from Sunbelt Kitchens."),
+        customer_json(
+            "Eleven dollars a sensor every month adds up fast.", raised=["price", "made-up"]
+        ),
+        customer_json("We have about six hundred a month.", revealed=["budget"]),
+        customer_json("Okay, let's set up the pilot in two restaurants.", end="agreed"),
+    ]
     async with CerebrasServer(responder=FakeCall(lines)) as server:
         async with SessionRunner(settings_for(server, data_dir)) as runner:
             recorder = Recorder(runner)
@@ -166,7 +207,10 @@ async def test_the_llm_customer_says_what_it_raised_and_ends_the_call(data_dir: 
     await recorder.finish()
 
     assert [(e.action, e.objection or e.fact) for e in recorder.of(PersonaEvent)] == [
-        ("raised_objection", "price"), ("revealed_fact", "budget"), ("concluded", None)]
+        ("raised_objection", "price"),
+        ("revealed_fact", "budget"),
+        ("concluded", None),
+    ]
     outcome = recorder.of(CustomerOutcomeEvent)[0]
     assert (outcome.outcome, outcome.next_step) == ("agreed", "a 60-day pilot in two restaurants")
     assert recorder.of(ScorecardEvent)[-1].scorecard == card
@@ -175,11 +219,14 @@ async def test_the_llm_customer_says_what_it_raised_and_ends_the_call(data_dir: 
     assert not [e for e in recorder.of(StatusEvent) if e.level == "error"]
 
 
-async def test_a_failing_customer_pauses_coach_mode_with_a_readable_message(data_dir: Path,
-                                                                           maria: Persona) -> None:
+async def test_a_failing_customer_pauses_coach_mode_with_a_readable_message(
+    data_dir: Path, maria: Persona
+) -> None:
     from tests.fakes.cerebras_server import Fault
 
-    async with CerebrasServer(responder=lambda body: Reply(fault=Fault.status(401, message="Wrong API Key"))) as server:
+    async with CerebrasServer(
+        responder=lambda body: Reply(fault=Fault.status(401, message="Wrong API Key"))
+    ) as server:
         settings = Settings(knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=data_dir, offline=True)
         async with SessionRunner(settings) as runner:
             recorder = Recorder(runner)
@@ -188,8 +235,10 @@ async def test_a_failing_customer_pauses_coach_mode_with_a_readable_message(data
                 paused = await recorder.wait_for(lambda e: getattr(e, "state", None) == "paused")
                 assert coach.customer_turns == 0
     await recorder.finish()
-    error = [e for e in recorder.of(StatusEvent) if e.source == "coach"][0]
+    error = next(e for e in recorder.of(StatusEvent) if e.source == "coach")
     assert error.level == "error"
-    assert error.message.startswith("The customer could not answer: Cerebras could not play Maria Alvarez: "
-                                    "Cerebras returned 401 (invalid API key)")
+    assert error.message.startswith(
+        "The customer could not answer: Cerebras could not play Maria Alvarez: "
+        "Cerebras returned 401 (invalid API key)"
+    )
     assert "retry" in paused.detail  # type: ignore[attr-defined]

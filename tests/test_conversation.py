@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from simulator.conversation import AgentReply, Conversation, CustomerLine, LatencySummary, percentile
+from simulator.conversation import (
+    AgentReply,
+    Conversation,
+    CustomerLine,
+    LatencySummary,
+    percentile,
+)
 from simulator.events import (
     ConversationResetEvent,
     HandoffEvent,
@@ -19,25 +25,46 @@ from simulator.events import (
 
 
 def retrieval(turn: int, agent: str, source: str) -> RetrievalEvent:
-    return RetrievalEvent(turn_id=turn, agent=agent, query="q", elapsed_ms=3.0,
-                          passages=(Passage(source=source, section="S", score=0.5, text="t"),))
+    return RetrievalEvent(
+        turn_id=turn,
+        agent=agent,
+        query="q",
+        elapsed_ms=3.0,
+        passages=(Passage(source=source, section="S", score=0.5, text="t"),),
+    )
 
 
 def latency(turn: int, agent: str, e2e: float) -> LatencyEvent:
-    return LatencyEvent(turn_id=turn, agent=agent, provider="offline", model="m", stages=LatencyStages(e2e_ms=e2e))
+    return LatencyEvent(
+        turn_id=turn, agent=agent, provider="offline", model="m", stages=LatencyStages(e2e_ms=e2e)
+    )
 
 
 def test_a_reply_carries_the_retrieval_and_lookups_of_its_own_agent() -> None:
-    convo = Conversation([
-        TranscriptEvent(turn_id=1, speaker="customer", text="Price of the gateway, and is it in stock?"),
-        retrieval(1, "greeter", "faq.md"),
-        HandoffEvent(turn_id=1, from_agent="greeter", to_agent="pricing", reason="wants a price"),
-        retrieval(1, "pricing", "pricing/plans.md"),
-        ToolCallEvent(turn_id=1, agent="pricing", name="check_stock", arguments={"product": "GW-10"}, output="406"),
-        retrieval(1, "pricing", "pricing/plans.md"),
-        TranscriptEvent(turn_id=1, speaker="pricing", text="$449, 406 in stock.", provider="offline"),
-        latency(1, "pricing", 42.0),
-    ])
+    convo = Conversation(
+        [
+            TranscriptEvent(
+                turn_id=1, speaker="customer", text="Price of the gateway, and is it in stock?"
+            ),
+            retrieval(1, "greeter", "faq.md"),
+            HandoffEvent(
+                turn_id=1, from_agent="greeter", to_agent="pricing", reason="wants a price"
+            ),
+            retrieval(1, "pricing", "pricing/plans.md"),
+            ToolCallEvent(
+                turn_id=1,
+                agent="pricing",
+                name="check_stock",
+                arguments={"product": "GW-10"},
+                output="406",
+            ),
+            retrieval(1, "pricing", "pricing/plans.md"),
+            TranscriptEvent(
+                turn_id=1, speaker="pricing", text="$449, 406 in stock.", provider="offline"
+            ),
+            latency(1, "pricing", 42.0),
+        ]
+    )
     [customer, handoff, reply] = convo.entries
     assert isinstance(customer, CustomerLine) and isinstance(handoff, HandoffEvent)
     assert isinstance(reply, AgentReply)
@@ -50,19 +77,24 @@ def test_a_reply_carries_the_retrieval_and_lookups_of_its_own_agent() -> None:
 
 
 def test_a_reset_starts_over_with_the_greeter_and_keeps_the_record() -> None:
-    convo = Conversation([
-        HandoffEvent(turn_id=1, from_agent="greeter", to_agent="technical", reason="specs"),
-        ConversationResetEvent(),
-    ])
+    convo = Conversation(
+        [
+            HandoffEvent(turn_id=1, from_agent="greeter", to_agent="technical", reason="specs"),
+            ConversationResetEvent(),
+        ]
+    )
     assert convo.active_agent == "greeter"
     assert isinstance(convo.entries[-1], ConversationResetEvent)
 
 
 def test_latency_summary_over_replies() -> None:
-    convo = Conversation([latency(t, "greeter", v) for t, v in enumerate([100.0, 200.0, 300.0, 400.0], 1)])
+    convo = Conversation(
+        [latency(t, "greeter", v) for t, v in enumerate([100.0, 200.0, 300.0, 400.0], 1)]
+    )
     summary = convo.e2e_summary()
-    assert summary == LatencySummary(count=4, last_ms=400.0, p50_ms=250.0, p95_ms=pytest.approx(385.0),
-                                     best_ms=100.0)
+    assert summary == LatencySummary(
+        count=4, last_ms=400.0, p50_ms=250.0, p95_ms=pytest.approx(385.0), best_ms=100.0
+    )
     assert Conversation().e2e_summary().p50_ms is None
 
 

@@ -31,7 +31,9 @@ def pdf_bytes(lines: list[str]) -> bytes:
     xref = len(out)
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     out += "".join(f"{offset:010d} 00000 n \n" for offset in offsets).encode()
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
     return out
 
 
@@ -54,7 +56,9 @@ def test_passages_keep_their_source_and_heading_path(small_company: Path) -> Non
 
 def test_sources_are_relative_with_forward_slashes(small_company: Path) -> None:
     (small_company / "technical" / "deep" / "er").mkdir(parents=True)
-    (small_company / "technical" / "deep" / "er" / "page.md").write_text("# Deep\n\nA nested page.\n")
+    (small_company / "technical" / "deep" / "er" / "page.md").write_text(
+        "# Deep\n\nA nested page.\n"
+    )
 
     sources = {c.source for c in load_folder(small_company).chunks}
 
@@ -63,7 +67,9 @@ def test_sources_are_relative_with_forward_slashes(small_company: Path) -> None:
 
 
 def test_long_sections_become_passages_of_bounded_size_cut_between_sentences() -> None:
-    sentences = [f"Sentence number {i} explains one more detail of the service plan." for i in range(90)]
+    sentences = [
+        f"Sentence number {i} explains one more detail of the service plan." for i in range(90)
+    ]
     text = "# Plans\n\n## Total care\n\n" + " ".join(sentences) + "\n"
 
     chunks = chunk_markdown(text, title="plans")
@@ -71,7 +77,9 @@ def test_long_sections_become_passages_of_bounded_size_cut_between_sentences() -
     assert len(chunks) > 1
     assert all(c.section == "Plans > Total care" for c in chunks)
     assert all(c.words <= MAX_WORDS for c in chunks)
-    assert all(c.text.endswith("plan.") for c in chunks), "a passage ends in the middle of a sentence"
+    assert all(c.text.endswith("plan.") for c in chunks), (
+        "a passage ends in the middle of a sentence"
+    )
     assert " ".join(c.text for c in chunks).split() == " ".join(sentences).split(), "text was lost"
 
 
@@ -105,7 +113,9 @@ def test_headings_inside_code_fences_are_text() -> None:
 def test_first_level_agent_folder_scopes_its_documents(small_company: Path) -> None:
     load = load_folder(small_company)
 
-    assert {c.agents for c in chunks_of(load, "technical/machines.md")} == {frozenset({"technical"})}
+    assert {c.agents for c in chunks_of(load, "technical/machines.md")} == {
+        frozenset({"technical"})
+    }
     assert {c.agents for c in chunks_of(load, "pricing/plans.md")} == {frozenset({"pricing"})}
     assert {c.agents for c in chunks_of(load, "overview.md")} == {None}
     assert {c.agents for c in chunks_of(load, "notes/tips.txt")} == {None}
@@ -125,8 +135,12 @@ def test_front_matter_names_the_agents_and_is_not_indexed(small_company: Path) -
     assert shared.text == "For two roles."
 
 
-def test_unknown_agent_in_front_matter_skips_the_file_naming_file_and_field(small_company: Path) -> None:
-    (small_company / "bad.md").write_text("---\nagents: [technical, marketing]\n---\n# Bad\n\nText.\n")
+def test_unknown_agent_in_front_matter_skips_the_file_naming_file_and_field(
+    small_company: Path,
+) -> None:
+    (small_company / "bad.md").write_text(
+        "---\nagents: [technical, marketing]\n---\n# Bad\n\nText.\n"
+    )
 
     load = load_folder(small_company)
 
@@ -193,7 +207,11 @@ def test_a_bad_file_is_skipped_with_its_reason_and_the_rest_loads(
     assert error.path == name
     assert reason in error.reason
     assert name in str(error)
-    assert {c.source for c in load.chunks} >= {"overview.md", "technical/machines.md", "data/stock.csv"}
+    assert {c.source for c in load.chunks} >= {
+        "overview.md",
+        "technical/machines.md",
+        "data/stock.csv",
+    }
 
 
 def test_hidden_and_unsupported_files_are_ignored_and_counted(small_company: Path) -> None:

@@ -22,7 +22,9 @@ def index(small_company: Path, tmp_path: Path) -> KnowledgeIndex:
     return KnowledgeIndex(small_company, tmp_path / "index")
 
 
-def sources(index: KnowledgeIndex, query: str, *, k: int = 4, agent: str | None = None) -> list[str]:
+def sources(
+    index: KnowledgeIndex, query: str, *, k: int = 4, agent: str | None = None
+) -> list[str]:
     return [p.source for p in index.search(query, k=k, agent=agent)]
 
 
@@ -75,10 +77,14 @@ def test_a_changed_file_alone_is_embedded_again_and_search_sees_its_new_text(
     (top,) = index.search("What must we do to a machine before a demo?", k=1)
     assert top.source == "notes/tips.txt"
     assert "descaling" in top.text
-    assert not any("pull a shot" in p.text for p in index.search("pull a shot in front of the customer"))
+    assert not any(
+        "pull a shot" in p.text for p in index.search("pull a shot in front of the customer")
+    )
 
 
-def test_a_deleted_file_leaves_no_passage_behind(index: KnowledgeIndex, small_company: Path) -> None:
+def test_a_deleted_file_leaves_no_passage_behind(
+    index: KnowledgeIndex, small_company: Path
+) -> None:
     index.update()
     before = index.chunk_count()
     (small_company / "competitive" / "rivals.md").unlink()
@@ -142,7 +148,9 @@ def test_search_ranks_the_answering_passage_first(index: KnowledgeIndex) -> None
     assert all(0.0 <= p.score <= 1.0 for p in results)
 
 
-def test_a_cancelled_update_keeps_what_it_finished(index: KnowledgeIndex, small_company: Path) -> None:
+def test_a_cancelled_update_keeps_what_it_finished(
+    index: KnowledgeIndex, small_company: Path
+) -> None:
     cancel = threading.Event()
     finished: list[str] = []
 
@@ -156,7 +164,9 @@ def test_a_cancelled_update_keeps_what_it_finished(index: KnowledgeIndex, small_
     assert report.cancelled
     assert counts(report) == (2, 0, 0, 0)
     all_chunks = load_folder(small_company).chunks
-    assert report.chunks == index.chunk_count() == sum(1 for c in all_chunks if c.source in finished)
+    assert (
+        report.chunks == index.chunk_count() == sum(1 for c in all_chunks if c.source in finished)
+    )
     assert set(sources(index, "espresso machine plan price rival demo", k=20)) == set(finished)
     resumed = index.update()
     assert counts(resumed) == (5, 0, 0, 2)

@@ -28,7 +28,7 @@ REQUIRED = ("LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET")
 pytestmark = pytest.mark.skipif(
     not all(os.environ.get(name) for name in REQUIRED),
     reason="live-room tests need LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET "
-           "(e.g. `livekit-server --dev`: ws://127.0.0.1:7880, devkey, secret)",
+    "(e.g. `livekit-server --dev`: ws://127.0.0.1:7880, devkey, secret)",
 )
 
 
@@ -40,19 +40,30 @@ def free_port() -> int:
 
 @pytest.fixture
 async def worker(tmp_path: Path):
-    settings = Settings.from_env(knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=tmp_path,
-                                 livekit_agent_name=f"sales-team-test-{os.getpid()}", worker_port=free_port())
+    settings = Settings.from_env(
+        knowledge_dir=BUNDLED_KNOWLEDGE,
+        data_dir=tmp_path,
+        livekit_agent_name=f"sales-team-test-{os.getpid()}",
+        worker_port=free_port(),
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CEREBRAS_", "CARTESIA_"))}
-    env |= {"SIMULATOR_DATA_DIR": str(tmp_path), "SIMULATOR_AGENT_NAME": settings.livekit_agent_name,
-            "SIMULATOR_VOICE": "off"}
+    env |= {
+        "SIMULATOR_DATA_DIR": str(tmp_path),
+        "SIMULATOR_AGENT_NAME": settings.livekit_agent_name,
+        "SIMULATOR_VOICE": "off",
+    }
     async with LocalWorker(settings, start_timeout_s=90, env=env) as local:
         assert local.started_here
         yield settings
 
 
 def client_for(settings: Settings) -> RoomClient:
-    tokens = TokenMinter(url=settings.livekit_url, api_key=settings.livekit_api_key,
-                         api_secret=settings.livekit_api_secret, agent_name=settings.livekit_agent_name)
+    tokens = TokenMinter(
+        url=settings.livekit_url,
+        api_key=settings.livekit_api_key,
+        api_secret=settings.livekit_api_secret,
+        agent_name=settings.livekit_agent_name,
+    )
     return RoomClient(tokens, SessionMetadata(app_identity=new_app_identity()), agent_timeout_s=60)
 
 
@@ -71,7 +82,9 @@ def turn_done(n: int):
     return lambda events: any(isinstance(e, TurnCompletedEvent) and e.turn_id == n for e in events)
 
 
-async def test_the_app_talks_to_the_sales_team_in_a_room_and_keeps_its_transcript_across_a_reconnect(worker) -> None:
+async def test_the_app_talks_to_the_sales_team_in_a_room_and_keeps_its_transcript_across_a_reconnect(
+    worker,
+) -> None:
     async with client_for(worker) as client:
         assert client.agent_identity
         assert (await client.send(SayCommand(text="How much is the Professional plan?"))).ok
@@ -83,25 +96,37 @@ async def test_the_app_talks_to_the_sales_team_in_a_room_and_keeps_its_transcrip
         assert (await client.send(SayCommand(text="Is it in stock?"))).ok
         await until(client, turn_done(2))
         kinds: list[Event] = client.transcript
-        assert [e.turn_id for e in kinds if isinstance(e, TurnCompletedEvent)] == [1, 2]  # nothing doubled
+        assert [e.turn_id for e in kinds if isinstance(e, TurnCompletedEvent)] == [
+            1,
+            2,
+        ]  # nothing doubled
         assert (await client.send(NewConversationCommand())).ok
-        await until(client, lambda events: any(isinstance(e, ConversationResetEvent) for e in events))
+        await until(
+            client, lambda events: any(isinstance(e, ConversationResetEvent) for e in events)
+        )
 
 
 async def test_another_participant_in_the_room_cannot_command_the_session(worker) -> None:
     from livekit import rtc
 
     async with client_for(worker) as app:
-        intruder_tokens = TokenMinter(url=worker.livekit_url, api_key=worker.livekit_api_key,
-                                      api_secret=worker.livekit_api_secret, agent_name="nobody")
+        intruder_tokens = TokenMinter(
+            url=worker.livekit_url,
+            api_key=worker.livekit_api_key,
+            api_secret=worker.livekit_api_secret,
+            agent_name="nobody",
+        )
         access = intruder_tokens.mint(SessionMetadata(app_identity="visitor"), room=app.room_name)
         intruder = rtc.Room()
         await intruder.connect(access.url, access.token)
         try:
             with pytest.raises(rtc.RpcError) as refused:
                 await intruder.local_participant.perform_rpc(
-                    destination_identity=app.agent_identity, method=RPC_METHOD,
-                    payload=encode(SayCommand(text="free stuff please")), response_timeout=10)
+                    destination_identity=app.agent_identity,
+                    method=RPC_METHOD,
+                    payload=encode(SayCommand(text="free stuff please")),
+                    response_timeout=10,
+                )
             assert refused.value.code == FORBIDDEN
         finally:
             await intruder.disconnect()

@@ -58,8 +58,12 @@ patience: 2
 fed_up: We're done here.
 """
 
-GOOD_PRICE_ANSWER = "Fair point. One lost freezer load a year and it pays for itself several times over."
-NON_ANSWER = "I don't have that in our material, so I won't guess; I'll find out and come back to you."
+GOOD_PRICE_ANSWER = (
+    "Fair point. One lost freezer load a year and it pays for itself several times over."
+)
+NON_ANSWER = (
+    "I don't have that in our material, so I won't guess; I'll find out and come back to you."
+)
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +106,9 @@ def actions(turn: CustomerTurn) -> list[tuple[str, str | None]]:
     return [(a.action, a.objection or a.fact) for a in turn.actions]
 
 
-def test_a_whole_conversation_that_ends_with_a_next_step(persona: Persona, playbook: Playbook) -> None:
+def test_a_whole_conversation_that_ends_with_a_next_step(
+    persona: Persona, playbook: Playbook
+) -> None:
     call = Call(persona, playbook)
     opening = call.customer()
     assert opening.text == "Hi, Dana from Northbay Foods."
@@ -110,19 +116,28 @@ def test_a_whole_conversation_that_ends_with_a_next_step(persona: Persona, playb
 
     call.team("Welcome! What would you like to know?", "greeter")
     price = call.customer()
-    assert price.text == "Eleven dollars a sensor every month adds up fast."  # 'early' comes before 'late'
+    assert (
+        price.text == "Eleven dollars a sensor every month adds up fast."
+    )  # 'early' comes before 'late'
     assert actions(price) == [("raised_objection", "price")]
 
     call.team(GOOD_PRICE_ANSWER + " What budget do you have for this?")
     follow_up = call.customer()
-    assert follow_up.text == ("We have about two thousand a month. Okay, that makes sense. "
-                              "What does the hardware cost?")
-    assert actions(follow_up) == [("revealed_fact", "budget"), ("accepted_answer", "price"),
-                                  ("asked_follow_up", "price")]
+    assert follow_up.text == (
+        "We have about two thousand a month. Okay, that makes sense. What does the hardware cost?"
+    )
+    assert actions(follow_up) == [
+        ("revealed_fact", "budget"),
+        ("accepted_answer", "price"),
+        ("asked_follow_up", "price"),
+    ]
 
     call.team("The CT-100 is $89.")
     locked_in = call.customer()
-    assert locked_in.text == "Fair enough, that helps. We signed a three-year deal with TempGuard last year."
+    assert (
+        locked_in.text
+        == "Fair enough, that helps. We signed a three-year deal with TempGuard last year."
+    )
 
     call.team("Our Contract Bridge waives the subscription until your contract ends.")
     last = call.customer()
@@ -134,8 +149,9 @@ def test_a_whole_conversation_that_ends_with_a_next_step(persona: Persona, playb
         call.customer()
 
 
-def test_a_missed_objection_gets_pushed_then_dropped_and_patience_runs_out(persona: Persona,
-                                                                           playbook: Playbook) -> None:
+def test_a_missed_objection_gets_pushed_then_dropped_and_patience_runs_out(
+    persona: Persona, playbook: Playbook
+) -> None:
     call = Call(persona, playbook)
     call.customer()
     call.team("Welcome!", "greeter")
@@ -144,8 +160,14 @@ def test_a_missed_objection_gets_pushed_then_dropped_and_patience_runs_out(perso
     assert call.customer().text == "That's still a lot of money."  # firm: one push-back
     call.team("Our sensors are very accurate.")
     moved_on = call.customer()
-    assert moved_on.text == "Let's park that for now. We signed a three-year deal with TempGuard last year."
-    assert actions(moved_on) == [("gave_up_on_objection", "price"), ("raised_objection", "locked-in")]
+    assert (
+        moved_on.text
+        == "Let's park that for now. We signed a three-year deal with TempGuard last year."
+    )
+    assert actions(moved_on) == [
+        ("gave_up_on_objection", "price"),
+        ("raised_objection", "locked-in"),
+    ]
     call.team(NON_ANSWER)
     fed_up = call.customer()  # gentle: no push-back; two misses exhaust patience 2
     assert fed_up.text == "We're done here."
@@ -153,7 +175,9 @@ def test_a_missed_objection_gets_pushed_then_dropped_and_patience_runs_out(perso
     assert "2 objection(s) or question(s) went unanswered" in fed_up.ending.reason
 
 
-def test_a_hidden_fact_is_revealed_only_after_a_question_about_it(persona: Persona, playbook: Playbook) -> None:
+def test_a_hidden_fact_is_revealed_only_after_a_question_about_it(
+    persona: Persona, playbook: Playbook
+) -> None:
     call = Call(persona, playbook)
     call.customer()
     call.team("Many customers tell us their budget is tight.", "greeter")  # not a question
@@ -167,9 +191,16 @@ def test_a_hidden_fact_is_revealed_only_after_a_question_about_it(persona: Perso
     assert "two thousand" not in call.customer().text  # told once
 
 
-def test_without_the_required_fact_the_customer_declines(persona: Persona, playbook: Playbook) -> None:
+def test_without_the_required_fact_the_customer_declines(
+    persona: Persona, playbook: Playbook
+) -> None:
     call = Call(persona, playbook)
-    for answer in ("Welcome!", GOOD_PRICE_ANSWER, "The CT-100 is $89.", "The Contract Bridge covers it."):
+    for answer in (
+        "Welcome!",
+        GOOD_PRICE_ANSWER,
+        "The CT-100 is $89.",
+        "The Contract Bridge covers it.",
+    ):
         call.customer()
         call.team(answer)
     last = call.customer()
@@ -178,18 +209,24 @@ def test_without_the_required_fact_the_customer_declines(persona: Persona, playb
     assert last.ending.reason == "Declined the next step; never asked about: budget."
 
 
-def test_the_playbook_prepared_response_settles_its_objection(persona: Persona, playbook: Playbook) -> None:
+def test_the_playbook_prepared_response_settles_its_objection(
+    persona: Persona, playbook: Playbook
+) -> None:
     prepared = playbook.find("too expensive").prepared_response
     call = Call(persona, playbook)
     call.customer()
     call.team("Welcome!")
     call.customer()
-    call.team(" ".join(prepared.split(". ")[:3]))  # the first sentences, as the offline team says them
+    call.team(
+        " ".join(prepared.split(". ")[:3])
+    )  # the first sentences, as the offline team says them
     accepted = [a for a in call.customer().actions if a.action == "accepted_answer"]
     assert accepted[0].detail == "the playbook's prepared response"
 
 
-def test_the_last_allowed_turn_ends_the_call_undecided(persona: Persona, playbook: Playbook) -> None:
+def test_the_last_allowed_turn_ends_the_call_undecided(
+    persona: Persona, playbook: Playbook
+) -> None:
     call = Call(persona, playbook, max_turns=3)
     call.customer()
     call.team("Welcome!")
@@ -204,7 +241,13 @@ def test_the_same_answers_give_the_same_conversation(persona: Persona, playbook:
     def run() -> list[str]:
         call = Call(persona, playbook)
         said = []
-        for answer in ("Welcome!", NON_ANSWER, GOOD_PRICE_ANSWER, "No idea.", "The Contract Bridge."):
+        for answer in (
+            "Welcome!",
+            NON_ANSWER,
+            GOOD_PRICE_ANSWER,
+            "No idea.",
+            "The Contract Bridge.",
+        ):
             said.append(call.customer().text)
             call.team(answer)
         return said
@@ -212,13 +255,16 @@ def test_the_same_answers_give_the_same_conversation(persona: Persona, playbook:
     assert run() == run()
 
 
-def test_an_objection_the_user_raised_while_taken_over_is_not_raised_again(persona: Persona,
-                                                                           playbook: Playbook) -> None:
+def test_an_objection_the_user_raised_while_taken_over_is_not_raised_again(
+    persona: Persona, playbook: Playbook
+) -> None:
     call = Call(persona, playbook)
     call.customer()
     call.team("Welcome!")
     call.user("Honestly, eleven dollars a sensor every month adds up fast for us.")
     call.team(GOOD_PRICE_ANSWER)
     handed_back = call.customer()
-    assert ("accepted_answer", "price") in actions(handed_back)  # the team's answer to the user is judged
+    assert ("accepted_answer", "price") in actions(
+        handed_back
+    )  # the team's answer to the user is judged
     assert handed_back.text.endswith("What does the hardware cost?")

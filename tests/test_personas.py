@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator.personas import BUNDLED_PERSONAS, Playbook, PersonaError, load_persona, load_personas
+from simulator.personas import BUNDLED_PERSONAS, PersonaError, Playbook, load_persona, load_personas
 from simulator.settings import BUNDLED_KNOWLEDGE
 
 GOOD = """\
@@ -66,7 +66,15 @@ def test_the_bundled_personas_cover_every_kind_of_objection_and_difficulty() -> 
     assert len(personas) >= 6
     assert {p.difficulty for p in personas} == {"easy", "medium", "hard"}
     topics = {o.topic for p in personas for o in p.objections}
-    assert {"price", "competitor", "contract", "security", "authority", "status_quo", "technical"} <= topics
+    assert {
+        "price",
+        "competitor",
+        "contract",
+        "security",
+        "authority",
+        "status_quo",
+        "technical",
+    } <= topics
     for persona in personas:
         kinds = {f.kind for f in persona.hidden_facts}
         assert kinds & {"budget", "current_vendor", "deadline", "decision_maker"}, persona.id
@@ -88,7 +96,14 @@ def test_personas_only_name_competitors_and_products_the_knowledge_knows() -> No
     corpus = " ".join(p.read_text(encoding="utf-8") for p in BUNDLED_KNOWLEDGE.rglob("*.md"))
     for path in BUNDLED_PERSONAS.glob("*.yaml"):
         text = path.read_text(encoding="utf-8")
-        for name in ("FrostWatch", "TempGuard", "CT-200", "GW-20", "Contract Bridge", "Compliance Pack"):
+        for name in (
+            "FrostWatch",
+            "TempGuard",
+            "CT-200",
+            "GW-20",
+            "Contract Bridge",
+            "Compliance Pack",
+        ):
             if name in text:
                 assert name in corpus
 
@@ -101,22 +116,40 @@ def test_a_good_file_loads_with_its_id_from_the_file_name(tmp_path: Path) -> Non
     assert persona.required_objections == ("price",)
 
 
-@pytest.mark.parametrize(("change", "expected"), [
-    (("difficulty: medium", "difficulty: brutal"),
-     "difficulty: must be one of 'easy', 'medium' or 'hard' (got 'brutal')"),
-    (("    push: firm", "    push: hard"),
-     "objections[0].push: must be one of 'gentle', 'firm' or 'relentless' (got 'hard')"),
-    (("role: Operations Manager\n", ""), "role: is required"),
-    (("    push: firm", "    push: firm\n    colour: red"), "objections[0].colour: is not a persona field (a typo?)"),
-    (("  decline: Not now.", "  decline: no"),
-     "next_step.decline: must be text, got False (YAML reads yes/no/on/off as true/false: put the text in quotes)"),
-    (("    addressed_by: [pays for itself, ColdTrace Complete]", "    addressed_by: []"),
-     "objections[0].addressed_by: needs at least 1 entry"),
-    (("  agrees_to: a pilot", "  agrees_to: a pilot\n  requires: [price, discount]"),
-     "next_step.requires: unknown id(s) discount; known: price"),
-    (("  - id: price", "  - id: Too Expensive"),
-     "objections[0].id: use lower-case letters, digits, - and _ (e.g. too-expensive)"),
-])
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            ("difficulty: medium", "difficulty: brutal"),
+            "difficulty: must be one of 'easy', 'medium' or 'hard' (got 'brutal')",
+        ),
+        (
+            ("    push: firm", "    push: hard"),
+            "objections[0].push: must be one of 'gentle', 'firm' or 'relentless' (got 'hard')",
+        ),
+        (("role: Operations Manager\n", ""), "role: is required"),
+        (
+            ("    push: firm", "    push: firm\n    colour: red"),
+            "objections[0].colour: is not a persona field (a typo?)",
+        ),
+        (
+            ("  decline: Not now.", "  decline: no"),
+            "next_step.decline: must be text, got False (YAML reads yes/no/on/off as true/false: put the text in quotes)",
+        ),
+        (
+            ("    addressed_by: [pays for itself, ColdTrace Complete]", "    addressed_by: []"),
+            "objections[0].addressed_by: needs at least 1 entry",
+        ),
+        (
+            ("  agrees_to: a pilot", "  agrees_to: a pilot\n  requires: [price, discount]"),
+            "next_step.requires: unknown id(s) discount; known: price",
+        ),
+        (
+            ("  - id: price", "  - id: Too Expensive"),
+            "objections[0].id: use lower-case letters, digits, - and _ (e.g. too-expensive)",
+        ),
+    ],
+)
 def test_a_broken_field_is_named(tmp_path: Path, change: tuple[str, str], expected: str) -> None:
     old, new = change
     assert old in GOOD
@@ -125,17 +158,22 @@ def test_a_broken_field_is_named(tmp_path: Path, change: tuple[str, str], expect
 
 
 def test_every_problem_of_a_file_is_reported_at_once(tmp_path: Path) -> None:
-    text = GOOD.replace("difficulty: medium", "difficulty: brutal").replace("    push: firm", "    push: hard")
+    text = GOOD.replace("difficulty: medium", "difficulty: brutal").replace(
+        "    push: firm", "    push: hard"
+    )
     assert len(problems(write(tmp_path, "dana.yaml", text))) == 2
 
 
 def test_a_file_that_is_not_yaml_or_not_a_mapping_says_so(tmp_path: Path) -> None:
     assert problems(write(tmp_path, "broken.yaml", "name: [unclosed\n")) == [
-        "is not valid YAML (line 2, column 1): expected ',' or ']', but got '<stream end>'"]
+        "is not valid YAML (line 2, column 1): expected ',' or ']', but got '<stream end>'"
+    ]
     assert problems(write(tmp_path, "list.yaml", "- a\n- b\n")) == [
-        "must be a YAML mapping of fields (name:, role:, objections: ...)"]
+        "must be a YAML mapping of fields (name:, role:, objections: ...)"
+    ]
     assert problems(write(tmp_path, "id.yaml", "id: other\n" + GOOD)) == [
-        "id: not a field; a persona's id is its file name"]
+        "id: not a field; a persona's id is its file name"
+    ]
 
 
 def test_a_broken_file_does_not_stop_the_others_from_loading(tmp_path: Path) -> None:

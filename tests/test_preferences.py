@@ -34,9 +34,17 @@ def test_no_file_means_the_defaults(tmp_path: Path) -> None:
 
 def test_saved_preferences_come_back_and_are_readable_only_by_the_owner(tmp_path: Path) -> None:
     path = tmp_path / "config" / "sales-simulator" / "settings.json"
-    prefs = Preferences(cerebras_api_key=KEY, cerebras_model="llama3.1-8b", cartesia_api_key="sk_cartesia_123456",
-                        livekit_url="wss://x.livekit.cloud", livekit_api_key="APIabcdef", livekit_api_secret="s3cr3t-xyz",
-                        knowledge_dir="/srv/company", offline=True, demo_idle_reset_s=45)
+    prefs = Preferences(
+        cerebras_api_key=KEY,
+        cerebras_model="llama3.1-8b",
+        cartesia_api_key="sk_cartesia_123456",
+        livekit_url="wss://x.livekit.cloud",
+        livekit_api_key="APIabcdef",
+        livekit_api_secret="s3cr3t-xyz",
+        knowledge_dir="/srv/company",
+        offline=True,
+        demo_idle_reset_s=45,
+    )
     save_preferences(prefs, path)
     assert load_preferences(path) == prefs
     assert mode(path) == 0o600
@@ -61,13 +69,17 @@ def test_loading_a_loosened_file_tightens_it(tmp_path: Path) -> None:
 
 
 def test_secrets_never_show_in_repr() -> None:
-    prefs = Preferences(cerebras_api_key=KEY, livekit_api_secret="s3cr3t-xyz", cartesia_api_key="sk_c_123456")
+    prefs = Preferences(
+        cerebras_api_key=KEY, livekit_api_secret="s3cr3t-xyz", cartesia_api_key="sk_c_123456"
+    )
     assert KEY not in repr(prefs) and "s3cr3t" not in repr(prefs) and "sk_c_" not in repr(prefs)
     assert set(prefs.secrets()) == {KEY, "s3cr3t-xyz", "sk_c_123456"}
 
 
 def test_the_environment_wins_over_the_file_and_flags_win_over_both(tmp_path: Path) -> None:
-    prefs = Preferences(cerebras_api_key=KEY, cerebras_model="llama3.1-8b", knowledge_dir=str(tmp_path))
+    prefs = Preferences(
+        cerebras_api_key=KEY, cerebras_model="llama3.1-8b", knowledge_dir=str(tmp_path)
+    )
     from_file = settings_with_preferences(prefs, env={})
     assert from_file.cerebras_api_key == KEY
     assert from_file.cerebras_model == "llama3.1-8b"
@@ -79,35 +91,47 @@ def test_the_environment_wins_over_the_file_and_flags_win_over_both(tmp_path: Pa
     assert from_env.cerebras_model == "llama3.1-8b"  # not in the environment: the file's
     assert from_env.data_dir == tmp_path / "data"
 
-    flagged = settings_with_preferences(prefs, env=env, knowledge_dir=BUNDLED_KNOWLEDGE, offline=True)
+    flagged = settings_with_preferences(
+        prefs, env=env, knowledge_dir=BUNDLED_KNOWLEDGE, offline=True
+    )
     assert flagged.knowledge_dir == BUNDLED_KNOWLEDGE
     assert flagged.offline and not flagged.use_cerebras
 
 
 def test_offline_in_the_file_applies_unless_a_flag_says_otherwise() -> None:
-    assert settings_with_preferences(Preferences(cerebras_api_key=KEY, offline=True), env={}).offline
+    assert settings_with_preferences(
+        Preferences(cerebras_api_key=KEY, offline=True), env={}
+    ).offline
     assert not settings_with_preferences(Preferences(), env={}).offline
     assert settings_with_preferences(Preferences(), env={}).cerebras_model == DEFAULT_CEREBRAS_MODEL
 
 
 def test_the_app_can_say_which_fields_the_environment_overrides() -> None:
-    assert overridden_by_environment({"CEREBRAS_API_KEY": "x", "LIVEKIT_URL": "", "HOME": "/root"}) == {
-        "cerebras_api_key": "CEREBRAS_API_KEY"}
+    assert overridden_by_environment(
+        {"CEREBRAS_API_KEY": "x", "LIVEKIT_URL": "", "HOME": "/root"}
+    ) == {"cerebras_api_key": "CEREBRAS_API_KEY"}
 
 
 def test_the_redactor_knows_every_secret_in_play() -> None:
-    redact = redactor_for(Preferences(cerebras_api_key=KEY), env={"LIVEKIT_API_SECRET": "lk-secret-42"})
+    redact = redactor_for(
+        Preferences(cerebras_api_key=KEY), env={"LIVEKIT_API_SECRET": "lk-secret-42"}
+    )
     assert redact(f"a {KEY} b lk-secret-42 c") == "a [redacted] b [redacted] c"
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    ("{not json", "not valid JSON"),
-    ("[1, 2]", "JSON object"),
-    ('{"offline": "yes"}', "'offline' must be true or false"),
-    ('{"demo_idle_reset_s": -5}', "'demo_idle_reset_s' must be a whole number"),
-    ('{"cerebras_model": 7}', "'cerebras_model' must be text"),
-])
-def test_a_broken_file_is_named_with_what_is_wrong(tmp_path: Path, content: str, message: str) -> None:
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "not valid JSON"),
+        ("[1, 2]", "JSON object"),
+        ('{"offline": "yes"}', "'offline' must be true or false"),
+        ('{"demo_idle_reset_s": -5}', "'demo_idle_reset_s' must be a whole number"),
+        ('{"cerebras_model": 7}', "'cerebras_model' must be text"),
+    ],
+)
+def test_a_broken_file_is_named_with_what_is_wrong(
+    tmp_path: Path, content: str, message: str
+) -> None:
     path = tmp_path / "settings.json"
     path.write_text(content, encoding="utf-8")
     with pytest.raises(PreferencesError) as caught:

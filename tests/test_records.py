@@ -34,7 +34,10 @@ def test_stock_by_exact_sku_adds_up_the_warehouses(records: SalesRecords) -> Non
 
     (product,) = level.matches
     assert (product.sku, product.in_stock, product.unit_price_usd) == ("HK-2", 12, 7400.0)
-    assert [(e.warehouse, e.in_stock) for e in product.stock] == [("Portland", 12), ("Rotterdam", 0)]
+    assert [(e.warehouse, e.in_stock) for e in product.stock] == [
+        ("Portland", 12),
+        ("Rotterdam", 0),
+    ]
     text = level.describe()
     assert "HK-2 Espresso Machine (HK-2): 12 in stock" in text
     assert "Rotterdam 0, restock expected 2026-04-15" in text
@@ -58,7 +61,9 @@ def test_unknown_product_lists_the_closest_known_ones(records: SalesRecords) -> 
 
     assert not level.found
     assert len(level.closest) == 3
-    assert level.describe().startswith("No product matches 'milk frother'. Closest known products: ")
+    assert level.describe().startswith(
+        "No product matches 'milk frother'. Closest known products: "
+    )
     assert all(name in level.describe() for name in level.closest)
 
 
@@ -71,7 +76,9 @@ def test_purchase_history_by_company_or_account_id_sorted_by_date(records: Sales
     assert [o.order_date for o in account.orders] == ["2024-03-15", "2024-03-15", "2025-06-02"]
     assert account.total_usd == 2 * 7200 + 2 * 1850 + 10 * 45
     text = by_name.describe()
-    assert text.startswith("Blue Gull Cafe (A-1, Cafe, contact Ana Ruiz, Basic care plan): 2 order(s)")
+    assert text.startswith(
+        "Blue Gull Cafe (A-1, Cafe, contact Ana Ruiz, Basic care plan): 2 order(s)"
+    )
     assert "USD 18,550.00 in total" in text
     assert "2024-03-15: 2 x HK-2 Espresso Machine (HK-2) at USD 7,200.00" in text
 
@@ -80,7 +87,9 @@ def test_unknown_account_names_the_known_ones(records: SalesRecords) -> None:
     history = records.purchase_history("Acme Bakery")
 
     assert history.account is None
-    assert history.describe().startswith("No account matches 'Acme Bakery'. Known accounts include: ")
+    assert history.describe().startswith(
+        "No account matches 'Acme Bakery'. Known accounts include: "
+    )
 
 
 def test_recommendation_is_grounded_in_history_and_stock(records: SalesRecords) -> None:
@@ -103,7 +112,7 @@ def test_consumables_they_buy_are_offered_again(records: SalesRecords) -> None:
     reasons = {s.product.sku: s.reason for s in recommendation.suggestions}
     assert reasons["FLT-1"] == "a consumable they re-order: last ordered 10 on 2025-06-02"
     assert reasons["BRN-64"] == "an accessory for the GR-7 they own"
-    assert list(reasons)[0] == "BRN-64", "accessories for owned products come first"
+    assert next(iter(reasons)) == "BRN-64", "accessories for owned products come first"
 
 
 def test_products_that_peers_in_the_same_industry_buy_are_suggested(records: SalesRecords) -> None:
@@ -116,12 +125,15 @@ def test_products_that_peers_in_the_same_industry_buy_are_suggested(records: Sal
     )
 
 
-def test_products_bought_by_owners_of_the_same_products_are_suggested(records: SalesRecords) -> None:
+def test_products_bought_by_owners_of_the_same_products_are_suggested(
+    records: SalesRecords,
+) -> None:
     recommendation = records.recommend("Seaside Hotel")
 
     reasons = {s.product.sku: s.reason for s in recommendation.suggestions}
     assert (
-        reasons["GR-7"] == "customers who own the same products buy it (Blue Gull Cafe, Dockside Coffee)"
+        reasons["GR-7"]
+        == "customers who own the same products buy it (Blue Gull Cafe, Dockside Coffee)"
     )
 
 
@@ -137,7 +149,9 @@ def test_a_folder_without_tables_says_so(tmp_path: Path) -> None:
 
 def test_bad_rows_are_reported_and_the_rest_is_used(small_company: Path) -> None:
     stock = small_company / "data" / "stock.csv"
-    stock.write_text(stock.read_text() + "ZZ-1,Mystery part,accessory,12.00,lots,Portland,2026-01-01\n")
+    stock.write_text(
+        stock.read_text() + "ZZ-1,Mystery part,accessory,12.00,lots,Portland,2026-01-01\n"
+    )
 
     records = SalesRecords.load(small_company)
 

@@ -18,8 +18,14 @@ ROOT = Path(__file__).resolve().parent.parent
 def simulator(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CEREBRAS_", "SIMULATOR_"))}
     env["SIMULATOR_DATA_DIR"] = str(data_dir)
-    return subprocess.run([sys.executable, "-m", "simulator", "rehearse", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "simulator", "rehearse", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -36,29 +42,48 @@ def test_all_personas_rehearse_offline_into_one_summary_table(data_dir: Path) ->
     rows = {line.split()[0]: line.split() for line in table[2:]}
     assert list(rows) == ids
     for row in rows.values():
-        assert row[1] in ("easy", "medium", "hard") and row[2] in ("agreed", "declined", "undecided")
+        assert row[1] in ("easy", "medium", "hard") and row[2] in (
+            "agreed",
+            "declined",
+            "undecided",
+        )
     progress = [line for line in result.stderr.splitlines() if "customer turns" in line]
     assert [line.split(":")[0] for line in progress] == ids
 
 
 def test_one_persona_as_json_lines_with_a_report(data_dir: Path, tmp_path: Path) -> None:
     report = tmp_path / "rehearsal.html"
-    result = simulator("--persona", "Gus Petrakis", "--offline", "--jsonl", "--turns", "3", "--report", str(report),
-                       data_dir=data_dir)
+    result = simulator(
+        "--persona",
+        "Gus Petrakis",
+        "--offline",
+        "--jsonl",
+        "--turns",
+        "3",
+        "--report",
+        str(report),
+        data_dir=data_dir,
+    )
     assert result.returncode == 0, result.stderr
     events = [from_json(line) for line in result.stdout.splitlines()]
     customer = [e for e in events if isinstance(e, TranscriptEvent) and e.speaker == "customer"]
     assert len(customer) in (1, 2, 3)
     assert customer[0].text.startswith("Hello, Gus Petrakis here")
     card = [e for e in events if isinstance(e, ScorecardEvent)][-1].scorecard
-    assert card.final and card.persona == "spreadsheet-sceptic" and card.customer_turns == len(customer)
+    assert (
+        card.final
+        and card.persona == "spreadsheet-sceptic"
+        and card.customer_turns == len(customer)
+    )
     assert [e.state for e in events if isinstance(e, CoachStateEvent)][-1] == "ended"
     page = report.read_text(encoding="utf-8")
     assert page.index("<h2>Scorecard</h2>") < page.index("<h2>Conversation</h2>")
     assert "Gus Petrakis" in page and f"Report: {report}" in result.stderr
 
 
-def test_an_unknown_or_broken_persona_is_refused_with_a_reason(data_dir: Path, tmp_path: Path) -> None:
+def test_an_unknown_or_broken_persona_is_refused_with_a_reason(
+    data_dir: Path, tmp_path: Path
+) -> None:
     unknown = simulator("--persona", "nobody", "--offline", data_dir=data_dir)
     assert unknown.returncode == 2
     assert "nobody: is not a persona; known personas: frostwatch-loyalist" in unknown.stderr
@@ -66,8 +91,12 @@ def test_an_unknown_or_broken_persona_is_refused_with_a_reason(data_dir: Path, t
     folder = tmp_path / "personas"
     folder.mkdir()
     (folder / "dana.yaml").write_text("name: Dana\ndifficulty: brutal\n", encoding="utf-8")
-    broken = simulator("--persona", "dana", "--offline", "--personas", str(folder), data_dir=data_dir)
+    broken = simulator(
+        "--persona", "dana", "--offline", "--personas", str(folder), data_dir=data_dir
+    )
     assert broken.returncode == 2
-    assert f"{folder / 'dana.yaml'}: difficulty: must be one of 'easy', 'medium' or 'hard' (got 'brutal')" \
+    assert (
+        f"{folder / 'dana.yaml'}: difficulty: must be one of 'easy', 'medium' or 'hard' (got 'brutal')"
         in broken.stderr
+    )
     assert f"{folder / 'dana.yaml'}: role: is required" in broken.stderr

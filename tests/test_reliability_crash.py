@@ -80,23 +80,46 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_a_session_killed_mid_turn_leaves_a_log_that_loads_and_replays(
-        qtbot: Any, qapp: Any, data_dir: Path, tmp_path: Path) -> None:
+    qtbot: Any, qapp: Any, data_dir: Path, tmp_path: Path
+) -> None:
     lines: queue.Queue[str | None] = queue.Queue()
     with ServerThread(responder=stalling_model) as server:
-        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO), "HF_HUB_OFFLINE": "1"}
+        env = {
+            **os.environ,
+            "QT_QPA_PLATFORM": "offscreen",
+            "PYTHONPATH": str(REPO),
+            "HF_HUB_OFFLINE": "1",
+        }
         child = subprocess.Popen(
-            [sys.executable, "-c", APP, str(data_dir), server.base_url, str(tmp_path / "settings.json"), QUESTION],
-            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        reader = threading.Thread(target=lambda: [lines.put(line) for line in child.stdout] + [lines.put(None)],
-                                  daemon=True)
+            [
+                sys.executable,
+                "-c",
+                APP,
+                str(data_dir),
+                server.base_url,
+                str(tmp_path / "settings.json"),
+                QUESTION,
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        reader = threading.Thread(
+            target=lambda: [lines.put(line) for line in child.stdout] + [lines.put(None)],
+            daemon=True,
+        )
         reader.start()
         received = []
         try:
             while True:  # until the answer has started to stream
                 line = lines.get(timeout=90)
-                assert line is not None and not line.startswith("FAILED"), f"the app stopped: {line}"
+                assert line is not None and not line.startswith("FAILED"), (
+                    f"the app stopped: {line}"
+                )
                 if line.startswith("EVENT "):
-                    received.append(from_json(line[len("EVENT "):]))
+                    received.append(from_json(line[len("EVENT ") :]))
                     if isinstance(received[-1], TranscriptDeltaEvent):
                         break
             child.send_signal(signal.SIGKILL)
@@ -111,8 +134,12 @@ def test_a_session_killed_mid_turn_leaves_a_log_that_loads_and_replays(
     assert len(logs) == 1, logs
     loaded = load_log(logs[0])
     assert not loaded.bad_lines
-    assert list(loaded.events[:len(received)]) == received, "every event the window had received was on disk"
-    customer = [e for e in loaded.events if isinstance(e, TranscriptEvent) and e.speaker == "customer"]
+    assert list(loaded.events[: len(received)]) == received, (
+        "every event the window had received was on disk"
+    )
+    customer = [
+        e for e in loaded.events if isinstance(e, TranscriptEvent) and e.speaker == "customer"
+    ]
     assert [e.text for e in customer] == [QUESTION]
     assert not any(e.type == "session_ended" for e in loaded.events)
     assert any(isinstance(e, TranscriptDeltaEvent) for e in loaded.events)
@@ -125,9 +152,15 @@ def test_a_session_killed_mid_turn_leaves_a_log_that_loads_and_replays(
 
     theme.apply_theme(qapp)
     settings = Settings(knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=data_dir, offline=True)
-    window = create_window(AppOptions(settings=settings, preferences_path=tmp_path / "viewer" / "settings.json",
-                                      env={"SIMULATOR_REPLAY_SPEED": "1000"}, files=ChosenFiles(open=[logs[0]]),
-                                      log_sessions=False))
+    window = create_window(
+        AppOptions(
+            settings=settings,
+            preferences_path=tmp_path / "viewer" / "settings.json",
+            env={"SIMULATOR_REPLAY_SPEED": "1000"},
+            files=ChosenFiles(open=[logs[0]]),
+            log_sessions=False,
+        )
+    )
     qtbot.addWidget(window)
     try:
         assert window.open_session() is not None

@@ -35,9 +35,14 @@ from simulator.session_log import SessionLog, load_log
 from simulator.settings import BUNDLED_KNOWLEDGE, Settings
 from tests.fakes.cerebras_server import CerebrasServer, Fault, Reply, ToolCall
 
-LINES = ("Hello, I'm Dana from Northbay Foods.", "What does the Professional plan cost?",
-         "Do you offer a pilot?")
-PRICE_ANSWER = "The Professional plan is $11 per sensor per month, billed monthly on an annual agreement."
+LINES = (
+    "Hello, I'm Dana from Northbay Foods.",
+    "What does the Professional plan cost?",
+    "Do you offer a pilot?",
+)
+PRICE_ANSWER = (
+    "The Professional plan is $11 per sensor per month, billed monthly on an annual agreement."
+)
 FAULTED_TURN = 2
 FIRST_SPECIALIST_REQUEST = 2
 
@@ -47,7 +52,9 @@ def sales_team_model(body: Mapping[str, Any]) -> Reply:
     if "You are the Greeter" in messages[0]["content"]:
         last = [m["content"] for m in messages if m["role"] == "user"][-1]
         if "cost" in last:
-            return Reply(tool_calls=[ToolCall("transfer_to_pricing", {"reason": "asks about the price"})])
+            return Reply(
+                tool_calls=[ToolCall("transfer_to_pricing", {"reason": "asks about the price"})]
+            )
         return Reply(text="Welcome to Lumora! What can I help you with?")
     return Reply(text=PRICE_ANSWER)
 
@@ -67,20 +74,38 @@ class Case:
 
 CASES = {
     "429 with Retry-After, absorbed by a retry": Case(
-        Fault.status(429, retry_after="0.05"), attempts=2, recovers=True, cause=""),
+        Fault.status(429, retry_after="0.05"), attempts=2, recovers=True, cause=""
+    ),
     "429 with Retry-After, persistent": Case(
-        Fault.status(429, retry_after="0.01"), attempts=3, recovers=False, cause=r"429 \(rate limited\)"),
+        Fault.status(429, retry_after="0.01"),
+        attempts=3,
+        recovers=False,
+        cause=r"429 \(rate limited\)",
+    ),
     "500 once, absorbed by a retry": Case(Fault.status(500), attempts=1, recovers=True, cause=""),
-    "500, persistent": Case(Fault.status(500), attempts=3, recovers=False, cause=r"500 \(server error\)"),
+    "500, persistent": Case(
+        Fault.status(500), attempts=3, recovers=False, cause=r"500 \(server error\)"
+    ),
     "no answer within the timeout": Case(
-        Fault.timeout(hold_s=30), attempts=1, recovers=False, cause=r"did not answer within", timeout_s=0.5,
-        retries=0),
+        Fault.timeout(hold_s=30),
+        attempts=1,
+        recovers=False,
+        cause=r"did not answer within",
+        timeout_s=0.5,
+        retries=0,
+    ),
     "connection reset mid-answer": Case(
-        Fault.reset(after_chunks=4), attempts=1, recovers=False, cause=r"broke off mid-answer"),
-    "malformed stream": Case(Fault.malformed(after_chunks=3), attempts=1, recovers=False,
-                             cause=r"malformed|cannot read"),
-    "error event mid-stream": Case(Fault.stream_error(503, after_chunks=3), attempts=1, recovers=False,
-                                   cause=r"error mid-answer"),
+        Fault.reset(after_chunks=4), attempts=1, recovers=False, cause=r"broke off mid-answer"
+    ),
+    "malformed stream": Case(
+        Fault.malformed(after_chunks=3), attempts=1, recovers=False, cause=r"malformed|cannot read"
+    ),
+    "error event mid-stream": Case(
+        Fault.stream_error(503, after_chunks=3),
+        attempts=1,
+        recovers=False,
+        cause=r"error mid-answer",
+    ),
 }
 
 
@@ -117,7 +142,8 @@ class LoggedSession:
 
 @pytest.mark.parametrize("name", list(CASES))
 async def test_every_turn_recovers_or_degrades_and_the_log_keeps_every_event(
-        name: str, data_dir: Path, tmp_path: Path) -> None:
+    name: str, data_dir: Path, tmp_path: Path
+) -> None:
     case = CASES[name]
     server: CerebrasServer
 
@@ -125,27 +151,41 @@ async def test_every_turn_recovers_or_degrades_and_the_log_keeps_every_event(
         reply = sales_team_model(body)
         number = len(server.requests) - 1
         faulted = FIRST_SPECIALIST_REQUEST <= number < FIRST_SPECIALIST_REQUEST + case.attempts
-        return Reply(text=reply.text, tool_calls=reply.tool_calls, fault=case.fault if faulted else None)
+        return Reply(
+            text=reply.text, tool_calls=reply.tool_calls, fault=case.fault if faulted else None
+        )
 
     server = CerebrasServer(responder=model)
     async with server:
-        settings = Settings(knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=data_dir, cerebras_api_key="test-key",
-                            cerebras_base_url=server.base_url, cerebras_max_retries=case.retries,
-                            cerebras_timeout_s=case.timeout_s)
+        settings = Settings(
+            knowledge_dir=BUNDLED_KNOWLEDGE,
+            data_dir=data_dir,
+            cerebras_api_key="test-key",
+            cerebras_base_url=server.base_url,
+            cerebras_max_retries=case.retries,
+            cerebras_timeout_s=case.timeout_s,
+        )
         runner = SessionRunner(settings)
         async with runner:
             session = LoggedSession(runner, tmp_path / "session.jsonl")
             for line in LINES:
                 turn = await runner.send(line)
-                await session.until(lambda events, t=turn: any(
-                    isinstance(e, TurnCompletedEvent) and e.turn_id == t for e in events))
+                await session.until(
+                    lambda events, t=turn: any(
+                        isinstance(e, TurnCompletedEvent) and e.turn_id == t for e in events
+                    )
+                )
         await session.aclose()
 
     events = session.events
     assert [e.turn_id for e in events if isinstance(e, TurnCompletedEvent)] == [1, 2, 3]
-    replies = {e.turn_id: e for e in events if isinstance(e, TranscriptEvent) and e.speaker != "customer"}
+    replies = {
+        e.turn_id: e for e in events if isinstance(e, TranscriptEvent) and e.speaker != "customer"
+    }
     assert sorted(replies) == [1, 2, 3], "every turn has an answer"
-    assert [(h.turn_id, h.to_agent) for h in events if isinstance(h, HandoffEvent)] == [(2, "pricing")]
+    assert [(h.turn_id, h.to_agent) for h in events if isinstance(h, HandoffEvent)] == [
+        (2, "pricing")
+    ]
     assert not [e for e in events if isinstance(e, StatusEvent) and e.level == "error"]
     warnings = [e for e in events if isinstance(e, StatusEvent) and e.level == "warning"]
     faulted = replies[FAULTED_TURN]
@@ -154,13 +194,19 @@ async def test_every_turn_recovers_or_degrades_and_the_log_keeps_every_event(
         assert not warnings
         assert len(server.requests) >= FIRST_SPECIALIST_REQUEST + case.attempts + 1
     else:
-        assert faulted.provider == "offline" and faulted.speaker == "pricing" and faulted.text.strip()
+        assert (
+            faulted.provider == "offline" and faulted.speaker == "pricing" and faulted.text.strip()
+        )
         cerebras_warnings = [w for w in warnings if w.source == "cerebras"]
         assert len(cerebras_warnings) == 1, warnings
         assert re.search(case.cause, cerebras_warnings[0].message), cerebras_warnings[0].message
         assert "offline" in cerebras_warnings[0].message
-        completed = next(i for i, e in enumerate(events) if isinstance(e, TurnCompletedEvent) and e.turn_id == 2)
-        assert events.index(cerebras_warnings[0]) < completed, "the customer learns why before the turn ends"
+        completed = next(
+            i for i, e in enumerate(events) if isinstance(e, TurnCompletedEvent) and e.turn_id == 2
+        )
+        assert events.index(cerebras_warnings[0]) < completed, (
+            "the customer learns why before the turn ends"
+        )
     assert replies[3].text.strip() and replies[3].provider in ("cerebras", "offline")
 
     logged = load_log(tmp_path / "session.jsonl")
@@ -169,7 +215,8 @@ async def test_every_turn_recovers_or_degrades_and_the_log_keeps_every_event(
 
 
 async def test_words_streamed_before_a_reset_are_not_glued_to_the_offline_answer(
-        data_dir: Path, tmp_path: Path) -> None:
+    data_dir: Path, tmp_path: Path
+) -> None:
     """A reset after a few words: the customer has already seen Cerebras begin. The offline
     answer follows after a visible break (an ellipsis), never fused onto the cut-off words."""
     server: CerebrasServer
@@ -177,13 +224,20 @@ async def test_words_streamed_before_a_reset_are_not_glued_to_the_offline_answer
     def model(body: Mapping[str, Any]) -> Reply:
         reply = sales_team_model(body)
         faulted = len(server.requests) - 1 == FIRST_SPECIALIST_REQUEST
-        return Reply(text=reply.text, tool_calls=reply.tool_calls,
-                     fault=Fault.reset(after_chunks=4) if faulted else None)
+        return Reply(
+            text=reply.text,
+            tool_calls=reply.tool_calls,
+            fault=Fault.reset(after_chunks=4) if faulted else None,
+        )
 
     server = CerebrasServer(responder=model)
     async with server:
-        settings = Settings(knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=data_dir, cerebras_api_key="test-key",
-                            cerebras_base_url=server.base_url)
+        settings = Settings(
+            knowledge_dir=BUNDLED_KNOWLEDGE,
+            data_dir=data_dir,
+            cerebras_api_key="test-key",
+            cerebras_base_url=server.base_url,
+        )
         runner = SessionRunner(settings)
         async with runner:
             session = LoggedSession(runner, tmp_path / "session.jsonl")
@@ -192,9 +246,16 @@ async def test_words_streamed_before_a_reset_are_not_glued_to_the_offline_answer
         await session.aclose()
 
     cut_off = " ".join(PRICE_ANSWER.split()[:3])  # the server's chunks: role, then one word each
-    reply = next(e for e in session.events if isinstance(e, TranscriptEvent) and e.turn_id == 2
-                 and e.speaker == "pricing")
-    deltas = "".join(e.delta for e in session.events if isinstance(e, TranscriptDeltaEvent) and e.turn_id == 2)
+    reply = next(
+        e
+        for e in session.events
+        if isinstance(e, TranscriptEvent) and e.turn_id == 2 and e.speaker == "pricing"
+    )
+    deltas = "".join(
+        e.delta for e in session.events if isinstance(e, TranscriptDeltaEvent) and e.turn_id == 2
+    )
     assert reply.provider == "offline"
-    assert reply.text.startswith(cut_off + " … ") and len(reply.text) > len(cut_off) + 10, reply.text
+    assert reply.text.startswith(cut_off + " … ") and len(reply.text) > len(cut_off) + 10, (
+        reply.text
+    )
     assert deltas == reply.text, "what the customer watched stream is what the transcript keeps"

@@ -18,7 +18,8 @@ from simulator.knowledge.index import KnowledgeIndex
 
 
 def test_updates_and_searches_read_the_whole_collection_page_by_page(
-        small_company: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    small_company: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with KnowledgeIndex(small_company, tmp_path / "one-page") as index:
         whole = index.update()
         expected = index.search("How much does Total care cost per machine?", k=3)
@@ -29,9 +30,15 @@ def test_updates_and_searches_read_the_whole_collection_page_by_page(
         first = index.update()
         assert first.chunks == whole.chunks and first.files_added == whole.files_added
         assert index.search("How much does Total care cost per machine?", k=3) == expected
-    with KnowledgeIndex(small_company, tmp_path / "paged") as index:  # a new process: _stored() reads pages
+    with KnowledgeIndex(
+        small_company, tmp_path / "paged"
+    ) as index:  # a new process: _stored() reads pages
         again = index.update()
-        assert (again.files_unchanged, again.files_added, again.files_updated) == (whole.files_added, 0, 0)
+        assert (again.files_unchanged, again.files_added, again.files_updated) == (
+            whole.files_added,
+            0,
+            0,
+        )
         (small_company / "pricing" / "plans.md").unlink()
         removed = index.update()
         assert removed.files_removed == 1 and removed.chunks < whole.chunks

@@ -38,10 +38,22 @@ def broken_documents(rng: random.Random) -> dict[str, tuple[bytes | None, str]]:
         "empty.md": (b"", r"empty"),
         "blank.txt": (b"  \n\n \t \n", r"empty"),
         "binary.md": (bytes(range(256)) * 8, r"binary"),
-        "cp1252.md": ("# Café\n\nLe prix est de 10 € par capteur et par mois.".encode("cp1252"), r"UTF-8"),
-        "front-matter-yaml.md": (b"---\nagents: [technical\n---\n# Title\n\nSome text here.", r"front matter.*YAML"),
-        "front-matter-list.md": (b"---\n- a\n- b\n---\n# Title\n\nSome text here.", r"front matter must be a mapping"),
-        "unknown-agent.md": (b"---\nagents: [wizard]\n---\n# Title\n\nSome text.", r"unknown agent.*wizard"),
+        "cp1252.md": (
+            "# Café\n\nLe prix est de 10 € par capteur et par mois.".encode("cp1252"),
+            r"UTF-8",
+        ),
+        "front-matter-yaml.md": (
+            b"---\nagents: [technical\n---\n# Title\n\nSome text here.",
+            r"front matter.*YAML",
+        ),
+        "front-matter-list.md": (
+            b"---\n- a\n- b\n---\n# Title\n\nSome text here.",
+            r"front matter must be a mapping",
+        ),
+        "unknown-agent.md": (
+            b"---\nagents: [wizard]\n---\n# Title\n\nSome text.",
+            r"unknown agent.*wizard",
+        ),
         "only-headings.md": (b"# One\n## Two\n### Three\n", r"no text"),
         "ragged.csv": (b"sku,product,in_stock\nA-1,Thing,4\nB-2,Other\n", r"row 3 has 2 fields"),
         "header-only.csv": (b"sku,product,in_stock\n", r"header but no rows"),
@@ -66,7 +78,9 @@ def plant(folder: Path, corpus: dict[str, tuple[bytes | None, str]]) -> None:
             (target / name).write_bytes(content)
 
 
-def test_broken_knowledge_files_are_named_and_every_good_passage_stays(small_company: Path, tmp_path: Path) -> None:
+def test_broken_knowledge_files_are_named_and_every_good_passage_stays(
+    small_company: Path, tmp_path: Path
+) -> None:
     clean = tmp_path / "clean"
     shutil.copytree(small_company, clean)
     corpus = broken_documents(random.Random(6))
@@ -90,15 +104,21 @@ def test_broken_knowledge_files_are_named_and_every_good_passage_stays(small_com
 
 
 async def test_a_session_on_a_broken_folder_says_what_it_skipped_and_still_answers(
-        small_company: Path, tmp_path: Path) -> None:
+    small_company: Path, tmp_path: Path
+) -> None:
     corpus = broken_documents(random.Random(7))
     plant(small_company, corpus)
-    runner = SessionRunner(Settings(knowledge_dir=small_company, data_dir=tmp_path / "data", offline=True))
+    runner = SessionRunner(
+        Settings(knowledge_dir=small_company, data_dir=tmp_path / "data", offline=True)
+    )
     async with runner:
         await runner.send("How much does Total care cost per machine?")
     events = [e async for e in runner.events()]
-    skipped = [e.message for e in events if isinstance(e, StatusEvent) and e.source == "knowledge"
-               and e.level == "warning"]
+    skipped = [
+        e.message
+        for e in events
+        if isinstance(e, StatusEvent) and e.source == "knowledge" and e.level == "warning"
+    ]
     assert len(skipped) == len(corpus)
     for name in corpus:
         assert any(f"broken/{name}" in message for message in skipped), name
@@ -106,9 +126,12 @@ async def test_a_session_on_a_broken_folder_says_what_it_skipped_and_still_answe
     assert "59 dollars" in reply.text
 
 
-def test_simulator_index_names_each_skipped_file_and_succeeds(small_company: Path, tmp_path: Path,
-                                                              capsys: pytest.CaptureFixture[str],
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_simulator_index_names_each_skipped_file_and_succeeds(
+    small_company: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     corpus = broken_documents(random.Random(8))
     plant(small_company, corpus)
     monkeypatch.setenv("SIMULATOR_DATA_DIR", str(tmp_path / "data"))
@@ -132,6 +155,7 @@ def _set(path: str, value: Any) -> PersonaMutation:
             target = target[key]
         target[keys[-1]] = value
         return data
+
     return mutate
 
 
@@ -139,6 +163,7 @@ def _drop(field: str) -> PersonaMutation:
     def mutate(data: dict[str, Any]) -> dict[str, Any]:
         del data[field]
         return data
+
     return mutate
 
 
@@ -158,28 +183,39 @@ PERSONA_CORPUS: dict[str, tuple[PersonaMutation | bytes, str]] = {
     "tone-yes": (_set("tone", True), r"tone: must be text.*quotes"),
     "typo-field": (_set("nmae", "Tom"), r"nmae: is not a persona field"),
     "duplicate-objection": (_duplicate_objection, r"objections: ids must be unique"),
-    "requires-unknown": (_set("next_step.requires", ["no-such-objection"]), r"next_step.requires: unknown id"),
+    "requires-unknown": (
+        _set("next_step.requires", ["no-such-objection"]),
+        r"next_step.requires: unknown id",
+    ),
     "has-id": (_set("id", "someone"), r"id: not a field"),
     "no-objections": (_set("objections", []), r"objections: needs at least 1"),
     "difficulty-typo": (_set("difficulty", "extreme"), r"difficulty: must be one of"),
 }
 
 
-def test_broken_personas_are_named_with_their_field_and_the_good_ones_all_load(tmp_path: Path) -> None:
+def test_broken_personas_are_named_with_their_field_and_the_good_ones_all_load(
+    tmp_path: Path,
+) -> None:
     folder = tmp_path / "personas"
     shutil.copytree(BUNDLED_PERSONAS, folder)
     good = load_personas(folder)
     assert not good.errors
-    template = yaml.safe_load((BUNDLED_PERSONAS / f"{good.personas[0].id}.yaml").read_text(encoding="utf-8"))
+    template = yaml.safe_load(
+        (BUNDLED_PERSONAS / f"{good.personas[0].id}.yaml").read_text(encoding="utf-8")
+    )
     for stem, (mutation, _) in PERSONA_CORPUS.items():
         if isinstance(mutation, bytes):
             (folder / f"broken-{stem}.yaml").write_bytes(mutation)
         else:
             data = mutation(json.loads(json.dumps(template)))
-            (folder / f"broken-{stem}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+            (folder / f"broken-{stem}.yaml").write_text(
+                yaml.safe_dump(data, allow_unicode=True), encoding="utf-8"
+            )
 
     loaded = load_personas(folder)
-    assert [p.id for p in loaded.personas] == [p.id for p in good.personas], "every good persona still loads"
+    assert [p.id for p in loaded.personas] == [p.id for p in good.personas], (
+        "every good persona still loads"
+    )
     errors = {Path(e.path).stem.removeprefix("broken-"): e for e in loaded.errors}
     assert sorted(errors) == sorted(PERSONA_CORPUS)
     for stem, (_, expected) in PERSONA_CORPUS.items():
@@ -188,8 +224,9 @@ def test_broken_personas_are_named_with_their_field_and_the_good_ones_all_load(t
         assert re.search(expected, message), f"{stem}: {message}"
 
 
-def test_rehearsing_a_broken_persona_says_why_and_exits_cleanly(tmp_path: Path,
-                                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_rehearsing_a_broken_persona_says_why_and_exits_cleanly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     folder = tmp_path / "personas"
     folder.mkdir()
     (folder / "dana.yaml").write_text("name: Dana\nobjections: []\n", encoding="utf-8")
@@ -206,7 +243,10 @@ SETTINGS_CORPUS: dict[str, tuple[bytes, str]] = {
     "array": (b"[1, 2]", r"must hold a JSON object"),
     "offline-yes": (b'{"offline": "yes"}', r"'offline' must be true or false"),
     "negative-idle": (b'{"demo_idle_reset_s": -5}', r"'demo_idle_reset_s' must be a whole number"),
-    "idle-text": (b'{"demo_idle_reset_s": "ninety"}', r"'demo_idle_reset_s' must be a whole number"),
+    "idle-text": (
+        b'{"demo_idle_reset_s": "ninety"}',
+        r"'demo_idle_reset_s' must be a whole number",
+    ),
     "model-number": (b'{"cerebras_model": 42}', r"'cerebras_model' must be text"),
     "knowledge-list": (b'{"knowledge_dir": ["/a", "/b"]}', r"'knowledge_dir' must be text"),
     "latin-1": ('{"cerebras_model": "gpt-\xf6ss"}'.encode("latin-1"), r"not UTF-8|cannot read"),
@@ -223,10 +263,14 @@ def test_a_broken_settings_file_is_explained_and_left_untouched(name: str, tmp_p
         load_preferences(path)
     message = str(caught.value)
     assert str(path) in message and re.search(expected, message), message
-    assert path.read_bytes() == raw, "the user's file is never rewritten or removed by a failed load"
+    assert path.read_bytes() == raw, (
+        "the user's file is never rewritten or removed by a failed load"
+    )
 
 
-def test_the_app_opens_with_a_broken_settings_file_and_says_which(qtbot: Any, tmp_path: Path) -> None:
+def test_the_app_opens_with_a_broken_settings_file_and_says_which(
+    qtbot: Any, tmp_path: Path
+) -> None:
     from simulator.app.main import AppOptions, create_window
 
     path = tmp_path / "settings.json"
@@ -247,13 +291,20 @@ def test_the_app_opens_with_a_broken_settings_file_and_says_which(qtbot: Any, tm
 ENV_CORPUS = {
     "CHROMA_PORT": ("eight thousand", r"CHROMA_PORT must be a whole number, got 'eight thousand'"),
     "SIMULATOR_WORKER_PORT": ("80a", r"SIMULATOR_WORKER_PORT must be a whole number"),
-    "SIMULATOR_KNOWLEDGE": ("/no/such/company", r"knowledge folder /no/such/company does not exist"),
+    "SIMULATOR_KNOWLEDGE": (
+        "/no/such/company",
+        r"knowledge folder /no/such/company does not exist",
+    ),
 }
 
 
 @pytest.mark.parametrize("variable", list(ENV_CORPUS))
-def test_a_bad_environment_variable_is_named(variable: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_bad_environment_variable_is_named(
+    variable: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     value, expected = ENV_CORPUS[variable]
     monkeypatch.setenv("SIMULATOR_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv(variable, value)
@@ -272,25 +323,49 @@ def cli_corpus(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
         "k not a number": (["retrieve", "-k", "abc", "query"], r"-k: invalid int value: 'abc'"),
         "k missing": (["retrieve", "-k"], r"-k: expected one argument"),
         "k zero": (["retrieve", "-k", "0", "query"], r"-k must be at least 1"),
-        "unknown agent": (["retrieve", "--agent", "wizard", "q"], r"--agent: invalid choice: 'wizard'"),
-        "missing folder": (["index", "--knowledge", "/no/such/folder"], r"/no/such/folder does not exist"),
+        "unknown agent": (
+            ["retrieve", "--agent", "wizard", "q"],
+            r"--agent: invalid choice: 'wizard'",
+        ),
+        "missing folder": (
+            ["index", "--knowledge", "/no/such/folder"],
+            r"/no/such/folder does not exist",
+        ),
         "folder is a file": (["index", "--knowledge", str(a_file)], r"notes.txt is not a folder"),
         "knowledge missing value": (["--knowledge"], r"--knowledge: expected one argument"),
-        "rehearse without persona": (["rehearse"], r"one of the arguments --persona --all is required"),
-        "turns not a number": (["rehearse", "--persona", "x", "--turns", "many"], r"--turns: invalid int value"),
-        "turns zero": (["rehearse", "--persona", "dana", "--turns", "0", "--offline"], r"--turns must be at least 1"),
-        "unknown persona": (["rehearse", "--persona", "nobody-at-all", "--offline"], r"nobody-at-all.*not a persona"),
+        "rehearse without persona": (
+            ["rehearse"],
+            r"one of the arguments --persona --all is required",
+        ),
+        "turns not a number": (
+            ["rehearse", "--persona", "x", "--turns", "many"],
+            r"--turns: invalid int value",
+        ),
+        "turns zero": (
+            ["rehearse", "--persona", "dana", "--turns", "0", "--offline"],
+            r"--turns must be at least 1",
+        ),
+        "unknown persona": (
+            ["rehearse", "--persona", "nobody-at-all", "--offline"],
+            r"nobody-at-all.*not a persona",
+        ),
         "unknown flag": (["worker", "--bogus"], r"unrecognized arguments: --bogus"),
-        "chat on a missing folder": (["chat", "--knowledge", "/no/such/folder"], r"/no/such/folder does not exist"),
+        "chat on a missing folder": (
+            ["chat", "--knowledge", "/no/such/folder"],
+            r"/no/such/folder does not exist",
+        ),
     }
     for n in range(3):  # seeded random flags
-        flag = "--" + "".join(rng.choice("abcdefghijklmnopqrstuvwxyz-") for _ in range(rng.randint(3, 12))).strip("-")
+        flag = "--" + "".join(
+            rng.choice("abcdefghijklmnopqrstuvwxyz-") for _ in range(rng.randint(3, 12))
+        ).strip("-")
         corpus[f"random flag {n}"] = (["index", flag or "--x"], r"unrecognized arguments")
     return corpus
 
 
-def test_bad_command_lines_exit_2_naming_the_flag(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_command_lines_exit_2_naming_the_flag(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("SIMULATOR_DATA_DIR", str(tmp_path / "data"))
     for name, (argv, expected) in cli_corpus(tmp_path).items():
         try:

@@ -44,12 +44,24 @@ def team_model(body: Mapping[str, Any]) -> Reply:
         return Reply(text="We have it in stock in Denver.")
     last = [m["content"] for m in messages if m["role"] == "user"][-1].lower()
     tools = {t["function"]["name"] for t in body.get("tools") or []}
-    wanted = "pricing" if ("cost" in last or "stock" in last) else "technical" if (
-        "freezer" in last and "minus" in last or "battery" in last) else None
-    role = "pricing" if "Pricing Specialist" in system else "technical" if "Technical Specialist" in system \
+    wanted = (
+        "pricing"
+        if ("cost" in last or "stock" in last)
+        else "technical"
+        if (("freezer" in last and "minus" in last) or "battery" in last)
+        else None
+    )
+    role = (
+        "pricing"
+        if "Pricing Specialist" in system
+        else "technical"
+        if "Technical Specialist" in system
         else "greeter"
+    )
     if wanted and wanted != role and f"transfer_to_{wanted}" in tools:
-        return Reply(tool_calls=[ToolCall(f"transfer_to_{wanted}", {"reason": "the customer asked"})])
+        return Reply(
+            tool_calls=[ToolCall(f"transfer_to_{wanted}", {"reason": "the customer asked"})]
+        )
     if "stock" in last and "check_stock" in tools:
         return Reply(tool_calls=[ToolCall("check_stock", {"product": "CT-200"})])
     return Reply(text=f"Happy to help with that, from the {role}.")
@@ -78,16 +90,23 @@ async def one_session(settings: Settings, number: int) -> list[Event]:
                 await runner.reset()
             turn_id = await runner.send(f"{LINES[turn % len(LINES)]} (visitor {number})")
             async with asyncio.timeout(60), completed:
-                await completed.wait_for(lambda t=turn_id: any(
-                    isinstance(e, TurnCompletedEvent) and e.turn_id == t for e in events))
+                await completed.wait_for(
+                    lambda t=turn_id: any(
+                        isinstance(e, TurnCompletedEvent) and e.turn_id == t for e in events
+                    )
+                )
     await asyncio.wait_for(reader, 10)
     return events
 
 
 async def test_twenty_sessions_of_twenty_turns_at_once(data_dir: Path) -> None:
     async with CerebrasServer(responder=team_model) as server:
-        settings = Settings(knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=data_dir, cerebras_api_key="test-key",
-                            cerebras_base_url=server.base_url)
+        settings = Settings(
+            knowledge_dir=BUNDLED_KNOWLEDGE,
+            data_dir=data_dir,
+            cerebras_api_key="test-key",
+            cerebras_base_url=server.base_url,
+        )
         await one_session(settings, 0)  # warm-up: the index, the embedding model, the imports
         gc.collect()
         process = psutil.Process()
@@ -97,13 +116,19 @@ async def test_twenty_sessions_of_twenty_turns_at_once(data_dir: Path) -> None:
         requests = len(server.requests)
 
     for number, events in enumerate(results, start=1):
-        assert [e.turn_id for e in events if isinstance(e, TurnCompletedEvent)] == list(range(1, TURNS + 1)), number
+        assert [e.turn_id for e in events if isinstance(e, TurnCompletedEvent)] == list(
+            range(1, TURNS + 1)
+        ), number
         problems = [e for e in events if isinstance(e, StatusEvent) and e.level != "info"]
         assert not problems, (number, problems)
         replies = [e for e in events if isinstance(e, TranscriptEvent) and e.speaker != "customer"]
         assert len(replies) == TURNS and all(r.provider == "cerebras" for r in replies), number
-        said = [e.text for e in events if isinstance(e, TranscriptEvent) and e.speaker == "customer"]
-        assert all(text.endswith(f"(visitor {number})") for text in said), "no session saw another's customer"
+        said = [
+            e.text for e in events if isinstance(e, TranscriptEvent) and e.speaker == "customer"
+        ]
+        assert all(text.endswith(f"(visitor {number})") for text in said), (
+            "no session saw another's customer"
+        )
     assert requests >= SESSIONS * TURNS
     growth_mb = (peak - before) / 1024**2
     print(f"RSS growth with {SESSIONS} sessions x {TURNS} turns: {growth_mb:.0f} MB")

@@ -34,8 +34,12 @@ CEREBRAS_KEY = "csk-planted-7f3a9c2e1b5d4e6f8a0b9c8d"
 CARTESIA_KEY = "sk_car_planted_91c2d3e4f5a6b7c8d9e0"
 LIVEKIT_SECRET = "planted-livekit-secret-0a1b2c3d4e5f6a7b"
 SECRETS = (CEREBRAS_KEY, CARTESIA_KEY, LIVEKIT_SECRET)
-LINES = ("Hello, I'm Dana.", "What does the Professional plan cost?", "And the Starter plan?",
-         "Is there a pilot program?")
+LINES = (
+    "Hello, I'm Dana.",
+    "What does the Professional plan cost?",
+    "And the Starter plan?",
+    "Is there a pilot program?",
+)
 
 
 def leaky_model(server_requests: list[Any]) -> Any:
@@ -49,13 +53,19 @@ def leaky_model(server_requests: list[Any]) -> Any:
         if "You are the Greeter" in messages[0]["content"]:
             last = [m["content"] for m in messages if m["role"] == "user"][-1]
             if "cost" in last:
-                return Reply(tool_calls=[ToolCall("transfer_to_pricing", {"reason": "asks about the price"})])
+                return Reply(
+                    tool_calls=[ToolCall("transfer_to_pricing", {"reason": "asks about the price"})]
+                )
             return Reply(text="Welcome! What can I help you with?")
-        echo = f"upstream refused the request signed with key {CEREBRAS_KEY} (Bearer {CEREBRAS_KEY})"
+        echo = (
+            f"upstream refused the request signed with key {CEREBRAS_KEY} (Bearer {CEREBRAS_KEY})"
+        )
         if number in (2, 3, 4):
             return Reply(fault=Fault.status(500, message=echo))
         if number == 5:
-            return Reply(text="The Starter plan is six dollars.", fault=Fault.stream_error(502, message=echo))
+            return Reply(
+                text="The Starter plan is six dollars.", fault=Fault.stream_error(502, message=echo)
+            )
         return Reply(text="The Starter plan is $6 per sensor per month.")
 
     return model
@@ -91,27 +101,44 @@ async def _converse(runner: SessionRunner, lines: tuple[str, ...]) -> list[Event
     return events
 
 
-async def test_a_provider_echoing_the_key_leaks_it_nowhere(data_dir: Path, tmp_path: Path,
-                                                          caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_provider_echoing_the_key_leaks_it_nowhere(
+    data_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
-    env = {"CEREBRAS_API_KEY": CEREBRAS_KEY, "CARTESIA_API_KEY": CARTESIA_KEY, "LIVEKIT_API_SECRET": LIVEKIT_SECRET}
+    env = {
+        "CEREBRAS_API_KEY": CEREBRAS_KEY,
+        "CARTESIA_API_KEY": CARTESIA_KEY,
+        "LIVEKIT_API_SECRET": LIVEKIT_SECRET,
+    }
     server = CerebrasServer()
     server.responder = leaky_model(server.requests)
     async with server:
-        settings = Settings(knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=data_dir, cerebras_api_key=CEREBRAS_KEY,
-                            cerebras_base_url=server.base_url, cartesia_api_key=CARTESIA_KEY,
-                            livekit_api_secret=LIVEKIT_SECRET, cerebras_max_retries=2)
+        settings = Settings(
+            knowledge_dir=BUNDLED_KNOWLEDGE,
+            data_dir=data_dir,
+            cerebras_api_key=CEREBRAS_KEY,
+            cerebras_base_url=server.base_url,
+            cartesia_api_key=CARTESIA_KEY,
+            livekit_api_secret=LIVEKIT_SECRET,
+            cerebras_max_retries=2,
+        )
         runner = SessionRunner(settings)
         await runner.start()
         events = await _converse(runner, LINES)
 
-    warnings = [e for e in events if isinstance(e, StatusEvent) and e.source == "cerebras" and e.level == "warning"]
+    warnings = [
+        e
+        for e in events
+        if isinstance(e, StatusEvent) and e.source == "cerebras" and e.level == "warning"
+    ]
     assert len(warnings) >= 2, "both failures reached the customer as status events"
     assert any("500" in w.message for w in warnings)
     for event in events:
         _assert_clean(to_json(event), f"a {event.type} event")
     for record in caplog.records:
-        _assert_clean(logging.Formatter("%(message)s").format(record), f"the log record {record.name}")
+        _assert_clean(
+            logging.Formatter("%(message)s").format(record), f"the log record {record.name}"
+        )
 
     redactor = redactor_for(Preferences(cerebras_api_key=CEREBRAS_KEY), settings, env)
     with SessionLog(tmp_path / "session.jsonl", redactor=redactor) as log:
@@ -119,16 +146,26 @@ async def test_a_provider_echoing_the_key_leaks_it_nowhere(data_dir: Path, tmp_p
             log.write(event)
     _assert_clean((tmp_path / "session.jsonl").read_text(encoding="utf-8"), "the session log")
     _assert_clean(render_report(events), "the report (even without a redactor)")
-    for thing in (settings, Preferences(cerebras_api_key=CEREBRAS_KEY, cartesia_api_key=CARTESIA_KEY,
-                                        livekit_api_secret=LIVEKIT_SECRET)):
+    for thing in (
+        settings,
+        Preferences(
+            cerebras_api_key=CEREBRAS_KEY,
+            cartesia_api_key=CARTESIA_KEY,
+            livekit_api_secret=LIVEKIT_SECRET,
+        ),
+    ):
         _assert_clean(repr(thing), f"repr({type(thing).__name__})")
 
 
-async def test_a_key_pasted_by_the_customer_is_redacted_in_every_file(data_dir: Path, tmp_path: Path) -> None:
+async def test_a_key_pasted_by_the_customer_is_redacted_in_every_file(
+    data_dir: Path, tmp_path: Path
+) -> None:
     settings = Settings(knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=data_dir, offline=True)
     runner = SessionRunner(settings)
     await runner.start()
-    events = await _converse(runner, (f"Our old vendor's key was {CEREBRAS_KEY}, is that a problem?",))
+    events = await _converse(
+        runner, (f"Our old vendor's key was {CEREBRAS_KEY}, is that a problem?",)
+    )
     env = {"CEREBRAS_API_KEY": CEREBRAS_KEY}
     redactor = redactor_for(Preferences(), settings, env)
     with SessionLog(tmp_path / "session.jsonl", redactor=redactor) as log:
@@ -140,17 +177,36 @@ async def test_a_key_pasted_by_the_customer_is_redacted_in_every_file(data_dir: 
     _assert_clean(render_report(events, redactor=redactor), "the exported report")
 
 
-async def test_the_terminal_prints_no_key_when_the_provider_echoes_it(tmp_path: Path, data_dir: Path) -> None:
+async def test_the_terminal_prints_no_key_when_the_provider_echoes_it(
+    tmp_path: Path, data_dir: Path
+) -> None:
     server = CerebrasServer()
     server.responder = leaky_model(server.requests)
     async with server:
-        env = {**os.environ, "CEREBRAS_API_KEY": CEREBRAS_KEY, "CEREBRAS_BASE_URL": server.base_url,
-               "CARTESIA_API_KEY": CARTESIA_KEY, "SIMULATOR_DATA_DIR": str(data_dir), "PYTHONPATH": str(REPO),
-               "HF_HUB_OFFLINE": "1"}
+        env = {
+            **os.environ,
+            "CEREBRAS_API_KEY": CEREBRAS_KEY,
+            "CEREBRAS_BASE_URL": server.base_url,
+            "CARTESIA_API_KEY": CARTESIA_KEY,
+            "SIMULATOR_DATA_DIR": str(data_dir),
+            "PYTHONPATH": str(REPO),
+            "HF_HUB_OFFLINE": "1",
+        }
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "simulator", "chat", "--jsonl", cwd=REPO, env=env,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-        stdout, stderr = await asyncio.wait_for(process.communicate("\n".join(LINES).encode() + b"\n"), 120)
+            sys.executable,
+            "-m",
+            "simulator",
+            "chat",
+            "--jsonl",
+            cwd=REPO,
+            env=env,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        stdout, stderr = await asyncio.wait_for(
+            process.communicate("\n".join(LINES).encode() + b"\n"), 120
+        )
     assert process.returncode == 0, stderr.decode()[-2000:]
     assert b'"type":"status"' in stdout and b"500" in stdout
     _assert_clean(stdout.decode(), "`simulator chat --jsonl` output")

@@ -65,14 +65,22 @@ class AppEnd:
         self.recipients: set[str] = set()
         self._changed = asyncio.Condition()
 
-    async def send_text(self, text: str, *, topic: str, destination_identities: list[str],
-                        attributes: dict[str, str]) -> None:
+    async def send_text(
+        self,
+        text: str,
+        *,
+        topic: str,
+        destination_identities: list[str],
+        attributes: dict[str, str],
+    ) -> None:
         async with self._changed:
             self.recipients.update(destination_identities)
             self.events.extend(self.sequencer.accept(parse_seq(attributes), text))
             self._changed.notify_all()
 
-    async def wait_for(self, predicate: Callable[[Event], bool], *, after: int = 0, timeout: float = 60) -> Event:
+    async def wait_for(
+        self, predicate: Callable[[Event], bool], *, after: int = 0, timeout: float = 60
+    ) -> Event:
         """The first event (from index ``after``) that satisfies ``predicate``, waiting for it."""
         async with asyncio.timeout(timeout), self._changed:
             await self._changed.wait_for(lambda: any(predicate(e) for e in self.events[after:]))
@@ -89,13 +97,21 @@ class Worker:
         self.runner = runner
         self.controls = controls
         self.app = AppEnd()
-        self.server = CommandServer(controls, EventPublisher(self.app, APP),  # type: ignore[arg-type]
-                                    allowed_identity=APP)
+        self.server = CommandServer(
+            controls,
+            EventPublisher(self.app, APP),  # type: ignore[arg-type]
+            allowed_identity=APP,
+        )
         self.pumping = asyncio.create_task(pump_events(runner, self.server.publisher))
 
     async def call(self, command: Command, caller: str = APP) -> CommandResult:
-        data = rtc.RpcInvocationData(request_id="r", caller_identity=caller, payload=encode(command),
-                                     response_timeout=15.0, method="simulator.command")
+        data = rtc.RpcInvocationData(
+            request_id="r",
+            caller_identity=caller,
+            payload=encode(command),
+            response_timeout=15.0,
+            method="simulator.command",
+        )
         return CommandResult.model_validate_json(await self.server.handle(data))
 
     async def ok(self, command: Command) -> str:
@@ -115,7 +131,9 @@ def settings(tmp_path: Path) -> Settings:
 
 
 def paused_after(turns: int) -> Callable[[Event], bool]:
-    return lambda e: isinstance(e, CoachStateEvent) and e.state == "paused" and e.customer_turns == turns
+    return lambda e: (
+        isinstance(e, CoachStateEvent) and e.state == "paused" and e.customer_turns == turns
+    )
 
 
 async def test_a_persona_rehearsal_runs_in_the_room_as_it_does_locally(settings: Settings) -> None:
@@ -127,17 +145,30 @@ async def test_a_persona_rehearsal_runs_in_the_room_as_it_does_locally(settings:
 
         assert "press play or step" in await worker.ok(SetPersonaCommand(persona=PERSONA))
         await app.wait_for(lambda e: isinstance(e, CoachStateEvent) and e.state == "ready")
-        assert await worker.ok(WhisperCommand(text=whisper)) == "the active agent will read it before its next reply"
+        assert (
+            await worker.ok(WhisperCommand(text=whisper))
+            == "the active agent will read it before its next reply"
+        )
         await worker.ok(StepCommand())
         await app.wait_for(paused_after(1))
 
         # play, and pause as soon as the next exchange has begun: it finishes, nothing follows it
         remove = runner.add_observer(
-            lambda e: isinstance(e, TranscriptEvent) and e.speaker == "customer" and e.turn_id == 2
-            and asyncio.get_running_loop().create_task(worker.call(PauseCommand())))
+            lambda e: (
+                isinstance(e, TranscriptEvent)
+                and e.speaker == "customer"
+                and e.turn_id == 2
+                and asyncio.get_running_loop().create_task(worker.call(PauseCommand()))
+            )
+        )
         await worker.ok(PlayCommand())
-        await app.wait_for(lambda e: isinstance(e, CoachStateEvent) and e.state == "paused"
-                           and "current exchange" in e.detail)
+        await app.wait_for(
+            lambda e: (
+                isinstance(e, CoachStateEvent)
+                and e.state == "paused"
+                and "current exchange" in e.detail
+            )
+        )
         remove()
         await app.wait_for(lambda e: isinstance(e, TurnCompletedEvent) and e.turn_id == 2)
 
@@ -150,8 +181,15 @@ async def test_a_persona_rehearsal_runs_in_the_room_as_it_does_locally(settings:
         # the persona plays on from the user's line; the coach ends it once its next exchange has begun
         ending: list[asyncio.Task[CommandResult]] = []
         remove = runner.add_observer(
-            lambda e: isinstance(e, TranscriptEvent) and e.speaker == "customer" and e.turn_id == 4
-            and ending.append(asyncio.get_running_loop().create_task(worker.call(EndRehearsalCommand()))))
+            lambda e: (
+                isinstance(e, TranscriptEvent)
+                and e.speaker == "customer"
+                and e.turn_id == 4
+                and ending.append(
+                    asyncio.get_running_loop().create_task(worker.call(EndRehearsalCommand()))
+                )
+            )
+        )
         await worker.ok(HandBackCommand())
         await app.wait_for(lambda e: isinstance(e, ScorecardEvent) and e.scorecard.final)
         remove()
@@ -160,7 +198,9 @@ async def test_a_persona_rehearsal_runs_in_the_room_as_it_does_locally(settings:
         assert not ended.ok and "has ended" in ended.message
         # with the rehearsal over, a whisper goes to the team directly, as in Customer mode
         await worker.ok(WhisperCommand(text="Thank her for her time."))
-        await app.wait_for(lambda e: isinstance(e, CoachWhisperEvent) and e.text == "Thank her for her time.")
+        await app.wait_for(
+            lambda e: isinstance(e, CoachWhisperEvent) and e.text == "Thank her for her time."
+        )
 
         await worker.ok(NewConversationCommand())
         await app.wait_for(lambda e: isinstance(e, ConversationResetEvent))
@@ -169,14 +209,20 @@ async def test_a_persona_rehearsal_runs_in_the_room_as_it_does_locally(settings:
 
     assert app.recipients == {APP}
     modes = [(e.mode, e.customer, e.persona) for e in app.of(ModeChangedEvent)]
-    assert modes == [("coach", "persona", PERSONA), ("customer", "user", PERSONA), ("coach", "persona", PERSONA),
-                     ("customer", "user", None)]
+    assert modes == [
+        ("coach", "persona", PERSONA),
+        ("customer", "user", PERSONA),
+        ("coach", "persona", PERSONA),
+        ("customer", "user", None),
+    ]
     customer = {e.turn_id: e.text for e in app.of(TranscriptEvent) if e.speaker == "customer"}
     assert sorted(customer) == [1, 2, 3, 4] and customer[3] == user_line
     # each persona line was announced (what it meant) with its turn; the user's line was not
     persona_turns = {e.turn_id for e in app.of(PersonaEvent)}
     assert {1, 2} <= persona_turns and 3 not in persona_turns
-    whispers = [(e.status, e.turn_id, e.agent) for e in app.of(CoachWhisperEvent) if e.text == whisper]
+    whispers = [
+        (e.status, e.turn_id, e.agent) for e in app.of(CoachWhisperEvent) if e.text == whisper
+    ]
     assert whispers == [("queued", 0, "greeter"), ("delivered", 1, "greeter")]
     assert not [e for e in app.of(TranscriptEvent) if whisper in e.text]  # never said aloud
     card = [e for e in app.of(ScorecardEvent) if e.scorecard.final][-1].scorecard
@@ -185,18 +231,32 @@ async def test_a_persona_rehearsal_runs_in_the_room_as_it_does_locally(settings:
     assert not [e for e in app.of(StatusEvent) if e.level == "error"]
 
 
-async def test_coach_commands_that_do_not_fit_say_why_and_only_the_app_may_send_them(settings: Settings) -> None:
+async def test_coach_commands_that_do_not_fit_say_why_and_only_the_app_may_send_them(
+    settings: Settings,
+) -> None:
     async with SessionRunner(settings) as runner:
         worker = Worker(runner, RunnerControls(runner))
-        for command in (PlayCommand(), PauseCommand(), StepCommand(), TakeOverCommand(), HandBackCommand(),
-                        EndRehearsalCommand(), ScorecardCommand()):
+        for command in (
+            PlayCommand(),
+            PauseCommand(),
+            StepCommand(),
+            TakeOverCommand(),
+            HandBackCommand(),
+            EndRehearsalCommand(),
+            ScorecardCommand(),
+        ):
             result = await worker.call(command)
             assert not result.ok and ("No rehearsal" in result.message), command
         no_persona = await worker.call(SetModeCommand(mode="coach"))
         assert not no_persona.ok and "needs a persona" in no_persona.message
         unknown = await worker.call(SetPersonaCommand(persona="skeptical-cfo"))
-        assert not unknown.ok and "is not a persona" in unknown.message and PERSONA in unknown.message
-        assert await worker.ok(SetModeCommand(mode="customer")) == "Customer mode: you are the customer"
+        assert (
+            not unknown.ok and "is not a persona" in unknown.message and PERSONA in unknown.message
+        )
+        assert (
+            await worker.ok(SetModeCommand(mode="customer"))
+            == "Customer mode: you are the customer"
+        )
         for intruder in ("visitor-1", APP.upper()):
             with pytest.raises(rtc.RpcError) as refused:
                 await worker.call(SetPersonaCommand(persona=PERSONA), caller=intruder)
@@ -206,18 +266,23 @@ async def test_coach_commands_that_do_not_fit_say_why_and_only_the_app_may_send_
     assert not worker.app.of(ModeChangedEvent)
 
 
-async def test_the_dispatch_persona_from_the_workers_folder_and_the_room_closing(settings: Settings,
-                                                                                 tmp_path: Path) -> None:
+async def test_the_dispatch_persona_from_the_workers_folder_and_the_room_closing(
+    settings: Settings, tmp_path: Path
+) -> None:
     folder = tmp_path / "personas"
     folder.mkdir()
     shutil.copy(BUNDLED_PERSONAS / "frostwatch-loyalist.yaml", folder)
     async with SessionRunner(settings) as runner:
-        worker = Worker(runner, RunnerControls(runner, personas_dir=folder, persona="frostwatch-loyalist"))
+        worker = Worker(
+            runner, RunnerControls(runner, personas_dir=folder, persona="frostwatch-loyalist")
+        )
         app = worker.app
         elsewhere = await worker.call(SetPersonaCommand(persona=PERSONA))
         assert not elsewhere.ok and "known personas: frostwatch-loyalist" in elsewhere.message
 
-        await worker.ok(SetModeCommand(mode="coach"))  # the persona the app dispatched the worker with
+        await worker.ok(
+            SetModeCommand(mode="coach")
+        )  # the persona the app dispatched the worker with
         await worker.ok(StepCommand())
         await app.wait_for(paused_after(1))
         assert "same conversation" in await worker.ok(SetModeCommand(mode="customer"))
@@ -229,7 +294,11 @@ async def test_the_dispatch_persona_from_the_workers_folder_and_the_room_closing
         closing: list[asyncio.Task[None]] = []
 
         def room_ends(event: Event) -> None:
-            if isinstance(event, TranscriptEvent) and event.speaker == "customer" and event.turn_id == 2:
+            if (
+                isinstance(event, TranscriptEvent)
+                and event.speaker == "customer"
+                and event.turn_id == 2
+            ):
                 loop = asyncio.get_running_loop()
                 closing.append(loop.create_task(worker.call(TakeOverCommand())))  # type: ignore[arg-type]
                 closing.append(loop.create_task(worker.controls.aclose()))
@@ -246,5 +315,9 @@ async def test_the_dispatch_persona_from_the_workers_folder_and_the_room_closing
         await worker.finish()
 
     modes = [(e.mode, e.customer, e.persona) for e in app.of(ModeChangedEvent)]
-    assert modes[0] == ("coach", "persona", "frostwatch-loyalist") and modes[-1] == ("customer", "user", None)
+    assert modes[0] == ("coach", "persona", "frostwatch-loyalist") and modes[-1] == (
+        "customer",
+        "user",
+        None,
+    )
     assert [e.mode for e in app.of(ModeChangedEvent)] == ["coach", "customer", "coach", "customer"]

@@ -37,7 +37,13 @@ from simulator.room.commands import (
     encode,
 )
 from simulator.room.metadata import SessionMetadata
-from simulator.room.transport import EVENTS_TOPIC, EventLog, EventPublisher, EventSequencer, parse_seq
+from simulator.room.transport import (
+    EVENTS_TOPIC,
+    EventLog,
+    EventPublisher,
+    EventSequencer,
+    parse_seq,
+)
 
 COMMANDS = [
     SayCommand(text="How much is the Professional plan?"),
@@ -58,12 +64,26 @@ COMMANDS = [
 
 EVENTS = [
     TranscriptEvent(turn_id=1, speaker="customer", text="What does it cost?"),
-    HandoffEvent(turn_id=1, from_agent="greeter", to_agent="pricing", reason="asks about the price"),
-    RetrievalEvent(turn_id=1, agent="pricing", query="What does it cost?", elapsed_ms=4.2,
-                   passages=(Passage(source="pricing/plans.md", section="Plans", score=0.81, text="$11"),)),
+    HandoffEvent(
+        turn_id=1, from_agent="greeter", to_agent="pricing", reason="asks about the price"
+    ),
+    RetrievalEvent(
+        turn_id=1,
+        agent="pricing",
+        query="What does it cost?",
+        elapsed_ms=4.2,
+        passages=(Passage(source="pricing/plans.md", section="Plans", score=0.81, text="$11"),),
+    ),
     TranscriptEvent(turn_id=1, speaker="pricing", text="$11 per sensor.", provider="cerebras"),
-    LatencyEvent(turn_id=1, agent="pricing", provider="cerebras", model="gpt-oss-120b",
-                 stages=LatencyStages(end_of_utterance_ms=510.0, stt_ms=120.5, llm_ttft_ms=80.0, e2e_ms=900.0)),
+    LatencyEvent(
+        turn_id=1,
+        agent="pricing",
+        provider="cerebras",
+        model="gpt-oss-120b",
+        stages=LatencyStages(
+            end_of_utterance_ms=510.0, stt_ms=120.5, llm_ttft_ms=80.0, e2e_ms=900.0
+        ),
+    ),
     TurnCompletedEvent(turn_id=1, agent="pricing"),
 ]
 
@@ -75,12 +95,22 @@ def test_every_command_round_trips_through_its_rpc_payload(command) -> None:
     assert decode(payload) == command
 
 
-@pytest.mark.parametrize("payload", [
-    "", "{}", '{"type": "say"}', '{"type": "say", "text": ""}', '{"type": "launch_missiles"}',
-    '{"type": "set_mode", "mode": "chaos"}', '{"type": "resume", "after_seq": -1}',
-    '{"type": "take_over", "extra": 1}', '{"type": "play", "persona": "x"}', '{"type": "step", "count": 2}',
-    '{"type": "set_persona", "persona": ""}',
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "",
+        "{}",
+        '{"type": "say"}',
+        '{"type": "say", "text": ""}',
+        '{"type": "launch_missiles"}',
+        '{"type": "set_mode", "mode": "chaos"}',
+        '{"type": "resume", "after_seq": -1}',
+        '{"type": "take_over", "extra": 1}',
+        '{"type": "play", "persona": "x"}',
+        '{"type": "step", "count": 2}',
+        '{"type": "set_persona", "persona": ""}',
+    ],
+)
 def test_anything_else_is_not_a_command(payload: str) -> None:
     with pytest.raises(ValidationError):
         decode(payload)
@@ -141,8 +171,14 @@ class DroppingParticipant:
         self.connected = True
         self.sent: list[tuple[str, str, list[str], dict[str, str]]] = []
 
-    async def send_text(self, text: str, *, topic: str, destination_identities: list[str],
-                        attributes: dict[str, str]) -> None:
+    async def send_text(
+        self,
+        text: str,
+        *,
+        topic: str,
+        destination_identities: list[str],
+        attributes: dict[str, str],
+    ) -> None:
         if not self.connected:
             raise ConnectionError("the data channel is down")
         self.sent.append((text, topic, destination_identities, attributes))
@@ -154,7 +190,11 @@ async def test_after_a_dropped_connection_a_resume_replays_what_the_app_missed()
     app = EventSequencer()
 
     def deliver() -> list:
-        got = [e for text, *_rest, attrs in participant.sent for e in app.accept(parse_seq(attrs), text)]
+        got = [
+            e
+            for text, *_rest, attrs in participant.sent
+            for e in app.accept(parse_seq(attrs), text)
+        ]
         participant.sent.clear()
         return got
 
@@ -175,5 +215,5 @@ async def test_after_a_dropped_connection_a_resume_replays_what_the_app_missed()
 async def test_events_go_only_to_the_app_on_the_events_topic() -> None:
     participant = DroppingParticipant()
     await EventPublisher(participant, "app-1").publish(EVENTS[0])  # type: ignore[arg-type]
-    text, topic, destinations, attributes = participant.sent[0]
+    _text, topic, destinations, attributes = participant.sent[0]
     assert (topic, destinations, attributes) == (EVENTS_TOPIC, ["app-1"], {"seq": "1"})

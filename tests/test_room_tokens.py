@@ -15,11 +15,18 @@ from simulator.room.metadata import SessionMetadata
 from simulator.settings import Settings
 
 KEY, SECRET = "test-api-key", "test-api-secret-that-is-long-enough-for-hs256"
-METADATA = SessionMetadata(app_identity="app-1234", mode="coach", persona="skeptical-cfo", knowledge="lumora")
+METADATA = SessionMetadata(
+    app_identity="app-1234", mode="coach", persona="skeptical-cfo", knowledge="lumora"
+)
 
 
 def minter(**overrides) -> TokenMinter:
-    options = {"url": "ws://127.0.0.1:7880", "api_key": KEY, "api_secret": SECRET, "agent_name": "sales-team"}
+    options = {
+        "url": "ws://127.0.0.1:7880",
+        "api_key": KEY,
+        "api_secret": SECRET,
+        "agent_name": "sales-team",
+    }
     return TokenMinter(**(options | overrides))
 
 
@@ -35,7 +42,12 @@ def test_a_minted_token_admits_one_participant_to_one_room_with_least_grants() -
     assert video.room_join is True and video.room == access.room
     assert video.can_publish_sources == ["microphone"]
     assert video.can_subscribe is True and video.can_publish_data is True
-    assert not video.room_create and not video.room_admin and not video.room_list and not video.room_record
+    assert (
+        not video.room_create
+        and not video.room_admin
+        and not video.room_list
+        and not video.room_record
+    )
     assert not video.can_update_own_metadata and not video.agent and not video.hidden
 
 
@@ -69,9 +81,13 @@ def test_minting_without_the_secret_is_refused_with_a_reason() -> None:
 
 
 def test_a_token_url_in_the_settings_wins_over_local_minting() -> None:
-    settings = Settings(livekit_url="wss://example.livekit.cloud", livekit_token_url="https://tokens.example/t")
+    settings = Settings(
+        livekit_url="wss://example.livekit.cloud", livekit_token_url="https://tokens.example/t"
+    )
     assert isinstance(token_source(settings), TokenEndpoint)
-    settings = Settings(livekit_url="ws://127.0.0.1:7880", livekit_api_key=KEY, livekit_api_secret=SECRET)
+    settings = Settings(
+        livekit_url="ws://127.0.0.1:7880", livekit_api_key=KEY, livekit_api_secret=SECRET
+    )
     assert isinstance(token_source(settings), TokenMinter)
 
 
@@ -82,7 +98,7 @@ class TokenServer:
         self.status, self.body = status, body
         self.requests: list[dict] = []
 
-    async def __aenter__(self) -> "TokenServer":
+    async def __aenter__(self) -> TokenServer:
         app = web.Application()
         app.router.add_post("/token", self.handle)
         self.runner = web.AppRunner(app, access_log=None)
@@ -102,10 +118,16 @@ class TokenServer:
         if self.status >= 400 or self.body is not None:
             return web.json_response(self.body or {"error": "no"}, status=self.status)
         config = ParseDict(body["room_config"], api.RoomConfiguration())
-        token = (api.AccessToken(KEY, SECRET).with_identity(body["participant_identity"])
-                 .with_grants(api.VideoGrants(room_join=True, room=body["room_name"]))
-                 .with_room_config(config).to_jwt())
-        return web.json_response({"server_url": "wss://sim.example", "participant_token": token}, status=201)
+        token = (
+            api.AccessToken(KEY, SECRET)
+            .with_identity(body["participant_identity"])
+            .with_grants(api.VideoGrants(room_join=True, room=body["room_name"]))
+            .with_room_config(config)
+            .to_jwt()
+        )
+        return web.json_response(
+            {"server_url": "wss://sim.example", "participant_token": token}, status=201
+        )
 
 
 async def test_a_token_fetched_from_the_token_url_carries_the_dispatch() -> None:

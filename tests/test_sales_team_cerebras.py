@@ -33,7 +33,9 @@ def sales_team_model(body: Mapping[str, Any]) -> Reply:
     if "You are the Greeter" in system:
         last_user = [m["content"] for m in messages if m["role"] == "user"][-1]
         if "cost" in last_user or "price" in last_user:
-            return Reply(tool_calls=[ToolCall("transfer_to_pricing", {"reason": "asks about the price"})])
+            return Reply(
+                tool_calls=[ToolCall("transfer_to_pricing", {"reason": "asks about the price"})]
+            )
         return Reply(text="Welcome to Lumora! What can I help you with?")
     return Reply(text=PRICE_ANSWER)
 
@@ -44,8 +46,13 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory):
 
 
 def cerebras_settings(server: CerebrasServer, data_dir, **overrides: Any) -> Settings:
-    return Settings(knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=data_dir, cerebras_api_key="test-key",
-                    cerebras_base_url=server.base_url, **overrides)
+    return Settings(
+        knowledge_dir=BUNDLED_KNOWLEDGE,
+        data_dir=data_dir,
+        cerebras_api_key="test-key",
+        cerebras_base_url=server.base_url,
+        **overrides,
+    )
 
 
 async def converse(runner: SessionRunner, *lines: str) -> list[Event]:
@@ -59,23 +66,39 @@ async def converse(runner: SessionRunner, *lines: str) -> list[Event]:
     return events
 
 
-async def test_the_specialist_receives_the_whole_conversation_and_the_retrieved_passages(data_dir) -> None:
+async def test_the_specialist_receives_the_whole_conversation_and_the_retrieved_passages(
+    data_dir,
+) -> None:
     async with CerebrasServer(responder=sales_team_model) as server:
         async with SessionRunner(cerebras_settings(server, data_dir)) as runner:
-            events = await converse(runner, "Hi, I'm Dana from Northbay Foods, we run forty freezers.",
-                                    "What would the Professional plan cost us?")
+            events = await converse(
+                runner,
+                "Hi, I'm Dana from Northbay Foods, we run forty freezers.",
+                "What would the Professional plan cost us?",
+            )
         requests = list(server.requests)
 
     handoff = [e for e in events if isinstance(e, HandoffEvent)]
-    assert [(h.from_agent, h.to_agent, h.reason) for h in handoff] == [("greeter", "pricing", "asks about the price")]
+    assert [(h.from_agent, h.to_agent, h.reason) for h in handoff] == [
+        ("greeter", "pricing", "asks about the price")
+    ]
     pricing_request = requests[-1]
     assert "You are the Pricing Specialist" in pricing_request.messages[0]["content"]
     said_before = [m["content"] for m in pricing_request.messages if m["role"] == "user"]
-    assert said_before == ["Hi, I'm Dana from Northbay Foods, we run forty freezers.",
-                           "What would the Professional plan cost us?"]
-    context = [m["content"] for m in pricing_request.messages if m["role"] == "system" and HEADER in m["content"]]
+    assert said_before == [
+        "Hi, I'm Dana from Northbay Foods, we run forty freezers.",
+        "What would the Professional plan cost us?",
+    ]
+    context = [
+        m["content"]
+        for m in pricing_request.messages
+        if m["role"] == "system" and HEADER in m["content"]
+    ]
     assert len(context) == 1 and 'source="pricing/pricing-and-plans.md"' in context[0]
-    assert "transfer_to_technical" in pricing_request.tool_names and "check_stock" in pricing_request.tool_names
+    assert (
+        "transfer_to_technical" in pricing_request.tool_names
+        and "check_stock" in pricing_request.tool_names
+    )
     reply = [e for e in events if isinstance(e, TranscriptEvent)][-1]
     assert (reply.speaker, reply.text, reply.provider) == ("pricing", PRICE_ANSWER, "cerebras")
 
@@ -85,7 +108,7 @@ async def test_cerebras_timings_reach_the_latency_event(data_dir) -> None:
     async with CerebrasServer(responder=sales_team_model, latency=model) as server:
         async with SessionRunner(cerebras_settings(server, data_dir)) as runner:
             events = await converse(runner, "Hello there")
-    latency = [e for e in events if isinstance(e, LatencyEvent)][0]
+    latency = next(e for e in events if isinstance(e, LatencyEvent))
     stages = latency.stages
     assert (latency.provider, latency.model) == ("cerebras", "gpt-oss-120b")
     assert stages.server_total_ms is not None and stages.server_total_ms >= 50
@@ -94,12 +117,16 @@ async def test_cerebras_timings_reach_the_latency_event(data_dir) -> None:
     assert stages.retrieval_ms is not None and stages.e2e_ms >= stages.llm_ttft_ms
 
 
-async def test_a_failing_cerebras_degrades_the_turn_to_offline_and_the_conversation_goes_on(data_dir) -> None:
+async def test_a_failing_cerebras_degrades_the_turn_to_offline_and_the_conversation_goes_on(
+    data_dir,
+) -> None:
     failing = Reply(text="never served", fault=Fault.status(503, retry_after="0.01", times=None))
     async with CerebrasServer(replies=[failing]) as server:
         settings = cerebras_settings(server, data_dir, cerebras_max_retries=1)
         async with SessionRunner(settings) as runner:
-            events = await converse(runner, "Do you integrate with SAP?", "What does the Starter plan cost?")
+            events = await converse(
+                runner, "Do you integrate with SAP?", "What does the Starter plan cost?"
+            )
         attempts = len(server.requests)
 
     assert attempts >= 2  # the SDK retried before giving up
@@ -111,7 +138,9 @@ async def test_a_failing_cerebras_degrades_the_turn_to_offline_and_the_conversat
 
 
 async def test_retries_absorb_a_brief_rate_limit(data_dir) -> None:
-    flaky = Reply(text="Welcome! How can I help?", fault=Fault.status(429, retry_after="0.01", times=1))
+    flaky = Reply(
+        text="Welcome! How can I help?", fault=Fault.status(429, retry_after="0.01", times=1)
+    )
     async with CerebrasServer(replies=[flaky]) as server:
         async with SessionRunner(cerebras_settings(server, data_dir)) as runner:
             events = await converse(runner, "Hello")

@@ -75,7 +75,9 @@ async def test_the_embedded_default_says_once_that_it_is_offline(settings: Setti
     assert startup[-1].provider == "offline"
 
 
-async def test_a_price_question_goes_to_pricing_who_answers_from_the_price_list(settings: Settings) -> None:
+async def test_a_price_question_goes_to_pricing_who_answers_from_the_price_list(
+    settings: Settings,
+) -> None:
     runner, _ = await start(settings)
     convo = Conversation(runner)
     try:
@@ -85,8 +87,14 @@ async def test_a_price_question_goes_to_pricing_who_answers_from_the_price_list(
         await runner.aclose()
 
     assert [type(e).__name__ for e in turn if not isinstance(e, TranscriptDeltaEvent)] == [
-        "TranscriptEvent", "RetrievalEvent", "HandoffEvent", "RetrievalEvent",
-        "TranscriptEvent", "LatencyEvent", "ClaimCheckEvent", "TurnCompletedEvent",
+        "TranscriptEvent",
+        "RetrievalEvent",
+        "HandoffEvent",
+        "RetrievalEvent",
+        "TranscriptEvent",
+        "LatencyEvent",
+        "ClaimCheckEvent",
+        "TurnCompletedEvent",
     ]
     handoff = of_type(turn, HandoffEvent)[0]
     assert (handoff.from_agent, handoff.to_agent) == ("greeter", "pricing")
@@ -96,7 +104,9 @@ async def test_a_price_question_goes_to_pricing_who_answers_from_the_price_list(
     reply = of_type(turn, TranscriptEvent)[-1]
     assert (reply.speaker, reply.provider) == ("pricing", "offline")
     assert "$11" in reply.text
-    streamed = "".join(e.delta for e in of_type(turn, TranscriptDeltaEvent) if e.speaker == "pricing")
+    streamed = "".join(
+        e.delta for e in of_type(turn, TranscriptDeltaEvent) if e.speaker == "pricing"
+    )
     assert streamed == reply.text
     latency = of_type(turn, LatencyEvent)[0]
     assert latency.agent == "pricing" and latency.provider == "offline"
@@ -108,7 +118,9 @@ async def test_structured_look_ups_answer_from_the_csv_records(settings: Setting
     runner, _ = await start(settings)
     convo = Conversation(runner)
     try:
-        await convo.say("I'm Sam from Northbay Foods, we want to talk about pricing for more sensors.")
+        await convo.say(
+            "I'm Sam from Northbay Foods, we want to talk about pricing for more sensors."
+        )
         turn = await convo.say("Is the CT-200 in stock at the moment?")
     finally:
         await runner.aclose()
@@ -119,9 +131,14 @@ async def test_structured_look_ups_answer_from_the_csv_records(settings: Setting
     assert "CT-200" in reply.text
 
 
-async def test_offline_answers_never_state_a_number_the_knowledge_base_lacks(settings: Settings) -> None:
-    corpus = " ".join(p.read_text(encoding="utf-8", errors="ignore")
-                      for p in Path(settings.knowledge_dir).rglob("*") if p.suffix in {".md", ".txt", ".csv"})
+async def test_offline_answers_never_state_a_number_the_knowledge_base_lacks(
+    settings: Settings,
+) -> None:
+    corpus = " ".join(
+        p.read_text(encoding="utf-8", errors="ignore")
+        for p in Path(settings.knowledge_dir).rglob("*")
+        if p.suffix in {".md", ".txt", ".csv"}
+    )
     known = numbers(corpus) | {"2026", "38", "57", "74", "60", "3"}  # the PDF's figures
     questions = [
         "Hello there!",

@@ -36,15 +36,40 @@ T0 = 1_800_000_000.0
 
 def a_session() -> list:
     return [
-        SessionStartedEvent(session_id="abc123", provider="offline", model="offline responder",
-                            knowledge_dir="/k", created_at=T0),
+        SessionStartedEvent(
+            session_id="abc123",
+            provider="offline",
+            model="offline responder",
+            knowledge_dir="/k",
+            created_at=T0,
+        ),
         TranscriptEvent(turn_id=1, speaker="customer", text="How much is it?", created_at=T0 + 1),
-        RetrievalEvent(turn_id=1, agent="greeter", query="How much is it?", elapsed_ms=4.0, created_at=T0 + 1.01,
-                       passages=(Passage(source="pricing/plans.md", section="Plans", score=0.7, text="$9"),)),
-        HandoffEvent(turn_id=1, from_agent="greeter", to_agent="pricing", reason="price", created_at=T0 + 1.02),
-        TranscriptEvent(turn_id=1, speaker="pricing", text="It is $9.", provider="offline", created_at=T0 + 1.05),
-        LatencyEvent(turn_id=1, agent="pricing", provider="offline", model="offline responder",
-                     stages=LatencyStages(e2e_ms=50.0), created_at=T0 + 1.05),
+        RetrievalEvent(
+            turn_id=1,
+            agent="greeter",
+            query="How much is it?",
+            elapsed_ms=4.0,
+            created_at=T0 + 1.01,
+            passages=(Passage(source="pricing/plans.md", section="Plans", score=0.7, text="$9"),),
+        ),
+        HandoffEvent(
+            turn_id=1,
+            from_agent="greeter",
+            to_agent="pricing",
+            reason="price",
+            created_at=T0 + 1.02,
+        ),
+        TranscriptEvent(
+            turn_id=1, speaker="pricing", text="It is $9.", provider="offline", created_at=T0 + 1.05
+        ),
+        LatencyEvent(
+            turn_id=1,
+            agent="pricing",
+            provider="offline",
+            model="offline responder",
+            stages=LatencyStages(e2e_ms=50.0),
+            created_at=T0 + 1.05,
+        ),
         TurnCompletedEvent(turn_id=1, agent="pricing", created_at=T0 + 1.06),
         ConversationResetEvent(created_at=T0 + 30),
     ]
@@ -96,7 +121,9 @@ def test_damaged_lines_are_skipped_and_named_by_number(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("content", ["", "\n\n", "hello\nworld\n", '{"a": 1}\n'])
-def test_a_file_that_is_not_a_session_log_is_refused_with_its_name(tmp_path: Path, content: str) -> None:
+def test_a_file_that_is_not_a_session_log_is_refused_with_its_name(
+    tmp_path: Path, content: str
+) -> None:
     path = tmp_path / "notes.jsonl"
     path.write_text(content, encoding="utf-8")
     with pytest.raises(SessionLogError, match="notes.jsonl"):

@@ -41,7 +41,9 @@ def sales_team_model(body: Mapping[str, Any]) -> Reply:
     if "You are the Greeter" in messages[0]["content"]:
         last_user = [m["content"] for m in messages if m["role"] == "user"][-1]
         if "cost" in last_user:
-            return Reply(tool_calls=[ToolCall("transfer_to_pricing", {"reason": "asks about the price"})])
+            return Reply(
+                tool_calls=[ToolCall("transfer_to_pricing", {"reason": "asks about the price"})]
+            )
         return Reply(text=WELCOME)
     return Reply(text=PRICE_ANSWER)
 
@@ -73,7 +75,9 @@ class Recorder:
 
 
 def completed(turn: int) -> Callable[[list[Event]], bool]:
-    return lambda events: any(isinstance(e, TurnCompletedEvent) and e.turn_id == turn for e in events)
+    return lambda events: any(
+        isinstance(e, TurnCompletedEvent) and e.turn_id == turn for e in events
+    )
 
 
 @pytest.fixture(scope="module")
@@ -83,14 +87,19 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory):
 
 async def test_a_spoken_conversation_hands_off_and_every_reply_is_heard_and_timed(data_dir) -> None:
     speech = CartesiaServer(api_key="cartesia-key", tts_first_byte_s=0.04, stt_final_delay_s=0.02)
-    model = CerebrasServer(responder=sales_team_model,
-                           latency=LatencyModel(first_token_base_s=0.03, tokens_per_s=2000))
+    model = CerebrasServer(
+        responder=sales_team_model, latency=LatencyModel(first_token_base_s=0.03, tokens_per_s=2000)
+    )
     async with speech, model:
         settings = Settings(
-            knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=data_dir,
-            cerebras_api_key="cerebras-key", cerebras_base_url=model.base_url,
-            cartesia_api_key="cartesia-key", cartesia_base_url=speech.base_url,
-            voice_greeter=VOICES["greeter"], voice_technical=VOICES["technical"],
+            knowledge_dir=BUNDLED_KNOWLEDGE,
+            data_dir=data_dir,
+            cerebras_api_key="cerebras-key",
+            cerebras_base_url=model.base_url,
+            cartesia_api_key="cartesia-key",
+            cartesia_base_url=speech.base_url,
+            voice_greeter=VOICES["greeter"],
+            voice_technical=VOICES["technical"],
             voice_pricing=VOICES["pricing"],
         )
         microphone, speaker = SimulatedMicrophone(), RecordingSpeaker()
@@ -113,12 +122,19 @@ async def test_a_spoken_conversation_hands_off_and_every_reply_is_heard_and_time
         (2, "customer", "What would the Professional plan cost us?"),
         (2, "pricing", PRICE_ANSWER),
     ]
-    assert [(h.turn_id, h.from_agent, h.to_agent) for h in recorder.of(HandoffEvent)] == [(2, "greeter", "pricing")]
-    assert {(r.turn_id, r.agent) for r in recorder.of(RetrievalEvent)} >= {(1, "greeter"), (2, "pricing")}
+    assert [(h.turn_id, h.from_agent, h.to_agent) for h in recorder.of(HandoffEvent)] == [
+        (2, "greeter", "pricing")
+    ]
+    assert {(r.turn_id, r.agent) for r in recorder.of(RetrievalEvent)} >= {
+        (1, "greeter"),
+        (2, "pricing"),
+    }
 
     # speech out: each agent spoke its reply in its own voice, and the speaker played it
     assert speaker.heard() == [WELCOME, PRICE_ANSWER]
-    voices_by_text = {r.transcript.strip(): r.voice_id for r in speech.tts_requests if r.transcript.strip()}
+    voices_by_text = {
+        r.transcript.strip(): r.voice_id for r in speech.tts_requests if r.transcript.strip()
+    }
     assert voices_by_text == {WELCOME: VOICES["greeter"], PRICE_ANSWER: VOICES["pricing"]}
     assert [t.transcript for t in speech.stt_turns][:2] == [said[0][2], said[2][2]]
 
@@ -133,8 +149,17 @@ async def test_a_spoken_conversation_hands_off_and_every_reply_is_heard_and_time
     assert [(e.turn_id, e.agent) for e in latencies] == [(1, "greeter"), (2, "pricing")]
     for latency in latencies:
         stages = latency.stages
-        filled = {name: getattr(stages, name) for name in (
-            "end_of_utterance_ms", "stt_ms", "retrieval_ms", "llm_ttft_ms", "tts_ttfb_ms", "e2e_ms")}
+        filled = {
+            name: getattr(stages, name)
+            for name in (
+                "end_of_utterance_ms",
+                "stt_ms",
+                "retrieval_ms",
+                "llm_ttft_ms",
+                "tts_ttfb_ms",
+                "e2e_ms",
+            )
+        }
         assert all(v is not None for v in filled.values()), (latency.agent, filled)
         assert stages.tts_ttfb_ms >= 40  # the server's first-byte delay is inside it
         assert stages.llm_ttft_ms >= 30

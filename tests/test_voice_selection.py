@@ -24,7 +24,9 @@ def test_opening_the_audio_devices_never_raises() -> None:
         assert any("type your lines" in notice for notice in devices.notices)
 
 
-async def test_no_key_means_the_offline_voice_if_installed_else_a_text_session(tmp_path: Path) -> None:
+async def test_no_key_means_the_offline_voice_if_installed_else_a_text_session(
+    tmp_path: Path,
+) -> None:
     mic, speaker = SimulatedMicrophone(), RecordingSpeaker()
     voice = await build_voice(Settings(data_dir=tmp_path), microphone=mic, speaker=speaker)
     if offline_voice_unavailable() is None:
@@ -36,7 +38,9 @@ async def test_no_key_means_the_offline_voice_if_installed_else_a_text_session(t
 
 async def test_voice_off_or_no_device_means_a_text_session(tmp_path: Path) -> None:
     mic = SimulatedMicrophone()
-    assert await build_voice(Settings(cartesia_api_key="k", voice_mode="off"), microphone=mic) is None
+    assert (
+        await build_voice(Settings(cartesia_api_key="k", voice_mode="off"), microphone=mic) is None
+    )
     assert await build_voice(Settings(cartesia_api_key="k")) is None  # no device to use
 
 
@@ -47,12 +51,20 @@ async def test_insisting_on_a_voice_that_cannot_run_is_a_clear_error() -> None:
         await build_voice(Settings(voice_mode="loud"), speaker=RecordingSpeaker())
 
 
-async def test_without_a_microphone_the_team_still_speaks_and_the_customer_types(tmp_path: Path) -> None:
+async def test_without_a_microphone_the_team_still_speaks_and_the_customer_types(
+    tmp_path: Path,
+) -> None:
     async with CartesiaServer(api_key="good") as speech:
-        settings = Settings(knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=tmp_path,
-                            cartesia_api_key="good", cartesia_base_url=speech.base_url)
+        settings = Settings(
+            knowledge_dir=BUNDLED_KNOWLEDGE,
+            data_dir=tmp_path,
+            cartesia_api_key="good",
+            cartesia_base_url=speech.base_url,
+        )
         speaker = RecordingSpeaker()
-        voice = await build_voice(settings, speaker=speaker, notices=["No microphone found: type your lines instead."])
+        voice = await build_voice(
+            settings, speaker=speaker, notices=["No microphone found: type your lines instead."]
+        )
         assert voice is not None and voice.audio_input is None
         events = []
         async with voice, SessionRunner(settings, voice=voice) as runner:
@@ -70,8 +82,12 @@ async def test_without_a_microphone_the_team_still_speaks_and_the_customer_types
 
 async def test_a_refused_cartesia_key_degrades_to_text_instead_of_crashing(tmp_path: Path) -> None:
     async with CartesiaServer(api_key="the-right-key") as speech:
-        settings = Settings(knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=tmp_path,
-                            cartesia_api_key="a-wrong-key", cartesia_base_url=speech.base_url)
+        settings = Settings(
+            knowledge_dir=BUNDLED_KNOWLEDGE,
+            data_dir=tmp_path,
+            cartesia_api_key="a-wrong-key",
+            cartesia_base_url=speech.base_url,
+        )
         voice = await build_voice(settings, speaker=RecordingSpeaker())
         events = []
         async with voice, SessionRunner(settings, voice=voice) as runner:
@@ -83,7 +99,9 @@ async def test_a_refused_cartesia_key_degrades_to_text_instead_of_crashing(tmp_p
                         if isinstance(event, TurnCompletedEvent):
                             break
         assert speech.connections.rejected >= 1
-    voice_notices = [e.message for e in events if isinstance(e, StatusEvent) and e.source == "voice"]
+    voice_notices = [
+        e.message for e in events if isinstance(e, StatusEvent) and e.source == "voice"
+    ]
     assert "The agents' voice failed: their replies continue as text." in voice_notices
     replies = [e for e in events if isinstance(e, TranscriptEvent) and e.speaker != "customer"]
     assert [r.turn_id for r in replies][-1] == 2, "the team goes on answering, in text"

@@ -13,7 +13,13 @@ from aiohttp import web
 from livekit import rtc
 
 from simulator import cli
-from simulator.events import CoachWhisperEvent, ConversationResetEvent, Event, TranscriptEvent, TurnCompletedEvent
+from simulator.events import (
+    CoachWhisperEvent,
+    ConversationResetEvent,
+    Event,
+    TranscriptEvent,
+    TurnCompletedEvent,
+)
 from simulator.room.command_server import BAD_COMMAND, FORBIDDEN, CommandServer
 from simulator.room.commands import (
     NewConversationCommand,
@@ -30,17 +36,27 @@ from simulator.settings import BUNDLED_KNOWLEDGE, Settings
 from simulator.worker import RunnerControls, build_server, settings_for
 
 APP = "app-5f3a"
-GOOD = {"livekit_url": "ws://127.0.0.1:7880", "livekit_api_key": "devkey", "livekit_api_secret": "a-secret-long-enough-for-hs256-signing!"}
+GOOD = {
+    "livekit_url": "ws://127.0.0.1:7880",
+    "livekit_api_key": "devkey",
+    "livekit_api_secret": "a-secret-long-enough-for-hs256-signing!",
+}
 
 
-@pytest.mark.parametrize(("overrides", "message"), [
-    ({"livekit_url": None}, "LIVEKIT_URL is not set"),
-    ({"livekit_url": "127.0.0.1:7880"}, "LIVEKIT_URL must be a ws://, wss://, http:// or https://"),
-    ({"livekit_url": "ftp://livekit.example"}, "LIVEKIT_URL must be"),
-    ({"livekit_url": "wss://"}, "LIVEKIT_URL must be"),
-    ({"livekit_api_key": ""}, "LIVEKIT_API_KEY is not set"),
-    ({"livekit_api_secret": "  "}, "LIVEKIT_API_SECRET is not set"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"livekit_url": None}, "LIVEKIT_URL is not set"),
+        (
+            {"livekit_url": "127.0.0.1:7880"},
+            "LIVEKIT_URL must be a ws://, wss://, http:// or https://",
+        ),
+        ({"livekit_url": "ftp://livekit.example"}, "LIVEKIT_URL must be"),
+        ({"livekit_url": "wss://"}, "LIVEKIT_URL must be"),
+        ({"livekit_api_key": ""}, "LIVEKIT_API_KEY is not set"),
+        ({"livekit_api_secret": "  "}, "LIVEKIT_API_SECRET is not set"),
+    ],
+)
 def test_missing_or_malformed_livekit_settings_are_named(overrides, message) -> None:
     with pytest.raises(LiveKitConfigError, match=message):
         livekit_config(Settings(**(GOOD | overrides)))
@@ -73,12 +89,17 @@ async def test_an_unknown_host_is_reported_in_plain_words() -> None:
     config = livekit_config(Settings(**(GOOD | {"livekit_url": "wss://no-such-project.invalid"})))
     with pytest.raises(LiveKitConfigError) as unknown:
         await check_credentials(config, timeout_s=5)
-    assert str(unknown.value) == "Cannot reach LiveKit at LIVEKIT_URL=wss://no-such-project.invalid: name not resolved"
+    assert (
+        str(unknown.value)
+        == "Cannot reach LiveKit at LIVEKIT_URL=wss://no-such-project.invalid: name not resolved"
+    )
 
 
 async def test_a_server_that_never_answers_is_reported_as_timed_out() -> None:
     held: list[asyncio.StreamWriter] = []
-    silent = await asyncio.start_server(lambda _r, w: held.append(w), "127.0.0.1", 0)  # accepts, never answers
+    silent = await asyncio.start_server(
+        lambda _r, w: held.append(w), "127.0.0.1", 0
+    )  # accepts, never answers
     try:
         url = f"ws://127.0.0.1:{silent.sockets[0].getsockname()[1]}"
         config = livekit_config(Settings(**(GOOD | {"livekit_url": url})))
@@ -162,8 +183,13 @@ class SilentParticipant:
 
 
 def invocation(caller: str, payload: str) -> rtc.RpcInvocationData:
-    return rtc.RpcInvocationData(request_id="r1", caller_identity=caller, payload=payload,
-                                 response_timeout=10.0, method="simulator.command")
+    return rtc.RpcInvocationData(
+        request_id="r1",
+        caller_identity=caller,
+        payload=payload,
+        response_timeout=10.0,
+        method="simulator.command",
+    )
 
 
 async def next_event(runner: SessionRunner, cls: type) -> Event:
@@ -177,25 +203,39 @@ async def next_event(runner: SessionRunner, cls: type) -> Event:
 async def test_only_the_app_participant_may_command_the_session(tmp_path: Path) -> None:
     settings = Settings(knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=tmp_path)
     async with SessionRunner(settings) as runner:
-        server = CommandServer(RunnerControls(runner), EventPublisher(SilentParticipant(), APP),  # type: ignore[arg-type]
-                               allowed_identity=APP)
+        server = CommandServer(
+            RunnerControls(runner),
+            EventPublisher(SilentParticipant(), APP),  # type: ignore[arg-type]
+            allowed_identity=APP,
+        )
         for intruder in ("visitor-1", "agent-AJ_x", "", APP.upper()):
             with pytest.raises(rtc.RpcError) as refused:
-                await server.handle(invocation(intruder, encode(SayCommand(text="Give me a discount"))))
+                await server.handle(
+                    invocation(intruder, encode(SayCommand(text="Give me a discount")))
+                )
             assert refused.value.code == FORBIDDEN
 
         with pytest.raises(rtc.RpcError) as bad:
             await server.handle(invocation(APP, '{"type": "say"}'))
         assert bad.value.code == BAD_COMMAND
 
-        reply = await server.handle(invocation(APP, encode(SayCommand(text="How much is the Starter plan?"))))
+        reply = await server.handle(
+            invocation(APP, encode(SayCommand(text="How much is the Starter plan?")))
+        )
         assert reply == '{"ok":true,"message":"heard"}'
         heard = await next_event(runner, TranscriptEvent)
-        assert (heard.turn_id, heard.speaker, heard.text) == (1, "customer", "How much is the Starter plan?")
+        assert (heard.turn_id, heard.speaker, heard.text) == (
+            1,
+            "customer",
+            "How much is the Starter plan?",
+        )
         await next_event(runner, TurnCompletedEvent)
 
         reply = await server.handle(invocation(APP, encode(TakeOverCommand())))
-        assert reply == '{"ok":false,"message":"No rehearsal is running: pick a persona and press Play."}'
+        assert (
+            reply
+            == '{"ok":false,"message":"No rehearsal is running: pick a persona and press Play."}'
+        )
         reply = await server.handle(invocation(APP, encode(WhisperCommand(text="Offer the pilot"))))
         assert '"ok":true' in reply
         whisper = await next_event(runner, CoachWhisperEvent)
@@ -209,12 +249,23 @@ async def test_only_the_app_participant_may_command_the_session(tmp_path: Path) 
 async def test_a_local_worker_that_cannot_start_says_why(tmp_path: Path) -> None:
     from simulator.room.local_worker import LocalWorker, worker_running
 
-    settings = Settings(**(GOOD | {"livekit_url": f"ws://127.0.0.1:{free_port()}"}), data_dir=tmp_path,
-                        worker_port=free_port())
+    settings = Settings(
+        **(GOOD | {"livekit_url": f"ws://127.0.0.1:{free_port()}"}),
+        data_dir=tmp_path,
+        worker_port=free_port(),
+    )
     assert not await worker_running(settings)
-    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith(("LIVEKIT_", "CEREBRAS_", "CARTESIA_"))}
-    env |= {"LIVEKIT_URL": settings.livekit_url, "LIVEKIT_API_KEY": "devkey",
-            "LIVEKIT_API_SECRET": settings.livekit_api_secret, "SIMULATOR_DATA_DIR": str(tmp_path)}
+    env = {
+        k: v
+        for k, v in __import__("os").environ.items()
+        if not k.startswith(("LIVEKIT_", "CEREBRAS_", "CARTESIA_"))
+    }
+    env |= {
+        "LIVEKIT_URL": settings.livekit_url,
+        "LIVEKIT_API_KEY": "devkey",
+        "LIVEKIT_API_SECRET": settings.livekit_api_secret,
+        "SIMULATOR_DATA_DIR": str(tmp_path),
+    }
     worker = LocalWorker(settings, start_timeout_s=60, env=env)
     with pytest.raises(Exception, match="local worker exited: .*Cannot reach LiveKit"):
         await worker.start()

@@ -52,8 +52,10 @@ def open_audio(settings: Settings, factory: AudioFactory | None = None) -> Audio
         return AudioDevices(notices=["Voice is off (--voice off): type your lines."])
     try:
         return (factory or system_audio)()
-    except Exception as e:  # noqa: BLE001 - a broken audio stack must never stop the app
-        return AudioDevices(notices=[f"The audio devices could not be opened ({e}): type your lines."])
+    except Exception as e:
+        return AudioDevices(
+            notices=[f"The audio devices could not be opened ({e}): type your lines."]
+        )
 
 
 class GatedMicrophone:
@@ -76,5 +78,9 @@ class GatedMicrophone:
                 yield frame
             else:
                 samples = frame.samples_per_channel
-                yield rtc.AudioFrame(bytes(samples * frame.num_channels * 2), frame.sample_rate,
-                                     frame.num_channels, samples)
+                yield rtc.AudioFrame(
+                    bytes(samples * frame.num_channels * 2),
+                    frame.sample_rate,
+                    frame.num_channels,
+                    samples,
+                )

@@ -43,12 +43,15 @@ class Banner(QFrame):
     def text(self) -> str:
         return "" if self.isHidden() else self.label.text()
 
-    def show_message(self, level: str, message: str,
-                     actions: Sequence[tuple[str, Callable[[], object]]] = ()) -> None:
+    def show_message(
+        self, level: str, message: str, actions: Sequence[tuple[str, Callable[[], object]]] = ()
+    ) -> None:
         background, ink = _LEVELS.get(level, _LEVELS["info"])
         self.level = level
-        self.setStyleSheet(f"QFrame#banner {{ background: {background}; border-bottom: 1px solid {ink}; }}"
-                           f" QFrame#banner QLabel {{ color: {ink}; font-weight: bold; }}")
+        self.setStyleSheet(
+            f"QFrame#banner {{ background: {background}; border-bottom: 1px solid {ink}; }}"
+            f" QFrame#banner QLabel {{ color: {ink}; font-weight: bold; }}"
+        )
         self.label.setText(message)
         while self._actions.count():
             item = self._actions.takeAt(0)

@@ -76,10 +76,17 @@ class SessionBridge(QObject):
     """An :class:`IndexOutcome` after :meth:`reindex`."""
     _wake = Signal()
 
-    def __init__(self, settings: Settings, *, redactor: Redactor | None = None,
-                 log_sessions: bool = True, personas: Mapping[str, Persona] | None = None,
-                 audio: AudioFactory | None = None, coach_max_turns: int | None = None,
-                 parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        redactor: Redactor | None = None,
+        log_sessions: bool = True,
+        personas: Mapping[str, Persona] | None = None,
+        audio: AudioFactory | None = None,
+        coach_max_turns: int | None = None,
+        parent: QObject | None = None,
+    ) -> None:
         """``audio`` opens the microphone and speakers (default: this computer's, via sounddevice);
         ``personas`` are the AI customers Coach mode can load, by id."""
         super().__init__(parent)
@@ -158,9 +165,13 @@ class SessionBridge(QObject):
             self.notice.emit("warning", f"There is no persona {persona_id!r} to load.")
             return False
         if not self._running():
-            self.notice.emit("info", "The sales team is still starting; pick the persona again in a moment.")
+            self.notice.emit(
+                "info", "The sales team is still starting; pick the persona again in a moment."
+            )
             return False
-        self._submit(self._locked(lambda t: t.load_persona(persona), f"Could not load {persona.name}"))
+        self._submit(
+            self._locked(lambda t: t.load_persona(persona), f"Could not load {persona.name}")
+        )
         return True
 
     def coach(self, command: str, text: str = "") -> bool:
@@ -208,7 +219,7 @@ class SessionBridge(QObject):
                 future.cancel()
             try:
                 asyncio.run_coroutine_threadsafe(self._close_session(), loop).result(timeout)
-            except Exception:  # noqa: BLE001 - closing must go on whatever the session did
+            except Exception:
                 logger.warning("the session did not close cleanly", exc_info=True)
             loop.call_soon_threadsafe(loop.stop)
             thread.join(timeout)
@@ -248,8 +259,9 @@ class SessionBridge(QObject):
         if self._loop is None:
             loop = asyncio.new_event_loop()
             ready = threading.Event()
-            thread = threading.Thread(target=self._run_loop, args=(loop, ready),
-                                      name="simulator-session", daemon=True)
+            thread = threading.Thread(
+                target=self._run_loop, args=(loop, ready), name="simulator-session", daemon=True
+            )
             thread.start()
             ready.wait()
             self._loop, self._thread = loop, thread
@@ -311,15 +323,20 @@ class SessionBridge(QObject):
             # (A failed index does not wait for the import: the error shows at once.)
             if self._session_import is None:
                 self._session_import = asyncio.ensure_future(
-                    asyncio.to_thread(importlib.import_module, "simulator.session"))
-            await asyncio.to_thread(self._update_index, settings.knowledge_dir, settings, self._startup_progress)
+                    asyncio.to_thread(importlib.import_module, "simulator.session")
+                )
+            await asyncio.to_thread(
+                self._update_index, settings.knowledge_dir, settings, self._startup_progress
+            )
             await self._session_import
             if settings.voice_mode != "off":
                 # livekit registers plugins on the main thread only: import them there, now that
                 # livekit-agents itself is loaded (off the GUI thread), which makes it quick.
                 await asyncio.wrap_future(self._on_gui_thread(import_voice_plugins, settings))
             if self._log_sessions and self._log is None:
-                self._log = SessionLog(new_log_path(settings.data_dir, uuid.uuid4().hex[:12]), redactor=self._redact)
+                self._log = SessionLog(
+                    new_log_path(settings.data_dir, uuid.uuid4().hex[:12]), redactor=self._redact
+                )
                 self._post(setattr, self, "log_path", self._log.path)
             self._post(self.connection_changed.emit, "")
             if choose_transport(settings).kind == "room" and await self._run_in_room(settings):
@@ -327,10 +344,12 @@ class SessionBridge(QObject):
             self._post(self._set_state, SessionState.STARTING, "Seating the sales team…")
             from simulator.app.local_session import LocalSession
 
-            await self._run(LocalSession(settings, audio=self._audio, max_turns=self._coach_max_turns))
+            await self._run(
+                LocalSession(settings, audio=self._audio, max_turns=self._coach_max_turns)
+            )
         except asyncio.CancelledError:
             raise
-        except Exception as e:  # noqa: BLE001 - anything at start-up becomes a message, never a crash
+        except Exception as e:
             if not isinstance(e, SimulatorError):
                 logger.warning("the sales team could not start", exc_info=True)
             await self._close_session()
@@ -357,17 +376,22 @@ class SessionBridge(QObject):
             return True
         except asyncio.CancelledError:
             raise
-        except Exception as e:  # noqa: BLE001 - a room that cannot be joined is a notice, not a failure
+        except Exception as e:
             if not isinstance(e, SimulatorError):
                 logger.warning("the LiveKit room could not be joined", exc_info=True)
             await self._close_session(keep_log=True)
             reason = self._redact(str(e) or type(e).__name__)
-            self._post(self.notice.emit, "warning",
-                       f"Could not use the LiveKit room: {reason}. The sales team runs on this computer instead.")
+            self._post(
+                self.notice.emit,
+                "warning",
+                f"Could not use the LiveKit room: {reason}. The sales team runs on this computer instead.",
+            )
             self._post(self.connection_changed.emit, "LiveKit unreachable · running locally")
             return False
 
-    def _on_gui_thread(self, function: Callable[..., Any], *args: Any) -> concurrent.futures.Future[Any]:
+    def _on_gui_thread(
+        self, function: Callable[..., Any], *args: Any
+    ) -> concurrent.futures.Future[Any]:
         """Run ``function(*args)`` on the GUI thread; the future has its result."""
         future: concurrent.futures.Future[Any] = concurrent.futures.Future()
 
@@ -375,14 +399,18 @@ class SessionBridge(QObject):
             if future.set_running_or_notify_cancel():
                 try:
                     future.set_result(function(*args))
-                except Exception as e:  # noqa: BLE001 - handed to the waiting coroutine
+                except Exception as e:
                     future.set_exception(e)
 
         self._post(call)
         return future
 
     def _startup_progress(self, done: int, total: int, source: str) -> None:
-        self._post(self._set_state, SessionState.INDEXING, f"Indexing the knowledge: {done}/{total} files ({source})")
+        self._post(
+            self._set_state,
+            SessionState.INDEXING,
+            f"Indexing the knowledge: {done}/{total} files ({source})",
+        )
 
     async def _pump_events(self, transport: SessionTransport) -> None:
         """Log and forward every event; the team takes turns again once its events are out."""
@@ -395,10 +423,15 @@ class SessionBridge(QObject):
                 except OSError as e:
                     log, self._log = self._log, None
                     log.close()
-                    self._post(self.failed.emit, f"Stopped logging this session to {log.path}: {e.strerror or e}")
+                    self._post(
+                        self.failed.emit,
+                        f"Stopped logging this session to {log.path}: {e.strerror or e}",
+                    )
             self._post(self.event_received.emit, event)
             if isinstance(event, (SessionStartedEvent, TurnCompletedEvent)):
-                self._post(self._set_state, SessionState.READY, ready_detail(transport, self._settings))
+                self._post(
+                    self._set_state, SessionState.READY, ready_detail(transport, self._settings)
+                )
 
     async def _close_session(self, *, keep_log: bool = False) -> None:
         """Close the transport and its pump; the log too, unless the session goes on elsewhere."""
@@ -407,12 +440,12 @@ class SessionBridge(QObject):
         if transport is not None:
             try:
                 await asyncio.wait_for(transport.aclose(), timeout=10)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 logger.warning("the session did not close cleanly", exc_info=True)
         if pump is not None:
             try:
                 await asyncio.wait_for(pump, timeout=5)
-            except Exception:  # noqa: BLE001 - a pump that outlived its session is simply stopped
+            except Exception:
                 pump.cancel()
         if not keep_log:
             log, self._log = self._log, None
@@ -423,25 +456,32 @@ class SessionBridge(QObject):
         async with self._lock():
             transport = self._transport
             if transport is None:
-                self._post(self._fail, "The sales team is not running: open Settings to fix it, then Retry.")
+                self._post(
+                    self._fail,
+                    "The sales team is not running: open Settings to fix it, then Retry.",
+                )
                 return
             try:
                 await transport.send(text)
             except asyncio.CancelledError:
                 raise
-            except Exception as e:  # noqa: BLE001 - the runner reports its own turn failures; this is the rest
+            except Exception as e:
                 message = str(e) if isinstance(e, SimulatorError) else f"That turn failed: {e}"
                 self._post(self.notice.emit, "warning", self._redact(message))
-                self._post(self._set_state, SessionState.READY, ready_detail(transport, self._settings))
+                self._post(
+                    self._set_state, SessionState.READY, ready_detail(transport, self._settings)
+                )
 
-    async def _locked(self, action: Callable[[SessionTransport], Coroutine[Any, Any, None]],
-                      failure: str = "") -> None:
+    async def _locked(
+        self, action: Callable[[SessionTransport], Coroutine[Any, Any, None]], failure: str = ""
+    ) -> None:
         """A command that changes the conversation as a whole (one at a time, never mid-turn)."""
         async with self._lock():
             await self._command(action, failure)
 
-    async def _command(self, action: Callable[[SessionTransport], Coroutine[Any, Any, None]],
-                       failure: str = "") -> None:
+    async def _command(
+        self, action: Callable[[SessionTransport], Coroutine[Any, Any, None]], failure: str = ""
+    ) -> None:
         """A command that may run beside a turn (Coach controls, push-to-talk): a refusal is a notice."""
         transport = self._transport
         if transport is None:
@@ -451,32 +491,46 @@ class SessionBridge(QObject):
         except asyncio.CancelledError:
             raise
         except SimulatorError as e:
-            self._post(self.notice.emit, "warning", self._redact(f"{failure}: {e}" if failure else str(e)))
-        except Exception as e:  # noqa: BLE001
+            self._post(
+                self.notice.emit, "warning", self._redact(f"{failure}: {e}" if failure else str(e))
+            )
+        except Exception as e:
             logger.warning("a command failed", exc_info=True)
-            self._post(self.notice.emit, "error", self._redact(f"{failure or 'That did not work'}: {e}"))
+            self._post(
+                self.notice.emit, "error", self._redact(f"{failure or 'That did not work'}: {e}")
+            )
 
     async def _reindex(self, knowledge_dir: Path, settings: Settings) -> None:
         def progress(done: int, total: int, source: str) -> None:
             self._post(self.index_progress.emit, done, total, source)
 
         try:
-            report = await asyncio.to_thread(self._update_index, knowledge_dir, settings, progress, self._cancel_index)
+            report = await asyncio.to_thread(
+                self._update_index, knowledge_dir, settings, progress, self._cancel_index
+            )
             outcome = IndexOutcome.from_report(knowledge_dir, report)
         except asyncio.CancelledError:
             raise
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             outcome = IndexOutcome(knowledge_dir=knowledge_dir, error=start_failure(e))
         self._post(self.index_finished.emit, outcome)
 
     @staticmethod
-    def _update_index(knowledge_dir: Path, settings: Settings, progress: Callable[[int, int, str], None],
-                      cancel: threading.Event | None = None) -> IndexReport:
+    def _update_index(
+        knowledge_dir: Path,
+        settings: Settings,
+        progress: Callable[[int, int, str], None],
+        cancel: threading.Event | None = None,
+    ) -> IndexReport:
         """Blocking (a worker thread): open the index of ``knowledge_dir`` and update it."""
         from simulator.knowledge.index import KnowledgeIndex
 
-        with KnowledgeIndex(knowledge_dir, settings.index_dir, chroma_host=settings.chroma_host,
-                            chroma_port=settings.chroma_port) as index:
+        with KnowledgeIndex(
+            knowledge_dir,
+            settings.index_dir,
+            chroma_host=settings.chroma_host,
+            chroma_port=settings.chroma_port,
+        ) as index:
             return index.update(progress=progress, cancel=cancel)
 
 

@@ -34,15 +34,24 @@ def mark_text(event: ClaimCheckEvent) -> str:
 
 def highlighted(text: str, claims: tuple[Claim, ...]) -> str:
     """``text`` as escaped rich text, each unsupported claim's span a link ``claim:<n>`` in red."""
-    flagged = sorted(((c.start, c.end, n) for n, c in enumerate(claims) if not c.supported
-                      and 0 <= c.start < c.end <= len(text) and text[c.start:c.end] == c.text))
+    flagged = sorted(
+        (
+            (c.start, c.end, n)
+            for n, c in enumerate(claims)
+            if not c.supported
+            and 0 <= c.start < c.end <= len(text)
+            and text[c.start : c.end] == c.text
+        )
+    )
     out, position = [], 0
     for start, end, n in flagged:
         if start < position:
             continue  # overlapping spans: the first one wins
         out.append(_escape(text[position:start]))
-        out.append(f'<a href="claim:{n}" style="color:{FLAG_INK}; background-color:{FLAG_BG}; '
-                   f'text-decoration: underline; font-weight: bold;">{_escape(text[start:end])}</a>')
+        out.append(
+            f'<a href="claim:{n}" style="color:{FLAG_INK}; background-color:{FLAG_BG}; '
+            f'text-decoration: underline; font-weight: bold;">{_escape(text[start:end])}</a>'
+        )
         position = end
     out.append(_escape(text[position:]))
     return "".join(out)
@@ -50,9 +59,13 @@ def highlighted(text: str, claims: tuple[Claim, ...]) -> str:
 
 def explain(claim: Claim) -> str:
     """One claim in plain words: what it says, why it is flagged, what the knowledge says instead."""
-    lines = [f"“{claim.text}” ({claim.kind.replace('_', ' ')}): not supported by the company's material."]
+    lines = [
+        f"“{claim.text}” ({claim.kind.replace('_', ' ')}): not supported by the company's material."
+    ]
     if claim.note:
-        lines.append(claim.note[0].upper() + claim.note[1:] + ("" if claim.note.endswith(".") else "."))
+        lines.append(
+            claim.note[0].upper() + claim.note[1:] + ("" if claim.note.endswith(".") else ".")
+        )
     passage = claim.contradicting
     if passage is not None:
         lines.append(f"The knowledge says otherwise in {passage.source} › {passage.section}:")
@@ -68,8 +81,10 @@ class ClaimDetails(QFrame):
     def __init__(self, event: ClaimCheckEvent, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("claimDetails")
-        self.setStyleSheet(f"QFrame#claimDetails {{ background: #fff7f7; border: 1px solid #fecaca; "
-                           "border-radius: 6px; }")
+        self.setStyleSheet(
+            "QFrame#claimDetails { background: #fff7f7; border: 1px solid #fecaca; "
+            "border-radius: 6px; }"
+        )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 8)
         layout.setSpacing(4)
@@ -97,10 +112,15 @@ class ClaimMark(QWidget):
         layout.setSpacing(6)
         self.label = QLabel(mark_text(event))
         flagged = bool(event.unsupported)
-        self.label.setStyleSheet(f"color: {FLAG_INK if flagged else theme.FAST}; font-weight: bold;")
-        self.label.setToolTip("\n\n".join(explain(c) for c in event.unsupported) if flagged else
-                              "Every price, percentage, quantity, date and named fact in this reply is in the "
-                              "company's material.")
+        self.label.setStyleSheet(
+            f"color: {FLAG_INK if flagged else theme.FAST}; font-weight: bold;"
+        )
+        self.label.setToolTip(
+            "\n\n".join(explain(c) for c in event.unsupported)
+            if flagged
+            else "Every price, percentage, quantity, date and named fact in this reply is in the "
+            "company's material."
+        )
         layout.addWidget(self.label)
         self.why = QPushButton("Why?")
         self.why.setCheckable(True)

@@ -37,7 +37,9 @@ class CoachController(QObject):
     scorecard_shown = Signal(object)
     """The :class:`~simulator.events.Scorecard` the dialog now shows."""
 
-    def __init__(self, bridge: SessionBridge, feed: EventFeed, panel: CoachPanel, window: QWidget) -> None:
+    def __init__(
+        self, bridge: SessionBridge, feed: EventFeed, panel: CoachPanel, window: QWidget
+    ) -> None:
         super().__init__(window)
         self.bridge = bridge
         self.feed = feed
@@ -94,8 +96,9 @@ class CoachController(QObject):
         if capabilities is None:
             self.panel.set_coach_available(False, STARTING)
         else:
-            self.panel.set_coach_available(capabilities.coach_unavailable is None,
-                                           capabilities.coach_unavailable or "")
+            self.panel.set_coach_available(
+                capabilities.coach_unavailable is None, capabilities.coach_unavailable or ""
+            )
 
     def _on_event(self, event: Event) -> None:
         if isinstance(event, (ModeChangedEvent, CoachStateEvent, ConversationResetEvent)):
@@ -104,7 +107,9 @@ class CoachController(QObject):
             self.panel.reset()
         elif isinstance(event, ScorecardEvent):
             card = event.scorecard
-            if self._asked or (self.live and card.final and card.persona and card.customer_turns > 0):
+            if self._asked or (
+                self.live and card.final and card.persona and card.customer_turns > 0
+            ):
                 self._asked = False
                 self._show(event)
 

@@ -29,7 +29,13 @@ from PySide6.QtWidgets import (
 )
 
 from simulator.app import theme
-from simulator.events import CoachState, CoachStateEvent, ConversationResetEvent, Event, ModeChangedEvent
+from simulator.events import (
+    CoachState,
+    CoachStateEvent,
+    ConversationResetEvent,
+    Event,
+    ModeChangedEvent,
+)
 from simulator.personas.model import Persona
 
 COACH_UNAVAILABLE = "Coach mode needs persona files in personas/ (none could be loaded)"
@@ -43,8 +49,10 @@ def persona_label(persona: Persona) -> str:
 
 def persona_tooltip(persona: Persona) -> str:
     objections = "; ".join(o.topic.replace("_", " ") for o in persona.agenda)
-    return (f"{persona.name}, {persona.role} at {persona.company.name}\n{persona.company.situation}\n"
-            f"Objections: {objections}\nDifficulty: {persona.difficulty}")
+    return (
+        f"{persona.name}, {persona.role} at {persona.company.name}\n{persona.company.situation}\n"
+        f"Objections: {objections}\nDifficulty: {persona.difficulty}"
+    )
 
 
 class CoachPanel(QFrame):
@@ -56,9 +64,15 @@ class CoachPanel(QFrame):
     """(``play``/``pause``/``step``/``whisper``/``take_over``/``hand_back``/``end``, whisper text)."""
     scorecard_requested = Signal()
 
-    def __init__(self, personas: Sequence[Persona] = (), *, coach_available: bool = True,
-                 unavailable_reason: str = STARTING, compact: bool = False,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        personas: Sequence[Persona] = (),
+        *,
+        coach_available: bool = True,
+        unavailable_reason: str = STARTING,
+        compact: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
         """``compact`` (demo mode's large type) leaves out the visible notes; the tooltips stay."""
         super().__init__(parent)
         self.setObjectName("panel")
@@ -79,9 +93,14 @@ class CoachPanel(QFrame):
         title.setObjectName("panelTitle")
         top.addWidget(title)
 
-        self.customer_button = self._toggle("Customer", "Customer mode: you are the customer (typing during a "
-                                                        "rehearsal takes over from the persona)")
-        self.coach_button = self._toggle("Coach", "Coach mode: an AI customer plays a persona while you coach the agent")
+        self.customer_button = self._toggle(
+            "Customer",
+            "Customer mode: you are the customer (typing during a "
+            "rehearsal takes over from the persona)",
+        )
+        self.coach_button = self._toggle(
+            "Coach", "Coach mode: an AI customer plays a persona while you coach the agent"
+        )
         self.customer_button.setChecked(True)
         self.modes = QButtonGroup(self)
         self.modes.setExclusive(True)
@@ -95,17 +114,25 @@ class CoachPanel(QFrame):
         self.persona = QComboBox()
         for p in self._personas:
             self.persona.addItem(persona_label(p), p.id)
-            self.persona.setItemData(self.persona.count() - 1, persona_tooltip(p), Qt.ItemDataRole.ToolTipRole)
+            self.persona.setItemData(
+                self.persona.count() - 1, persona_tooltip(p), Qt.ItemDataRole.ToolTipRole
+            )
         if not self._personas:
             self.persona.addItem("No personas")
         self.persona.setMinimumContentsLength(34)
-        self.persona.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.persona.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self.persona.activated.connect(self._on_persona_chosen)
         self.persona._tip = "The AI customer to rehearse with; hover an entry for who they are"  # type: ignore[attr-defined]
         top.addWidget(self.persona)
-        self.play = self._button("▶ Play", "Let the persona and the team talk by themselves", "play")
+        self.play = self._button(
+            "▶ Play", "Let the persona and the team talk by themselves", "play"
+        )
         self.pause = self._button("❚❚ Pause", "Stop after the exchange in flight", "pause")
-        self.step = self._button("▶❚ Step", "One exchange (the persona's line and the team's answer), then pause", "step")
+        self.step = self._button(
+            "▶❚ Step", "One exchange (the persona's line and the team's answer), then pause", "step"
+        )
         self.end = self._button("■ End", "End the rehearsal now and show its scorecard", "end")
         for button in (self.play, self.pause, self.step, self.end):
             top.addWidget(button)
@@ -113,7 +140,9 @@ class CoachPanel(QFrame):
         self.status.setObjectName("muted")
         top.addWidget(self.status, 1)
         self.scorecard_button = QPushButton("Scorecard")
-        self.scorecard_button.setToolTip("How this conversation is going: objections, facts, claims, routing, latency")
+        self.scorecard_button.setToolTip(
+            "How this conversation is going: objections, facts, claims, routing, latency"
+        )
         self.scorecard_button.clicked.connect(self.scorecard_requested)
         top.addWidget(self.scorecard_button)
 
@@ -124,23 +153,38 @@ class CoachPanel(QFrame):
         whisper_title.setObjectName("panelTitle")
         bottom.addWidget(whisper_title)
         self.whisper = QLineEdit()
-        self.whisper.setPlaceholderText("Guidance for the agent's next reply; the customer never sees it. Enter sends.")
+        self.whisper.setPlaceholderText(
+            "Guidance for the agent's next reply; the customer never sees it. Enter sends."
+        )
         self.whisper.returnPressed.connect(self._send_whisper)
         self.whisper._tip = "Only the agent reads it, in its next reply's prompt"  # type: ignore[attr-defined]
         bottom.addWidget(self.whisper, 1)
-        self.take_over = self._button("Take over", "Play the customer yourself from here, with the same history",
-                                      "take_over")
-        self.hand_back = self._button("Hand back", "Let the persona continue the conversation from here", "hand_back")
+        self.take_over = self._button(
+            "Take over", "Play the customer yourself from here, with the same history", "take_over"
+        )
+        self.hand_back = self._button(
+            "Hand back", "Let the persona continue the conversation from here", "hand_back"
+        )
         bottom.addWidget(self.take_over)
         bottom.addWidget(self.hand_back)
         self.note = QLabel("")
         self.note.setObjectName("muted")
         self.note.setStyleSheet(f"color: {theme.MUTED}; font-style: italic;")
         bottom.addWidget(self.note)
-        self.coach_controls: list[QWidget] = [self.persona, self.play, self.pause, self.step, self.end,
-                                              self.whisper, self.take_over, self.hand_back]
-        self.set_coach_available(coach_available and bool(self._personas),
-                                 unavailable_reason if self._personas else COACH_UNAVAILABLE)
+        self.coach_controls: list[QWidget] = [
+            self.persona,
+            self.play,
+            self.pause,
+            self.step,
+            self.end,
+            self.whisper,
+            self.take_over,
+            self.hand_back,
+        ]
+        self.set_coach_available(
+            coach_available and bool(self._personas),
+            unavailable_reason if self._personas else COACH_UNAVAILABLE,
+        )
 
     # -- what the window and tests read ------------------------------------------------------------
 
@@ -222,7 +266,9 @@ class CoachPanel(QFrame):
         button.setCheckable(True)
         button.setToolTip(tip)
         button._tip = tip  # type: ignore[attr-defined]
-        button.setStyleSheet("QPushButton:checked { background: #1e293b; color: white; border-color: #1e293b; }")
+        button.setStyleSheet(
+            "QPushButton:checked { background: #1e293b; color: white; border-color: #1e293b; }"
+        )
         button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         return button
 

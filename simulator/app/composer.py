@@ -43,7 +43,9 @@ class Composer(QFrame):
         self.open_mic_button = QPushButton("Open mic")
         self.open_mic_button.setCheckable(True)
         self.open_mic_button.toggled.connect(self._toggle_open_mic)
-        self.open_mic_button.setStyleSheet("QPushButton:checked { background: #b91c1c; color: white; border: none; }")
+        self.open_mic_button.setStyleSheet(
+            "QPushButton:checked { background: #b91c1c; color: white; border: none; }"
+        )
         layout.addWidget(self.open_mic_button)
         self.talking = False
         self.set_voice(voice_available, VOICE_UNAVAILABLE)
@@ -61,9 +63,12 @@ class Composer(QFrame):
         for button in (self.talk_button, self.open_mic_button):
             button.setEnabled(can_talk)
         self.open_mic_button.setVisible(can_talk)  # one disabled voice button is enough to explain
-        self.talk_button.setToolTip(notice if not can_talk else f"{notice}\nHold the button while you speak.")
-        self.open_mic_button.setToolTip(notice if not can_talk else
-                                        "Keep the microphone on; a pause ends your turn.")
+        self.talk_button.setToolTip(
+            notice if not can_talk else f"{notice}\nHold the button while you speak."
+        )
+        self.open_mic_button.setToolTip(
+            notice if not can_talk else "Keep the microphone on; a pause ends your turn."
+        )
 
     def set_locked(self, locked: bool, placeholder: str = "") -> None:
         """Viewing a saved session: nothing can be typed."""

@@ -34,13 +34,17 @@ class PassageCard(QFrame):
         super().__init__(parent)
         self.passage = passage
         self.setObjectName("passage")
-        self.setStyleSheet(f"QFrame#passage {{ background: #f8fafc; border: 1px solid {theme.LINE}; "
-                           "border-radius: 6px; }")
+        self.setStyleSheet(
+            f"QFrame#passage {{ background: #f8fafc; border: 1px solid {theme.LINE}; "
+            "border-radius: 6px; }"
+        )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 8)
         layout.setSpacing(3)
         self.source_label = theme.wrapped_label(f"{rank}. {passage.source}")
-        self.source_label.setStyleSheet("font-weight: bold; font-family: 'DejaVu Sans Mono', monospace;")
+        self.source_label.setStyleSheet(
+            "font-weight: bold; font-family: 'DejaVu Sans Mono', monospace;"
+        )
         layout.addWidget(self.source_label)
         section = theme.wrapped_label(passage.section, object_name="muted")
         layout.addWidget(section)
@@ -50,9 +54,11 @@ class PassageCard(QFrame):
         score.setFormat(f"relevance {passage.score:.2f}")
         score.setTextVisible(True)
         score.setFixedHeight(16)
-        score.setStyleSheet(f"QProgressBar {{ border: none; background: {theme.LINE}; border-radius: 4px; "
-                            f"font-size: {theme.pt(8)}; color: {theme.INK}; }} QProgressBar::chunk {{ background: #93c5fd; "
-                            "border-radius: 4px; }")
+        score.setStyleSheet(
+            f"QProgressBar {{ border: none; background: {theme.LINE}; border-radius: 4px; "
+            f"font-size: {theme.pt(8)}; color: {theme.INK}; }} QProgressBar::chunk {{ background: #93c5fd; "
+            "border-radius: 4px; }"
+        )
         layout.addWidget(score)
         text = theme.wrapped_label(readable(passage.text))
         text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -115,36 +121,58 @@ class ContextPanel(QFrame):
     def _on_event(self, event: Event) -> None:
         if isinstance(event, RetrievalEvent):
             previous = self._retrieval
-            if previous is None or (previous.turn_id, previous.agent) != (event.turn_id, event.agent):
+            if previous is None or (previous.turn_id, previous.agent) != (
+                event.turn_id,
+                event.agent,
+            ):
                 self._live_tools = []
             self.shown_reply = None
             self._retrieval = event
-            self._show(event, self._live_tools, f"{AGENT_NAMES[event.agent]} is reading, turn {event.turn_id}")
+            self._show(
+                event,
+                self._live_tools,
+                f"{AGENT_NAMES[event.agent]} is reading, turn {event.turn_id}",
+            )
         elif isinstance(event, ToolCallEvent):
             self._live_tools.append(event)
             if self.shown_reply is None:
-                self._show(self._retrieval, self._live_tools, f"{AGENT_NAMES[event.agent]} looked something up")
+                self._show(
+                    self._retrieval,
+                    self._live_tools,
+                    f"{AGENT_NAMES[event.agent]} looked something up",
+                )
         elif isinstance(event, ConversationResetEvent) or (
-                isinstance(event, SessionStartedEvent) and self._retrieval is not None):
+            isinstance(event, SessionStartedEvent) and self._retrieval is not None
+        ):
             self.clear()
 
     def _on_reply(self, reply: AgentReply) -> None:
-        if self.shown_reply is None and reply.retrieval is not None and reply.retrieval is self._retrieval:
+        if (
+            self.shown_reply is None
+            and reply.retrieval is not None
+            and reply.retrieval is self._retrieval
+        ):
             self.heading.setText(_reply_heading(reply))
 
-    def _show(self, retrieval: RetrievalEvent | None, tools: list[ToolCallEvent], heading: str) -> None:
+    def _show(
+        self, retrieval: RetrievalEvent | None, tools: list[ToolCallEvent], heading: str
+    ) -> None:
         self.heading.setText(heading)
         if retrieval is None:
             self.query.setText("No passages were retrieved for this reply.")
             self._set_cards([], tools)
             return
-        self.query.setText(f"Searched for “{retrieval.query}” in {retrieval.elapsed_ms:.0f} ms "
-                           f"· {len(retrieval.passages)} passage{'s' if len(retrieval.passages) != 1 else ''}")
+        self.query.setText(
+            f"Searched for “{retrieval.query}” in {retrieval.elapsed_ms:.0f} ms "
+            f"· {len(retrieval.passages)} passage{'s' if len(retrieval.passages) != 1 else ''}"
+        )
         self._set_cards(list(retrieval.passages), tools)
 
     def _card_widgets(self) -> list[QWidget]:
         items = (self._cards_layout.itemAt(i) for i in range(self._cards_layout.count()))
-        return [widget for item in items if item is not None and (widget := item.widget()) is not None]
+        return [
+            widget for item in items if item is not None and (widget := item.widget()) is not None
+        ]
 
     def _set_cards(self, passages: list[Passage], tools: list[ToolCallEvent]) -> None:
         for widget in self._card_widgets():
@@ -154,11 +182,15 @@ class ContextPanel(QFrame):
         for call in tools:
             args = ", ".join(f"{k}={v}" for k, v in call.arguments.items())
             label = theme.wrapped_label(f"Looked up {call.name}({args}):\n{call.output}")
-            label.setStyleSheet(f"background: #fffbeb; border: 1px solid #fde68a; border-radius: 6px; padding: 8px;"
-                                f"color: {theme.INK};")
+            label.setStyleSheet(
+                f"background: #fffbeb; border: 1px solid #fde68a; border-radius: 6px; padding: 8px;"
+                f"color: {theme.INK};"
+            )
             self._cards_layout.insertWidget(self._cards_layout.count() - 1, label)
         for rank, passage in enumerate(passages, start=1):
-            self._cards_layout.insertWidget(self._cards_layout.count() - 1, PassageCard(rank, passage))
+            self._cards_layout.insertWidget(
+                self._cards_layout.count() - 1, PassageCard(rank, passage)
+            )
 
 
 _HEADING = re.compile(r"^#{1,6}\s*", re.MULTILINE)

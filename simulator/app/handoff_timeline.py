@@ -12,7 +12,15 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPen, QPolygonF
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from simulator.app import theme
 from simulator.app.feed import EventFeed
@@ -85,17 +93,20 @@ class TimelineLanes(QWidget):
         line = QFontMetrics(self.font()).height()
         self.setFixedHeight(int(line * 1.45 * len(LANES) + line + 8))
 
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+    def sizeHint(self) -> QSize:
         return QSize(520, self.height())
 
-    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+    def paintEvent(self, _event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         font = QFont(self.font())
         metrics = QFontMetrics(font)
         bold_font = QFont(font)
         bold_font.setBold(True)
-        label_w = max(QFontMetrics(bold_font).horizontalAdvance("● " + AGENT_NAMES[a]) for a in LANES) + 16
+        label_w = (
+            max(QFontMetrics(bold_font).horizontalAdvance("● " + AGENT_NAMES[a]) for a in LANES)
+            + 16
+        )
         axis_h = metrics.height() + 4
         lane_h = (self.height() - axis_h - 4) / len(LANES)
         plot = QRectF(label_w, 2, max(10.0, self.width() - label_w - 12), lane_h * len(LANES))
@@ -117,8 +128,11 @@ class TimelineLanes(QWidget):
             painter.setFont(bold)
             painter.setPen(theme.colour(agent))
             marker = "● " if agent == current else "   "
-            painter.drawText(QRectF(6, top, label_w - 8, lane_h),
-                             Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, marker + AGENT_NAMES[agent])
+            painter.drawText(
+                QRectF(6, top, label_w - 8, lane_h),
+                Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                marker + AGENT_NAMES[agent],
+            )
         painter.setFont(font)
 
         painter.setPen(QPen(QColor(theme.LINE), 1))
@@ -128,8 +142,11 @@ class TimelineLanes(QWidget):
             if turn % step == 0 or turn == 1:
                 painter.setPen(QColor(theme.MUTED))
                 label = str(self.model.base + turn)
-                painter.drawText(QRectF(x - 40, plot.bottom() + 2, 80, axis_h),
-                                 Qt.AlignmentFlag.AlignCenter, label if turn > 1 else f"turn {label}")
+                painter.drawText(
+                    QRectF(x - 40, plot.bottom() + 2, 80, axis_h),
+                    Qt.AlignmentFlag.AlignCenter,
+                    label if turn > 1 else f"turn {label}",
+                )
             painter.setPen(QPen(QColor(theme.LINE), 1))
             painter.drawLine(QPointF(x_of(turn), plot.top()), QPointF(x_of(turn), plot.bottom()))
 
@@ -137,15 +154,24 @@ class TimelineLanes(QWidget):
         end_now = max(0.6, float(self.model.turns))
         for holding in self.model.holdings:
             end = holding.end if holding.end is not None else end_now
-            rect = QRectF(x_of(holding.start), lane_mid(holding.agent) - bar_h / 2,
-                          max(6.0, x_of(end) - x_of(holding.start)), bar_h)
+            rect = QRectF(
+                x_of(holding.start),
+                lane_mid(holding.agent) - bar_h / 2,
+                max(6.0, x_of(end) - x_of(holding.start)),
+                bar_h,
+            )
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(theme.colour(holding.agent))
             painter.drawRoundedRect(rect, 5, 5)
 
         for x, event in self.model.handoffs:
-            self._arrow(painter, x_of(x), lane_mid(event.from_agent), lane_mid(event.to_agent),
-                        theme.colour(event.to_agent))
+            self._arrow(
+                painter,
+                x_of(x),
+                lane_mid(event.from_agent),
+                lane_mid(event.to_agent),
+                theme.colour(event.to_agent),
+            )
         painter.end()
 
     @staticmethod
@@ -153,7 +179,13 @@ class TimelineLanes(QWidget):
         painter.setPen(QPen(colour, 2.2))
         painter.drawLine(QPointF(x, y_from), QPointF(x, y_to))
         direction = 1 if y_to > y_from else -1
-        head = QPolygonF([QPointF(x, y_to), QPointF(x - 5, y_to - 8 * direction), QPointF(x + 5, y_to - 8 * direction)])
+        head = QPolygonF(
+            [
+                QPointF(x, y_to),
+                QPointF(x - 5, y_to - 8 * direction),
+                QPointF(x + 5, y_to - 8 * direction),
+            ]
+        )
         painter.setBrush(colour)
         painter.drawPolygon(head)
 
@@ -187,8 +219,11 @@ class HandoffTimeline(QFrame):
 
     def handoff_texts(self) -> list[str]:
         """The transfers listed beside the lanes, oldest first."""
-        return [self.reasons.item(i).text() for i in range(self.reasons.count())
-                if self.reasons.item(i).data(Qt.ItemDataRole.UserRole) is not None]
+        return [
+            self.reasons.item(i).text()
+            for i in range(self.reasons.count())
+            if self.reasons.item(i).data(Qt.ItemDataRole.UserRole) is not None
+        ]
 
     def clear(self) -> None:
         self.model = TimelineModel()
@@ -198,7 +233,9 @@ class HandoffTimeline(QFrame):
         self.lanes.update()
 
     def _show_empty(self) -> None:
-        item = QListWidgetItem("No handoff yet: the Greeter transfers you when a specialist can help.")
+        item = QListWidgetItem(
+            "No handoff yet: the Greeter transfers you when a specialist can help."
+        )
         item.setForeground(QColor(theme.MUTED))
         self.reasons.addItem(item)
 
@@ -209,15 +246,18 @@ class HandoffTimeline(QFrame):
             if not self.handoff_texts():
                 self.reasons.clear()
             self.model.handoff(event)
-            item = QListWidgetItem(f"Turn {event.turn_id} · {AGENT_NAMES[event.from_agent]} → "
-                                   f"{AGENT_NAMES[event.to_agent]}: {event.reason}")
+            item = QListWidgetItem(
+                f"Turn {event.turn_id} · {AGENT_NAMES[event.from_agent]} → "
+                f"{AGENT_NAMES[event.to_agent]}: {event.reason}"
+            )
             item.setData(Qt.ItemDataRole.UserRole, event.turn_id)
             item.setForeground(theme.colour(event.to_agent))
             item.setToolTip(event.reason)
             self.reasons.addItem(item)
             self.reasons.scrollToBottom()
         elif isinstance(event, ConversationResetEvent) or (
-                isinstance(event, SessionStartedEvent) and self.model.turns):
+            isinstance(event, SessionStartedEvent) and self.model.turns
+        ):
             self.clear()
             return
         else:

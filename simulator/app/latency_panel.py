@@ -87,7 +87,9 @@ class LatencyPanel(QFrame):
         self.p50_value = QLabel("—")
         self.p95_value = QLabel("—")
         captions = ("last reply, end to end", "p50", "p95")
-        for column, (label, caption) in enumerate(zip((self.last_value, self.p50_value, self.p95_value), captions)):
+        for column, (label, caption) in enumerate(
+            zip((self.last_value, self.p50_value, self.p95_value), captions, strict=False)
+        ):
             if column:
                 label.setStyleSheet(f"font-size: {theme.pt(17)}; font-weight: bold;")
                 grid.addWidget(label, 0, column, Qt.AlignmentFlag.AlignBottom)
@@ -102,7 +104,9 @@ class LatencyPanel(QFrame):
         return grid
 
     def _style_last(self, colour: str) -> None:
-        self.last_value.setStyleSheet(f"font-size: {theme.pt(30)}; font-weight: bold; color: {colour};")
+        self.last_value.setStyleSheet(
+            f"font-size: {theme.pt(30)}; font-weight: bold; color: {colour};"
+        )
 
     # -- what tests and the main window read -----------------------------------------------------
 
@@ -114,7 +118,9 @@ class LatencyPanel(QFrame):
         return [item.text() if item is not None else "" for item in items]
 
     def summary(self) -> LatencySummary:
-        return LatencySummary.of([e.stages.e2e_ms for e in self._events if e.stages.e2e_ms is not None])
+        return LatencySummary.of(
+            [e.stages.e2e_ms for e in self._events if e.stages.e2e_ms is not None]
+        )
 
     def selected_event(self) -> LatencyEvent | None:
         return self.waterfall.shown
@@ -146,7 +152,13 @@ class LatencyPanel(QFrame):
         row = self.table.rowCount()
         self.table.insertRow(row)
         s = event.stages
-        cells = (str(event.turn_id), AGENT_NAMES[event.agent], _ms(s.retrieval_ms), _ms(s.llm_ttft_ms), _ms(s.e2e_ms))
+        cells = (
+            str(event.turn_id),
+            AGENT_NAMES[event.agent],
+            _ms(s.retrieval_ms),
+            _ms(s.llm_ttft_ms),
+            _ms(s.e2e_ms),
+        )
         for column, text in enumerate(cells):
             item = QTableWidgetItem(text)
             if column != 1:
@@ -167,8 +179,14 @@ class LatencyPanel(QFrame):
         self._follow_live = row == len(self._events) - 1
         event = self._events[row]
         self.waterfall.show_event(event)
-        provider = "offline responder" if event.provider == "offline" else f"{event.provider} {event.model}"
-        self.waterfall_title.setText(f"Turn {event.turn_id} · {AGENT_NAMES[event.agent]} · {provider}")
+        provider = (
+            "offline responder"
+            if event.provider == "offline"
+            else f"{event.provider} {event.model}"
+        )
+        self.waterfall_title.setText(
+            f"Turn {event.turn_id} · {AGENT_NAMES[event.agent]} · {provider}"
+        )
         self.chart.set_events(self._events, row)
 
     def _refresh_summary(self) -> None:
@@ -187,4 +205,6 @@ class LatencyPanel(QFrame):
         self.p95_value.setText(_ms(summary.p95_ms))
         last = self._events[-1]
         model = "Offline responder" if last.provider == "offline" else f"Cerebras · {last.model}"
-        self.model_label.setText(f"{model} · {summary.count} repl{'y' if summary.count == 1 else 'ies'} timed")
+        self.model_label.setText(
+            f"{model} · {summary.count} repl{'y' if summary.count == 1 else 'ies'} timed"
+        )

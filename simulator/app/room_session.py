@@ -44,9 +44,15 @@ logger = logging.getLogger(__name__)
 class RoomSession:
     kind: TransportKind = "room"
 
-    def __init__(self, settings: Settings, *, audio: AudioFactory | None = None,
-                 on_state: Callable[[str], None] | None = None, start_worker: bool = True,
-                 agent_timeout_s: float = 30.0) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        audio: AudioFactory | None = None,
+        on_state: Callable[[str], None] | None = None,
+        start_worker: bool = True,
+        agent_timeout_s: float = 30.0,
+    ) -> None:
         self.settings = settings
         self.on_state = on_state
         self._audio_factory = audio
@@ -88,7 +94,9 @@ class RoomSession:
                 await self._ensure_worker()
         playbook = await asyncio.to_thread(Playbook.load, settings.knowledge_dir)
         self._scores = ScorecardBuilder(None, playbook)
-        metadata = SessionMetadata(app_identity=new_app_identity(), knowledge=settings.knowledge_dir.name)
+        metadata = SessionMetadata(
+            app_identity=new_app_identity(), knowledge=settings.knowledge_dir.name
+        )
         client = RoomClient(tokens, metadata, agent_timeout_s=self._agent_timeout_s)
         client.on_state = self._on_client_state
         client.on_event = self._on_event
@@ -116,9 +124,13 @@ class RoomSession:
         from simulator.room import commands
 
         by_name: dict[str, commands.Command] = {
-            "play": commands.PlayCommand(), "pause": commands.PauseCommand(), "step": commands.StepCommand(),
-            "take_over": commands.TakeOverCommand(), "hand_back": commands.HandBackCommand(),
-            "end": commands.EndRehearsalCommand(), "whisper": commands.WhisperCommand(text=text),
+            "play": commands.PlayCommand(),
+            "pause": commands.PauseCommand(),
+            "step": commands.StepCommand(),
+            "take_over": commands.TakeOverCommand(),
+            "hand_back": commands.HandBackCommand(),
+            "end": commands.EndRehearsalCommand(),
+            "whisper": commands.WhisperCommand(text=text),
         }
         if command not in by_name:
             raise SessionError(f"unknown coach command {command!r}")
@@ -211,8 +223,11 @@ class RoomSession:
             logger.warning("room audio failed: %s", e)
             self._voice = VoiceStatus(notice=f"The room's audio failed ({e}): type your lines.")
             return
-        self._voice = VoiceStatus(name="room", can_talk=devices.microphone is not None,
-                                  speaks=devices.speaker is not None,
-                                  notice=("In the room: hold to talk. " + notice).strip()
-                                  if devices.microphone is not None else
-                                  (notice or "No microphone: type your lines."))
+        self._voice = VoiceStatus(
+            name="room",
+            can_talk=devices.microphone is not None,
+            speaks=devices.speaker is not None,
+            notice=("In the room: hold to talk. " + notice).strip()
+            if devices.microphone is not None
+            else (notice or "No microphone: type your lines."),
+        )

@@ -77,11 +77,15 @@ class ScorecardView(QWidget):
         who = f"{card.persona_name} ({card.difficulty})" if card.persona_name else "Customer mode"
         state = "" if card.final else "  ·  so far"
         self.headline.setText(f"{outcome} — {who}{state}")
-        self.headline.setStyleSheet(f"background: {background}; color: {ink}; font-weight: bold; "
-                                    f"font-size: {theme.pt(14)}; border-radius: 8px; padding: 10px 14px;")
+        self.headline.setStyleSheet(
+            f"background: {background}; color: {ink}; font-weight: bold; "
+            f"font-size: {theme.pt(14)}; border-radius: 8px; padding: 10px 14px;"
+        )
         step = card.next_step
-        self.subtitle.setText(card.outcome_reason + (f" Next step: {step}." if step and step not in card.outcome_reason
-                                                     else ""))
+        self.subtitle.setText(
+            card.outcome_reason
+            + (f" Next step: {step}." if step and step not in card.outcome_reason else "")
+        )
         share = card.talk.agent_share
         objections = len(card.objections)
         self.counts = {
@@ -99,19 +103,30 @@ class ScorecardView(QWidget):
             if item is not None and item.widget() is not None:
                 item.widget().deleteLater()
         for n, (label, value) in enumerate(self.counts.items()):
-            self._grid.addWidget(self._tile(label, value, bad=label == "Unsupported claims"
-                                            and bool(card.unsupported_claims)), n // 4, n % 4)
+            self._grid.addWidget(
+                self._tile(
+                    label,
+                    value,
+                    bad=label == "Unsupported claims" and bool(card.unsupported_claims),
+                ),
+                n // 4,
+                n % 4,
+            )
         self.details.setText(details_html(card))
 
     def _tile(self, label: str, value: str, *, bad: bool = False) -> QFrame:
         tile = QFrame()
         tile.setObjectName("tile")
-        tile.setStyleSheet(f"QFrame#tile {{ background: #f8fafc; border: 1px solid {theme.LINE}; border-radius: 8px; }}")
+        tile.setStyleSheet(
+            f"QFrame#tile {{ background: #f8fafc; border: 1px solid {theme.LINE}; border-radius: 8px; }}"
+        )
         layout = QVBoxLayout(tile)
         layout.setContentsMargins(10, 6, 10, 6)
         number = QLabel(value)
-        number.setStyleSheet(f"font-size: {theme.pt(16)}; font-weight: bold; "
-                             f"color: {theme.SLOW if bad else theme.INK};")
+        number.setStyleSheet(
+            f"font-size: {theme.pt(16)}; font-weight: bold; "
+            f"color: {theme.SLOW if bad else theme.INK};"
+        )
         layout.addWidget(number)
         caption = QLabel(label)
         caption.setObjectName("muted")
@@ -125,12 +140,20 @@ def details_text(card: Scorecard) -> str:
     if card.objections:
         lines.append("OBJECTIONS")
         for o in card.objections:
-            result = (f"handled by the {AGENT_NAMES[o.handled_by]} in turn {o.handled_turn}"
-                      if o.handled and o.handled_by else "not handled")
-            playbook = "playbook response used" if o.prepared_response_used else \
-                f"playbook overlap {o.prepared_response_overlap:.0%}"
-            lines.append(f"{'✓' if o.handled else '✗'} {o.label} (turn {o.raised_turn}, raised by the "
-                         f"{'persona' if o.raised_by == 'persona' else 'user'}): {result}; {playbook}")
+            result = (
+                f"handled by the {AGENT_NAMES[o.handled_by]} in turn {o.handled_turn}"
+                if o.handled and o.handled_by
+                else "not handled"
+            )
+            playbook = (
+                "playbook response used"
+                if o.prepared_response_used
+                else f"playbook overlap {o.prepared_response_overlap:.0%}"
+            )
+            lines.append(
+                f"{'✓' if o.handled else '✗'} {o.label} (turn {o.raised_turn}, raised by the "
+                f"{'persona' if o.raised_by == 'persona' else 'user'}): {result}; {playbook}"
+            )
     if card.facts:
         lines.append("")
         lines.append("HIDDEN FACTS")
@@ -141,9 +164,14 @@ def details_text(card: Scorecard) -> str:
         lines.append("")
         lines.append("UNSUPPORTED CLAIMS")
         for c in card.unsupported_claims:
-            where = (f" — the knowledge says otherwise in {c.contradicting.source} › {c.contradicting.section}"
-                     if c.contradicting else "")
-            lines.append(f"⚠ Turn {c.turn_id}, {AGENT_NAMES[c.agent]}: “{c.text}” ({c.kind}){where}")
+            where = (
+                f" — the knowledge says otherwise in {c.contradicting.source} › {c.contradicting.section}"
+                if c.contradicting
+                else ""
+            )
+            lines.append(
+                f"⚠ Turn {c.turn_id}, {AGENT_NAMES[c.agent]}: “{c.text}” ({c.kind}){where}"
+            )
     wrong = [r for r in card.routing if not r.correct]
     if wrong:
         lines.append("")
@@ -167,8 +195,10 @@ def details_html(card: Scorecard) -> str:
         if line in _HEADINGS:
             out.append(f'<p style="margin-top:10px; color:{theme.MUTED}"><b>{text}</b></p>')
         elif line[:1] in _MARKS:
-            out.append(f'<p style="margin:3px 0"><span style="color:{_MARKS[line[:1]]}"><b>{text[:1]}</b></span>'
-                       f"{text[1:]}</p>")
+            out.append(
+                f'<p style="margin:3px 0"><span style="color:{_MARKS[line[:1]]}"><b>{text[:1]}</b></span>'
+                f"{text[1:]}</p>"
+            )
         elif line:
             out.append(f"<p>{text}</p>")
     return "".join(out)

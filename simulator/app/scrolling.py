@@ -28,11 +28,11 @@ class WrappingScrollArea(QScrollArea):
         if height > 0 and height != content.minimumHeight():
             content.setMinimumHeight(height)
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.fit()
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
             # After the layout has handled the request: only then is its height-for-width current.
             QTimer.singleShot(0, self, self.fit)

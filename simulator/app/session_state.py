@@ -61,8 +61,10 @@ class IndexOutcome:
         if self.cancelled:
             return f"Re-index cancelled; {self.chunks} passages are searchable (finished files were kept)."
         note = f" {len(self.skipped)} file(s) skipped." if self.skipped else ""
-        return (f"Indexed {self.chunks} passages in {self.elapsed_s:.1f} s "
-                f"({self.files_changed} file(s) changed).{note}")
+        return (
+            f"Indexed {self.chunks} passages in {self.elapsed_s:.1f} s "
+            f"({self.files_changed} file(s) changed).{note}"
+        )
 
     @classmethod
     def from_report(cls, knowledge_dir: Path, report: IndexReport) -> IndexOutcome:

@@ -37,8 +37,15 @@ MODELS = (DEFAULT_CEREBRAS_MODEL, "llama3.1-8b", "qwen-3-32b")
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, preferences: Preferences, bridge: SessionBridge, *, saved_to: Path,
-                 environment: dict[str, str], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        preferences: Preferences,
+        bridge: SessionBridge,
+        *,
+        saved_to: Path,
+        environment: dict[str, str],
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setMinimumWidth(620)
@@ -51,7 +58,9 @@ class SettingsDialog(QDialog):
 
         cerebras = QGroupBox("Cerebras (the agents' LLM)")
         form = QFormLayout(cerebras)
-        self.cerebras_key = self._secret(preferences.cerebras_api_key, "csk-…  (empty: the offline responder answers)")
+        self.cerebras_key = self._secret(
+            preferences.cerebras_api_key, "csk-…  (empty: the offline responder answers)"
+        )
         form.addRow("API key", self._with_env(self.cerebras_key, "cerebras_api_key"))
         self.model = QComboBox()
         self.model.setEditable(True)
@@ -59,7 +68,9 @@ class SettingsDialog(QDialog):
         self.model.setCurrentText(preferences.cerebras_model or DEFAULT_CEREBRAS_MODEL)
         form.addRow("Model", self._with_env(self.model, "cerebras_model"))
         self.base_url = QLineEdit(preferences.cerebras_base_url or "")
-        self.base_url.setPlaceholderText("default: Cerebras cloud (another compatible endpoint, without /v1)")
+        self.base_url.setPlaceholderText(
+            "default: Cerebras cloud (another compatible endpoint, without /v1)"
+        )
         form.addRow("Endpoint", self._with_env(self.base_url, "cerebras_base_url"))
         self.offline = QCheckBox("Always use the offline responder (no network)")
         self.offline.setChecked(preferences.offline)
@@ -94,12 +105,16 @@ class SettingsDialog(QDialog):
         self.show_keys = QCheckBox("Show keys")
         self.show_keys.toggled.connect(self._show_secrets)
         layout.addWidget(self.show_keys)
-        note = QLabel(f"Saved to {saved_to}, readable only by you. Keys never appear in logs, "
-                      "session files or reports.")
+        note = QLabel(
+            f"Saved to {saved_to}, readable only by you. Keys never appear in logs, "
+            "session files or reports."
+        )
         note.setObjectName("muted")
         note.setWordWrap(True)
         layout.addWidget(note)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
@@ -132,8 +147,11 @@ class SettingsDialog(QDialog):
         row = QHBoxLayout()
         self.knowledge = QLineEdit(preferences.knowledge_dir or "")
         current = self._bridge.settings.knowledge_dir
-        self.knowledge.setPlaceholderText("default: the bundled sample company" if current == BUNDLED_KNOWLEDGE
-                                          else f"now: {current}")
+        self.knowledge.setPlaceholderText(
+            "default: the bundled sample company"
+            if current == BUNDLED_KNOWLEDGE
+            else f"now: {current}"
+        )
         row.addWidget(self._with_env(self.knowledge, "knowledge_dir"), 1)
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
@@ -192,7 +210,9 @@ class SettingsDialog(QDialog):
         self.reindexed = outcome.error is None
 
     def _browse(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Knowledge folder", str(self.knowledge_dir()))
+        folder = QFileDialog.getExistingDirectory(
+            self, "Knowledge folder", str(self.knowledge_dir())
+        )
         if folder:
             self.knowledge.setText(folder)
 

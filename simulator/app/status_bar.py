@@ -28,7 +28,9 @@ _STATE_COLOURS = {
 
 
 class SessionStatusBar(QStatusBar):
-    def __init__(self, bridge: SessionBridge, feed: EventFeed, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, bridge: SessionBridge, feed: EventFeed, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setSizeGripEnabled(False)
         self.state_label = QLabel()
@@ -49,7 +51,9 @@ class SessionStatusBar(QStatusBar):
         self.addPermanentWidget(self.connection_label)
         self.addPermanentWidget(self.provider_label)
         self.addPermanentWidget(self.state_label)
-        self.state_label.setMaximumWidth(560)  # a long failure is in the banner; the tooltip has it all
+        self.state_label.setMaximumWidth(
+            560
+        )  # a long failure is in the banner; the tooltip has it all
         self._warnings: list[str] = []
         self._provider = "starting"
         self._on_state(bridge.state, bridge.state_detail or "Starting the sales team…")
@@ -75,7 +79,9 @@ class SessionStatusBar(QStatusBar):
         """Where the session runs: empty on this computer, the LiveKit room and its state otherwise."""
         self.room_label.setText(text)
         ok = text.endswith("connected") and "dis" not in text
-        self.room_label.setStyleSheet(f"color: {theme.FAST if ok else theme.SLOW if 'unreachable' in text or 'lost' in text else theme.MUTED};")
+        self.room_label.setStyleSheet(
+            f"color: {theme.FAST if ok else theme.SLOW if 'unreachable' in text or 'lost' in text else theme.MUTED};"
+        )
         self.room_label.setToolTip(text)
 
     def _on_capabilities(self, capabilities: Capabilities) -> None:

@@ -50,7 +50,9 @@ def latency_colour(ms: float) -> str:
 def apply_theme(app: QApplication, *, scale: float = 1.0) -> None:
     """The app-wide font and style sheet; ``scale`` > 1 for demo mode's large type."""
     families = set(QFontDatabase.families())
-    family = next((f for f in ("DejaVu Sans", "Noto Sans", "Liberation Sans", "Arial") if f in families), None)
+    family = next(
+        (f for f in ("DejaVu Sans", "Noto Sans", "Liberation Sans", "Arial") if f in families), None
+    )
     font = QFont(family) if family else app.font()
     font.setPointSizeF(BASE_POINT_SIZE * scale)
     app.setFont(font)

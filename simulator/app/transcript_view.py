@@ -88,8 +88,11 @@ class TranscriptView(WrappingScrollArea):
 
     def notes(self) -> list[str]:
         """The inline notes (handoffs, look-ups, welcome, who plays the customer, the outcome), in order."""
-        return [w.text() for w in self._widgets()
-                if isinstance(w, QLabel) and w.objectName() in ("note", "modeNote", "outcome")]
+        return [
+            w.text()
+            for w in self._widgets()
+            if isinstance(w, QLabel) and w.objectName() in ("note", "modeNote", "outcome")
+        ]
 
     def customer_names(self) -> list[str]:
         """The name on each customer bubble, in order (a persona's, or "Customer")."""
@@ -164,19 +167,28 @@ class TranscriptView(WrappingScrollArea):
                 bubble.set_claims(event)
         elif isinstance(event, CustomerOutcomeEvent):
             who = self._persona_loaded or "The customer"
-            outcome = {"agreed": "agreed to a next step", "declined": "declined",
-                       "undecided": "left it undecided"}[event.outcome]
+            outcome = {
+                "agreed": "agreed to a next step",
+                "declined": "declined",
+                "undecided": "left it undecided",
+            }[event.outcome]
             step = f" Next step: {event.next_step}" if event.next_step else ""
             self._add_note(f"■ {who} {outcome}. {event.reason}{step}", "customer", name="outcome")
         elif isinstance(event, HandoffEvent):
             self._drop_thinking()
-            self._add_note(f"{AGENT_NAMES[event.from_agent]} hands over to {AGENT_NAMES[event.to_agent]}: "
-                           f"{event.reason}", event.to_agent)
+            self._add_note(
+                f"{AGENT_NAMES[event.from_agent]} hands over to {AGENT_NAMES[event.to_agent]}: "
+                f"{event.reason}",
+                event.to_agent,
+            )
             self._show_thinking(event.to_agent)
         elif isinstance(event, ToolCallEvent):
             args = ", ".join(str(v) for v in event.arguments.values())
-            self._add_note(f"{AGENT_NAMES[event.agent]} looked up {event.name.replace('_', ' ')}"
-                           f"{f' ({args})' if args else ''}", event.agent)
+            self._add_note(
+                f"{AGENT_NAMES[event.agent]} looked up {event.name.replace('_', ' ')}"
+                f"{f' ({args})' if args else ''}",
+                event.agent,
+            )
         elif isinstance(event, TurnCompletedEvent):
             self._drop_thinking()
         elif isinstance(event, (ConversationResetEvent, SessionStartedEvent)):
@@ -195,7 +207,8 @@ class TranscriptView(WrappingScrollArea):
         if event.reason:
             self._drop_welcome()
             self._add_note(event.reason, "customer", name="modeNote").setStyleSheet(
-                f"color: {theme.MUTED}; padding: 2px 18px;")
+                f"color: {theme.MUTED}; padding: 2px 18px;"
+            )
 
     def _customer_name(self) -> str:
         if self._persona_name:
@@ -205,17 +218,25 @@ class TranscriptView(WrappingScrollArea):
     def _on_whisper(self, event: CoachWhisperEvent) -> None:
         agent = AGENT_NAMES[event.agent]
         if event.status == "queued":
-            label = self._add_note(f"✎ Coach whisper to the {agent}: “{event.text}” (waiting for its next reply; "
-                                   "only you and the agent see this)", event.agent, name="whisper")
-            label.setStyleSheet(f"color: {theme.WARNING_INK}; background: {theme.WARNING_BG}; "
-                                "border: 1px dashed #d97706; border-radius: 6px; padding: 6px 12px; margin: 0 30px;")
+            label = self._add_note(
+                f"✎ Coach whisper to the {agent}: “{event.text}” (waiting for its next reply; "
+                "only you and the agent see this)",
+                event.agent,
+                name="whisper",
+            )
+            label.setStyleSheet(
+                f"color: {theme.WARNING_INK}; background: {theme.WARNING_BG}; "
+                "border: 1px dashed #d97706; border-radius: 6px; padding: 6px 12px; margin: 0 30px;"
+            )
             self._whispers.append((event, label))
             return
         for queued, label in self._whispers:
             if queued.text in event.text and "delivered" not in label.text():
-                label.setText(f"✎ Coach whisper to the {AGENT_NAMES[queued.agent]}: “{queued.text}” "
-                              f"(delivered to the {agent} with its reply in turn {event.turn_id}; "
-                              "only you and the agent see this)")
+                label.setText(
+                    f"✎ Coach whisper to the {AGENT_NAMES[queued.agent]}: “{queued.text}” "
+                    f"(delivered to the {agent} with its reply in turn {event.turn_id}; "
+                    "only you and the agent see this)"
+                )
 
     def _reply_bubble(self, turn_id: int, agent: str) -> MessageBubble | None:
         for number in sorted(self._replies, reverse=True):
@@ -239,7 +260,9 @@ class TranscriptView(WrappingScrollArea):
 
     def _widgets(self) -> list[QWidget]:
         items = (self._layout.itemAt(i) for i in range(self._layout.count()))
-        return [widget for item in items if item is not None and (widget := item.widget()) is not None]
+        return [
+            widget for item in items if item is not None and (widget := item.widget()) is not None
+        ]
 
     def _insert(self, widget: QWidget, *, customer: bool = False, agent: bool = False) -> None:
         """Add a row above the trailing stretch; messages leave a margin on the other side."""
@@ -266,7 +289,9 @@ class TranscriptView(WrappingScrollArea):
 
     def _add_note(self, text: str, speaker: str, *, name: str = "note") -> QLabel:
         note = theme.wrapped_label(text, object_name=name)
-        note.setStyleSheet(f"color: {theme.colour(speaker).name()}; font-style: italic; padding: 2px 18px;")
+        note.setStyleSheet(
+            f"color: {theme.colour(speaker).name()}; font-style: italic; padding: 2px 18px;"
+        )
         self._insert(note)
         return note
 
@@ -285,7 +310,9 @@ class TranscriptView(WrappingScrollArea):
 
     def _show_thinking(self, agent: str) -> None:
         self._drop_thinking()
-        self._thinking = self._add_note(f"{AGENT_NAMES[agent]} is thinking…", agent, name="thinking")
+        self._thinking = self._add_note(
+            f"{AGENT_NAMES[agent]} is thinking…", agent, name="thinking"
+        )
 
     def _drop_thinking(self) -> None:
         if self._thinking is not None:

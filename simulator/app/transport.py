@@ -35,7 +35,9 @@ def choose_transport(settings: Settings) -> TransportChoice:
         return TransportChoice("room", f"a token URL is configured ({settings.livekit_token_url})")
     if settings.livekit_url:
         return TransportChoice("room", f"LIVEKIT_URL is set ({settings.livekit_url})")
-    return TransportChoice("local", "no LiveKit server is configured: the team runs on this computer")
+    return TransportChoice(
+        "local", "no LiveKit server is configured: the team runs on this computer"
+    )
 
 
 @dataclass(frozen=True)

@@ -205,7 +205,8 @@ def _front_matter_scope(
     names = [value] if isinstance(value, str) else value
     if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
         raise DocumentError(
-            source, f"front matter field 'agents' must be a list of agent names ({', '.join(AGENTS)})"
+            source,
+            f"front matter field 'agents' must be a list of agent names ({', '.join(AGENTS)})",
         )
     unknown = sorted({n for n in names if n.strip().lower() not in AGENTS})
     if unknown:
@@ -228,7 +229,12 @@ def _text_chunks(body: str, title: str) -> list[TextChunk]:
     """A .txt note: its first line is its heading when it looks like one (short, no full stop)."""
     lines = body.strip().splitlines()
     first = lines[0].strip() if lines else ""
-    if first and len(first.split()) <= 12 and not first.endswith((".", ":", ",")) and len(lines) > 1:
+    if (
+        first
+        and len(first.split()) <= 12
+        and not first.endswith((".", ":", ","))
+        and len(lines) > 1
+    ):
         return chunk_plain("\n".join(lines[1:]), section=first)
     return chunk_plain(body, section=title)
 
@@ -286,7 +292,10 @@ def _pdf_paragraphs(page: str) -> str:
 def _csv_lines(source: str, text: str) -> list[str]:
     """Each row as 'column: value; ...' (empty values left out)."""
     header, rows = _parse_csv(source, text)
-    return ["; ".join(f"{h}: {v.strip()}" for h, v in zip(header, row) if v.strip()) for row in rows]
+    return [
+        "; ".join(f"{h}: {v.strip()}" for h, v in zip(header, row, strict=False) if v.strip())
+        for row in rows
+    ]
 
 
 def _parse_csv(source: str, text: str) -> tuple[list[str], list[list[str]]]:
@@ -295,7 +304,9 @@ def _parse_csv(source: str, text: str) -> tuple[list[str], list[list[str]]]:
     delimiter = max(",;\t", key=first_line.count)
     try:
         rows = [
-            r for r in csv.reader(io.StringIO(text), delimiter=delimiter) if any(c.strip() for c in r)
+            r
+            for r in csv.reader(io.StringIO(text), delimiter=delimiter)
+            if any(c.strip() for c in r)
         ]
     except csv.Error as e:
         raise DocumentError(source, f"not valid CSV ({e})") from None
@@ -344,4 +355,8 @@ def read_table(file: KnowledgeFile) -> Table:
         raise DocumentError(file.source, "the file is empty")
     header, rows = _parse_csv(file.source, _decode(file.source, data))
     names = tuple(h.lower() for h in header)
-    return Table(file.source, names, tuple({h: v.strip() for h, v in zip(names, r)} for r in rows))
+    return Table(
+        file.source,
+        names,
+        tuple({h: v.strip() for h, v in zip(names, r, strict=False)} for r in rows),
+    )

@@ -235,7 +235,7 @@ class KnowledgeIndex:
     def _stored(self) -> dict[str, _Stored]:
         stored: dict[str, _Stored] = {}
         result = self._get_all(["metadatas"])
-        for chunk_id, meta in zip(result["ids"], result["metadatas"] or []):
+        for chunk_id, meta in zip(result["ids"], result["metadatas"] or [], strict=False):
             entry = stored.setdefault(str(meta.get("source", "")), _Stored())
             entry.ids.add(chunk_id)
             entry.hashes.add(str(meta.get("content_hash", "")))
@@ -286,6 +286,7 @@ class KnowledgeIndex:
                 (result["documents"] or [[]])[0],
                 (result["metadatas"] or [[]])[0],
                 (result["distances"] or [[]])[0],
+                strict=False,
             )
         ]
         # Word vectors blur product codes: passages naming the query's codes join the candidates.
@@ -301,6 +302,7 @@ class KnowledgeIndex:
                     found["documents"] or [],
                     found["metadatas"] or [],
                     found["embeddings"] if found["embeddings"] is not None else [],
+                    strict=False,
                 )
             ]
         ranked = reranker.rank(query, vector, candidates)
@@ -330,7 +332,10 @@ class KnowledgeIndex:
                         [
                             _candidate(chunk_id, text or "", meta, 0.0)
                             for chunk_id, text, meta in zip(
-                                result["ids"], result["documents"] or [], result["metadatas"] or []
+                                result["ids"],
+                                result["documents"] or [],
+                                result["metadatas"] or [],
+                                strict=False,
                             )
                         ]
                     )

@@ -125,7 +125,7 @@ class PassageCache:
             pieces = [units(c.section, c.text) for c in missing]
             vectors = embedding.embed([u for p in pieces for u in p])
             start = 0
-            for candidate, p in zip(missing, pieces):
+            for candidate, p in zip(missing, pieces, strict=False):
                 passage_terms = terms(
                     f"{candidate.source.replace('/', ' ')} {candidate.section} {candidate.text}"
                 )
@@ -180,7 +180,9 @@ class KeywordBoost:
         total = sum(weights.values())
         bonus = self.weight * sum(w for t, w in weights.items() if t in passage.terms) / total
         bonus += (
-            SECTION_WEIGHT * sum(w for t, w in weights.items() if t in passage.section_terms) / total
+            SECTION_WEIGHT
+            * sum(w for t, w in weights.items() if t in passage.section_terms)
+            / total
         )
         query_codes = codes(weights)
         if query_codes:
@@ -211,7 +213,9 @@ class Reranker:
         """Use ``passages`` (the whole collection) for term and token statistics, and analyse
         them now."""
         analyses = self._cache.analyse(passages)
-        self._boost = KeywordBoost((p.key, a.terms) for p, a in zip(passages, analyses))
+        self._boost = KeywordBoost(
+            (p.key, a.terms) for p, a in zip(passages, analyses, strict=False)
+        )
         frequencies: Counter[int] = Counter()
         for ids in embedding.token_ids([embedding_text(p.section, p.text) for p in passages]):
             frequencies.update(set(ids))
@@ -241,7 +245,7 @@ class Reranker:
         boost = self._boost
         weights = boost.weigh(terms(query))
         scored = []
-        for candidate, analysis in zip(candidates, self._cache.analyse(candidates)):
+        for candidate, analysis in zip(candidates, self._cache.analyse(candidates), strict=False):
             best_unit = float(np.max(analysis.units @ query_vector))
             dense = (candidate.similarity + UNIT_WEIGHT * best_unit) / (1 + UNIT_WEIGHT)
             scored.append((candidate, dense + boost.bonus(weights, analysis)))

@@ -43,9 +43,7 @@ class StockLevel:
         if not self.has_data:
             return NO_STOCK_DATA
         if not self.matches:
-            return (
-                f"No product matches {self.query!r}. Closest known products: {', '.join(self.closest)}."
-            )
+            return f"No product matches {self.query!r}. Closest known products: {', '.join(self.closest)}."
         if len(self.matches) == 1:
             return self.matches[0].describe()
         lines = " ".join(p.describe() for p in self.matches)
@@ -103,9 +101,7 @@ class Recommendation:
             return _no_account(self.query, self.closest, self.ambiguous)
         if not self.suggestions:
             company = self.account.company
-            return (
-                f"Nothing to recommend to {company} from the stock data: they already buy every product."
-            )
+            return f"Nothing to recommend to {company} from the stock data: they already buy every product."
         items = " ".join(f"{i}) {s.describe()}" for i, s in enumerate(self.suggestions, start=1))
         return f"For {self.account.label()}: {items}"
 
@@ -186,7 +182,8 @@ class SalesRecords:
             return _AccountMatch(None, tuple(a.company for a in partial), ambiguous=True)
         query_terms = terms(query)
         scored = [
-            (len(query_terms & terms(a.company)) / max(1, len(query_terms)), a) for a in self.accounts
+            (len(query_terms & terms(a.company)) / max(1, len(query_terms)), a)
+            for a in self.accounts
         ]
         best = max(score for score, _ in scored)
         top = [a for score, a in scored if score == best]
@@ -208,7 +205,7 @@ def _match_products(query: str, products: tuple[Product, ...]) -> tuple[Product,
     if not q:
         return ()
     tokens = [_norm(t) for t in re.split(r"\s+", query) if _norm(t)]
-    pairs = {a + b for a, b in zip(tokens, tokens[1:])}
+    pairs = {a + b for a, b in zip(tokens, tokens[1:], strict=False)}
     by_sku = [p for p in products if _norm(p.sku) in ({q} | set(tokens) | pairs)]
     if by_sku:
         return tuple(by_sku)
@@ -226,7 +223,10 @@ def _match_products(query: str, products: tuple[Product, ...]) -> tuple[Product,
         for t in query_terms
     }
     if spelled:
-        scored = [(len(spelled & pt) / len(spelled), p) for pt, p in zip(product_terms, products)]
+        scored = [
+            (len(spelled & pt) / len(spelled), p)
+            for pt, p in zip(product_terms, products, strict=False)
+        ]
         best = max(score for score, _ in scored)
         if best >= 0.5:
             return tuple(p for score, p in scored if score == best)
@@ -277,17 +277,21 @@ def _suggest(
     ranked: list[tuple[int, int, Suggestion]] = []
     for p in products:
         sku = p.sku.upper()
-        for_owned = [s for s in owned if s != sku and re.search(rf"\b{re.escape(s)}\b", p.name.upper())]
+        for_owned = [
+            s for s in owned if s != sku and re.search(rf"\b{re.escape(s)}\b", p.name.upper())
+        ]
         if sku in owned:
             if _CONSUMABLE.search(f"{p.category} {p.name}"):
                 line = last[sku]
-                reason = (
-                    f"a consumable they re-order: last ordered {line.quantity:,} on {line.order_date}"
-                )
+                reason = f"a consumable they re-order: last ordered {line.quantity:,} on {line.order_date}"
                 ranked.append((1, 0, Suggestion(p, reason)))
         elif for_owned:
             ranked.append(
-                (0, 0, Suggestion(p, f"an accessory for the {', '.join(sorted(for_owned))} they own"))
+                (
+                    0,
+                    0,
+                    Suggestion(p, f"an accessory for the {', '.join(sorted(for_owned))} they own"),
+                )
             )
         elif peers.get(sku):
             reason = f"other {account.industry} customers buy it ({_names(peers[sku])})"

@@ -81,7 +81,9 @@ class OrderLine:
 
     @property
     def total_usd(self) -> float | None:
-        return None if self.unit_price_usd is None else round(self.quantity * self.unit_price_usd, 2)
+        return (
+            None if self.unit_price_usd is None else round(self.quantity * self.unit_price_usd, 2)
+        )
 
     def describe(self) -> str:
         price = (
@@ -139,9 +141,9 @@ def read_sales_tables(knowledge_dir: Path) -> SalesTables:
         except DocumentError as e:
             problems.append(e)
             continue
-        if STOCK_COLUMNS <= set(table.header):
+        if set(table.header) >= STOCK_COLUMNS:
             stock_rows.extend(_numbered(table))
-        elif ACCOUNT_COLUMNS <= set(table.header):
+        elif set(table.header) >= ACCOUNT_COLUMNS:
             order_rows.extend(_numbered(table))
     products = _products(stock_rows, problems)
     return SalesTables(products, _accounts(order_rows, products, problems), tuple(problems))
@@ -216,12 +218,15 @@ def _accounts(
             continue
         key = row.get("account_id") or company
         info.setdefault(
-            key, (row.get("account_id", ""), company, row.get("industry", ""), row.get("contact", ""))
+            key,
+            (row.get("account_id", ""), company, row.get("industry", ""), row.get("contact", "")),
         )
         sku = row.get("sku", "")
         product = row.get("product") or names.get(sku.upper(), sku)
         lines[key].append(
-            OrderLine(row.get("order_date", ""), sku, product, int(quantity), price, row.get("plan", ""))
+            OrderLine(
+                row.get("order_date", ""), sku, product, int(quantity), price, row.get("plan", "")
+            )
         )
     accounts = []
     for key, (account_id, company, industry, contact) in info.items():

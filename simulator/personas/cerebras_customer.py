@@ -46,45 +46,64 @@ def render_prompt(persona: Persona, prompt_path: Path | None = None) -> str:
     if prompt_path is not None:
         template = Path(prompt_path).read_text(encoding="utf-8")
     else:
-        template = (resources.files("simulator.personas") / "prompts" / PROMPT_FILE).read_text(encoding="utf-8")
+        template = (resources.files("simulator.personas") / "prompts" / PROMPT_FILE).read_text(
+            encoding="utf-8"
+        )
     objections = "\n".join(
-        f"  - [{o.id}] ({o.when}, {o.push}) \"{o.says}\" Settled by an answer about: "
-        f"{'; '.join(o.addressed_by)}." + (f" Then ask: {' / '.join(f.says for f in o.follow_ups)}" if o.follow_ups else "")
+        f'  - [{o.id}] ({o.when}, {o.push}) "{o.says}" Settled by an answer about: '
+        f"{'; '.join(o.addressed_by)}."
+        + (f" Then ask: {' / '.join(f.says for f in o.follow_ups)}" if o.follow_ups else "")
         for o in persona.agenda
     )
-    facts = "\n".join(
-        f"  - [{f.id}] {f.fact} Reveal it only if asked about {', '.join(f.asked_with)}; then say something like: \"{f.reveal}\""
-        for f in persona.hidden_facts
-    ) or "  - (none)"
+    facts = (
+        "\n".join(
+            f'  - [{f.id}] {f.fact} Reveal it only if asked about {", ".join(f.asked_with)}; then say something like: "{f.reveal}"'
+            for f in persona.hidden_facts
+        )
+        or "  - (none)"
+    )
     step = persona.next_step
-    agreement = f"{step.agrees_to} (when you agree, say something like: \"{step.accept}\")"
+    agreement = f'{step.agrees_to} (when you agree, say something like: "{step.accept}")'
     if step.requires_facts:
-        agreement += (" - and only if they asked you about "
-                      + ", ".join(f"[{f}]" for f in step.requires_facts) + " first")
-    return Template(template).safe_substitute(
-        name=persona.name,
-        role=persona.role,
-        company_name=persona.company.name,
-        company_industry=persona.company.industry,
-        company_size=persona.company.size,
-        company_situation=persona.company.situation,
-        goals="\n".join(f"- {g}" for g in persona.goals),
-        personality=persona.personality,
-        tone=persona.tone,
-        difficulty=persona.difficulty,
-        opening=persona.opening,
-        objections=objections,
-        hidden_facts=facts,
-        next_step=agreement,
-        patience=str(persona.patience),
-    ).strip()
+        agreement += (
+            " - and only if they asked you about "
+            + ", ".join(f"[{f}]" for f in step.requires_facts)
+            + " first"
+        )
+    return (
+        Template(template)
+        .safe_substitute(
+            name=persona.name,
+            role=persona.role,
+            company_name=persona.company.name,
+            company_industry=persona.company.industry,
+            company_size=persona.company.size,
+            company_situation=persona.company.situation,
+            goals="\n".join(f"- {g}" for g in persona.goals),
+            personality=persona.personality,
+            tone=persona.tone,
+            difficulty=persona.difficulty,
+            opening=persona.opening,
+            objections=objections,
+            hidden_facts=facts,
+            next_step=agreement,
+            patience=str(persona.patience),
+        )
+        .strip()
+    )
 
 
 class CerebrasCustomer:
     provider = "cerebras"
 
-    def __init__(self, persona: Persona, model: llm.LLM, *, owns_model: bool = False,
-                 prompt_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        persona: Persona,
+        model: llm.LLM,
+        *,
+        owns_model: bool = False,
+        prompt_path: Path | None = None,
+    ) -> None:
         """Play ``persona`` with ``model``; ``owns_model`` closes the model in :meth:`aclose`."""
         self.persona = persona
         self._llm = model
@@ -104,14 +123,20 @@ class CerebrasCustomer:
         ctx = llm.ChatContext.empty()
         ctx.add_message(role="system", content=self._instructions)
         # the call's first move is the customer's, but chat models expect a user turn first
-        ctx.add_message(role="user", content="(The sales team has picked up the call. You speak first.)")
+        ctx.add_message(
+            role="user", content="(The sales team has picked up the call. You speak first.)"
+        )
         for line in view.lines:
             if line.speaker == "customer":
-                ctx.add_message(role="assistant", content=json.dumps({"say": line.text}, ensure_ascii=False))
+                ctx.add_message(
+                    role="assistant", content=json.dumps({"say": line.text}, ensure_ascii=False)
+                )
             else:
                 ctx.add_message(role="user", content=f"{AGENT_NAMES[line.speaker]}: {line.text}")
         if view.turns_left <= 1:
-            ctx.add_message(role="system", content="This is your last line: end the call now (set \"end\").")
+            ctx.add_message(
+                role="system", content='This is your last line: end the call now (set "end").'
+            )
         return ctx
 
     async def aclose(self) -> None:
@@ -130,11 +155,16 @@ class CerebrasCustomer:
                 kind = "pushed_back" if objection in self._raised else "raised_objection"
                 actions.append(Action(kind, objection=objection))
                 self._raised.add(objection)
-        actions += [Action("revealed_fact", fact=f) for f in dict.fromkeys(reply.revealed) if f in facts]
+        actions += [
+            Action("revealed_fact", fact=f) for f in dict.fromkeys(reply.revealed) if f in facts
+        ]
         ending = None
         if reply.end is not None:
-            reason = (f"Agreed to {self.persona.next_step.agrees_to}." if reply.end == "agreed"
-                      else "The customer turned the next step down.")
+            reason = (
+                f"Agreed to {self.persona.next_step.agrees_to}."
+                if reply.end == "agreed"
+                else "The customer turned the next step down."
+            )
             ending = Ending(reply.end, reason)
             actions.append(Action("concluded", detail=f"{reply.end}: {reason}"))
         return CustomerTurn(reply.say.strip(), tuple(actions), ending)

@@ -67,7 +67,7 @@ class OfflinePersonaDriver:
         if not any(line.speaker == "customer" for line in view.lines):
             self._seen_lines = len(view.lines)
             return self._opening()
-        self._catch_up(view.lines[self._seen_lines:])
+        self._catch_up(view.lines[self._seen_lines :])
         self._seen_lines = len(view.lines)
         answer = view.last_answer
         said: list[str] = []
@@ -82,13 +82,25 @@ class OfflinePersonaDriver:
         if pushback is not None:
             if view.turns_left > 1:
                 return CustomerTurn(" ".join([*said, pushback]), tuple(actions))
-            return self._end(said, actions, "undecided", self.persona.out_of_time, "Ran out of time.")
+            return self._end(
+                said, actions, "undecided", self.persona.out_of_time, "Ran out of time."
+            )
         if self.misses >= self.persona.patience:
-            return self._end(said, actions, "declined", self.persona.fed_up,
-                             f"Lost patience: {self.misses} objection(s) or question(s) went unanswered.")
+            return self._end(
+                said,
+                actions,
+                "declined",
+                self.persona.fed_up,
+                f"Lost patience: {self.misses} objection(s) or question(s) went unanswered.",
+            )
         if view.turns_left <= 1:
-            return self._end(said, actions, "undecided", self.persona.out_of_time,
-                             "Ran out of time before every objection was discussed.")
+            return self._end(
+                said,
+                actions,
+                "undecided",
+                self.persona.out_of_time,
+                "Ran out of time before every objection was discussed.",
+            )
         if self._follow_ups:
             follow_up = self._follow_ups.pop(0)
             assert self._open is not None
@@ -132,13 +144,20 @@ class OfflinePersonaDriver:
             self.handled.add(objection.id)
             self._follow_ups = list(objection.follow_ups)
             self._open = current
-            detail = "the playbook's prepared response" if judgement.used_prepared else ", ".join(judgement.cues)
+            detail = (
+                "the playbook's prepared response"
+                if judgement.used_prepared
+                else ", ".join(judgement.cues)
+            )
             actions.append(Action("accepted_answer", objection=objection.id, detail=detail))
             said.append(self._acknowledgement())
             return None
         if current.attempts < objection.attempts:
-            line = (objection.pushback[current.attempts - 1] if current.attempts <= len(objection.pushback)
-                    else self.persona.not_answered)
+            line = (
+                objection.pushback[current.attempts - 1]
+                if current.attempts <= len(objection.pushback)
+                else self.persona.not_answered
+            )
             self._open = _Open(objection, attempts=current.attempts + 1)
             actions.append(Action("pushed_back", objection=objection.id))
             return line
@@ -159,9 +178,17 @@ class OfflinePersonaDriver:
             reasons.append("objections not settled: " + ", ".join(missing))
         if unknown:
             reasons.append("never asked about: " + ", ".join(unknown))
-        return self._end(said, actions, "declined", step.decline, "Declined the next step; " + "; ".join(reasons) + ".")
+        return self._end(
+            said,
+            actions,
+            "declined",
+            step.decline,
+            "Declined the next step; " + "; ".join(reasons) + ".",
+        )
 
-    def _end(self, said: list[str], actions: list[Action], outcome: str, line: str, reason: str) -> CustomerTurn:
+    def _end(
+        self, said: list[str], actions: list[Action], outcome: str, line: str, reason: str
+    ) -> CustomerTurn:
         self._ended = True
         if said and said[-1] == self.persona.moving_on:
             said.pop()  # no "let's park that" in the line that ends the call

@@ -28,19 +28,33 @@ PREPARED_USED = 0.5
 _PREPARED_MIN_WORDS = 8
 """Fewer shared words than this scale the share down: "Yes, it is." is not the playbook."""
 _SENTENCE = re.compile(r"[^.!?]+[.!?]*")
-_PRICING_WORDS = frozenset(keywords.terms(
-    "price cost costs expensive cheap budget discount quote pay plan plans tier contract renew cancel fee "
-    "afford spend money dollars invoice subscription pilot prepay licence license deal saving refund "
-    "pricing charge academic"))
-_TECHNICAL_WORDS = frozenset(keywords.terms(
-    "install integrate integration api webhook erp sap netsuite security secure compliance certified "
-    "certification encrypt encryption sso saml gdpr soc iso audit battery batteries range accuracy "
-    "hardware network wifi wireless connect setup configure compatible reliable uptime hosting hosted "
-    "data calibration sensor sensors gateway gateways firmware export signal probe freezer gasket "
-    "validated validation annex mqtt historian backhaul coverage"))
+_PRICING_WORDS = frozenset(
+    keywords.terms(
+        "price cost costs expensive cheap budget discount quote pay plan plans tier contract renew cancel fee "
+        "afford spend money dollars invoice subscription pilot prepay licence license deal saving refund "
+        "pricing charge academic"
+    )
+)
+_TECHNICAL_WORDS = frozenset(
+    keywords.terms(
+        "install integrate integration api webhook erp sap netsuite security secure compliance certified "
+        "certification encrypt encryption sso saml gdpr soc iso audit battery batteries range accuracy "
+        "hardware network wifi wireless connect setup configure compatible reliable uptime hosting hosted "
+        "data calibration sensor sensors gateway gateways firmware export signal probe freezer gasket "
+        "validated validation annex mqtt historian backhaul coverage"
+    )
+)
 _DEFLECTIONS = (
-    "won't guess", "will not guess", "don't have that", "do not have that", "i'll find out",
-    "i will find out", "not sure", "can't say", "cannot say", "check and come back",
+    "won't guess",
+    "will not guess",
+    "don't have that",
+    "do not have that",
+    "i'll find out",
+    "i will find out",
+    "not sure",
+    "can't say",
+    "cannot say",
+    "check and come back",
 )
 
 
@@ -71,7 +85,9 @@ def judge_objection(objection: Objection, answer: str, entry: PlaybookEntry | No
 def judge_playbook(answer: str, entry: PlaybookEntry) -> Judgement:
     """An objection the persona did not list (the user raised it): only the playbook can tell."""
     overlap = prepared_overlap(answer, entry)
-    addressed = overlap >= PREPARED_USED or (overlap >= PREPARED_USED / 2 and not is_deflection(answer))
+    addressed = overlap >= PREPARED_USED or (
+        overlap >= PREPARED_USED / 2 and not is_deflection(answer)
+    )
     return Judgement(addressed, overlap, ())
 
 
@@ -137,8 +153,9 @@ def question_specialists(text: str) -> tuple[AgentRole, ...] | None:
     return ("pricing",) if pricing > technical else ("technical",)
 
 
-def match_objection(text: str, persona: Persona | None, playbook: Playbook) -> tuple[Objection | None,
-                                                                                     PlaybookEntry | None]:
+def match_objection(
+    text: str, persona: Persona | None, playbook: Playbook
+) -> tuple[Objection | None, PlaybookEntry | None]:
     """The objection a customer's line raises: one of the persona's, else a playbook entry.
 
     A line matches when it shares at least two content words with an objection's wording (or the
@@ -156,7 +173,9 @@ def match_objection(text: str, persona: Persona | None, playbook: Playbook) -> t
             best = (score, objection, entry)
     if best[1] is None:
         for entry in playbook.entries:
-            score = max(_match_score(said, example) for example in (entry.title, *entry.customer_says))
+            score = max(
+                _match_score(said, example) for example in (entry.title, *entry.customer_says)
+            )
             if score > best[0]:
                 best = (score, None, entry)
     return (best[1], best[2]) if best[0] > 0 else (None, None)

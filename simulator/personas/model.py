@@ -27,21 +27,41 @@ BUNDLED_PERSONAS = Path(__file__).resolve().parent.parent.parent / "personas"
 SUFFIXES = (".yaml", ".yml")
 
 Topic = Literal[
-    "price", "competitor", "contract", "security", "authority", "status_quo", "technical",
-    "integration", "budget", "reliability", "data", "support",
+    "price",
+    "competitor",
+    "contract",
+    "security",
+    "authority",
+    "status_quo",
+    "technical",
+    "integration",
+    "budget",
+    "reliability",
+    "data",
+    "support",
 ]
 When = Literal["opening", "early", "middle", "late"]
 Push = Literal["gentle", "firm", "relentless"]
-FactKind = Literal["budget", "current_vendor", "deadline", "decision_maker", "volume", "pain", "other"]
+FactKind = Literal[
+    "budget", "current_vendor", "deadline", "decision_maker", "volume", "pain", "other"
+]
 
 PUSH_ATTEMPTS: dict[str, int] = {"gentle": 1, "firm": 2, "relentless": 3}
 """How many answers an objection gets before the customer gives up on it."""
 WHEN_ORDER: dict[str, int] = {"opening": 0, "early": 1, "middle": 2, "late": 3}
 TOPIC_SPECIALISTS: dict[str, tuple[AgentRole, ...]] = {
-    "price": ("pricing",), "contract": ("pricing",), "budget": ("pricing",),
-    "competitor": ("pricing", "technical"), "security": ("technical",), "technical": ("technical",),
-    "integration": ("technical",), "reliability": ("technical",), "data": ("technical",),
-    "support": ("technical",), "authority": (), "status_quo": (),
+    "price": ("pricing",),
+    "contract": ("pricing",),
+    "budget": ("pricing",),
+    "competitor": ("pricing", "technical"),
+    "security": ("technical",),
+    "technical": ("technical",),
+    "integration": ("technical",),
+    "reliability": ("technical",),
+    "data": ("technical",),
+    "support": ("technical",),
+    "authority": (),
+    "status_quo": (),
 }
 """Who should answer a topic (any of them), unless an objection names its own; empty means anyone."""
 
@@ -154,9 +174,15 @@ class Persona(_Spec):
     """Objections or questions left unanswered before the customer gives up on the call."""
     fed_up: str = Field(min_length=1)
     """What the customer says when patience runs out."""
-    out_of_time: str = "I have to jump to another meeting. Send me something in writing and I'll look at it."
-    acknowledgements: tuple[str, ...] = ("Okay, that makes sense.", "Fair enough, that helps.",
-                                         "Good, that answers it.", "All right.")
+    out_of_time: str = (
+        "I have to jump to another meeting. Send me something in writing and I'll look at it."
+    )
+    acknowledgements: tuple[str, ...] = (
+        "Okay, that makes sense.",
+        "Fair enough, that helps.",
+        "Good, that answers it.",
+        "All right.",
+    )
     """Said (in turn) when an answer settles an objection."""
     moving_on: str = "Let's park that for now."
     """Said when the customer gives up on an objection and moves on."""
@@ -171,12 +197,16 @@ class Persona(_Spec):
             duplicates = sorted({i for i in ids if ids.count(i) > 1})
             if duplicates:
                 raise ValueError(f"{field}: ids must be unique, repeated: {', '.join(duplicates)}")
-        for field, wanted, known in (("next_step.requires", self.next_step.requires or (), objection_ids),
-                                     ("next_step.requires_facts", self.next_step.requires_facts, fact_ids)):
+        for field, wanted, known in (
+            ("next_step.requires", self.next_step.requires or (), objection_ids),
+            ("next_step.requires_facts", self.next_step.requires_facts, fact_ids),
+        ):
             unknown = [i for i in wanted if i not in known]
             if unknown:
-                raise ValueError(f"{field}: unknown id(s) {', '.join(unknown)}; "
-                                 f"known: {', '.join(known) or 'none'}")
+                raise ValueError(
+                    f"{field}: unknown id(s) {', '.join(unknown)}; "
+                    f"known: {', '.join(known) or 'none'}"
+                )
         return self
 
     @property
@@ -208,8 +238,11 @@ class PersonaSet:
         exact = [p for p in self.personas if wanted in (p.id.lower(), p.name.lower())]
         if exact:
             return exact[0]
-        prefixed = [p for p in self.personas if p.id.lower().startswith(wanted)
-                    or p.name.lower().startswith(wanted)]
+        prefixed = [
+            p
+            for p in self.personas
+            if p.id.lower().startswith(wanted) or p.name.lower().startswith(wanted)
+        ]
         if len(prefixed) == 1:
             return prefixed[0]
         broken = [e for e in self.errors if Path(e.path).stem.lower() == wanted]
@@ -235,14 +268,20 @@ def load_persona(path: Path) -> Persona:
         problem = getattr(e, "problem", None) or str(e)
         raise PersonaError(path, [f"is not valid YAML{where}: {problem}"]) from e
     if not isinstance(raw, dict):
-        raise PersonaError(path, ["must be a YAML mapping of fields (name:, role:, objections: ...)"])
+        raise PersonaError(
+            path, ["must be a YAML mapping of fields (name:, role:, objections: ...)"]
+        )
     if "id" in raw:
         raise PersonaError(path, ["id: not a field; a persona's id is its file name"])
     try:
         return Persona.model_validate({**raw, "id": path.stem})
     except ValidationError as e:
         # A list whose items failed also reports itself as too short: only the items matter.
-        errors = [error for error in e.errors() if not (error["type"] == "too_short" and error.get("input"))]
+        errors = [
+            error
+            for error in e.errors()
+            if not (error["type"] == "too_short" and error.get("input"))
+        ]
         raise PersonaError(path, [_describe(error) for error in errors]) from None
 
 
@@ -253,7 +292,9 @@ def load_personas(folder: Path = BUNDLED_PERSONAS) -> PersonaSet:
         raise PersonaError(folder, ["is not a folder of persona files"])
     personas: list[Persona] = []
     errors: list[PersonaError] = []
-    for path in sorted(p for p in folder.iterdir() if p.suffix in SUFFIXES and not p.name.startswith(".")):
+    for path in sorted(
+        p for p in folder.iterdir() if p.suffix in SUFFIXES and not p.name.startswith(".")
+    ):
         try:
             personas.append(load_persona(path))
         except PersonaError as e:
@@ -279,7 +320,11 @@ def _describe(error: Any) -> str:
         message = f"needs at least {error.get('ctx', {}).get('min_length', 1)} entry"
     elif kind == "string_type":
         got = error.get("input")
-        hint = " (YAML reads yes/no/on/off as true/false: put the text in quotes)" if isinstance(got, bool) else ""
+        hint = (
+            " (YAML reads yes/no/on/off as true/false: put the text in quotes)"
+            if isinstance(got, bool)
+            else ""
+        )
         message = f"must be text, got {got!r}{hint}"
     elif kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")

@@ -20,7 +20,9 @@ from simulator.knowledge import keywords
 from simulator.knowledge.documents import scan_folder
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_LABEL = re.compile(r"^\s*(?:\*\*|__)?(?P<label>[^*_:\n]{3,40}?)(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(?P<rest>.*)$")
+_LABEL = re.compile(
+    r"^\s*(?:\*\*|__)?(?P<label>[^*_:\n]{3,40}?)(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(?P<rest>.*)$"
+)
 _BOLD_LINE = re.compile(r"^\s*(?:\*\*|__)(?P<label>[^*_\n]{3,40}?)\s*:?\s*(?:\*\*|__)\s*:?\s*$")
 _BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _PREPARED = "prepared response"
@@ -58,7 +60,9 @@ class Playbook:
             if wanted in entry.title.lower() or wanted in entry.section.lower():
                 return entry
         wanted_terms = keywords.terms(wanted)
-        scored = [(len(wanted_terms & keywords.terms(e.title)), n, e) for n, e in enumerate(self.entries)]
+        scored = [
+            (len(wanted_terms & keywords.terms(e.title)), n, e) for n, e in enumerate(self.entries)
+        ]
         best = max(scored, default=None, key=lambda s: (s[0], -s[1]))
         return best[2] if best and best[0] * 2 >= len(wanted_terms) > 0 else None
 
@@ -87,14 +91,16 @@ def parse_entries(text: str, source: str) -> list[PlaybookEntry]:
             continue
         says = next((parts[k] for k in _SAYS if k in parts), [])
         follow = next((parts[k] for k in _FOLLOW if k in parts), [])
-        entries.append(PlaybookEntry(
-            title=re.sub(r"^\s*objection\s*[:\-–—]\s*", "", heading, flags=re.I).strip(),
-            source=source,
-            section=heading,
-            prepared_response=_unquote(prepared),
-            customer_says=tuple(_unquote(s) for s in says if s),
-            follow_up_questions=tuple(follow),
-        ))
+        entries.append(
+            PlaybookEntry(
+                title=re.sub(r"^\s*objection\s*[:\-–—]\s*", "", heading, flags=re.I).strip(),
+                source=source,
+                section=heading,
+                prepared_response=_unquote(prepared),
+                customer_says=tuple(_unquote(s) for s in says if s),
+                follow_up_questions=tuple(follow),
+            )
+        )
     return entries
 
 
@@ -115,8 +121,11 @@ def _labelled_parts(lines: list[str]) -> dict[str, list[str]]:
     current: list[str] | None = None
     for line in lines:
         label = _BOLD_LINE.match(line) or _LABEL.match(line)
-        if label and (line.lstrip().startswith(("**", "__")) or not _BULLET.match(line)) \
-                and not line.lstrip().startswith('"'):
+        if (
+            label
+            and (line.lstrip().startswith(("**", "__")) or not _BULLET.match(line))
+            and not line.lstrip().startswith('"')
+        ):
             current = parts.setdefault(label.group("label").strip().lower(), [])
             rest = (label.groupdict().get("rest") or "").strip()
             if rest:

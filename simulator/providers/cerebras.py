@@ -271,8 +271,9 @@ class CerebrasLLMStream(llm.LLMStream):
                 retryable=False,
             ) from e
         except cerebras_sdk.APIStatusError as e:
-            raise _status_error(e, self._opts.max_retries, mid_stream=stage == "stream",
-                                secret=self._client.api_key) from e
+            raise _status_error(
+                e, self._opts.max_retries, mid_stream=stage == "stream", secret=self._client.api_key
+            ) from e
         except cerebras_sdk.APIConnectionError as e:
             raise APIConnectionError(
                 f"Could not reach Cerebras at {self._opts.base_url} "

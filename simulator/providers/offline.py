@@ -19,7 +19,12 @@ from itertools import takewhile
 from typing import Any
 
 from livekit.agents import llm
-from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS, NOT_GIVEN, APIConnectOptions, NotGivenOr
+from livekit.agents.types import (
+    DEFAULT_API_CONNECT_OPTIONS,
+    NOT_GIVEN,
+    APIConnectOptions,
+    NotGivenOr,
+)
 
 from simulator.events import Passage
 from simulator.team.passages import parse_passages, parse_whisper
@@ -28,35 +33,242 @@ OFFLINE_MARK = "offline_responder"
 MAX_ANSWER_WORDS = 70
 
 _PRICING = (
-    "price", "pricing", "cost", "expensive", "cheap", "budget", "discount", "quote", "invoice",
-    "pay", "plan", "tier", "subscription", "contract", "term", "renew", "cancel", "fee", "afford",
-    "spend", "money", "dollar", "roi", "pilot", "trial", "prepay", "annual", "monthly", "licens",
-    "purchase", "bought", "order", "deal", "save", "saving", "charge", "bill", "refund",
-    "trade-in", "trade in", "switch", "locked in", "competitor",
+    "price",
+    "pricing",
+    "cost",
+    "expensive",
+    "cheap",
+    "budget",
+    "discount",
+    "quote",
+    "invoice",
+    "pay",
+    "plan",
+    "tier",
+    "subscription",
+    "contract",
+    "term",
+    "renew",
+    "cancel",
+    "fee",
+    "afford",
+    "spend",
+    "money",
+    "dollar",
+    "roi",
+    "pilot",
+    "trial",
+    "prepay",
+    "annual",
+    "monthly",
+    "licens",
+    "purchase",
+    "bought",
+    "order",
+    "deal",
+    "save",
+    "saving",
+    "charge",
+    "bill",
+    "refund",
+    "trade-in",
+    "trade in",
+    "switch",
+    "locked in",
+    "competitor",
 )
 _TECHNICAL = (
-    "spec", "technical", "install", "integrat", "api", "webhook", "erp", "security", "secure",
-    "complian", "certif", "encrypt", "sso", "saml", "gdpr", "hipaa", "soc", "iso", "audit",
-    "battery", "range", "accura", "hardware", "software", "network", "wifi", "wireless",
-    "connect", "setup", "set up", "configur", "compatib", "platform", "reliab", "uptime", "sla",
-    "data", "hosting", "cloud", "support", "calibrat", "sensor", "device", "firmware", "export",
-    "how does", "how do", "work with", "performance", "alert",
+    "spec",
+    "technical",
+    "install",
+    "integrat",
+    "api",
+    "webhook",
+    "erp",
+    "security",
+    "secure",
+    "complian",
+    "certif",
+    "encrypt",
+    "sso",
+    "saml",
+    "gdpr",
+    "hipaa",
+    "soc",
+    "iso",
+    "audit",
+    "battery",
+    "range",
+    "accura",
+    "hardware",
+    "software",
+    "network",
+    "wifi",
+    "wireless",
+    "connect",
+    "setup",
+    "set up",
+    "configur",
+    "compatib",
+    "platform",
+    "reliab",
+    "uptime",
+    "sla",
+    "data",
+    "hosting",
+    "cloud",
+    "support",
+    "calibrat",
+    "sensor",
+    "device",
+    "firmware",
+    "export",
+    "how does",
+    "how do",
+    "work with",
+    "performance",
+    "alert",
 )
-_STOCK = ("in stock", "stock", "inventory", "availab", "lead time", "ship", "how many units", "deliver")
-_HISTORY = ("purchase history", "order history", "what have we bought", "what did we buy",
-            "our orders", "our account", "last order", "we bought", "reorder", "re-order")
-_RECOMMEND = ("do you recommend", "would you recommend", "can you recommend", "you suggest",
-              "what should we buy", "what else should we")
+_STOCK = (
+    "in stock",
+    "stock",
+    "inventory",
+    "availab",
+    "lead time",
+    "ship",
+    "how many units",
+    "deliver",
+)
+_HISTORY = (
+    "purchase history",
+    "order history",
+    "what have we bought",
+    "what did we buy",
+    "our orders",
+    "our account",
+    "last order",
+    "we bought",
+    "reorder",
+    "re-order",
+)
+_RECOMMEND = (
+    "do you recommend",
+    "would you recommend",
+    "can you recommend",
+    "you suggest",
+    "what should we buy",
+    "what else should we",
+)
 _GREETING = ("hello", "hi", "hey", "good morning", "good afternoon", "thanks", "thank you")
 _STOPWORDS = frozenset(
-    "a an the and or but if of to in on for with at by from is are was were be been do does did "
-    "i me my we our us you your it its this that these those what which who how when where why "
-    "can could would should will shall may might must have has had not no yes so than then there "
-    "their they them he she his her about into over just also any some more most very much many "
-    "get got tell know want need like please okay ok hi hello hey there per each us".split()
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "if",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "with",
+        "at",
+        "by",
+        "from",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "do",
+        "does",
+        "did",
+        "i",
+        "me",
+        "my",
+        "we",
+        "our",
+        "us",
+        "you",
+        "your",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "what",
+        "which",
+        "who",
+        "how",
+        "when",
+        "where",
+        "why",
+        "can",
+        "could",
+        "would",
+        "should",
+        "will",
+        "shall",
+        "may",
+        "might",
+        "must",
+        "have",
+        "has",
+        "had",
+        "not",
+        "no",
+        "yes",
+        "so",
+        "than",
+        "then",
+        "there",
+        "their",
+        "they",
+        "them",
+        "he",
+        "she",
+        "his",
+        "her",
+        "about",
+        "into",
+        "over",
+        "just",
+        "also",
+        "any",
+        "some",
+        "more",
+        "most",
+        "very",
+        "much",
+        "many",
+        "get",
+        "got",
+        "tell",
+        "know",
+        "want",
+        "need",
+        "like",
+        "please",
+        "okay",
+        "ok",
+        "hi",
+        "hello",
+        "hey",
+        "there",
+        "per",
+        "each",
+        "us",
+    ]
 )
 _SKU = re.compile(r"\b[A-Z]{1,4}-?\d{2,4}[A-Z]?\b")
-_COMPANY = re.compile(r"\b(?:from|at|with|for|company is|we are|we're)\s+((?:[A-Z][\w&'-]*\s?){1,4})")
+_COMPANY = re.compile(
+    r"\b(?:from|at|with|for|company is|we are|we're)\s+((?:[A-Z][\w&'-]*\s?){1,4})"
+)
 _PREPARED_LABEL = re.compile(r"\W*prepared response\W*:", re.IGNORECASE)
 _FOLLOW_UP_LABEL = re.compile(r"\W*(?:follow-?up|discovery) questions?\W*$", re.IGNORECASE)
 _INTERNAL = re.compile(r"\b(?:the customer|the prospect|the buyer|reps?)\b", re.IGNORECASE)
@@ -107,22 +319,40 @@ class _OfflineStream(llm.LLMStream):
         request_id = f"offline-{uuid.uuid4().hex[:8]}"
         mark = {OFFLINE_MARK: True}
         if isinstance(plan, ToolCallPlan):
-            call = llm.FunctionToolCall(name=plan.name, arguments=json.dumps(plan.arguments),
-                                        call_id=f"call_{uuid.uuid4().hex[:12]}")
-            self._event_ch.send_nowait(llm.ChatChunk(
-                id=request_id, delta=llm.ChoiceDelta(role="assistant", tool_calls=[call], extra=mark)))
+            call = llm.FunctionToolCall(
+                name=plan.name,
+                arguments=json.dumps(plan.arguments),
+                call_id=f"call_{uuid.uuid4().hex[:12]}",
+            )
+            self._event_ch.send_nowait(
+                llm.ChatChunk(
+                    id=request_id,
+                    delta=llm.ChoiceDelta(role="assistant", tool_calls=[call], extra=mark),
+                )
+            )
             return
         words = plan.text.split(" ")
         for i, word in enumerate(words):
             piece = word if i == 0 else " " + word
-            self._event_ch.send_nowait(llm.ChatChunk(
-                id=request_id, delta=llm.ChoiceDelta(role="assistant", content=piece, extra=mark)))
-        prompt_words = sum(len((m.text_content or "").split()) for m in _messages(self._chat_ctx.items))
-        self._event_ch.send_nowait(llm.ChatChunk(
-            id=request_id,
-            usage=llm.CompletionUsage(completion_tokens=len(words), prompt_tokens=prompt_words,
-                                      total_tokens=len(words) + prompt_words),
-        ))
+            self._event_ch.send_nowait(
+                llm.ChatChunk(
+                    id=request_id,
+                    delta=llm.ChoiceDelta(role="assistant", content=piece, extra=mark),
+                )
+            )
+        prompt_words = sum(
+            len((m.text_content or "").split()) for m in _messages(self._chat_ctx.items)
+        )
+        self._event_ch.send_nowait(
+            llm.ChatChunk(
+                id=request_id,
+                usage=llm.CompletionUsage(
+                    completion_tokens=len(words),
+                    prompt_tokens=prompt_words,
+                    total_tokens=len(words) + prompt_words,
+                ),
+            )
+        )
 
 
 def plan_reply(chat_ctx: llm.ChatContext, tool_names: set[str]) -> ToolCallPlan | TextPlan:
@@ -130,7 +360,7 @@ def plan_reply(chat_ctx: llm.ChatContext, tool_names: set[str]) -> ToolCallPlan 
     items = chat_ctx.items
     last_user = _last_index(items, lambda i: isinstance(i, llm.ChatMessage) and i.role == "user")
     question = items[last_user].text_content or "" if last_user is not None else ""
-    since_question = items[last_user + 1:] if last_user is not None else items
+    since_question = items[last_user + 1 :] if last_user is not None else items
     system = [m.text_content or "" for m in _messages(items) if m.role == "system"]
     passages = [p for text in system for p in parse_passages(text)]
     whisper = next((w for text in system if (w := parse_whisper(text))), None)
@@ -158,7 +388,9 @@ def plan_reply(chat_ctx: llm.ChatContext, tool_names: set[str]) -> ToolCallPlan 
     focus = f"{question} {whisper}" if whisper else question
     prepared = _prepared_response(_terms(question), _prose(passages))
     answer = prepared.text if prepared else compose_answer(focus, passages)
-    follow_up = follow_up_question(_terms(whisper or ""), passages, prepared.section if prepared else None)
+    follow_up = follow_up_question(
+        _terms(whisper or ""), passages, prepared.section if prepared else None
+    )
     return TextPlan(" ".join(part for part in (answer or UNKNOWN, follow_up) if part))
 
 
@@ -185,7 +417,9 @@ def _route(text: str, tool_names: set[str]) -> str | None:
     return wanted if wanted in tool_names else None
 
 
-def _lookup(question: str, text: str, tool_names: set[str], user_text: str) -> ToolCallPlan | TextPlan | None:
+def _lookup(
+    question: str, text: str, tool_names: set[str], user_text: str
+) -> ToolCallPlan | TextPlan | None:
     if "check_stock" in tool_names and _has(text, _STOCK):
         return ToolCallPlan("check_stock", {"product": _product(question)})
     for tool, cues in (("recommend_products", _RECOMMEND), ("purchase_history", _HISTORY)):
@@ -207,15 +441,24 @@ def compose_answer(question: str, passages: Iterable[Passage]) -> str | None:
         on_topic = 0.5 * len(wanted & _terms(passage.section)) / len(wanted)
         # Its own heading is a line of the document too: a direct answer when it states a fact
         # ("Professional: $11 per sensor per month"), a mere title otherwise.
-        headings = [h for h in passage.section.split(" > ")[-1].split(", ")
-                    if len(h.split()) >= 3 and re.search(r"\d", h)]
+        headings = [
+            h
+            for h in passage.section.split(" > ")[-1].split(", ")
+            if len(h.split()) >= 3 and re.search(r"\d", h)
+        ]
         for n, sentence in enumerate(headings + _sentences(passage.text)):
             terms = _terms(sentence)
             overlap = len(wanted & terms)
             if overlap == 0:
                 continue
             # Coverage of the question matters most; among equals, the shorter, more direct line.
-            score = on_topic + overlap / len(wanted) + overlap / (len(terms) + 4) - 0.05 * rank - 0.005 * n
+            score = (
+                on_topic
+                + overlap / len(wanted)
+                + overlap / (len(terms) + 4)
+                - 0.05 * rank
+                - 0.005 * n
+            )
             scored.append((score, len(scored), sentence))
     if not scored:
         return None
@@ -285,7 +528,7 @@ def _prepared_response(question: set[str], passages: list[Passage]) -> _Prepared
         if shared < 2 and passage.section != passages[0].section:
             continue
         same_line = lines[label].split(":", 1)[1].strip(" *") if ":" in lines[label] else ""
-        body = [same_line, *takewhile(lambda line: not line.startswith("**"), lines[label + 1:])]
+        body = [same_line, *takewhile(lambda line: not line.startswith("**"), lines[label + 1 :])]
         sentences = _sentences(" ".join(body).replace('"', ""))
         if sentences and (best is None or shared > best[0]):
             best = (shared, _Prepared(passage.section, " ".join(sentences[:3])))
@@ -308,10 +551,13 @@ def _sentences(text: str) -> list[str]:
             continue
         if line.startswith("|"):
             continue  # a table row is read, not spoken
-        if not bullet and line[-1] not in ".!:;\"" and not re.search(r"\d", line):
+        if not bullet and line[-1] not in '.!:;"' and not re.search(r"\d", line):
             continue
-        sentences.extend(s.strip() for s in _SENTENCE_END.split(line)
-                         if len(s.split()) >= 5 and not s.rstrip().endswith("?") and not _INTERNAL.search(s))
+        sentences.extend(
+            s.strip()
+            for s in _SENTENCE_END.split(line)
+            if len(s.split()) >= 5 and not s.rstrip().endswith("?") and not _INTERNAL.search(s)
+        )
     return sentences
 
 
@@ -320,7 +566,9 @@ def _as_sentence(text: str) -> str:
 
 
 def _terms(text: str) -> set[str]:
-    return {_stem(w) for w in re.findall(r"[a-z0-9][a-z0-9'-]*", text.lower()) if w not in _STOPWORDS}
+    return {
+        _stem(w) for w in re.findall(r"[a-z0-9][a-z0-9'-]*", text.lower()) if w not in _STOPWORDS
+    }
 
 
 def _stem(word: str) -> str:
@@ -346,8 +594,11 @@ def _product(question: str) -> str:
     sku = _SKU.search(question)
     if sku:
         return sku.group(0)
-    words = [w for w in re.findall(r"[\w-]+", question) if w.lower() not in _STOPWORDS
-             and not _has(w.lower(), _STOCK)]
+    words = [
+        w
+        for w in re.findall(r"[\w-]+", question)
+        if w.lower() not in _STOPWORDS and not _has(w.lower(), _STOCK)
+    ]
     return " ".join(words) or question
 
 

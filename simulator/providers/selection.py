@@ -28,8 +28,15 @@ def build_llm(settings: Settings, emit: Callable[[Event], None]) -> LLMChoice:
     offline = OfflineResponder()
     if not settings.use_cerebras:
         reason = "--offline was given" if settings.offline else "no CEREBRAS_API_KEY is set"
-        emit(StatusEvent(level="info", source="llm", message=(
-            f"Offline responder in use ({reason}): answers are sentences from your documents.")))
+        emit(
+            StatusEvent(
+                level="info",
+                source="llm",
+                message=(
+                    f"Offline responder in use ({reason}): answers are sentences from your documents."
+                ),
+            )
+        )
         return LLMChoice(offline, "offline", offline.model)
 
     from simulator.providers.cerebras import CerebrasLLM
@@ -41,11 +48,17 @@ def build_llm(settings: Settings, emit: Callable[[Event], None]) -> LLMChoice:
         timeout_s=settings.cerebras_timeout_s,
         max_retries=settings.cerebras_max_retries,
     )
+
     def failed(error: llm.LLMError) -> None:
         # livekit's APIError prints its fields; its message alone is what a person reads.
         reason = getattr(error.error, "message", None) or str(error.error)
-        emit(StatusEvent(level="warning", source="cerebras",
-                         message=f"{reason} - this turn is answered offline from your documents."))
+        emit(
+            StatusEvent(
+                level="warning",
+                source="cerebras",
+                message=f"{reason} - this turn is answered offline from your documents.",
+            )
+        )
 
     cerebras.on("error", failed)
     fallback = llm.FallbackAdapter(
@@ -58,7 +71,9 @@ def build_llm(settings: Settings, emit: Callable[[Event], None]) -> LLMChoice:
 
     def availability_changed(event: llm.AvailabilityChangedEvent) -> None:
         if event.llm is cerebras and event.available:
-            emit(StatusEvent(level="info", source="cerebras", message="Cerebras is answering again."))
+            emit(
+                StatusEvent(level="info", source="cerebras", message="Cerebras is answering again.")
+            )
 
     fallback.on("llm_availability_changed", availability_changed)
     return LLMChoice(fallback, "cerebras", settings.cerebras_model)

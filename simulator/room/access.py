@@ -53,23 +53,36 @@ def room_configuration(agent_name: str, metadata: SessionMetadata):  # -> api.Ro
     """The room config that dispatches the sales team, by name, with the session's metadata."""
     from livekit import api
 
-    return api.RoomConfiguration(agents=[api.RoomAgentDispatch(agent_name=agent_name, metadata=metadata.to_json())])
+    return api.RoomConfiguration(
+        agents=[api.RoomAgentDispatch(agent_name=agent_name, metadata=metadata.to_json())]
+    )
 
 
 class TokenMinter:
     """Mints join tokens locally (see the module doc for the grants)."""
 
-    def __init__(self, *, url: str, api_key: str, api_secret: str, agent_name: str,
-                 ttl: datetime.timedelta = DEFAULT_TTL) -> None:
+    def __init__(
+        self,
+        *,
+        url: str,
+        api_key: str,
+        api_secret: str,
+        agent_name: str,
+        ttl: datetime.timedelta = DEFAULT_TTL,
+    ) -> None:
         if not api_key or not api_secret:
-            raise ProviderError("minting a LiveKit token needs LIVEKIT_API_KEY and LIVEKIT_API_SECRET")
+            raise ProviderError(
+                "minting a LiveKit token needs LIVEKIT_API_KEY and LIVEKIT_API_SECRET"
+            )
         self.url = url
         self.agent_name = agent_name
         self.ttl = ttl
         self._api_key = api_key
         self._api_secret = api_secret
 
-    def mint(self, metadata: SessionMetadata, *, room: str | None = None, name: str = "Trainee") -> RoomAccess:
+    def mint(
+        self, metadata: SessionMetadata, *, room: str | None = None, name: str = "Trainee"
+    ) -> RoomAccess:
         from livekit import api
 
         room = room or random_room_name()
@@ -101,8 +114,14 @@ class TokenMinter:
 class TokenEndpoint:
     """Fetches join tokens from a token URL (LiveKit's standard endpoint format)."""
 
-    def __init__(self, token_url: str, *, agent_name: str, fallback_url: str | None = None,
-                 timeout_s: float = 10.0) -> None:
+    def __init__(
+        self,
+        token_url: str,
+        *,
+        agent_name: str,
+        fallback_url: str | None = None,
+        timeout_s: float = 10.0,
+    ) -> None:
         self.token_url = token_url
         self.agent_name = agent_name
         self.fallback_url = fallback_url
@@ -115,8 +134,9 @@ class TokenEndpoint:
             "room_name": room,
             "participant_identity": metadata.app_identity,
             "participant_name": "Trainee",
-            "room_config": MessageToDict(room_configuration(self.agent_name, metadata),
-                                         preserving_proto_field_name=True),
+            "room_config": MessageToDict(
+                room_configuration(self.agent_name, metadata), preserving_proto_field_name=True
+            ),
         }
 
     async def access(self, metadata: SessionMetadata, *, room: str | None = None) -> RoomAccess:
@@ -124,18 +144,26 @@ class TokenEndpoint:
 
         room = room or random_room_name()
         try:
-            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout_s)) as http:
-                async with http.post(self.token_url, json=self.request_body(metadata, room)) as response:
-                    if response.status >= 400:
-                        detail = (await response.text())[:200]
-                        raise ProviderError(f"The token URL {self.token_url} refused: HTTP {response.status} {detail}")
-                    body = await response.json(content_type=None)
+            async with (
+                aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout_s)) as http,
+                http.post(self.token_url, json=self.request_body(metadata, room)) as response,
+            ):
+                if response.status >= 400:
+                    detail = (await response.text())[:200]
+                    raise ProviderError(
+                        f"The token URL {self.token_url} refused: HTTP {response.status} {detail}"
+                    )
+                body = await response.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError) as e:
-            raise ProviderError(f"Cannot get a token from {self.token_url}: {e or type(e).__name__}") from None
+            raise ProviderError(
+                f"Cannot get a token from {self.token_url}: {e or type(e).__name__}"
+            ) from None
         token = body.get("participant_token") if isinstance(body, dict) else None
         url = (body.get("server_url") if isinstance(body, dict) else None) or self.fallback_url
         if not token or not url:
-            raise ProviderError(f"The token URL {self.token_url} did not answer with server_url and participant_token")
+            raise ProviderError(
+                f"The token URL {self.token_url} did not answer with server_url and participant_token"
+            )
         return RoomAccess(url=url, token=token, room=room, identity=metadata.app_identity)
 
 
@@ -144,8 +172,15 @@ def token_source(settings) -> TokenSource:  # settings: simulator.settings.Setti
     from simulator.room.config import livekit_config
 
     if settings.livekit_token_url:
-        return TokenEndpoint(settings.livekit_token_url, agent_name=settings.livekit_agent_name,
-                             fallback_url=settings.livekit_url)
+        return TokenEndpoint(
+            settings.livekit_token_url,
+            agent_name=settings.livekit_agent_name,
+            fallback_url=settings.livekit_url,
+        )
     config = livekit_config(settings)
-    return TokenMinter(url=config.url, api_key=config.api_key, api_secret=config.api_secret,
-                       agent_name=settings.livekit_agent_name)
+    return TokenMinter(
+        url=config.url,
+        api_key=config.api_key,
+        api_secret=config.api_secret,
+        agent_name=settings.livekit_agent_name,
+    )

@@ -46,14 +46,23 @@ if TYPE_CHECKING:
 
     from simulator.voice.audio_io import Microphone, Speaker
 
-ClientState = Literal["idle", "connecting", "waiting_for_agent", "connected", "reconnecting", "closed"]
+ClientState = Literal[
+    "idle", "connecting", "waiting_for_agent", "connected", "reconnecting", "closed"
+]
 _CLOSED = object()
 logger = logging.getLogger(__name__)
 
 
 class RoomClient:
-    def __init__(self, tokens: TokenSource, metadata: SessionMetadata, *, agent_timeout_s: float = 30.0,
-                 command_timeout_s: float = 15.0, reconnect_attempts: int = 6) -> None:
+    def __init__(
+        self,
+        tokens: TokenSource,
+        metadata: SessionMetadata,
+        *,
+        agent_timeout_s: float = 30.0,
+        command_timeout_s: float = 15.0,
+        reconnect_attempts: int = 6,
+    ) -> None:
         self.tokens = tokens
         self.metadata = metadata
         self.agent_timeout_s = agent_timeout_s
@@ -142,10 +151,15 @@ class RoomClient:
             raise SessionError("not connected to the sales team's room")
         try:
             reply = await room.local_participant.perform_rpc(
-                destination_identity=agent, method=RPC_METHOD, payload=encode(command),
-                response_timeout=self.command_timeout_s)
+                destination_identity=agent,
+                method=RPC_METHOD,
+                payload=encode(command),
+                response_timeout=self.command_timeout_s,
+            )
         except rtc.RpcError as e:
-            raise SessionError(f"the sales team did not take the command: {e.message} ({e.code})") from None
+            raise SessionError(
+                f"the sales team did not take the command: {e.message} ({e.code})"
+            ) from None
         return CommandResult.model_validate_json(reply)
 
     async def say(self, text: str) -> CommandResult:
@@ -188,12 +202,16 @@ class RoomClient:
         try:
             await room.connect(access.url, access.token, rtc.RoomOptions(auto_subscribe=True))
         except rtc.ConnectError as e:
-            raise ProviderError(f"Cannot join the LiveKit room at {access.url}: {e.message}") from None
+            raise ProviderError(
+                f"Cannot join the LiveKit room at {access.url}: {e.message}"
+            ) from None
         self._room = room
         for participant in room.remote_participants.values():
             self._on_participant(participant)
         if self._microphone is not None:
-            await self._start_microphone(room, muted=self._mic_track.muted if self._mic_track else False)
+            await self._start_microphone(
+                room, muted=self._mic_track.muted if self._mic_track else False
+            )
         if self._speaker is not None:
             self.play_agents_on(self._speaker)
 
@@ -204,7 +222,8 @@ class RoomClient:
         except TimeoutError:
             raise ProviderError(
                 f"No sales-team agent joined the room within {self.agent_timeout_s:.0f} s: "
-                "is `simulator worker` running against the same LiveKit server?") from None
+                "is `simulator worker` running against the same LiveKit server?"
+            ) from None
 
     def _on_participant(self, participant: rtc.RemoteParticipant) -> None:
         from livekit import rtc
@@ -229,8 +248,12 @@ class RoomClient:
             if self.on_event is not None:
                 self.on_event(event)
 
-    def _on_track(self, track: rtc.Track, publication: rtc.RemoteTrackPublication,
-                  participant: rtc.RemoteParticipant) -> None:
+    def _on_track(
+        self,
+        track: rtc.Track,
+        publication: rtc.RemoteTrackPublication,
+        participant: rtc.RemoteParticipant,
+    ) -> None:
         from livekit import rtc
 
         if self._speaker is None or track.kind != rtc.TrackKind.KIND_AUDIO:

@@ -65,7 +65,9 @@ class SessionControls(Protocol):
 
 
 class CommandServer:
-    def __init__(self, controls: SessionControls, publisher: EventPublisher, *, allowed_identity: str) -> None:
+    def __init__(
+        self, controls: SessionControls, publisher: EventPublisher, *, allowed_identity: str
+    ) -> None:
         if not allowed_identity:
             raise ValueError("the command server needs the app participant's identity")
         self.controls = controls
@@ -80,7 +82,11 @@ class CommandServer:
         from livekit import rtc
 
         if caller_identity != self.allowed_identity:
-            logger.warning("refused a command from %r (only %r may command)", caller_identity, self.allowed_identity)
+            logger.warning(
+                "refused a command from %r (only %r may command)",
+                caller_identity,
+                self.allowed_identity,
+            )
             raise rtc.RpcError(FORBIDDEN, "only the app participant may command this session")
 
     async def handle(self, data: rtc.RpcInvocationData) -> str:
@@ -90,7 +96,9 @@ class CommandServer:
         try:
             command = decode(data.payload)
         except ValidationError as e:
-            raise rtc.RpcError(BAD_COMMAND, f"not a simulator command: {e.error_count()} problem(s)") from None
+            raise rtc.RpcError(
+                BAD_COMMAND, f"not a simulator command: {e.error_count()} problem(s)"
+            ) from None
         try:
             message = await self.dispatch(command)
         except SimulatorError as e:

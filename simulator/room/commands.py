@@ -8,7 +8,7 @@ transport's own: after a reconnect the app asks for the events it missed.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -110,22 +110,20 @@ class ResumeCommand(_Command):
 
 
 Command = Annotated[
-    Union[
-        SayCommand,
-        SetModeCommand,
-        WhisperCommand,
-        TakeOverCommand,
-        HandBackCommand,
-        NewConversationCommand,
-        SetPersonaCommand,
-        PlayCommand,
-        PauseCommand,
-        StepCommand,
-        EndRehearsalCommand,
-        ScorecardCommand,
-        PushToTalkCommand,
-        ResumeCommand,
-    ],
+    SayCommand
+    | SetModeCommand
+    | WhisperCommand
+    | TakeOverCommand
+    | HandBackCommand
+    | NewConversationCommand
+    | SetPersonaCommand
+    | PlayCommand
+    | PauseCommand
+    | StepCommand
+    | EndRehearsalCommand
+    | ScorecardCommand
+    | PushToTalkCommand
+    | ResumeCommand,
     Field(discriminator="type"),
 ]
 

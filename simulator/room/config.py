@@ -39,17 +39,23 @@ def livekit_config(settings: Settings, *, need_secret: bool = True) -> LiveKitCo
     if not url:
         raise LiveKitConfigError(
             "LIVEKIT_URL is not set: set it to your LiveKit server, e.g. ws://127.0.0.1:7880 "
-            "for `livekit-server --dev`, or wss://<project>.livekit.cloud")
+            "for `livekit-server --dev`, or wss://<project>.livekit.cloud"
+        )
     parsed = urlparse(url)
     if parsed.scheme not in _SCHEMES or not parsed.netloc:
         raise LiveKitConfigError(
-            f"LIVEKIT_URL must be a ws://, wss://, http:// or https:// address with a host, got {url!r}")
+            f"LIVEKIT_URL must be a ws://, wss://, http:// or https:// address with a host, got {url!r}"
+        )
     key = (settings.livekit_api_key or "").strip()
     secret = (settings.livekit_api_secret or "").strip()
     if need_secret and not key:
-        raise LiveKitConfigError("LIVEKIT_API_KEY is not set (it is `devkey` for `livekit-server --dev`)")
+        raise LiveKitConfigError(
+            "LIVEKIT_API_KEY is not set (it is `devkey` for `livekit-server --dev`)"
+        )
     if need_secret and not secret:
-        raise LiveKitConfigError("LIVEKIT_API_SECRET is not set (it is `secret` for `livekit-server --dev`)")
+        raise LiveKitConfigError(
+            "LIVEKIT_API_SECRET is not set (it is `secret` for `livekit-server --dev`)"
+        )
     return LiveKitConfig(url=url, api_key=key, api_secret=secret)
 
 
@@ -67,11 +73,16 @@ async def check_credentials(config: LiveKitConfig, *, timeout_s: float = 5.0) ->
     except api.TwirpError as e:
         if e.status in (401, 403) or e.code in ("unauthenticated", "permission_denied"):
             raise LiveKitConfigError(
-                f"LiveKit at {config.url} rejected LIVEKIT_API_KEY/LIVEKIT_API_SECRET ({e.message})") from None
+                f"LiveKit at {config.url} rejected LIVEKIT_API_KEY/LIVEKIT_API_SECRET ({e.message})"
+            ) from None
         detail = e.message or f"HTTP {e.status}"
-        raise LiveKitConfigError(f"LiveKit at {config.url} answered with an error: {detail}") from None
+        raise LiveKitConfigError(
+            f"LiveKit at {config.url} answered with an error: {detail}"
+        ) from None
     except (aiohttp.ClientError, OSError, TimeoutError) as e:
-        raise LiveKitConfigError(f"Cannot reach LiveKit at LIVEKIT_URL={config.url}: {unreachable_reason(e)}") from None
+        raise LiveKitConfigError(
+            f"Cannot reach LiveKit at LIVEKIT_URL={config.url}: {unreachable_reason(e)}"
+        ) from None
 
 
 def unreachable_reason(error: BaseException) -> str:
@@ -86,7 +97,10 @@ def unreachable_reason(error: BaseException) -> str:
         return "timed out"
     if isinstance(error, aiohttp.ClientConnectorDNSError):
         return "name not resolved"
-    if isinstance(error, (aiohttp.ClientConnectorCertificateError, aiohttp.ClientConnectorSSLError, ssl.SSLError)):
+    if isinstance(
+        error,
+        (aiohttp.ClientConnectorCertificateError, aiohttp.ClientConnectorSSLError, ssl.SSLError),
+    ):
         return "TLS handshake failed (is it ws:// rather than wss://, or is the certificate untrusted?)"
     cause = error.os_error if isinstance(error, aiohttp.ClientConnectorError) else error
     if isinstance(cause, socket.gaierror):

@@ -38,7 +38,13 @@ async def worker_running(settings: Settings, *, timeout_s: float = 1.0) -> bool:
 class LocalWorker:
     """``async with LocalWorker(settings):`` a worker is running for as long as the block lasts."""
 
-    def __init__(self, settings: Settings, *, start_timeout_s: float = 60.0, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        start_timeout_s: float = 60.0,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.settings = settings
         self.start_timeout_s = start_timeout_s
         self.env = env
@@ -56,8 +62,12 @@ class LocalWorker:
         await self.start()
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         await self.stop()
 
     async def start(self) -> None:
@@ -66,11 +76,19 @@ class LocalWorker:
         env = dict(os.environ if self.env is None else self.env)
         env["SIMULATOR_WORKER_PORT"] = str(self.settings.worker_port)
         env["SIMULATOR_WORKER_HOST"] = self.settings.worker_host
-        args = [sys.executable, "-m", "simulator", "worker", "--knowledge", str(self.settings.knowledge_dir)]
+        args = [
+            sys.executable,
+            "-m",
+            "simulator",
+            "worker",
+            "--knowledge",
+            str(self.settings.knowledge_dir),
+        ]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:  # the child keeps its own handle
             self.process = await asyncio.create_subprocess_exec(
-                *args, env=env, stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log)
+                *args, env=env, stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log
+            )
         try:
             async with asyncio.timeout(self.start_timeout_s):
                 while not await worker_running(self.settings):
@@ -79,12 +97,16 @@ class LocalWorker:
                     await asyncio.sleep(0.25)  # polling the child's health endpoint
         except TimeoutError:
             await self.stop()
-            raise ProviderError(f"The local worker did not start within {self.start_timeout_s:.0f} s") from None
+            raise ProviderError(
+                f"The local worker did not start within {self.start_timeout_s:.0f} s"
+            ) from None
         if self.process.returncode is not None:
             lines = self.log_path.read_text(errors="replace").strip().splitlines()
             self.process = None
-            raise ProviderError(f"The local worker exited: {lines[-1] if lines else 'no reason given'} "
-                                f"(log: {self.log_path})")
+            raise ProviderError(
+                f"The local worker exited: {lines[-1] if lines else 'no reason given'} "
+                f"(log: {self.log_path})"
+            )
 
     async def stop(self, grace_s: float = 10.0) -> None:
         process, self.process = self.process, None

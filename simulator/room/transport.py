@@ -38,7 +38,9 @@ class EventLog:
         return len(self._lines), line
 
     def after(self, seq: int) -> list[tuple[int, str]]:
-        return [(n, line) for n, line in enumerate(self._lines[max(seq, 0):], start=max(seq, 0) + 1)]
+        return [
+            (n, line) for n, line in enumerate(self._lines[max(seq, 0) :], start=max(seq, 0) + 1)
+        ]
 
     @property
     def last_seq(self) -> int:
@@ -52,7 +54,9 @@ class EventPublisher:
     is logged, not raised: the app catches up with a resume after it reconnects.
     """
 
-    def __init__(self, participant: rtc.LocalParticipant, recipient: str, log: EventLog | None = None) -> None:
+    def __init__(
+        self, participant: rtc.LocalParticipant, recipient: str, log: EventLog | None = None
+    ) -> None:
         self._participant = participant
         self.recipient = recipient
         self.log = log or EventLog()
@@ -71,8 +75,12 @@ class EventPublisher:
 
     async def _send(self, seq: int, line: str) -> None:
         try:
-            await self._participant.send_text(line, topic=EVENTS_TOPIC, destination_identities=[self.recipient],
-                                              attributes={SEQ_ATTRIBUTE: str(seq)})
+            await self._participant.send_text(
+                line,
+                topic=EVENTS_TOPIC,
+                destination_identities=[self.recipient],
+                attributes={SEQ_ATTRIBUTE: str(seq)},
+            )
         except Exception as e:  # the app is away; it resumes from its last seq when back
             logger.warning("event %d not delivered to %s: %s", seq, self.recipient, e)
 

@@ -17,7 +17,13 @@ from typing import ClassVar
 
 from livekit.agents import NOT_GIVEN, Agent, ModelSettings, llm
 
-from simulator.events import AGENT_NAMES, AgentRole, CoachWhisperEvent, RetrievalEvent, TranscriptDeltaEvent
+from simulator.events import (
+    AGENT_NAMES,
+    AgentRole,
+    CoachWhisperEvent,
+    RetrievalEvent,
+    TranscriptDeltaEvent,
+)
 from simulator.latency import GenerationStats
 from simulator.providers.cerebras import TIME_INFO_KEY
 from simulator.providers.offline import OFFLINE_MARK
@@ -27,12 +33,13 @@ from simulator.team.passages import format_passages, format_whisper
 from simulator.team.prompts import load_instructions
 
 
-
 class SalesAgent(Agent):
     role: ClassVar[AgentRole]
     tool_set: ClassVar[tuple[llm.FunctionTool, ...]]
 
-    def __init__(self, *, chat_ctx: llm.ChatContext | None = None, team: TeamContext | None = None) -> None:
+    def __init__(
+        self, *, chat_ctx: llm.ChatContext | None = None, team: TeamContext | None = None
+    ) -> None:
         prompts_dir = team.prompts_dir if team else None
         voice = team.voices.get(self.role) if team else None
         super().__init__(
@@ -62,27 +69,44 @@ class SalesAgent(Agent):
         team = self.team
         query = latest_customer_text(chat_ctx)
         started = time.perf_counter()
-        passages = await asyncio.to_thread(team.index.search, query, k=team.retrieval_k, agent=self.role)
+        passages = await asyncio.to_thread(
+            team.index.search, query, k=team.retrieval_k, agent=self.role
+        )
         elapsed_ms = (time.perf_counter() - started) * 1000
-        team.emit(RetrievalEvent(turn_id=team.turn_id, agent=self.role, query=query,
-                                 passages=tuple(passages), elapsed_ms=round(elapsed_ms, 2)))
+        team.emit(
+            RetrievalEvent(
+                turn_id=team.turn_id,
+                agent=self.role,
+                query=query,
+                passages=tuple(passages),
+                elapsed_ms=round(elapsed_ms, 2),
+            )
+        )
 
         prompt = chat_ctx.copy()
         prompt.add_message(role="system", content=format_passages(passages))
         # The coach's whisper rides in this prompt only, never in the history the customer shares.
         whisper = team.whisper
         if whisper:
-            prompt.add_message(role="system", content=format_whisper(_whisper_frame(team.prompts_dir), whisper))
+            prompt.add_message(
+                role="system", content=format_whisper(_whisper_frame(team.prompts_dir), whisper)
+            )
 
-        stats = GenerationStats(agent=self.role, provider=team.provider, model=team.model,
-                                started_at=time.perf_counter())
+        stats = GenerationStats(
+            agent=self.role,
+            provider=team.provider,
+            model=team.model,
+            started_at=time.perf_counter(),
+        )
         try:
             async for chunk in Agent.default.llm_node(self, prompt, tools, model_settings):
                 if isinstance(chunk, llm.ChatChunk):
                     if _offline_takes_over(chunk, stats):
                         # The provider broke off mid-answer and the fallback's answer follows:
                         # mark the break, never glue it onto the words already streamed.
-                        seam = llm.ChatChunk(id=chunk.id, delta=llm.ChoiceDelta(role="assistant", content=" … "))
+                        seam = llm.ChatChunk(
+                            id=chunk.id, delta=llm.ChoiceDelta(role="assistant", content=" … ")
+                        )
                         self._observe_chunk(seam, stats)
                         yield seam
                     self._observe_chunk(chunk, stats)
@@ -93,8 +117,11 @@ class SalesAgent(Agent):
             # A reply that was only a handoff leaves the whisper for the colleague who answers.
             if whisper and stats.first_token_at is not None and team.whisper == whisper:
                 team.whisper = None
-                team.emit(CoachWhisperEvent(status="delivered", turn_id=team.turn_id, agent=self.role,
-                                            text=whisper))
+                team.emit(
+                    CoachWhisperEvent(
+                        status="delivered", turn_id=team.turn_id, agent=self.role, text=whisper
+                    )
+                )
 
     def _observe_chunk(self, chunk: llm.ChatChunk, stats: GenerationStats) -> None:
         delta = chunk.delta
@@ -107,8 +134,11 @@ class SalesAgent(Agent):
             if delta.content:
                 if stats.first_token_at is None:
                     stats.first_token_at = time.perf_counter()
-                self.team.emit(TranscriptDeltaEvent(turn_id=self.team.turn_id, speaker=self.role,
-                                                    delta=delta.content))
+                self.team.emit(
+                    TranscriptDeltaEvent(
+                        turn_id=self.team.turn_id, speaker=self.role, delta=delta.content
+                    )
+                )
         if chunk.usage is not None:
             stats.prompt_tokens = chunk.usage.prompt_tokens
             stats.completion_tokens = chunk.usage.completion_tokens
@@ -135,11 +165,14 @@ class PricingSpecialist(SalesAgent):
     )
 
 
-_ROLES: dict[str, type[SalesAgent]] = {cls.role: cls for cls in (Greeter, TechnicalSpecialist, PricingSpecialist)}
+_ROLES: dict[str, type[SalesAgent]] = {
+    cls.role: cls for cls in (Greeter, TechnicalSpecialist, PricingSpecialist)
+}
 
 
-def agent_for_role(role: str, *, chat_ctx: llm.ChatContext | None = None,
-                   team: TeamContext | None = None) -> SalesAgent:
+def agent_for_role(
+    role: str, *, chat_ctx: llm.ChatContext | None = None, team: TeamContext | None = None
+) -> SalesAgent:
     return _ROLES[role](chat_ctx=chat_ctx, team=team)
 
 
@@ -147,7 +180,11 @@ def _whisper_frame(prompts_dir: Path | None) -> str:
     """How a whisper is introduced to the agent (``whisper.md``, a user's own prompts first)."""
     if prompts_dir is not None and (prompts_dir / "whisper.md").is_file():
         return (prompts_dir / "whisper.md").read_text(encoding="utf-8").strip()
-    return (resources.files("simulator.team") / "prompts" / "whisper.md").read_text(encoding="utf-8").strip()
+    return (
+        (resources.files("simulator.team") / "prompts" / "whisper.md")
+        .read_text(encoding="utf-8")
+        .strip()
+    )
 
 
 def latest_customer_text(chat_ctx: llm.ChatContext) -> str:
@@ -160,5 +197,11 @@ def latest_customer_text(chat_ctx: llm.ChatContext) -> str:
 def _offline_takes_over(chunk: llm.ChatChunk, stats: GenerationStats) -> bool:
     """Whether ``chunk`` is the offline responder's first text after another provider's text."""
     delta = chunk.delta
-    return (delta is not None and bool(delta.content) and bool(delta.extra) and bool(delta.extra.get(OFFLINE_MARK))
-            and stats.provider != "offline" and stats.first_token_at is not None)
+    return (
+        delta is not None
+        and bool(delta.content)
+        and bool(delta.extra)
+        and bool(delta.extra.get(OFFLINE_MARK))
+        and stats.provider != "offline"
+        and stats.first_token_at is not None
+    )

@@ -21,11 +21,15 @@ def _handoff(context: RunContext[TeamContext], to_role: str, reason: str) -> Age
 
     current: SalesAgent = context.session.current_agent  # type: ignore[assignment]
     team = context.userdata
-    team.emit(HandoffEvent(turn_id=team.turn_id, from_agent=current.role, to_agent=to_role, reason=reason))
+    team.emit(
+        HandoffEvent(turn_id=team.turn_id, from_agent=current.role, to_agent=to_role, reason=reason)
+    )
     # The specialist receives the whole conversation so far, so it never asks again.
     # Returning the agent alone (no tool output) means the current agent says nothing more:
     # no "let me transfer you" turn, the specialist answers at once.
-    return agent_for_role(to_role, chat_ctx=current.chat_ctx.copy(exclude_instructions=True), team=team)
+    return agent_for_role(
+        to_role, chat_ctx=current.chat_ctx.copy(exclude_instructions=True), team=team
+    )
 
 
 @function_tool
@@ -67,8 +71,12 @@ async def check_stock(context: RunContext[TeamContext], product: str) -> str:
     Args:
         product: The product's name or SKU, as the customer said it.
     """
-    return _record_tool(context, "check_stock", {"product": product},
-                        str(context.userdata.records.stock_level(product)))
+    return _record_tool(
+        context,
+        "check_stock",
+        {"product": product},
+        str(context.userdata.records.stock_level(product)),
+    )
 
 
 @function_tool
@@ -78,8 +86,12 @@ async def purchase_history(context: RunContext[TeamContext], account: str) -> st
     Args:
         account: The customer's company name or account id.
     """
-    return _record_tool(context, "purchase_history", {"account": account},
-                        str(context.userdata.records.purchase_history(account)))
+    return _record_tool(
+        context,
+        "purchase_history",
+        {"account": account},
+        str(context.userdata.records.purchase_history(account)),
+    )
 
 
 @function_tool
@@ -89,13 +101,22 @@ async def recommend_products(context: RunContext[TeamContext], account: str) -> 
     Args:
         account: The customer's company name or account id.
     """
-    return _record_tool(context, "recommend_products", {"account": account},
-                        str(context.userdata.records.recommend(account)))
+    return _record_tool(
+        context,
+        "recommend_products",
+        {"account": account},
+        str(context.userdata.records.recommend(account)),
+    )
 
 
-def _record_tool(context: RunContext[TeamContext], name: str, arguments: dict[str, str], output: str) -> str:
+def _record_tool(
+    context: RunContext[TeamContext], name: str, arguments: dict[str, str], output: str
+) -> str:
     team = context.userdata
     agent: SalesAgent = context.session.current_agent  # type: ignore[assignment]
-    team.emit(ToolCallEvent(turn_id=team.turn_id, agent=agent.role, name=name,
-                            arguments=arguments, output=output))
+    team.emit(
+        ToolCallEvent(
+            turn_id=team.turn_id, agent=agent.role, name=name, arguments=arguments, output=output
+        )
+    )
     return output

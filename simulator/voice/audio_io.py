@@ -69,8 +69,11 @@ class SpeakerOutput(io.AudioOutput):
     """The agents' voices into a speaker, with the playback events livekit's metrics rely on."""
 
     def __init__(self, speaker: Speaker) -> None:
-        super().__init__(label="speaker", capabilities=io.AudioOutputCapabilities(pause=False),
-                         sample_rate=speaker.sample_rate)
+        super().__init__(
+            label="speaker",
+            capabilities=io.AudioOutputCapabilities(pause=False),
+            sample_rate=speaker.sample_rate,
+        )
         self._speaker = speaker
         self._capturing = False
         self._pushed_s = 0.0
@@ -96,7 +99,9 @@ class SpeakerOutput(io.AudioOutput):
 
     def clear_buffer(self) -> None:
         self._speaker.clear()
-        interrupted = self._capturing or (self._finishing is not None and not self._finishing.done())
+        interrupted = self._capturing or (
+            self._finishing is not None and not self._finishing.done()
+        )
         if self._finishing is not None:
             self._finishing.cancel()
             self._finishing = None

@@ -23,24 +23,33 @@ def cartesia_stt(settings: Settings, http_session: aiohttp.ClientSession) -> stt
     from livekit.plugins import cartesia
 
     try:
-        return cartesia.STT(api_key=_key(settings), model=settings.cartesia_stt_model,
-                            base_url=settings.cartesia_base_url or _DEFAULT_BASE_URL, language="en",
-                            http_session=http_session)
+        return cartesia.STT(
+            api_key=_key(settings),
+            model=settings.cartesia_stt_model,
+            base_url=settings.cartesia_base_url or _DEFAULT_BASE_URL,
+            language="en",
+            http_session=http_session,
+        )
     except ValueError as e:
         raise ProviderError(f"Cartesia speech-to-text cannot start: {e}") from e
 
 
-def cartesia_voices(settings: Settings, http_session: aiohttp.ClientSession) -> dict[AgentRole, tts.TTS]:
+def cartesia_voices(
+    settings: Settings, http_session: aiohttp.ClientSession
+) -> dict[AgentRole, tts.TTS]:
     """One Cartesia TTS per agent role, each with that role's voice id."""
     from livekit.plugins import cartesia
 
     voices: dict[AgentRole, tts.TTS] = {}
     for role in ROLES:
         try:
-            voices[role] = cartesia.TTS(api_key=_key(settings), model=settings.cartesia_tts_model,
-                                        voice=settings.voice_for(role),
-                                        base_url=settings.cartesia_base_url or _DEFAULT_BASE_URL,
-                                        http_session=http_session)
+            voices[role] = cartesia.TTS(
+                api_key=_key(settings),
+                model=settings.cartesia_tts_model,
+                voice=settings.voice_for(role),
+                base_url=settings.cartesia_base_url or _DEFAULT_BASE_URL,
+                http_session=http_session,
+            )
         except ValueError as e:
             raise ProviderError(f"Cartesia text-to-speech cannot start for the {role}: {e}") from e
     return voices

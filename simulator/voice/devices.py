@@ -74,8 +74,14 @@ class SoundDeviceMicrophone:
             data = bytes(indata)
             loop.call_soon_threadsafe(_put_latest, queue, data)
 
-        stream = sounddevice.RawInputStream(samplerate=self.sample_rate, channels=1, dtype="int16",
-                                            blocksize=samples, device=self.device, callback=callback)
+        stream = sounddevice.RawInputStream(
+            samplerate=self.sample_rate,
+            channels=1,
+            dtype="int16",
+            blocksize=samples,
+            device=self.device,
+            callback=callback,
+        )
         stream.start()
         try:
             while True:
@@ -95,7 +101,9 @@ def _put_latest(queue: asyncio.Queue[bytes], data: bytes) -> None:
 class SoundDeviceSpeaker:
     """The default output device; frames are queued and pulled by PortAudio's callback."""
 
-    def __init__(self, sample_rate: int = SPEAKER_SAMPLE_RATE, device: int | str | None = None) -> None:
+    def __init__(
+        self, sample_rate: int = SPEAKER_SAMPLE_RATE, device: int | str | None = None
+    ) -> None:
         self._sample_rate = sample_rate
         self.device = device
         self._buffer = bytearray()
@@ -152,10 +160,15 @@ class SoundDeviceSpeaker:
                 del self._buffer[:wanted]
                 empty = not self._buffer
             outdata[: len(chunk)] = chunk
-            outdata[len(chunk):] = b"\x00" * (wanted - len(chunk))
+            outdata[len(chunk) :] = b"\x00" * (wanted - len(chunk))
             if empty and self._loop is not None:
                 self._loop.call_soon_threadsafe(self._set_if_empty)
 
-        self._stream = sounddevice.RawOutputStream(samplerate=self._sample_rate, channels=1, dtype="int16",
-                                                   device=self.device, callback=callback)
+        self._stream = sounddevice.RawOutputStream(
+            samplerate=self._sample_rate,
+            channels=1,
+            dtype="int16",
+            device=self.device,
+            callback=callback,
+        )
         self._stream.start()

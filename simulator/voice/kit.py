@@ -61,8 +61,9 @@ class VoiceKit:
 
     async def aclose(self) -> None:
         distinct = {id(v): v for v in self.voices.values()}
-        await asyncio.gather(self.stt.aclose(), *(v.aclose() for v in distinct.values()),
-                             return_exceptions=True)
+        await asyncio.gather(
+            self.stt.aclose(), *(v.aclose() for v in distinct.values()), return_exceptions=True
+        )
         closer = getattr(self.audio_output, "aclose", None)
         if closer is not None:
             await closer()

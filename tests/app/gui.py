@@ -39,8 +39,10 @@ class ChosenFiles:
 def start(qtbot: Any, window: MainWindow) -> MainWindow:
     """Start the team and wait until it takes turns."""
     window.start_session()
-    qtbot.waitUntil(lambda: window.bridge.state in (SessionState.READY, SessionState.FAILED),
-                    timeout=START_TIMEOUT_MS)
+    qtbot.waitUntil(
+        lambda: window.bridge.state in (SessionState.READY, SessionState.FAILED),
+        timeout=START_TIMEOUT_MS,
+    )
     assert window.bridge.state is SessionState.READY, window.bridge.state_detail
     return window
 
@@ -49,8 +51,11 @@ def say(qtbot: Any, window: MainWindow, text: str, *, click: bool = False) -> No
     """Type ``text`` in the box and press Enter (or click Send); wait until the team has answered."""
     qtbot.waitUntil(lambda: window.composer.send_button.isEnabled(), timeout=TURN_TIMEOUT_MS)
     qtbot.keyClicks(window.composer.input, text)
-    with qtbot.waitSignal(window.feed.event_received, timeout=TURN_TIMEOUT_MS,
-                          check_params_cb=lambda event: isinstance(event, TurnCompletedEvent)):
+    with qtbot.waitSignal(
+        window.feed.event_received,
+        timeout=TURN_TIMEOUT_MS,
+        check_params_cb=lambda event: isinstance(event, TurnCompletedEvent),
+    ):
         if click:
             qtbot.mouseClick(window.composer.send_button, Qt.MouseButton.LeftButton)
         else:
@@ -68,7 +73,9 @@ class ServerThread:
 
     def __init__(self, factory: Any = None, **server_options: Any) -> None:
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="fake-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="fake-server", daemon=True
+        )
         self._factory = factory or CerebrasServer
         self._options = server_options
         self.server: Any = None
@@ -96,5 +103,10 @@ class ServerThread:
 
 
 def cerebras_settings(server: CerebrasServer, data_dir: Path, **overrides: Any) -> Settings:
-    return Settings(knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=data_dir, cerebras_api_key="test",
-                    cerebras_base_url=server.base_url, **overrides)
+    return Settings(
+        knowledge_dir=BUNDLED_KNOWLEDGE,
+        data_dir=data_dir,
+        cerebras_api_key="test",
+        cerebras_base_url=server.base_url,
+        **overrides,
+    )

@@ -24,7 +24,11 @@ def sales_team_model(body: Mapping[str, Any]) -> Reply:
     if "You are the Greeter" in messages[0]["content"]:
         last_user = [m["content"] for m in messages if m["role"] == "user"][-1]
         if "cost" in last_user or "price" in last_user:
-            return Reply(tool_calls=[ToolCall("transfer_to_pricing", {"reason": "wants the price of a plan"})])
+            return Reply(
+                tool_calls=[
+                    ToolCall("transfer_to_pricing", {"reason": "wants the price of a plan"})
+                ]
+            )
         return Reply(text="Welcome to Lumora! What can I help you with?")
     return Reply(text=PRICE_ANSWER)
 
@@ -35,8 +39,9 @@ def closed_port() -> int:
         return s.getsockname()[1]
 
 
-def test_a_conversation_on_cerebras_with_a_handoff(qtbot: Any, make_window: WindowFactory,
-                                                   indexed_data_dir: Path) -> None:
+def test_a_conversation_on_cerebras_with_a_handoff(
+    qtbot: Any, make_window: WindowFactory, indexed_data_dir: Path
+) -> None:
     timing = LatencyModel(first_token_base_s=0.02, tokens_per_s=2000)
     with ServerThread(responder=sales_team_model, latency=timing, api_key="test") as server:
         window = start(qtbot, make_window(cerebras_settings(server, indexed_data_dir)))
@@ -46,7 +51,8 @@ def test_a_conversation_on_cerebras_with_a_handoff(qtbot: Any, make_window: Wind
 
         assert window.transcript.messages()[-1] == ("pricing", PRICE_ANSWER)
         assert window.timeline.handoff_texts() == [
-            "Turn 2 · Greeter → Pricing Specialist: wants the price of a plan"]
+            "Turn 2 · Greeter → Pricing Specialist: wants the price of a plan"
+        ]
         assert "pricing/pricing-and-plans.md" in window.context.shown_sources()
         bubble = window.transcript.bubble_for_reply(2)
         assert bubble is not None and "offline" not in bubble.tags_label.text()
@@ -59,9 +65,12 @@ def test_a_conversation_on_cerebras_with_a_handoff(qtbot: Any, make_window: Wind
 
 
 def test_a_wrong_key_is_explained_and_the_conversation_goes_on_offline(
-        qtbot: Any, make_window: WindowFactory, indexed_data_dir: Path) -> None:
+    qtbot: Any, make_window: WindowFactory, indexed_data_dir: Path
+) -> None:
     with ServerThread(responder=sales_team_model, api_key="the-right-key") as server:
-        window = start(qtbot, make_window(cerebras_settings(server, indexed_data_dir, cerebras_max_retries=0)))
+        window = start(
+            qtbot, make_window(cerebras_settings(server, indexed_data_dir, cerebras_max_retries=0))
+        )
         say(qtbot, window, "Hello there")
         assert window.banner.level == "warning"
         assert "offline" in window.banner.text
@@ -75,12 +84,18 @@ def test_a_wrong_key_is_explained_and_the_conversation_goes_on_offline(
 
 
 def test_an_unreachable_provider_is_explained_and_the_app_stays_usable(
-        qtbot: Any, make_window: WindowFactory, indexed_data_dir: Path) -> None:
+    qtbot: Any, make_window: WindowFactory, indexed_data_dir: Path
+) -> None:
     from simulator.settings import BUNDLED_KNOWLEDGE, Settings
 
-    settings = Settings(knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=indexed_data_dir, cerebras_api_key="test",
-                        cerebras_base_url=f"http://127.0.0.1:{closed_port()}", cerebras_max_retries=0,
-                        cerebras_timeout_s=3)
+    settings = Settings(
+        knowledge_dir=BUNDLED_KNOWLEDGE,
+        data_dir=indexed_data_dir,
+        cerebras_api_key="test",
+        cerebras_base_url=f"http://127.0.0.1:{closed_port()}",
+        cerebras_max_retries=0,
+        cerebras_timeout_s=3,
+    )
     window = start(qtbot, make_window(settings))
     say(qtbot, window, "How much does the Professional plan cost?")
     warnings = [e for e in events_of(window, StatusEvent) if e.source == "cerebras"]
@@ -90,11 +105,16 @@ def test_an_unreachable_provider_is_explained_and_the_app_stays_usable(
     assert window.bridge.state is SessionState.READY
 
 
-def test_a_wrong_price_from_the_model_is_flagged_in_the_transcript(qtbot: Any, make_window: WindowFactory,
-                                                                   indexed_data_dir: Path) -> None:
+def test_a_wrong_price_from_the_model_is_flagged_in_the_transcript(
+    qtbot: Any, make_window: WindowFactory, indexed_data_dir: Path
+) -> None:
     def wrong_prices(body: Mapping[str, Any]) -> Reply:
         if "You are the Greeter" in body["messages"][0]["content"]:
-            return Reply(tool_calls=[ToolCall("transfer_to_pricing", {"reason": "wants the price of a plan"})])
+            return Reply(
+                tool_calls=[
+                    ToolCall("transfer_to_pricing", {"reason": "wants the price of a plan"})
+                ]
+            )
         return Reply(text="The Professional plan is $9 per sensor per month.")
 
     with ServerThread(responder=wrong_prices, api_key="test") as server:
@@ -102,6 +122,8 @@ def test_a_wrong_price_from_the_model_is_flagged_in_the_transcript(qtbot: Any, m
         say(qtbot, window, "How much does the Professional plan cost?")
     bubble = window.transcript.bubble_for_reply(1)
     assert bubble is not None and bubble.speaker == "pricing"
-    assert bubble.claim_mark is not None and bubble.claim_mark.label.text() == "⚠ 1 unsupported claim"
+    assert (
+        bubble.claim_mark is not None and bubble.claim_mark.label.text() == "⚠ 1 unsupported claim"
+    )
     assert "$11 per sensor per month" in bubble.claim_mark.label.toolTip()
     assert 'href="claim:0"' in bubble.text_label.text()

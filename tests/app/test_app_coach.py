@@ -36,13 +36,18 @@ def click(qtbot: Any, button: Any) -> None:
 def wait_state(qtbot: Any, window: MainWindow, state: str, turns: int | None = None) -> None:
     def reached() -> bool:
         current = coach_state(window)
-        return current is not None and current.state == state and (turns is None or current.customer_turns == turns)
+        return (
+            current is not None
+            and current.state == state
+            and (turns is None or current.customer_turns == turns)
+        )
 
     qtbot.waitUntil(reached, timeout=REHEARSAL_TIMEOUT_MS)
 
 
-def test_a_rehearsal_with_a_persona_from_the_coach_controls(qtbot: Any, make_window: WindowFactory,
-                                                            offline_settings: Settings, tmp_path: Path) -> None:
+def test_a_rehearsal_with_a_persona_from_the_coach_controls(
+    qtbot: Any, make_window: WindowFactory, offline_settings: Settings, tmp_path: Path
+) -> None:
     report = tmp_path / "rehearsal.html"
     window = start(qtbot, make_window(offline_settings, files=ChosenFiles(save=[report])))
     panel = window.coach
@@ -69,7 +74,9 @@ def test_a_rehearsal_with_a_persona_from_the_coach_controls(qtbot: Any, make_win
     assert "waiting for its next reply" in window.transcript.coach_notes()[0]
     click(qtbot, panel.step)
     wait_state(qtbot, window, "paused", turns=2)
-    qtbot.waitUntil(lambda: "delivered to the" in window.transcript.coach_notes()[0], timeout=TURN_TIMEOUT_MS)
+    qtbot.waitUntil(
+        lambda: "delivered to the" in window.transcript.coach_notes()[0], timeout=TURN_TIMEOUT_MS
+    )
     assert [e.status for e in events_of(window, CoachWhisperEvent)] == ["queued", "delivered"]
     assert not [m for m in window.transcript.messages() if "five-year battery." in m[1]]
     objection = window.transcript.customer_bubbles()[1].actions_label.text()
@@ -79,8 +86,11 @@ def test_a_rehearsal_with_a_persona_from_the_coach_controls(qtbot: Any, make_win
     user_line = "Is the Professional plan really eleven dollars per sensor?"
     assert window.composer.input.placeholderText().startswith("Type to take over")
     qtbot.keyClicks(window.composer.input, user_line)
-    with qtbot.waitSignal(window.feed.event_received, timeout=TURN_TIMEOUT_MS,
-                          check_params_cb=lambda e: isinstance(e, TurnCompletedEvent) and e.turn_id == 3):
+    with qtbot.waitSignal(
+        window.feed.event_received,
+        timeout=TURN_TIMEOUT_MS,
+        check_params_cb=lambda e: isinstance(e, TurnCompletedEvent) and e.turn_id == 3,
+    ):
         qtbot.keyClick(window.composer.input, Qt.Key.Key_Return)
     wait_state(qtbot, window, "taken_over")
     assert panel.mode == "customer" and panel.hand_back.isEnabled() and not panel.play.isEnabled()
@@ -93,11 +103,19 @@ def test_a_rehearsal_with_a_persona_from_the_coach_controls(qtbot: Any, make_win
     card = window.coaching.dialog.view.card
     assert card is not None and card.final and card.persona == "frostwatch-loyalist"
     assert card.outcome in ("agreed", "declined", "undecided")
-    assert [(o.objection, o.raised_by) for o in card.objections][0] == ("competitor", "persona")
-    assert window.coaching.dialog.view.counts["Objections handled"] == f"{card.objections_handled}/{len(card.objections)}"
+    assert next((o.objection, o.raised_by) for o in card.objections) == ("competitor", "persona")
+    assert (
+        window.coaching.dialog.view.counts["Objections handled"]
+        == f"{card.objections_handled}/{len(card.objections)}"
+    )
     assert coach_state(window).state == "ended" and panel.mode == "customer"
     modes = [(e.mode, e.customer) for e in events_of(window, ModeChangedEvent)]
-    assert modes == [("coach", "persona"), ("customer", "user"), ("coach", "persona"), ("customer", "user")]
+    assert modes == [
+        ("coach", "persona"),
+        ("customer", "user"),
+        ("coach", "persona"),
+        ("customer", "user"),
+    ]
     lines = [e.text for e in events_of(window, TranscriptEvent) if e.speaker == "customer"]
     assert lines[2] == user_line and card.customer_turns == len(lines)
 
@@ -108,8 +126,9 @@ def test_a_rehearsal_with_a_persona_from_the_coach_controls(qtbot: Any, make_win
     assert "Derek Olsen (AI customer)" in page and "Coach whisper to the" in page
 
 
-def test_the_scorecard_on_demand_mid_rehearsal_and_in_customer_mode(qtbot: Any, make_window: WindowFactory,
-                                                                    offline_settings: Settings) -> None:
+def test_the_scorecard_on_demand_mid_rehearsal_and_in_customer_mode(
+    qtbot: Any, make_window: WindowFactory, offline_settings: Settings
+) -> None:
     window = start(qtbot, make_window(offline_settings))
     panel = window.coach
 
@@ -132,7 +151,11 @@ def test_the_scorecard_on_demand_mid_rehearsal_and_in_customer_mode(qtbot: Any, 
     assert card is not None and card.persona == "price-conscious-restaurants" and card.final
     assert window.coaching.dialog.windowTitle() == "Scorecard"
     assert window.transcript.customer_names()[0] == "Maria Alvarez · AI customer"
-    assert coach_state(window).state == "ended" and not panel.whisper.isEnabled() and not panel.pause.isEnabled()
+    assert (
+        coach_state(window).state == "ended"
+        and not panel.whisper.isEnabled()
+        and not panel.pause.isEnabled()
+    )
     assert panel.play.isEnabled()  # another round: Play loads the persona again
 
     # on demand after the end: the same final scorecard
@@ -148,8 +171,9 @@ def test_the_scorecard_on_demand_mid_rehearsal_and_in_customer_mode(qtbot: Any, 
     assert panel.mode == "customer" and panel.state is None and panel.play.isEnabled()
 
 
-def test_coach_commands_that_do_not_fit_explain_themselves(qtbot: Any, make_window: WindowFactory,
-                                                           offline_settings: Settings) -> None:
+def test_coach_commands_that_do_not_fit_explain_themselves(
+    qtbot: Any, make_window: WindowFactory, offline_settings: Settings
+) -> None:
     window = start(qtbot, make_window(offline_settings))
     window.bridge.coach("hand_back")  # nothing loaded
     qtbot.waitUntil(lambda: window.banner.text != "", timeout=TURN_TIMEOUT_MS)

@@ -33,23 +33,49 @@ from simulator.events import (
 )
 from simulator.personas import load_personas
 
-PRICES = Passage(source="pricing/pricing-and-plans.md", section="Plans > Professional", score=0.7,
-                 text="Professional — $11 per sensor per month.")
+PRICES = Passage(
+    source="pricing/pricing-and-plans.md",
+    section="Plans > Professional",
+    score=0.7,
+    text="Professional — $11 per sensor per month.",
+)
 REPLY = "The Professional plan is $9 per sensor per month, SOC 2 certified."
 
 
 def wrong_price() -> ClaimCheckEvent:
     start = REPLY.index("$9 per sensor")
     soc = REPLY.index("SOC 2")
-    return ClaimCheckEvent(turn_id=1, agent="pricing", reply=REPLY, elapsed_ms=3.0, claims=(
-        Claim(text="$9 per sensor", start=start, end=start + len("$9 per sensor"), kind="price", supported=False,
-              contradicting=PRICES, note="here the knowledge base says $11 per sensor per month"),
-        Claim(text="SOC 2", start=soc, end=soc + 5, kind="named_fact", supported=True, evidence="knowledge"),
-    ))
+    return ClaimCheckEvent(
+        turn_id=1,
+        agent="pricing",
+        reply=REPLY,
+        elapsed_ms=3.0,
+        claims=(
+            Claim(
+                text="$9 per sensor",
+                start=start,
+                end=start + len("$9 per sensor"),
+                kind="price",
+                supported=False,
+                contradicting=PRICES,
+                note="here the knowledge base says $11 per sensor per month",
+            ),
+            Claim(
+                text="SOC 2",
+                start=soc,
+                end=soc + 5,
+                kind="named_fact",
+                supported=True,
+                evidence="knowledge",
+            ),
+        ),
+    )
 
 
 def state(value: str, turns: int = 1) -> CoachStateEvent:
-    return CoachStateEvent(state=value, persona="frostwatch-loyalist", customer_turns=turns, max_turns=16)
+    return CoachStateEvent(
+        state=value, persona="frostwatch-loyalist", customer_turns=turns, max_turns=16
+    )
 
 
 def test_the_panel_enables_what_fits_each_moment_of_a_rehearsal(qtbot: Any) -> None:
@@ -60,16 +86,35 @@ def test_the_panel_enables_what_fits_each_moment_of_a_rehearsal(qtbot: Any) -> N
     panel.command.connect(lambda c, t: requested.append((c, t)))
     loads: list[str] = []
     panel.persona_requested.connect(loads.append)
-    enabled = lambda: {w.text() for w in (panel.play, panel.pause, panel.step, panel.end, panel.take_over,  # noqa: E731
-                                           panel.hand_back) if w.isEnabled()}
+
+    def enabled():
+        return {
+            w.text()
+            for w in (
+                panel.play,
+                panel.pause,
+                panel.step,
+                panel.end,
+                panel.take_over,
+                panel.hand_back,
+            )
+            if w.isEnabled()
+        }
+
     assert enabled() == {"▶ Play", "▶❚ Step"} and not panel.whisper.isEnabled()
 
     panel.choose_persona("frostwatch-loyalist")
     qtbot.mouseClick(panel.play, Qt.MouseButton.LeftButton)  # nothing loaded: load, then play
     assert loads == ["frostwatch-loyalist"] and requested == [("play", "")]
 
-    panel.apply(ModeChangedEvent(mode="coach", customer="persona", persona="frostwatch-loyalist",
-                                 persona_name="Derek Olsen"))
+    panel.apply(
+        ModeChangedEvent(
+            mode="coach",
+            customer="persona",
+            persona="frostwatch-loyalist",
+            persona_name="Derek Olsen",
+        )
+    )
     panel.apply(state("playing"))
     assert panel.mode == "coach" and enabled() == {"❚❚ Pause", "■ End", "Take over"}
     assert panel.whisper.isEnabled() and "Derek Olsen is talking" in panel.status.text()
@@ -79,8 +124,14 @@ def test_the_panel_enables_what_fits_each_moment_of_a_rehearsal(qtbot: Any) -> N
 
     panel.apply(state("paused"))
     assert enabled() == {"▶ Play", "▶❚ Step", "■ End", "Take over"}
-    panel.apply(ModeChangedEvent(mode="customer", customer="user", persona="frostwatch-loyalist",
-                                 persona_name="Derek Olsen"))
+    panel.apply(
+        ModeChangedEvent(
+            mode="customer",
+            customer="user",
+            persona="frostwatch-loyalist",
+            persona_name="Derek Olsen",
+        )
+    )
     panel.apply(state("taken_over"))
     assert panel.mode == "customer" and enabled() == {"■ End", "Hand back"}
 
@@ -91,7 +142,11 @@ def test_the_panel_enables_what_fits_each_moment_of_a_rehearsal(qtbot: Any) -> N
     assert modes == ["coach"] and panel.mode == "customer"
 
     panel.apply(state("ended", 5))
-    assert not panel.whisper.isEnabled() and panel.play.isEnabled() and "Rehearsal over" in panel.status.text()
+    assert (
+        not panel.whisper.isEnabled()
+        and panel.play.isEnabled()
+        and "Rehearsal over" in panel.status.text()
+    )
 
 
 def test_without_personas_or_in_a_room_the_controls_say_why(qtbot: Any) -> None:
@@ -103,40 +158,93 @@ def test_without_personas_or_in_a_room_the_controls_say_why(qtbot: Any) -> None:
     room = CoachPanel(load_personas().personas)
     qtbot.addWidget(room)
     room.set_coach_available(False, "Coach mode does not run in a LiveKit room yet")
-    assert not room.play.isEnabled() and room.play.toolTip() == "Coach mode does not run in a LiveKit room yet"
+    assert (
+        not room.play.isEnabled()
+        and room.play.toolTip() == "Coach mode does not run in a LiveKit room yet"
+    )
     room.set_coach_available(True)
     assert room.play.isEnabled() and room.play.toolTip().startswith("Let the persona")
 
 
-def test_the_transcript_names_the_persona_and_keeps_whispers_to_the_user(qtbot: Any, feed: EventFeed) -> None:
+def test_the_transcript_names_the_persona_and_keeps_whispers_to_the_user(
+    qtbot: Any, feed: EventFeed
+) -> None:
     view = TranscriptView(feed)
     qtbot.addWidget(view)
-    feed.push(ModeChangedEvent(mode="coach", customer="persona", persona="frostwatch-loyalist",
-                               persona_name="Derek Olsen", reason="Derek Olsen plays the customer."))
-    feed.push(CoachWhisperEvent(status="queued", turn_id=0, agent="greeter", text="Ask about batteries"))
-    feed.push(PersonaEvent(turn_id=1, persona="frostwatch-loyalist", action="raised_objection", objection="competitor"))
+    feed.push(
+        ModeChangedEvent(
+            mode="coach",
+            customer="persona",
+            persona="frostwatch-loyalist",
+            persona_name="Derek Olsen",
+            reason="Derek Olsen plays the customer.",
+        )
+    )
+    feed.push(
+        CoachWhisperEvent(status="queued", turn_id=0, agent="greeter", text="Ask about batteries")
+    )
+    feed.push(
+        PersonaEvent(
+            turn_id=1,
+            persona="frostwatch-loyalist",
+            action="raised_objection",
+            objection="competitor",
+        )
+    )
     feed.push(TranscriptEvent(turn_id=1, speaker="customer", text="We use FrostWatch."))
-    feed.push(CoachWhisperEvent(status="delivered", turn_id=1, agent="greeter", text="Ask about batteries"))
-    feed.push(TranscriptEvent(turn_id=1, speaker="greeter", text="How often do you change batteries?",
-                              provider="offline"))
+    feed.push(
+        CoachWhisperEvent(
+            status="delivered", turn_id=1, agent="greeter", text="Ask about batteries"
+        )
+    )
+    feed.push(
+        TranscriptEvent(
+            turn_id=1,
+            speaker="greeter",
+            text="How often do you change batteries?",
+            provider="offline",
+        )
+    )
     assert view.customer_names() == ["Derek Olsen · AI customer"]
     assert view.customer_bubbles()[0].actions_label.text() == "raises an objection: competitor"
-    assert view.coach_notes() == ["✎ Coach whisper to the Greeter: “Ask about batteries” (delivered to the Greeter "
-                                  "with its reply in turn 1; only you and the agent see this)"]
-    assert [text for _, text in view.messages()] == ["We use FrostWatch.", "How often do you change batteries?"]
+    assert view.coach_notes() == [
+        "✎ Coach whisper to the Greeter: “Ask about batteries” (delivered to the Greeter "
+        "with its reply in turn 1; only you and the agent see this)"
+    ]
+    assert [text for _, text in view.messages()] == [
+        "We use FrostWatch.",
+        "How often do you change batteries?",
+    ]
     assert view.notes()[0] == "Derek Olsen plays the customer."
 
-    feed.push(ModeChangedEvent(mode="customer", customer="user", persona="frostwatch-loyalist",
-                               persona_name="Derek Olsen", reason="You took over the customer."))
+    feed.push(
+        ModeChangedEvent(
+            mode="customer",
+            customer="user",
+            persona="frostwatch-loyalist",
+            persona_name="Derek Olsen",
+            reason="You took over the customer.",
+        )
+    )
     feed.push(TranscriptEvent(turn_id=2, speaker="customer", text="And the price?"))
-    feed.push(CustomerOutcomeEvent(persona="frostwatch-loyalist", turn_id=2, outcome="declined",
-                                   reason="Too expensive for now."))
+    feed.push(
+        CustomerOutcomeEvent(
+            persona="frostwatch-loyalist",
+            turn_id=2,
+            outcome="declined",
+            reason="Too expensive for now.",
+        )
+    )
     assert view.customer_names()[-1] == "Customer (you)"
-    assert view.notes()[-2:] == ["You took over the customer.",
-                                 "■ Derek Olsen declined. Too expensive for now."]
+    assert view.notes()[-2:] == [
+        "You took over the customer.",
+        "■ Derek Olsen declined. Too expensive for now.",
+    ]
 
 
-def test_an_unsupported_claim_is_marked_with_the_passage_that_says_otherwise(qtbot: Any, feed: EventFeed) -> None:
+def test_an_unsupported_claim_is_marked_with_the_passage_that_says_otherwise(
+    qtbot: Any, feed: EventFeed
+) -> None:
     view = TranscriptView(feed)
     qtbot.addWidget(view)
     view.resize(700, 600)
@@ -159,11 +267,22 @@ def test_an_unsupported_claim_is_marked_with_the_passage_that_says_otherwise(qtb
     assert "pricing/pricing-and-plans.md › Plans > Professional" in bubble.claim_details.text()
     assert "Here the knowledge base says $11 per sensor per month." in bubble.claim_details.text()
 
-    feed.push(TranscriptEvent(turn_id=2, speaker="pricing", text="It has SOC 2.", provider="cerebras"))
-    feed.push(ClaimCheckEvent(turn_id=2, agent="pricing", reply="It has SOC 2.", elapsed_ms=1.0, claims=(
-        Claim(text="SOC 2", start=7, end=12, kind="named_fact", supported=True),)))
+    feed.push(
+        TranscriptEvent(turn_id=2, speaker="pricing", text="It has SOC 2.", provider="cerebras")
+    )
+    feed.push(
+        ClaimCheckEvent(
+            turn_id=2,
+            agent="pricing",
+            reply="It has SOC 2.",
+            elapsed_ms=1.0,
+            claims=(Claim(text="SOC 2", start=7, end=12, kind="named_fact", supported=True),),
+        )
+    )
     ok = view.bubble_for_reply(2)
-    assert ok.claim_mark.label.text() == "✓ 1 claim checked" and not ok.claim_mark.why.isVisibleTo(ok)
+    assert ok.claim_mark.label.text() == "✓ 1 claim checked" and not ok.claim_mark.why.isVisibleTo(
+        ok
+    )
     assert ok.text_label.textFormat() == Qt.TextFormat.PlainText
 
 
@@ -178,20 +297,52 @@ def test_model_text_is_escaped_before_claims_are_highlighted() -> None:
 
 def scorecard(**changes: Any) -> Scorecard:
     card = Scorecard(
-        persona="frostwatch-loyalist", persona_name="Derek Olsen", difficulty="medium", outcome="agreed",
-        outcome_reason="Agreed to a pilot.", next_step="a pilot at three stores", final=True,
-        customer_turns=6, agent_replies=7,
-        objections=(ObjectionScore(objection="price", label="Too expensive", raised_turn=3, raised_by="persona",
-                                   handled=True, handled_turn=3, handled_by="pricing", prepared_response_used=True,
-                                   prepared_response_overlap=0.6),
-                    ObjectionScore(objection="competitor", label="We use FrostWatch", raised_turn=2,
-                                   raised_by="user", handled=False)),
-        facts=(FactScore(fact="budget", kind="budget", label="Budget of $3,500 a month", uncovered=True,
-                         asked_turn=4),),
+        persona="frostwatch-loyalist",
+        persona_name="Derek Olsen",
+        difficulty="medium",
+        outcome="agreed",
+        outcome_reason="Agreed to a pilot.",
+        next_step="a pilot at three stores",
+        final=True,
+        customer_turns=6,
+        agent_replies=7,
+        objections=(
+            ObjectionScore(
+                objection="price",
+                label="Too expensive",
+                raised_turn=3,
+                raised_by="persona",
+                handled=True,
+                handled_turn=3,
+                handled_by="pricing",
+                prepared_response_used=True,
+                prepared_response_overlap=0.6,
+            ),
+            ObjectionScore(
+                objection="competitor",
+                label="We use FrostWatch",
+                raised_turn=2,
+                raised_by="user",
+                handled=False,
+            ),
+        ),
+        facts=(
+            FactScore(
+                fact="budget",
+                kind="budget",
+                label="Budget of $3,500 a month",
+                uncovered=True,
+                asked_turn=4,
+            ),
+        ),
         claims_checked=9,
-        unsupported_claims=(UnsupportedClaim(turn_id=3, agent="pricing", text="$9 per sensor", kind="price",
-                                             contradicting=PRICES),),
-        talk=TalkRatio(customer_words=100, agent_words=300), latency=LatencyScore(replies=7, p50_ms=40, p95_ms=120),
+        unsupported_claims=(
+            UnsupportedClaim(
+                turn_id=3, agent="pricing", text="$9 per sensor", kind="price", contradicting=PRICES
+            ),
+        ),
+        talk=TalkRatio(customer_words=100, agent_words=300),
+        latency=LatencyScore(replies=7, p50_ms=40, p95_ms=120),
     )
     return card.model_copy(update=changes)
 
@@ -202,16 +353,25 @@ def test_the_scorecard_reads_at_a_glance(qtbot: Any) -> None:
     assert view.headline.text() == "Agreed to a next step — Derek Olsen (medium)"
     assert view.subtitle.text() == "Agreed to a pilot. Next step: a pilot at three stores."
     assert view.counts == {
-        "Objections handled": "1/2", "Playbook response used": "1/2", "Hidden facts uncovered": "1/1",
-        "Right specialist": "–", "Unsupported claims": "1 of 9", "Team talk share": "75%",
-        "End to end p50": "40 ms", "End to end p95": "120 ms",
+        "Objections handled": "1/2",
+        "Playbook response used": "1/2",
+        "Hidden facts uncovered": "1/1",
+        "Right specialist": "–",
+        "Unsupported claims": "1 of 9",
+        "Team talk share": "75%",
+        "End to end p50": "40 ms",
+        "End to end p95": "120 ms",
     }
     details = details_text(scorecard())
-    assert "✓ Too expensive (turn 3, raised by the persona): handled by the Pricing Specialist in turn 3; " \
-           "playbook response used" in details
+    assert (
+        "✓ Too expensive (turn 3, raised by the persona): handled by the Pricing Specialist in turn 3; "
+        "playbook response used" in details
+    )
     assert "✗ We use FrostWatch (turn 2, raised by the user): not handled" in details
-    assert "⚠ Turn 3, Pricing Specialist: “$9 per sensor” (price) — the knowledge says otherwise in " \
-           "pricing/pricing-and-plans.md › Plans > Professional" in details
+    assert (
+        "⚠ Turn 3, Pricing Specialist: “$9 per sensor” (price) — the knowledge says otherwise in "
+        "pricing/pricing-and-plans.md › Plans > Professional" in details
+    )
     view.show_card(scorecard(final=False, outcome="undecided", persona=None, persona_name=None))
     assert view.headline.text() == "Undecided — Customer mode  ·  so far"
 

@@ -15,8 +15,9 @@ from tests.app.conftest import WindowFactory
 from tests.app.gui import events_of, say, start
 
 
-def test_the_window_shows_first_and_the_team_starts_behind_it(qtbot: Any, make_window: WindowFactory,
-                                                             offline_settings: Settings) -> None:
+def test_the_window_shows_first_and_the_team_starts_behind_it(
+    qtbot: Any, make_window: WindowFactory, offline_settings: Settings
+) -> None:
     window = make_window(offline_settings)
     assert window.isVisible()
     assert "starting" in window.agent_pill.text()
@@ -33,10 +34,14 @@ def test_the_window_shows_first_and_the_team_starts_behind_it(qtbot: Any, make_w
 
 
 def test_a_price_question_is_handed_to_pricing_with_the_price_list_as_context(
-        qtbot: Any, make_window: WindowFactory, offline_settings: Settings) -> None:
+    qtbot: Any, make_window: WindowFactory, offline_settings: Settings
+) -> None:
     window = start(qtbot, make_window(offline_settings))
     say(qtbot, window, "Hi, we run cold storage for a grocery chain.")
-    assert window.transcript.messages()[0] == ("customer", "Hi, we run cold storage for a grocery chain.")
+    assert window.transcript.messages()[0] == (
+        "customer",
+        "Hi, we run cold storage for a grocery chain.",
+    )
     assert window.transcript.messages()[1][0] == "greeter"
     assert window.timeline.handoff_texts() == []
 
@@ -54,19 +59,24 @@ def test_a_price_question_is_handed_to_pricing_with_the_price_list_as_context(
     assert window.latency.row_count() == len(events_of(window, LatencyEvent)) == len(replies) == 2
     assert window.latency.row_texts(1)[:2] == ["2", "Pricing Specialist"]
     assert window.latency.last_value.text().endswith(" ms")
-    assert window.latency.p50_value.text().endswith(" ms") and window.latency.p95_value.text().endswith(" ms")
+    assert window.latency.p50_value.text().endswith(
+        " ms"
+    ) and window.latency.p95_value.text().endswith(" ms")
     bubble = window.transcript.bubble_for_reply(2)
     assert bubble is not None and "offline" in bubble.tags_label.text()
 
 
-def test_clicking_an_earlier_reply_shows_the_passages_behind_it(qtbot: Any, make_window: WindowFactory,
-                                                               offline_settings: Settings) -> None:
+def test_clicking_an_earlier_reply_shows_the_passages_behind_it(
+    qtbot: Any, make_window: WindowFactory, offline_settings: Settings
+) -> None:
     window = start(qtbot, make_window(offline_settings))
     say(qtbot, window, "Is our data encrypted, and are you SOC 2 certified?")
     say(qtbot, window, "How much does the Professional plan cost per sensor?")
     first = window.feed.conversation.reply(1)
     assert first is not None and first.retrieval is not None
-    assert window.context.shown_sources()[0] == "pricing/pricing-and-plans.md"  # the live turn first
+    assert (
+        window.context.shown_sources()[0] == "pricing/pricing-and-plans.md"
+    )  # the live turn first
     bubble = window.transcript.bubble_for_reply(1)
     window.transcript.ensureWidgetVisible(bubble)
     qtbot.mouseClick(bubble, Qt.MouseButton.LeftButton, pos=QPoint(12, 12))
@@ -78,7 +88,8 @@ def test_clicking_an_earlier_reply_shows_the_passages_behind_it(qtbot: Any, make
 
 
 def test_new_conversation_clears_the_screen_and_starts_with_the_greeter(
-        qtbot: Any, make_window: WindowFactory, offline_settings: Settings) -> None:
+    qtbot: Any, make_window: WindowFactory, offline_settings: Settings
+) -> None:
     window = start(qtbot, make_window(offline_settings))
     say(qtbot, window, "What would the Enterprise plan cost us?")
     assert window.timeline.handoff_texts() and window.transcript.messages()
@@ -94,8 +105,9 @@ def test_new_conversation_clears_the_screen_and_starts_with_the_greeter(
     assert window.transcript.messages()[1][0] == "greeter"
 
 
-def test_every_event_is_logged_to_disk_as_it_happens(qtbot: Any, make_window: WindowFactory,
-                                                     offline_settings: Settings) -> None:
+def test_every_event_is_logged_to_disk_as_it_happens(
+    qtbot: Any, make_window: WindowFactory, offline_settings: Settings
+) -> None:
     window = start(qtbot, make_window(offline_settings))
     say(qtbot, window, "Do you have the gateway in stock?")
     assert window.bridge.log_path is not None

@@ -17,11 +17,14 @@ from tests.app.gui import ChosenFiles, say
 
 
 def test_a_missing_knowledge_folder_is_explained_and_fixed_from_settings(
-        qtbot: Any, make_window: WindowFactory, indexed_data_dir: Path, tmp_path: Path) -> None:
+    qtbot: Any, make_window: WindowFactory, indexed_data_dir: Path, tmp_path: Path
+) -> None:
     missing = tmp_path / "our-sales-material"  # set in Settings once, then moved away
     prefs_path = tmp_path / "settings.json"
     save_preferences(Preferences(knowledge_dir=str(missing)), prefs_path)
-    window = make_window(None, env={"SIMULATOR_DATA_DIR": str(indexed_data_dir)}, preferences_path=prefs_path)
+    window = make_window(
+        None, env={"SIMULATOR_DATA_DIR": str(indexed_data_dir)}, preferences_path=prefs_path
+    )
     window.start_session()
     qtbot.waitUntil(lambda: window.bridge.state is SessionState.FAILED, timeout=30_000)
 
@@ -33,12 +36,16 @@ def test_a_missing_knowledge_folder_is_explained_and_fixed_from_settings(
     assert "Retry" in actions and "Settings…" in actions
 
     # Still usable: the user opens Settings from the banner and points at a real folder.
-    settings_button = next(b for b in window.banner.findChildren(QPushButton) if b.text() == "Settings…")
+    settings_button = next(
+        b for b in window.banner.findChildren(QPushButton) if b.text() == "Settings…"
+    )
     qtbot.mouseClick(settings_button, Qt.MouseButton.LeftButton)
     dialog = window.settings_dialog
     assert dialog is not None
     dialog.knowledge.setText(str(BUNDLED_KNOWLEDGE))
-    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton
+    )
     qtbot.waitUntil(lambda: window.bridge.state is SessionState.READY, timeout=60_000)
     assert window.banner.text == ""
     say(qtbot, window, "Is our data encrypted?")
@@ -46,7 +53,8 @@ def test_a_missing_knowledge_folder_is_explained_and_fixed_from_settings(
 
 
 def test_a_broken_settings_file_is_named_and_the_defaults_are_used(
-        qtbot: Any, make_window: WindowFactory, offline_settings: Settings, tmp_path: Path) -> None:
+    qtbot: Any, make_window: WindowFactory, offline_settings: Settings, tmp_path: Path
+) -> None:
     prefs_path = tmp_path / "settings.json"
     prefs_path.write_text("{ this is not json", encoding="utf-8")
     window = make_window(offline_settings, preferences_path=prefs_path)
@@ -54,15 +62,20 @@ def test_a_broken_settings_file_is_named_and_the_defaults_are_used(
     assert str(prefs_path) in window.banner.text and "defaults" in window.banner.text
 
 
-def test_new_conversation_after_a_failed_start_retries(qtbot: Any, make_window: WindowFactory,
-                                                       indexed_data_dir: Path, tmp_path: Path) -> None:
+def test_new_conversation_after_a_failed_start_retries(
+    qtbot: Any, make_window: WindowFactory, indexed_data_dir: Path, tmp_path: Path
+) -> None:
     folder = tmp_path / "later"
-    window = make_window(Settings(knowledge_dir=folder, data_dir=indexed_data_dir), files=ChosenFiles())
+    window = make_window(
+        Settings(knowledge_dir=folder, data_dir=indexed_data_dir), files=ChosenFiles()
+    )
     window.start_session()
     qtbot.waitUntil(lambda: window.bridge.state is SessionState.FAILED, timeout=30_000)
     assert "later" in window.banner.text
     folder.mkdir()
-    (folder / "faq.md").write_text("# FAQ\n\n## Trials\n\nA free 30-day pilot is available.\n", encoding="utf-8")
+    (folder / "faq.md").write_text(
+        "# FAQ\n\n## Trials\n\nA free 30-day pilot is available.\n", encoding="utf-8"
+    )
     qtbot.mouseClick(window.new_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.bridge.state is SessionState.READY, timeout=60_000)
     say(qtbot, window, "Can we try it first?")

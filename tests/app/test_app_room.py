@@ -41,7 +41,8 @@ def fallback_shown(qtbot: Any, window: Any, *parts: str) -> None:
     assert window.banner.level == "warning"
     text = window.banner.text
     assert text.startswith("Could not use the LiveKit room: ") and text.endswith(
-        "The sales team runs on this computer instead.")
+        "The sales team runs on this computer instead."
+    )
     for part in parts:
         assert part in text, text
     assert window.status.room_label.text() == "LiveKit unreachable · running locally"
@@ -49,19 +50,25 @@ def fallback_shown(qtbot: Any, window: Any, *parts: str) -> None:
     assert window.transcript.messages()[0] == ("customer", "Do you have the gateway in stock?")
 
 
-def test_an_unreachable_livekit_server_falls_back_to_this_computer(qtbot: Any, make_window: WindowFactory,
-                                                                  offline_settings: Settings) -> None:
+def test_an_unreachable_livekit_server_falls_back_to_this_computer(
+    qtbot: Any, make_window: WindowFactory, offline_settings: Settings
+) -> None:
     url = f"ws://127.0.0.1:{closed_port()}"
-    settings = replace(offline_settings, livekit_url=url, livekit_api_key="devkey", livekit_api_secret="secret")
+    settings = replace(
+        offline_settings, livekit_url=url, livekit_api_key="devkey", livekit_api_secret="secret"
+    )
     window = make_window(settings)
     fallback_shown(qtbot, window, f"Cannot reach LiveKit at LIVEKIT_URL={url}")
     assert "secret" not in window.banner.text.replace("LIVEKIT_API_SECRET", "")
 
 
-def test_a_malformed_url_or_a_missing_key_is_named(qtbot: Any, make_window: WindowFactory,
-                                                   offline_settings: Settings) -> None:
+def test_a_malformed_url_or_a_missing_key_is_named(
+    qtbot: Any, make_window: WindowFactory, offline_settings: Settings
+) -> None:
     window = make_window(replace(offline_settings, livekit_url="livekit.example.com"))
-    fallback_shown(qtbot, window, "LIVEKIT_URL must be a ws://, wss://, http:// or https:// address")
+    fallback_shown(
+        qtbot, window, "LIVEKIT_URL must be a ws://, wss://, http:// or https:// address"
+    )
 
     window = make_window(replace(offline_settings, livekit_url="ws://127.0.0.1:7880"))
     fallback_shown(qtbot, window, "LIVEKIT_API_KEY is not set")
@@ -92,11 +99,14 @@ class TokenService:
 
     async def _token(self, request: web.Request) -> web.Response:
         self.requests.append(await request.json())
-        return web.json_response({"server_url": self.server_url, "participant_token": "header.payload.signature"})
+        return web.json_response(
+            {"server_url": self.server_url, "participant_token": "header.payload.signature"}
+        )
 
 
 def test_a_room_that_cannot_be_joined_is_explained_and_the_session_runs_here(
-        qtbot: Any, make_window: WindowFactory, offline_settings: Settings) -> None:
+    qtbot: Any, make_window: WindowFactory, offline_settings: Settings
+) -> None:
     server_url = f"ws://127.0.0.1:{closed_port()}"
     with ServerThread(TokenService, server_url=server_url) as tokens:
         settings = replace(offline_settings, livekit_token_url=f"{tokens.base_url}/token")

@@ -21,8 +21,9 @@ def hold_a_conversation(qtbot: Any, window: Any) -> None:
     say(qtbot, window, "How much does the Professional plan cost per sensor?")
 
 
-def test_save_then_open_shows_the_saved_conversation_read_only(qtbot: Any, make_window: WindowFactory,
-                                                              offline_settings: Settings, tmp_path: Path) -> None:
+def test_save_then_open_shows_the_saved_conversation_read_only(
+    qtbot: Any, make_window: WindowFactory, offline_settings: Settings, tmp_path: Path
+) -> None:
     saved = tmp_path / "rehearsal.jsonl"
     files = ChosenFiles(save=[saved], open=[saved])
     window = start(qtbot, make_window(offline_settings, files=files))
@@ -51,8 +52,9 @@ def test_save_then_open_shows_the_saved_conversation_read_only(qtbot: Any, make_
     say(qtbot, window, "Back again: do you integrate with SAP?")
 
 
-def test_replay_plays_the_conversation_again(qtbot: Any, make_window: WindowFactory,
-                                             offline_settings: Settings) -> None:
+def test_replay_plays_the_conversation_again(
+    qtbot: Any, make_window: WindowFactory, offline_settings: Settings
+) -> None:
     window = start(qtbot, make_window(offline_settings, env={"SIMULATOR_REPLAY_SPEED": "40"}))
     hold_a_conversation(qtbot, window)
     messages = window.transcript.messages()
@@ -66,8 +68,9 @@ def test_replay_plays_the_conversation_again(qtbot: Any, make_window: WindowFact
     assert "Replay finished" in window.banner.text
 
 
-def test_export_writes_a_readable_report(qtbot: Any, make_window: WindowFactory, offline_settings: Settings,
-                                         tmp_path: Path) -> None:
+def test_export_writes_a_readable_report(
+    qtbot: Any, make_window: WindowFactory, offline_settings: Settings, tmp_path: Path
+) -> None:
     report = tmp_path / "report.html"
     window = start(qtbot, make_window(offline_settings, files=ChosenFiles(save=[report])))
     hold_a_conversation(qtbot, window)
@@ -78,8 +81,9 @@ def test_export_writes_a_readable_report(qtbot: Any, make_window: WindowFactory,
     assert "p50" in html and "p95" in html
 
 
-def test_a_log_cut_off_by_a_crash_opens_with_a_note(qtbot: Any, make_window: WindowFactory,
-                                                    offline_settings: Settings, tmp_path: Path) -> None:
+def test_a_log_cut_off_by_a_crash_opens_with_a_note(
+    qtbot: Any, make_window: WindowFactory, offline_settings: Settings, tmp_path: Path
+) -> None:
     window = start(qtbot, make_window(offline_settings, files=ChosenFiles()))
     hold_a_conversation(qtbot, window)
     crashed = tmp_path / "crashed.jsonl"
@@ -93,7 +97,8 @@ def test_a_log_cut_off_by_a_crash_opens_with_a_note(qtbot: Any, make_window: Win
 
 
 def test_a_file_that_is_not_a_session_is_refused_and_the_team_stays_usable(
-        qtbot: Any, make_window: WindowFactory, offline_settings: Settings, tmp_path: Path) -> None:
+    qtbot: Any, make_window: WindowFactory, offline_settings: Settings, tmp_path: Path
+) -> None:
     junk = tmp_path / "notes.jsonl"
     junk.write_text("shopping list\n", encoding="utf-8")
     window = start(qtbot, make_window(offline_settings, files=ChosenFiles(open=[junk])))
@@ -105,8 +110,9 @@ def test_a_file_that_is_not_a_session_is_refused_and_the_team_stays_usable(
     assert window.transcript.messages()[0] == ("customer", "Hello")
 
 
-def test_saving_with_nothing_said_says_so(qtbot: Any, make_window: WindowFactory, offline_settings: Settings,
-                                          tmp_path: Path) -> None:
+def test_saving_with_nothing_said_says_so(
+    qtbot: Any, make_window: WindowFactory, offline_settings: Settings, tmp_path: Path
+) -> None:
     window = make_window(offline_settings, files=ChosenFiles(save=[tmp_path / "empty.jsonl"]))
     window.save_action.trigger()
     assert window.status.currentMessage() == "Nothing to save yet."

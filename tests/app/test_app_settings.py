@@ -22,16 +22,23 @@ KEY = "csk-typed-in-the-dialog-0123456789"
 
 
 def test_a_key_entered_in_settings_is_stored_owner_only_and_used_but_never_written_elsewhere(
-        qtbot: Any, make_window: WindowFactory, indexed_data_dir: Path, tmp_path: Path) -> None:
+    qtbot: Any, make_window: WindowFactory, indexed_data_dir: Path, tmp_path: Path
+) -> None:
     prefs_path = tmp_path / "config" / "settings.json"
     report = tmp_path / "report.html"
     saved = tmp_path / "session.jsonl"
     # The server rejects the key and, like a careless proxy, echoes it in its error message.
     leaky = Reply(fault=Fault.status(401, message=f"invalid api key {KEY}", times=None))
     with ServerThread(replies=[leaky]) as server:
-        window = start(qtbot, make_window(
-            None, env={"SIMULATOR_DATA_DIR": str(indexed_data_dir)}, preferences_path=prefs_path,
-            files=ChosenFiles(save=[saved, report])))
+        window = start(
+            qtbot,
+            make_window(
+                None,
+                env={"SIMULATOR_DATA_DIR": str(indexed_data_dir)},
+                preferences_path=prefs_path,
+                files=ChosenFiles(save=[saved, report]),
+            ),
+        )
         assert "Offline responder" in window.status.provider_label.text()
 
         window.settings_action.trigger()
@@ -41,9 +48,15 @@ def test_a_key_entered_in_settings_is_stored_owner_only_and_used_but_never_writt
         qtbot.keyClicks(dialog.cerebras_key, KEY)
         dialog.base_url.setText(server.base_url)
         dialog.model.setCurrentText("llama3.1-8b")
-        with qtbot.waitSignal(window.bridge.state_changed, timeout=5000,
-                              check_params_cb=lambda state, _detail: state is SessionState.STARTING):
-            qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
+        with qtbot.waitSignal(
+            window.bridge.state_changed,
+            timeout=5000,
+            check_params_cb=lambda state, _detail: state is SessionState.STARTING,
+        ):
+            qtbot.mouseClick(
+                dialog.buttons.button(QDialogButtonBox.StandardButton.Save),
+                Qt.MouseButton.LeftButton,
+            )
         qtbot.waitUntil(lambda: window.bridge.state is SessionState.READY, timeout=60_000)
 
         assert stat.S_IMODE(prefs_path.stat().st_mode) == 0o600
@@ -64,11 +77,16 @@ def test_a_key_entered_in_settings_is_stored_owner_only_and_used_but_never_writt
         assert KEY not in written.read_text(encoding="utf-8"), written
 
 
-def test_settings_say_when_the_environment_wins(qtbot: Any, make_window: WindowFactory,
-                                                offline_settings: Settings) -> None:
+def test_settings_say_when_the_environment_wins(
+    qtbot: Any, make_window: WindowFactory, offline_settings: Settings
+) -> None:
     window = make_window(offline_settings, env={"CEREBRAS_API_KEY": "from-the-shell"})
     dialog = window.open_settings()
-    notes = [label.text() for label in dialog.findChildren(type(dialog.index_status)) if "environment" in label.text()]
+    notes = [
+        label.text()
+        for label in dialog.findChildren(type(dialog.index_status))
+        if "environment" in label.text()
+    ]
     assert notes == ["CEREBRAS_API_KEY is set in the environment and wins over this value."]
     dialog.reject()
 
@@ -76,13 +94,15 @@ def test_settings_say_when_the_environment_wins(qtbot: Any, make_window: WindowF
 def many_files(root: Path, count: int) -> Path:
     root.mkdir(parents=True)
     for i in range(count):
-        (root / f"note-{i:03}.md").write_text(f"# Note {i}\n\nProduct fact number {i} about sensors.\n",
-                                              encoding="utf-8")
+        (root / f"note-{i:03}.md").write_text(
+            f"# Note {i}\n\nProduct fact number {i} about sensors.\n", encoding="utf-8"
+        )
     return root
 
 
-def test_reindex_shows_progress_and_can_be_cancelled(qtbot: Any, make_window: WindowFactory,
-                                                     tmp_path: Path) -> None:
+def test_reindex_shows_progress_and_can_be_cancelled(
+    qtbot: Any, make_window: WindowFactory, tmp_path: Path
+) -> None:
     folder = many_files(tmp_path / "company", 120)
     settings = Settings(knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=tmp_path / "data")
     window = make_window(settings)  # the team need not be running to re-index
@@ -109,7 +129,9 @@ def test_reindex_shows_progress_and_can_be_cancelled(qtbot: Any, make_window: Wi
     assert window.bridge.state is SessionState.STOPPED  # re-indexing did not start a session
 
 
-def test_reindexing_a_missing_folder_says_which(qtbot: Any, make_window: WindowFactory, tmp_path: Path) -> None:
+def test_reindexing_a_missing_folder_says_which(
+    qtbot: Any, make_window: WindowFactory, tmp_path: Path
+) -> None:
     window = make_window(Settings(knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=tmp_path / "data"))
     dialog = window.open_settings()
     dialog.knowledge.setText(str(tmp_path / "no-such-folder"))

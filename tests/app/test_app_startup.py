@@ -31,8 +31,14 @@ SHOW_WINDOW = textwrap.dedent("""
 
 def test_the_window_appears_without_the_slow_imports(tmp_path: Path) -> None:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    done = subprocess.run([sys.executable, "-c", SHOW_WINDOW, str(tmp_path / "settings.json")], env=env,
-                          capture_output=True, text=True, timeout=60, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", SHOW_WINDOW, str(tmp_path / "settings.json")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     seconds, heavy = done.stdout.split()
     assert heavy == "-", f"imported before the window was shown: {heavy}"
     assert float(seconds) < 5  # typically well under a second; generous for a loaded CI machine
@@ -41,8 +47,15 @@ def test_the_window_appears_without_the_slow_imports(tmp_path: Path) -> None:
 def test_no_sub_command_means_the_app_with_its_flags() -> None:
     parser = build_parser()
     args = parser.parse_args(["--knowledge", "/srv/company", "--offline", "--demo"])
-    assert args.command is None and str(args.knowledge) == "/srv/company" and args.offline and args.demo
+    assert (
+        args.command is None
+        and str(args.knowledge) == "/srv/company"
+        and args.offline
+        and args.demo
+    )
     args = parser.parse_args(["app", "--demo"])
     assert args.command == "app" and args.demo and not args.offline
-    args = parser.parse_args(["--knowledge", "/srv/company", "chat"])  # a flag before a sub-command is kept
+    args = parser.parse_args(
+        ["--knowledge", "/srv/company", "chat"]
+    )  # a flag before a sub-command is kept
     assert args.command == "chat" and str(args.knowledge) == "/srv/company"

@@ -11,7 +11,6 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
-
 from PySide6.QtCore import Qt
 
 from simulator.app.audio import AudioDevices
@@ -54,11 +53,14 @@ def heard(window: Any) -> list[str]:
     return [e.text for e in events_of(window, TranscriptEvent) if e.speaker == "customer"]
 
 
-def test_hold_to_talk_is_heard_and_the_reply_is_spoken(qtbot: Any, make_window: WindowFactory,
-                                                       offline_settings: Settings) -> None:
+def test_hold_to_talk_is_heard_and_the_reply_is_spoken(
+    qtbot: Any, make_window: WindowFactory, offline_settings: Settings
+) -> None:
     microphone, speaker = SimulatedMicrophone(), RecordingSpeaker()
     with ServerThread(CartesiaServer, api_key=KEY, turn_end_silence_s=0.4) as cartesia:
-        settings = replace(offline_settings, cartesia_api_key=KEY, cartesia_base_url=cartesia.base_url)
+        settings = replace(
+            offline_settings, cartesia_api_key=KEY, cartesia_base_url=cartesia.base_url
+        )
         ears = Ears(microphone)
         window = start(qtbot, make_window(settings, audio=lambda: AudioDevices(ears, speaker)))
         qtbot.waitUntil(lambda: window.composer.talk_button.isEnabled(), timeout=TURN_TIMEOUT_MS)
@@ -73,8 +75,11 @@ def test_hold_to_talk_is_heard_and_the_reply_is_spoken(qtbot: Any, make_window: 
         qtbot.mousePress(window.composer.talk_button, Qt.MouseButton.LeftButton)
         assert window.composer.talking and "Listening" in window.composer.talk_button.text()
         microphone.say("How much does the Professional plan cost per sensor?")
-        with qtbot.waitSignal(window.feed.event_received, timeout=TURN_TIMEOUT_MS,
-                              check_params_cb=lambda e: isinstance(e, TurnCompletedEvent)):
+        with qtbot.waitSignal(
+            window.feed.event_received,
+            timeout=TURN_TIMEOUT_MS,
+            check_params_cb=lambda e: isinstance(e, TurnCompletedEvent),
+        ):
             qtbot.waitUntil(lambda: heard(window) != [], timeout=TURN_TIMEOUT_MS)
             qtbot.mouseRelease(window.composer.talk_button, Qt.MouseButton.LeftButton)
         assert heard(window) == ["How much does the Professional plan cost per sensor?"]
@@ -82,22 +87,34 @@ def test_hold_to_talk_is_heard_and_the_reply_is_spoken(qtbot: Any, make_window: 
         assert window.transcript.messages()[-1][0] == "pricing"
         qtbot.waitUntil(lambda: speaker.heard() != [], timeout=TURN_TIMEOUT_MS)
         first_sentence = window.transcript.messages()[-1][1].split(". ")[0]
-        qtbot.waitUntil(lambda: first_sentence in " ".join(speaker.heard()), timeout=TURN_TIMEOUT_MS)
+        qtbot.waitUntil(
+            lambda: first_sentence in " ".join(speaker.heard()), timeout=TURN_TIMEOUT_MS
+        )
         assert not window.composer.talking
 
         # typing still works beside the voice
         say(qtbot, window, "Thanks, that helps.")
         assert heard(window)[-1] == "Thanks, that helps."
-        assert [t.transcript for t in cartesia.stt_turns] == ["How much does the Professional plan cost per sensor?"]
+        assert [t.transcript for t in cartesia.stt_turns] == [
+            "How much does the Professional plan cost per sensor?"
+        ]
 
 
-def test_no_microphone_means_typing_with_a_notice(qtbot: Any, make_window: WindowFactory,
-                                                  offline_settings: Settings) -> None:
-    no_devices = AudioDevices(notices=["No audio devices (PortAudio library not found): type your lines instead."])
-    window = start(qtbot, make_window(replace(offline_settings, cartesia_api_key=KEY),
-                                      audio=lambda: no_devices))
+def test_no_microphone_means_typing_with_a_notice(
+    qtbot: Any, make_window: WindowFactory, offline_settings: Settings
+) -> None:
+    no_devices = AudioDevices(
+        notices=["No audio devices (PortAudio library not found): type your lines instead."]
+    )
+    window = start(
+        qtbot,
+        make_window(replace(offline_settings, cartesia_api_key=KEY), audio=lambda: no_devices),
+    )
     qtbot.waitUntil(lambda: window.bridge.capabilities is not None, timeout=TURN_TIMEOUT_MS)
-    assert not window.composer.talk_button.isEnabled() and not window.composer.open_mic_button.isVisible()
+    assert (
+        not window.composer.talk_button.isEnabled()
+        and not window.composer.open_mic_button.isVisible()
+    )
     assert "PortAudio library not found" in window.composer.talk_button.toolTip()
     assert window.status.voice_label.text() == "Text only"
     assert "PortAudio" in window.status.voice_label.toolTip()
@@ -105,19 +122,27 @@ def test_no_microphone_means_typing_with_a_notice(qtbot: Any, make_window: Windo
     assert window.transcript.messages()[0] == ("customer", "Do you have the gateway in stock?")
 
 
-def test_a_broken_audio_stack_or_voice_off_never_stops_the_app(qtbot: Any, make_window: WindowFactory,
-                                                               offline_settings: Settings) -> None:
+def test_a_broken_audio_stack_or_voice_off_never_stops_the_app(
+    qtbot: Any, make_window: WindowFactory, offline_settings: Settings
+) -> None:
     def broken() -> AudioDevices:
         raise OSError("the sound server went away")
 
-    window = start(qtbot, make_window(replace(offline_settings, cartesia_api_key=KEY), audio=broken))
+    window = start(
+        qtbot, make_window(replace(offline_settings, cartesia_api_key=KEY), audio=broken)
+    )
     qtbot.waitUntil(lambda: window.bridge.capabilities is not None, timeout=TURN_TIMEOUT_MS)
     assert "the sound server went away" in window.composer.talk_button.toolTip()
     say(qtbot, window, "Hello")
 
     opened: list[bool] = []
-    off = start(qtbot, make_window(replace(offline_settings, cartesia_api_key=KEY, voice_mode="off"),
-                                   audio=lambda: opened.append(True) or AudioDevices(SimulatedMicrophone())))
+    off = start(
+        qtbot,
+        make_window(
+            replace(offline_settings, cartesia_api_key=KEY, voice_mode="off"),
+            audio=lambda: opened.append(True) or AudioDevices(SimulatedMicrophone()),
+        ),
+    )
     qtbot.waitUntil(lambda: off.bridge.capabilities is not None, timeout=TURN_TIMEOUT_MS)
     assert opened == [] and not off.composer.talk_button.isEnabled()
     assert "--voice off" in off.composer.talk_button.toolTip()

@@ -30,14 +30,25 @@ from simulator.events import (
     TurnCompletedEvent,
 )
 
-PLANS = Passage(source="pricing/pricing-and-plans.md", section="Plans > Professional", score=0.63,
-                text="## Professional\n**$11** per sensor per month.")
-FAQ = Passage(source="faq.md", section="FAQ > Pilots", score=0.41, text="A 30-day pilot is available.")
+PLANS = Passage(
+    source="pricing/pricing-and-plans.md",
+    section="Plans > Professional",
+    score=0.63,
+    text="## Professional\n**$11** per sensor per month.",
+)
+FAQ = Passage(
+    source="faq.md", section="FAQ > Pilots", score=0.41, text="A 30-day pilot is available."
+)
 
 
 def latency(turn: int, agent: str, e2e: float, **stages: Any) -> LatencyEvent:
-    return LatencyEvent(turn_id=turn, agent=agent, provider="cerebras", model="gpt-oss-120b",
-                        stages=LatencyStages(e2e_ms=e2e, **stages))
+    return LatencyEvent(
+        turn_id=turn,
+        agent=agent,
+        provider="cerebras",
+        model="gpt-oss-120b",
+        stages=LatencyStages(e2e_ms=e2e, **stages),
+    )
 
 
 def two_turns() -> list:
@@ -46,15 +57,37 @@ def two_turns() -> list:
         RetrievalEvent(turn_id=1, agent="greeter", query="Hi there", elapsed_ms=4, passages=(FAQ,)),
         TranscriptDeltaEvent(turn_id=1, speaker="greeter", delta="Welcome"),
         TranscriptDeltaEvent(turn_id=1, speaker="greeter", delta=" to Lumora!"),
-        TranscriptEvent(turn_id=1, speaker="greeter", text="Welcome to Lumora!", provider="cerebras"),
-        latency(1, "greeter", 180.0, retrieval_ms=4.0, llm_ttft_ms=120.0, llm_total_ms=160.0, tokens_per_s=1900.0),
+        TranscriptEvent(
+            turn_id=1, speaker="greeter", text="Welcome to Lumora!", provider="cerebras"
+        ),
+        latency(
+            1,
+            "greeter",
+            180.0,
+            retrieval_ms=4.0,
+            llm_ttft_ms=120.0,
+            llm_total_ms=160.0,
+            tokens_per_s=1900.0,
+        ),
         TurnCompletedEvent(turn_id=1, agent="greeter"),
         TranscriptEvent(turn_id=2, speaker="customer", text="What does Professional cost?"),
         RetrievalEvent(turn_id=2, agent="greeter", query="cost", elapsed_ms=3, passages=(FAQ,)),
-        HandoffEvent(turn_id=2, from_agent="greeter", to_agent="pricing", reason="asks about the Professional plan"),
-        RetrievalEvent(turn_id=2, agent="pricing", query="What does Professional cost?", elapsed_ms=6,
-                       passages=(PLANS, FAQ)),
-        TranscriptEvent(turn_id=2, speaker="pricing", text="$11 per sensor per month.", provider="offline"),
+        HandoffEvent(
+            turn_id=2,
+            from_agent="greeter",
+            to_agent="pricing",
+            reason="asks about the Professional plan",
+        ),
+        RetrievalEvent(
+            turn_id=2,
+            agent="pricing",
+            query="What does Professional cost?",
+            elapsed_ms=6,
+            passages=(PLANS, FAQ),
+        ),
+        TranscriptEvent(
+            turn_id=2, speaker="pricing", text="$11 per sensor per month.", provider="offline"
+        ),
         latency(2, "pricing", 420.0, retrieval_ms=6.0, llm_ttft_ms=90.0),
         TurnCompletedEvent(turn_id=2, agent="pricing"),
     ]
@@ -77,13 +110,22 @@ def test_agent_text_streams_in_then_becomes_a_reply(qtbot: Any, feed: EventFeed)
     assert bubble.text_label.textFormat() == Qt.TextFormat.PlainText
 
 
-def test_handoffs_and_lookups_appear_inline_and_a_reset_clears_the_transcript(qtbot: Any, feed: EventFeed) -> None:
+def test_handoffs_and_lookups_appear_inline_and_a_reset_clears_the_transcript(
+    qtbot: Any, feed: EventFeed
+) -> None:
     view = TranscriptView(feed)
     qtbot.addWidget(view)
     for event in two_turns():
         feed.push(event)
-    feed.push(ToolCallEvent(turn_id=2, agent="pricing", name="check_stock", arguments={"product": "GW-10"},
-                            output="406"))
+    feed.push(
+        ToolCallEvent(
+            turn_id=2,
+            agent="pricing",
+            name="check_stock",
+            arguments={"product": "GW-10"},
+            output="406",
+        )
+    )
     notes = view.notes()
     assert "Greeter hands over to Pricing Specialist: asks about the Professional plan" in notes
     assert "Pricing Specialist looked up check stock (GW-10)" in notes
@@ -119,15 +161,21 @@ def test_passage_text_is_shown_without_markdown_markers() -> None:
     assert readable(PLANS.text) == "Professional\n$11 per sensor per month."
 
 
-def test_the_timeline_shows_who_held_the_conversation_and_why_it_moved(qtbot: Any, feed: EventFeed) -> None:
+def test_the_timeline_shows_who_held_the_conversation_and_why_it_moved(
+    qtbot: Any, feed: EventFeed
+) -> None:
     timeline = HandoffTimeline(feed)
     qtbot.addWidget(timeline)
     assert timeline.handoff_texts() == []
     for event in two_turns():
         feed.push(event)
-    assert timeline.handoff_texts() == ["Turn 2 · Greeter → Pricing Specialist: asks about the Professional plan"]
-    assert [(h.agent, h.start, h.end) for h in timeline.model.holdings] == [("greeter", 0.0, 1.45),
-                                                                         ("pricing", 1.45, None)]
+    assert timeline.handoff_texts() == [
+        "Turn 2 · Greeter → Pricing Specialist: asks about the Professional plan"
+    ]
+    assert [(h.agent, h.start, h.end) for h in timeline.model.holdings] == [
+        ("greeter", 0.0, 1.45),
+        ("pricing", 1.45, None),
+    ]
     assert timeline.model.current == "pricing"
     timeline.lanes.grab()  # paints without error
     feed.push(ConversationResetEvent())
@@ -145,7 +193,9 @@ def test_latency_rows_fill_in_with_running_p50_and_p95(qtbot: Any, feed: EventFe
     assert panel.row_texts(1) == ["2", "Pricing Specialist", "6 ms", "90 ms", "420 ms"]
     assert panel.last_value.text() == "420 ms"
     assert (panel.p50_value.text(), panel.p95_value.text()) == ("300 ms", "408 ms")
-    assert panel.selected_event() is not None and panel.selected_event().turn_id == 2  # follows live
+    assert (
+        panel.selected_event() is not None and panel.selected_event().turn_id == 2
+    )  # follows live
     panel.select_row(0)
     assert panel.selected_event().turn_id == 1
     assert "Turn 1 · Greeter" in panel.waterfall_title.text()
@@ -153,10 +203,20 @@ def test_latency_rows_fill_in_with_running_p50_and_p95(qtbot: Any, feed: EventFe
 
 
 def test_the_waterfall_accounts_for_every_millisecond() -> None:
-    stages = LatencyStages(retrieval_ms=10, llm_ttft_ms=100, llm_total_ms=300, tokens_per_s=2000,
-                           server_total_ms=250, server_queue_ms=5, e2e_ms=150)
+    stages = LatencyStages(
+        retrieval_ms=10,
+        llm_ttft_ms=100,
+        llm_total_ms=300,
+        tokens_per_s=2000,
+        server_total_ms=250,
+        server_queue_ms=5,
+        e2e_ms=150,
+    )
     rows = {s.label: s for s in waterfall_segments(stages)}
-    assert (rows["Routing, handoff, overhead"].start_ms, rows["Routing, handoff, overhead"].end_ms) == (0, 40)
+    assert (
+        rows["Routing, handoff, overhead"].start_ms,
+        rows["Routing, handoff, overhead"].end_ms,
+    ) == (0, 40)
     assert (rows["Retrieval"].start_ms, rows["Retrieval"].end_ms) == (40, 50)
     assert (rows["LLM first token"].start_ms, rows["LLM first token"].end_ms) == (50, 150)
     assert rows["LLM generation"].note == "2,000 tok/s"

@@ -200,19 +200,36 @@ class CartesiaServer(LocalServer):
                     step = max(1, int(item.sample_rate * self.chunk_s))
                     for start in range(0, len(audio), step):
                         chunk = audio[start : start + step].tobytes()
-                        await ws.send_json({
-                            "type": "chunk", "data": base64.b64encode(chunk).decode(), "done": False,
-                            "status_code": 206, "step_time": 1.0, "context_id": ctx.context_id,
-                        })
+                        await ws.send_json(
+                            {
+                                "type": "chunk",
+                                "data": base64.b64encode(chunk).decode(),
+                                "done": False,
+                                "status_code": 206,
+                                "step_time": 1.0,
+                                "context_id": ctx.context_id,
+                            }
+                        )
                     words, starts, ends = _word_times(text, offset_s, len(audio) / item.sample_rate)
                     offset_s += len(audio) / item.sample_rate
-                    await ws.send_json({
-                        "type": "timestamps", "done": False, "status_code": 206, "context_id": ctx.context_id,
-                        "word_timestamps": {"words": words, "start": starts, "end": ends},
-                    })
+                    await ws.send_json(
+                        {
+                            "type": "timestamps",
+                            "done": False,
+                            "status_code": 206,
+                            "context_id": ctx.context_id,
+                            "word_timestamps": {"words": words, "start": starts, "end": ends},
+                        }
+                    )
                 if not item.continue_:
-                    await ws.send_json({"type": "done", "done": True, "status_code": 200,
-                                        "context_id": ctx.context_id})
+                    await ws.send_json(
+                        {
+                            "type": "done",
+                            "done": True,
+                            "status_code": 200,
+                            "context_id": ctx.context_id,
+                        }
+                    )
                     return
         except (ConnectionResetError, asyncio.CancelledError):
             return
@@ -223,11 +240,18 @@ class CartesiaServer(LocalServer):
         body = await request.json()
         sample_rate = int((body.get("output_format") or {}).get("sample_rate") or 24000)
         text = str(body.get("transcript", ""))
-        await self._record(self.tts_requests, TTSRequest(
-            context_id="", transcript=text, voice_id=(body.get("voice") or {}).get("id"),
-            model_id=body.get("model_id"), sample_rate=sample_rate, continue_=False,
-            cartesia_version=request.headers.get("Cartesia-Version"),
-        ))
+        await self._record(
+            self.tts_requests,
+            TTSRequest(
+                context_id="",
+                transcript=text,
+                voice_id=(body.get("voice") or {}).get("id"),
+                model_id=body.get("model_id"),
+                sample_rate=sample_rate,
+                continue_=False,
+                cartesia_version=request.headers.get("Cartesia-Version"),
+            ),
+        )
         await self._pause(self.tts_first_byte_s)
         audio = marked_speech.synthesize(text.strip() or " ", sample_rate)
         return web.Response(body=audio.tobytes(), content_type="application/octet-stream")
@@ -251,8 +275,9 @@ class CartesiaServer(LocalServer):
         self.connections.stt += 1
         self._sockets.add(ws)
         request_id = uuid.uuid4().hex
-        listener = _TurnListener(self, ws, request_id, sample_rate, request.path,
-                                 request.query.get("model"), legacy)
+        listener = _TurnListener(
+            self, ws, request_id, sample_rate, request.path, request.query.get("model"), legacy
+        )
         try:
             if not legacy:
                 await ws.send_json({"type": "connected", "request_id": request_id})
@@ -285,7 +310,6 @@ class CartesiaServer(LocalServer):
         return self.unmarked_text
 
 
-
 @dataclass
 class _TTSContext:
     context_id: str
@@ -296,10 +320,23 @@ class _TTSContext:
 class _TurnListener:
     """Energy-based turn taking over one STT connection, in 10 ms windows."""
 
-    def __init__(self, server: CartesiaServer, ws: web.WebSocketResponse, request_id: str,
-                 sample_rate: int, endpoint: str, model: str | None, legacy: bool) -> None:
+    def __init__(
+        self,
+        server: CartesiaServer,
+        ws: web.WebSocketResponse,
+        request_id: str,
+        sample_rate: int,
+        endpoint: str,
+        model: str | None,
+        legacy: bool,
+    ) -> None:
         self.server, self.ws, self.request_id = server, ws, request_id
-        self.sample_rate, self.endpoint, self.model, self.legacy = sample_rate, endpoint, model, legacy
+        self.sample_rate, self.endpoint, self.model, self.legacy = (
+            sample_rate,
+            endpoint,
+            model,
+            legacy,
+        )
         self.window = max(1, int(sample_rate * _WINDOW_S))
         self.pending = np.zeros(0, dtype=np.int16)
         self.turn: list[np.ndarray] = []
@@ -314,7 +351,13 @@ class _TurnListener:
             window, self.pending = self.pending[: self.window], self.pending[self.window :]
             loud = marked_speech.rms(window) >= self.server.speech_threshold
             if loud and not self.speaking:
-                self.speaking, self.quiet_s, self.speech_s, self.turn, self.sent_update = True, 0.0, 0.0, [], ""
+                self.speaking, self.quiet_s, self.speech_s, self.turn, self.sent_update = (
+                    True,
+                    0.0,
+                    0.0,
+                    [],
+                    "",
+                )
                 if not self.legacy:
                     await self.ws.send_json({"type": "turn.start", "request_id": self.request_id})
             if not self.speaking:
@@ -328,8 +371,9 @@ class _TurnListener:
             text = marked_speech.decode(np.concatenate(self.turn)) if self.turn else None
             if text and text != self.sent_update:
                 self.sent_update = text
-                await self.ws.send_json({"type": "turn.update", "transcript": text,
-                                         "request_id": self.request_id})
+                await self.ws.send_json(
+                    {"type": "turn.update", "transcript": text, "request_id": self.request_id}
+                )
 
     async def end_turn(self) -> None:
         if not self.speaking:
@@ -339,18 +383,33 @@ class _TurnListener:
         text = self.server._transcribe(audio)
         await self.server._pause(self.server.stt_final_delay_s)
         spoken_s = round(self.speech_s - self.quiet_s, 3)
-        await self.server._record(self.server.stt_turns, STTTurn(
-            endpoint=self.endpoint, model=self.model, sample_rate=self.sample_rate,
-            transcript=text, speech_s=spoken_s,
-        ))
+        await self.server._record(
+            self.server.stt_turns,
+            STTTurn(
+                endpoint=self.endpoint,
+                model=self.model,
+                sample_rate=self.sample_rate,
+                transcript=text,
+                speech_s=spoken_s,
+            ),
+        )
         if self.ws.closed:
             return
         if self.legacy:
-            await self.ws.send_json({"type": "transcript", "is_final": True, "text": text,
-                                     "duration": spoken_s, "request_id": self.request_id,
-                                     "words": []})
+            await self.ws.send_json(
+                {
+                    "type": "transcript",
+                    "is_final": True,
+                    "text": text,
+                    "duration": spoken_s,
+                    "request_id": self.request_id,
+                    "words": [],
+                }
+            )
         else:
-            await self.ws.send_json({"type": "turn.end", "transcript": text, "request_id": self.request_id})
+            await self.ws.send_json(
+                {"type": "turn.end", "transcript": text, "request_id": self.request_id}
+            )
 
 
 def _is_close(text: str) -> bool:
@@ -360,7 +419,9 @@ def _is_close(text: str) -> bool:
         return False
 
 
-def _word_times(text: str, offset_s: float, duration_s: float) -> tuple[list[str], list[float], list[float]]:
+def _word_times(
+    text: str, offset_s: float, duration_s: float
+) -> tuple[list[str], list[float], list[float]]:
     words = re.findall(r"\S+", text)
     if not words:
         return [], [], []
@@ -368,5 +429,3 @@ def _word_times(text: str, offset_s: float, duration_s: float) -> tuple[list[str
     starts = [round(offset_s + i * each, 3) for i in range(len(words))]
     ends = [round(offset_s + (i + 1) * each, 3) for i in range(len(words))]
     return words, starts, ends
-
-

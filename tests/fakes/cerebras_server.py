@@ -85,7 +85,9 @@ class Fault:
         return cls("status", code=code, retry_after=retry_after, message=message, times=times)
 
     @classmethod
-    def timeout(cls, *, after_chunks: int = 0, hold_s: float = 30.0, times: int | None = 1) -> Fault:
+    def timeout(
+        cls, *, after_chunks: int = 0, hold_s: float = 30.0, times: int | None = 1
+    ) -> Fault:
         """Hold the response (before the headers, or after ``after_chunks`` chunks) for
         ``hold_s`` or until the server stops; a request held before its headers then gets 504."""
         return cls("timeout", after_chunks=after_chunks, hold_s=hold_s, times=times)
@@ -246,7 +248,9 @@ class CerebrasServer(LocalServer):
         if self.responder is not None:
             reply = self.responder(body)
             return reply, reply.fault
-        return Reply(), Fault.status(500, message="CerebrasServer: no reply scripted for this request")
+        return Reply(), Fault.status(
+            500, message="CerebrasServer: no reply scripted for this request"
+        )
 
     # -- handlers ----------------------------------------------------------------------------
 
@@ -348,7 +352,6 @@ class CerebrasServer(LocalServer):
         return response
 
 
-
 @dataclass
 class _Queued:
     reply: Reply
@@ -365,7 +368,11 @@ class _Completion:
         self.created = int(time.time())
         self.prompt_tokens = _prompt_tokens(body.get("messages") or [])
         self.calls = [
-            (call.id or f"call_{uuid.uuid4().hex[:12]}", call.name, json.dumps(dict(call.arguments)))
+            (
+                call.id or f"call_{uuid.uuid4().hex[:12]}",
+                call.name,
+                json.dumps(dict(call.arguments)),
+            )
             for call in reply.tool_calls
         ]
         generated = reply.reasoning + reply.text + "".join(args for _, _, args in self.calls)
@@ -500,5 +507,3 @@ def _prompt_tokens(messages: Iterable[Mapping[str, Any]]) -> int:
         for call in message.get("tool_calls") or []:
             text.append(str(call.get("function", {}).get("arguments", "")))
     return _estimate_tokens("".join(text))
-
-

@@ -9,6 +9,7 @@ one way tests wait for the server to have seen something (:meth:`wait_until`, wo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 from collections.abc import Callable
 from typing import Self
@@ -79,10 +80,8 @@ class LocalServer:
         """Wait ``seconds``, or less if the server stops meanwhile."""
         if seconds <= 0:
             return
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._closing.wait(), seconds)
-        except TimeoutError:
-            pass
 
 
 def sha256(secret: str) -> str:

@@ -21,7 +21,13 @@ SECONDS_PER_CHAR = 0.065
 """About 15 characters a second: the pace of conversational speech."""
 MIN_SECONDS = 0.6
 
-_VOWELS = ((730, 1090, 2440), (270, 2290, 3010), (530, 1840, 2480), (570, 840, 2410), (300, 870, 2240))
+_VOWELS = (
+    (730, 1090, 2440),
+    (270, 2290, 3010),
+    (530, 1840, 2480),
+    (570, 840, 2410),
+    (300, 870, 2240),
+)
 _BANDWIDTHS = (90.0, 110.0, 160.0)
 _MAGIC_BITS = np.unpackbits(np.frombuffer(MAGIC, dtype=np.uint8))
 
@@ -31,7 +37,9 @@ def speech_seconds(text: str) -> float:
     return max(MIN_SECONDS, len(text) * SECONDS_PER_CHAR)
 
 
-def synthesize(text: str, sample_rate: int, *, f0: float = 125.0, amplitude: float = 0.5) -> np.ndarray:
+def synthesize(
+    text: str, sample_rate: int, *, f0: float = 125.0, amplitude: float = 0.5
+) -> np.ndarray:
     """Mono int16 speech-like audio of ``speech_seconds(text)`` carrying ``text`` in its LSBs."""
     n = int(sample_rate * speech_seconds(text))
     voice = _voice(n, sample_rate, f0, amplitude)
@@ -111,7 +119,9 @@ def _read_frame(bits: np.ndarray, at: int) -> str | None:
         return None
 
 
-def _voice(n: int, sample_rate: int, f0: float, amplitude: float, syllable_s: float = 0.2) -> np.ndarray:
+def _voice(
+    n: int, sample_rate: int, f0: float, amplitude: float, syllable_s: float = 0.2
+) -> np.ndarray:
     t = np.arange(n) / sample_rate
     duration = max(t[-1], 1e-3) if n else 1e-3
     pitch = f0 * (1 + 0.06 * np.sin(2 * np.pi * 2.5 * t) - 0.1 * t / duration)
@@ -122,10 +132,16 @@ def _voice(n: int, sample_rate: int, f0: float, amplitude: float, syllable_s: fl
     top = min(3800.0, sample_rate / 2 - 200)
     for k in range(1, int(top / f0)):
         harmonic = k * f0
-        gains = np.array([
-            sum(1 / (1 + ((harmonic - f) / bw) ** 2) for f, bw in zip(formants, _BANDWIDTHS)) / k**0.5
-            for formants in _VOWELS
-        ])
+        gains = np.array(
+            [
+                sum(
+                    1 / (1 + ((harmonic - f) / bw) ** 2)
+                    for f, bw in zip(formants, _BANDWIDTHS, strict=False)
+                )
+                / k**0.5
+                for formants in _VOWELS
+            ]
+        )
         out += gains[syllable] * np.sin(k * phase)
     out *= envelope
     peak = np.max(np.abs(out)) if n else 1.0
