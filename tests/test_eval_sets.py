@@ -30,6 +30,9 @@ from bench.eval_sets import (
     load_questions,
     split_alternatives,
 )
+from simulator.knowledge.documents import load_folder
+from simulator.knowledge.records import SalesRecords
+from simulator.personas.playbook import Playbook
 
 SETS = {s.name: s for s in eval_sets()}
 MIN_QUESTIONS = {"sample": 50, "holdout": 40}
@@ -46,6 +49,18 @@ def test_the_sample_set_is_there_and_the_holdout_once_it_has_landed() -> None:
     assert "sample" in SETS
     holdout = Path(SETS["sample"].questions).parent.parent / "holdout"
     assert ("holdout" in SETS) == (holdout / "knowledge").is_dir()
+
+
+def test_the_knowledge_loads_by_the_project_conventions(eval_set: EvalSet) -> None:
+    """Every file loads, the playbook parses, the CSVs are read as stock and accounts tables."""
+    load = load_folder(eval_set.knowledge)
+    assert load.skipped == ()
+    assert {d.source.rsplit(".", 1)[-1] for d in load.documents} >= {"md", "pdf", "csv", "txt"}
+    playbook = Playbook.load(eval_set.knowledge)
+    assert len(playbook.entries) >= 5
+    assert all(e.customer_says and e.follow_up_questions for e in playbook.entries)
+    records = SalesRecords.load(eval_set.knowledge)
+    assert records.products and records.accounts and records.problems == ()
 
 
 # --- questions ------------------------------------------------------------------------------------
