@@ -84,17 +84,22 @@ async def test_the_specialist_receives_the_whole_conversation_and_the_retrieved_
     ]
     pricing_request = requests[-1]
     assert "You are the Pricing Specialist" in pricing_request.messages[0]["content"]
-    said_before = [m["content"] for m in pricing_request.messages if m["role"] == "user"]
+    said_before = [
+        m["content"]
+        for m in pricing_request.messages
+        if m["role"] == "user" and not m["content"].startswith(HEADER)
+    ]
     assert said_before == [
         "Hi, I'm Dana from Northbay Foods, we run forty freezers.",
         "What would the Professional plan cost us?",
     ]
-    context = [
-        m["content"]
-        for m in pricing_request.messages
-        if m["role"] == "system" and HEADER in m["content"]
+    # The passages are data: a labelled user-role message after the history, never a system one.
+    assert not [
+        m for m in pricing_request.messages if m["role"] == "system" and HEADER in m["content"]
     ]
+    context = [m["content"] for m in pricing_request.messages if m["content"].startswith(HEADER)]
     assert len(context) == 1 and 'source="pricing/pricing-and-plans.md"' in context[0]
+    assert pricing_request.messages[-2]["content"] == context[0]  # then the customer's question
     assert (
         "transfer_to_technical" in pricing_request.tool_names
         and "check_stock" in pricing_request.tool_names

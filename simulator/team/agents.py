@@ -27,10 +27,14 @@ from simulator.events import (
 from simulator.latency import GenerationStats
 from simulator.providers.cerebras import TIME_INFO_KEY
 from simulator.providers.offline import OFFLINE_MARK
-from simulator.team import tools
+from simulator.team import dialogue, tools
+from simulator.team.brief import TurnBrief, attach
 from simulator.team.context import TeamContext
-from simulator.team.passages import format_passages, format_whisper
+from simulator.team.passages import format_whisper, knowledge_message
 from simulator.team.prompts import load_instructions
+
+OFFLINE_PASSAGES = 8
+"""Passages the offline responder chooses its sentences from (the prompt holds ``retrieval_k``)."""
 
 
 class SalesAgent(Agent):
@@ -67,26 +71,49 @@ class SalesAgent(Agent):
         self, chat_ctx: llm.ChatContext, tools: list[llm.Tool], model_settings: ModelSettings
     ) -> AsyncIterable[llm.ChatChunk]:
         team = self.team
-        query = latest_customer_text(chat_ctx)
+        question = latest_customer_text(chat_ctx)
+        # "How much is it?" after "Is the CT-200 in stock?" is about the CT-200: search for both.
+        referent = None
+        if dialogue.refers_back(question):
+            referent = dialogue.subject(chat_ctx, team.view.product_names())
+        query = f"{question} ({referent})" if referent else question
         started = time.perf_counter()
-        passages = await asyncio.to_thread(
-            team.index.search, query, k=team.retrieval_k, agent=self.role
+        # The offline responder reads a few more passages than a cloud model is given: it can
+        # only quote, so it needs the sentence that answers among its candidates.
+        found = await asyncio.to_thread(
+            team.index.search, query, k=max(team.retrieval_k, OFFLINE_PASSAGES), agent=self.role
         )
+        passages = found[: team.retrieval_k]
         elapsed_ms = (time.perf_counter() - started) * 1000
         team.emit(
             RetrievalEvent(
                 turn_id=team.turn_id,
                 agent=self.role,
                 query=query,
-                passages=tuple(passages),
+                passages=tuple(found if team.provider == "offline" else passages),
                 elapsed_ms=round(elapsed_ms, 2),
             )
         )
 
-        prompt = chat_ctx.copy()
-        prompt.add_message(role="system", content=format_passages(passages))
-        # The coach's whisper rides in this prompt only, never in the history the customer shares.
+        # The knowledge rides in a labelled user-role message, escaped: data, not instructions.
+        # The same facts, typed, are attached to it for the offline responder (never parsed).
         whisper = team.whisper
+        brief = TurnBrief(
+            agent=self.role,
+            question=question,
+            passages=tuple(found),
+            subject=referent,
+            whisper=whisper,
+            tool_results=_tool_results(chat_ctx, team.tool_results),
+            knowledge=team.view,
+        )
+        prompt = chat_ctx.copy()
+        # Placed just before the customer's latest line, so a model reads the data, then the
+        # question it answers (and the last user-role message is still the customer's).
+        prompt.items.insert(
+            _latest_customer_index(prompt), attach(knowledge_message(passages), brief)
+        )
+        # The coach's whisper rides in this prompt only, never in the history the customer shares.
         if whisper:
             prompt.add_message(
                 role="system", content=format_whisper(_whisper_frame(team.prompts_dir), whisper)
@@ -185,6 +212,23 @@ def _whisper_frame(prompts_dir: Path | None) -> str:
         .read_text(encoding="utf-8")
         .strip()
     )
+
+
+def _tool_results(chat_ctx: llm.ChatContext, results: dict[str, str]) -> dict[str, str]:
+    """The raw results of the look-ups this prompt holds, by call id."""
+    return {
+        item.call_id: results[item.call_id]
+        for item in chat_ctx.items
+        if isinstance(item, llm.FunctionCallOutput) and item.call_id in results
+    }
+
+
+def _latest_customer_index(chat_ctx: llm.ChatContext) -> int:
+    for n in range(len(chat_ctx.items) - 1, -1, -1):
+        item = chat_ctx.items[n]
+        if isinstance(item, llm.ChatMessage) and item.role == "user":
+            return n
+    return len(chat_ctx.items)
 
 
 def latest_customer_text(chat_ctx: llm.ChatContext) -> str:

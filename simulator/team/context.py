@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
     from simulator.knowledge.index import KnowledgeIndex
     from simulator.knowledge.records import SalesRecords
+    from simulator.team.scope import KnowledgeView
 
 
 @dataclass
@@ -32,3 +33,15 @@ class TeamContext:
     """Each agent role's own TTS when the session speaks (a handoff is heard as another voice)."""
     whisper: str | None = None
     """The coach's pending guidance: placed in the prompt of the next reply with text, then cleared."""
+    tool_results: dict[str, str] = field(default_factory=dict)
+    """Each look-up's result by call id, as the tool produced it (the model reads it escaped)."""
+    _view: KnowledgeView | None = field(default=None, init=False, repr=False)
+
+    @property
+    def view(self) -> KnowledgeView:
+        """The whole knowledge base with scopes, for routing and answering offline."""
+        if self._view is None:
+            from simulator.team.scope import KnowledgeView
+
+            self._view = KnowledgeView(self.index, self.records)
+        return self._view

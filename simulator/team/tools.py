@@ -11,6 +11,7 @@ from livekit.agents import Agent, RunContext, function_tool
 
 from simulator.events import HandoffEvent, ToolCallEvent
 from simulator.team.context import TeamContext
+from simulator.team.passages import escape_tool_output
 
 if TYPE_CHECKING:
     from simulator.team.agents import SalesAgent
@@ -34,8 +35,10 @@ def _handoff(context: RunContext[TeamContext], to_role: str, reason: str) -> Age
 
 @function_tool
 async def transfer_to_technical(context: RunContext[TeamContext], reason: str) -> Agent:
-    """Hand the customer to the Technical Specialist, who answers questions about product
-    specifications, installation, integrations, security and compliance.
+    """Hand the customer to the Technical Specialist, who answers questions about how the
+    product works: its features, specifications, hardware and devices, installation and setup,
+    integrations and APIs, data and hosting, reliability, security, privacy, compliance and
+    support.
 
     Args:
         reason: One short sentence on what the customer needs, for the specialist.
@@ -45,8 +48,10 @@ async def transfer_to_technical(context: RunContext[TeamContext], reason: str) -
 
 @function_tool
 async def transfer_to_pricing(context: RunContext[TeamContext], reason: str) -> Agent:
-    """Hand the customer to the Pricing Specialist, who answers questions about plans, prices,
-    discounts, quotes, contract terms, budgets and an account's purchase history.
+    """Hand the customer to the Pricing Specialist, who answers questions about money and the
+    deal: plans and tiers, prices, fees and charges, discounts, trials and pilots, quotes,
+    billing and payment, contract terms, renewal and cancellation, budgets, orders and an
+    account's purchase history.
 
     Args:
         reason: One short sentence on what the customer needs, for the specialist.
@@ -56,7 +61,9 @@ async def transfer_to_pricing(context: RunContext[TeamContext], reason: str) -> 
 
 @function_tool
 async def transfer_to_greeter(context: RunContext[TeamContext], reason: str) -> Agent:
-    """Hand the customer back to the Greeter when they want something neither specialist covers.
+    """Hand the customer back to the Greeter, who welcomes customers and answers questions about
+    the company itself (who it is, what it does, its history, founders, offices, people and
+    customers), when they want something neither specialist covers.
 
     Args:
         reason: One short sentence on what the customer wants now.
@@ -119,4 +126,6 @@ def _record_tool(
             turn_id=team.turn_id, agent=agent.role, name=name, arguments=arguments, output=output
         )
     )
-    return output
+    team.tool_results[context.function_call.call_id] = output
+    # Table values are data, as passages are: a CSV cell cannot forge a tag for the model.
+    return escape_tool_output(output)

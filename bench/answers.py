@@ -1,0 +1,223 @@
+"""Answers benchmark: does the offline team answer the question asked, and who answers it?
+
+    .venv/bin/python bench/answers.py                      # sample and held-out sets
+    .venv/bin/python bench/answers.py --set sample --details
+    .venv/bin/python bench/answers.py --set tests/data/answers/parcelwise.yaml \
+        --knowledge tests/data/other_company --details
+
+Every question of a set is asked in a fresh conversation (``SessionRunner.reset``) of the real
+session on the offline responder, exactly as ``simulator chat --offline`` would run it. Reported:
+
+- **holds the fact**: the team's final reply contains every entry of the question's ``facts``
+  (case-insensitive; `` | `` separates accepted alternatives of one entry);
+- **routing**: the agent who gave the final reply is the question's ``route``, over all questions
+  and over the ``unambiguous`` ones (clearly one agent's topic).
+
+The claim check is left off (it judges replies, it does not change them). ``--details`` lists
+each question's outcome; it is refused for the held-out set, whose failures must not be read or
+tuned on: only its figures are reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from simulator.events import TranscriptEvent, TurnCompletedEvent  # noqa: E402
+from simulator.session import SessionRunner  # noqa: E402
+from simulator.settings import Settings  # noqa: E402
+
+EVAL = REPO / "tests" / "data" / "eval"
+SETS = {
+    "sample": (REPO / "knowledge", EVAL / "sample" / "questions.yaml"),
+    "holdout": (EVAL / "holdout" / "knowledge", EVAL / "holdout" / "questions.yaml"),
+}
+HELD_OUT = {"holdout"}
+
+
+class Question(BaseModel):
+    """One entry of a ``questions.yaml`` (see the brief's eval-set format)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    question: str
+    route: str
+    unambiguous: bool = False
+    facts: tuple[str, ...] = ()
+    source: str | None = None
+    section: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    question: Question
+    reply: str
+    agent: str
+
+    @property
+    def missing(self) -> list[str]:
+        """The facts the reply lacks (each as written in the set)."""
+        text = " ".join(self.reply.lower().split())
+        return [
+            fact
+            for fact in self.question.facts
+            if not any(" ".join(alt.lower().split()) in text for alt in fact.split(" | "))
+        ]
+
+    @property
+    def holds_fact(self) -> bool:
+        return not self.missing
+
+    @property
+    def routed(self) -> bool:
+        return self.agent == self.question.route
+
+
+def load_questions(path: Path) -> list[Question]:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as e:
+        raise SystemExit(f"{path}: cannot read the question set: {e}") from e
+    if not isinstance(raw, list):
+        raise SystemExit(f"{path}: a question set is a YAML list of questions")
+    questions = []
+    for n, entry in enumerate(raw, start=1):
+        try:
+            questions.append(Question.model_validate(entry))
+        except ValidationError as e:
+            fields = ", ".join(".".join(map(str, err["loc"])) or "entry" for err in e.errors())
+            raise SystemExit(f"{path}: question {n}: bad or missing field(s): {fields}") from e
+    return questions
+
+
+async def ask_all(knowledge: Path, questions: list[Question], data_dir: Path) -> list[Outcome]:
+    """Each question in a fresh conversation of one offline session."""
+    settings = Settings(knowledge_dir=knowledge, data_dir=data_dir, offline=True)
+    outcomes: list[Outcome] = []
+    async with SessionRunner(settings, check_claims=False) as runner:
+        events = runner.events()
+        for n, question in enumerate(questions):
+            if n:
+                await runner.reset()
+            await runner.send(question.question)
+            reply, agent = "", "greeter"
+            async for event in events:
+                if isinstance(event, TranscriptEvent) and event.speaker != "customer":
+                    reply, agent = event.text, event.speaker
+                if isinstance(event, TurnCompletedEvent):
+                    break
+            outcomes.append(Outcome(question, reply, agent))
+    return outcomes
+
+
+@dataclass(frozen=True)
+class Figures:
+    questions: int
+    holds_fact: int
+    with_facts: int
+    routed: int
+    unambiguous: int
+    routed_unambiguous: int
+
+    @classmethod
+    def of(cls, outcomes: list[Outcome]) -> Figures:
+        factual = [o for o in outcomes if o.question.facts]
+        clear = [o for o in outcomes if o.question.unambiguous]
+        return cls(
+            questions=len(outcomes),
+            holds_fact=sum(o.holds_fact for o in factual),
+            with_facts=len(factual),
+            routed=sum(o.routed for o in outcomes),
+            unambiguous=len(clear),
+            routed_unambiguous=sum(o.routed for o in clear),
+        )
+
+    def row(self, name: str) -> str:
+        def share(part: int, whole: int) -> str:
+            return f"{part}/{whole} ({part / whole:.2f})" if whole else "-"
+
+        return (
+            f"| {name} | {self.questions} | {share(self.holds_fact, self.with_facts)} "
+            f"| {share(self.routed, self.questions)} "
+            f"| {share(self.routed_unambiguous, self.unambiguous)} |"
+        )
+
+
+HEADER = (
+    "| set | questions | answer holds the fact | routing (all) | routing (unambiguous) |\n"
+    "|---|---|---|---|---|"
+)
+
+
+def details(outcomes: list[Outcome]) -> str:
+    lines = []
+    for o in outcomes:
+        marks = ("fact " if o.holds_fact else "FACT ") + ("route" if o.routed else "ROUTE")
+        lines.append(f"[{marks}] {o.question.question}")
+        lines.append(f"    {o.agent} (want {o.question.route}): {o.reply}")
+        if o.missing:
+            lines.append(f"    missing: {o.missing}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--set",
+        action="append",
+        dest="sets",
+        help="sample, holdout, or a questions.yaml path (with --knowledge); repeatable "
+        "(default: sample and holdout)",
+    )
+    parser.add_argument("--knowledge", type=Path, help="knowledge folder of a --set path")
+    parser.add_argument("--details", action="store_true", help="each question's outcome")
+    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    args = parser.parse_args(argv)
+
+    rows: dict[str, Figures] = {}
+    for name in args.sets or ["sample", "holdout"]:
+        if name in SETS:
+            knowledge, path = SETS[name]
+        elif args.knowledge is None:
+            parser.error(f"--set {name}: a question file needs --knowledge DIR")
+        else:
+            knowledge, path = args.knowledge, Path(name)
+        if not path.is_file():
+            print(f"[answers] {name}: no question set at {path}, skipped", file=sys.stderr)
+            continue
+        questions = load_questions(path)
+        started = time.perf_counter()
+        with tempfile.TemporaryDirectory(prefix="simulator-answers-") as tmp:
+            outcomes = asyncio.run(ask_all(knowledge, questions, Path(tmp)))
+        elapsed = time.perf_counter() - started
+        rows[name] = Figures.of(outcomes)
+        print(f"[answers] {name}: {len(questions)} questions in {elapsed:.0f} s", file=sys.stderr)
+        if args.details:
+            if name in HELD_OUT:
+                print(f"[answers] {name}: details withheld (held-out set)", file=sys.stderr)
+            else:
+                print(details(outcomes))
+    print(HEADER)
+    for name, figures in rows.items():
+        print(figures.row(name))
+    if args.json:
+        args.json.write_text(
+            json.dumps({name: vars(f) for name, f in rows.items()}, indent=2), encoding="utf-8"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

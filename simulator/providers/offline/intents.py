@@ -1,0 +1,72 @@
+"""Generic English cues of what a customer's line is: a greeting, a question about money, about
+the company itself, a stock or order-history look-up. Words any company's customers use, never a
+company's own product vocabulary (topics are recognised by meaning, in :mod:`.routing`)."""
+
+from __future__ import annotations
+
+import re
+
+_GREETING = re.compile(
+    r"^\W*(?:hello|hi|hey|hiya|howdy|greetings|good (?:morning|afternoon|evening|day)|"
+    r"thanks|thank you|cheers|nice to meet you)\b",
+    re.I,
+)
+_INTRODUCTION = re.compile(r"\b(?:[Ii]'m|I am|[Mm]y name is|[Tt]his is)\s+[A-Z]")
+"""An introduction names someone: "I'm Dana from...", not "I'm worried..."."""
+MONEY = re.compile(
+    r"\b(?:price[sd]?|pricing|costs?|costing|charge[sd]?|charging|pay|paying|paid|payments?|"
+    r"fees?|discounts?|cheap(?:er|est)?|expensive|afford(?:able)?|budget|quotes?|quotation|"
+    r"invoices?|invoiced|bill|billed|billing|refunds?|subscriptions?|money|dollars?|euros?|"
+    r"pounds|spend|saving|savings|surcharge|contracts?|renew(?:al|s)?|cancel(?:lation|led)?|"
+    r"trials?|pilots?|deal|terms|rates?(?! limit)|plans?(?! to)|tiers?|packages?)\b",
+    re.I,
+)
+COMPANY = re.compile(
+    r"\b(?:who (?:are|is) (?:you|your)|about (?:you|your company)|your company|founded|founders?|"
+    r"started (?:the|this|your)|headquarter(?:s|ed)?|based|offices?|employees|people work|"
+    r"work for you|mission|investors?|funding|your customers|customers do you have|"
+    r"kinds? of (?:businesses|companies|customers)|who (?:uses|buys)|what do you do|history)\b",
+    re.I,
+)
+_STOCK = re.compile(
+    r"\b(?:in stock|out of stock|stock levels?|inventory|lead time|how many units|"
+    r"have (?:any|enough) .{0,30} (?:available|on hand))\b|\bstock\b",
+    re.I,
+)
+_HISTORY = re.compile(
+    r"\b(?:purchase history|order history|our (?:past |previous |last )?orders?|"
+    r"(?:what|which) (?:did|have) we (?:order|ordered|buy|bought|purchase|purchased)|"
+    r"(?:ordered|bought|purchased) (?:from you|before)|re-?order)\b",
+    re.I,
+)
+_RECOMMEND = re.compile(
+    r"\b(?:recommend|suggest|what else should we|what should we (?:buy|order|add))\b", re.I
+)
+_COMPANY_NAME = re.compile(
+    r"\b(?:from|at|with|for|company is|we are|we're)[ \t]+((?:[A-Z][\w&'.-]*[ \t]?){1,5})"
+)
+
+
+def is_greeting(text: str) -> bool:
+    """A hello, a thank-you or an introduction, asking nothing."""
+    if "?" in text or MONEY.search(text):
+        return False
+    return bool(_GREETING.search(text) or _INTRODUCTION.search(text)) and len(text.split()) <= 25
+
+
+def wants_stock(text: str) -> bool:
+    return bool(_STOCK.search(text))
+
+
+def wants_history(text: str) -> bool:
+    return bool(_HISTORY.search(text))
+
+
+def wants_recommendation(text: str) -> bool:
+    return bool(_RECOMMEND.search(text))
+
+
+def company_named(text: str) -> str | None:
+    """The customer's company as they introduced it ("I'm Dana from Northbay Foods")."""
+    matches = _COMPANY_NAME.findall(text)
+    return matches[-1].strip().rstrip(".") if matches else None

@@ -1,0 +1,392 @@
+"""Read a retrieved passage the way a person would before speaking from it.
+
+A passage is Markdown cut out of a document: hard-wrapped lines, bullets, tables, sub-headings,
+bold labels ("**Battery life:** up to 4 years"), playbook scaffolding ("**Prepared response:**",
+"**What the customer says**"). The offline responder may only say whole sentences of the
+company's own words, so this module turns a passage into :class:`Unit`\\ s: whole sentences
+(wrapped lines joined first), bullets and table rows spoken as sentences, headings that state a
+fact ("Starter — $6 per sensor per month") as a sentence, labels dropped or folded in.
+
+What is never a unit: headings that only title, quotations (what a customer might say), questions,
+lines addressed to the sales team ("the customer", "reps", "Ask about..."). A playbook entry
+(a passage with a prepared response) is read separately (:func:`playbook_entry`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from simulator.events import Passage
+from simulator.knowledge.chunking import SECTION_SEPARATOR, split_sentences
+
+UnitKind = Literal["sentence", "bullet", "row", "heading"]
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One speakable sentence of a passage."""
+
+    text: str
+    kind: UnitKind
+    heading: str
+    """The heading it sits under (context for matching, never spoken by itself)."""
+    passage: int
+    """Rank of its passage among the turn's passages (0 = best)."""
+    position: int
+    """Order within the passage."""
+
+
+@dataclass(frozen=True)
+class PlaybookEntry:
+    """An objection's entry in a playbook: what customers say, the response, follow-ups."""
+
+    section: str
+    says: tuple[str, ...]
+    response: tuple[str, ...]
+    """The prepared response, sentence by sentence."""
+    follow_ups: tuple[str, ...]
+    passage: int
+    source: str = ""
+
+
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+_LABEL = re.compile(r"^\s*(?:\*\*|__)(?P<label>[^*_]{1,60}?)(?::\s*(?:\*\*|__)|(?:\*\*|__)\s*:)\s*")
+_PLAIN_LABEL = re.compile(r"^(?P<label>[A-Z][\w /&()'-]{0,40}?):\s+(?=\S)")
+_LABEL_ONLY = re.compile(r"^\s*(?:\*\*|__)(?P<label>[^*_]{1,60}?)(?:\*\*|__)\s*:?\s*$")
+_EMPHASIS = re.compile(r"\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|`")
+_QUOTE_OPEN = ('"', "\u201c", "'")
+_SENTENCE_END = ".!?:;\"'\u201d)"
+_RESPONSE_LABEL = re.compile(r"prepared (?:response|answer)|suggested (?:response|answer)", re.I)
+_SAYS_LABEL = re.compile(r"customer says|prospect says|what (?:they|customers) say", re.I)
+_FOLLOW_UP_LABEL = re.compile(r"follow-?up|discovery question|questions to ask", re.I)
+_FOR_THE_TEAM = re.compile(
+    r"\b(?:the customer|the prospect|the buyer|reps?|sales team|account executives?|"
+    r"specialist should|talking points?)\b",
+    re.I,
+)
+_INSTRUCTION = re.compile(
+    r"^(?:ask|always|never|do not|don't|ignore|disregard|offer|position|mention|point out|"
+    r"remember|log|qualify|"
+    r"forward|hand|stay|aim|avoid|verify|write down|open every)\b",
+    re.I,
+)
+_MONEY = re.compile(r"[$€£]\s?\d|\d\s?(?:dollars|euros|pounds|usd|eur|gbp)\b", re.I)
+_HEADING_FACT = re.compile(r"^(?P<name>.+?)\s*(?:—|–|-{1,2}|:)\s+(?P<value>.*\d.*)$")
+
+
+@dataclass
+class _Block:
+    kind: Literal["paragraph", "bullet", "table", "label"]
+    heading: str
+    lines: list[str] = field(default_factory=list)
+    label: str | None = None
+
+
+def units(passage: Passage, rank: int) -> list[Unit]:
+    """The speakable sentences of ``passage`` in document order."""
+    headings = _headings(passage.section)
+    out: list[Unit] = []
+    current_label: str | None = None
+    for block in _blocks(passage.text, headings):
+        context = block.heading
+        if block.kind == "label":
+            current_label = block.label
+            continue
+        if current_label and _SCAFFOLD.search(current_label):
+            continue  # a playbook's or a rep note's parts are read elsewhere, or not at all
+        if block.kind == "table":
+            texts = _table_sentences(block.lines)
+            kind: UnitKind = "row"
+        elif block.kind == "bullet":
+            joined = " ".join(block.lines)
+            texts = _bullet_sentences(joined, block.heading)
+            kind = "bullet"
+            labelled = _LABEL.match(joined) or _PLAIN_LABEL.match(_clean(joined))
+            if labelled:  # the label says what the bullet is about, for matching
+                context = f"{block.heading}: {_clean(labelled['label'])}"
+        else:
+            texts = _paragraph_sentences(" ".join(block.lines))
+            kind = "sentence"
+        for text in texts:
+            if text and _speakable(text):
+                out.append(Unit(text, kind, context, rank, len(out)))
+    fact = _heading_sentence(passage.section)
+    if fact:
+        out.insert(0, Unit(fact, "heading", headings[-1] if headings else "", rank, -1))
+    return out
+
+
+def playbook_entry(passage: Passage, rank: int) -> list[PlaybookEntry]:
+    """The passage's parts of playbook entries, one per objection heading: the prepared
+    response, the customer quotes and the follow-up questions (an entry may be cut over two
+    passages, and a passage may hold several short entries)."""
+    parts: dict[str, dict[str, list[str]]] = {}
+    label: str | None = None
+    for block in _blocks(passage.text, _headings(passage.section), keep_quotes=True):
+        part = parts.setdefault(block.heading, {"says": [], "response": [], "follow_ups": []})
+        if block.kind == "label":
+            label = block.label
+            text = " ".join(block.lines)
+        elif label is None:
+            continue
+        else:
+            text = " ".join(block.lines)
+        if not text or label is None:
+            continue
+        if _RESPONSE_LABEL.search(label):
+            part["response"].extend(_quoted_sentences(text))
+        elif _SAYS_LABEL.search(label):
+            part["says"].extend(re.findall(r"[\"\u201c](.+?)[\"\u201d]", text))
+        elif _FOLLOW_UP_LABEL.search(label) and text.rstrip().endswith("?"):
+            part["follow_ups"].append(_clean(text))
+    base = passage.section.split(SECTION_SEPARATOR)[0]
+    return [
+        PlaybookEntry(
+            f"{base}{SECTION_SEPARATOR}{heading}",
+            tuple(p["says"]),
+            tuple(p["response"]),
+            tuple(p["follow_ups"]),
+            rank,
+            passage.source,
+        )
+        for heading, p in parts.items()
+        if p["says"] or p["response"] or p["follow_ups"]
+    ]
+
+
+def playbook_entries(passages: list[tuple[int, Passage]]) -> list[PlaybookEntry]:
+    """The playbook entries among ranked passages, an entry cut over several passages joined."""
+    merged: dict[tuple[str, str], PlaybookEntry] = {}
+    for rank, passage in passages:
+        for part in playbook_entry(passage, rank):
+            key = (part.source, part.section)
+            if key in merged:
+                old = merged[key]
+                part = PlaybookEntry(
+                    old.section,
+                    old.says + part.says,
+                    old.response + part.response,
+                    old.follow_ups + part.follow_ups,
+                    min(old.passage, part.passage),
+                    old.source,
+                )
+            merged[key] = part
+    return [e for e in merged.values() if e.response]
+
+
+def has_money(text: str) -> bool:
+    return bool(_MONEY.search(text))
+
+
+def _headings(section: str) -> list[str]:
+    return [h.strip() for part in section.split(SECTION_SEPARATOR) for h in part.split(", ")]
+
+
+def _blocks(text: str, headings: list[str], *, keep_quotes: bool = False) -> list[_Block]:
+    """Lines grouped into paragraphs, bullets, tables and label lines; wrapped lines joined."""
+    blocks: list[_Block] = []
+    heading = headings[-1] if headings else ""
+    known = {h.lower() for h in headings}
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            if blocks and blocks[-1].kind != "label":
+                blocks.append(_Block("label", heading, label=None))  # a blank line ends a block
+            continue
+        if line.startswith("#"):
+            heading = _clean(line.lstrip("#"))
+            continue
+        if line.lower() in known or _clean(line).lower() in known:
+            heading = _clean(line)  # a sub-heading kept as a line when sections were merged
+            blocks.append(_Block("label", heading, label=None))
+            continue
+        label_only = _LABEL_ONLY.match(line)
+        if label_only:
+            blocks.append(_Block("label", heading, label=label_only["label"].strip()))
+            continue
+        labelled = _LABEL.match(line)
+        if labelled and _SCAFFOLD.search(labelled["label"]):
+            rest = line[labelled.end() :]
+            blocks.append(_Block("label", heading, [rest] if rest else [], labelled["label"]))
+            continue
+        if line.startswith("|"):
+            if blocks and blocks[-1].kind == "table":
+                blocks[-1].lines.append(line)
+            else:
+                blocks.append(_Block("table", heading, [line]))
+            continue
+        if _LIST_ITEM.match(line):
+            blocks.append(_Block("bullet", heading, [_LIST_ITEM.sub("", line)]))
+            continue
+        previous = blocks[-1] if blocks else None
+        if (
+            previous and previous.kind in ("paragraph", "bullet") and _continues(previous, line)
+        ) or (previous and previous.kind == "label" and previous.label and previous.lines):
+            previous.lines.append(line)
+        elif previous and previous.kind == "label" and previous.label and keep_quotes:
+            blocks.append(_Block("paragraph", heading, [line]))
+        else:
+            blocks.append(_Block("paragraph", heading, [line]))
+    return blocks
+
+
+_SCAFFOLD = re.compile(
+    r"prepared|response|answer|positioning|talking point|where (?:they|we) win|what's behind|"
+    r"behind it|customer says|follow-?up|note|tip|internal",
+    re.I,
+)
+
+
+def _continues(block: _Block, line: str) -> bool:
+    """Whether ``line`` is the hard-wrapped rest of ``block``'s last line."""
+    last = block.lines[-1].rstrip()
+    if line[0].islower() or line[0] in ",;)–—":
+        return True
+    return bool(last) and last[-1] not in _SENTENCE_END
+
+
+def _paragraph_sentences(text: str) -> list[str]:
+    text = _clean(text)
+    if text.startswith(_QUOTE_OPEN):
+        return []
+    return [_as_sentence(s) for s in split_sentences(text) if len(s.split()) >= 4]
+
+
+def _quoted_sentences(text: str) -> list[str]:
+    text = _clean(text).strip().strip('"\u201c\u201d').strip()
+    return [_as_sentence(s.strip('"\u201c\u201d ')) for s in split_sentences(text) if s.strip()]
+
+
+def _bullet_sentences(text: str, heading: str) -> list[str]:
+    """A bullet's sentences, the first with its label folded in."""
+    labelled = _LABEL.match(text) or _PLAIN_LABEL.match(_clean(text))
+    if labelled:
+        label_end = labelled.end()
+        cleaned = text[label_end:] if _LABEL.match(text) else _clean(text)[label_end:]
+        head = text[:label_end] if _LABEL.match(text) else _clean(text)[:label_end]
+    else:
+        cleaned, head = text, ""
+    sentences = split_sentences(_clean(cleaned))
+    if not sentences:
+        return []
+    first = _bullet_sentence(head + sentences[0], heading) if head else _as_sentence(sentences[0])
+    return [first, *(_as_sentence(x) for x in sentences[1:] if len(x.split()) >= 4)]
+
+
+_DETERMINER = re.compile(
+    r"^(?:the|a|an|each|every|either|neither|no|some|all|any|both|our|their|its|this|these|"
+    r"those|we|it|they|there|you)\b"
+)
+
+
+def _bullet_sentence(text: str, heading: str) -> str:
+    """A bullet as a sentence: "**Battery life:** up to 4 years" -> "The battery life of the
+    CT-200 ... is up to 4 years." Labels are folded into the sentence, never spoken as labels."""
+    labelled = _LABEL.match(text) or _PLAIN_LABEL.match(_clean(text))
+    if not labelled:
+        return _as_sentence(_clean(text))
+    label = _clean(labelled["label"]).strip()
+    rest = _clean(text[labelled.end() :] if _LABEL.match(text) else _clean(text)[labelled.end() :])
+    if not rest:
+        return ""
+    first = rest.split()[0]
+    if _DETERMINER.match(rest):
+        return _as_sentence(rest)  # the value is a sentence of its own: the label only titled it
+    if first[0].isupper() and not re.match(r"[A-Z0-9]{2,}", first):
+        return _as_sentence(f"{label}: {rest}")  # a name and what it is ("Launch: rate shopping")
+    if (re.fullmatch(r"[a-z]+s", first) and first not in ("is", "was", "has")) or label.endswith(
+        "ed"
+    ):
+        return _as_sentence(f"{label} {rest}")  # "Rate shopping compares..." / "Founded 2019..."
+    noun = label[0].lower() + label[1:] if not re.match(r"[A-Z0-9]{2,}", label) else label
+    verb = "are" if re.search(r"[^su]s$", label.split()[-1]) else "is"
+    subject = f"the {noun}"
+    if re.search(r"\b[A-Z]{1,5}-?\d", heading) and heading.lower() not in rest.lower():
+        subject = f"the {noun} of the {heading}"
+    return _as_sentence(f"{subject[0].upper()}{subject[1:]} {verb} {rest}")
+
+
+def _table_sentences(lines: list[str]) -> list[str]:
+    """Each data row as a sentence: "For Growth, the monthly price is $199, the labels included
+    per month are 5,000 and ..."."""
+    rows = [[_clean(c) for c in line.strip().strip("|").split("|")] for line in lines]
+    rows = [r for r in rows if not all(re.fullmatch(r":?-*:?", c.strip()) for c in r)]
+    if len(rows) < 2:
+        return []
+    header, body = rows[0], rows[1:]
+    sentences = []
+    for row in body:
+        if not row or not row[0]:
+            continue
+        parts = []
+        for name, value in zip(header[1:], row[1:], strict=False):
+            if not value or value in ("-", "—"):
+                continue
+            if not name:
+                parts.append(value)
+            elif _is_proper(name):
+                parts.append(f"{name} has {value}")
+            else:
+                noun = name[0].lower() + name[1:]
+                verb = "are" if re.search(r"[^su]s$", noun.split()[-1]) else "is"
+                parts.append(f"the {noun} {verb} {value}")
+        if not parts:
+            continue
+        lead = f"For {row[0]}"
+        kind = header[0].strip()
+        if re.fullmatch(r"[A-Z][a-z]+", kind) and re.fullmatch(r"[A-Z][\w-]*", row[0]):
+            lead = f"For the {row[0]} {kind.lower()}"  # "For the Growth plan"
+        body_text = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+        sentences.append(_as_sentence(f"{lead}, {body_text}"))
+    return sentences
+
+
+def _heading_sentence(section: str) -> str | None:
+    """A heading that states a fact ("Starter — $6 per sensor per month"), as a sentence ("The
+    Starter plan is $6 per sensor per month."), naming the kind from its parent heading."""
+    parts = section.split(SECTION_SEPARATOR)
+    last = parts[-1].strip() if parts else ""
+    match = _HEADING_FACT.match(last)
+    if not match or len(last.split()) < 3:
+        return None
+    name, value = match["name"].strip(), match["value"].strip()
+    kind = ""
+    if len(parts) >= 2:
+        parent = parts[-2].split()[-1] if parts[-2].split() else ""
+        if parent.lower().endswith("s") and parent.lower() not in name.lower():
+            kind = " " + parent.lower()[:-1]
+    return _as_sentence(f"The {name}{kind} is {value}")
+
+
+def _is_proper(name: str) -> bool:
+    """A column named after a company or product ("FrostWatch"), not a property ("Price")."""
+    return bool(re.search(r"[a-z][A-Z]|\(|^[A-Z]{2,}\b", name)) and name.upper() != name.lower()
+
+
+_MARKUP_TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>")
+
+
+def _speakable(text: str) -> bool:
+    stripped = text.strip()
+    return not (
+        stripped.endswith("?")
+        or _MARKUP_TAG.search(stripped)
+        or stripped.startswith(_QUOTE_OPEN)
+        or _FOR_THE_TEAM.search(stripped)
+        or _INSTRUCTION.match(stripped)
+        or len(stripped.split()) < 3
+    )
+
+
+def _clean(text: str) -> str:
+    return " ".join(_EMPHASIS.sub("", text).split())
+
+
+def _as_sentence(text: str) -> str:
+    text = text.strip().rstrip(",;:")
+    if not text:
+        return ""
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?\"'\u201d)" else text + "."

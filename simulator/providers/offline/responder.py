@@ -1,0 +1,271 @@
+"""The embedded default LLM: a grounded offline responder behind livekit-agents' ``llm.LLM``.
+
+With no key and no network the sales team still works. Like a real model it answers with tool
+calls or text, but it never writes a fact of its own: it routes by meaning (handoffs and look-ups
+are tool calls, as Cerebras would make them) and answers only with sentences of the passages
+retrieved for the turn, or with a tool's output. So it can never state a number that is not in
+the knowledge base or the sales records.
+
+It reads the turn's passages, whisper and look-up results as typed data (the brief the agent's
+``llm_node`` attaches, :mod:`simulator.team.brief`), never by parsing the prompt's text, so a
+document cannot forge a passage or a whisper. Its own pending question ("Which company's
+account?") rides in its reply's ``extra``, so the customer's next line can answer it. Its chunks
+are signed ``OFFLINE_MARK`` so the UI can label the reply "offline".
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from livekit.agents import llm
+from livekit.agents.types import (
+    DEFAULT_API_CONNECT_OPTIONS,
+    NOT_GIVEN,
+    APIConnectOptions,
+    NotGivenOr,
+)
+
+from simulator.events import AgentRole
+from simulator.providers.offline import intents, routing
+from simulator.providers.offline.composing import compose
+from simulator.team.brief import BRIEF_KEY, TurnBrief, brief_of
+from simulator.team.dialogue import CODE
+
+OFFLINE_MARK = "offline_responder"
+PENDING_KEY = "offline_pending_tool"
+"""``extra`` key of a reply that asked the customer for a look-up's missing argument."""
+
+UNKNOWN = "I don't have that in our material, so I won't guess; I'll find out and come back to you."
+WELCOME = "Welcome, and thanks for reaching out. What would you like to know?"
+ASK_ACCOUNT = "Which company's account should I look up?"
+ASK_PRODUCT = "Which product should I check?"
+
+
+@dataclass(frozen=True)
+class ToolCallPlan:
+    name: str
+    arguments: dict[str, str]
+
+
+@dataclass(frozen=True)
+class TextPlan:
+    text: str
+    pending: str | None = None
+    """The tool the customer's next line should run (this text asked for its argument)."""
+
+
+class OfflineResponder(llm.LLM):
+    @property
+    def model(self) -> str:
+        return "offline responder"
+
+    @property
+    def provider(self) -> str:
+        return "offline"
+
+    def chat(
+        self,
+        *,
+        chat_ctx: llm.ChatContext,
+        tools: list[llm.Tool] | None = None,
+        conn_options: APIConnectOptions = DEFAULT_API_CONNECT_OPTIONS,
+        parallel_tool_calls: NotGivenOr[bool] = NOT_GIVEN,
+        tool_choice: NotGivenOr[llm.ToolChoice] = NOT_GIVEN,
+        extra_kwargs: NotGivenOr[dict[str, Any]] = NOT_GIVEN,
+    ) -> llm.LLMStream:
+        return _OfflineStream(self, chat_ctx=chat_ctx, tools=tools or [], conn_options=conn_options)
+
+
+class _OfflineStream(llm.LLMStream):
+    async def _run(self) -> None:
+        import asyncio
+
+        tool_names = {t.id for t in self._tools if isinstance(t, llm.FunctionTool)}
+        # Embedding and search are blocking work: keep them off the event loop.
+        plan = await asyncio.to_thread(plan_reply, self._chat_ctx, tool_names)
+        request_id = f"offline-{uuid.uuid4().hex[:8]}"
+        mark: dict[str, Any] = {OFFLINE_MARK: True}
+        if isinstance(plan, ToolCallPlan):
+            call = llm.FunctionToolCall(
+                name=plan.name,
+                arguments=json.dumps(plan.arguments),
+                call_id=f"call_{uuid.uuid4().hex[:12]}",
+            )
+            self._event_ch.send_nowait(
+                llm.ChatChunk(
+                    id=request_id,
+                    delta=llm.ChoiceDelta(role="assistant", tool_calls=[call], extra=mark),
+                )
+            )
+            return
+        if plan.pending:
+            mark[PENDING_KEY] = plan.pending
+        words = plan.text.split(" ")
+        for i, word in enumerate(words):
+            piece = word if i == 0 else " " + word
+            self._event_ch.send_nowait(
+                llm.ChatChunk(
+                    id=request_id,
+                    delta=llm.ChoiceDelta(role="assistant", content=piece, extra=mark),
+                )
+            )
+        prompt_words = sum(len((m.text_content or "").split()) for m in _messages(self._chat_ctx))
+        self._event_ch.send_nowait(
+            llm.ChatChunk(
+                id=request_id,
+                usage=llm.CompletionUsage(
+                    completion_tokens=len(words),
+                    prompt_tokens=prompt_words,
+                    total_tokens=len(words) + prompt_words,
+                ),
+            )
+        )
+
+
+def plan_reply(chat_ctx: llm.ChatContext, tool_names: set[str]) -> ToolCallPlan | TextPlan:
+    """Decide the reply the way a careful model would, from the conversation and the brief."""
+    brief = brief_of(chat_ctx)
+    items = list(chat_ctx.items)
+    last_user = _last_user(items)
+    question = (
+        brief.question
+        if brief
+        else (items[last_user].text_content or "" if last_user is not None else "")  # type: ignore[union-attr]
+    )
+    since_question = items[last_user + 1 :] if last_user is not None else items
+    outputs = [i for i in since_question if isinstance(i, llm.FunctionCallOutput)]
+    results = [o for o in outputs if not o.name.startswith("transfer_to_")]
+    if results:
+        raw = brief.tool_results if brief else {}
+        return TextPlan(" ".join(raw.get(o.call_id, o.output).strip() for o in results))
+    if not question:
+        return TextPlan(WELCOME)
+
+    pending = _pending(items, last_user)
+    if pending in tool_names:
+        return ToolCallPlan(pending, _arguments(pending, question, brief))
+
+    current = brief.agent if brief else _role_of(tool_names)
+    topic = f"{question} ({brief.subject})" if brief and brief.subject else question
+    if not outputs:  # not handed over already this turn
+        target = routing.choose(topic, brief.knowledge if brief else None, current)
+        if target != current and f"transfer_to_{target}" in tool_names:
+            return ToolCallPlan(f"transfer_to_{target}", {"reason": _reason(question)})
+
+    lookup = _lookup(question, tool_names, brief, _customer_text(items))
+    if lookup is not None:
+        return lookup
+    if intents.is_greeting(question):
+        return TextPlan(WELCOME)
+    if brief is None:
+        return TextPlan(UNKNOWN)
+    knowledge = brief.knowledge
+    answer = compose(
+        topic,
+        brief.passages,
+        whisper=brief.whisper,
+        customer_said=_customer_text(items),
+        internal=knowledge.is_internal if knowledge else lambda source: False,
+    )
+    text = answer.text if answer else UNKNOWN
+    follow_up = answer.follow_up if answer else None
+    return TextPlan(f"{text} {follow_up}" if follow_up else text)
+
+
+def _lookup(
+    question: str, tool_names: set[str], brief: TurnBrief | None, customer_text: str
+) -> ToolCallPlan | TextPlan | None:
+    """A stock, purchase-history or recommendation look-up the question asks for."""
+    if "check_stock" in tool_names and intents.wants_stock(question):
+        product = _product(question, brief)
+        if product is None:
+            return TextPlan(ASK_PRODUCT, pending="check_stock")
+        return ToolCallPlan("check_stock", {"product": product})
+    for tool, wanted in (
+        ("recommend_products", intents.wants_recommendation),
+        ("purchase_history", intents.wants_history),
+    ):
+        if tool in tool_names and wanted(question):
+            account = _account(question, brief) or _account(customer_text, brief)
+            if account is None:
+                return TextPlan(ASK_ACCOUNT, pending=tool)
+            return ToolCallPlan(tool, {"account": account})
+    return None
+
+
+def _arguments(tool: str, answer: str, brief: TurnBrief | None) -> dict[str, str]:
+    """The customer's answer to our question, as the pending tool's argument."""
+    if tool == "check_stock":
+        return {"product": _product(answer, brief) or answer.strip(" .?!")}
+    return {"account": _account(answer, brief) or answer.strip(" .?!")}
+
+
+def _account(text: str, brief: TurnBrief | None) -> str | None:
+    known = brief.knowledge.account_named(text) if brief and brief.knowledge else None
+    return known or intents.company_named(text)
+
+
+def _product(text: str, brief: TurnBrief | None) -> str | None:
+    code = CODE.search(text)
+    if code:
+        return code.group(0)
+    if brief and brief.knowledge:
+        lowered = text.lower()
+        for name in brief.knowledge.product_names():
+            if len(name) > 3 and name.lower() in lowered:
+                return name
+    return brief.subject if brief else None
+
+
+def _pending(items: list[llm.ChatItem], last_user: int | None) -> str | None:
+    """The tool our previous reply asked an argument for, if the customer's line answers it."""
+    if last_user is None:
+        return None
+    for item in reversed(items[:last_user]):
+        if isinstance(item, llm.ChatMessage):
+            if item.role == "assistant":
+                pending = item.extra.get(PENDING_KEY)
+                return pending if isinstance(pending, str) else None
+            if _is_customer(item):
+                return None
+    return None
+
+
+def _role_of(tool_names: set[str]) -> AgentRole:
+    """Without a brief: the agent is the one without a handoff to itself."""
+    for role in ("technical", "pricing"):
+        if f"transfer_to_{role}" not in tool_names and "transfer_to_greeter" in tool_names:
+            return role  # type: ignore[return-value]
+    return "greeter"
+
+
+def _reason(question: str) -> str:
+    return "The customer asked: " + " ".join(question.split()[:25])
+
+
+def _customer_text(items: list[llm.ChatItem]) -> str:
+    return "\n".join(m.text_content or "" for m in _messages_of(items) if _is_customer(m))
+
+
+def _is_customer(message: llm.ChatMessage) -> bool:
+    """A line the customer said (the turn's knowledge message is user-role too, but data)."""
+    return message.role == "user" and BRIEF_KEY not in message.extra
+
+
+def _last_user(items: list[llm.ChatItem]) -> int | None:
+    for n in range(len(items) - 1, -1, -1):
+        item = items[n]
+        if isinstance(item, llm.ChatMessage) and _is_customer(item):
+            return n
+    return None
+
+
+def _messages(chat_ctx: llm.ChatContext) -> list[llm.ChatMessage]:
+    return _messages_of(chat_ctx.items)
+
+
+def _messages_of(items: list[llm.ChatItem]) -> list[llm.ChatMessage]:
+    return [i for i in items if isinstance(i, llm.ChatMessage)]
