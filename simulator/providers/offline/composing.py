@@ -27,7 +27,13 @@ import numpy as np
 from simulator.events import Passage
 from simulator.knowledge import embedding
 from simulator.knowledge.keywords import terms
-from simulator.providers.offline.reading import PlaybookEntry, Unit, playbook_entries, units
+from simulator.providers.offline.reading import (
+    PlaybookEntry,
+    Unit,
+    has_money,
+    playbook_entries,
+    units,
+)
 
 MAX_ANSWER_WORDS = 70
 MEANING_WEIGHT = 0.6
@@ -58,6 +64,9 @@ _WANTS_QUANTITY = re.compile(
     re.I,
 )
 _NUMBER = re.compile(r"\d")
+_WANTS_MONEY = re.compile(
+    r"\b(?:price[sd]?|pricing|costs?|charge[sd]?|fees?|pay|how much|surcharge|go for)\b", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -138,11 +147,13 @@ def _match(
 def _priors(question: str, candidates: list[Unit], passages: Sequence[Passage]) -> np.ndarray:
     """The passage's rank, and a number where the question asks for one."""
     wants_number = bool(_WANTS_QUANTITY.search(question))
+    wants_money = bool(_WANTS_MONEY.search(question))
     return np.array(
         [
             0.1 * passages[u.passage].score
             - 0.02 * u.passage
             + (QUANTITY_BONUS if wants_number and _NUMBER.search(u.text) else 0.0)
+            + (QUANTITY_BONUS if wants_money and has_money(u.text) else 0.0)
             for u in candidates
         ]
     )

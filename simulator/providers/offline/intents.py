@@ -25,18 +25,23 @@ COMPANY = re.compile(
     r"\b(?:who (?:are|is) (?:you|your)|about (?:you|your company)|your company|founded|founders?|"
     r"started (?:the|this|your)|headquarter(?:s|ed)?|based|offices?|employees|people work|"
     r"work for you|mission|investors?|funding|your customers|customers do you have|"
-    r"kinds? of (?:businesses|companies|customers)|who (?:uses|buys)|what do you do|history)\b",
+    r"kinds? of (?:businesses|companies|customers)|who (?:uses|buys)|what do you do|history|"
+    r"(?:you|you folks|you guys) (?:actually )?sell|headcount|in business|how big|"
+    r"how many (?:businesses|customers|companies|people))\b",
     re.I,
 )
 _STOCK = re.compile(
     r"\b(?:in stock|out of stock|stock levels?|inventory|lead time|how many units|"
-    r"have (?:any|enough) .{0,30} (?:available|on hand))\b|\bstock\b",
+    r"have (?:any|enough) .{0,30} (?:available|on hand)|on the shelf|available (?:right )?now|"
+    r"(?:have|got) .{0,30} (?:in|at) (?:the|your) [\w ]{0,20}warehouse)\b|\bstock\b",
     re.I,
 )
 _HISTORY = re.compile(
     r"\b(?:purchase history|order history|our (?:past |previous |last )?orders?|"
     r"(?:what|which) (?:did|have) we (?:order|ordered|buy|bought|purchase|purchased)|"
-    r"(?:ordered|bought|purchased) (?:from you|before)|re-?order)\b",
+    r"(?:ordered|bought|purchased) (?:from you|before|so far)|what we (?:ordered|bought)|"
+    r"(?:have|did) we (?:ordered|bought|purchased|order|buy)|on our (?:most recent |last )?order|"
+    r"re-?order)\b",
     re.I,
 )
 _RECOMMEND = re.compile(
@@ -47,9 +52,14 @@ _COMPANY_NAME = re.compile(
 )
 
 
+_REQUEST = re.compile(r"\b(?:remind|tell|show|send|give|let) (?:me|us)\b|\bi (?:need|want)\b", re.I)
+
+
 def is_greeting(text: str) -> bool:
     """A hello, a thank-you or an introduction, asking nothing."""
-    if "?" in text or MONEY.search(text):
+    if "?" in text or MONEY.search(text) or _REQUEST.search(text):
+        return False
+    if wants_stock(text) or wants_history(text):
         return False
     return bool(_GREETING.search(text) or _INTRODUCTION.search(text)) and len(text.split()) <= 25
 

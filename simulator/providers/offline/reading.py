@@ -114,7 +114,7 @@ def units(passage: Passage, rank: int) -> list[Unit]:
                 out.append(Unit(text, kind, context, rank, len(out)))
     fact = _heading_sentence(passage.section)
     if fact:
-        out.insert(0, Unit(fact, "heading", headings[-1] if headings else "", rank, -1))
+        out.insert(0, Unit(fact, "heading", passage.section, rank, -1))
     return out
 
 

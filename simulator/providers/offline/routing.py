@@ -71,8 +71,10 @@ def role_scores(question: str, knowledge: KnowledgeView | None) -> dict[AgentRol
     scores = DESCRIPTION_WEIGHT * _softmax(meaning)
     if knowledge is not None:
         scores = scores + _passage_votes(knowledge.search(question, k=SEARCH_K))
-    if intents.MONEY.search(question):
+    if intents.MONEY.search(question) or intents.wants_stock(question):
         scores[ROLES.index("pricing")] += MONEY_CUE
+    if intents.wants_history(question):
+        scores[ROLES.index("pricing")] += 2 * MONEY_CUE  # only the Pricing Specialist looks it up
     if intents.COMPANY.search(question):
         scores[ROLES.index("greeter")] += COMPANY_CUE
     return {role: float(s) for role, s in zip(ROLES, scores, strict=True)}
