@@ -32,6 +32,7 @@ from simulator.knowledge.index import KnowledgeIndex
 from simulator.knowledge.records import SalesRecords
 from simulator.latency import LatencyObserver
 from simulator.providers.selection import LLMChoice, build_llm
+from simulator.redaction import EventRedactor, Redactor
 from simulator.settings import Settings
 from simulator.team.agents import Greeter, SalesAgent
 from simulator.team.context import TeamContext
@@ -60,6 +61,7 @@ class SessionRunner:
         room: rtc.Room | None = None,
         room_options: Any = None,
         check_claims: bool = True,
+        redactor: Redactor | None = None,
     ) -> None:
         """``model`` replaces the configured provider (tests script the team through it).
 
@@ -67,6 +69,9 @@ class SessionRunner:
 
         ``voice`` makes the session listen and speak (:mod:`simulator.voice`); ``room`` runs it in
         a LiveKit room (the worker), with livekit's ``room_io.RoomOptions`` as ``room_options``.
+
+        Every event is redacted as it is emitted (``redactor``, by default the settings' secrets),
+        so nothing downstream ever holds a key a provider echoed.
         """
         self.settings = settings
         self._voice = voice
@@ -77,6 +82,7 @@ class SessionRunner:
         self._replied_turn = 0
         self.session_id = uuid.uuid4().hex[:12]
         self._observers: list[Callable[[Event], None]] = []
+        self._redact = EventRedactor(redactor or Redactor.for_settings(settings))
         self._check_claims = check_claims
         self._claims: ClaimWatch | None = None
         self._checks: set[asyncio.Task[None]] = set()
@@ -260,7 +266,11 @@ class SessionRunner:
         """The latest customer turn's id (0 before the first)."""
         return self._turn_id
 
-    def _emit(self, event: Event) -> None:
+    def _emit(self, emitted: Event) -> None:
+        for event in self._redact(emitted):
+            self._pass_on(event)
+
+    def _pass_on(self, event: Event) -> None:
         self._latency.observe(event)
         self._queue.put_nowait(event)
         for observer in list(self._observers):

@@ -100,6 +100,16 @@ class Settings:
         settings = cls(**values)  # type: ignore[arg-type]
         return replace(settings, knowledge_dir=Path(settings.knowledge_dir).expanduser())
 
+    def secret_values(self) -> tuple[str, ...]:
+        """The secrets that are set (keys, the LiveKit secret), for a redactor."""
+        values = (
+            self.cerebras_api_key,
+            self.cartesia_api_key,
+            self.livekit_api_key,
+            self.livekit_api_secret,
+        )
+        return tuple(v for v in values if v)
+
     @property
     def use_cerebras(self) -> bool:
         return bool(self.cerebras_api_key) and not self.offline
