@@ -6,6 +6,8 @@ Heavy imports (livekit-agents, chromadb, Qt) happen inside each sub-command so `
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from pathlib import Path
 
@@ -62,6 +64,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="use the offline responder even with a key",
     )
     chat.add_argument("--jsonl", action="store_true", help="print every event as one JSON line")
+    chat.add_argument(
+        "--persona",
+        metavar="NAME",
+        help="Coach mode: this persona plays the customer (/step, /play, /pause, /whisper TEXT, "
+        "/takeover, /handback, /end)",
+    )
+    chat.add_argument(
+        "--personas",
+        type=Path,
+        metavar="DIR",
+        help="folder of persona files (default: the bundled personas/)",
+    )
     chat.set_defaults(handler=_chat)
 
     worker = sub.add_parser(
@@ -154,6 +168,22 @@ def _add_app_flags(parser: argparse.ArgumentParser, *, default: object) -> None:
     )
 
 
+STOPPED = (130, 141)
+"""Exit codes of a run stopped from outside: Ctrl+C or SIGTERM, or a closed output pipe."""
+
+
+def entry() -> None:
+    """The ``simulator`` program: :func:`main`, and out at once when it was stopped from outside
+    (the native libraries' clean-up at exit takes seconds, and nothing is left to save)."""
+    code = main()
+    if code in STOPPED:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -227,6 +257,15 @@ def _rehearse(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _chat(args: argparse.Namespace, settings: Settings) -> int:
+    from simulator.personas.model import BUNDLED_PERSONAS
     from simulator.terminal import run_chat
 
-    return run_chat(settings, jsonl=args.jsonl, stdin=sys.stdin, out=sys.stdout, err=sys.stderr)
+    return run_chat(
+        settings,
+        jsonl=args.jsonl,
+        persona=args.persona,
+        personas_dir=args.personas or BUNDLED_PERSONAS,
+        stdin=sys.stdin,
+        out=sys.stdout,
+        err=sys.stderr,
+    )

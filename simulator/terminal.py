@@ -1,19 +1,59 @@
-"""``simulator chat``: the sales team in a terminal, typed or piped, human-readable or JSONL."""
+"""``simulator chat``: the sales team in a terminal, typed or piped, human-readable or JSONL.
+
+The terminal is a face of the session host like the desktop app: it drives a
+:class:`~simulator.host.supervisor.SessionSupervisor` (in this process, or in a LiveKit room when
+one is configured) with typed commands, and prints the events that come back. Typed lines are the
+customer's; a slash starts a command (:data:`SLASH_COMMANDS`): ``/reset``, and in Coach mode
+(``--persona NAME``) ``/play``, ``/pause``, ``/step``, ``/whisper …``, ``/takeover``,
+``/handback``, ``/end``, ``/score``.
+
+What it prints is first cleaned of terminal control sequences (a document could carry
+``ESC]0;…`` or ``ESC[2J``); keys never reach it (events are redacted where they are emitted).
+It stops at once on Ctrl+C or SIGTERM (within the second, at the prompt or with piped input),
+and quietly when the reader of its output goes away (``simulator chat | head -1``).
+"""
 
 from __future__ import annotations
 
 import asyncio
-from typing import TextIO
+import contextlib
+import os
+import re
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
 
-from simulator.errors import SimulatorError
+from simulator.commands import (
+    Command,
+    EndRehearsalCommand,
+    HandBackCommand,
+    NewConversationCommand,
+    PauseCommand,
+    PlayCommand,
+    SayCommand,
+    ScorecardCommand,
+    SetPersonaCommand,
+    StepCommand,
+    TakeOverCommand,
+    WhisperCommand,
+)
 from simulator.events import (
     AGENT_NAMES,
     ClaimCheckEvent,
+    CoachStateEvent,
+    CoachWhisperEvent,
     ConversationResetEvent,
+    CustomerOutcomeEvent,
     Event,
     HandoffEvent,
     LatencyEvent,
+    ModeChangedEvent,
+    PersonaEvent,
     RetrievalEvent,
+    ScorecardEvent,
     StatusEvent,
     ToolCallEvent,
     TranscriptDeltaEvent,
@@ -21,123 +61,405 @@ from simulator.events import (
     TurnCompletedEvent,
     to_json,
 )
+from simulator.host.status import SessionState
+from simulator.host.transport import Capabilities
+from simulator.personas.model import BUNDLED_PERSONAS
+from simulator.redaction import Redactor
 from simulator.settings import Settings
 
 HELP = "Type as the customer. /reset starts a new conversation with the Greeter, /quit ends."
+COACH_HELP = (
+    "{name} plays the customer. /step: one exchange; /play: they talk on (/pause stops); "
+    "/whisper TEXT: coach the agent; /takeover or just type: you are the customer; /handback; "
+    "/end: the scorecard; /score: the scorecard so far; /reset; /quit."
+)
+CANCELLED = 130
+"""The exit code after Ctrl+C or SIGTERM."""
+OUTPUT_CLOSED = 141
+"""The exit code when the reader of the output went away (as if killed by SIGPIPE)."""
+STOP_WITHIN_S = 0.5
+"""How long Ctrl+C waits for the session to close before the chat stops anyway."""
+_CONTROL = re.compile(
+    r"(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"  # OSC: a window title, a link...
+    r"|(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"  # CSI: cursor moves, clearing the screen, colours...
+    r"|\x1b[@-_]?"  # any other escape
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]"  # other control characters (newline and tab stay)
+)
 
 
-def run_chat(settings: Settings, *, jsonl: bool, stdin: TextIO, out: TextIO, err: TextIO) -> int:
+def clean(text: str) -> str:
+    """``text`` without terminal control sequences (newlines and tabs stay)."""
+    return _CONTROL.sub("", text)
+
+
+Settled = Callable[[list[Event]], bool]
+"""Whether the events since a command show that it has had its effect."""
+
+
+@dataclass(frozen=True)
+class Line:
+    """What one line of input asks for: a command, and what shows it is done."""
+
+    command: Command
+    settled: Settled | None = None
+    """``None``: do not wait (or, in an interactive terminal, only for a customer's turn)."""
+    wait_when_interactive: bool = True
+
+
+def _after_reset(events: list[Event]) -> bool:
+    return any(isinstance(e, ConversationResetEvent) for e in events)
+
+
+def _coach_at_rest(events: list[Event]) -> bool:
+    return any(
+        isinstance(e, CoachStateEvent) and e.state in ("paused", "taken_over", "ended")
+        for e in events
+    )
+
+
+def _final_scorecard(events: list[Event]) -> bool:
+    return any(isinstance(e, ScorecardEvent) and e.scorecard.final for e in events)
+
+
+def _scorecard(events: list[Event]) -> bool:
+    return any(isinstance(e, ScorecardEvent) for e in events)
+
+
+def _answered(text: str) -> Settled:
+    """The team has answered the customer's line ``text`` (the first turn that carries it)."""
+
+    def settled(events: list[Event]) -> bool:
+        turn = next(
+            (
+                e.turn_id
+                for e in events
+                if isinstance(e, TranscriptEvent) and e.speaker == "customer" and e.text == text
+            ),
+            None,
+        )
+        return turn is not None and any(
+            isinstance(e, TurnCompletedEvent) and e.turn_id == turn for e in events
+        )
+
+    return settled
+
+
+SLASH_COMMANDS: dict[str, Callable[[str], Line]] = {
+    "/reset": lambda _: Line(NewConversationCommand(), _after_reset),
+    "/play": lambda _: Line(PlayCommand(), _coach_at_rest, wait_when_interactive=False),
+    "/pause": lambda _: Line(PauseCommand()),
+    "/step": lambda _: Line(StepCommand(), _coach_at_rest),
+    "/whisper": lambda text: Line(WhisperCommand(text=text)),
+    "/takeover": lambda _: Line(TakeOverCommand()),
+    "/handback": lambda _: Line(HandBackCommand(), _coach_at_rest, wait_when_interactive=False),
+    "/end": lambda _: Line(EndRehearsalCommand(), _final_scorecard),
+    "/score": lambda _: Line(ScorecardCommand(), _scorecard),
+}
+"""A slash command, given the rest of its line."""
+
+
+def parse(text: str) -> Line:
+    """A line of input: the customer's words, or a slash command (``ValueError`` if unknown)."""
+    if not text.startswith("/"):
+        return Line(SayCommand(text=text), _answered(text))
+    word, _, rest = text.partition(" ")
+    make = SLASH_COMMANDS.get(word.lower())
+    if make is None:
+        raise ValueError(f"unknown command {word}; the commands are {', '.join(SLASH_COMMANDS)}")
     try:
-        return asyncio.run(_chat(settings, jsonl=jsonl, stdin=stdin, out=out, err=err))
-    except KeyboardInterrupt:
-        return 130
+        return make(rest.strip())
+    except ValueError:  # a command's own check, e.g. /whisper with nothing to say
+        raise ValueError(f"{word} needs some text after it") from None
 
 
-async def _chat(settings: Settings, *, jsonl: bool, stdin: TextIO, out: TextIO, err: TextIO) -> int:
-    from simulator.session import SessionRunner  # imports livekit-agents: seconds, so only here
-
-    interactive = stdin.isatty() and not jsonl
-    printer = _Printer(out, echo_customer=not interactive) if not jsonl else None
-    turn_done = asyncio.Event()
-
-    async def show(runner: SessionRunner) -> None:
-        async for event in runner.events():
-            if jsonl:
-                out.write(to_json(event) + "\n")
-            else:
-                printer.show(event)  # type: ignore[union-attr]
-            out.flush()
-            if isinstance(event, (TurnCompletedEvent, ConversationResetEvent)):
-                turn_done.set()
-
-    runner = SessionRunner(settings)
+def run_chat(
+    settings: Settings,
+    *,
+    jsonl: bool,
+    stdin: TextIO,
+    out: TextIO,
+    err: TextIO,
+    persona: str | None = None,
+    personas_dir: Path = BUNDLED_PERSONAS,
+) -> int:
+    """Run the chat until the input ends, ``/quit``, Ctrl+C or SIGTERM; the exit code."""
+    loop = asyncio.new_event_loop()
     try:
-        await runner.start()
-    except SimulatorError as e:
-        err.write(f"simulator: {e}\n")
-        return 2
-    shower = asyncio.create_task(show(runner))
-    try:
-        if interactive:
-            out.write(HELP + "\n")
-        while True:
-            if interactive:
-                out.write("you> ")
-                out.flush()
-            line = await asyncio.to_thread(stdin.readline)
-            if not line or line.strip() == "/quit":
-                break
-            text = line.strip()
-            if not text:
-                continue
-            turn_done.clear()
-            if text == "/reset":
-                await runner.reset()
-            else:
-                await runner.send(text)
-            await turn_done.wait()
+        main = loop.create_task(
+            _chat(
+                settings,
+                jsonl=jsonl,
+                stdin=stdin,
+                out=out,
+                err=err,
+                persona=persona,
+                personas_dir=personas_dir,
+            )
+        )
+        stopping = _stop_on_signals(loop, main)
+        try:
+            return loop.run_until_complete(main)
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            return CANCELLED
+        finally:
+            stopping()
     finally:
-        await runner.aclose()
-        await shower
+        _close_loop(loop)
+
+
+async def _chat(
+    settings: Settings,
+    *,
+    jsonl: bool,
+    stdin: TextIO,
+    out: TextIO,
+    err: TextIO,
+    persona: str | None,
+    personas_dir: Path,
+) -> int:
+    from simulator.host.supervisor import SessionSupervisor
+    from simulator.personas.model import PersonaError, load_personas
+
+    redact = Redactor.for_settings(settings)
+    if persona is not None:
+        try:
+            chosen = await asyncio.to_thread(lambda: load_personas(personas_dir).find(persona))
+        except PersonaError as e:
+            err.write(f"simulator: {redact(str(e))}\n")
+            return 2
+    interactive = stdin.isatty() and not jsonl
+    screen = _Screen(out, err, jsonl=jsonl, echo_customer=not interactive, redact=redact)
+    supervisor = SessionSupervisor(
+        settings, screen, redactor=redact, log_sessions=False, personas_dir=personas_dir
+    )
+    try:
+        await supervisor.start()
+        if screen.failure is not None:
+            err.write(f"simulator: {screen.failure}\n")
+            return 2
+        if interactive:
+            screen.say(HELP)
+        if persona is not None:
+            if await supervisor.execute(SetPersonaCommand(persona=chosen.id)) and interactive:
+                screen.say(COACH_HELP.format(name=chosen.name))
+        await _converse(supervisor, screen, _Lines(stdin), interactive=interactive)
+    except _OutputClosed:
+        pass
+    except asyncio.CancelledError:  # Ctrl+C: close what can be closed within the second
+        await _close(supervisor, within_s=STOP_WITHIN_S)
+        raise
+    if screen.closed:  # nobody reads on: stop as promptly as after Ctrl+C
+        await _close(supervisor, within_s=STOP_WITHIN_S)
+        return OUTPUT_CLOSED
+    await _close(supervisor)
     return 0
 
 
-class _Printer:
-    """Renders events for a person: who speaks, handoffs, sources and latency, streamed."""
+async def _close(supervisor: Any, *, within_s: float | None = None) -> None:
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(supervisor.aclose(), within_s)
 
-    def __init__(self, out: TextIO, *, echo_customer: bool) -> None:
+
+async def _converse(supervisor: Any, screen: _Screen, lines: _Lines, *, interactive: bool) -> None:
+    while not screen.closed:
+        if interactive:
+            screen.prompt("you> ")
+        text = await lines.next()
+        if text is None or text.strip() == "/quit":
+            return
+        text = text.strip()
+        if not text:
+            continue
+        try:
+            line = parse(text)
+        except ValueError as e:
+            screen.notice("warning", str(e))
+            continue
+        mark = screen.mark()
+        done = await supervisor.execute(line.command)
+        if done and line.settled is not None and (line.wait_when_interactive or not interactive):
+            await screen.until(line.settled, after=mark)
+        screen.raise_if_closed()
+
+
+class _OutputClosed(Exception):
+    """Whoever read the output has gone (a closed pipe)."""
+
+
+class _Screen:
+    """The supervisor's listener: prints events for a person (or as JSON lines) and notices,
+    keeps the events so the chat can wait for a command's effect."""
+
+    def __init__(
+        self, out: TextIO, err: TextIO, *, jsonl: bool, echo_customer: bool, redact: Redactor
+    ) -> None:
         self._out = out
+        self._err = err
+        self._jsonl = jsonl
         self._echo_customer = echo_customer
+        self._redact = redact
         self._streaming: str | None = None
+        self._streamed: tuple[int, str] | None = None
+        """The reply whose pieces were printed (so its whole text is not printed again)."""
+        self._persona: str | None = None
+        self.failure: str | None = None
+        self.closed = False
+        self.events: list[Event] = []
+        self._changed = asyncio.Event()
 
-    def show(self, event: Event) -> None:
-        w = self._out.write
+    # -- the chat's side -------------------------------------------------------------------------
+
+    def mark(self) -> int:
+        return len(self.events)
+
+    async def until(self, settled: Settled, *, after: int) -> None:
+        while not settled(self.events[after:]):
+            self.raise_if_closed()
+            self._changed.clear()
+            await self._changed.wait()
+
+    def raise_if_closed(self) -> None:
+        if self.closed:
+            raise _OutputClosed
+
+    def say(self, text: str) -> None:
+        self._write(self._out, text + "\n")
+
+    def prompt(self, text: str) -> None:
+        self._write(self._out, text)
+
+    # -- the supervisor's listener ---------------------------------------------------------------
+
+    def state_changed(self, state: SessionState, detail: str) -> None:
+        if state is SessionState.FAILED:
+            self.failure = detail
+
+    def event(self, event: Event) -> None:
+        self.events.append(event)
+        self._changed.set()
+        if self._jsonl:
+            self._write(self._out, to_json(event) + "\n")
+        else:
+            self._show(event)
+
+    def notice(self, level: str, message: str) -> None:
+        self._end_stream()
+        where = self._err if self._jsonl else self._out
+        self._write(where, f"  ({level}: {self._redact(message)})\n")
+
+    def failed(self, message: str) -> None:
+        self.failure = self._redact(message)
+
+    def capabilities_changed(self, capabilities: Capabilities) -> None:
+        pass
+
+    def connection_changed(self, text: str) -> None:
+        if text:
+            self.notice("info", text)
+
+    def log_opened(self, path: Path) -> None:
+        pass
+
+    def index_progress(self, done: int, total: int, source: str) -> None:
+        pass
+
+    async def on_main_thread(self, function: Callable[..., Any], *args: Any) -> Any:
+        return function(*args)  # the terminal's loop runs on the main thread
+
+    # -- printing --------------------------------------------------------------------------------
+
+    def _write(self, stream: TextIO, text: str) -> None:
+        if self.closed:
+            return
+        try:
+            stream.write(clean(text) if not self._jsonl else text)
+            stream.flush()
+        except BrokenPipeError:
+            self.closed = True
+            self._changed.set()
+            _silence(stream)
+
+    def _show(self, event: Event) -> None:
+        def w(text: str) -> None:
+            self._write(self._out, text)
+
         if isinstance(event, TranscriptDeltaEvent):
             if self._streaming != event.speaker:
                 self._end_stream()
-                w(f"{AGENT_NAMES[event.speaker]}: ")
+                if self._streamed != (event.turn_id, event.speaker):
+                    w(f"{AGENT_NAMES[event.speaker]}: ")
                 self._streaming = event.speaker
+                self._streamed = (event.turn_id, event.speaker)
             w(event.delta)
         elif isinstance(event, TranscriptEvent):
             if event.speaker == "customer":
-                if self._echo_customer:
+                if self._persona is not None:
+                    w(f"\n{self._persona}: {event.text}\n")
+                elif self._echo_customer:
                     w(f"\nCustomer: {event.text}\n")
                 return
+            offline = " (offline)" if event.provider == "offline" else ""
             if self._streaming == event.speaker:
                 self._streaming = None
-                w(" (offline)\n" if event.provider == "offline" else "\n")
+                w(offline + "\n")
+            elif self._streamed == (event.turn_id, event.speaker):
+                w(f"  {offline.strip()}\n" if offline else "")  # printed piece by piece already
             else:
-                label = " (offline)" if event.provider == "offline" else ""
-                w(f"{AGENT_NAMES[event.speaker]}{label}: {event.text}\n")
-        elif isinstance(event, RetrievalEvent):
+                w(f"{AGENT_NAMES[event.speaker]}{offline}: {event.text}\n")
+        else:
             self._end_stream()
-            sources = ", ".join(
-                f"{p.source} › {p.section} ({p.score:.2f})" for p in event.passages[:3]
-            )
-            w(f"  [{AGENT_NAMES[event.agent]} read: {sources or 'nothing relevant'}]\n")
-        elif isinstance(event, HandoffEvent):
-            self._end_stream()
-            w(
-                f"  -> {AGENT_NAMES[event.from_agent]} hands over to {AGENT_NAMES[event.to_agent]}: {event.reason}\n"
-            )
-        elif isinstance(event, ToolCallEvent):
-            args = ", ".join(f"{k}={v}" for k, v in event.arguments.items())
-            w(f"  [{event.name}({args})]\n")
-        elif isinstance(event, LatencyEvent):
-            w(f"  [{_latency_line(event)}]\n")
-        elif isinstance(event, StatusEvent):
-            self._end_stream()
-            w(f"  ({event.level}: {event.message})\n")
-        elif isinstance(event, ConversationResetEvent):
-            w("  (new conversation with the Greeter)\n")
-        elif isinstance(event, ClaimCheckEvent):
-            for claim in event.unsupported:
-                w(f'  [unsupported {claim.kind}: "{claim.text}" - {claim.note}]\n')
+            text = _describe(event)
+            if text:
+                w(text + "\n")
+            if isinstance(event, ModeChangedEvent):
+                self._persona = event.persona_name if event.customer == "persona" else None
 
     def _end_stream(self) -> None:
         if self._streaming is not None:
-            self._out.write("\n")
             self._streaming = None
+            self._write(self._out, "\n")
+
+
+def _describe(event: Event) -> str:
+    """One or a few lines for an event that is not a line of the conversation ("" for none)."""
+    if isinstance(event, RetrievalEvent):
+        sources = ", ".join(f"{p.source} › {p.section} ({p.score:.2f})" for p in event.passages[:3])
+        return f"  [{AGENT_NAMES[event.agent]} read: {sources or 'nothing relevant'}]"
+    if isinstance(event, HandoffEvent):
+        return (
+            f"  -> {AGENT_NAMES[event.from_agent]} hands over to "
+            f"{AGENT_NAMES[event.to_agent]}: {event.reason}"
+        )
+    if isinstance(event, ToolCallEvent):
+        args = ", ".join(f"{k}={v}" for k, v in event.arguments.items())
+        return f"  [{event.name}({args})]"
+    if isinstance(event, LatencyEvent):
+        return f"  [{_latency_line(event)}]"
+    if isinstance(event, StatusEvent):
+        return f"  ({event.level}: {event.message})"
+    if isinstance(event, ConversationResetEvent):
+        return "  (new conversation with the Greeter)"
+    if isinstance(event, ClaimCheckEvent):
+        return "\n".join(
+            f'  [unsupported {claim.kind}: "{claim.text}" - {claim.note}]'
+            for claim in event.unsupported
+        )
+    if isinstance(event, ModeChangedEvent):
+        return f"  ({event.reason})" if event.reason else ""
+    if isinstance(event, CoachStateEvent):
+        return f"  ({event.state.replace('_', ' ')}: {event.detail})" if event.detail else ""
+    if isinstance(event, PersonaEvent) and event.action != "opened":
+        what = event.objection or event.fact or event.detail
+        return f"  [{event.action.replace('_', ' ')}{': ' + what if what else ''}]"
+    if isinstance(event, CoachWhisperEvent):
+        return f"  [whisper to the {AGENT_NAMES[event.agent]} {event.status}: {event.text}]"
+    if isinstance(event, CustomerOutcomeEvent):
+        return f"  (the customer {event.outcome}: {event.reason})"
+    if isinstance(event, ScorecardEvent):
+        from simulator.scorecard import render_text
+
+        return "\n" + render_text(event.scorecard)
+    return ""
 
 
 def _latency_line(event: LatencyEvent) -> str:
@@ -154,3 +476,68 @@ def _latency_line(event: LatencyEvent) -> str:
         f"{name} {value:.0f} {unit}".strip() for name, value, unit in parts if value is not None
     ]
     return "latency: " + " · ".join(shown)
+
+
+class _Lines:
+    """Lines of the input, read by a daemon thread so that nothing waits on it at exit (a prompt
+    or a pipe that never ends must not hold Ctrl+C up)."""
+
+    def __init__(self, stdin: TextIO) -> None:
+        self._queue: asyncio.Queue[str | None] = asyncio.Queue()
+        loop = asyncio.get_running_loop()
+
+        def read() -> None:
+            try:
+                for line in iter(stdin.readline, ""):
+                    loop.call_soon_threadsafe(self._queue.put_nowait, line)
+            except (OSError, ValueError):  # closed under us
+                pass
+            with contextlib.suppress(RuntimeError):  # the loop is gone: nobody listens
+                loop.call_soon_threadsafe(self._queue.put_nowait, None)
+
+        threading.Thread(target=read, name="simulator-stdin", daemon=True).start()
+
+    async def next(self) -> str | None:
+        """The next line, or ``None`` at the end of the input."""
+        return await self._queue.get()
+
+
+def _stop_on_signals(
+    loop: asyncio.AbstractEventLoop, main: asyncio.Task[int]
+) -> Callable[[], None]:
+    """Ctrl+C and SIGTERM cancel the chat (its clean-up is bounded); returns the undo."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for sig in signals:
+        loop.add_signal_handler(sig, main.cancel)
+
+    def undo() -> None:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
+
+    return undo
+
+
+def _close_loop(loop: asyncio.AbstractEventLoop, grace_s: float = 0.5) -> None:
+    """Cancel what is left and close the loop without waiting on stray threads."""
+    tasks = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        loop.run_until_complete(asyncio.wait(tasks, timeout=grace_s))
+    with contextlib.suppress(Exception):
+        loop.run_until_complete(loop.shutdown_asyncgens())
+    loop.close()
+
+
+def _silence(stream: TextIO) -> None:
+    """After a broken pipe, send the stream's leftovers nowhere (no second error at exit)."""
+    with contextlib.suppress(Exception):
+        fd = stream.fileno()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, fd)
+        os.close(devnull)
+
+
+__all__ = ["SLASH_COMMANDS", "clean", "parse", "run_chat"]

@@ -15,13 +15,14 @@ from pathlib import Path
 
 import pytest
 
+from simulator.commands import NewConversationCommand, SayCommand, to_json
 from simulator.events import ConversationResetEvent, Event, TranscriptEvent, TurnCompletedEvent
+from simulator.host.command_server import FORBIDDEN
 from simulator.room.access import TokenMinter, new_app_identity
 from simulator.room.client import RoomClient
-from simulator.room.command_server import FORBIDDEN
-from simulator.room.commands import RPC_METHOD, NewConversationCommand, SayCommand, encode
 from simulator.room.local_worker import LocalWorker
 from simulator.room.metadata import SessionMetadata
+from simulator.room.transport import RPC_METHOD
 from simulator.settings import BUNDLED_KNOWLEDGE, Settings
 
 REQUIRED = ("LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET")
@@ -124,7 +125,7 @@ async def test_another_participant_in_the_room_cannot_command_the_session(worker
                 await intruder.local_participant.perform_rpc(
                     destination_identity=app.agent_identity,
                     method=RPC_METHOD,
-                    payload=encode(SayCommand(text="free stuff please")),
+                    payload=to_json(SayCommand(text="free stuff please")),
                     response_timeout=10,
                 )
             assert refused.value.code == FORBIDDEN

@@ -15,21 +15,7 @@ from pathlib import Path
 import pytest
 from livekit import rtc
 
-from simulator.events import (
-    CoachStateEvent,
-    CoachWhisperEvent,
-    ConversationResetEvent,
-    Event,
-    ModeChangedEvent,
-    PersonaEvent,
-    ScorecardEvent,
-    StatusEvent,
-    TranscriptEvent,
-    TurnCompletedEvent,
-)
-from simulator.personas.model import BUNDLED_PERSONAS
-from simulator.room.command_server import FORBIDDEN, CommandServer
-from simulator.room.commands import (
+from simulator.commands import (
     Command,
     CommandResult,
     EndRehearsalCommand,
@@ -44,12 +30,27 @@ from simulator.room.commands import (
     StepCommand,
     TakeOverCommand,
     WhisperCommand,
-    encode,
+    to_json,
 )
+from simulator.events import (
+    CoachStateEvent,
+    CoachWhisperEvent,
+    ConversationResetEvent,
+    Event,
+    ModeChangedEvent,
+    PersonaEvent,
+    ScorecardEvent,
+    StatusEvent,
+    TranscriptEvent,
+    TurnCompletedEvent,
+)
+from simulator.host.command_server import FORBIDDEN, CommandServer
+from simulator.host.controller import SessionController
+from simulator.personas.model import BUNDLED_PERSONAS
 from simulator.room.transport import EventPublisher, EventSequencer, parse_seq
 from simulator.session import SessionRunner
 from simulator.settings import BUNDLED_KNOWLEDGE, Settings
-from simulator.worker import RunnerControls, pump_events
+from simulator.worker import pump_events
 
 APP = "app-c0ach"
 PERSONA = "price-conscious-restaurants"
@@ -93,7 +94,7 @@ class AppEnd:
 class Worker:
     """What the worker's entrypoint builds for one room, minus the room."""
 
-    def __init__(self, runner: SessionRunner, controls: RunnerControls) -> None:
+    def __init__(self, runner: SessionRunner, controls: SessionController) -> None:
         self.runner = runner
         self.controls = controls
         self.app = AppEnd()
@@ -108,7 +109,7 @@ class Worker:
         data = rtc.RpcInvocationData(
             request_id="r",
             caller_identity=caller,
-            payload=encode(command),
+            payload=to_json(command),
             response_timeout=15.0,
             method="simulator.command",
         )
@@ -123,6 +124,11 @@ class Worker:
         await self.controls.aclose()
         await self.runner.aclose()
         await asyncio.wait_for(self.pumping, 30)
+
+
+async def started(controller: SessionController) -> SessionController:
+    await controller.start()
+    return controller
 
 
 @pytest.fixture
@@ -140,7 +146,7 @@ async def test_a_persona_rehearsal_runs_in_the_room_as_it_does_locally(settings:
     whisper = "Ask which budget she has before you talk about price."
     user_line = "Honestly, eleven dollars a sensor every month adds up fast for twelve restaurants."
     async with SessionRunner(settings) as runner:
-        worker = Worker(runner, RunnerControls(runner))
+        worker = Worker(runner, await started(SessionController(runner)))
         app = worker.app
 
         assert "press play or step" in await worker.ok(SetPersonaCommand(persona=PERSONA))
@@ -235,7 +241,7 @@ async def test_coach_commands_that_do_not_fit_say_why_and_only_the_app_may_send_
     settings: Settings,
 ) -> None:
     async with SessionRunner(settings) as runner:
-        worker = Worker(runner, RunnerControls(runner))
+        worker = Worker(runner, await started(SessionController(runner)))
         for command in (
             PlayCommand(),
             PauseCommand(),
@@ -243,10 +249,13 @@ async def test_coach_commands_that_do_not_fit_say_why_and_only_the_app_may_send_
             TakeOverCommand(),
             HandBackCommand(),
             EndRehearsalCommand(),
-            ScorecardCommand(),
         ):
             result = await worker.call(command)
             assert not result.ok and ("No rehearsal" in result.message), command
+        # in Customer mode the scorecard is the conversation's, against the playbook alone
+        assert await worker.ok(ScorecardCommand()) == "scorecard published"
+        card = await worker.app.wait_for(lambda e: isinstance(e, ScorecardEvent))
+        assert card.scorecard.persona is None and not card.scorecard.final
         no_persona = await worker.call(SetModeCommand(mode="coach"))
         assert not no_persona.ok and "needs a persona" in no_persona.message
         unknown = await worker.call(SetPersonaCommand(persona="skeptical-cfo"))
@@ -273,9 +282,8 @@ async def test_the_dispatch_persona_from_the_workers_folder_and_the_room_closing
     folder.mkdir()
     shutil.copy(BUNDLED_PERSONAS / "frostwatch-loyalist.yaml", folder)
     async with SessionRunner(settings) as runner:
-        worker = Worker(
-            runner, RunnerControls(runner, personas_dir=folder, persona="frostwatch-loyalist")
-        )
+        controller = SessionController(runner, personas_dir=folder, persona="frostwatch-loyalist")
+        worker = Worker(runner, await started(controller))
         app = worker.app
         elsewhere = await worker.call(SetPersonaCommand(persona=PERSONA))
         assert not elsewhere.ok and "known personas: frostwatch-loyalist" in elsewhere.message
@@ -301,7 +309,7 @@ async def test_the_dispatch_persona_from_the_workers_folder_and_the_room_closing
             ):
                 loop = asyncio.get_running_loop()
                 closing.append(loop.create_task(worker.call(TakeOverCommand())))  # type: ignore[arg-type]
-                closing.append(loop.create_task(worker.controls.aclose()))
+                closing.append(loop.create_task(worker.controls.aclose("The room was closed.")))
 
         runner.add_observer(room_ends)
         await worker.ok(PlayCommand())

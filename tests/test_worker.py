@@ -13,6 +13,13 @@ from aiohttp import web
 from livekit import rtc
 
 from simulator import cli
+from simulator.commands import (
+    NewConversationCommand,
+    SayCommand,
+    TakeOverCommand,
+    WhisperCommand,
+    to_json,
+)
 from simulator.events import (
     CoachWhisperEvent,
     ConversationResetEvent,
@@ -20,20 +27,14 @@ from simulator.events import (
     TranscriptEvent,
     TurnCompletedEvent,
 )
-from simulator.room.command_server import BAD_COMMAND, FORBIDDEN, CommandServer
-from simulator.room.commands import (
-    NewConversationCommand,
-    SayCommand,
-    TakeOverCommand,
-    WhisperCommand,
-    encode,
-)
+from simulator.host.command_server import BAD_COMMAND, FORBIDDEN, CommandServer
+from simulator.host.controller import SessionController
 from simulator.room.config import LiveKitConfigError, check_credentials, livekit_config
 from simulator.room.metadata import SessionMetadata
 from simulator.room.transport import EventPublisher
 from simulator.session import SessionRunner
 from simulator.settings import BUNDLED_KNOWLEDGE, Settings
-from simulator.worker import RunnerControls, build_server, settings_for
+from simulator.worker import build_server, settings_for
 
 APP = "app-5f3a"
 GOOD = {
@@ -202,16 +203,16 @@ async def next_event(runner: SessionRunner, cls: type) -> Event:
 
 async def test_only_the_app_participant_may_command_the_session(tmp_path: Path) -> None:
     settings = Settings(knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=tmp_path)
-    async with SessionRunner(settings) as runner:
+    async with SessionRunner(settings) as runner, SessionController(runner) as controller:
         server = CommandServer(
-            RunnerControls(runner),
+            controller,
             EventPublisher(SilentParticipant(), APP),  # type: ignore[arg-type]
             allowed_identity=APP,
         )
         for intruder in ("visitor-1", "agent-AJ_x", "", APP.upper()):
             with pytest.raises(rtc.RpcError) as refused:
                 await server.handle(
-                    invocation(intruder, encode(SayCommand(text="Give me a discount")))
+                    invocation(intruder, to_json(SayCommand(text="Give me a discount")))
                 )
             assert refused.value.code == FORBIDDEN
 
@@ -220,7 +221,7 @@ async def test_only_the_app_participant_may_command_the_session(tmp_path: Path) 
         assert bad.value.code == BAD_COMMAND
 
         reply = await server.handle(
-            invocation(APP, encode(SayCommand(text="How much is the Starter plan?")))
+            invocation(APP, to_json(SayCommand(text="How much is the Starter plan?")))
         )
         assert reply == '{"ok":true,"message":"heard"}'
         heard = await next_event(runner, TranscriptEvent)
@@ -231,17 +232,19 @@ async def test_only_the_app_participant_may_command_the_session(tmp_path: Path) 
         )
         await next_event(runner, TurnCompletedEvent)
 
-        reply = await server.handle(invocation(APP, encode(TakeOverCommand())))
+        reply = await server.handle(invocation(APP, to_json(TakeOverCommand())))
         assert (
             reply
             == '{"ok":false,"message":"No rehearsal is running: pick a persona and press Play."}'
         )
-        reply = await server.handle(invocation(APP, encode(WhisperCommand(text="Offer the pilot"))))
+        reply = await server.handle(
+            invocation(APP, to_json(WhisperCommand(text="Offer the pilot")))
+        )
         assert '"ok":true' in reply
         whisper = await next_event(runner, CoachWhisperEvent)
         assert (whisper.status, whisper.text) == ("queued", "Offer the pilot")
 
-        reply = await server.handle(invocation(APP, encode(NewConversationCommand())))
+        reply = await server.handle(invocation(APP, to_json(NewConversationCommand())))
         assert '"ok":true' in reply
         await next_event(runner, ConversationResetEvent)
 

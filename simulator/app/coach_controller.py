@@ -1,12 +1,10 @@
-"""Coach mode's wiring: the panel's gestures become bridge commands, the session's events come back.
+"""Coach mode's wiring: the panel's commands go to the bridge, the session's events come back.
 
-The :class:`~simulator.app.coach_panel.CoachPanel` only asks, and the bridge only carries
-commands; this controller connects them and keeps the rules in one place:
+The :class:`~simulator.app.coach_panel.CoachPanel` only asks (typed commands), the bridge only
+carries them, and the session host decides; this controller connects them:
 
-- the Customer/Coach switch means "who plays the customer": Customer during a rehearsal is a
-  take-over, Coach hands back (or loads the chosen persona in a fresh conversation);
 - the panel follows ``ModeChangedEvent``/``CoachStateEvent`` from the feed, and is enabled only
-  when the running session can coach (not in a LiveKit room, not while a saved session is shown);
+  while the live session runs (not while a saved session is shown);
 - scorecards: the final one of a rehearsal opens the :class:`ScorecardDialog` by itself, and the
   Scorecard button asks the session for one as it stands (a saved session shows its last one).
 """
@@ -20,7 +18,7 @@ from simulator.app.bridge import SessionBridge
 from simulator.app.coach_panel import STARTING, CoachPanel
 from simulator.app.feed import EventFeed
 from simulator.app.scorecard_view import ScorecardDialog
-from simulator.app.transport import Capabilities
+from simulator.commands import Command, ScorecardCommand, SetPersonaCommand
 from simulator.events import (
     CoachStateEvent,
     ConversationResetEvent,
@@ -29,6 +27,7 @@ from simulator.events import (
     ScorecardEvent,
     SessionStartedEvent,
 )
+from simulator.host.transport import Capabilities
 
 VIEWING = "Viewing a saved session: New conversation goes back to the live team"
 
@@ -47,8 +46,6 @@ class CoachController(QObject):
         self.dialog = ScorecardDialog(window)
         self.live = True
         self._asked = False
-        panel.mode_requested.connect(self.request_mode)
-        panel.persona_requested.connect(bridge.load_persona)
         panel.command.connect(self._command)
         panel.scorecard_requested.connect(self.show_scorecard)
         bridge.capabilities_changed.connect(self._on_capabilities)
@@ -60,19 +57,9 @@ class CoachController(QObject):
         """A persona is the customer right now (so typing is a take-over)."""
         return self.panel.rehearsal_loaded and self.panel.current_mode == "coach"
 
-    def request_mode(self, mode: str) -> None:
-        panel = self.panel
-        if mode == "customer":
-            if panel.rehearsal_loaded:
-                self.bridge.coach("take_over")
-        elif panel.state == "taken_over":
-            self.bridge.coach("hand_back")
-        elif not panel.rehearsal_loaded and panel.persona_id:
-            self.bridge.load_persona(panel.persona_id)
-
     def show_scorecard(self) -> None:
         """The scorecard now: asked of the live session, or the saved session's last one."""
-        if self.live and self.bridge.request_scorecard():
+        if self.live and self.bridge.command(ScorecardCommand()):
             self._asked = True
             return
         cards = [e for e in self.feed.events if isinstance(e, ScorecardEvent)]
@@ -87,8 +74,11 @@ class CoachController(QObject):
         else:
             self.panel.set_coach_available(False, VIEWING)
 
-    def _command(self, command: str, text: str) -> None:
-        self.bridge.coach(command, text)
+    def _command(self, command: Command) -> None:
+        if not self.bridge.command(command) and isinstance(command, SetPersonaCommand):
+            self.bridge.notice.emit(
+                "info", "The sales team is still starting; pick the persona again in a moment."
+            )
 
     def _on_capabilities(self, capabilities: Capabilities | None) -> None:
         if not self.live:
@@ -96,9 +86,7 @@ class CoachController(QObject):
         if capabilities is None:
             self.panel.set_coach_available(False, STARTING)
         else:
-            self.panel.set_coach_available(
-                capabilities.coach_unavailable is None, capabilities.coach_unavailable or ""
-            )
+            self.panel.set_coach_available(True)
 
     def _on_event(self, event: Event) -> None:
         if isinstance(event, (ModeChangedEvent, CoachStateEvent, ConversationResetEvent)):

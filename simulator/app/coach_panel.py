@@ -6,9 +6,10 @@ to the agent, takes over the customer's role and hands it back. The switch shows
 customer right now: clicking Customer during a rehearsal is a take-over, clicking Coach hands
 back (or, with no rehearsal loaded, loads the chosen persona in a fresh conversation).
 
-The panel only asks (signals); what it shows comes from the session's events
-(``ModeChangedEvent``, ``CoachStateEvent``), so a refused command never leaves a control lying.
-When Coach mode cannot run (no personas, a LiveKit room) the controls are disabled and say why.
+The panel only asks, with typed :mod:`commands <simulator.commands>`; what it shows comes from the
+session's events (``ModeChangedEvent``, ``CoachStateEvent``), so a refused command never leaves a
+control lying. When Coach mode cannot run (no personas, a saved session on screen) the controls
+are disabled and say why.
 """
 
 from __future__ import annotations
@@ -29,6 +30,17 @@ from PySide6.QtWidgets import (
 )
 
 from simulator.app import theme
+from simulator.commands import (
+    Command,
+    EndRehearsalCommand,
+    HandBackCommand,
+    PauseCommand,
+    PlayCommand,
+    SetPersonaCommand,
+    StepCommand,
+    TakeOverCommand,
+    WhisperCommand,
+)
 from simulator.events import (
     CoachState,
     CoachStateEvent,
@@ -56,12 +68,9 @@ def persona_tooltip(persona: Persona) -> str:
 
 
 class CoachPanel(QFrame):
-    mode_requested = Signal(str)
-    """The user clicked ``customer`` or ``coach`` (take over / hand back / load the persona)."""
-    persona_requested = Signal(str)
-    """Load this persona id (a new conversation, ready to play)."""
-    command = Signal(str, str)
-    """(``play``/``pause``/``step``/``whisper``/``take_over``/``hand_back``/``end``, whisper text)."""
+    command = Signal(object)
+    """A :data:`~simulator.commands.Command` the user asked for: load a persona, play, pause,
+    step, whisper, take over, hand back, end."""
     scorecard_requested = Signal()
 
     def __init__(
@@ -127,13 +136,17 @@ class CoachPanel(QFrame):
         self.persona._tip = "The AI customer to rehearse with; hover an entry for who they are"  # type: ignore[attr-defined]
         top.addWidget(self.persona)
         self.play = self._button(
-            "▶ Play", "Let the persona and the team talk by themselves", "play"
+            "▶ Play", "Let the persona and the team talk by themselves", PlayCommand()
         )
-        self.pause = self._button("❚❚ Pause", "Stop after the exchange in flight", "pause")
+        self.pause = self._button("❚❚ Pause", "Stop after the exchange in flight", PauseCommand())
         self.step = self._button(
-            "▶❚ Step", "One exchange (the persona's line and the team's answer), then pause", "step"
+            "▶❚ Step",
+            "One exchange (the persona's line and the team's answer), then pause",
+            StepCommand(),
         )
-        self.end = self._button("■ End", "End the rehearsal now and show its scorecard", "end")
+        self.end = self._button(
+            "■ End", "End the rehearsal now and show its scorecard", EndRehearsalCommand()
+        )
         for button in (self.play, self.pause, self.step, self.end):
             top.addWidget(button)
         self.status = QLabel("")
@@ -160,10 +173,12 @@ class CoachPanel(QFrame):
         self.whisper._tip = "Only the agent reads it, in its next reply's prompt"  # type: ignore[attr-defined]
         bottom.addWidget(self.whisper, 1)
         self.take_over = self._button(
-            "Take over", "Play the customer yourself from here, with the same history", "take_over"
+            "Take over",
+            "Play the customer yourself from here, with the same history",
+            TakeOverCommand(),
         )
         self.hand_back = self._button(
-            "Hand back", "Let the persona continue the conversation from here", "hand_back"
+            "Hand back", "Let the persona continue the conversation from here", HandBackCommand()
         )
         bottom.addWidget(self.take_over)
         bottom.addWidget(self.hand_back)
@@ -272,36 +287,45 @@ class CoachPanel(QFrame):
         button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         return button
 
-    def _button(self, text: str, tip: str, command: str) -> QPushButton:
+    def _button(self, text: str, tip: str, command: Command) -> QPushButton:
         button = QPushButton(text)
         button.setToolTip(tip)
         button._tip = tip  # type: ignore[attr-defined]
-        if command in ("play", "step"):
+        if isinstance(command, (PlayCommand, StepCommand)):
             button.clicked.connect(lambda: self._play(command))
         else:
-            button.clicked.connect(lambda: self.command.emit(command, ""))
+            button.clicked.connect(lambda: self.command.emit(command))
         return button
 
-    def _play(self, command: str) -> None:
+    def _play(self, command: Command) -> None:
         if not self.rehearsal_loaded and self.persona_id:
             # Nothing loaded (or the last rehearsal ended): load the chosen persona first.
-            self.persona_requested.emit(self.persona_id)
-        self.command.emit(command, "")
+            self.command.emit(SetPersonaCommand(persona=self.persona_id))
+        self.command.emit(command)
 
     def _on_mode_clicked(self, button: QPushButton) -> None:
+        """The switch means "who plays the customer": Customer during a rehearsal is a take-over;
+        Coach hands back, or loads the chosen persona in a fresh conversation."""
         wanted = "coach" if button is self.coach_button else "customer"
         self._show_mode(self.current_mode)  # the session's event moves the switch, not the click
-        if wanted != self.current_mode:
-            self.mode_requested.emit(wanted)
+        if wanted == self.current_mode:
+            return
+        if wanted == "customer":
+            if self.rehearsal_loaded:
+                self.command.emit(TakeOverCommand())
+        elif self.state == "taken_over":
+            self.command.emit(HandBackCommand())
+        elif not self.rehearsal_loaded and self.persona_id:
+            self.command.emit(SetPersonaCommand(persona=self.persona_id))
 
     def _on_persona_chosen(self, _index: int) -> None:
         if self.persona_id and (self.rehearsal_loaded or self.coach_button.isChecked()):
-            self.persona_requested.emit(self.persona_id)
+            self.command.emit(SetPersonaCommand(persona=self.persona_id))
 
     def _send_whisper(self) -> None:
         text = self.whisper.text().strip()
         if text and self.whisper.isEnabled():
-            self.command.emit("whisper", text)
+            self.command.emit(WhisperCommand(text=text))
             self.whisper.clear()
 
     def _show_mode(self, mode: str) -> None:

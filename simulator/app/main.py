@@ -19,10 +19,10 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from simulator.app import theme
-from simulator.app.audio import AudioFactory
 from simulator.app.bridge import SessionBridge, SessionState
 from simulator.app.feed import EventFeed
 from simulator.app.main_window import FileChooser, MainWindow
+from simulator.host.audio import AudioFactory
 from simulator.personas.model import BUNDLED_PERSONAS, PersonaError, load_personas
 from simulator.preferences import (
     Preferences,
@@ -89,7 +89,7 @@ def create_window(options: AppOptions) -> MainWindow:
         settings,
         redactor=redactor_for(preferences, settings, env),
         log_sessions=options.log_sessions,
-        personas={p.id: p for p in personas},
+        personas_dir=options.personas_dir,
         audio=options.audio,
         coach_max_turns=options.coach_max_turns,
     )

@@ -1,9 +1,10 @@
 """The main window: lays the panels out and turns the user's clicks into bridge commands.
 
-It owns no conversation logic. Live events flow bridge → feed → widgets; the window decides only
-what the feed shows (the live session, or a saved one being viewed or replayed), routes commands
-(send, new conversation, restart with new settings) to the bridge, and does the file work the
-user asked for (save, open, export) with the Qt-free core modules.
+It owns no conversation logic. Live events flow bridge → feed → widgets; what the feed shows is
+the window's one state, its screen (:mod:`simulator.app.screens`: the live session, or a saved one
+being viewed or replayed). The window routes commands (send, new conversation, restart with new
+settings) to the bridge, and does the file work the user asked for (save, open, export) with the
+Qt-free core modules.
 """
 
 from __future__ import annotations
@@ -40,18 +41,14 @@ from simulator.app.feed import EventFeed
 from simulator.app.handoff_timeline import HandoffTimeline
 from simulator.app.latency_panel import LatencyPanel
 from simulator.app.replay import ReplayPlayer
+from simulator.app.screens import LiveScreen, Screen, ViewingScreen
 from simulator.app.settings_dialog import SettingsDialog
 from simulator.app.status_bar import SessionStatusBar
 from simulator.app.transcript_view import TranscriptView
+from simulator.commands import NewConversationCommand, OpenMicCommand, PushToTalkCommand
 from simulator.errors import SimulatorError
-from simulator.events import (
-    AGENT_NAMES,
-    CoachStateEvent,
-    ConversationResetEvent,
-    Event,
-    ModeChangedEvent,
-    StatusEvent,
-)
+from simulator.events import AGENT_NAMES, ConversationResetEvent, Event
+from simulator.host.transport import Capabilities
 from simulator.personas.model import Persona
 from simulator.preferences import (
     Preferences,
@@ -112,8 +109,8 @@ class MainWindow(QMainWindow):
         self._cli_overrides = dict(cli_overrides or {})
         self._env = os.environ if env is None else env
         self.files: FileChooser = files or DialogFileChooser(self)
-        self.viewing: LoadedLog | None = None
-        """The saved session on screen, or ``None`` when the live session is shown."""
+        self.on_screen: Screen = LiveScreen(self)
+        """What is on screen: the live session, or a saved one."""
         self.settings_dialog: SettingsDialog | None = None
         self.player = ReplayPlayer(feed, self)
         self.idle = IdleReset(preferences.demo_idle_reset_s if demo else 0, self)
@@ -139,10 +136,12 @@ class MainWindow(QMainWindow):
         bridge.capabilities_changed.connect(self._on_capabilities)
         feed.event_received.connect(self._on_feed_event)
         feed.event_received.connect(self.idle.activity)
-        feed.cleared.connect(self._refresh_agent)
+        feed.cleared.connect(self.refresh_agent)
         self.composer.submitted.connect(self.send)
-        self.composer.talk.connect(bridge.talk)
-        self.composer.open_mic.connect(bridge.set_open_mic)
+        self.composer.talk.connect(
+            lambda pressed: bridge.command(PushToTalkCommand(pressed=pressed))
+        )
+        self.composer.open_mic.connect(lambda on: bridge.command(OpenMicCommand(on=on)))
         self.transcript.reply_selected.connect(self.context.show_reply)
         self.transcript.reply_selected.connect(self.latency.select_reply)
         self.player.finished.connect(self._on_replay_finished)
@@ -271,21 +270,23 @@ class MainWindow(QMainWindow):
     def start_session(self) -> None:
         self.bridge.start()
 
+    @property
+    def viewing(self) -> LoadedLog | None:
+        """The saved session on screen, or ``None`` when the live session is shown."""
+        return self.on_screen.log
+
     def send(self, text: str) -> None:
-        if self.viewing is not None:
-            return
-        if self.bridge.send(text):
-            self.composer.take_text()
+        self.on_screen.send(text)
 
     def new_conversation(self) -> None:
         """The booth's button: a fresh conversation with the Greeter, whatever was on screen."""
         self.player.stop()
-        if self.viewing is not None:
-            self._back_to_live()
+        if isinstance(self.on_screen, ViewingScreen):
+            self._show(LiveScreen(self))
         if self.bridge.state is SessionState.FAILED:
             self.retry()
             return
-        if not self.bridge.new_conversation():
+        if not self.bridge.command(NewConversationCommand()):
             self.status.showMessage(
                 "The sales team is still starting; the conversation is already fresh.", 4000
             )
@@ -326,21 +327,24 @@ class MainWindow(QMainWindow):
             self.banner.show_message("error", str(e))
             return None
         self.player.stop()
-        self.viewing = loaded
         self.feed.clear()
         for event in loaded.events:
             self.feed.push(event)
-        self._enter_viewing(f"Viewing the saved session {path.name} ({len(loaded.events)} events).")
+        self._show(
+            ViewingScreen(self, loaded),
+            f"Viewing the saved session {path.name} ({len(loaded.events)} events).",
+        )
         return loaded
 
     def replay_session(self) -> None:
-        events = self.viewing.events if self.viewing is not None else self.feed.events
+        log = self.on_screen.log or LoadedLog(
+            path=Path("current session"), events=tuple(self.feed.events)
+        )
+        events = log.events
         if not events:
             self.status.showMessage("Nothing to replay yet.", 4000)
             return
-        if self.viewing is None:
-            self.viewing = LoadedLog(path=Path("current session"), events=tuple(events))
-        self._enter_viewing("Replaying the session…")
+        self._show(ViewingScreen(self, log), "Replaying the session…")
         self.player.play(events, speed=float(self._env.get("SIMULATOR_REPLAY_SPEED") or 2.0))
 
     def export_report(self) -> Path | None:
@@ -401,7 +405,9 @@ class MainWindow(QMainWindow):
         ):
             self.banner.dismiss()
             self.player.stop()
-            self.viewing = None
+            if isinstance(self.on_screen, ViewingScreen):
+                self.on_screen = LiveScreen(self)
+                self.coaching.set_live(True)
             self.composer.set_locked(False)
             self.feed.clear()
             self.bridge.restart(settings, redactor=redactor_for(preferences, settings, self._env))
@@ -412,47 +418,20 @@ class MainWindow(QMainWindow):
     # -- reactions -----------------------------------------------------------------------------
 
     def _on_live_event(self, event: Event) -> None:
-        if self.viewing is None:
-            self.feed.push(event)
+        self.on_screen.live_event(event)
 
     def _on_feed_event(self, event: Event) -> None:
-        self._refresh_agent()
-        if isinstance(event, (ModeChangedEvent, CoachStateEvent)) and self.viewing is None:
-            self._on_state(
-                self.bridge.state, self.bridge.state_detail
-            )  # the placeholder follows the mode
-        if isinstance(event, StatusEvent) and event.level != "info" and self.viewing is None:
-            self.banner.show_message(
-                event.level, event.message, [("Settings…", self.open_settings)]
-            )
+        self.refresh_agent()
+        self.on_screen.shown_event(event)
 
     def _on_state(self, state: SessionState, detail: str) -> None:
-        if self.viewing is not None:
-            return
-        ready = state is SessionState.READY
-        placeholders = {
-            SessionState.READY: (
-                "Type to take over as the customer…"
-                if self.coaching.persona_playing
-                else "Type as the customer and press Enter…"
-            ),
-            SessionState.BUSY: "Answering… you can type ahead",
-            SessionState.FAILED: "The team is not running: see the message above.",
-            SessionState.CLOSED: "Closed.",
-        }
-        self.composer.set_ready(ready, placeholders.get(state, "Starting… you can type ahead"))
-        self._refresh_agent()
+        self.on_screen.state(state, detail)
 
     def _on_notice(self, level: str, message: str) -> None:
-        if self.viewing is None:
-            self.banner.show_message(
-                level, message, [("Settings…", self.open_settings)] if level != "info" else []
-            )
+        self.on_screen.notice(level, message)
 
-    def _on_capabilities(self, capabilities: object) -> None:
-        voice = getattr(capabilities, "voice", None)
-        if voice is not None:
-            self.composer.set_voice(voice.can_talk and self.viewing is None, voice.notice)
+    def _on_capabilities(self, capabilities: Capabilities) -> None:
+        self.on_screen.capabilities(capabilities)
 
     def _on_failed(self, message: str) -> None:
         actions = [("Retry", self.retry), ("Settings…", self.open_settings)]
@@ -461,7 +440,7 @@ class MainWindow(QMainWindow):
     def _on_idle(self) -> None:
         entries = self.feed.conversation.entries
         said_something = bool(entries) and not isinstance(entries[-1], ConversationResetEvent)
-        if self.viewing is None and said_something and self.bridge.state is SessionState.READY:
+        if said_something and self.on_screen.idle():
             self.coaching.dialog.hide()
             self.new_conversation()
 
@@ -472,53 +451,23 @@ class MainWindow(QMainWindow):
             [("Replay again", self.replay_session), ("Back to live", self.new_conversation)],
         )
 
-    def _enter_viewing(self, message: str) -> None:
-        self.coaching.set_live(False)
-        self.composer.set_voice(False, "Viewing a saved session.")
-        warning = self.viewing.warning if self.viewing is not None else None
-        text = message if warning is None else f"{message} Note: {warning}"
-        self.banner.show_message(
-            "warning" if warning else "info",
-            text,
-            [("Replay", self.replay_session), ("Back to live", self.new_conversation)],
-        )
-        self.composer.set_locked(
-            True, "Viewing a saved session: New conversation goes back to the live team."
-        )
-        self._refresh_agent()
+    def _show(self, screen: Screen, message: str = "") -> None:
+        """Put ``screen`` on screen (``message``: what a saved session's banner says)."""
+        self.on_screen = screen
+        if isinstance(screen, ViewingScreen):
+            screen.enter(message)
+        else:
+            screen.enter()
 
-    def _back_to_live(self) -> None:
-        self.viewing = None
-        self.coaching.set_live(True)
-        if self.bridge.capabilities is not None:
-            self._on_capabilities(self.bridge.capabilities)
-        self.banner.dismiss()
-        self.composer.set_locked(False)
-        self.feed.clear()
-        self._on_state(self.bridge.state, self.bridge.state_detail)
-
-    def _refresh_agent(self) -> None:
-        state = self.bridge.state
-        starting = self.viewing is None and state in (
-            SessionState.STOPPED,
-            SessionState.STARTING,
-            SessionState.INDEXING,
-            SessionState.FAILED,
-        )
+    def refresh_agent(self) -> None:
+        """The header's agent pill: who speaks now, or that the team is starting or answering."""
+        starting, answering = self.on_screen.agent(self.bridge.state)
         self._show_agent(
-            self.feed.conversation.active_agent,
-            starting=starting,
-            answering=self.viewing is None and state is SessionState.BUSY,
+            self.feed.conversation.active_agent, starting=starting, answering=answering
         )
 
     def _show_agent(self, agent: str, *, starting: bool = False, answering: bool = False) -> None:
-        self.agent_caption.setText(
-            "Sales team"
-            if starting
-            else "In this session"
-            if self.viewing is not None
-            else "Speaking with"
-        )
+        self.agent_caption.setText("Sales team" if starting else self.on_screen.caption)
         if starting:
             failed = self.bridge.state is SessionState.FAILED
             self.agent_pill.setText("not running" if failed else "starting…")

@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QWidget
 from simulator.app import theme
 from simulator.app.bridge import SessionBridge, SessionState
 from simulator.app.feed import EventFeed
-from simulator.app.transport import Capabilities
 from simulator.events import Event, LatencyEvent, SessionStartedEvent, StatusEvent
+from simulator.host.transport import Capabilities
 
 _STATE_COLOURS = {
     SessionState.STOPPED: theme.FAINT,

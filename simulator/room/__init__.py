@@ -4,10 +4,12 @@
 - :mod:`~simulator.room.metadata`: what the app asks for (persona, mode, knowledge set), carried in
   the agent dispatch.
 - :mod:`~simulator.room.access`: a join token, minted with ``livekit-api`` or fetched from a token URL.
-- :mod:`~simulator.room.commands`: the app's commands, typed, sent as RPC calls.
-- :mod:`~simulator.room.transport`: events as JSON lines on a text-stream topic, numbered, in order.
-- :mod:`~simulator.room.command_server`: the worker's RPC endpoint (only the app may command).
-- :mod:`~simulator.room.client`: :class:`RoomClient`, what the desktop app uses to join.
+- :mod:`~simulator.room.transport`: events as JSON lines on a text-stream topic, numbered, in order;
+  commands (:mod:`simulator.commands`) as calls of one RPC method.
+- :mod:`~simulator.room.client`: :class:`RoomClient`, what the session host uses to join.
+- :mod:`~simulator.room.local_worker`: a worker started on this machine when none runs.
+
+The worker's command endpoint is the session host's (:mod:`simulator.host.command_server`).
 
 Never imports Qt.
 """

@@ -26,20 +26,19 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any, Literal
 
-from simulator.errors import ProviderError, SessionError
-from simulator.events import Event
-from simulator.room.access import RoomAccess, TokenSource
-from simulator.room.commands import (
-    RPC_METHOD,
+from simulator.commands import (
     Command,
     CommandResult,
     PushToTalkCommand,
     ResumeCommand,
     SayCommand,
-    encode,
+    to_json,
 )
+from simulator.errors import ProviderError, SessionError
+from simulator.events import Event
+from simulator.room.access import RoomAccess, TokenSource
 from simulator.room.metadata import SessionMetadata
-from simulator.room.transport import EVENTS_TOPIC, EventSequencer, parse_seq
+from simulator.room.transport import EVENTS_TOPIC, RPC_METHOD, EventSequencer, parse_seq
 
 if TYPE_CHECKING:
     from livekit import rtc
@@ -153,7 +152,7 @@ class RoomClient:
             reply = await room.local_participant.perform_rpc(
                 destination_identity=agent,
                 method=RPC_METHOD,
-                payload=encode(command),
+                payload=to_json(command),
                 response_timeout=self.command_timeout_s,
             )
         except rtc.RpcError as e:

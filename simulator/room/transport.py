@@ -1,4 +1,5 @@
 """Events over the room: each event is the same JSON line as locally, on one text-stream topic.
+(Commands go the other way as RPC calls of :data:`RPC_METHOD`.)
 
 The worker numbers every event (:class:`EventLog`) and sends it to the app participant alone as a
 text stream on :data:`EVENTS_TOPIC`, its number in the stream's ``seq`` attribute
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
     from livekit import rtc
 
 EVENTS_TOPIC = "simulator.events"
+RPC_METHOD = "simulator.command"
+"""The one RPC method the app calls with a :data:`~simulator.commands.Command` as its payload."""
 SEQ_ATTRIBUTE = "seq"
 
 logger = logging.getLogger(__name__)

@@ -9,6 +9,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 
 from simulator.app.main_window import MainWindow
+from simulator.commands import HandBackCommand
 from simulator.events import (
     CoachStateEvent,
     CoachWhisperEvent,
@@ -175,7 +176,7 @@ def test_coach_commands_that_do_not_fit_explain_themselves(
     qtbot: Any, make_window: WindowFactory, offline_settings: Settings
 ) -> None:
     window = start(qtbot, make_window(offline_settings))
-    window.bridge.coach("hand_back")  # nothing loaded
+    window.bridge.command(HandBackCommand())  # nothing loaded
     qtbot.waitUntil(lambda: window.banner.text != "", timeout=TURN_TIMEOUT_MS)
     assert "No rehearsal is running" in window.banner.text and window.banner.level == "warning"
     assert window.coach.coach_button.isEnabled()  # still usable

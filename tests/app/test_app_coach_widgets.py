@@ -14,6 +14,13 @@ from simulator.app.composer import Composer
 from simulator.app.feed import EventFeed
 from simulator.app.scorecard_view import ScorecardView, details_text
 from simulator.app.transcript_view import TranscriptView
+from simulator.commands import (
+    Command,
+    HandBackCommand,
+    PlayCommand,
+    SetPersonaCommand,
+    WhisperCommand,
+)
 from simulator.events import (
     Claim,
     ClaimCheckEvent,
@@ -82,10 +89,8 @@ def test_the_panel_enables_what_fits_each_moment_of_a_rehearsal(qtbot: Any) -> N
     personas = load_personas().personas
     panel = CoachPanel(personas, coach_available=True)
     qtbot.addWidget(panel)
-    requested: list[tuple[str, str]] = []
-    panel.command.connect(lambda c, t: requested.append((c, t)))
-    loads: list[str] = []
-    panel.persona_requested.connect(loads.append)
+    requested: list[Command] = []
+    panel.command.connect(requested.append)
 
     def enabled():
         return {
@@ -105,7 +110,7 @@ def test_the_panel_enables_what_fits_each_moment_of_a_rehearsal(qtbot: Any) -> N
 
     panel.choose_persona("frostwatch-loyalist")
     qtbot.mouseClick(panel.play, Qt.MouseButton.LeftButton)  # nothing loaded: load, then play
-    assert loads == ["frostwatch-loyalist"] and requested == [("play", "")]
+    assert requested == [SetPersonaCommand(persona="frostwatch-loyalist"), PlayCommand()]
 
     panel.apply(
         ModeChangedEvent(
@@ -120,7 +125,8 @@ def test_the_panel_enables_what_fits_each_moment_of_a_rehearsal(qtbot: Any) -> N
     assert panel.whisper.isEnabled() and "Derek Olsen is talking" in panel.status.text()
     qtbot.keyClicks(panel.whisper, "Ask about the budget")
     qtbot.keyClick(panel.whisper, Qt.Key.Key_Return)
-    assert requested[-1] == ("whisper", "Ask about the budget") and panel.whisper.text() == ""
+    assert requested[-1] == WhisperCommand(text="Ask about the budget")
+    assert panel.whisper.text() == ""
 
     panel.apply(state("paused"))
     assert enabled() == {"▶ Play", "▶❚ Step", "■ End", "Take over"}
@@ -135,11 +141,9 @@ def test_the_panel_enables_what_fits_each_moment_of_a_rehearsal(qtbot: Any) -> N
     panel.apply(state("taken_over"))
     assert panel.mode == "customer" and enabled() == {"■ End", "Hand back"}
 
-    # the switch asks; only the session's event moves it
-    modes: list[str] = []
-    panel.mode_requested.connect(modes.append)
+    # the switch asks (taken over, Coach hands back); only the session's event moves it
     qtbot.mouseClick(panel.coach_button, Qt.MouseButton.LeftButton)
-    assert modes == ["coach"] and panel.mode == "customer"
+    assert requested[-1] == HandBackCommand() and panel.mode == "customer"
 
     panel.apply(state("ended", 5))
     assert (

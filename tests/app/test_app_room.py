@@ -16,7 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from simulator.app.bridge import SessionState
-from simulator.app.transport import choose_transport
+from simulator.host.transport import choose_transport
 from simulator.settings import Settings
 from tests.app.conftest import WindowFactory
 from tests.app.gui import ServerThread, say, start

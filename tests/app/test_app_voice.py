@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import Qt
 
-from simulator.app.audio import AudioDevices
 from simulator.events import TranscriptEvent, TurnCompletedEvent
+from simulator.host.audio import AudioDevices
 from simulator.settings import Settings
 from tests.app.conftest import WindowFactory
 from tests.app.gui import TURN_TIMEOUT_MS, ServerThread, events_of, say, start

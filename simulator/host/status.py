@@ -1,12 +1,9 @@
-"""The bridge's states and the sentences it shows: what the status bar and banners say, and why.
+"""The supervised session's states and the sentences a face shows: what the user reads, and why.
 
-Kept apart from :mod:`simulator.app.bridge` (the thread and signal plumbing) so the wording of
-what the user reads lives in one small place: the session's state, how a re-index ended, the
-"ready" line (provider, model, room), the room's connection in a few words, and a start-up
-failure as a sentence. Also the one thing that must happen on the GUI thread before a voice is
-built: livekit registers its plugins on the main thread only.
-
-Never imports Qt.
+Kept apart from :mod:`simulator.host.supervisor` (the work) so the wording lives in one small
+place: the session's state, how a re-index ended, the "ready" line (provider, model, room), the
+room's connection in a few words, and a start-up failure as a sentence. Also the one thing that
+must happen on the main thread before a voice is built: livekit registers its plugins there only.
 """
 
 from __future__ import annotations
@@ -22,7 +19,7 @@ from simulator.errors import SimulatorError
 from simulator.settings import Settings
 
 if TYPE_CHECKING:
-    from simulator.app.transport import SessionTransport
+    from simulator.host.transport import SessionTransport
     from simulator.knowledge.index import IndexReport
 
 logger = logging.getLogger(__name__)

@@ -1,16 +1,11 @@
 """The session on this computer: the sales team in-process, with Coach mode and, if possible, a voice.
 
-:class:`LocalSession` is the app's in-process :class:`~simulator.app.transport.SessionTransport`.
-It owns one :class:`~simulator.session.SessionRunner` (the only door to the team), the
-:class:`~simulator.coach.CoachSession` of the rehearsal in progress (a persona playing the
-customer), and the voice: the microphone behind a push-to-talk gate and the speakers, when this
-computer has them and a voice provider is configured; otherwise text, with a sentence saying why.
-
-The user typing while a persona plays is a take-over (the persona's exchange in flight finishes
-first), so the user is never blocked. A scorecard is always at hand: the rehearsal's, or, in
-plain Customer mode, one built from the conversation against the playbook alone.
-
-Runs on the bridge's asyncio thread; never imports Qt.
+:class:`LocalTransport` is the in-process :class:`~simulator.host.transport.SessionTransport`. It
+owns one :class:`~simulator.session.SessionRunner` (the only door to the team), the
+:class:`~simulator.host.controller.SessionController` that carries out every command on it (Coach
+mode included), and the voice: the microphone behind a push-to-talk gate and the speakers, when
+this computer has them and a voice provider is configured; otherwise text, with a sentence saying
+why.
 """
 
 from __future__ import annotations
@@ -19,45 +14,56 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from simulator.app.audio import AudioDevices, AudioFactory, GatedMicrophone, open_audio
-from simulator.app.transport import COACH_COMMANDS, Capabilities, TransportKind, VoiceStatus
+from simulator.commands import Command
 from simulator.errors import SessionError, SimulatorError
-from simulator.events import Event, ScorecardEvent
-from simulator.personas.model import Persona
-from simulator.personas.playbook import Playbook
-from simulator.scorecard import ScorecardBuilder
+from simulator.events import Event
+from simulator.host.audio import (
+    AudioDevices,
+    AudioFactory,
+    GatedListening,
+    GatedMicrophone,
+    open_audio,
+)
+from simulator.host.controller import SessionController
+from simulator.host.transport import Capabilities, TransportKind, VoiceStatus
+from simulator.personas.model import BUNDLED_PERSONAS
+from simulator.redaction import Redactor
 from simulator.settings import Settings
 
 if TYPE_CHECKING:
-    from simulator.coach import CoachSession
     from simulator.session import SessionRunner
     from simulator.voice.kit import VoiceKit
 
 logger = logging.getLogger(__name__)
 
 
-class LocalSession:
+class LocalTransport:
     kind: TransportKind = "local"
 
     def __init__(
-        self, settings: Settings, *, audio: AudioFactory | None = None, max_turns: int | None = None
+        self,
+        settings: Settings,
+        *,
+        audio: AudioFactory | None = None,
+        personas_dir: Path = BUNDLED_PERSONAS,
+        max_turns: int | None = None,
+        redactor: Redactor | None = None,
     ) -> None:
         self.settings = settings
         self._audio_factory = audio
+        self._personas_dir = personas_dir
         self._max_turns = max_turns
+        self._redactor = redactor
         self.runner: SessionRunner | None = None
-        self.coach: CoachSession | None = None
+        self.controller: SessionController | None = None
         self._voice: VoiceKit | None = None
         self._devices = AudioDevices()
         self._gate: GatedMicrophone | None = None
         self._voice_status = VoiceStatus()
-        self._customer_scores: ScorecardBuilder | None = None
-        self._remove_observer: Any = None
         self._runner_made = asyncio.Event()
-
-    # -- the transport -----------------------------------------------------------------------------
 
     @property
     def provider(self) -> str:
@@ -79,81 +85,34 @@ class LocalSession:
 
         try:
             self._voice = await self._open_voice()
-            self.runner = SessionRunner(self.settings, voice=self._voice)
+            self.runner = SessionRunner(self.settings, voice=self._voice, redactor=self._redactor)
         finally:
             self._runner_made.set()
-        playbook = await asyncio.to_thread(Playbook.load, self.settings.knowledge_dir)
-        self._customer_scores = ScorecardBuilder(None, playbook)
-        self._remove_observer = self.runner.add_observer(self._customer_scores.observe)
+        gate = self._gate
+        self.controller = SessionController(
+            self.runner,
+            personas_dir=self._personas_dir,
+            max_turns=self._max_turns,
+            listening=GatedListening(gate, self._interrupt_agent) if gate is not None else None,
+            not_listening=self._voice_status.notice,
+        )
+        await self.controller.start()
         await self.runner.start()
 
-    async def send(self, text: str) -> None:
-        runner = self._require_runner()
-        coach = self.coach
-        if coach is not None and not coach.ended:
-            if coach.customer_player == "persona":
-                await coach.take_over()  # typing as the customer is taking over
-            await coach.customer_says(text)
-        else:
-            await runner.send(text)
-
-    async def reset(self) -> None:
-        await self._end_coach("A new conversation was started.")
-        await self._require_runner().reset()
-
-    async def load_persona(self, persona: Persona) -> None:
-        from simulator.coach import DEFAULT_MAX_TURNS, open_coach
-
-        runner = self._require_runner()
-        await self._end_coach(f"{persona.name} was chosen instead.")
-        await runner.reset()
-        self.coach = await open_coach(
-            runner, persona, max_turns=self._max_turns or DEFAULT_MAX_TURNS
-        )
-
-    async def coach_command(self, command: str, text: str = "") -> None:
-        if command not in COACH_COMMANDS:
-            raise SessionError(f"unknown Coach command {command!r}")
-        coach = self.coach
-        if coach is None or coach.ended:
-            raise SessionError("No rehearsal is running: pick a persona and press Play.")
-        if command == "whisper":
-            await coach.whisper(text)
-        elif command == "hand_back":
-            await coach.hand_back(play=True)
-        elif command == "end":
-            await coach.end("Ended by the coach.")
-        else:
-            await getattr(coach, command)()
-
-    async def scorecard(self) -> None:
-        runner = self._require_runner()
-        if self.coach is not None:
-            runner.publish(ScorecardEvent(scorecard=self.coach.scorecard()))
-        elif self._customer_scores is not None:
-            runner.publish(ScorecardEvent(scorecard=self._customer_scores.build(final=False)))
-
-    async def talk(self, pressed: bool) -> None:
-        if self._gate is None:
-            raise SessionError(self._voice_status.notice)
-        if pressed and not self._gate.open:
-            self._interrupt_agent()
-        self._gate.held = pressed
-
-    async def open_mic(self, on: bool) -> None:
-        if self._gate is None:
-            raise SessionError(self._voice_status.notice)
-        self._gate.open_mic = on
+    async def execute(self, command: Command) -> str:
+        if self.controller is None:
+            raise SessionError("The sales team is not running.")
+        return await self.controller.execute(command)
 
     async def aclose(self) -> None:
+        controller, self.controller = self.controller, None
         try:
-            await self._end_coach("The app was closed.")
+            if controller is not None:
+                await controller.aclose("The session was closed.")
         finally:
             runner, self.runner = self.runner, None
             self._runner_made.set()
             if runner is not None:
-                if self._remove_observer is not None:
-                    self._remove_observer()
                 await runner.aclose()
             voice, self._voice = self._voice, None
             if voice is not None:
@@ -161,21 +120,6 @@ class LocalSession:
             self._devices.close()
 
     # -- internals ---------------------------------------------------------------------------------
-
-    def _require_runner(self) -> SessionRunner:
-        if self.runner is None:
-            raise SessionError("The sales team is not running.")
-        return self.runner
-
-    async def _end_coach(self, reason: str) -> None:
-        coach, self.coach = self.coach, None
-        if coach is None:
-            return
-        try:
-            if not coach.ended:
-                await coach.end(reason)
-        finally:
-            await coach.aclose()
 
     def _interrupt_agent(self) -> None:
         session = self.runner.agent_session if self.runner is not None else None

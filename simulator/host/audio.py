@@ -1,4 +1,4 @@
-"""The app's microphone and speakers: found once, gated by push-to-talk, never a crash.
+"""A session's microphone and speakers: found once, gated by push-to-talk, never a crash.
 
 :func:`open_audio` asks the audio layer for this computer's devices (or whatever the caller
 injects: the tests' simulated devices), honouring ``--voice off``, and always returns: a machine
@@ -6,9 +6,8 @@ without a sound card gets ``None`` devices and a sentence saying so, and the cus
 
 :class:`GatedMicrophone` wraps a microphone for push-to-talk: the hardware keeps running (so the
 voice-activity detector sees the real timing), but until the button is held (or open mic is on)
-every frame is replaced by silence, so nothing the room hears in between becomes a turn.
-
-Never imports Qt.
+every frame is replaced by silence, so nothing the room hears in between becomes a turn;
+:class:`GatedListening` is the session controller's push-to-talk over that gate.
 """
 
 from __future__ import annotations
@@ -84,3 +83,21 @@ class GatedMicrophone:
                     frame.num_channels,
                     samples,
                 )
+
+
+class GatedListening:
+    """Push-to-talk and open mic on this computer: the gate of the session's microphone."""
+
+    def __init__(self, gate: GatedMicrophone, interrupt: Callable[[], None]) -> None:
+        self.gate = gate
+        self._interrupt = interrupt
+
+    async def talk(self, pressed: bool) -> str:
+        if pressed and not self.gate.open:
+            self._interrupt()  # the customer speaks over the agent
+        self.gate.held = pressed
+        return "listening" if pressed else "turn ended"
+
+    async def open_mic(self, on: bool) -> str:
+        self.gate.open_mic = on
+        return "open mic on" if on else "open mic off"

@@ -1,19 +1,17 @@
-"""The session in a LiveKit room: the app joins as a participant and the worker runs the team.
+"""The session in a LiveKit room: this face joins as a participant and the worker runs the team.
 
-:class:`RoomSession` is the app's room :class:`~simulator.app.transport.SessionTransport`, over
+:class:`RoomTransport` is the room's :class:`~simulator.host.transport.SessionTransport`, over
 :class:`~simulator.room.client.RoomClient`. Starting it checks the configuration first so a
 mistake is one readable sentence, not a retry loop: the URL and credentials (asking the server
 whether it accepts them, when the app holds the secret), then a worker (``simulator worker`` is
 started as a child process when none answers on this machine, so a demo stays one command), then
 the room itself. Any failure raises a :class:`~simulator.errors.SimulatorError` with the reason;
-the bridge then falls back to the in-process session and says so.
+the supervisor then falls back to the in-process session and says so.
 
-The events are the worker's, in order (the client re-joins and catches up after a drop); a
-scorecard asked for on demand is computed here from those events against the playbook, since the
-worker scores only rehearsals. Coach mode runs in the worker: persona, play, pause, step, whisper,
-take over and hand back are RPC commands, and the rehearsal's events come back like any other.
-
-Runs on the bridge's asyncio thread; never imports Qt.
+The events are the worker's, in order (the client re-joins and catches up after a drop). Every
+command is an RPC call carried out by the worker's
+:class:`~simulator.host.controller.SessionController`, Coach mode included; push-to-talk also
+unmutes this computer's microphone in the room.
 """
 
 from __future__ import annotations
@@ -24,13 +22,11 @@ import os
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 
-from simulator.app.audio import AudioDevices, AudioFactory, open_audio
-from simulator.app.transport import Capabilities, TransportKind, VoiceStatus
+from simulator.commands import Command, CommandResult, OpenMicCommand, PushToTalkCommand
 from simulator.errors import ProviderError, SessionError
-from simulator.events import Event, ScorecardEvent, SessionStartedEvent
-from simulator.personas.model import Persona
-from simulator.personas.playbook import Playbook
-from simulator.scorecard import ScorecardBuilder
+from simulator.events import Event, SessionStartedEvent
+from simulator.host.audio import AudioDevices, AudioFactory, open_audio
+from simulator.host.transport import Capabilities, TransportKind, VoiceStatus
 from simulator.settings import Settings
 
 if TYPE_CHECKING:
@@ -41,7 +37,7 @@ _CLOSED = object()
 logger = logging.getLogger(__name__)
 
 
-class RoomSession:
+class RoomTransport:
     kind: TransportKind = "room"
 
     def __init__(
@@ -63,7 +59,6 @@ class RoomSession:
         self._devices = AudioDevices()
         self._provider = "room"
         self._queue: asyncio.Queue[object] = asyncio.Queue()
-        self._scores: ScorecardBuilder | None = None
         self._voice = VoiceStatus(notice="In the room: type your lines.")
 
     @property
@@ -73,7 +68,7 @@ class RoomSession:
     @property
     def capabilities(self) -> Capabilities:
         room = self.client.room_name if self.client is not None else None
-        return Capabilities(transport="room", coach_unavailable=None, voice=self._voice, room=room)
+        return Capabilities(transport="room", voice=self._voice, room=room)
 
     async def events(self) -> AsyncIterator[Event]:
         while (item := await self._queue.get()) is not _CLOSED:
@@ -92,8 +87,6 @@ class RoomSession:
             await check_credentials(livekit_config(settings))
             if self._start_worker:
                 await self._ensure_worker()
-        playbook = await asyncio.to_thread(Playbook.load, settings.knowledge_dir)
-        self._scores = ScorecardBuilder(None, playbook)
         metadata = SessionMetadata(
             app_identity=new_app_identity(), knowledge=settings.knowledge_dir.name
         )
@@ -104,58 +97,18 @@ class RoomSession:
         await client.connect()
         await self._connect_audio(client)
 
-    async def send(self, text: str) -> None:
-        result = await self._require_client().say(text)
-        if not result.ok:
-            raise SessionError(result.message or "the sales team did not take the line")
-
-    async def reset(self) -> None:
-        from simulator.room.commands import NewConversationCommand
-
-        await self._command(NewConversationCommand())
-
-    async def load_persona(self, persona: Persona) -> None:
-        """The worker loads the persona of that name from its own persona folder."""
-        from simulator.room.commands import SetPersonaCommand
-
-        await self._command(SetPersonaCommand(persona=persona.id))
-
-    async def coach_command(self, command: str, text: str = "") -> None:
-        from simulator.room import commands
-
-        by_name: dict[str, commands.Command] = {
-            "play": commands.PlayCommand(),
-            "pause": commands.PauseCommand(),
-            "step": commands.StepCommand(),
-            "take_over": commands.TakeOverCommand(),
-            "hand_back": commands.HandBackCommand(),
-            "end": commands.EndRehearsalCommand(),
-            "whisper": commands.WhisperCommand(text=text),
-        }
-        if command not in by_name:
-            raise SessionError(f"unknown coach command {command!r}")
-        await self._command(by_name[command])
-
-    async def scorecard(self) -> None:
-        """The rehearsal's scorecard from the worker; outside a rehearsal, scored here."""
-        from simulator.room.commands import ScorecardCommand
-
-        result = await self._require_client().send(ScorecardCommand())
-        if not result.ok and self._scores is not None:
-            self._publish(ScorecardEvent(scorecard=self._scores.build(final=False)))
-
-    async def _command(self, command: object) -> None:
-        result = await self._require_client().send(command)  # type: ignore[arg-type]
+    async def execute(self, command: Command) -> str:
+        client = self._require_client()
+        if isinstance(command, (PushToTalkCommand, OpenMicCommand)):
+            if not self._voice.can_talk:
+                raise SessionError(self._voice.notice)
+            pressed = command.pressed if isinstance(command, PushToTalkCommand) else command.on
+            result: CommandResult = await client.push_to_talk(pressed)
+        else:
+            result = await client.send(command)
         if not result.ok:
             raise SessionError(result.message or "the sales team's room refused the command")
-
-    async def talk(self, pressed: bool) -> None:
-        if not self._voice.can_talk:
-            raise SessionError(self._voice.notice)
-        await self._require_client().push_to_talk(pressed)
-
-    async def open_mic(self, on: bool) -> None:
-        await self.talk(on)
+        return result.message
 
     async def aclose(self) -> None:
         client, self.client = self.client, None
@@ -176,15 +129,10 @@ class RoomSession:
             raise SessionError("Not connected to the sales team's room.")
         return self.client
 
-    def _publish(self, event: Event) -> None:
-        if self._scores is not None:
-            self._scores.observe(event)
-        self._queue.put_nowait(event)
-
     def _on_event(self, event: Event) -> None:
         if isinstance(event, SessionStartedEvent):
             self._provider = event.provider
-        self._publish(event)
+        self._queue.put_nowait(event)
 
     def _on_client_state(self, state: ClientState) -> None:
         self._state(state)
