@@ -40,9 +40,10 @@ from simulator.events import (
     StatusEvent,
     TranscriptEvent,
 )
-from simulator.personas.customer import Customer, CustomerTurn, CustomerView, Line, build_customer
+from simulator.personas.customer import Customer, CustomerTurn, CustomerView, Line
 from simulator.personas.model import Persona
 from simulator.personas.playbook import Playbook
+from simulator.personas.players import build_customer
 from simulator.scorecard import ScorecardBuilder
 
 if TYPE_CHECKING:

@@ -4,13 +4,14 @@
     playbook           the knowledge folder's objection-handling playbook: prepared responses per objection
     judging            did an answer address an objection, did the agent ask about a fact (shared with the scorecard)
     customer           CustomerView / CustomerTurn: what an AI customer sees (the transcript only) and says
+    players            build_customer: who plays a persona (Cerebras with a key, else the offline driver)
     driver             OfflinePersonaDriver: deterministic, no keys
     cerebras_customer  CerebrasCustomer: an LLM playing the persona from ``prompts/customer.md``
 
 ``cerebras_customer`` imports livekit-agents; everything else here is light.
 """
 
-from simulator.personas.customer import Customer, CustomerTurn, CustomerView, Line, build_customer
+from simulator.personas.customer import Customer, CustomerTurn, CustomerView, Line
 from simulator.personas.model import (
     BUNDLED_PERSONAS,
     Persona,
@@ -20,6 +21,7 @@ from simulator.personas.model import (
     load_personas,
 )
 from simulator.personas.playbook import Playbook, PlaybookEntry
+from simulator.personas.players import build_customer
 
 __all__ = [
     "BUNDLED_PERSONAS",

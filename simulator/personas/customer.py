@@ -5,7 +5,7 @@ Two implementations play a persona: :class:`~simulator.personas.driver.OfflinePe
 LLM). Both receive a :class:`CustomerView` built only from the transcript - what a real customer
 hears - never the passages the team retrieved or the coach's whispers, and answer with a
 :class:`CustomerTurn`: the line to say, what it means for the scorecard, and whether it ends the
-call.
+call. Which of them plays is :func:`simulator.personas.players.build_customer`'s choice.
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ from typing import Literal, Protocol
 
 from simulator.events import AgentRole, Outcome, PersonaAction
 from simulator.personas.model import Persona
-from simulator.personas.playbook import Playbook
-from simulator.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -88,23 +86,3 @@ class Customer(Protocol):
         ...
 
     async def aclose(self) -> None: ...
-
-
-def build_customer(settings: Settings, persona: Persona, playbook: Playbook) -> Customer:
-    """Cerebras plays the persona when a key is set (and not ``--offline``), the offline driver otherwise."""
-    from simulator.personas.driver import OfflinePersonaDriver
-
-    if not settings.use_cerebras:
-        return OfflinePersonaDriver(persona, playbook)
-
-    from simulator.personas.cerebras_customer import CerebrasCustomer
-    from simulator.providers.cerebras import CerebrasLLM
-
-    model = CerebrasLLM(
-        model=settings.cerebras_model,
-        api_key=settings.cerebras_api_key,
-        base_url=settings.cerebras_base_url,
-        timeout_s=settings.cerebras_timeout_s,
-        max_retries=settings.cerebras_max_retries,
-    )
-    return CerebrasCustomer(persona, model, owns_model=True)
