@@ -61,6 +61,12 @@ class SalesAgent(Agent):
     def team(self) -> TeamContext:
         return self.session.userdata
 
+    def colleague(self, role: AgentRole) -> SalesAgent:
+        """The agent of ``role`` with the whole conversation so far, so it never asks again."""
+        return agent_for_role(
+            role, chat_ctx=self.chat_ctx.copy(exclude_instructions=True), team=self.team
+        )
+
     async def on_enter(self) -> None:
         # A specialist picks up a conversation in mid-flight and answers at once; the Greeter
         # waits for the customer at the start, but answers if handed the customer back.

@@ -5,17 +5,27 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from simulator.events import Event, Provider
+from simulator.events import AgentRole, Event, Provider
 from simulator.latency import LatencyObserver
 
 if TYPE_CHECKING:
-    from livekit.agents import tts
+    from livekit.agents import Agent, tts
 
     from simulator.knowledge.index import KnowledgeIndex
     from simulator.knowledge.records import SalesRecords
     from simulator.team.scope import KnowledgeView
+
+
+class TeamMember(Protocol):
+    """The agent a tool runs for, as the tools see it (:class:`~simulator.team.agents.SalesAgent`)."""
+
+    role: AgentRole
+
+    def colleague(self, role: AgentRole) -> Agent:
+        """The agent of ``role``, to hand the customer to, with the conversation so far."""
+        ...
 
 
 @dataclass

@@ -5,32 +5,29 @@ The model reads each docstring to decide when to call a tool, so they say when, 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import cast
 
 from livekit.agents import Agent, RunContext, function_tool
 
-from simulator.events import HandoffEvent, ToolCallEvent
-from simulator.team.context import TeamContext
+from simulator.events import AgentRole, HandoffEvent, ToolCallEvent
+from simulator.team.context import TeamContext, TeamMember
 from simulator.team.passages import escape_tool_output
 
-if TYPE_CHECKING:
-    from simulator.team.agents import SalesAgent
+
+def _member(context: RunContext[TeamContext]) -> TeamMember:
+    """The agent running the tool (every agent of the session is a team member)."""
+    return cast(TeamMember, context.session.current_agent)
 
 
-def _handoff(context: RunContext[TeamContext], to_role: str, reason: str) -> Agent:
-    from simulator.team.agents import agent_for_role
-
-    current: SalesAgent = context.session.current_agent  # type: ignore[assignment]
+def _handoff(context: RunContext[TeamContext], to_role: AgentRole, reason: str) -> Agent:
+    current = _member(context)
     team = context.userdata
     team.emit(
         HandoffEvent(turn_id=team.turn_id, from_agent=current.role, to_agent=to_role, reason=reason)
     )
-    # The specialist receives the whole conversation so far, so it never asks again.
     # Returning the agent alone (no tool output) means the current agent says nothing more:
     # no "let me transfer you" turn, the specialist answers at once.
-    return agent_for_role(
-        to_role, chat_ctx=current.chat_ctx.copy(exclude_instructions=True), team=team
-    )
+    return current.colleague(to_role)
 
 
 @function_tool
@@ -120,7 +117,7 @@ def _record_tool(
     context: RunContext[TeamContext], name: str, arguments: dict[str, str], output: str
 ) -> str:
     team = context.userdata
-    agent: SalesAgent = context.session.current_agent  # type: ignore[assignment]
+    agent = _member(context)
     team.emit(
         ToolCallEvent(
             turn_id=team.turn_id, agent=agent.role, name=name, arguments=arguments, output=output
