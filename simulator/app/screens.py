@@ -40,6 +40,7 @@ class Window(Protocol):
 
     def refresh_agent(self) -> None: ...
 
+
 _STARTING = (
     SessionState.STOPPED,
     SessionState.STARTING,

@@ -37,9 +37,9 @@ from livekit.agents.types import (
 )
 from livekit.agents.utils import is_given
 
+from simulator.chunk_marks import TIME_INFO_KEY
+
 DEFAULT_MODEL = "gpt-oss-120b"
-TIME_INFO_KEY = "cerebras_time_info"
-"""Key of the server's timings in ``ChoiceDelta.extra`` and, after a turn, ``ChatMessage.extra``."""
 
 _DEFAULT_BASE_URL = "https://api.cerebras.ai"
 _STATUS_NAMES = {

@@ -17,6 +17,7 @@ from typing import ClassVar
 
 from livekit.agents import NOT_GIVEN, Agent, ModelSettings, llm
 
+from simulator.chunk_marks import OFFLINE_MARK, TIME_INFO_KEY
 from simulator.events import (
     AGENT_NAMES,
     AgentRole,
@@ -25,8 +26,6 @@ from simulator.events import (
     TranscriptDeltaEvent,
 )
 from simulator.latency import GenerationStats
-from simulator.providers.cerebras import TIME_INFO_KEY
-from simulator.providers.offline import OFFLINE_MARK
 from simulator.team import dialogue, tools
 from simulator.team.brief import TurnBrief, attach
 from simulator.team.context import TeamContext

@@ -28,13 +28,13 @@ from livekit.agents.types import (
     NotGivenOr,
 )
 
+from simulator.chunk_marks import OFFLINE_MARK
 from simulator.events import AgentRole
 from simulator.providers.offline import intents, routing
 from simulator.providers.offline.composing import compose
 from simulator.team.brief import BRIEF_KEY, TurnBrief, brief_of
 from simulator.team.dialogue import CODE
 
-OFFLINE_MARK = "offline_responder"
 PENDING_KEY = "offline_pending_tool"
 """``extra`` key of a reply that asked the customer for a look-up's missing argument."""
 

@@ -1,0 +1,12 @@
+"""What a provider marks on the chunks it streams, for the sales team to read.
+
+The agents read a reply's stream for its timings and its origin; naming the marks here, in the
+core, lets a provider write them and an agent read them without either importing the other.
+"""
+
+TIME_INFO_KEY = "cerebras_time_info"
+"""Key of the Cerebras server's timings in ``ChoiceDelta.extra`` and, after a turn,
+``ChatMessage.extra``."""
+
+OFFLINE_MARK = "offline_responder"
+"""``ChoiceDelta.extra`` key set on every chunk the offline responder wrote."""
