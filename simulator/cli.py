@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from simulator.settings import Settings
+from simulator.settings import Settings, SettingsError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -70,12 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="Coach mode: this persona plays the customer (/step, /play, /pause, /whisper TEXT, "
         "/takeover, /handback, /end)",
     )
-    chat.add_argument(
-        "--personas",
-        type=Path,
-        metavar="DIR",
-        help="folder of persona files (default: the bundled personas/)",
-    )
+    _add_personas_flag(chat)
     chat.set_defaults(handler=_chat)
 
     worker = sub.add_parser(
@@ -94,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="skip asking the LiveKit server whether it accepts the key before starting",
     )
+    _add_personas_flag(worker)
     worker.set_defaults(handler=_worker)
 
     rehearse = sub.add_parser(
@@ -126,12 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="write the HTML report with the scorecard (with --all: a folder)",
     )
-    rehearse.add_argument(
-        "--personas",
-        type=Path,
-        metavar="DIR",
-        help="folder of persona files (default: the bundled personas/)",
-    )
+    _add_personas_flag(rehearse)
     rehearse.set_defaults(handler=_rehearse)
     return parser
 
@@ -143,6 +134,15 @@ def _add_knowledge_flag(parser: argparse.ArgumentParser, *, default: object) -> 
         metavar="DIR",
         default=default,
         help="folder of the company's sales material (default: the bundled sample company)",
+    )
+
+
+def _add_personas_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--personas",
+        type=Path,
+        metavar="DIR",
+        help="folder of persona files (default: SIMULATOR_PERSONAS, else the bundled personas/)",
     )
 
 
@@ -190,11 +190,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         return _app(args, None)
     try:
-        settings = Settings.from_env(
-            knowledge_dir=getattr(args, "knowledge", None),
-            offline=getattr(args, "offline", None) or None,
+        settings = Settings.load(
+            flags={
+                "knowledge_dir": getattr(args, "knowledge", None),
+                "offline": getattr(args, "offline", None) or None,
+                "personas_dir": getattr(args, "personas", None),
+            }
         )
-    except ValueError as e:
+    except SettingsError as e:
         print(f"simulator: {e}", file=sys.stderr)
         return 2
     return args.handler(args, settings)
@@ -242,7 +245,6 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _rehearse(args: argparse.Namespace, settings: Settings) -> int:
-    from simulator.personas.model import BUNDLED_PERSONAS
     from simulator.rehearse import RehearseOptions, run_rehearse
 
     options = RehearseOptions(
@@ -251,20 +253,17 @@ def _rehearse(args: argparse.Namespace, settings: Settings) -> int:
         turns=args.turns,
         jsonl=args.jsonl,
         report=args.report,
-        personas_dir=args.personas or BUNDLED_PERSONAS,
     )
     return run_rehearse(settings, options, out=sys.stdout, err=sys.stderr)
 
 
 def _chat(args: argparse.Namespace, settings: Settings) -> int:
-    from simulator.personas.model import BUNDLED_PERSONAS
     from simulator.terminal import run_chat
 
     return run_chat(
         settings,
         jsonl=args.jsonl,
         persona=args.persona,
-        personas_dir=args.personas or BUNDLED_PERSONAS,
         stdin=sys.stdin,
         out=sys.stdout,
         err=sys.stderr,

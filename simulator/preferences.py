@@ -1,18 +1,21 @@
 """The user's own settings file: keys, model, knowledge folder, demo options.
 
 A sales rep sets a Cerebras key once in the app and expects it next time, without editing shell
-profiles. The file lives in the user config dir (``platformdirs``), is written atomically with
-owner-only permissions (0600, in a 0700 folder) because it holds secrets, and is never logged:
-secret fields are hidden from ``repr``. :func:`settings_with_preferences` merges it into the
-typed :class:`~simulator.settings.Settings`: command-line flags win over environment variables,
-which win over this file, which wins over the defaults.
+profiles. The file lives in the user config dir (``platformdirs``) and holds secrets, so it is
+owner-only (0600, in a 0700 folder, an existing one tightened too) and written atomically through
+a temporary file that :func:`tempfile.mkstemp` creates afresh beside it (a link planted where a
+temporary file would go is never followed). Secret fields are hidden from ``repr``.
+:meth:`Preferences.values` is the file's layer of :meth:`Settings.load
+<simulator.settings.Settings.load>`, which states the precedence.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import stat
+import tempfile
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -25,20 +28,10 @@ from simulator.redaction import Redactor
 from simulator.settings import APP_NAME, Settings
 
 FILE_NAME = "settings.json"
-SECRET_FIELDS = ("cerebras_api_key", "cartesia_api_key", "livekit_api_key", "livekit_api_secret")
+SECRET_FIELDS = Settings.SECRETS
 DEFAULT_IDLE_RESET_S = 90
-
-ENV_VARS: dict[str, str] = {
-    "cerebras_api_key": "CEREBRAS_API_KEY",
-    "cerebras_model": "CEREBRAS_MODEL",
-    "cerebras_base_url": "CEREBRAS_BASE_URL",
-    "knowledge_dir": "SIMULATOR_KNOWLEDGE",
-    "cartesia_api_key": "CARTESIA_API_KEY",
-    "livekit_url": "LIVEKIT_URL",
-    "livekit_api_key": "LIVEKIT_API_KEY",
-    "livekit_api_secret": "LIVEKIT_API_SECRET",
-}
-"""The environment variable that overrides each preference."""
+APP_ONLY = ("demo_idle_reset_s",)
+"""Preferences of the desktop app itself, not settings of a session."""
 
 
 class PreferencesError(SimulatorError):
@@ -68,10 +61,12 @@ class Preferences:
         values = (getattr(self, name) for name in SECRET_FIELDS)
         return tuple(v for v in values if v)
 
-    def as_env(self) -> dict[str, str]:
-        """The preferences that have an environment-variable twin, as that variable would be set."""
+    def values(self) -> dict[str, object]:
+        """The settings this file sets, for :meth:`Settings.load` (unset and app-only left out)."""
         return {
-            var: str(getattr(self, name)) for name, var in ENV_VARS.items() if getattr(self, name)
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name not in APP_ONLY and getattr(self, f.name) not in (None, "", False)
         }
 
 
@@ -109,41 +104,35 @@ def save_preferences(preferences: Preferences, path: Path | None = None) -> Path
     """Write atomically with owner-only permissions; returns the path written."""
     path = path or default_path()
     data = {k: v for k, v in asdict(preferences).items() if v not in (None, "")}
+    tmp: str | None = None
     try:
-        folder_existed = path.parent.exists()
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if not folder_existed:
+        with contextlib.suppress(OSError):  # a folder we do not own: the file is 0600 anyway
             os.chmod(path.parent, 0o700)
-        tmp = path.with_name(path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            os.fchmod(f.fileno(), 0o600)
             json.dump(data, f, indent=2, sort_keys=True)
             f.write("\n")
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+        tmp = None
     except OSError as e:
         raise PreferencesError(f"cannot save the settings file {path}: {e.strerror or e}") from e
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
     return path
-
-
-def settings_with_preferences(
-    preferences: Preferences, env: Mapping[str, str] | None = None, **overrides: object
-) -> Settings:
-    """:class:`Settings` from (lowest to highest) defaults, the preferences file, the environment
-    and ``overrides`` (the command line's flags; ``None`` means "not given")."""
-    env = os.environ if env is None else env
-    merged = {**preferences.as_env(), **{k: v for k, v in env.items() if v}}
-    if preferences.offline and overrides.get("offline") is None:
-        overrides["offline"] = True
-    return Settings.from_env(merged, **overrides)
 
 
 def overridden_by_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
     """Preference fields whose environment variable is set (so the file's value is not used)."""
     env = os.environ if env is None else env
-    return {name: var for name, var in ENV_VARS.items() if env.get(var)}
+    names = {
+        f.name: Settings.env_name(f.name) for f in fields(Preferences) if f.name not in APP_ONLY
+    }
+    return {name: var for name, var in names.items() if var and env.get(var)}
 
 
 def redactor_for(
@@ -152,9 +141,9 @@ def redactor_for(
     """A redactor for every secret in play: the file's, the environment's and the settings'."""
     env = os.environ if env is None else env
     secrets = list(preferences.secrets())
-    secrets += [env.get(ENV_VARS[name], "") for name in SECRET_FIELDS]
-    if settings is not None:  # Settings names its secrets like Preferences does
-        secrets += [getattr(settings, name, None) or "" for name in SECRET_FIELDS]
+    secrets += [env.get(Settings.env_name(name) or "", "") for name in SECRET_FIELDS]
+    if settings is not None:
+        secrets += settings.secret_values()
     return Redactor(secrets)
 
 

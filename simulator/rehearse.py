@@ -26,7 +26,7 @@ from simulator.events import (
     TranscriptEvent,
     to_json,
 )
-from simulator.personas.model import BUNDLED_PERSONAS, Persona, PersonaError, load_personas
+from simulator.personas.model import Persona, PersonaError, load_personas
 from simulator.scorecard import render_table, render_text, summary_row
 from simulator.settings import Settings
 
@@ -39,7 +39,6 @@ class RehearseOptions:
     turns: int = 16
     jsonl: bool = False
     report: Path | None = None
-    personas_dir: Path = BUNDLED_PERSONAS
 
 
 def run_rehearse(settings: Settings, options: RehearseOptions, *, out: TextIO, err: TextIO) -> int:
@@ -56,12 +55,12 @@ async def _rehearse(
         err.write("simulator: --turns must be at least 1\n")
         return 2
     try:
-        personas = await asyncio.to_thread(_choose, options, err)
+        personas = await asyncio.to_thread(_choose, options, settings.personas_dir, err)
     except PersonaError as e:
         err.write(f"simulator: {e}\n")
         return 2
     if not personas:
-        err.write(f"simulator: no usable persona in {options.personas_dir}\n")
+        err.write(f"simulator: no usable persona in {settings.personas_dir}\n")
         return 2
 
     from simulator.coach import open_coach  # imports livekit-agents: seconds, so only here
@@ -114,16 +113,14 @@ async def _rehearse(
     return 1 if failed else 0
 
 
-def _choose(options: RehearseOptions, err: TextIO) -> list[Persona]:
-    found = load_personas(options.personas_dir)
+def _choose(options: RehearseOptions, folder: Path, err: TextIO) -> list[Persona]:
+    found = load_personas(folder)
     if options.all_personas:
         for error in found.errors:
             err.write(f"simulator: skipped {error}\n")
         return list(found.personas)
     if not options.persona:
-        raise PersonaError(
-            options.personas_dir, ["name a persona with --persona NAME, or use --all"]
-        )
+        raise PersonaError(folder, ["name a persona with --persona NAME, or use --all"])
     return [found.find(options.persona)]
 
 

@@ -1,118 +1,177 @@
-"""Typed configuration, read once from the environment and the command line, then passed in.
+"""Typed configuration, declared once: each setting, its type, its default and its environment
+variable, read in one place (:meth:`Settings.load`) and then passed in.
 
-Nothing else in the core reads ``os.environ``: tests build a ``Settings`` directly.
+Precedence, stated once: **command-line flags > environment variables > the settings file >
+defaults**. Nothing else reads ``os.environ``: building a ``Settings`` directly (as the tests and
+the worker's jobs do) reads nothing but what it is given. Secrets are ``SecretStr``: they never
+show in a ``repr`` or a log, and are read with ``get_secret_value()`` at the one place that sends
+them.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any, ClassVar, Literal
 
 import platformdirs
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+from pydantic_settings.sources.utils import parse_env_vars
+
+from simulator.errors import SimulatorError
 
 APP_NAME = "sales-simulator"
 DEFAULT_CEREBRAS_MODEL = "gpt-oss-120b"
 BUNDLED_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
+BUNDLED_PERSONAS = Path(__file__).resolve().parent.parent / "personas"
 DEFAULT_VOICES = {
     # Cartesia voice ids, one distinct voice per agent (SIMULATOR_VOICE_<ROLE> overrides).
     "greeter": "f786b574-daa5-4673-aa0c-cbe3e8534c02",
     "technical": "a0e99841-438c-4a64-b679-ae501e7d6091",
     "pricing": "79a125e8-cd45-4c13-8a67-188112f4dd22",
 }
-_STRING_SETTINGS = {
-    "cartesia_stt_model": "CARTESIA_STT_MODEL",
-    "cartesia_tts_model": "CARTESIA_TTS_MODEL",
-    "voice_greeter": "SIMULATOR_VOICE_GREETER",
-    "voice_technical": "SIMULATOR_VOICE_TECHNICAL",
-    "voice_pricing": "SIMULATOR_VOICE_PRICING",
-    "voice_mode": "SIMULATOR_VOICE",
-    "livekit_agent_name": "SIMULATOR_AGENT_NAME",
-    "worker_host": "SIMULATOR_WORKER_HOST",
-}
+VoiceMode = Literal["auto", "cartesia", "offline", "off"]
+SECRETS_FIELDS = ("cerebras_api_key", "cartesia_api_key", "livekit_api_key", "livekit_api_secret")
 
 
-@dataclass(frozen=True)
-class Settings:
-    knowledge_dir: Path = BUNDLED_KNOWLEDGE
-    data_dir: Path = field(default_factory=lambda: Path(platformdirs.user_data_dir(APP_NAME)))
-    cerebras_api_key: str | None = field(default=None, repr=False)
-    cerebras_base_url: str | None = None
-    cerebras_model: str = DEFAULT_CEREBRAS_MODEL
+class SettingsError(SimulatorError, ValueError):
+    """A setting that cannot be used, named with where it came from."""
+
+
+def _env(name: str, default: Any = None, **options: Any) -> Any:
+    """A setting read from the environment variable ``name`` (and from the settings file and
+    the flags by its field name)."""
+    return Field(default, validation_alias=name, **options)
+
+
+def _default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+class Settings(BaseSettings):
+    """Everything the simulator is configured with; see the module doc for where it comes from."""
+
+    model_config = SettingsConfigDict(
+        frozen=True,
+        extra="forbid",
+        validate_by_name=True,
+        validate_by_alias=True,
+        case_sensitive=True,
+        env_ignore_empty=True,
+    )
+
+    knowledge_dir: Path = _env("SIMULATOR_KNOWLEDGE", BUNDLED_KNOWLEDGE)
+    data_dir: Path = Field(default_factory=_default_data_dir, validation_alias="SIMULATOR_DATA_DIR")
+    personas_dir: Path = _env("SIMULATOR_PERSONAS", BUNDLED_PERSONAS)
+    """Where Coach mode finds the personas a user names."""
+    cerebras_api_key: SecretStr | None = _env("CEREBRAS_API_KEY")
+    cerebras_base_url: str | None = _env("CEREBRAS_BASE_URL")
+    cerebras_model: str = _env("CEREBRAS_MODEL", DEFAULT_CEREBRAS_MODEL)
     cerebras_timeout_s: float = 20.0
     cerebras_max_retries: int = 2
-    offline: bool = False
-    chroma_host: str | None = None
-    chroma_port: int = 8000
+    offline: bool = _env("SIMULATOR_OFFLINE", False)
+    """The offline responder even with a key."""
+    chroma_host: str | None = _env("CHROMA_HOST")
+    chroma_port: int = _env("CHROMA_PORT", 8000)
     retrieval_k: int = 4
     # Voice (Cartesia) and the LiveKit room; see simulator/voice and simulator/room.
-    cartesia_api_key: str | None = field(default=None, repr=False)
-    cartesia_base_url: str | None = None
-    cartesia_stt_model: str = "ink-2"
-    cartesia_tts_model: str = "sonic-3"
-    voice_greeter: str = DEFAULT_VOICES["greeter"]
-    voice_technical: str = DEFAULT_VOICES["technical"]
-    voice_pricing: str = DEFAULT_VOICES["pricing"]
-    voice_mode: str = "auto"
-    """``auto`` (Cartesia with a key, else the offline voice if installed, else text), ``cartesia``,
-    ``offline`` or ``off``."""
-    livekit_url: str | None = None
-    livekit_api_key: str | None = field(default=None, repr=False)
-    livekit_api_secret: str | None = field(default=None, repr=False)
-    livekit_token_url: str | None = None
-    livekit_agent_name: str = "sales-team"
-    worker_host: str = "127.0.0.1"
-    worker_port: int = 8081
+    cartesia_api_key: SecretStr | None = _env("CARTESIA_API_KEY")
+    cartesia_base_url: str | None = _env("CARTESIA_BASE_URL")
+    cartesia_stt_model: str = _env("CARTESIA_STT_MODEL", "ink-2")
+    cartesia_tts_model: str = _env("CARTESIA_TTS_MODEL", "sonic-3")
+    voice_greeter: str = _env("SIMULATOR_VOICE_GREETER", DEFAULT_VOICES["greeter"])
+    voice_technical: str = _env("SIMULATOR_VOICE_TECHNICAL", DEFAULT_VOICES["technical"])
+    voice_pricing: str = _env("SIMULATOR_VOICE_PRICING", DEFAULT_VOICES["pricing"])
+    voice_mode: VoiceMode = _env("SIMULATOR_VOICE", "auto")
+    """``auto`` (Cartesia with a key, else the offline voice if installed, else text),
+    ``cartesia``, ``offline`` or ``off``."""
+    livekit_url: str | None = _env("LIVEKIT_URL")
+    livekit_api_key: SecretStr | None = _env("LIVEKIT_API_KEY")
+    livekit_api_secret: SecretStr | None = _env("LIVEKIT_API_SECRET")
+    livekit_token_url: str | None = _env("SIMULATOR_TOKEN_URL")
+    livekit_agent_name: str = _env("SIMULATOR_AGENT_NAME", "sales-team")
+    worker_host: str = _env("SIMULATOR_WORKER_HOST", "127.0.0.1")
+    worker_port: int = _env("SIMULATOR_WORKER_PORT", 8081)
+    replay_speed: float = _env("SIMULATOR_REPLAY_SPEED", 2.0, gt=0)
+    """How much faster than it happened a saved session is replayed."""
+
+    SECRETS: ClassVar[tuple[str, ...]] = SECRETS_FIELDS
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
-        """Settings from environment variables; keyword overrides (the CLI's flags) win."""
-        env = os.environ if env is None else env
-        values: dict[str, object] = {
-            "cerebras_api_key": env.get("CEREBRAS_API_KEY") or None,
-            "cerebras_base_url": env.get("CEREBRAS_BASE_URL") or None,
-            "cerebras_model": env.get("CEREBRAS_MODEL") or DEFAULT_CEREBRAS_MODEL,
-            "chroma_host": env.get("CHROMA_HOST") or None,
-            "cartesia_api_key": env.get("CARTESIA_API_KEY") or None,
-            "cartesia_base_url": env.get("CARTESIA_BASE_URL") or None,
-            "livekit_url": env.get("LIVEKIT_URL") or None,
-            "livekit_api_key": env.get("LIVEKIT_API_KEY") or None,
-            "livekit_api_secret": env.get("LIVEKIT_API_SECRET") or None,
-            "livekit_token_url": env.get("SIMULATOR_TOKEN_URL") or None,
-        }
-        for name, variable in _STRING_SETTINGS.items():
-            if env.get(variable):
-                values[name] = env[variable]
-        if env.get("SIMULATOR_OFFLINE", "").lower() in ("1", "true", "yes"):
-            values["offline"] = True
-        if env.get("SIMULATOR_WORKER_PORT"):
-            values["worker_port"] = _int_setting(
-                "SIMULATOR_WORKER_PORT", env["SIMULATOR_WORKER_PORT"]
-            )
-        if env.get("CHROMA_PORT"):
-            values["chroma_port"] = _int_setting("CHROMA_PORT", env["CHROMA_PORT"])
-        if env.get("SIMULATOR_KNOWLEDGE"):
-            values["knowledge_dir"] = Path(env["SIMULATOR_KNOWLEDGE"])
-        if env.get("SIMULATOR_DATA_DIR"):
-            values["data_dir"] = Path(env["SIMULATOR_DATA_DIR"])
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        settings = cls(**values)  # type: ignore[arg-type]
-        return replace(settings, knowledge_dir=Path(settings.knowledge_dir).expanduser())
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """``Settings(...)`` takes what it is given and nothing else; :meth:`load` reads the rest."""
+        return (init_settings,)
+
+    @field_validator(*SECRETS_FIELDS, mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("knowledge_dir", "data_dir", "personas_dir")
+    @classmethod
+    def _expand_home(cls, folder: Path) -> Path:
+        return folder.expanduser()
+
+    @classmethod
+    def load(
+        cls,
+        *,
+        flags: Mapping[str, object] | None = None,
+        env: Mapping[str, str] | None = None,
+        file: Mapping[str, object] | None = None,
+    ) -> Settings:
+        """The settings in force: ``flags`` (the command line's; ``None`` means "not given") over
+        the environment (``os.environ`` unless given) over the settings ``file``'s values over
+        the defaults. A value that cannot be used raises :class:`SettingsError` naming it."""
+        layers = (  # lowest first
+            ("the settings file", _by_field(file or {})),
+            ("environment", _Environment(cls, os.environ if env is None else env)()),
+            ("flag", _by_field(flags or {})),
+        )
+        values: dict[str, object] = {}
+        origin: dict[str, str] = {}
+        for where, layer in layers:
+            values.update(layer)
+            origin.update(dict.fromkeys(layer, where))
+        try:
+            return cls(**values)
+        except ValidationError as e:
+            raise SettingsError(_explain(e, origin)) from None
+
+    @classmethod
+    def env_name(cls, field: str) -> str | None:
+        """The environment variable of a setting, or ``None`` if it has none."""
+        alias = cls.model_fields[field].validation_alias
+        return alias if isinstance(alias, str) else None
+
+    def replace(self, **changes: object) -> Settings:
+        """A copy with some settings changed (validated like the rest)."""
+        return type(self)(**(dict(self) | changes))
 
     def secret_values(self) -> tuple[str, ...]:
         """The secrets that are set (keys, the LiveKit secret), for a redactor."""
-        values = (
-            self.cerebras_api_key,
-            self.cartesia_api_key,
-            self.livekit_api_key,
-            self.livekit_api_secret,
-        )
-        return tuple(v for v in values if v)
+        values = (getattr(self, name) for name in self.SECRETS)
+        return tuple(v.get_secret_value() for v in values if v is not None and v.get_secret_value())
 
     @property
     def use_cerebras(self) -> bool:
-        return bool(self.cerebras_api_key) and not self.offline
+        return bool(secret(self.cerebras_api_key)) and not self.offline
 
     @property
     def index_dir(self) -> Path:
@@ -127,8 +186,51 @@ class Settings:
         }[role]
 
 
-def _int_setting(name: str, raw: str) -> int:
-    try:
-        return int(raw)
-    except ValueError:
-        raise ValueError(f"setting {name} must be a whole number, got {raw!r}") from None
+def secret(value: SecretStr | None) -> str | None:
+    """The text of a secret setting, for the one call that sends it."""
+    return value.get_secret_value() if value is not None else None
+
+
+class _Environment(EnvSettingsSource):
+    """The declared environment variables, from a given mapping (``os.environ`` by default)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], env: Mapping[str, str]) -> None:
+        self._given = env
+        super().__init__(settings_cls, case_sensitive=True, env_ignore_empty=True)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return parse_env_vars(self._given, True, True, None)
+
+    def __call__(self) -> dict[str, Any]:
+        names = {
+            alias: field
+            for field, info in self.settings_cls.model_fields.items()
+            if isinstance(alias := info.validation_alias, str)
+        }
+        return {names[k]: v for k, v in super().__call__().items() if k in names}
+
+
+def _by_field(values: Mapping[str, object]) -> dict[str, object]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+_WORDS = {
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_parsing": "must be a number",
+    "bool_parsing": "must be true or false",
+    "greater_than": "must be more than 0",
+    "literal_error": "must be one of {expected}",
+}
+
+
+def _explain(error: ValidationError, origin: Mapping[str, str]) -> str:
+    problems = []
+    for problem in error.errors():
+        field = str(problem["loc"][0]) if problem["loc"] else "?"
+        where = origin.get(field, "")
+        name = Settings.env_name(field) if where == "environment" else None
+        label = f"setting {name}" if name else f"setting {field}"
+        words = _WORDS.get(problem["type"], problem["msg"].lower()).format(**problem.get("ctx", {}))
+        problems.append(f"{label} {words}, got {problem.get('input')!r}")
+    return "; ".join(problems)

@@ -63,7 +63,6 @@ from simulator.events import (
 )
 from simulator.host.status import SessionState
 from simulator.host.transport import Capabilities
-from simulator.personas.model import BUNDLED_PERSONAS
 from simulator.redaction import Redactor
 from simulator.settings import Settings
 
@@ -180,7 +179,6 @@ def run_chat(
     out: TextIO,
     err: TextIO,
     persona: str | None = None,
-    personas_dir: Path = BUNDLED_PERSONAS,
 ) -> int:
     """Run the chat until the input ends, ``/quit``, Ctrl+C or SIGTERM; the exit code."""
     loop = asyncio.new_event_loop()
@@ -193,7 +191,6 @@ def run_chat(
                 out=out,
                 err=err,
                 persona=persona,
-                personas_dir=personas_dir,
             )
         )
         stopping = _stop_on_signals(loop, main)
@@ -215,7 +212,6 @@ async def _chat(
     out: TextIO,
     err: TextIO,
     persona: str | None,
-    personas_dir: Path,
 ) -> int:
     from simulator.host.supervisor import SessionSupervisor
     from simulator.personas.model import PersonaError, load_personas
@@ -223,15 +219,15 @@ async def _chat(
     redact = Redactor.for_settings(settings)
     if persona is not None:
         try:
-            chosen = await asyncio.to_thread(lambda: load_personas(personas_dir).find(persona))
+            chosen = await asyncio.to_thread(
+                lambda: load_personas(settings.personas_dir).find(persona)
+            )
         except PersonaError as e:
             err.write(f"simulator: {redact(str(e))}\n")
             return 2
     interactive = stdin.isatty() and not jsonl
     screen = _Screen(out, err, jsonl=jsonl, echo_customer=not interactive, redact=redact)
-    supervisor = SessionSupervisor(
-        settings, screen, redactor=redact, log_sessions=False, personas_dir=personas_dir
-    )
+    supervisor = SessionSupervisor(settings, screen, redactor=redact, log_sessions=False)
     try:
         await supervisor.start()
         if screen.failure is not None:
@@ -487,12 +483,12 @@ class _Lines:
         loop = asyncio.get_running_loop()
 
         def read() -> None:
-            try:
+            # A closed input (OSError, ValueError) ends the lines; a closed loop (RuntimeError)
+            # means nobody listens any more.
+            with contextlib.suppress(OSError, ValueError, RuntimeError):
                 for line in iter(stdin.readline, ""):
                     loop.call_soon_threadsafe(self._queue.put_nowait, line)
-            except (OSError, ValueError):  # closed under us
-                pass
-            with contextlib.suppress(RuntimeError):  # the loop is gone: nobody listens
+            with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(self._queue.put_nowait, None)
 
         threading.Thread(target=read, name="simulator-stdin", daemon=True).start()

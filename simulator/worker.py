@@ -9,7 +9,7 @@ JSON line on a text stream (:mod:`simulator.room.transport`); the app's RPC comm
 from its identity alone (:mod:`simulator.host.command_server`) and carried out by the session
 host's :class:`~simulator.host.controller.SessionController`, as in every face: Coach mode runs
 here too, with the persona the dispatch or a command names, read from the worker's persona folder
-(the project's ``personas/`` unless told otherwise). Each job gets its settings from the worker
+(``--personas``, ``SIMULATOR_PERSONAS``, else the project's ``personas/``). Each job gets its settings from the worker
 explicitly (:class:`RoomJob`), never through the environment. The app may drop and come back
 (:data:`APP_GONE_GRACE_S`) without the session ending; when the job ends the rehearsal is closed
 and pending commands are cancelled.
@@ -25,12 +25,11 @@ import contextlib
 import logging
 import signal
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from simulator.errors import SessionError, SimulatorError
-from simulator.personas.model import BUNDLED_PERSONAS
 from simulator.room.config import check_credentials, livekit_config
 from simulator.settings import Settings
 
@@ -48,7 +47,7 @@ KNOWLEDGE_SETS = "knowledge-sets"
 logger = logging.getLogger("simulator.worker")
 
 
-def build_server(settings: Settings, *, personas_dir: Path = BUNDLED_PERSONAS) -> AgentServer:
+def build_server(settings: Settings) -> AgentServer:
     """The livekit-agents server for the sales team (validates the LiveKit settings first)."""
     from livekit.agents import AgentServer
 
@@ -61,20 +60,17 @@ def build_server(settings: Settings, *, personas_dir: Path = BUNDLED_PERSONAS) -
         port=settings.worker_port,
         setup_fnc=prewarm,
     )
-    server.rtc_session(RoomJob(settings, personas_dir), agent_name=settings.livekit_agent_name)
+    server.rtc_session(RoomJob(settings), agent_name=settings.livekit_agent_name)
     return server
 
 
-def run_worker(
-    settings: Settings, *, check: bool = True, personas_dir: Path = BUNDLED_PERSONAS
-) -> int:
-    """Run until SIGINT/SIGTERM; returns the process exit code. ``personas_dir``: where Coach mode
-    reads persona files."""
+def run_worker(settings: Settings, *, check: bool = True) -> int:
+    """Run until SIGINT/SIGTERM; returns the process exit code."""
     try:
         config = livekit_config(settings)
         if check:
             asyncio.run(check_credentials(config))
-        server = build_server(settings, personas_dir=personas_dir)
+        server = build_server(settings)
     except SimulatorError as e:
         print(f"simulator worker: {e}", file=sys.stderr)
         return 2
@@ -125,24 +121,21 @@ def settings_for(settings: Settings, metadata: SessionMetadata) -> Settings:
     folder = settings.data_dir / KNOWLEDGE_SETS / name
     if not folder.is_dir():
         raise SessionError(f"this worker has no knowledge set {name!r} (looked in {folder})")
-    return replace(settings, knowledge_dir=folder)
+    return settings.replace(knowledge_dir=folder)
 
 
 @dataclass(frozen=True)
 class RoomJob:
-    """One room's session as a job process runs it: the worker's own settings and persona folder
-    travel with the job (pickled into the process), never through the environment."""
+    """One room's session as a job process runs it: the worker's own settings travel with the job
+    (pickled into the process), never through the environment."""
 
     settings: Settings
-    personas_dir: Path = BUNDLED_PERSONAS
 
     async def __call__(self, ctx: JobContext) -> None:
-        await entrypoint(ctx, self.settings, personas_dir=self.personas_dir)
+        await entrypoint(ctx, self.settings)
 
 
-async def entrypoint(
-    ctx: JobContext, base: Settings, *, personas_dir: Path = BUNDLED_PERSONAS
-) -> None:
+async def entrypoint(ctx: JobContext, base: Settings) -> None:
     """One room: the session, its event pump, its command endpoint, and its end."""
     from livekit.agents.voice import room_io
 
@@ -174,7 +167,6 @@ async def entrypoint(
     publisher = EventPublisher(ctx.room.local_participant, metadata.app_identity)
     controller = SessionController(
         runner,
-        personas_dir=personas_dir,
         persona=metadata.persona,
         listening=SessionListening(runner),
     )

@@ -23,7 +23,7 @@ from simulator.room.client import RoomClient
 from simulator.room.local_worker import LocalWorker
 from simulator.room.metadata import SessionMetadata
 from simulator.room.transport import RPC_METHOD
-from simulator.settings import BUNDLED_KNOWLEDGE, Settings
+from simulator.settings import BUNDLED_KNOWLEDGE, Settings, secret
 
 REQUIRED = ("LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET")
 pytestmark = pytest.mark.skipif(
@@ -41,11 +41,13 @@ def free_port() -> int:
 
 @pytest.fixture
 async def worker(tmp_path: Path):
-    settings = Settings.from_env(
-        knowledge_dir=BUNDLED_KNOWLEDGE,
-        data_dir=tmp_path,
-        livekit_agent_name=f"sales-team-test-{os.getpid()}",
-        worker_port=free_port(),
+    settings = Settings.load(
+        flags={
+            "knowledge_dir": BUNDLED_KNOWLEDGE,
+            "data_dir": tmp_path,
+            "livekit_agent_name": f"sales-team-test-{os.getpid()}",
+            "worker_port": free_port(),
+        }
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CEREBRAS_", "CARTESIA_"))}
     env |= {
@@ -61,8 +63,8 @@ async def worker(tmp_path: Path):
 def client_for(settings: Settings) -> RoomClient:
     tokens = TokenMinter(
         url=settings.livekit_url,
-        api_key=settings.livekit_api_key,
-        api_secret=settings.livekit_api_secret,
+        api_key=secret(settings.livekit_api_key),
+        api_secret=secret(settings.livekit_api_secret),
         agent_name=settings.livekit_agent_name,
     )
     return RoomClient(tokens, SessionMetadata(app_identity=new_app_identity()), agent_timeout_s=60)
@@ -113,8 +115,8 @@ async def test_another_participant_in_the_room_cannot_command_the_session(worker
     async with client_for(worker) as app:
         intruder_tokens = TokenMinter(
             url=worker.livekit_url,
-            api_key=worker.livekit_api_key,
-            api_secret=worker.livekit_api_secret,
+            api_key=secret(worker.livekit_api_key),
+            api_secret=secret(worker.livekit_api_secret),
             agent_name="nobody",
         )
         access = intruder_tokens.mint(SessionMetadata(app_identity="visitor"), room=app.room_name)

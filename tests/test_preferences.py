@@ -16,9 +16,8 @@ from simulator.preferences import (
     overridden_by_environment,
     redactor_for,
     save_preferences,
-    settings_with_preferences,
 )
-from simulator.settings import BUNDLED_KNOWLEDGE, DEFAULT_CEREBRAS_MODEL
+from simulator.settings import BUNDLED_KNOWLEDGE, DEFAULT_CEREBRAS_MODEL, Settings, secret
 
 KEY = "csk-file-key-0123456789"
 ENV_KEY = "csk-env-key-9876543210"
@@ -80,30 +79,30 @@ def test_the_environment_wins_over_the_file_and_flags_win_over_both(tmp_path: Pa
     prefs = Preferences(
         cerebras_api_key=KEY, cerebras_model="llama3.1-8b", knowledge_dir=str(tmp_path)
     )
-    from_file = settings_with_preferences(prefs, env={})
-    assert from_file.cerebras_api_key == KEY
+    from_file = Settings.load(env={}, file=prefs.values())
+    assert secret(from_file.cerebras_api_key) == KEY
     assert from_file.cerebras_model == "llama3.1-8b"
     assert from_file.knowledge_dir == tmp_path
 
     env = {"CEREBRAS_API_KEY": ENV_KEY, "SIMULATOR_DATA_DIR": str(tmp_path / "data")}
-    from_env = settings_with_preferences(prefs, env=env)
-    assert from_env.cerebras_api_key == ENV_KEY
+    from_env = Settings.load(env=env, file=prefs.values())
+    assert secret(from_env.cerebras_api_key) == ENV_KEY
     assert from_env.cerebras_model == "llama3.1-8b"  # not in the environment: the file's
     assert from_env.data_dir == tmp_path / "data"
 
-    flagged = settings_with_preferences(
-        prefs, env=env, knowledge_dir=BUNDLED_KNOWLEDGE, offline=True
+    flagged = Settings.load(
+        flags={"knowledge_dir": BUNDLED_KNOWLEDGE, "offline": True}, env=env, file=prefs.values()
     )
     assert flagged.knowledge_dir == BUNDLED_KNOWLEDGE
     assert flagged.offline and not flagged.use_cerebras
 
 
 def test_offline_in_the_file_applies_unless_a_flag_says_otherwise() -> None:
-    assert settings_with_preferences(
-        Preferences(cerebras_api_key=KEY, offline=True), env={}
-    ).offline
-    assert not settings_with_preferences(Preferences(), env={}).offline
-    assert settings_with_preferences(Preferences(), env={}).cerebras_model == DEFAULT_CEREBRAS_MODEL
+    in_file = Preferences(cerebras_api_key=KEY, offline=True)
+    assert Settings.load(env={}, file=in_file.values()).offline
+    assert not Settings.load(flags={"offline": False}, env={}, file=in_file.values()).offline
+    assert not Settings.load(env={}, file=Preferences().values()).offline
+    assert Settings.load(env={}).cerebras_model == DEFAULT_CEREBRAS_MODEL
 
 
 def test_the_app_can_say_which_fields_the_environment_overrides() -> None:
@@ -151,3 +150,38 @@ def test_an_unwritable_location_is_a_readable_error(tmp_path: Path) -> None:
     blocker.write_text("", encoding="utf-8")
     with pytest.raises(PreferencesError, match="cannot save the settings file"):
         save_preferences(Preferences(), blocker / "settings.json")
+
+
+def test_a_link_planted_where_the_temporary_file_goes_is_never_followed(tmp_path: Path) -> None:
+    folder = tmp_path / "sales-simulator"
+    folder.mkdir(mode=0o700)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n", encoding="utf-8")
+    (folder / "settings.json.tmp").symlink_to(victim)  # planted by someone else
+    path = save_preferences(Preferences(cerebras_api_key=KEY), folder / "settings.json")
+    assert victim.read_text(encoding="utf-8") == "keep me\n"
+    assert not path.is_symlink() and mode(path) == 0o600
+    assert load_preferences(path).cerebras_api_key == KEY
+    assert sorted(p.name for p in folder.iterdir()) == ["settings.json", "settings.json.tmp"]
+
+
+def test_an_existing_config_folder_is_made_owner_only(tmp_path: Path) -> None:
+    folder = tmp_path / "sales-simulator"
+    folder.mkdir()
+    folder.chmod(0o755)
+    save_preferences(Preferences(cerebras_api_key=KEY), folder / "settings.json")
+    assert mode(folder) == 0o700
+
+
+def test_settings_come_from_one_declaration_with_secrets_kept_secret() -> None:
+    settings = Settings.load(
+        env={"CEREBRAS_API_KEY": ENV_KEY, "SIMULATOR_REPLAY_SPEED": "8", "retrieval_k": "9"}
+    )
+    assert ENV_KEY not in repr(settings) and secret(settings.cerebras_api_key) == ENV_KEY
+    assert settings.replay_speed == 8 and settings.retrieval_k == 4  # only declared names are read
+    assert Settings.env_name("cerebras_api_key") == "CEREBRAS_API_KEY"
+    assert Settings.env_name("retrieval_k") is None
+    assert Settings(cerebras_api_key="  ").cerebras_api_key is None  # a blank key is no key
+    assert overridden_by_environment({"SIMULATOR_KNOWLEDGE": "/srv"}) == {
+        "knowledge_dir": "SIMULATOR_KNOWLEDGE"
+    }

@@ -151,12 +151,14 @@ def test_a_session_killed_mid_turn_leaves_a_log_that_loads_and_replays(
     from simulator.settings import BUNDLED_KNOWLEDGE, Settings
 
     theme.apply_theme(qapp)
-    settings = Settings(knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=data_dir, offline=True)
+    settings = Settings(
+        knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=data_dir, offline=True, replay_speed=1000
+    )
     window = create_window(
         AppOptions(
             settings=settings,
             preferences_path=tmp_path / "viewer" / "settings.json",
-            env={"SIMULATOR_REPLAY_SPEED": "1000"},
+            env={},
             files=ChosenFiles(open=[logs[0]]),
             log_sessions=False,
         )

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -157,9 +156,7 @@ async def test_a_room_that_cannot_be_reached_is_explained_and_the_team_runs_here
 ) -> None:
     url = f"ws://127.0.0.1:{closed_port()}"
     told = Told()
-    room = replace(
-        settings, livekit_url=url, livekit_api_key="devkey", livekit_api_secret="s3cr3t!"
-    )
+    room = settings.replace(livekit_url=url, livekit_api_key="devkey", livekit_api_secret="s3cr3t!")
     supervisor = SessionSupervisor(room, told)
     await supervisor.start()
     try:
@@ -185,7 +182,7 @@ async def test_a_start_that_fails_is_one_sentence_and_commands_find_no_team(
 ) -> None:
     told = Told()
     missing = tmp_path / "our-sales-material"
-    supervisor = SessionSupervisor(replace(settings, knowledge_dir=missing), told)
+    supervisor = SessionSupervisor(settings.replace(knowledge_dir=missing), told)
     await supervisor.start()
     state, detail = told.states[-1]
     assert state is SessionState.FAILED and str(missing) in detail
@@ -199,7 +196,7 @@ async def test_reindex_reports_progress_and_how_it_ended(
     settings: Settings, small_company: Path, tmp_path: Path
 ) -> None:
     told = Told()
-    supervisor = SessionSupervisor(replace(settings, data_dir=tmp_path / "data"), told)
+    supervisor = SessionSupervisor(settings.replace(data_dir=tmp_path / "data"), told)
     outcome = await supervisor.reindex(small_company)
     assert outcome.error is None and not outcome.cancelled and outcome.chunks > 0
     assert outcome.files_changed == 7 and outcome.message.startswith("Indexed ")

@@ -96,16 +96,22 @@ def test_control_sequences_in_the_knowledge_never_reach_the_terminal(
     assert clean(f"a{ESCAPES}b\tc\n") == "ab\tc\n"
 
 
+def clean_environment(data_dir: Path) -> dict[str, str]:
+    """This process's environment without cloud settings (a worker test may have left LiveKit's
+    there), for a chat on this computer with the offline responder."""
+    kept = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("LIVEKIT_", "CEREBRAS_", "CARTESIA_", "SIMULATOR_"))
+    }
+    return kept | {"SIMULATOR_DATA_DIR": str(data_dir), "PYTHONPATH": str(REPO)}
+
+
 def simulator_chat(
     data_dir: Path, *, knowledge: Path = BUNDLED_KNOWLEDGE, **popen: object
 ) -> subprocess.Popen[bytes]:
     """The real program, as a user starts it."""
-    env = {
-        **os.environ,
-        "SIMULATOR_DATA_DIR": str(data_dir),
-        "PYTHONPATH": str(REPO),
-        "HF_HUB_OFFLINE": "1",
-    }
+    env = clean_environment(data_dir)
     return subprocess.Popen(
         [sys.executable, "-m", "simulator", "chat", "--offline", "--knowledge", str(knowledge)],
         cwd=REPO,
@@ -178,7 +184,7 @@ def test_ctrl_c_with_piped_input_stops_the_chat_while_it_indexes(tmp_path: Path)
 
 
 def test_a_closed_pipe_ends_the_chat_quietly(data_dir: Path) -> None:
-    env = {**os.environ, "SIMULATOR_DATA_DIR": str(data_dir), "PYTHONPATH": str(REPO)}
+    env = clean_environment(data_dir)
     pipeline = (
         f"printf 'How much is the Professional plan?\\nAnd the Starter plan?\\n' "
         f"| {sys.executable} -m simulator chat --offline 2>chat.err | head -1; "

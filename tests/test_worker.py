@@ -33,7 +33,7 @@ from simulator.room.config import LiveKitConfigError, check_credentials, livekit
 from simulator.room.metadata import SessionMetadata
 from simulator.room.transport import EventPublisher
 from simulator.session import SessionRunner
-from simulator.settings import BUNDLED_KNOWLEDGE, Settings
+from simulator.settings import BUNDLED_KNOWLEDGE, Settings, secret
 from simulator.worker import build_server, settings_for
 
 APP = "app-5f3a"
@@ -266,7 +266,7 @@ async def test_a_local_worker_that_cannot_start_says_why(tmp_path: Path) -> None
     env |= {
         "LIVEKIT_URL": settings.livekit_url,
         "LIVEKIT_API_KEY": "devkey",
-        "LIVEKIT_API_SECRET": settings.livekit_api_secret,
+        "LIVEKIT_API_SECRET": secret(settings.livekit_api_secret),
         "SIMULATOR_DATA_DIR": str(tmp_path),
     }
     worker = LocalWorker(settings, start_timeout_s=60, env=env)

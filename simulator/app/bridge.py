@@ -30,7 +30,6 @@ from simulator.host.audio import AudioFactory
 from simulator.host.status import IndexOutcome, SessionState
 from simulator.host.supervisor import SessionSupervisor
 from simulator.host.transport import Capabilities
-from simulator.personas.model import BUNDLED_PERSONAS
 from simulator.redaction import Redactor
 from simulator.settings import Settings
 
@@ -65,13 +64,12 @@ class SessionBridge(QObject):
         *,
         redactor: Redactor | None = None,
         log_sessions: bool = True,
-        personas_dir: Path = BUNDLED_PERSONAS,
         audio: AudioFactory | None = None,
         coach_max_turns: int | None = None,
         parent: QObject | None = None,
     ) -> None:
-        """``audio`` opens the microphone and speakers (default: this computer's, via sounddevice);
-        ``personas_dir`` holds the AI customers Coach mode can load."""
+        """``audio`` opens the microphone and speakers (default: this computer's, via
+        sounddevice)."""
         super().__init__(parent)
         self._settings = settings
         self._pending: deque[tuple[Callable[..., Any], tuple[Any, ...]]] = deque()
@@ -92,7 +90,6 @@ class SessionBridge(QObject):
             redactor=redactor,
             log_sessions=log_sessions,
             audio=audio,
-            personas_dir=personas_dir,
             coach_max_turns=coach_max_turns,
         )
         """Touched only on the loop thread."""

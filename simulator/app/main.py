@@ -23,16 +23,15 @@ from simulator.app.bridge import SessionBridge, SessionState
 from simulator.app.feed import EventFeed
 from simulator.app.main_window import FileChooser, MainWindow
 from simulator.host.audio import AudioFactory
-from simulator.personas.model import BUNDLED_PERSONAS, PersonaError, load_personas
+from simulator.personas.model import PersonaError, load_personas
 from simulator.preferences import (
     Preferences,
     PreferencesError,
     default_path,
     load_preferences,
     redactor_for,
-    settings_with_preferences,
 )
-from simulator.settings import Settings
+from simulator.settings import Settings, SettingsError
 
 logger = logging.getLogger(__name__)
 
@@ -44,11 +43,13 @@ class AppOptions:
     demo: bool = False
     voice: str | None = None
     """``--voice``: auto, cartesia, offline or off (``None``: the settings decide)."""
-    personas_dir: Path = BUNDLED_PERSONAS
+    personas_dir: Path | None = None
+    """``--personas``: where Coach mode's personas are (``None``: the settings decide)."""
     preferences_path: Path | None = None
     env: Mapping[str, str] | None = None
     settings: Settings | None = None
-    """Use exactly these settings (tests); otherwise defaults < preferences < environment < flags."""
+    """Use exactly these settings (tests); otherwise :meth:`Settings.load` from the flags, the
+    environment and the preferences file."""
     log_sessions: bool = True
     files: FileChooser | None = None
     audio: AudioFactory | None = None
@@ -71,16 +72,17 @@ def create_window(options: AppOptions) -> MainWindow:
         "knowledge_dir": options.knowledge_dir,
         "offline": options.offline or None,
         "voice_mode": options.voice,
+        "personas_dir": options.personas_dir,
     }
     settings = options.settings
     if settings is None:
         try:
-            settings = settings_with_preferences(preferences, env, **overrides)
-        except ValueError as e:
+            settings = Settings.load(flags=overrides, env=env, file=preferences.values())
+        except SettingsError as e:
             problems.append(f"A setting cannot be used ({e}); using the defaults.")
             settings = Settings()
     try:
-        found = load_personas(options.personas_dir)
+        found = load_personas(settings.personas_dir)
         personas, persona_errors = list(found.personas), list(found.errors)
     except PersonaError as e:
         personas, persona_errors = [], [e]
@@ -89,7 +91,6 @@ def create_window(options: AppOptions) -> MainWindow:
         settings,
         redactor=redactor_for(preferences, settings, env),
         log_sessions=options.log_sessions,
-        personas_dir=options.personas_dir,
         audio=options.audio,
         coach_max_turns=options.coach_max_turns,
     )

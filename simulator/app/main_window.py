@@ -55,11 +55,11 @@ from simulator.preferences import (
     overridden_by_environment,
     redactor_for,
     save_preferences,
-    settings_with_preferences,
 )
 from simulator.redaction import Redactor
 from simulator.report import write_report
 from simulator.session_log import SUFFIX, LoadedLog, load_log, sessions_dir, write_log
+from simulator.settings import Settings, SettingsError
 
 
 class FileChooser(Protocol):
@@ -345,7 +345,7 @@ class MainWindow(QMainWindow):
             self.status.showMessage("Nothing to replay yet.", 4000)
             return
         self._show(ViewingScreen(self, log), "Replaying the session…")
-        self.player.play(events, speed=float(self._env.get("SIMULATOR_REPLAY_SPEED") or 2.0))
+        self.player.play(events, speed=self.bridge.settings.replay_speed)
 
     def export_report(self) -> Path | None:
         events = self.feed.events
@@ -394,8 +394,10 @@ class MainWindow(QMainWindow):
         if self.demo:
             self.idle.set_idle_seconds(preferences.demo_idle_reset_s)
         try:
-            settings = settings_with_preferences(preferences, self._env, **self._cli_overrides)
-        except ValueError as e:
+            settings = Settings.load(
+                flags=self._cli_overrides, env=self._env, file=preferences.values()
+            )
+        except SettingsError as e:
             self.banner.show_message("error", f"These settings cannot be used: {e}")
             return
         if (

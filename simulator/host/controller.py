@@ -47,7 +47,7 @@ from simulator.commands import (
 )
 from simulator.errors import SessionError, SimulatorError
 from simulator.events import ScorecardEvent, StatusEvent
-from simulator.personas.model import BUNDLED_PERSONAS, Persona
+from simulator.personas.model import Persona
 
 if TYPE_CHECKING:
     from simulator.coach import CoachSession
@@ -102,16 +102,18 @@ class SessionController:
         self,
         runner: SessionRunner,
         *,
-        personas_dir: Path = BUNDLED_PERSONAS,
+        personas_dir: Path | None = None,
         persona: str | None = None,
         max_turns: int | None = None,
         listening: Listening | None = None,
         not_listening: str = "Voice is off: type your lines.",
     ) -> None:
-        """``persona``: the one ``SetModeCommand(mode="coach")`` starts with until another is set.
+        """``personas_dir``: where the personas a command names are found (the settings' folder
+        unless given). ``persona``: the one ``SetModeCommand(mode="coach")`` starts with until
+        another is set.
         ``listening``: the microphone's controls, or ``None`` with ``not_listening`` saying why."""
         self.runner = runner
-        self.personas_dir = personas_dir
+        self.personas_dir = personas_dir or runner.settings.personas_dir
         self.persona = persona
         self.max_turns = max_turns
         self.listening = listening

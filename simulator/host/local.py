@@ -14,7 +14,6 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from simulator.commands import Command
@@ -29,7 +28,6 @@ from simulator.host.audio import (
 )
 from simulator.host.controller import SessionController
 from simulator.host.transport import Capabilities, TransportKind, VoiceStatus
-from simulator.personas.model import BUNDLED_PERSONAS
 from simulator.redaction import Redactor
 from simulator.settings import Settings
 
@@ -48,13 +46,11 @@ class LocalTransport:
         settings: Settings,
         *,
         audio: AudioFactory | None = None,
-        personas_dir: Path = BUNDLED_PERSONAS,
         max_turns: int | None = None,
         redactor: Redactor | None = None,
     ) -> None:
         self.settings = settings
         self._audio_factory = audio
-        self._personas_dir = personas_dir
         self._max_turns = max_turns
         self._redactor = redactor
         self.runner: SessionRunner | None = None
@@ -91,7 +87,6 @@ class LocalTransport:
         gate = self._gate
         self.controller = SessionController(
             self.runner,
-            personas_dir=self._personas_dir,
             max_turns=self._max_turns,
             listening=GatedListening(gate, self._interrupt_agent) if gate is not None else None,
             not_listening=self._voice_status.notice,

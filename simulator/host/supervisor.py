@@ -44,7 +44,6 @@ from simulator.host.status import (
     start_failure,
 )
 from simulator.host.transport import Capabilities, SessionTransport, choose_transport
-from simulator.personas.model import BUNDLED_PERSONAS
 from simulator.redaction import Redactor
 from simulator.session_log import SessionLog, new_log_path
 from simulator.settings import Settings
@@ -97,17 +96,15 @@ class SessionSupervisor:
         redactor: Redactor | None = None,
         log_sessions: bool = True,
         audio: AudioFactory | None = None,
-        personas_dir: Path = BUNDLED_PERSONAS,
         coach_max_turns: int | None = None,
     ) -> None:
-        """``audio`` opens the microphone and speakers (default: this computer's, via sounddevice);
-        ``personas_dir`` is where Coach mode finds the personas the user names."""
+        """``audio`` opens the microphone and speakers (default: this computer's, via
+        sounddevice)."""
         self.settings = settings
         self.listener = listener
         self.redactor = redactor or Redactor.for_settings(settings)
         self.log_sessions = log_sessions
         self.audio = audio
-        self.personas_dir = personas_dir
         self.coach_max_turns = coach_max_turns
         self.transport: SessionTransport | None = None
         self.log: SessionLog | None = None
@@ -222,7 +219,6 @@ class SessionSupervisor:
                 LocalTransport(
                     settings,
                     audio=self.audio,
-                    personas_dir=self.personas_dir,
                     max_turns=self.coach_max_turns,
                     redactor=self.redactor,
                 )

@@ -22,8 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from simulator.errors import SimulatorError
 from simulator.events import AgentRole, Difficulty
+from simulator.settings import BUNDLED_PERSONAS
 
-BUNDLED_PERSONAS = Path(__file__).resolve().parent.parent.parent / "personas"
 SUFFIXES = (".yaml", ".yml")
 
 Topic = Literal[

@@ -9,7 +9,7 @@ from __future__ import annotations
 from simulator.personas.customer import Customer
 from simulator.personas.model import Persona
 from simulator.personas.playbook import Playbook
-from simulator.settings import Settings
+from simulator.settings import Settings, secret
 
 
 def build_customer(settings: Settings, persona: Persona, playbook: Playbook) -> Customer:
@@ -24,7 +24,7 @@ def build_customer(settings: Settings, persona: Persona, playbook: Playbook) -> 
 
     model = CerebrasLLM(
         model=settings.cerebras_model,
-        api_key=settings.cerebras_api_key,
+        api_key=secret(settings.cerebras_api_key),
         base_url=settings.cerebras_base_url,
         timeout_s=settings.cerebras_timeout_s,
         max_retries=settings.cerebras_max_retries,

@@ -14,7 +14,7 @@ from livekit.agents import llm
 
 from simulator.events import Event, Provider, StatusEvent
 from simulator.providers.offline import OfflineResponder
-from simulator.settings import Settings
+from simulator.settings import Settings, secret
 
 
 @dataclass
@@ -43,7 +43,7 @@ def build_llm(settings: Settings, emit: Callable[[Event], None]) -> LLMChoice:
 
     cerebras = CerebrasLLM(
         model=settings.cerebras_model,
-        api_key=settings.cerebras_api_key,
+        api_key=secret(settings.cerebras_api_key),
         base_url=settings.cerebras_base_url,
         timeout_s=settings.cerebras_timeout_s,
         max_retries=settings.cerebras_max_retries,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
 from simulator.errors import ProviderError
-from simulator.settings import Settings
+from simulator.settings import Settings, secret
 
 _SCHEMES = ("ws", "wss", "http", "https")
 
@@ -46,17 +46,17 @@ def livekit_config(settings: Settings, *, need_secret: bool = True) -> LiveKitCo
         raise LiveKitConfigError(
             f"LIVEKIT_URL must be a ws://, wss://, http:// or https:// address with a host, got {url!r}"
         )
-    key = (settings.livekit_api_key or "").strip()
-    secret = (settings.livekit_api_secret or "").strip()
+    key = (secret(settings.livekit_api_key) or "").strip()
+    api_secret = (secret(settings.livekit_api_secret) or "").strip()
     if need_secret and not key:
         raise LiveKitConfigError(
             "LIVEKIT_API_KEY is not set (it is `devkey` for `livekit-server --dev`)"
         )
-    if need_secret and not secret:
+    if need_secret and not api_secret:
         raise LiveKitConfigError(
             "LIVEKIT_API_SECRET is not set (it is `secret` for `livekit-server --dev`)"
         )
-    return LiveKitConfig(url=url, api_key=key, api_secret=secret)
+    return LiveKitConfig(url=url, api_key=key, api_secret=api_secret)
 
 
 async def check_credentials(config: LiveKitConfig, *, timeout_s: float = 5.0) -> None:

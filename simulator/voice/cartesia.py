@@ -13,7 +13,7 @@ from livekit.agents import stt, tts
 
 from simulator.errors import ProviderError
 from simulator.events import AgentRole
-from simulator.settings import Settings
+from simulator.settings import Settings, secret
 
 ROLES: tuple[AgentRole, ...] = ("greeter", "technical", "pricing")
 _DEFAULT_BASE_URL = "https://api.cartesia.ai"
@@ -56,6 +56,7 @@ def cartesia_voices(
 
 
 def _key(settings: Settings) -> str:
-    if not settings.cartesia_api_key:
+    key = secret(settings.cartesia_api_key)
+    if not key:
         raise ProviderError("CARTESIA_API_KEY is not set: the Cartesia voice needs it")
-    return settings.cartesia_api_key
+    return key

@@ -19,8 +19,6 @@ from simulator.settings import Settings
 from simulator.voice.audio_io import Microphone, MicrophoneInput, Speaker, SpeakerOutput
 from simulator.voice.kit import VoiceKit
 
-VOICE_MODES = ("auto", "cartesia", "offline", "off")
-
 
 async def load_vad() -> lk_vad.VAD:
     """silero VAD; its ONNX model ships in the plugin's wheel (loaded off the event loop)."""
@@ -49,10 +47,6 @@ async def build_voice(
         vad: An already loaded VAD (the worker loads silero once per process).
     """
     mode = settings.voice_mode
-    if mode not in VOICE_MODES:
-        raise ProviderError(
-            f"SIMULATOR_VOICE must be one of {', '.join(VOICE_MODES)}, got {mode!r}"
-        )
     if mode == "off":
         return None
     if not room and microphone is None and speaker is None:

@@ -10,7 +10,6 @@ listens, and a token endpoint on 127.0.0.1 standing in for a company's token ser
 from __future__ import annotations
 
 import socket
-from dataclasses import replace
 from typing import Any
 
 from aiohttp import web
@@ -54,8 +53,8 @@ def test_an_unreachable_livekit_server_falls_back_to_this_computer(
     qtbot: Any, make_window: WindowFactory, offline_settings: Settings
 ) -> None:
     url = f"ws://127.0.0.1:{closed_port()}"
-    settings = replace(
-        offline_settings, livekit_url=url, livekit_api_key="devkey", livekit_api_secret="secret"
+    settings = offline_settings.replace(
+        livekit_url=url, livekit_api_key="devkey", livekit_api_secret="secret"
     )
     window = make_window(settings)
     fallback_shown(qtbot, window, f"Cannot reach LiveKit at LIVEKIT_URL={url}")
@@ -65,12 +64,12 @@ def test_an_unreachable_livekit_server_falls_back_to_this_computer(
 def test_a_malformed_url_or_a_missing_key_is_named(
     qtbot: Any, make_window: WindowFactory, offline_settings: Settings
 ) -> None:
-    window = make_window(replace(offline_settings, livekit_url="livekit.example.com"))
+    window = make_window(offline_settings.replace(livekit_url="livekit.example.com"))
     fallback_shown(
         qtbot, window, "LIVEKIT_URL must be a ws://, wss://, http:// or https:// address"
     )
 
-    window = make_window(replace(offline_settings, livekit_url="ws://127.0.0.1:7880"))
+    window = make_window(offline_settings.replace(livekit_url="ws://127.0.0.1:7880"))
     fallback_shown(qtbot, window, "LIVEKIT_API_KEY is not set")
 
 
@@ -109,7 +108,7 @@ def test_a_room_that_cannot_be_joined_is_explained_and_the_session_runs_here(
 ) -> None:
     server_url = f"ws://127.0.0.1:{closed_port()}"
     with ServerThread(TokenService, server_url=server_url) as tokens:
-        settings = replace(offline_settings, livekit_token_url=f"{tokens.base_url}/token")
+        settings = offline_settings.replace(livekit_token_url=f"{tokens.base_url}/token")
         window = make_window(settings)
         fallback_shown(qtbot, window, f"Cannot join the LiveKit room at {server_url}")
         # the app asked for a token the standard way, dispatching the sales team with its metadata

@@ -55,7 +55,7 @@ def test_save_then_open_shows_the_saved_conversation_read_only(
 def test_replay_plays_the_conversation_again(
     qtbot: Any, make_window: WindowFactory, offline_settings: Settings
 ) -> None:
-    window = start(qtbot, make_window(offline_settings, env={"SIMULATOR_REPLAY_SPEED": "40"}))
+    window = start(qtbot, make_window(offline_settings.replace(replay_speed=40)))
     hold_a_conversation(qtbot, window)
     messages = window.transcript.messages()
     with qtbot.waitSignal(window.player.started, timeout=2000):

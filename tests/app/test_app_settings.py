@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QDialogButtonBox
 
 from simulator.app.bridge import IndexOutcome, SessionState
 from simulator.preferences import load_preferences
-from simulator.settings import BUNDLED_KNOWLEDGE, Settings
+from simulator.settings import BUNDLED_KNOWLEDGE, Settings, secret
 from tests.app.conftest import WindowFactory
 from tests.app.gui import ChosenFiles, ServerThread, say, start
 from tests.fakes.cerebras_server import Fault, Reply
@@ -61,7 +61,7 @@ def test_a_key_entered_in_settings_is_stored_owner_only_and_used_but_never_writt
 
         assert stat.S_IMODE(prefs_path.stat().st_mode) == 0o600
         assert load_preferences(prefs_path).cerebras_api_key == KEY
-        assert window.bridge.settings.cerebras_api_key == KEY
+        assert secret(window.bridge.settings.cerebras_api_key) == KEY
         assert window.status.provider_label.text() == "Cerebras · llama3.1-8b"
 
         say(qtbot, window, "Hello")

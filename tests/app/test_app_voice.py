@@ -7,7 +7,6 @@ websockets (so the real plugin runs), the microphone and speakers by simulated d
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -58,8 +57,8 @@ def test_hold_to_talk_is_heard_and_the_reply_is_spoken(
 ) -> None:
     microphone, speaker = SimulatedMicrophone(), RecordingSpeaker()
     with ServerThread(CartesiaServer, api_key=KEY, turn_end_silence_s=0.4) as cartesia:
-        settings = replace(
-            offline_settings, cartesia_api_key=KEY, cartesia_base_url=cartesia.base_url
+        settings = offline_settings.replace(
+            cartesia_api_key=KEY, cartesia_base_url=cartesia.base_url
         )
         ears = Ears(microphone)
         window = start(qtbot, make_window(settings, audio=lambda: AudioDevices(ears, speaker)))
@@ -108,7 +107,7 @@ def test_no_microphone_means_typing_with_a_notice(
     )
     window = start(
         qtbot,
-        make_window(replace(offline_settings, cartesia_api_key=KEY), audio=lambda: no_devices),
+        make_window(offline_settings.replace(cartesia_api_key=KEY), audio=lambda: no_devices),
     )
     qtbot.waitUntil(lambda: window.bridge.capabilities is not None, timeout=TURN_TIMEOUT_MS)
     assert (
@@ -128,9 +127,7 @@ def test_a_broken_audio_stack_or_voice_off_never_stops_the_app(
     def broken() -> AudioDevices:
         raise OSError("the sound server went away")
 
-    window = start(
-        qtbot, make_window(replace(offline_settings, cartesia_api_key=KEY), audio=broken)
-    )
+    window = start(qtbot, make_window(offline_settings.replace(cartesia_api_key=KEY), audio=broken))
     qtbot.waitUntil(lambda: window.bridge.capabilities is not None, timeout=TURN_TIMEOUT_MS)
     assert "the sound server went away" in window.composer.talk_button.toolTip()
     say(qtbot, window, "Hello")
@@ -139,7 +136,7 @@ def test_a_broken_audio_stack_or_voice_off_never_stops_the_app(
     off = start(
         qtbot,
         make_window(
-            replace(offline_settings, cartesia_api_key=KEY, voice_mode="off"),
+            offline_settings.replace(cartesia_api_key=KEY, voice_mode="off"),
             audio=lambda: opened.append(True) or AudioDevices(SimulatedMicrophone()),
         ),
     )
