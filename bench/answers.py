@@ -35,9 +35,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from simulator.events import TranscriptEvent, TurnCompletedEvent  # noqa: E402
-from simulator.session import SessionRunner  # noqa: E402
-from simulator.settings import Settings  # noqa: E402
+from simulator.events import TranscriptEvent, TurnCompletedEvent  # noqa: E402 (after sys.path)
+from simulator.session import SessionRunner  # noqa: E402 (after sys.path)
+from simulator.settings import Settings  # noqa: E402 (after sys.path)
 
 EVAL = REPO / "tests" / "data" / "eval"
 SETS = {

@@ -133,7 +133,10 @@ def _typed_turn(
     answering request's first written chunk to the reader of ``events()``."""
     first_text = clock.of(TranscriptDeltaEvent, turn_id)[0][0]
     chain = [r for r in requests if sent <= r.arrived <= first_text]
-    retrievals = sorted((clock.emitted_at(e), e) for _, e in clock.of(RetrievalEvent, turn_id))  # type: ignore[misc]
+    retrievals = sorted(
+        ((clock.emitted_at(e), e) for _, e in clock.of(RetrievalEvent, turn_id)),
+        key=lambda pair: pair[0],
+    )
     stages = dict.fromkeys(STAGES, 0.0)
     provider, cursor = 0.0, sent
     for number, request in enumerate(chain):
@@ -231,7 +234,7 @@ def _spoken_turn(
     requests: list[RequestStamps],
     tts: list[TTSStamps],
 ) -> SpokenTurn:
-    committed = next(t for t, e in clock.of(TranscriptEvent, turn_id) if e.speaker == "customer")  # type: ignore[attr-defined]
+    committed = next(t for t, e in clock.of(TranscriptEvent, turn_id) if e.speaker == "customer")
     audio = speaker.first_after(speech_end)
     if audio is None:
         raise RuntimeError(f"no audio was played for turn {turn_id}")
@@ -251,7 +254,7 @@ def _spoken_turn(
     if spoken.first_audio_at is not None:
         spans.append((spoken.first_text_at, spoken.first_audio_at))
     provider = _covered(spans, committed, audio)
-    retrieval = sum(e.elapsed_ms for _, e in clock.of(RetrievalEvent, turn_id))  # type: ignore[attr-defined]
+    retrieval = sum(e.elapsed_ms for _, e in clock.of(RetrievalEvent, turn_id))
     return SpokenTurn(
         line=line,
         endpointing_ms=(committed - speech_end) * 1000,

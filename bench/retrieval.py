@@ -25,7 +25,7 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from simulator.knowledge.index import KnowledgeIndex  # noqa: E402
+from simulator.knowledge.index import KnowledgeIndex  # noqa: E402 (after sys.path)
 
 DATA = REPO / "tests" / "data"
 QUESTION_SETS = {

@@ -75,10 +75,10 @@ async def converse(
             run.requests += requests
             run.turn_tokens.append(sum(r.prompt_tokens for r in requests))
             for _, handoff in clock.of(HandoffEvent, turn_id):
-                transfer = _transfer(handoff, line, sent, turn_id, clock, requests)  # type: ignore[arg-type]
+                transfer = _transfer(handoff, line, sent, turn_id, clock, requests)
                 if transfer is not None:
                     run.transfers.append(transfer)
-        run.failures = [e.message for _, e in clock.of(StatusEvent) if e.level != "info"]  # type: ignore[attr-defined]
+        run.failures = [e.message for _, e in clock.of(StatusEvent) if e.level != "info"]
     await clock.aclose()
     return run
 
@@ -94,7 +94,7 @@ def _transfer(
     """What one transfer cost and carried; ``None`` if the specialist never reached the server
     (its turn failed over to the offline responder: growth runs past the context window)."""
     deltas = clock.of(TranscriptDeltaEvent, turn_id)
-    specialist = next((t for t, e in deltas if e.speaker == handoff.to_agent), None)  # type: ignore[attr-defined]
+    specialist = next((t for t, e in deltas if e.speaker == handoff.to_agent), None)
     name = {"technical": "Technical Specialist", "pricing": "Pricing Specialist"}.get(
         handoff.to_agent, "Greeter"
     )

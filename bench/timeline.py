@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
+from typing import TypeVar
 
 import numpy as np
 from livekit import rtc
@@ -13,6 +14,8 @@ from livekit import rtc
 from simulator.events import Event, TurnCompletedEvent
 from simulator.session import SessionRunner
 from tests.fakes.audio_devices import RecordingSpeaker, SimulatedMicrophone
+
+E = TypeVar("E")
 
 
 class EventClock:
@@ -52,7 +55,8 @@ class EventClock:
             timeout,
         )
 
-    def of(self, kind: type, turn_id: int | None = None) -> list[tuple[float, Event]]:
+    def of(self, kind: type[E], turn_id: int | None = None) -> list[tuple[float, E]]:
+        """The events of ``kind`` (of turn ``turn_id``, if given), each with when it was emitted."""
         return [
             (t, e)
             for t, e in self.events

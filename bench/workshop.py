@@ -22,7 +22,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterable
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from livekit.agents import Agent, ModelSettings, RunContext, function_tool, llm
 
@@ -99,7 +99,7 @@ class WorkshopAgent(SalesAgent):
 
 
 def _handoff(context: RunContext[TeamContext], to_role: str, reason: str) -> Agent:
-    current: WorkshopAgent = context.session.current_agent  # type: ignore[assignment]
+    current = cast(WorkshopAgent, context.session.current_agent)  # every agent here is one
     team = context.userdata
     team.emit(
         HandoffEvent(turn_id=team.turn_id, from_agent=current.role, to_agent=to_role, reason=reason)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs everything, then runs the whole test suite. pytest's exit code is the script's:
+# Installs everything, then checks the code (lint, format, layers, types) and runs the whole
+# test suite. pytest's exit code is the script's:
 # "no tests collected" (5) fails like any other failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -7,4 +8,5 @@ scripts/setup.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/lint-imports
+.venv/bin/mypy
 exec .venv/bin/python -m pytest "$@"

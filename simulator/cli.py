@@ -9,6 +9,7 @@ import argparse
 import contextlib
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from simulator.settings import Settings, SettingsError
@@ -200,7 +201,8 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as e:
         print(f"simulator: {e}", file=sys.stderr)
         return 2
-    return args.handler(args, settings)
+    handler: Callable[[argparse.Namespace, Settings], int] = args.handler
+    return handler(args, settings)
 
 
 def _app(args: argparse.Namespace, _settings: Settings | None) -> int:

@@ -21,6 +21,7 @@ said. The loop is one task, kept and cancelled on close.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -84,7 +85,7 @@ class CoachSession:
         self._scorecard: Scorecard | None = None
         self._ended = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._remove_observer = None
+        self._remove_observer: Callable[[], None] | None = None
 
     async def __aenter__(self) -> CoachSession:
         await self.start()
@@ -353,7 +354,7 @@ class CoachSession:
         self.runner.publish(
             ModeChangedEvent(
                 mode=mode,
-                customer=customer,  # type: ignore[arg-type]
+                customer=customer,
                 persona=persona.id if persona else None,
                 persona_name=persona.name if persona else None,
                 reason=reason,

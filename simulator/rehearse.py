@@ -10,6 +10,7 @@ scorecard (with ``--all``, ``FILE`` is a folder and each persona gets ``<persona
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -142,8 +143,8 @@ class _Show:
         self.events: list[Event] = []
         self._changed = asyncio.Condition()
 
-    async def pump(self, events: object) -> None:
-        async for event in events:  # type: ignore[attr-defined]
+    async def pump(self, events: AsyncIterator[Event]) -> None:
+        async for event in events:
             if self._jsonl:
                 self._out.write(to_json(event) + "\n")
             elif self._transcript:
@@ -159,18 +160,13 @@ class _Show:
     async def until_scorecard(self, start: int) -> list[Event]:
         """The events from ``start`` up to the final scorecard, once it has come through."""
 
-        def seen() -> bool:
-            return any(
-                isinstance(e, ScorecardEvent) and e.scorecard.final for e in self.events[start:]
-            )
+        def final(n: int) -> bool:
+            event = self.events[n]
+            return isinstance(event, ScorecardEvent) and event.scorecard.final
 
         async with self._changed:
-            await self._changed.wait_for(seen)
-            end = next(
-                n
-                for n in range(start, len(self.events))
-                if isinstance(self.events[n], ScorecardEvent) and self.events[n].scorecard.final
-            )  # type: ignore[union-attr]
+            await self._changed.wait_for(lambda: any(map(final, range(start, len(self.events)))))
+            end = next(n for n in range(start, len(self.events)) if final(n))
             return self.events[start : end + 1]
 
     def _print(self, event: Event) -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from simulator.conversation import percentile
 from simulator.events import (
@@ -183,11 +184,11 @@ class ScorecardBuilder:
         for line in self._customer:
             if line.by != "user" and persona is not None:
                 continue
-            objection, entry = match_objection(line.text, persona, self.playbook)
-            if objection is not None:
+            matched, entry = match_objection(line.text, persona, self.playbook)
+            if matched is not None:
                 raised.setdefault(
-                    objection.id,
-                    _Raised(objection.id, objection.says, line.turn_id, line.by, objection, entry),
+                    matched.id,
+                    _Raised(matched.id, matched.says, line.turn_id, line.by, matched, entry),
                 )
             elif entry is not None:
                 raised.setdefault(
@@ -233,7 +234,8 @@ class ScorecardBuilder:
             if start <= reply.turn_id < until:
                 by_turn.setdefault(reply.turn_id, []).append(reply)
         return [
-            (turn, replies[-1].speaker, " ".join(r.text for r in replies))  # type: ignore[misc]
+            # _replies holds the agents' lines only: their speaker is an agent role
+            (turn, cast(AgentRole, replies[-1].speaker), " ".join(r.text for r in replies))
             for turn, replies in sorted(by_turn.items())
         ]
 

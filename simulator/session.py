@@ -19,6 +19,7 @@ from livekit.agents.voice import events as lk_events
 from simulator.claims import ClaimChecker, ClaimJob, ClaimWatch
 from simulator.errors import SessionError
 from simulator.events import (
+    AgentRole,
     CoachWhisperEvent,
     ConversationResetEvent,
     Event,
@@ -41,8 +42,6 @@ if TYPE_CHECKING:
     from livekit import rtc
 
     from simulator.voice.kit import VoiceKit
-
-_CLOSED = object()
 
 
 class SessionRunner:
@@ -87,7 +86,8 @@ class SessionRunner:
         self._claims: ClaimWatch | None = None
         self._checks: set[asyncio.Task[None]] = set()
         self._model_override = model
-        self._queue: asyncio.Queue[object] = asyncio.Queue()
+        self._queue: asyncio.Queue[Event | None] = asyncio.Queue()
+        """The events to read, then ``None`` once closed."""
         self._latency = LatencyObserver()
         self._session: AgentSession[TeamContext] | None = None
         self._team: TeamContext | None = None
@@ -215,7 +215,7 @@ class SessionRunner:
         """The livekit session underneath, while running (the worker's push-to-talk drives its input)."""
         return self._session
 
-    def current_agent(self) -> str:
+    def current_agent(self) -> AgentRole:
         session, _ = self._require_session()
         agent = session.current_agent
         return agent.role if isinstance(agent, SalesAgent) else "greeter"
@@ -230,12 +230,12 @@ class SessionRunner:
             self._emit(SessionEndedEvent())
         if self._choice is not None:
             await self._choice.llm.aclose()
-        self._queue.put_nowait(_CLOSED)
+        self._queue.put_nowait(None)
 
     async def events(self) -> AsyncIterator[Event]:
         """Every event of this runner, in order, until it is closed."""
-        while (item := await self._queue.get()) is not _CLOSED:
-            yield item  # type: ignore[misc]
+        while (item := await self._queue.get()) is not None:
+            yield item
 
     def whisper(self, text: str) -> None:
         """Coach the team: ``text`` goes into the prompt of the active agent's next reply as a

@@ -51,7 +51,8 @@ class SessionLog:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._redact = redactor or Redactor()
-        self._file: io.TextIOWrapper | None = open(self.path, "a", encoding="utf-8")  # noqa: SIM115
+        handle = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 (close() closes it)
+        self._file: io.TextIOWrapper | None = handle
         self.lines = 0
 
     def __enter__(self) -> SessionLog:

@@ -150,7 +150,7 @@ class Settings(BaseSettings):
             values.update(layer)
             origin.update(dict.fromkeys(layer, where))
         try:
-            return cls(**values)
+            return cls.model_validate(values)
         except ValidationError as e:
             raise SettingsError(_explain(e, origin)) from None
 
@@ -162,7 +162,7 @@ class Settings(BaseSettings):
 
     def replace(self, **changes: object) -> Settings:
         """A copy with some settings changed (validated like the rest)."""
-        return type(self)(**(dict(self) | changes))
+        return type(self).model_validate(dict(self) | changes)
 
     def secret_values(self) -> tuple[str, ...]:
         """The secrets that are set (keys, the LiveKit secret), for a redactor."""

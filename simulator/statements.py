@@ -439,7 +439,7 @@ def _classify(
         return None
     span_end = end + (unit_end if unit else 0)
     clause = re.split(r"[;,:!?()]|\.(?!\d)", rest, maxsplit=1)[0]
-    tail = frozenset(t for t in keywords.terms(" ".join(clause.split()[:3])) if t.isalpha())
+    words = frozenset(t for t in keywords.terms(" ".join(clause.split()[:3])) if t.isalpha())
     return Statement(
         "quantity",
         text[start:span_end],
@@ -448,7 +448,7 @@ def _classify(
         f"{_num(value)}|{unit}",
         amount=value,
         unit=unit,
-        qualifier=tail,
+        qualifier=words,
     )
 
 
@@ -503,7 +503,7 @@ def _qualifier(per_text: str) -> frozenset[str]:
 
 def _label_before(text: str, start: int) -> bool:
     previous = re.search(r"([A-Za-z][A-Za-z/]*)[\s-]*$", text[max(0, start - 12) : start])
-    return bool(previous) and previous.group(1).lower() in _LABELS
+    return previous is not None and previous.group(1).lower() in _LABELS
 
 
 def _words_value(words: list[str]) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import pytest
 from livekit.agents import (
@@ -39,9 +40,9 @@ async def server() -> AsyncIterator[CerebrasServer]:
 async def make_llm(server: CerebrasServer) -> AsyncIterator[Callable[..., CerebrasLLM]]:
     created: list[CerebrasLLM] = []
 
-    def make(**options: object) -> CerebrasLLM:
+    def make(**options: Any) -> CerebrasLLM:
         options = {"api_key": API_KEY, "base_url": server.base_url, **options}
-        cerebras = CerebrasLLM(**options)  # type: ignore[arg-type]
+        cerebras = CerebrasLLM(**options)
         created.append(cerebras)
         return cerebras
 

@@ -14,6 +14,7 @@ import pytest
 
 from simulator.coach import CoachSession
 from simulator.events import (
+    CoachStateEvent,
     CoachWhisperEvent,
     CustomerOutcomeEvent,
     PersonaEvent,
@@ -243,4 +244,4 @@ async def test_a_failing_customer_pauses_coach_mode_with_a_readable_message(
         "The customer could not answer: Cerebras could not play Maria Alvarez: "
         "Cerebras returned 401 (invalid API key)"
     )
-    assert "retry" in paused.detail  # type: ignore[attr-defined]
+    assert isinstance(paused, CoachStateEvent) and "retry" in paused.detail

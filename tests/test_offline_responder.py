@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from livekit.agents import llm
 
-from simulator.events import Passage
+from simulator.events import AgentRole, Passage
 from simulator.providers.offline import UNKNOWN, TextPlan, ToolCallPlan, plan_reply
 from simulator.providers.offline.composing import adapt, compose
 from simulator.team.brief import TurnBrief, attach
@@ -38,7 +38,7 @@ PRICING_TOOLS = {
 def conversation(
     *user_lines: str,
     passages: list[Passage] = PASSAGES,
-    agent: str = "pricing",
+    agent: AgentRole = "pricing",
     whisper: str | None = None,
     tool_results: dict[str, str] | None = None,
 ) -> llm.ChatContext:
@@ -47,7 +47,7 @@ def conversation(
     for line in user_lines:
         ctx.add_message(role="user", content=line)
     brief = TurnBrief(
-        agent=agent,  # type: ignore[arg-type]
+        agent=agent,
         question=user_lines[-1],
         passages=tuple(passages),
         whisper=whisper,

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from simulator.events import AgentRole
 from simulator.personas import CustomerTurn, CustomerView, Line, Persona, Playbook, load_persona
 from simulator.personas.driver import OfflinePersonaDriver
 from simulator.settings import BUNDLED_KNOWLEDGE
@@ -98,8 +99,8 @@ class Call:
         self.turns += 1
         self.lines.append(Line(self.turns, "customer", text, by_user=True))
 
-    def team(self, text: str, speaker: str = "pricing") -> None:
-        self.lines.append(Line(self.turns, speaker, text))  # type: ignore[arg-type]
+    def team(self, text: str, speaker: AgentRole = "pricing") -> None:
+        self.lines.append(Line(self.turns, speaker, text))
 
 
 def actions(turn: CustomerTurn) -> list[tuple[str, str | None]]:

@@ -35,6 +35,8 @@ LINES = (
     "Do you have the CT-200 in stock?",
 )
 
+pytestmark = pytest.mark.slow
+
 
 def team_model(body: Mapping[str, Any]) -> Reply:
     messages = body["messages"]

@@ -51,6 +51,7 @@ from simulator.room.transport import EventPublisher, EventSequencer, parse_seq
 from simulator.session import SessionRunner
 from simulator.settings import BUNDLED_KNOWLEDGE, Settings
 from simulator.worker import pump_events
+from tests.fakes.participant import stand_in
 
 APP = "app-c0ach"
 PERSONA = "price-conscious-restaurants"
@@ -100,7 +101,7 @@ class Worker:
         self.app = AppEnd()
         self.server = CommandServer(
             controls,
-            EventPublisher(self.app, APP),  # type: ignore[arg-type]
+            EventPublisher(stand_in(self.app), APP),
             allowed_identity=APP,
         )
         self.pumping = asyncio.create_task(pump_events(runner, self.server.publisher))
@@ -299,7 +300,7 @@ async def test_the_dispatch_persona_from_the_workers_folder_and_the_room_closing
         await app.wait_for(lambda e: isinstance(e, ScorecardEvent) and not e.scorecard.final)
 
         # the room ends mid-rehearsal, while an exchange is in flight and a command waits behind it
-        closing: list[asyncio.Task[None]] = []
+        closing: list[asyncio.Task[object]] = []
 
         def room_ends(event: Event) -> None:
             if (
@@ -308,7 +309,7 @@ async def test_the_dispatch_persona_from_the_workers_folder_and_the_room_closing
                 and event.turn_id == 2
             ):
                 loop = asyncio.get_running_loop()
-                closing.append(loop.create_task(worker.call(TakeOverCommand())))  # type: ignore[arg-type]
+                closing.append(loop.create_task(worker.call(TakeOverCommand())))
                 closing.append(loop.create_task(worker.controls.aclose("The room was closed.")))
 
         runner.add_observer(room_ends)

@@ -27,6 +27,7 @@ from simulator.room.transport import (
     EventSequencer,
     parse_seq,
 )
+from tests.fakes.participant import stand_in
 
 EVENTS = [
     TranscriptEvent(turn_id=1, speaker="customer", text="What does it cost?"),
@@ -110,7 +111,7 @@ class DroppingParticipant:
 
 async def test_after_a_dropped_connection_a_resume_replays_what_the_app_missed() -> None:
     participant = DroppingParticipant()
-    publisher = EventPublisher(participant, "app-1")  # type: ignore[arg-type]
+    publisher = EventPublisher(stand_in(participant), "app-1")
     app = EventSequencer()
 
     def deliver() -> list:
@@ -138,6 +139,6 @@ async def test_after_a_dropped_connection_a_resume_replays_what_the_app_missed()
 
 async def test_events_go_only_to_the_app_on_the_events_topic() -> None:
     participant = DroppingParticipant()
-    await EventPublisher(participant, "app-1").publish(EVENTS[0])  # type: ignore[arg-type]
+    await EventPublisher(stand_in(participant), "app-1").publish(EVENTS[0])
     _text, topic, destinations, attributes = participant.sent[0]
     assert (topic, destinations, attributes) == (EVENTS_TOPIC, ["app-1"], {"seq": "1"})

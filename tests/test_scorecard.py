@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from simulator.events import (
+    AgentRole,
     Claim,
     ClaimCheckEvent,
     CustomerOutcomeEvent,
@@ -14,8 +15,10 @@ from simulator.events import (
     LatencyStages,
     ModeChangedEvent,
     Passage,
+    PersonaAction,
     PersonaEvent,
     ScorecardEvent,
+    Speaker,
     TranscriptEvent,
     from_json,
     to_json,
@@ -50,27 +53,27 @@ def maria() -> Persona:
     return load_personas().find(PERSONA_ID)
 
 
-def said(turn: int, speaker: str, text: str) -> TranscriptEvent:
+def said(turn: int, speaker: Speaker, text: str) -> TranscriptEvent:
     return TranscriptEvent(
         turn_id=turn,
         speaker=speaker,
-        text=text,  # type: ignore[arg-type]
+        text=text,
         provider=None if speaker == "customer" else "cerebras",
     )
 
 
-def latency(turn: int, agent: str, e2e: float) -> LatencyEvent:
+def latency(turn: int, agent: AgentRole, e2e: float) -> LatencyEvent:
     return LatencyEvent(
         turn_id=turn,
         agent=agent,
         provider="cerebras",
-        model="gpt-oss-120b",  # type: ignore[arg-type]
+        model="gpt-oss-120b",
         stages=LatencyStages(e2e_ms=e2e),
     )
 
 
-def persona_did(turn: int, action: str, objection: str | None = None) -> PersonaEvent:
-    return PersonaEvent(turn_id=turn, persona=PERSONA_ID, action=action, objection=objection)  # type: ignore[arg-type]
+def persona_did(turn: int, action: PersonaAction, objection: str | None = None) -> PersonaEvent:
+    return PersonaEvent(turn_id=turn, persona=PERSONA_ID, action=action, objection=objection)
 
 
 def known_conversation(playbook: Playbook) -> list[Event]:

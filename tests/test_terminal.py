@@ -27,15 +27,10 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("terminal-data")
 
 
-def chat(settings: Settings, lines: str, **options: object) -> tuple[int, str, str]:
+def chat(settings: Settings, lines: str, *, persona: str | None = None) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     code = run_chat(
-        settings,
-        jsonl=False,
-        stdin=io.StringIO(lines),
-        out=out,
-        err=err,
-        **options,  # type: ignore[arg-type]
+        settings, jsonl=False, persona=persona, stdin=io.StringIO(lines), out=out, err=err
     )
     return code, out.getvalue(), err.getvalue()
 
@@ -108,7 +103,7 @@ def clean_environment(data_dir: Path) -> dict[str, str]:
 
 
 def simulator_chat(
-    data_dir: Path, *, knowledge: Path = BUNDLED_KNOWLEDGE, **popen: object
+    data_dir: Path, *, stdin: int, knowledge: Path = BUNDLED_KNOWLEDGE
 ) -> subprocess.Popen[bytes]:
     """The real program, as a user starts it."""
     env = clean_environment(data_dir)
@@ -117,8 +112,8 @@ def simulator_chat(
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,
+        stdin=stdin,
         stderr=subprocess.PIPE,
-        **popen,  # type: ignore[call-overload]
     )
 
 

@@ -24,10 +24,13 @@ from simulator.voice.offline import ESPEAK_VOICES, EspeakTTS, WhisperSTT, offlin
 from simulator.voice.selection import build_voice
 from tests.fakes.audio_devices import RecordingSpeaker, SimulatedMicrophone
 
-pytestmark = pytest.mark.skipif(
-    offline_voice_unavailable() is not None,
-    reason=f"offline voice unavailable: {offline_voice_unavailable()}",
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        offline_voice_unavailable() is not None,
+        reason=f"offline voice unavailable: {offline_voice_unavailable()}",
+    ),
+]
 
 
 async def speak(text: str, rate: int = 16_000) -> np.ndarray:

@@ -31,6 +31,8 @@ from tests.fakes.audio_devices import RecordingSpeaker, SimulatedMicrophone
 from tests.fakes.cartesia_server import CartesiaServer
 from tests.fakes.cerebras_server import CerebrasServer, LatencyModel, Reply, ToolCall
 
+pytestmark = pytest.mark.slow
+
 WELCOME = "Welcome to Lumora! What can I help you with?"
 PRICE_ANSWER = "The Professional plan is eleven dollars per sensor per month."
 VOICES = {"greeter": "voice-greeter", "technical": "voice-technical", "pricing": "voice-pricing"}

@@ -17,6 +17,8 @@ from simulator.voice.selection import build_voice
 from tests.fakes.audio_devices import RecordingSpeaker, SimulatedMicrophone
 from tests.fakes.cartesia_server import CartesiaServer
 
+pytestmark = pytest.mark.slow
+
 
 def test_opening_the_audio_devices_never_raises() -> None:
     devices = open_devices()

@@ -35,6 +35,7 @@ from simulator.room.transport import EventPublisher
 from simulator.session import SessionRunner
 from simulator.settings import BUNDLED_KNOWLEDGE, Settings, secret
 from simulator.worker import build_server, settings_for
+from tests.fakes.participant import stand_in
 
 APP = "app-5f3a"
 GOOD = {
@@ -168,7 +169,10 @@ async def test_the_health_server_binds_127_0_0_1_only() -> None:
 def test_a_knowledge_set_is_a_folder_name_under_the_workers_data_dir(tmp_path: Path) -> None:
     settings = Settings(knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=tmp_path)
     (tmp_path / "knowledge-sets" / "acme").mkdir(parents=True)
-    pick = lambda name: settings_for(settings, SessionMetadata(app_identity=APP, knowledge=name))  # noqa: E731
+
+    def pick(name: str | None) -> Settings:
+        return settings_for(settings, SessionMetadata(app_identity=APP, knowledge=name))
+
     assert pick(None).knowledge_dir == BUNDLED_KNOWLEDGE
     assert pick("acme").knowledge_dir == tmp_path / "knowledge-sets" / "acme"
     for bad in ("../etc", "/etc", "missing"):
@@ -206,7 +210,7 @@ async def test_only_the_app_participant_may_command_the_session(tmp_path: Path) 
     async with SessionRunner(settings) as runner, SessionController(runner) as controller:
         server = CommandServer(
             controller,
-            EventPublisher(SilentParticipant(), APP),  # type: ignore[arg-type]
+            EventPublisher(stand_in(SilentParticipant()), APP),
             allowed_identity=APP,
         )
         for intruder in ("visitor-1", "agent-AJ_x", "", APP.upper()):

@@ -86,6 +86,8 @@ class CoachPanel(QFrame):
         super().__init__(parent)
         self.setObjectName("panel")
         self._compact = compact
+        self._tips: dict[QWidget, str] = {}
+        """Each control's tooltip while Coach mode is available (else it says why not)."""
         self._personas = list(personas)
         self._available = False
         self._reason = unavailable_reason
@@ -133,7 +135,9 @@ class CoachPanel(QFrame):
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
         self.persona.activated.connect(self._on_persona_chosen)
-        self.persona._tip = "The AI customer to rehearse with; hover an entry for who they are"  # type: ignore[attr-defined]
+        self._tips[self.persona] = (
+            "The AI customer to rehearse with; hover an entry for who they are"
+        )
         top.addWidget(self.persona)
         self.play = self._button(
             "▶ Play", "Let the persona and the team talk by themselves", PlayCommand()
@@ -170,7 +174,7 @@ class CoachPanel(QFrame):
             "Guidance for the agent's next reply; the customer never sees it. Enter sends."
         )
         self.whisper.returnPressed.connect(self._send_whisper)
-        self.whisper._tip = "Only the agent reads it, in its next reply's prompt"  # type: ignore[attr-defined]
+        self._tips[self.whisper] = "Only the agent reads it, in its next reply's prompt"
         bottom.addWidget(self.whisper, 1)
         self.take_over = self._button(
             "Take over",
@@ -209,7 +213,8 @@ class CoachPanel(QFrame):
 
     @property
     def persona_id(self) -> str | None:
-        return self.persona.currentData()
+        chosen = self.persona.currentData()
+        return chosen if isinstance(chosen, str) else None
 
     @property
     def rehearsal_loaded(self) -> bool:
@@ -271,7 +276,7 @@ class CoachPanel(QFrame):
         }
         for widget, on in enabled.items():
             widget.setEnabled(on)
-            widget.setToolTip(getattr(widget, "_tip", "") if available else self._reason)
+            widget.setToolTip(self._tips.get(widget, "") if available else self._reason)
         self.customer_button.setEnabled(True)
 
     # -- user gestures -------------------------------------------------------------------------
@@ -280,7 +285,7 @@ class CoachPanel(QFrame):
         button = QPushButton(text)
         button.setCheckable(True)
         button.setToolTip(tip)
-        button._tip = tip  # type: ignore[attr-defined]
+        self._tips[button] = tip
         button.setStyleSheet(
             "QPushButton:checked { background: #1e293b; color: white; border-color: #1e293b; }"
         )
@@ -290,7 +295,7 @@ class CoachPanel(QFrame):
     def _button(self, text: str, tip: str, command: Command) -> QPushButton:
         button = QPushButton(text)
         button.setToolTip(tip)
-        button._tip = tip  # type: ignore[attr-defined]
+        self._tips[button] = tip
         if isinstance(command, (PlayCommand, StepCommand)):
             button.clicked.connect(lambda: self._play(command))
         else:

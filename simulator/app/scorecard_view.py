@@ -100,8 +100,9 @@ class ScorecardView(QWidget):
         }
         while self._grid.count():
             item = self._grid.takeAt(0)
-            if item is not None and item.widget() is not None:
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         for n, (label, value) in enumerate(self.counts.items()):
             self._grid.addWidget(
                 self._tile(

@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from simulator.room.client import ClientState, RoomClient
     from simulator.room.local_worker import LocalWorker
 
-_CLOSED = object()
 logger = logging.getLogger(__name__)
 
 
@@ -58,7 +57,8 @@ class RoomTransport:
         self.worker: LocalWorker | None = None
         self._devices = AudioDevices()
         self._provider = "room"
-        self._queue: asyncio.Queue[object] = asyncio.Queue()
+        self._queue: asyncio.Queue[Event | None] = asyncio.Queue()
+        """The events to read, then ``None`` once closed."""
         self._voice = VoiceStatus(notice="In the room: type your lines.")
 
     @property
@@ -71,8 +71,8 @@ class RoomTransport:
         return Capabilities(transport="room", voice=self._voice, room=room)
 
     async def events(self) -> AsyncIterator[Event]:
-        while (item := await self._queue.get()) is not _CLOSED:
-            yield item  # type: ignore[misc]
+        while (item := await self._queue.get()) is not None:
+            yield item
 
     async def start(self) -> None:
         from simulator.room.access import TokenMinter, TokenSource, new_app_identity, token_source
@@ -117,7 +117,7 @@ class RoomTransport:
             if client is not None:
                 await client.aclose()
         finally:
-            self._queue.put_nowait(_CLOSED)
+            self._queue.put_nowait(None)
             if worker is not None:
                 await worker.stop()
             self._devices.close()

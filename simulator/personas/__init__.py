@@ -13,7 +13,6 @@
 
 from simulator.personas.customer import Customer, CustomerTurn, CustomerView, Line
 from simulator.personas.model import (
-    BUNDLED_PERSONAS,
     Persona,
     PersonaError,
     PersonaSet,
@@ -22,6 +21,7 @@ from simulator.personas.model import (
 )
 from simulator.personas.playbook import Playbook, PlaybookEntry
 from simulator.personas.players import build_customer
+from simulator.settings import BUNDLED_PERSONAS
 
 __all__ = [
     "BUNDLED_PERSONAS",

@@ -26,7 +26,7 @@ from livekit.agents import APIError, llm
 from pydantic import BaseModel, ValidationError
 
 from simulator.errors import ProviderError
-from simulator.events import AGENT_NAMES
+from simulator.events import AGENT_NAMES, PersonaAction
 from simulator.personas.customer import Action, CustomerTurn, CustomerView, Ending
 from simulator.personas.model import Persona
 
@@ -152,7 +152,9 @@ class CerebrasCustomer:
         actions: list[Action] = []
         for objection in dict.fromkeys(reply.raised):
             if objection in objections:
-                kind = "pushed_back" if objection in self._raised else "raised_objection"
+                kind: PersonaAction = (
+                    "pushed_back" if objection in self._raised else "raised_objection"
+                )
                 actions.append(Action(kind, objection=objection))
                 self._raised.add(objection)
         actions += [

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from simulator.events import Outcome
 from simulator.personas.customer import Action, CustomerTurn, CustomerView, Ending, Line
 from simulator.personas.judging import (
     asked_about,
@@ -187,13 +188,13 @@ class OfflinePersonaDriver:
         )
 
     def _end(
-        self, said: list[str], actions: list[Action], outcome: str, line: str, reason: str
+        self, said: list[str], actions: list[Action], outcome: Outcome, line: str, reason: str
     ) -> CustomerTurn:
         self._ended = True
         if said and said[-1] == self.persona.moving_on:
             said.pop()  # no "let's park that" in the line that ends the call
         actions.append(Action("concluded", detail=f"{outcome}: {reason}"))
-        return CustomerTurn(" ".join([*said, line]), tuple(actions), Ending(outcome, reason))  # type: ignore[arg-type]
+        return CustomerTurn(" ".join([*said, line]), tuple(actions), Ending(outcome, reason))
 
     def _acknowledgement(self) -> str:
         phrases = self.persona.acknowledgements

@@ -24,7 +24,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 import httpx
 from cerebras.cloud import sdk as cerebras_sdk
@@ -252,14 +252,16 @@ class CerebrasLLMStream(llm.LLMStream):
         chunk_id = ""
         stage = "request"
         try:
-            stream = await self._client.chat.completions.create(
+            # the SDK's typed message requests are TypedDicts; livekit's openai format matches
+            created = await self._client.chat.completions.create(
                 model=self._opts.model,
-                messages=messages,
+                messages=cast(Any, messages),
                 stream=True,
                 timeout=self._timeout_s,
                 **request,
             )
             stage = "stream"
+            stream = cast(cerebras_sdk.AsyncStream[Any], created)  # stream=True
             async with stream:
                 async for chunk in stream:
                     chunk_id = getattr(chunk, "id", None) or chunk_id
@@ -407,7 +409,7 @@ def _after_retries(max_retries: int) -> str:
 
 def _sdk_retried(status: int, headers: httpx.Headers) -> bool:
     """Whether the SDK retried this status (mirrors its ``_should_retry``)."""
-    should_retry = headers.get("x-should-retry")
+    should_retry: str | None = headers.get("x-should-retry")
     if should_retry in ("true", "false"):
         return should_retry == "true"
     return status in (408, 409, 429) or status >= 500

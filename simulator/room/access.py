@@ -17,10 +17,15 @@ from __future__ import annotations
 import datetime
 import secrets
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from simulator.errors import ProviderError
 from simulator.room.metadata import SessionMetadata
+
+if TYPE_CHECKING:
+    from livekit import api
+
+    from simulator.settings import Settings
 
 DEFAULT_TTL = datetime.timedelta(minutes=10)
 ROOM_PREFIX = "sales-sim-"
@@ -49,7 +54,7 @@ def new_app_identity() -> str:
     return APP_IDENTITY_PREFIX + secrets.token_hex(4)
 
 
-def room_configuration(agent_name: str, metadata: SessionMetadata):  # -> api.RoomConfiguration
+def room_configuration(agent_name: str, metadata: SessionMetadata) -> api.RoomConfiguration:
     """The room config that dispatches the sales team, by name, with the session's metadata."""
     from livekit import api
 
@@ -167,7 +172,7 @@ class TokenEndpoint:
         return RoomAccess(url=url, token=token, room=room, identity=metadata.app_identity)
 
 
-def token_source(settings) -> TokenSource:  # settings: simulator.settings.Settings
+def token_source(settings: Settings) -> TokenSource:
     """The token URL when one is configured, else local minting (which needs the secret)."""
     from simulator.room.config import livekit_config
 

@@ -48,7 +48,6 @@ if TYPE_CHECKING:
 ClientState = Literal[
     "idle", "connecting", "waiting_for_agent", "connected", "reconnecting", "closed"
 ]
-_CLOSED = object()
 logger = logging.getLogger(__name__)
 
 
@@ -77,7 +76,8 @@ class RoomClient:
         self._agent_identity: str | None = None
         self._agent_joined = asyncio.Event()
         self._sequencer = EventSequencer()
-        self._queue: asyncio.Queue[object] = asyncio.Queue()
+        self._queue: asyncio.Queue[Event | None] = asyncio.Queue()
+        """The events to read, then ``None`` once closed."""
         self._tasks: set[asyncio.Task[Any]] = set()
         self._microphone: Microphone | None = None
         self._mic_track: rtc.LocalAudioTrack | None = None
@@ -112,7 +112,7 @@ class RoomClient:
         if room is not None:
             await room.disconnect()
         self._set_state("closed")
-        self._queue.put_nowait(_CLOSED)
+        self._queue.put_nowait(None)
 
     async def reconnect(self) -> None:
         """Leave and join the same room again (e.g. after the network changed); the transcript is kept."""
@@ -138,8 +138,8 @@ class RoomClient:
 
     async def events(self) -> AsyncIterator[Event]:
         """Every event as it arrives (in order), until the client is closed."""
-        while (item := await self._queue.get()) is not _CLOSED:
-            yield item  # type: ignore[misc]
+        while (item := await self._queue.get()) is not None:
+            yield item
 
     async def send(self, command: Command) -> CommandResult:
         """Call the worker; its refusal comes back as ``ok=False``, a transport failure raises."""
@@ -315,7 +315,7 @@ class RoomClient:
                 await asyncio.sleep(delay)  # backoff between attempts
                 delay = min(delay * 2, 8.0)
         self._set_state("closed")
-        self._queue.put_nowait(_CLOSED)
+        self._queue.put_nowait(None)
 
     async def _resume(self) -> None:
         await self.send(ResumeCommand(after_seq=self._sequencer.last_seq))

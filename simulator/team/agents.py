@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import ClassVar
 
-from livekit.agents import NOT_GIVEN, Agent, ModelSettings, llm
+from livekit.agents import NOT_GIVEN, Agent, FlushSentinel, ModelSettings, llm
 
 from simulator.chunk_marks import OFFLINE_MARK, TIME_INFO_KEY
 from simulator.events import (
@@ -58,7 +58,8 @@ class SalesAgent(Agent):
 
     @property
     def team(self) -> TeamContext:
-        return self.session.userdata
+        team: TeamContext = self.session.userdata
+        return team
 
     def colleague(self, role: AgentRole) -> SalesAgent:
         """The agent of ``role`` with the whole conversation so far, so it never asks again."""
@@ -74,7 +75,7 @@ class SalesAgent(Agent):
 
     async def llm_node(
         self, chat_ctx: llm.ChatContext, tools: list[llm.Tool], model_settings: ModelSettings
-    ) -> AsyncIterable[llm.ChatChunk]:
+    ) -> AsyncIterable[llm.ChatChunk | str | FlushSentinel]:
         team = self.team
         question = latest_customer_text(chat_ctx)
         # "How much is it?" after "Is the CT-200 in stock?" is about the CT-200: search for both.
@@ -249,8 +250,7 @@ def _offline_takes_over(chunk: llm.ChatChunk, stats: GenerationStats) -> bool:
     return (
         delta is not None
         and bool(delta.content)
-        and bool(delta.extra)
-        and bool(delta.extra.get(OFFLINE_MARK))
+        and bool(delta.extra and delta.extra.get(OFFLINE_MARK))
         and stats.provider != "offline"
         and stats.first_token_at is not None
     )

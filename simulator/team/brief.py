@@ -48,6 +48,7 @@ def attach(message: llm.ChatMessage, brief: TurnBrief) -> llm.ChatMessage:
 def brief_of(chat_ctx: llm.ChatContext) -> TurnBrief | None:
     """The brief ``llm_node`` attached to this prompt (the latest one), if any."""
     for item in reversed(chat_ctx.items):
-        if isinstance(item, llm.ChatMessage) and isinstance(item.extra.get(BRIEF_KEY), TurnBrief):
-            return item.extra[BRIEF_KEY]  # type: ignore[no-any-return]
+        brief = item.extra.get(BRIEF_KEY) if isinstance(item, llm.ChatMessage) else None
+        if isinstance(brief, TurnBrief):
+            return brief
     return None

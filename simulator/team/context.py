@@ -39,7 +39,7 @@ class TeamContext:
     retrieval_k: int = 4
     prompts_dir: Path | None = None
     turn_id: int = 0
-    voices: Mapping[str, tts.TTS] = field(default_factory=dict)
+    voices: Mapping[AgentRole, tts.TTS] = field(default_factory=dict)
     """Each agent role's own TTS when the session speaks (a handoff is heard as another voice)."""
     whisper: str | None = None
     """The coach's pending guidance: placed in the prompt of the next reply with text, then cleared."""

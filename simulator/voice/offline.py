@@ -14,11 +14,12 @@ import asyncio
 import importlib.util
 import shutil
 import threading
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from livekit.agents import APIConnectionError, stt, tts, utils
 from livekit.agents import vad as lk_vad
+from livekit.agents.language import LanguageCode
 from livekit.agents.types import (
     DEFAULT_API_CONNECT_OPTIONS,
     NOT_GIVEN,
@@ -119,7 +120,11 @@ class WhisperSTT(stt.STT):
         return stt.SpeechEvent(
             type=stt.SpeechEventType.FINAL_TRANSCRIPT,
             alternatives=[
-                stt.SpeechData(language=self._language, text=text, confidence=1.0 if text else 0.0)
+                stt.SpeechData(
+                    language=LanguageCode(self._language),
+                    text=text,
+                    confidence=1.0 if text else 0.0,
+                )
             ],
         )
 
@@ -162,7 +167,7 @@ class EspeakTTS(tts.TTS):
 
 class _EspeakStream(tts.ChunkedStream):
     async def _run(self, output_emitter: tts.AudioEmitter) -> None:
-        engine: EspeakTTS = self._tts  # type: ignore[assignment]
+        engine = cast(EspeakTTS, self._tts)  # this stream is made by EspeakTTS.synthesize
         process = await asyncio.create_subprocess_exec(
             "espeak-ng",
             "-v",
@@ -194,4 +199,5 @@ def _resample(audio: np.ndarray, rate: int, target: int) -> np.ndarray:
     if rate == target or audio.size == 0:
         return audio
     positions = np.linspace(0, audio.size - 1, int(audio.size * target / rate))
-    return np.interp(positions, np.arange(audio.size), audio).astype(np.float32)
+    resampled: np.ndarray = np.interp(positions, np.arange(audio.size), audio)
+    return resampled.astype(np.float32)

@@ -25,8 +25,8 @@ REHEARSAL_TIMEOUT_MS = 120_000
 
 
 def coach_state(window: MainWindow) -> CoachStateEvent | None:
-    states = events_of(window, CoachStateEvent)
-    return states[-1] if states else None  # type: ignore[return-value]
+    states = [e for e in window.feed.events if isinstance(e, CoachStateEvent)]
+    return states[-1] if states else None
 
 
 def click(qtbot: Any, button: Any) -> None:

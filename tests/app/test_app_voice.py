@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pytest
 from PySide6.QtCore import Qt
 
 from simulator.events import TranscriptEvent, TurnCompletedEvent
@@ -19,6 +20,8 @@ from tests.app.conftest import WindowFactory
 from tests.app.gui import TURN_TIMEOUT_MS, ServerThread, events_of, say, start
 from tests.fakes.audio_devices import RecordingSpeaker, SimulatedMicrophone
 from tests.fakes.cartesia_server import CartesiaServer
+
+pytestmark = pytest.mark.slow
 
 KEY = "cartesia-test-key"
 

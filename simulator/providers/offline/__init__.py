@@ -4,8 +4,8 @@
 passages into speakable sentences, :mod:`.composing` builds the answer to the question asked.
 """
 
+from simulator.chunk_marks import OFFLINE_MARK
 from simulator.providers.offline.responder import (
-    OFFLINE_MARK,
     UNKNOWN,
     WELCOME,
     OfflineResponder,

@@ -166,8 +166,8 @@ def _extreme_price_bonus(query: str, candidates: list[Unit], scores: np.ndarray)
     if cheap == dear:
         return bonus
     close = [i for i in range(len(candidates)) if scores[i] >= 0.7 * float(np.max(scores))]
-    priced = [(i, _first_price(candidates[i].text)) for i in close]
-    priced = [(i, v) for i, v in priced if v is not None]
+    prices = [(i, _first_price(candidates[i].text)) for i in close]
+    priced = [(i, v) for i, v in prices if v is not None]
     if len(priced) >= 2:
         pick = min(priced, key=lambda p: p[1]) if cheap else max(priced, key=lambda p: p[1])
         bonus[pick[0]] = 0.3
@@ -338,7 +338,7 @@ def adapt(response: Sequence[str], customer_said: str) -> list[str]:
         dropped = False
         kept.append(sentence)
     words = 0
-    out = []
+    out: list[str] = []
     for sentence in kept:
         words += len(sentence.split())
         if out and words > MAX_PREPARED_WORDS:

@@ -130,10 +130,11 @@ def plan_reply(chat_ctx: llm.ChatContext, tool_names: set[str]) -> ToolCallPlan 
     brief = brief_of(chat_ctx)
     items = list(chat_ctx.items)
     last_user = _last_user(items)
+    typed = items[last_user] if last_user is not None else None
     question = (
         brief.question
         if brief
-        else (items[last_user].text_content or "" if last_user is not None else "")  # type: ignore[union-attr]
+        else (typed.text_content or "" if isinstance(typed, llm.ChatMessage) else "")
     )
     since_question = items[last_user + 1 :] if last_user is not None else items
     outputs = [i for i in since_question if isinstance(i, llm.FunctionCallOutput)]
@@ -238,7 +239,7 @@ def _role_of(tool_names: set[str]) -> AgentRole:
     """Without a brief: the agent is the one without a handoff to itself."""
     for role in ("technical", "pricing"):
         if f"transfer_to_{role}" not in tool_names and "transfer_to_greeter" in tool_names:
-            return role  # type: ignore[return-value]
+            return role
     return "greeter"
 
 

@@ -50,7 +50,8 @@ def _descriptions() -> np.ndarray:
         "pricing": tools.transfer_to_pricing.info.description,
     }
     cleaned = [
-        re.sub(r"^Hand the customer (?:back )?to the [\w ]+?, who ", "", texts[r]) for r in ROLES
+        re.sub(r"^Hand the customer (?:back )?to the [\w ]+?, who ", "", texts[r] or "")
+        for r in ROLES
     ]
     return embedding.embed([" ".join(t.split("\n\n")[0].split()) for t in cleaned])
 
@@ -119,4 +120,5 @@ def _label(item: ScopedPassage) -> str:
 def _softmax(values: np.ndarray, temperature: float = 0.05) -> np.ndarray:
     scaled = (values - np.max(values)) / temperature
     exp = np.exp(scaled)
-    return exp / exp.sum()  # type: ignore[no-any-return]
+    shares: np.ndarray = exp / exp.sum()
+    return shares
