@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from types import TracebackType
 from typing import TYPE_CHECKING
 
 from simulator.errors import SessionError, SimulatorError
@@ -45,6 +44,7 @@ from simulator.personas.customer import Customer, CustomerTurn, CustomerView, Li
 from simulator.personas.model import Persona
 from simulator.personas.playbook import Playbook
 from simulator.personas.players import build_customer
+from simulator.resource import AsyncResource
 from simulator.scorecard import ScorecardBuilder
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 DEFAULT_MAX_TURNS = 16
 
 
-class CoachSession:
+class CoachSession(AsyncResource):
     """One persona playing the customer in one runner's conversation; see the module doc."""
 
     def __init__(
@@ -86,18 +86,6 @@ class CoachSession:
         self._ended = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._remove_observer: Callable[[], None] | None = None
-
-    async def __aenter__(self) -> CoachSession:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     # -- state ---------------------------------------------------------------------------------
 

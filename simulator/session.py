@@ -10,7 +10,6 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from livekit.agents import AgentSession, llm
@@ -34,6 +33,7 @@ from simulator.knowledge.records import SalesRecords
 from simulator.latency import LatencyObserver
 from simulator.providers.selection import LLMChoice, build_llm
 from simulator.redaction import EventRedactor, Redactor
+from simulator.resource import AsyncResource
 from simulator.settings import Settings
 from simulator.team.agents import Greeter, SalesAgent
 from simulator.team.context import TeamContext
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from simulator.voice.kit import VoiceKit
 
 
-class SessionRunner:
+class SessionRunner(AsyncResource):
     """Drives a livekit-agents ``AgentSession`` with no room and yields what it does.
 
     Use as ``async with SessionRunner(settings) as runner``; read ``runner.events()`` in one task
@@ -94,18 +94,6 @@ class SessionRunner:
         self._choice: LLMChoice | None = None
         self._turn_id = 0
         self._turn_lock = asyncio.Lock()
-
-    async def __aenter__(self) -> SessionRunner:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     @property
     def provider(self) -> str:

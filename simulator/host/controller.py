@@ -24,7 +24,6 @@ import asyncio
 import logging
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
 
 from simulator.commands import (
@@ -48,6 +47,7 @@ from simulator.commands import (
 from simulator.errors import SessionError, SimulatorError
 from simulator.events import ScorecardEvent, StatusEvent
 from simulator.personas.model import Persona
+from simulator.resource import AsyncResource
 
 if TYPE_CHECKING:
     from simulator.coach import CoachSession
@@ -91,7 +91,7 @@ class SessionListening:
         return await self.talk(on)
 
 
-class SessionController:
+class SessionController(AsyncResource):
     """Carries out commands on ``runner`` and its rehearsal; see the module doc.
 
     Use as ``async with SessionController(runner) as controller`` (or :meth:`start` before the
@@ -125,18 +125,6 @@ class SessionController:
         self._tasks: set[asyncio.Task[str]] = set()
         self._answered: set[asyncio.Task[str]] = set()
         self._closed = False
-
-    async def __aenter__(self) -> SessionController:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def start(self) -> None:
         """Read the playbook (off the loop) and score the conversation in Customer mode from here on."""

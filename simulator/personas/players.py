@@ -9,7 +9,7 @@ from __future__ import annotations
 from simulator.personas.customer import Customer
 from simulator.personas.model import Persona
 from simulator.personas.playbook import Playbook
-from simulator.settings import Settings, secret
+from simulator.settings import Settings
 
 
 def build_customer(settings: Settings, persona: Persona, playbook: Playbook) -> Customer:
@@ -20,13 +20,6 @@ def build_customer(settings: Settings, persona: Persona, playbook: Playbook) -> 
         return OfflinePersonaDriver(persona, playbook)
 
     from simulator.personas.cerebras_customer import CerebrasCustomer
-    from simulator.providers.cerebras import CerebrasLLM
+    from simulator.providers.selection import cerebras_llm
 
-    model = CerebrasLLM(
-        model=settings.cerebras_model,
-        api_key=secret(settings.cerebras_api_key),
-        base_url=settings.cerebras_base_url,
-        timeout_s=settings.cerebras_timeout_s,
-        max_retries=settings.cerebras_max_retries,
-    )
-    return CerebrasCustomer(persona, model, owns_model=True)
+    return CerebrasCustomer(persona, cerebras_llm(settings), owns_model=True)

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from livekit.agents import llm
 
 from simulator.events import Event, Provider, StatusEvent
 from simulator.providers.offline import OfflineResponder
 from simulator.settings import Settings, secret
+
+if TYPE_CHECKING:
+    from simulator.providers.cerebras import CerebrasLLM
 
 
 @dataclass
@@ -39,15 +43,7 @@ def build_llm(settings: Settings, emit: Callable[[Event], None]) -> LLMChoice:
         )
         return LLMChoice(offline, "offline", offline.model)
 
-    from simulator.providers.cerebras import CerebrasLLM
-
-    cerebras = CerebrasLLM(
-        model=settings.cerebras_model,
-        api_key=secret(settings.cerebras_api_key),
-        base_url=settings.cerebras_base_url,
-        timeout_s=settings.cerebras_timeout_s,
-        max_retries=settings.cerebras_max_retries,
-    )
+    cerebras = cerebras_llm(settings)
 
     def failed(error: llm.LLMError) -> None:
         # livekit's APIError prints its fields; its message alone is what a person reads.
@@ -77,3 +73,16 @@ def build_llm(settings: Settings, emit: Callable[[Event], None]) -> LLMChoice:
 
     fallback.on("llm_availability_changed", availability_changed)
     return LLMChoice(fallback, "cerebras", settings.cerebras_model)
+
+
+def cerebras_llm(settings: Settings) -> CerebrasLLM:
+    """The Cerebras model the settings name, with their key, endpoint, timeout and retries."""
+    from simulator.providers.cerebras import CerebrasLLM
+
+    return CerebrasLLM(
+        model=settings.cerebras_model,
+        api_key=secret(settings.cerebras_api_key),
+        base_url=settings.cerebras_base_url,
+        timeout_s=settings.cerebras_timeout_s,
+        max_retries=settings.cerebras_max_retries,
+    )

@@ -13,11 +13,11 @@ import asyncio
 import os
 import sys
 from pathlib import Path
-from types import TracebackType
 
 import aiohttp
 
 from simulator.errors import ProviderError
+from simulator.resource import AsyncResource
 from simulator.settings import Settings
 
 
@@ -35,7 +35,7 @@ async def worker_running(settings: Settings, *, timeout_s: float = 1.0) -> bool:
     return isinstance(info, dict) and info.get("agent_name") == settings.livekit_agent_name
 
 
-class LocalWorker:
+class LocalWorker(AsyncResource):
     """``async with LocalWorker(settings):`` a worker is running for as long as the block lasts."""
 
     def __init__(
@@ -57,18 +57,6 @@ class LocalWorker:
     @property
     def started_here(self) -> bool:
         return self.process is not None
-
-    async def __aenter__(self) -> LocalWorker:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     async def start(self) -> None:
         if await worker_running(self.settings):
@@ -107,6 +95,9 @@ class LocalWorker:
                 f"The local worker exited: {lines[-1] if lines else 'no reason given'} "
                 f"(log: {self.log_path})"
             )
+
+    async def aclose(self) -> None:
+        await self.stop()
 
     async def stop(self, grace_s: float = 10.0) -> None:
         process, self.process = self.process, None
