@@ -1,5 +1,8 @@
 """``simulator rehearse``: whole Coach-mode conversations with no one at the keyboard.
 
+A face of the session host like ``simulator chat``: each persona is loaded and played with the
+same commands the app's Coach controls send, carried out by the same controller.
+
 One persona (``--persona NAME``) plays the customer against the sales team until the call ends,
 and the scorecard is printed; ``--all`` runs every persona in turn and prints one summary table,
 a regression suite for the team's prompts and knowledge (offline, the whole run is deterministic).
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from simulator.commands import PlayCommand, SetPersonaCommand
 from simulator.errors import SimulatorError
 from simulator.events import (
     AGENT_NAMES,
@@ -64,11 +68,13 @@ async def _rehearse(
         err.write(f"simulator: no usable persona in {settings.personas_dir}\n")
         return 2
 
-    from simulator.coach import open_coach  # imports livekit-agents: seconds, so only here
-    from simulator.session import SessionRunner
+    from simulator.host.controller import SessionController
+    from simulator.session import SessionRunner  # imports livekit-agents: seconds, so only here
 
     runner = SessionRunner(settings)
+    controller = SessionController(runner, max_turns=options.turns)
     try:
+        await controller.start()
         await runner.start()
     except SimulatorError as e:
         err.write(f"simulator: {e}\n")
@@ -78,16 +84,13 @@ async def _rehearse(
     rows = []
     failed = 0
     try:
-        for n, persona in enumerate(personas):
-            if n:
-                await runner.reset()
+        for persona in personas:
             start = await show.mark()
-            coach = await open_coach(runner, persona, max_turns=options.turns)
-            try:
-                await coach.play()
-                card = await coach.wait_ended()
-            finally:
-                await coach.aclose()
+            # a new conversation with the persona, played to its end, as the app's Play does
+            await controller.execute(SetPersonaCommand(persona=persona.id))
+            await controller.execute(PlayCommand())
+            assert controller.coach is not None
+            card = await controller.coach.wait_ended()
             events = await show.until_scorecard(start)
             rows.append(summary_row(card))
             failed += any(isinstance(e, StatusEvent) and e.level == "error" for e in events)
@@ -106,6 +109,7 @@ async def _rehearse(
                 await asyncio.to_thread(_write_report, path, events, persona)
                 err.write(f"Report: {path}\n")
     finally:
+        await controller.aclose("The rehearsal run ended.")
         await runner.aclose()
         await pump
     if options.all_personas and not options.jsonl:
