@@ -20,6 +20,7 @@ from typing import TextIO
 
 from simulator.commands import PlayCommand, SetPersonaCommand
 from simulator.errors import SimulatorError
+from simulator.event_text import clean, describe
 from simulator.events import (
     AGENT_NAMES,
     ClaimCheckEvent,
@@ -174,18 +175,17 @@ class _Show:
             return self.events[start : end + 1]
 
     def _print(self, event: Event) -> None:
-        w = self._out.write
+        """The conversation, what each persona line meant, handoffs, unsupported claims and
+        problems (the same lines as ``simulator chat``)."""
         if isinstance(event, TranscriptEvent):
             label = " (offline)" if event.provider == "offline" else ""
-            w(f"{AGENT_NAMES[event.speaker]}{label}: {event.text}\n")
-        elif isinstance(event, PersonaEvent) and event.action not in ("opened",):
-            what = event.objection or event.fact or event.detail
-            w(f"  [{event.action.replace('_', ' ')}{': ' + what if what else ''}]\n")
-        elif isinstance(event, HandoffEvent):
-            w(f"  -> {AGENT_NAMES[event.from_agent]} hands over to {AGENT_NAMES[event.to_agent]}\n")
-        elif isinstance(event, ClaimCheckEvent):
-            for claim in event.unsupported:
-                w(f'  ! unsupported {claim.kind}: "{claim.text}" - {claim.note}\n')
-        elif isinstance(event, StatusEvent) and event.level != "info":
-            w(f"  ({event.level}: {event.message})\n")
+            text = f"{AGENT_NAMES[event.speaker]}{label}: {event.text}"
+        elif isinstance(event, (PersonaEvent, HandoffEvent, ClaimCheckEvent)) or (
+            isinstance(event, StatusEvent) and event.level != "info"
+        ):
+            text = describe(event)
+        else:
+            return
+        if text:
+            self._out.write(clean(text) + "\n")
         self._out.flush()

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import re
 import signal
 import threading
 from collections.abc import Callable
@@ -40,22 +39,14 @@ from simulator.commands import (
     TakeOverCommand,
     WhisperCommand,
 )
+from simulator.event_text import clean, describe
 from simulator.events import (
     AGENT_NAMES,
-    ClaimCheckEvent,
     CoachStateEvent,
-    CoachWhisperEvent,
     ConversationResetEvent,
-    CustomerOutcomeEvent,
     Event,
-    HandoffEvent,
-    LatencyEvent,
     ModeChangedEvent,
-    PersonaEvent,
-    RetrievalEvent,
     ScorecardEvent,
-    StatusEvent,
-    ToolCallEvent,
     TranscriptDeltaEvent,
     TranscriptEvent,
     TurnCompletedEvent,
@@ -78,19 +69,6 @@ OUTPUT_CLOSED = 141
 """The exit code when the reader of the output went away (as if killed by SIGPIPE)."""
 STOP_WITHIN_S = 0.5
 """How long Ctrl+C waits for the session to close before the chat stops anyway."""
-_CONTROL = re.compile(
-    r"(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"  # OSC: a window title, a link...
-    r"|(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"  # CSI: cursor moves, clearing the screen, colours...
-    r"|\x1b[@-_]?"  # any other escape
-    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]"  # other control characters (newline and tab stay)
-)
-
-
-def clean(text: str) -> str:
-    """``text`` without terminal control sequences (newlines and tabs stay)."""
-    return _CONTROL.sub("", text)
-
-
 Settled = Callable[[list[Event]], bool]
 """Whether the events since a command show that it has had its effect."""
 
@@ -404,7 +382,7 @@ class _Screen:
                 w(f"{AGENT_NAMES[event.speaker]}{offline}: {event.text}\n")
         else:
             self._end_stream()
-            text = _describe(event)
+            text = describe(event)
             if text:
                 w(text + "\n")
             if isinstance(event, ModeChangedEvent):
@@ -414,64 +392,6 @@ class _Screen:
         if self._streaming is not None:
             self._streaming = None
             self._write(self._out, "\n")
-
-
-def _describe(event: Event) -> str:
-    """One or a few lines for an event that is not a line of the conversation ("" for none)."""
-    if isinstance(event, RetrievalEvent):
-        sources = ", ".join(f"{p.source} › {p.section} ({p.score:.2f})" for p in event.passages[:3])
-        return f"  [{AGENT_NAMES[event.agent]} read: {sources or 'nothing relevant'}]"
-    if isinstance(event, HandoffEvent):
-        return (
-            f"  -> {AGENT_NAMES[event.from_agent]} hands over to "
-            f"{AGENT_NAMES[event.to_agent]}: {event.reason}"
-        )
-    if isinstance(event, ToolCallEvent):
-        args = ", ".join(f"{k}={v}" for k, v in event.arguments.items())
-        return f"  [{event.name}({args})]"
-    if isinstance(event, LatencyEvent):
-        return f"  [{_latency_line(event)}]"
-    if isinstance(event, StatusEvent):
-        return f"  ({event.level}: {event.message})"
-    if isinstance(event, ConversationResetEvent):
-        return "  (new conversation with the Greeter)"
-    if isinstance(event, ClaimCheckEvent):
-        return "\n".join(
-            f'  [unsupported {claim.kind}: "{claim.text}" - {claim.note}]'
-            for claim in event.unsupported
-        )
-    if isinstance(event, ModeChangedEvent):
-        return f"  ({event.reason})" if event.reason else ""
-    if isinstance(event, CoachStateEvent):
-        return f"  ({event.state.replace('_', ' ')}: {event.detail})" if event.detail else ""
-    if isinstance(event, PersonaEvent) and event.action != "opened":
-        what = event.objection or event.fact or event.detail
-        return f"  [{event.action.replace('_', ' ')}{': ' + what if what else ''}]"
-    if isinstance(event, CoachWhisperEvent):
-        return f"  [whisper to the {AGENT_NAMES[event.agent]} {event.status}: {event.text}]"
-    if isinstance(event, CustomerOutcomeEvent):
-        return f"  (the customer {event.outcome}: {event.reason})"
-    if isinstance(event, ScorecardEvent):
-        from simulator.scorecard import render_text
-
-        return "\n" + render_text(event.scorecard)
-    return ""
-
-
-def _latency_line(event: LatencyEvent) -> str:
-    s = event.stages
-    parts = [
-        ("retrieval", s.retrieval_ms, "ms"),
-        ("first token", s.llm_ttft_ms, "ms"),
-        ("", s.tokens_per_s, "tok/s"),
-        ("server", s.server_total_ms, "ms"),
-        ("TTS first byte", s.tts_ttfb_ms, "ms"),
-        ("end to end", s.e2e_ms, "ms"),
-    ]
-    shown = [
-        f"{name} {value:.0f} {unit}".strip() for name, value, unit in parts if value is not None
-    ]
-    return "latency: " + " · ".join(shown)
 
 
 class _Lines:
@@ -536,4 +456,4 @@ def _silence(stream: TextIO) -> None:
         os.close(devnull)
 
 
-__all__ = ["SLASH_COMMANDS", "clean", "parse", "run_chat"]
+__all__ = ["SLASH_COMMANDS", "parse", "run_chat"]

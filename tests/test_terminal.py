@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from simulator.event_text import clean
 from simulator.settings import BUNDLED_KNOWLEDGE, Settings
-from simulator.terminal import clean, parse, run_chat
+from simulator.terminal import parse, run_chat
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -1,0 +1,100 @@
+"""Events as lines for a person at a terminal: ``simulator chat`` and ``simulator rehearse`` say
+the same things the same way, and print nothing a terminal would obey.
+
+:func:`describe` is one or a few lines for an event that is not a line of the conversation (a
+retrieval, a handoff, a look-up, latency, a status, Coach mode's moves, the scorecard);
+:func:`clean` takes terminal control sequences out of text that came from documents or a model
+(``ESC]0;…`` would retitle the window, ``ESC[2J`` clear the screen).
+"""
+
+from __future__ import annotations
+
+import re
+
+from simulator.events import (
+    AGENT_NAMES,
+    ClaimCheckEvent,
+    CoachStateEvent,
+    CoachWhisperEvent,
+    ConversationResetEvent,
+    CustomerOutcomeEvent,
+    Event,
+    HandoffEvent,
+    LatencyEvent,
+    ModeChangedEvent,
+    PersonaEvent,
+    RetrievalEvent,
+    ScorecardEvent,
+    StatusEvent,
+    ToolCallEvent,
+)
+
+_CONTROL = re.compile(
+    r"(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"  # OSC: a window title, a link...
+    r"|(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"  # CSI: cursor moves, clearing the screen, colours...
+    r"|\x1b[@-_]?"  # any other escape
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]"  # other control characters (newline and tab stay)
+)
+
+
+def clean(text: str) -> str:
+    """``text`` without terminal control sequences (newlines and tabs stay)."""
+    return _CONTROL.sub("", text)
+
+
+def describe(event: Event) -> str:
+    """One or a few lines for an event that is not a line of the conversation ("" for none)."""
+    if isinstance(event, RetrievalEvent):
+        sources = ", ".join(f"{p.source} › {p.section} ({p.score:.2f})" for p in event.passages[:3])
+        return f"  [{AGENT_NAMES[event.agent]} read: {sources or 'nothing relevant'}]"
+    if isinstance(event, HandoffEvent):
+        return (
+            f"  -> {AGENT_NAMES[event.from_agent]} hands over to "
+            f"{AGENT_NAMES[event.to_agent]}: {event.reason}"
+        )
+    if isinstance(event, ToolCallEvent):
+        args = ", ".join(f"{k}={v}" for k, v in event.arguments.items())
+        return f"  [{event.name}({args})]"
+    if isinstance(event, LatencyEvent):
+        return f"  [{latency_line(event)}]"
+    if isinstance(event, StatusEvent):
+        return f"  ({event.level}: {event.message})"
+    if isinstance(event, ConversationResetEvent):
+        return "  (new conversation with the Greeter)"
+    if isinstance(event, ClaimCheckEvent):
+        return "\n".join(
+            f'  [unsupported {claim.kind}: "{claim.text}" - {claim.note}]'
+            for claim in event.unsupported
+        )
+    if isinstance(event, ModeChangedEvent):
+        return f"  ({event.reason})" if event.reason else ""
+    if isinstance(event, CoachStateEvent):
+        return f"  ({event.state.replace('_', ' ')}: {event.detail})" if event.detail else ""
+    if isinstance(event, PersonaEvent) and event.action != "opened":
+        what = event.objection or event.fact or event.detail
+        return f"  [{event.action.replace('_', ' ')}{': ' + what if what else ''}]"
+    if isinstance(event, CoachWhisperEvent):
+        return f"  [whisper to the {AGENT_NAMES[event.agent]} {event.status}: {event.text}]"
+    if isinstance(event, CustomerOutcomeEvent):
+        return f"  (the customer {event.outcome}: {event.reason})"
+    if isinstance(event, ScorecardEvent):
+        from simulator.scorecard import render_text
+
+        return "\n" + render_text(event.scorecard)
+    return ""
+
+
+def latency_line(event: LatencyEvent) -> str:
+    s = event.stages
+    parts = [
+        ("retrieval", s.retrieval_ms, "ms"),
+        ("first token", s.llm_ttft_ms, "ms"),
+        ("", s.tokens_per_s, "tok/s"),
+        ("server", s.server_total_ms, "ms"),
+        ("TTS first byte", s.tts_ttfb_ms, "ms"),
+        ("end to end", s.e2e_ms, "ms"),
+    ]
+    shown = [
+        f"{name} {value:.0f} {unit}".strip() for name, value, unit in parts if value is not None
+    ]
+    return "latency: " + " · ".join(shown)
