@@ -87,6 +87,7 @@ class Conversation:
         self.statuses: list[StatusEvent] = []
         self.active_agent: AgentRole = "greeter"
         self.ended: SessionEndedEvent | None = None
+        self._first_turn: int | None = None
         self._pending_retrieval: dict[AgentRole, RetrievalEvent] = {}
         self._pending_tools: dict[AgentRole, list[ToolCallEvent]] = {}
         self._replies: list[AgentReply] = []
@@ -108,9 +109,11 @@ class Conversation:
         if isinstance(event, SessionStartedEvent):
             self.session = event
             self.active_agent = event.agent
+            self._first_turn = None
         elif isinstance(event, ConversationResetEvent):
             self.entries.append(event)
             self.active_agent = event.agent
+            self._first_turn = None
             self._pending_retrieval.clear()
             self._pending_tools.clear()
         elif isinstance(event, RetrievalEvent):
@@ -139,12 +142,19 @@ class Conversation:
             self.ended = event
         return None
 
+    def turn_number(self, turn_id: int) -> int:
+        """The turn as the customer counts it: 1 for the first line of this conversation (the
+        session's turn ids keep counting across new conversations)."""
+        return max(1, turn_id - (self._first_turn or turn_id) + 1)
+
     def e2e_summary(self) -> LatencySummary:
         return LatencySummary.of(
             [e.stages.e2e_ms for e in self.latencies if e.stages.e2e_ms is not None]
         )
 
     def _transcript(self, event: TranscriptEvent) -> AgentReply | None:
+        if self._first_turn is None:
+            self._first_turn = event.turn_id
         if event.speaker == "customer":
             self.entries.append(CustomerLine(event.turn_id, event.text, event.created_at))
             return None

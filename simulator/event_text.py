@@ -88,12 +88,16 @@ def latency_line(event: LatencyEvent) -> str:
     s = event.stages
     parts = [
         ("retrieval", s.retrieval_ms, "ms"),
-        ("first token", s.llm_ttft_ms, "ms"),
+        ("LLM first token", s.llm_ttft_ms, "ms"),
         ("", s.tokens_per_s, "tok/s"),
         ("server", s.server_total_ms, "ms"),
         ("TTS first byte", s.tts_ttfb_ms, "ms"),
-        ("end to end", s.e2e_ms, "ms"),
+        ("to first token", s.first_token_ms, "ms"),
+        ("to first audio", s.first_audio_ms, "ms"),
+        ("full reply", s.full_reply_ms, "ms"),
     ]
+    if s.first_token_ms is None:  # an event from before the marks: its first output
+        parts.append(("first output", s.e2e_ms, "ms"))
     shown = [
         f"{name} {value:.0f} {unit}".strip() for name, value, unit in parts if value is not None
     ]

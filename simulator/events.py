@@ -110,8 +110,25 @@ class ToolCallEvent(_Event):
     output: str
 
 
+class EarlierRequest(_Model):
+    """An LLM request of the same turn that came before the reply's own: the handing-off agent
+    deciding to transfer, or an agent deciding on a look-up. Times are from the end of the
+    customer's turn."""
+
+    agent: AgentRole
+    purpose: Literal["handoff", "look-up"]
+    start_ms: float
+    duration_ms: float
+    retrieval_ms: float | None = None
+    """The retrieval that ran just before this request (it ends where the request starts)."""
+
+
 class LatencyStages(_Model):
-    """Where one reply's time went; ``None`` means the stage did not happen (e.g. no TTS)."""
+    """Where one reply's time went; ``None`` means the stage did not happen (e.g. no TTS).
+
+    Durations (``*_ms``) say how long a stage took; the ``first_token_ms``, ``first_audio_ms``,
+    ``full_reply_ms`` and ``llm_start_ms`` marks are measured from the end of the customer's turn
+    (the Enter key, or the end of speech), so a view lays every stage on one time axis."""
 
     end_of_utterance_ms: float | None = None
     stt_ms: float | None = None
@@ -128,6 +145,16 @@ class LatencyStages(_Model):
     tts_ttfb_ms: float | None = None
     e2e_ms: float | None = None
     """From the end of the customer's turn to the reply's first output (audio if spoken, else text)."""
+    first_token_ms: float | None = None
+    """From the end of the customer's turn to the reply's first token (text)."""
+    first_audio_ms: float | None = None
+    """From the end of the customer's speech to the reply's first audio (voice only)."""
+    full_reply_ms: float | None = None
+    """From the end of the customer's turn to the reply's last token: the whole reply written."""
+    llm_start_ms: float | None = None
+    """From the end of the customer's turn to the reply's own LLM request."""
+    earlier_requests: tuple[EarlierRequest, ...] = ()
+    """The turn's LLM requests before the reply's own (a handoff's, a look-up's), in order."""
 
 
 class LatencyEvent(_Event):

@@ -166,5 +166,11 @@ async def test_a_spoken_conversation_hands_off_and_every_reply_is_heard_and_time
         assert stages.tts_ttfb_ms >= 40  # the server's first-byte delay is inside it
         assert stages.llm_ttft_ms >= 30
         assert stages.e2e_ms >= stages.llm_ttft_ms
+        # spoken: the first audio is the first response, after the first token, before the end
+        assert stages.first_audio_ms == stages.e2e_ms
+        assert stages.first_token_ms is not None and stages.full_reply_ms is not None
+        assert 0 <= stages.first_token_ms <= stages.first_audio_ms
+        assert stages.first_token_ms <= stages.full_reply_ms
         print(f"voice latency {latency.agent}: {filled}")
+    assert [r.agent for r in latencies[1].stages.earlier_requests] == ["greeter"]
     assert isinstance(events[-1], (TurnCompletedEvent, StatusEvent)) or events

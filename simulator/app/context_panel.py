@@ -116,7 +116,7 @@ class ContextPanel(QFrame):
         if reply is None:
             return
         self.shown_reply = number
-        self._show(reply.retrieval, reply.tool_calls, _reply_heading(reply))
+        self._show(reply.retrieval, reply.tool_calls, self._reply_heading(reply))
 
     def _on_event(self, event: Event) -> None:
         if isinstance(event, RetrievalEvent):
@@ -131,7 +131,8 @@ class ContextPanel(QFrame):
             self._show(
                 event,
                 self._live_tools,
-                f"{AGENT_NAMES[event.agent]} is reading, turn {event.turn_id}",
+                f"{AGENT_NAMES[event.agent]} is reading, turn "
+                f"{self._feed.conversation.turn_number(event.turn_id)}",
             )
         elif isinstance(event, ToolCallEvent):
             self._live_tools.append(event)
@@ -146,13 +147,17 @@ class ContextPanel(QFrame):
         ):
             self.clear()
 
+    def _reply_heading(self, reply: AgentReply) -> str:
+        turn = self._feed.conversation.turn_number(reply.turn_id)
+        return f"Behind the {AGENT_NAMES[reply.speaker]}'s reply in turn {turn}"
+
     def _on_reply(self, reply: AgentReply) -> None:
         if (
             self.shown_reply is None
             and reply.retrieval is not None
             and reply.retrieval is self._retrieval
         ):
-            self.heading.setText(_reply_heading(reply))
+            self.heading.setText(self._reply_heading(reply))
 
     def _show(
         self, retrieval: RetrievalEvent | None, tools: list[ToolCallEvent], heading: str
@@ -200,7 +205,3 @@ _EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 def readable(markdown: str) -> str:
     """Passage text without Markdown's heading and bold markers (shown as plain text, never markup)."""
     return _EMPHASIS.sub(r"\2", _HEADING.sub("", markdown.strip()))
-
-
-def _reply_heading(reply: AgentReply) -> str:
-    return f"Behind the {AGENT_NAMES[reply.speaker]}'s reply in turn {reply.turn_id}"

@@ -8,6 +8,7 @@ a chart library.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
@@ -48,33 +49,22 @@ class Holding:
 
 
 class TimelineModel:
-    """Holdings and handoffs of the current conversation, placed by turn (1 = its first turn)."""
+    """Holdings and handoffs of the current conversation, placed by turn (1 = its first turn, as
+    :meth:`~simulator.conversation.Conversation.turn_number` counts)."""
 
     def __init__(self) -> None:
         self.holdings: list[Holding] = [Holding("greeter", 0.0)]
         self.handoffs: list[tuple[float, HandoffEvent]] = []
         self.turns = 0
-        self._base: int | None = None
 
     @property
     def current(self) -> AgentRole:
         return self.holdings[-1].agent
 
-    @property
-    def base(self) -> int:
-        """Session turn ids keep counting across new conversations; lanes start at this one + 1."""
-        return self._base or 0
+    def customer_turn(self, turn: int) -> None:
+        self.turns = max(self.turns, turn)
 
-    def display_turn(self, turn_id: int) -> int:
-        if self._base is None:
-            self._base = turn_id - 1
-        return max(1, turn_id - self._base)
-
-    def customer_turn(self, turn_id: int) -> None:
-        self.turns = max(self.turns, self.display_turn(turn_id))
-
-    def handoff(self, event: HandoffEvent) -> float:
-        turn = self.display_turn(event.turn_id)
+    def handoff(self, event: HandoffEvent, turn: int) -> float:
         self.turns = max(self.turns, turn)
         same_turn = sum(1 for x, _ in self.handoffs if turn - 1 < x <= turn)
         x = turn - 0.55 + 0.2 * same_turn
@@ -135,17 +125,24 @@ class TimelineLanes(QWidget):
             )
         painter.setFont(font)
 
-        painter.setPen(QPen(QColor(theme.LINE), 1))
-        step = max(1, span // 12)
+        # Turn numbers along the axis, as many as fit without touching; "turn" once, on the left.
+        painter.setPen(QColor(theme.MUTED))
+        painter.drawText(
+            QRectF(6, plot.bottom() + 2, label_w - 8, axis_h),
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+            "turn",
+        )
+        widest = metrics.horizontalAdvance(str(span)) + metrics.horizontalAdvance("  ")
+        per_turn = plot.width() / span
+        step = max(1, math.ceil(widest / per_turn))
         for turn in range(1, span + 1):
             x = x_of(turn - 0.5)
-            if turn % step == 0 or turn == 1:
+            if (turn - 1) % step == 0:
                 painter.setPen(QColor(theme.MUTED))
-                label = str(self.model.base + turn)
                 painter.drawText(
-                    QRectF(x - 40, plot.bottom() + 2, 80, axis_h),
+                    QRectF(x - per_turn * step / 2, plot.bottom() + 2, per_turn * step, axis_h),
                     Qt.AlignmentFlag.AlignCenter,
-                    label if turn > 1 else f"turn {label}",
+                    str(turn),
                 )
             painter.setPen(QPen(QColor(theme.LINE), 1))
             painter.drawLine(QPointF(x_of(turn), plot.top()), QPointF(x_of(turn), plot.bottom()))
@@ -194,6 +191,7 @@ class HandoffTimeline(QFrame):
     def __init__(self, feed: EventFeed, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("panel")
+        self._feed = feed
         self.model = TimelineModel()
         outer = QVBoxLayout(self)
         outer.setContentsMargins(12, 8, 12, 8)
@@ -240,14 +238,16 @@ class HandoffTimeline(QFrame):
         self.reasons.addItem(item)
 
     def _on_event(self, event: Event) -> None:
+        turn_number = self._feed.conversation.turn_number
         if isinstance(event, TranscriptEvent) and event.speaker == "customer":
-            self.model.customer_turn(event.turn_id)
+            self.model.customer_turn(turn_number(event.turn_id))
         elif isinstance(event, HandoffEvent):
             if not self.handoff_texts():
                 self.reasons.clear()
-            self.model.handoff(event)
+            turn = turn_number(event.turn_id)
+            self.model.handoff(event, turn)
             item = QListWidgetItem(
-                f"Turn {event.turn_id} · {AGENT_NAMES[event.from_agent]} → "
+                f"Turn {turn} · {AGENT_NAMES[event.from_agent]} → "
                 f"{AGENT_NAMES[event.to_agent]}: {event.reason}"
             )
             item.setData(Qt.ItemDataRole.UserRole, event.turn_id)

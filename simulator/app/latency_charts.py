@@ -1,16 +1,14 @@
-"""The two latency pictures: end to end per reply (with p50/p95), and one reply's waterfall.
+"""The two latency pictures: the first response of every reply (with p50/p95), and one reply's
+waterfall.
 
 Both are painted with QPainter. The per-reply chart never scales its axis below a quarter of a
 second (a 30 ms reply is drawn small), draws one second as a reference line when the axis reaches
 it, and says "every reply under 1 s" in green when that is true: at a booth, "this is fast" reads
-before anyone parses a number. The waterfall lays a reply's stages on one time axis starting when the
-customer finished their turn; time the stages do not explain (routing to a specialist, framework
-overhead) is shown as its own bar instead of being hidden.
+before anyone parses a number. The waterfall draws :func:`simulator.waterfall.waterfall`: a
+reply's stages on one time axis from the end of the customer's turn, every bar inside its total.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPaintEvent, QPen
@@ -18,103 +16,13 @@ from PySide6.QtWidgets import QWidget
 
 from simulator.app import theme
 from simulator.conversation import LatencySummary
-from simulator.events import LatencyEvent, LatencyStages
+from simulator.events import LatencyEvent
+from simulator.waterfall import Segment, waterfall
 
 REFERENCE_MS = 1000.0
 """One second: the "1 s" line, drawn whenever the axis reaches it."""
 AXIS_FLOOR_MS = 250.0
 """The axis never ends below this, so a 30 ms reply looks as small as it is."""
-
-
-@dataclass(frozen=True)
-class Segment:
-    label: str
-    start_ms: float | None
-    end_ms: float | None
-    note: str
-    kind: str
-    """``speech``, ``retrieval``, ``llm``, ``server``, ``tts``, ``other`` or ``total``."""
-
-
-def waterfall_segments(stages: LatencyStages) -> list[Segment]:
-    """A reply's stages on one time axis (0 = the customer's turn ended); ``None`` = not used."""
-    s = stages
-    base = s.end_of_utterance_ms or 0.0
-    retrieval = s.retrieval_ms or 0.0
-    ttft = s.llm_ttft_ms
-    explained = base + retrieval + (ttft or 0.0) + (s.tts_ttfb_ms or 0.0)
-    other = (s.e2e_ms - explained) if s.e2e_ms is not None else 0.0
-    other = other if other > 0.5 else 0.0
-    start = base + other
-    segments = [
-        _maybe("End of utterance", 0.0, s.end_of_utterance_ms, "speech", "typed turn"),
-        _maybe("Speech to text", 0.0, s.stt_ms, "speech", "typed turn"),
-    ]
-    if other:
-        segments.append(
-            Segment("Routing, handoff, overhead", base, base + other, f"{other:,.0f} ms", "other")
-        )
-    segments.append(_maybe("Retrieval", start, s.retrieval_ms, "retrieval", "none"))
-    llm_start = start + retrieval
-    segments.append(_maybe("LLM first token", llm_start, ttft, "llm", "—"))
-    if s.llm_total_ms is not None and ttft is not None:
-        rate = (
-            f"{s.tokens_per_s:,.0f} tok/s" if s.tokens_per_s else f"{s.llm_total_ms - ttft:,.0f} ms"
-        )
-        segments.append(
-            Segment("LLM generation", llm_start + ttft, llm_start + s.llm_total_ms, rate, "llm")
-        )
-    else:
-        segments.append(Segment("LLM generation", None, None, "—", "llm"))
-    if s.server_total_ms is not None:
-        segments.append(
-            Segment(
-                "Cerebras server time",
-                llm_start,
-                llm_start + s.server_total_ms,
-                f"{s.server_total_ms:,.0f} ms",
-                "server",
-            )
-        )
-    else:
-        segments.append(Segment("Cerebras server time", None, None, "not reported", "server"))
-    tts_start = llm_start + (ttft or 0.0)
-    segments.append(_maybe("TTS first byte", tts_start, s.tts_ttfb_ms, "tts", "text only"))
-    segments.append(_maybe("End to end", 0.0, s.e2e_ms, "total", "—"))
-    return segments
-
-
-def server_breakdown(stages: LatencyStages) -> str:
-    """Cerebras' own account of its time (``time_info``), or ``""`` when it sent none."""
-    parts = [
-        f"{name} {v:,.0f} ms"
-        for name, v in (
-            ("queue", stages.server_queue_ms),
-            ("prompt", stages.server_prompt_ms),
-            ("completion", stages.server_completion_ms),
-        )
-        if v is not None
-    ]
-    return "Cerebras server: " + " · ".join(parts) if parts else ""
-
-
-def _unused_note(event: LatencyEvent) -> str:
-    """The stages a reply did not go through, in a few words."""
-    s = event.stages
-    parts = []
-    if s.end_of_utterance_ms is None and s.stt_ms is None:
-        parts.append("speech (typed turn)")
-    if s.server_total_ms is None:
-        parts.append("server time (offline)" if event.provider == "offline" else "server time")
-    if s.tts_ttfb_ms is None:
-        parts.append("TTS (text only)")
-    return "Not in this turn: " + ", ".join(parts) if parts else ""
-
-
-def _maybe(label: str, start: float, duration: float | None, kind: str, missing: str) -> Segment:
-    if duration is None:
-        return Segment(label, None, None, missing, kind)
-    return Segment(label, start, start + duration, f"{duration:,.0f} ms", kind)
 
 
 _KIND_COLOURS = {
@@ -123,6 +31,8 @@ _KIND_COLOURS = {
     "llm": "#7c3aed",
     "server": "#c026d3",
     "tts": "#ea580c",
+    "handoff": "#0d9488",
+    "failed": "#dc2626",
     "other": "#94a3b8",
     "total": theme.FAST,
 }
@@ -143,34 +53,30 @@ class WaterfallChart(QWidget):
         return int(QFontMetrics(self.font()).height() * self.ROW)
 
     def sizeHint(self) -> QSize:
-        return QSize(420, self._row_h() * 8 + 4)
+        rows = len(waterfall(self.shown).drawn) + 2 if self.shown is not None else 8
+        return QSize(420, self._row_h() * rows + 4)
 
     def show_event(self, event: LatencyEvent | None) -> None:
         self.shown = event
+        self.updateGeometry()
         self.update()
 
-    def paintEvent(self, _event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        metrics = QFontMetrics(self.font())
+    def bars(self) -> list[tuple[Segment, QRectF]]:
+        """Each drawn stage and the rectangle of its bar, as painted at the current size."""
+        return [(seg, bar) for seg, _label, bar, _note in self._rows()[0]]
+
+    def _rows(self) -> tuple[list[tuple[Segment, QRectF, QRectF, QRectF]], float, str]:
+        """(stage, label box, bar, note box) per stage, the row height, and the footnote."""
         if self.shown is None:
-            painter.setPen(QColor(theme.MUTED))
-            painter.drawText(
-                self.rect(),
-                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
-                "Each reply's stages appear here: retrieval, first token, generation, end to end.",
-            )
-            painter.end()
-            return
-        all_segments = waterfall_segments(self.shown.stages)
-        segments = [s for s in all_segments if s.start_ms is not None]
-        footnote = "\n".join(
-            n for n in (server_breakdown(self.shown.stages), _unused_note(self.shown)) if n
-        )
+            return [], 0.0, ""
+        metrics = QFontMetrics(self.font())
+        chart = waterfall(self.shown)
+        segments = list(chart.drawn)
+        footnote = "\n".join(chart.footnotes)
         label_w = max(metrics.horizontalAdvance(s.label) for s in segments) + 12
         note_w = max(metrics.horizontalAdvance(s.note) for s in segments) + 12
         bar_w = max(40.0, self.width() - label_w - note_w - 8)
-        scale_end = max((s.end_ms for s in segments if s.end_ms is not None), default=1.0) or 1.0
+        scale_end = chart.total_ms or 1.0
         foot_h = 0.0
         if footnote:
             foot_h = (
@@ -180,46 +86,61 @@ class WaterfallChart(QWidget):
                 + 6
             )
         row_h = min(float(self._row_h()), max(8.0, self.height() - foot_h) / max(len(segments), 1))
+        right = label_w + bar_w
+        rows = []
         for i, seg in enumerate(segments):
             top = i * row_h
-            total = seg.kind == "total"
-            painter.setPen(QColor(theme.INK if seg.start_ms is not None else theme.FAINT))
-            font = QFont(self.font())
-            font.setBold(total)
-            painter.setFont(font)
-            painter.drawText(
-                QRectF(0, top, label_w, row_h), Qt.AlignmentFlag.AlignVCenter, seg.label
-            )
-            if seg.start_ms is not None and seg.end_ms is not None:
-                x0 = label_w + bar_w * seg.start_ms / scale_end
-                width = max(3.0, bar_w * (seg.end_ms - seg.start_ms) / scale_end)
-                painter.setPen(Qt.PenStyle.NoPen)
-                painter.setBrush(QColor(_KIND_COLOURS[seg.kind]))
-                painter.drawRoundedRect(QRectF(x0, top + row_h * 0.22, width, row_h * 0.56), 3, 3)
-            else:
-                painter.setPen(QPen(QColor(theme.LINE), 1, Qt.PenStyle.DashLine))
-                painter.drawLine(
-                    QPointF(label_w, top + row_h / 2), QPointF(label_w + bar_w, top + row_h / 2)
+            assert seg.start_ms is not None and seg.end_ms is not None
+            x0 = min(label_w + bar_w * seg.start_ms / scale_end, right - 3.0)
+            x1 = min(right, max(x0 + 3.0, label_w + bar_w * seg.end_ms / scale_end))
+            rows.append(
+                (
+                    seg,
+                    QRectF(0, top, label_w, row_h),
+                    QRectF(x0, top + row_h * 0.22, x1 - x0, row_h * 0.56),
+                    QRectF(right + 8, top, note_w, row_h),
                 )
-            painter.setPen(QColor(theme.INK if seg.start_ms is not None else theme.FAINT))
-            painter.drawText(
-                QRectF(label_w + bar_w + 8, top, note_w, row_h),
-                Qt.AlignmentFlag.AlignVCenter,
-                seg.note,
             )
+        return rows, row_h, footnote
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        if self.shown is None:
+            painter.setPen(QColor(theme.MUTED))
+            painter.drawText(
+                self.rect(),
+                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                "Each reply's stages appear here: retrieval, first token, generation, full reply.",
+            )
+            painter.end()
+            return
+        rows, row_h, footnote = self._rows()
+        for seg, label_box, bar, note_box in rows:
+            font = QFont(self.font())
+            font.setBold(seg.kind == "total")
+            painter.setFont(font)
+            painter.setPen(QColor(theme.INK))
+            painter.drawText(label_box, Qt.AlignmentFlag.AlignVCenter, seg.label)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(_KIND_COLOURS.get(seg.kind, "#94a3b8")))
+            painter.drawRoundedRect(bar, 3, 3)
+            painter.setPen(QColor(theme.INK))
+            painter.drawText(note_box, Qt.AlignmentFlag.AlignVCenter, seg.note)
         if footnote:
             painter.setFont(self.font())
             painter.setPen(QColor(theme.MUTED))
             painter.drawText(
-                QRectF(0, len(segments) * row_h + 4, self.width(), foot_h),
+                QRectF(0, len(rows) * row_h + 4, self.width(), self.height()),
                 Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap,
                 footnote,
             )
         painter.end()
 
 
-class EndToEndChart(QWidget):
-    """End-to-end latency of every reply as bars, with running p50/p95 and a one-second line."""
+class FirstResponseChart(QWidget):
+    """Every reply's time to its first response (first token, or first audio when spoken) as
+    bars, with running p50/p95 and a one-second line."""
 
     bar_clicked = Signal(int)
     """Index (0-based) into :attr:`events` of the bar the user clicked."""
@@ -292,7 +213,7 @@ class EndToEndChart(QWidget):
             painter.drawText(
                 plot,
                 Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
-                "The end-to-end time of every reply appears here.",
+                "The time to each reply's first response appears here.",
             )
             painter.end()
             return
@@ -347,7 +268,7 @@ class EndToEndChart(QWidget):
         painter.drawText(
             QRectF(plot.left(), plot.bottom() + 2, plot.width(), metrics.height()),
             Qt.AlignmentFlag.AlignLeft,
-            "end to end per reply, ms",
+            "time to first response per reply, ms",
         )
         painter.end()
 

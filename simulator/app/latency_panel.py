@@ -1,14 +1,18 @@
-"""Where each turn's time went, and how fast the team is overall, readable from across a room.
+"""Where each turn's time went, and how fast the team is for this visitor, readable from across a
+room.
 
-A big number (the last reply's end-to-end time, green when it is conversational) with the
-running p50/p95 beside it; the end-to-end chart of every reply; the waterfall of the selected
-reply; and a table with one row per reply. The latest reply is followed live until the user
-picks another (in the table, the chart or the transcript).
+A big number (the last reply's time to its first response: the first token, or the first audio
+when spoken, each labelled as what it is, green when it is conversational), the full reply's time
+and the running p50/p95 beside it; a chart of every reply; the waterfall of the selected reply;
+and a table with one row per reply. Everything counts from the start of this conversation: a
+new conversation (the booth's next visitor) starts from zero. The latest reply is followed live
+until the user picks another (in the table, the chart or the transcript).
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -24,15 +28,25 @@ from PySide6.QtWidgets import (
 
 from simulator.app import theme
 from simulator.app.feed import EventFeed
-from simulator.app.latency_charts import EndToEndChart, WaterfallChart
+from simulator.app.latency_charts import FirstResponseChart, WaterfallChart
 from simulator.conversation import LatencySummary
-from simulator.events import AGENT_NAMES, Event, LatencyEvent
+from simulator.events import AGENT_NAMES, ConversationResetEvent, Event, LatencyEvent
 
-COLUMNS = ("Turn", "Agent", "Retrieval", "First token", "End to end")
+COLUMNS = ("Turn", "Agent", "First token", "First audio", "Full reply")
+SHORT_NAMES = {"greeter": "Greeter", "technical": "Technical", "pricing": "Pricing"}
+WIDEST_VALUE = "88,888 ms"
+"""The value labels keep this width, so the panel never jumps as the numbers change."""
 
 
 def _ms(value: float | None) -> str:
     return "—" if value is None else f"{value:,.0f} ms"
+
+
+def first_response_caption(event: LatencyEvent | None) -> str:
+    """What the big number measures, in words."""
+    if event is not None and event.stages.first_audio_ms is not None:
+        return "last reply: to its first audio"
+    return "last reply: to its first token"
 
 
 class LatencyPanel(QFrame):
@@ -49,14 +63,14 @@ class LatencyPanel(QFrame):
         title.setObjectName("panelTitle")
         outer.addWidget(title)
         outer.addLayout(self._build_hero())
-        self.chart = EndToEndChart()
+        self.chart = FirstResponseChart()
         self.chart.bar_clicked.connect(self.select_row)
         outer.addWidget(self.chart, 2)
         self.tabs = QTabWidget()
         waterfall_page = QWidget()
         page = QVBoxLayout(waterfall_page)
         page.setContentsMargins(6, 6, 6, 2)
-        self.waterfall_title = QLabel()
+        self.waterfall_title = theme.wrapped_label()
         self.waterfall_title.setStyleSheet("font-weight: bold;")
         page.addWidget(self.waterfall_title)
         self.waterfall = WaterfallChart()
@@ -68,9 +82,10 @@ class LatencyPanel(QFrame):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(True)
         self.table.itemSelectionChanged.connect(self._on_table_selection)
         self.tabs.addTab(self.table, "Every reply")
         outer.addWidget(self.tabs, 3)
@@ -80,35 +95,48 @@ class LatencyPanel(QFrame):
 
     def _build_hero(self) -> QGridLayout:
         grid = QGridLayout()
-        grid.setHorizontalSpacing(22)
+        grid.setHorizontalSpacing(18)
         grid.setVerticalSpacing(0)
         self.last_value = QLabel("—")
         grid.addWidget(self.last_value, 0, 0, Qt.AlignmentFlag.AlignBottom)
+        self.full_value = QLabel("—")
         self.p50_value = QLabel("—")
         self.p95_value = QLabel("—")
-        captions = ("last reply, end to end", "p50", "p95")
-        for column, (label, caption) in enumerate(
-            zip((self.last_value, self.p50_value, self.p95_value), captions, strict=False)
-        ):
+        self.last_caption = QLabel(first_response_caption(None))
+        captions = (self.last_caption, QLabel("full reply"), QLabel("p50"), QLabel("p95"))
+        values = (self.last_value, self.full_value, self.p50_value, self.p95_value)
+        for column, (label, small) in enumerate(zip(values, captions, strict=True)):
             if column:
-                label.setStyleSheet(f"font-size: {theme.pt(17)}; font-weight: bold;")
+                label.setStyleSheet(f"font-size: {theme.pt(15)}; font-weight: bold;")
                 grid.addWidget(label, 0, column, Qt.AlignmentFlag.AlignBottom)
-            small = QLabel(caption)
+            label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom)
             small.setObjectName("muted")
             grid.addWidget(small, 1, column)
-        grid.setColumnStretch(3, 1)
+        grid.setColumnStretch(4, 1)
         self.model_label = QLabel("")
         self.model_label.setObjectName("muted")
-        grid.addWidget(self.model_label, 2, 0, 1, 4)
+        grid.addWidget(self.model_label, 2, 0, 1, 5)
         self._style_last(theme.MUTED)
+        for label in values[1:]:
+            label.ensurePolished()
+            label.setMinimumWidth(QFontMetrics(label.font()).horizontalAdvance(WIDEST_VALUE))
         return grid
 
     def _style_last(self, colour: str) -> None:
         self.last_value.setStyleSheet(
-            f"font-size: {theme.pt(30)}; font-weight: bold; color: {colour};"
+            f"font-size: {theme.pt(26)}; font-weight: bold; color: {colour};"
+        )
+        self.last_value.ensurePolished()
+        self.last_value.setMinimumWidth(
+            QFontMetrics(self.last_value.font()).horizontalAdvance(WIDEST_VALUE)
         )
 
     # -- what tests and the main window read -----------------------------------------------------
+
+    @property
+    def events(self) -> list[LatencyEvent]:
+        """This conversation's latency events, oldest first."""
+        return list(self._events)
 
     def row_count(self) -> int:
         return self.table.rowCount()
@@ -118,6 +146,7 @@ class LatencyPanel(QFrame):
         return [item.text() if item is not None else "" for item in items]
 
     def summary(self) -> LatencySummary:
+        """First response (first token, or first audio when spoken) over this conversation."""
         return LatencySummary.of(
             [e.stages.e2e_ms for e in self._events if e.stages.e2e_ms is not None]
         )
@@ -146,25 +175,30 @@ class LatencyPanel(QFrame):
     # -- events ----------------------------------------------------------------------------------
 
     def _on_event(self, event: Event) -> None:
+        if isinstance(event, ConversationResetEvent):
+            self.clear()  # the next visitor's numbers are their own
+            return
         if not isinstance(event, LatencyEvent):
             return
         self._events.append(event)
         row = self.table.rowCount()
         self.table.insertRow(row)
         s = event.stages
+        first_token = s.first_token_ms if s.llm_start_ms is not None else s.llm_ttft_ms
         cells = (
-            str(event.turn_id),
-            AGENT_NAMES[event.agent],
-            _ms(s.retrieval_ms),
-            _ms(s.llm_ttft_ms),
-            _ms(s.e2e_ms),
+            str(self._feed.conversation.turn_number(event.turn_id)),
+            SHORT_NAMES[event.agent],
+            _ms(first_token),
+            _ms(s.first_audio_ms),
+            _ms(s.full_reply_ms),
         )
         for column, text in enumerate(cells):
             item = QTableWidgetItem(text)
             if column != 1:
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            if column == 1:
+            else:
                 item.setForeground(theme.colour(event.agent))
+                item.setToolTip(AGENT_NAMES[event.agent])
             self.table.setItem(row, column, item)
         if self._follow_live:
             self.table.selectRow(row)
@@ -184,27 +218,29 @@ class LatencyPanel(QFrame):
             if event.provider == "offline"
             else f"{event.provider} {event.model}"
         )
-        self.waterfall_title.setText(
-            f"Turn {event.turn_id} · {AGENT_NAMES[event.agent]} · {provider}"
-        )
+        turn = self._feed.conversation.turn_number(event.turn_id)
+        self.waterfall_title.setText(f"Turn {turn} · {AGENT_NAMES[event.agent]} · {provider}")
         self.chart.set_events(self._events, row)
 
     def _refresh_summary(self) -> None:
         summary = self.summary()
         self.chart.set_events(self._events, self.table.currentRow() if self._events else None)
-        if summary.last_ms is None:
+        last = self._events[-1] if self._events else None
+        self.last_caption.setText(first_response_caption(last))
+        if summary.last_ms is None or last is None:
             self.last_value.setText("—")
             self._style_last(theme.MUTED)
-            self.p50_value.setText("—")
-            self.p95_value.setText("—")
+            for label in (self.full_value, self.p50_value, self.p95_value):
+                label.setText("—")
             self.model_label.setText("Waiting for the first reply")
             return
         self.last_value.setText(f"{summary.last_ms:,.0f} ms")
         self._style_last(theme.latency_colour(summary.last_ms))
+        self.full_value.setText(_ms(last.stages.full_reply_ms))
         self.p50_value.setText(_ms(summary.p50_ms))
         self.p95_value.setText(_ms(summary.p95_ms))
-        last = self._events[-1]
         model = "Offline responder" if last.provider == "offline" else f"Cerebras · {last.model}"
+        count = summary.count
         self.model_label.setText(
-            f"{model} · {summary.count} repl{'y' if summary.count == 1 else 'ies'} timed"
+            f"{model} · p50/p95 over this conversation's {count} repl{'y' if count == 1 else 'ies'}"
         )

@@ -234,7 +234,8 @@ class TranscriptView(WrappingScrollArea):
             if queued.text in event.text and "delivered" not in label.text():
                 label.setText(
                     f"✎ Coach whisper to the {AGENT_NAMES[queued.agent]}: “{queued.text}” "
-                    f"(delivered to the {agent} with its reply in turn {event.turn_id}; "
+                    f"(delivered to the {agent} with its reply in turn "
+                    f"{self._feed.conversation.turn_number(event.turn_id)}; "
                     "only you and the agent see this)"
                 )
 

@@ -57,7 +57,7 @@ def test_a_price_question_is_handed_to_pricing_with_the_price_list_as_context(
     assert "Pricing Specialist" in window.context.heading.text()
     replies = [e for e in events_of(window, TranscriptEvent) if e.speaker != "customer"]
     assert window.latency.row_count() == len(events_of(window, LatencyEvent)) == len(replies) == 2
-    assert window.latency.row_texts(1)[:2] == ["2", "Pricing Specialist"]
+    assert window.latency.row_texts(1)[:2] == ["2", "Pricing"]
     assert window.latency.last_value.text().endswith(" ms")
     assert window.latency.p50_value.text().endswith(
         " ms"

@@ -13,12 +13,12 @@ from simulator.app.context_panel import ContextPanel, readable
 from simulator.app.demo import IdleReset
 from simulator.app.feed import EventFeed
 from simulator.app.handoff_timeline import HandoffTimeline
-from simulator.app.latency_charts import server_breakdown, waterfall_segments
 from simulator.app.latency_panel import LatencyPanel
 from simulator.app.replay import ReplayPlayer
 from simulator.app.transcript_view import TranscriptView
 from simulator.events import (
     ConversationResetEvent,
+    EarlierRequest,
     HandoffEvent,
     LatencyEvent,
     LatencyStages,
@@ -68,6 +68,9 @@ def two_turns() -> list:
             llm_ttft_ms=120.0,
             llm_total_ms=160.0,
             tokens_per_s=1900.0,
+            llm_start_ms=60.0,
+            first_token_ms=180.0,
+            full_reply_ms=220.0,
         ),
         TurnCompletedEvent(turn_id=1, agent="greeter"),
         TranscriptEvent(turn_id=2, speaker="customer", text="What does Professional cost?"),
@@ -88,7 +91,26 @@ def two_turns() -> list:
         TranscriptEvent(
             turn_id=2, speaker="pricing", text="$11 per sensor per month.", provider="offline"
         ),
-        latency(2, "pricing", 420.0, retrieval_ms=6.0, llm_ttft_ms=90.0),
+        latency(
+            2,
+            "pricing",
+            420.0,
+            retrieval_ms=6.0,
+            llm_ttft_ms=90.0,
+            llm_total_ms=400.0,
+            llm_start_ms=330.0,
+            first_token_ms=420.0,
+            full_reply_ms=730.0,
+            earlier_requests=(
+                EarlierRequest(
+                    agent="greeter",
+                    purpose="handoff",
+                    start_ms=8.0,
+                    duration_ms=260.0,
+                    retrieval_ms=5.0,
+                ),
+            ),
+        ),
         TurnCompletedEvent(turn_id=2, agent="pricing"),
     ]
 
@@ -189,9 +211,11 @@ def test_latency_rows_fill_in_with_running_p50_and_p95(qtbot: Any, feed: EventFe
     for event in two_turns():
         feed.push(event)
     assert panel.row_count() == 2
-    assert panel.row_texts(0) == ["1", "Greeter", "4 ms", "120 ms", "180 ms"]
-    assert panel.row_texts(1) == ["2", "Pricing Specialist", "6 ms", "90 ms", "420 ms"]
+    assert panel.row_texts(0) == ["1", "Greeter", "180 ms", "—", "220 ms"]
+    assert panel.row_texts(1) == ["2", "Pricing", "420 ms", "—", "730 ms"]
     assert panel.last_value.text() == "420 ms"
+    assert panel.last_caption.text() == "last reply: to its first token"
+    assert panel.full_value.text() == "730 ms"
     assert (panel.p50_value.text(), panel.p95_value.text()) == ("300 ms", "408 ms")
     assert (
         panel.selected_event() is not None and panel.selected_event().turn_id == 2
@@ -202,28 +226,44 @@ def test_latency_rows_fill_in_with_running_p50_and_p95(qtbot: Any, feed: EventFe
     panel.grab()
 
 
-def test_the_waterfall_accounts_for_every_millisecond() -> None:
-    stages = LatencyStages(
-        retrieval_ms=10,
-        llm_ttft_ms=100,
-        llm_total_ms=300,
-        tokens_per_s=2000,
-        server_total_ms=250,
-        server_queue_ms=5,
-        e2e_ms=150,
-    )
-    rows = {s.label: s for s in waterfall_segments(stages)}
-    assert (
-        rows["Routing, handoff, overhead"].start_ms,
-        rows["Routing, handoff, overhead"].end_ms,
-    ) == (0, 40)
-    assert (rows["Retrieval"].start_ms, rows["Retrieval"].end_ms) == (40, 50)
-    assert (rows["LLM first token"].start_ms, rows["LLM first token"].end_ms) == (50, 150)
-    assert rows["LLM generation"].note == "2,000 tok/s"
-    assert rows["Cerebras server time"].note == "250 ms"
-    assert server_breakdown(stages) == "Cerebras server: queue 5 ms"
-    assert (rows["End to end"].start_ms, rows["End to end"].end_ms) == (0, 150)
-    assert rows["Speech to text"].start_ms is None and rows["TTS first byte"].start_ms is None
+def test_a_new_conversation_starts_the_numbers_over(qtbot: Any, feed: EventFeed) -> None:
+    panel = LatencyPanel(feed)
+    timeline = HandoffTimeline(feed)
+    qtbot.addWidget(panel)
+    qtbot.addWidget(timeline)
+    for event in two_turns():
+        feed.push(event)
+    feed.push(ConversationResetEvent())
+    assert panel.row_count() == 0 and panel.events == [] and panel.chart.events == []
+    assert panel.summary().count == 0 and panel.last_value.text() == "—"
+    assert panel.p50_value.text() == "—" and panel.full_value.text() == "—"
+    # The session keeps counting turns; the next visitor's first question is their turn 1.
+    feed.push(TranscriptEvent(turn_id=12, speaker="customer", text="Hello"))
+    feed.push(TranscriptEvent(turn_id=12, speaker="greeter", text="Hi!", provider="offline"))
+    feed.push(latency(12, "greeter", 90.0, llm_start_ms=10.0, first_token_ms=90.0))
+    assert panel.row_texts(0)[0] == "1"
+    assert panel.waterfall_title.text().startswith("Turn 1 ·")
+    assert panel.summary().count == 1 and panel.p50_value.text() == "90 ms"
+    feed.push(HandoffEvent(turn_id=13, from_agent="greeter", to_agent="pricing", reason="pricing"))
+    assert timeline.handoff_texts() == ["Turn 2 · Greeter → Pricing Specialist: pricing"]
+
+
+def test_the_waterfall_draws_a_handoffs_own_request_and_stays_inside_the_total(
+    qtbot: Any, feed: EventFeed
+) -> None:
+    panel = LatencyPanel(feed)
+    qtbot.addWidget(panel)
+    panel.resize(520, 900)
+    panel.show()
+    for event in two_turns():
+        feed.push(event)
+    bars = {seg.label: rect for seg, rect in panel.waterfall.bars()}
+    assert "Greeter LLM: handoff decision" in bars
+    assert {"To first token", "Full reply", "Retrieval", "LLM generation"} <= set(bars)
+    total = bars["Full reply"]
+    for label, rect in bars.items():
+        assert rect.right() <= total.right() + 0.01, label
+    assert bars["Greeter LLM: handoff decision"].right() < bars["Retrieval"].left()
 
 
 def test_the_composer_sends_only_when_the_team_can_take_a_turn(qtbot: Any) -> None:
