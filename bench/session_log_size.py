@@ -1,0 +1,107 @@
+"""How big a session log is per turn: a real offline session of the sample company, as the app logs it.
+
+    .venv/bin/python -m bench.session_log_size [--turns 9]
+
+Runs the session host exactly as the desktop app does (a :class:`SessionSupervisor` on this
+computer, the offline responder, no voice, the session log on), types ``--turns`` customer lines
+from the benchmark script, closes the session, and prints the log's size per turn with a
+breakdown by event type (bytes and count), so a change to what the log keeps can be measured
+before and after on the same conversation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import tempfile
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench.script import SCRIPT
+
+EXTRA_LINE = "One more thing: what does the Starter plan include?"
+
+
+class _Listener:
+    """The supervisor's listener: counts finished turns, remembers the log's path."""
+
+    def __init__(self) -> None:
+        self.completed = asyncio.Queue[int]()
+        self.log_path: Path | None = None
+        self.failures: list[str] = []
+
+    def state_changed(self, state: object, detail: str) -> None: ...
+
+    def event(self, event: Any) -> None:
+        if event.type == "turn_completed":
+            self.completed.put_nowait(event.turn_id)
+
+    def notice(self, level: str, message: str) -> None: ...
+
+    def failed(self, message: str) -> None:
+        self.failures.append(message)
+
+    def capabilities_changed(self, capabilities: object) -> None: ...
+
+    def connection_changed(self, text: str) -> None: ...
+
+    def log_opened(self, path: Path) -> None:
+        self.log_path = path
+
+    def index_progress(self, done: int, total: int, source: str) -> None: ...
+
+    async def on_main_thread(self, function: Callable[..., Any], *args: Any) -> Any:
+        return function(*args)
+
+
+async def record(data_dir: Path, turns: int) -> Path:
+    from simulator.host.supervisor import SessionSupervisor
+    from simulator.settings import BUNDLED_KNOWLEDGE, Settings
+
+    settings = Settings(
+        knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=data_dir, offline=True, voice_mode="off"
+    )
+    listener = _Listener()
+    supervisor = SessionSupervisor(settings, listener, log_sessions=True)
+    await supervisor.start()
+    if listener.failures:
+        raise SystemExit(listener.failures[0])
+    for line in (*SCRIPT, EXTRA_LINE)[:turns]:
+        await supervisor.send(line)
+        await asyncio.wait_for(listener.completed.get(), timeout=60)
+    await supervisor.aclose()
+    assert listener.log_path is not None
+    return listener.log_path
+
+
+def breakdown(path: Path) -> tuple[int, Counter[str], Counter[str]]:
+    sizes: Counter[str] = Counter()
+    counts: Counter[str] = Counter()
+    raw = path.read_bytes()
+    for line in raw.splitlines(keepends=True):
+        kind = json.loads(line)["type"]
+        sizes[kind] += len(line)
+        counts[kind] += 1
+    return len(raw), sizes, counts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--turns", type=int, default=9)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="simulator-log-size-") as tmp:
+        path = asyncio.run(record(Path(tmp), args.turns))
+        total, sizes, counts = breakdown(path)
+    print(
+        f"{args.turns} turns: {total:,} bytes ({total / 1024:.1f} KiB), "
+        f"{total / args.turns / 1024:.2f} KiB per turn, {sum(counts.values())} events"
+    )
+    for kind, size in sizes.most_common():
+        print(f"  {kind:<20} {size:>9,} bytes  {counts[kind]:>4} events")
+
+
+if __name__ == "__main__":
+    main()
