@@ -164,6 +164,22 @@ class Settings(BaseSettings):
         """A copy with some settings changed (validated like the rest)."""
         return type(self).model_validate(dict(self) | changes)
 
+    def as_environment(self) -> dict[str, str]:
+        """The environment variables that give another process (a local worker) these settings
+        (every setting that has a variable and a value; see :meth:`environment_names`)."""
+        out: dict[str, str] = {}
+        for field in type(self).model_fields:
+            name, value = self.env_name(field), getattr(self, field)
+            if name is None or value is None:
+                continue
+            out[name] = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+        return out
+
+    @classmethod
+    def environment_names(cls) -> set[str]:
+        """Every environment variable a setting is read from."""
+        return {name for field in cls.model_fields if (name := cls.env_name(field))}
+
     def secret_values(self) -> tuple[str, ...]:
         """The secrets that are set (keys, the LiveKit secret), for a redactor."""
         values = (getattr(self, name) for name in self.SECRETS)

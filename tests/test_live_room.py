@@ -41,21 +41,17 @@ def free_port() -> int:
 
 @pytest.fixture
 async def worker(tmp_path: Path):
-    settings = Settings.load(
+    settings = Settings.load(  # the LiveKit server from the environment; the rest is the test's
         flags={
             "knowledge_dir": BUNDLED_KNOWLEDGE,
             "data_dir": tmp_path,
             "livekit_agent_name": f"sales-team-test-{os.getpid()}",
             "worker_port": free_port(),
+            "offline": True,
+            "voice_mode": "off",
         }
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CEREBRAS_", "CARTESIA_"))}
-    env |= {
-        "SIMULATOR_DATA_DIR": str(tmp_path),
-        "SIMULATOR_AGENT_NAME": settings.livekit_agent_name,
-        "SIMULATOR_VOICE": "off",
-    }
-    async with LocalWorker(settings, start_timeout_s=90, env=env) as local:
+    async with LocalWorker(settings, start_timeout_s=90) as local:  # the worker gets these
         assert local.started_here
         yield settings
 

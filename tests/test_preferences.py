@@ -185,3 +185,12 @@ def test_settings_come_from_one_declaration_with_secrets_kept_secret() -> None:
     assert overridden_by_environment({"SIMULATOR_KNOWLEDGE": "/srv"}) == {
         "knowledge_dir": "SIMULATOR_KNOWLEDGE"
     }
+
+
+def test_settings_travel_to_another_process_as_its_environment(tmp_path: Path) -> None:
+    settings = Settings(
+        cerebras_api_key=KEY, data_dir=tmp_path, offline=True, worker_port=9099, replay_speed=3
+    )
+    environment = settings.as_environment()
+    assert environment["CEREBRAS_API_KEY"] == KEY and environment["SIMULATOR_OFFLINE"] == "True"
+    assert Settings.load(env=environment) == settings

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 
@@ -147,10 +146,7 @@ class RoomTransport:
         if await worker_running(self.settings):
             return
         self._state("starting_worker")
-        env = dict(os.environ)
-        if self.settings.offline:
-            env["SIMULATOR_OFFLINE"] = "1"
-        worker = LocalWorker(self.settings, env=env)
+        worker = LocalWorker(self.settings)
         await worker.start()
         self.worker = worker if worker.started_here else None
 

@@ -61,7 +61,11 @@ class LocalWorker(AsyncResource):
     async def start(self) -> None:
         if await worker_running(self.settings):
             return
-        env = dict(os.environ if self.env is None else self.env)
+        # the child reads its settings from its environment: these settings, and only these
+        base = os.environ if self.env is None else self.env
+        declared = Settings.environment_names()
+        env = {k: v for k, v in base.items() if k not in declared}
+        env |= self.settings.as_environment()
         env["SIMULATOR_WORKER_PORT"] = str(self.settings.worker_port)
         env["SIMULATOR_WORKER_HOST"] = self.settings.worker_host
         args = [
