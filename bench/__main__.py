@@ -107,7 +107,8 @@ async def run(sections: set[int], out: Path, *, full: bool, quick: bool) -> None
         + ".",
         "Every provider is a local server speaking the real wire protocol on 127.0.0.1 "
         "(`tests/fakes/`), run in a separate process with a configured latency model, so the real "
-        "cerebras-cloud-sdk, livekit-agents and Cartesia plugin code runs and the simulator's own time can "
+        "cerebras-cloud-sdk, livekit-agents and Cartesia "
+        "plugin code runs and the simulator's own time can "
         "be separated from the providers'. All ratios in a table come from one run, side by side.",
         "## Headlines",
         "\n".join(f"- {line}" for n in sorted(results) for line in results[n].headlines),

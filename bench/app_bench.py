@@ -346,9 +346,12 @@ async def run(data_dir: Path, work: Path, *, cold_runs: int = 3) -> Section:
     marks = ", ".join(f"{t:,} turns: {mb:,.0f} MB" for t, mb in paint["checkpoints"])
     body = "\n\n".join(
         [
-            f"Offscreen Qt (`QT_QPA_PLATFORM=offscreen`), PySide6, in child processes. Cold start: {cold_runs} runs "
-            "(median, min, max), from spawning the process; the index already exists (a second launch), offline "
-            f"responder. Events: a recorded offline session of the sample company ({recorded} events, 8 turns), "
+            f"Offscreen Qt (`QT_QPA_PLATFORM=offscreen`), PySide6, "
+            f"in child processes. Cold start: {cold_runs} runs "
+            "(median, min, max), from spawning the process; the "
+            "index already exists (a second launch), offline "
+            f"responder. Events: a recorded offline session of "
+            f"the sample company ({recorded} events, 8 turns), "
             "renumbered and repeated.",
             table(
                 ["cold start", "median", "min", "max"],
@@ -385,7 +388,8 @@ async def run(data_dir: Path, work: Path, *, cold_runs: int = 3) -> Section:
                         f"{paint['rss_before_mb']:,.0f} MB",
                     ],
                     [
-                        f"**RSS after {paint['turns']:,} turns** ({paint['events_pushed']:,} events in the feed)",
+                        f"**RSS after {paint['turns']:,} turns** "
+                        f"({paint['events_pushed']:,} events in the feed)",
                         f"{paint['rss_after_mb']:,.0f} MB",
                     ],
                     [
@@ -393,7 +397,8 @@ async def run(data_dir: Path, work: Path, *, cold_runs: int = 3) -> Section:
                         f"{growth:,.0f} MB ({growth * 1024 / paint['turns']:,.0f} KB per turn)",
                     ],
                     [
-                        "of which the event list and Conversation model alone (same events, a bare EventFeed, no widgets)",
+                        "of which the event list and Conversation model "
+                        "alone (same events, a bare EventFeed, no widgets)",
                         f"{model['rss_growth_mb']:,.0f} MB",
                     ],
                     ["time to push and paint them all", f"{paint['push_s']:,.1f} s"],
@@ -405,15 +410,19 @@ async def run(data_dir: Path, work: Path, *, cold_runs: int = 3) -> Section:
     ready = sorted(c["team_ready"] for c in cold)[len(cold) // 2]
     painted = sorted(c["window_painted"] for c in cold)[len(cold) // 2]
     headlines = [
-        f"The app: window painted {painted / 1000:.2f} s and usable {ready / 1000:.1f} s after launch (median); "
+        f"The app: window painted {painted / 1000:.2f} s and "
+        f"usable {ready / 1000:.1f} s after launch (median); "
         f"event-to-paint at 20 events/s p50 {p50:.1f} ms, p95 {p95:.1f} ms; memory grows "
         f"{growth * 1024 / paint['turns']:,.0f} KB per turn ({paint['rss_after_mb']:,.0f} MB after "
-        f"{paint['turns']:,} turns, {model['rss_growth_mb']:,.0f} MB of it the event list and model).",
+        f"{paint['turns']:,} turns, {model['rss_growth_mb']:,.0f} "
+        f"MB of it the event list and model).",
     ]
     misses = [
         f"**Limit found: app memory grows {growth * 1024 / paint['turns']:,.0f} KB per turn** "
-        f"({paint['rss_after_mb']:,.0f} MB after {paint['turns']:,} turns); the event list and model are "
-        f"{model['rss_growth_mb']:,.0f} MB of it, the rest is widgets kept for every message of the session."
+        f"({paint['rss_after_mb']:,.0f} MB after "
+        f"{paint['turns']:,} turns); the event list and model are "
+        f"{model['rss_growth_mb']:,.0f} MB of it, the rest "
+        f"is widgets kept for every message of the session."
     ]
     return Section(body, headlines, misses)
 

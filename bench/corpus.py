@@ -331,34 +331,44 @@ def _doc(title: str, intro: str, sections: list[tuple[str, str]]) -> str:
 
 _CASE_SENTENCES: list[Callable[[random.Random], str]] = [
     lambda r: (
-        f"The team monitors {r.randint(2, 40)} sites with {r.randint(20, 900)} sensors in {r.choice(_ROOM)}s and {r.choice(_ROOM)}s."
+        f"The team monitors {r.randint(2, 40)} sites with {r.randint(20, 900)} "
+        f"sensors in {r.choice(_ROOM)}s and {r.choice(_ROOM)}s."
     ),
     lambda r: (
-        f"Before ColdTrace, staff walked {r.randint(2, 6)} rounds a day with clipboards, and a failed {r.choice(_ROOM)} was found hours late."
+        f"Before ColdTrace, staff walked {r.randint(2, 6)} rounds a day with "
+        f"clipboards, and a failed {r.choice(_ROOM)} was found hours late."
     ),
     lambda r: (
-        f"Within {r.randint(3, 14)} months the customer {r.choice(_VERB)} {r.choice(_OUTCOME)} by {r.randint(15, 85)}%."
+        f"Within {r.randint(3, 14)} months the customer "
+        f"{r.choice(_VERB)} {r.choice(_OUTCOME)} by {r.randint(15, 85)}%."
     ),
     lambda r: (
-        f"{_person(r)}, head of quality, says the weekly compliance report now takes {r.randint(5, 40)} minutes instead of {r.randint(2, 9)} hours."
+        f"{_person(r)}, head of quality, says the weekly compliance report now "
+        f"takes {r.randint(5, 40)} minutes instead of {r.randint(2, 9)} hours."
     ),
     lambda r: (
-        f"Alarms escalate from the shift lead to the regional manager after {r.randint(5, 30)} minutes without acknowledgement."
+        f"Alarms escalate from the shift lead to the regional manager "
+        f"after {r.randint(5, 30)} minutes without acknowledgement."
     ),
     lambda r: (
-        f"The rollout took {r.randint(2, 12)} weeks, site by site, starting with the {r.choice(_ROOM)} that had failed most often."
+        f"The rollout took {r.randint(2, 12)} weeks, site by site, "
+        f"starting with the {r.choice(_ROOM)} that had failed most often."
     ),
     lambda r: (
-        f"Data flows into {r.choice(_SYSTEM)} every {r.randint(1, 15)} minutes so the planners see stock at risk."
+        f"Data flows into {r.choice(_SYSTEM)} every {r.randint(1, 15)} "
+        f"minutes so the planners see stock at risk."
     ),
     lambda r: (
-        f"An inspector in {r.choice(_PLACE)} accepted the automatic records without asking for the paper logs."
+        f"An inspector in {r.choice(_PLACE)} accepted the "
+        f"automatic records without asking for the paper logs."
     ),
     lambda r: (
-        f"The customer estimates a payback period of {r.randint(3, 18)} months, mostly from avoided write-offs."
+        f"The customer estimates a payback period of "
+        f"{r.randint(3, 18)} months, mostly from avoided write-offs."
     ),
     lambda r: (
-        f"During a {r.randint(2, 30)}-hour power cut the sensors kept logging and backfilled every reading once the gateway came back."
+        f"During a {r.randint(2, 30)}-hour power cut the sensors kept "
+        f"logging and backfilled every reading once the gateway came back."
     ),
 ]
 
@@ -389,34 +399,43 @@ def _case_study(rng: random.Random, n: int, sections: int) -> tuple[str, str, st
 
 _REGION_SENTENCES: list[Callable[[random.Random], str]] = [
     lambda r: (
-        f"Orders ship from the {r.choice(('Venlo', 'Denver', 'Singapore', 'Toronto'))} warehouse and arrive in {r.randint(2, 12)} business days."
+        f"Orders ship from the {r.choice(('Venlo', 'Denver', 'Singapore', 'Toronto'))} "
+        f"warehouse and arrive in {r.randint(2, 12)} business days."
     ),
     lambda r: (
-        f"Our distributor partner {_company(r)} handles installation visits and first-line support in the local language."
+        f"Our distributor partner {_company(r)} handles installation "
+        f"visits and first-line support in the local language."
     ),
     lambda r: (
-        f"Sensors for this region use the {r.choice(('EU868', 'US915', 'AU915', 'AS923'))} frequency plan, printed on the label."
+        f"Sensors for this region use the {r.choice(('EU868', 'US915', 'AU915', 'AS923'))} "
+        f"frequency plan, printed on the label."
     ),
     lambda r: (
-        f"Invoices are issued in {r.choice(('EUR', 'USD', 'GBP', 'CAD', 'AUD', 'JPY', 'CHF'))} and local VAT rules apply."
+        f"Invoices are issued in {r.choice(('EUR', 'USD', 'GBP', 'CAD', 'AUD', 'JPY', 'CHF'))} "
+        f"and local VAT rules apply."
     ),
     lambda r: (
-        f"Public-sector buyers usually order through a framework agreement renewed every {r.randint(2, 5)} years."
+        f"Public-sector buyers usually order through a framework "
+        f"agreement renewed every {r.randint(2, 5)} years."
     ),
     lambda r: (
-        f"The national food safety authority expects records to be kept for {r.randint(1, 10)} years."
+        f"The national food safety authority expects "
+        f"records to be kept for {r.randint(1, 10)} years."
     ),
     lambda r: (
-        f"Regional account manager {_person(r)} covers key accounts with more than {r.randint(50, 500)} sensors."
+        f"Regional account manager {_person(r)} covers key "
+        f"accounts with more than {r.randint(50, 500)} sensors."
     ),
     lambda r: (
         f"Cellular gateways use a roaming SIM with coverage from {r.randint(2, 5)} local carriers."
     ),
     lambda r: (
-        f"Training sessions run online every {r.choice(('Tuesday', 'Wednesday', 'Thursday'))} and on site on request."
+        f"Training sessions run online every "
+        f"{r.choice(('Tuesday', 'Wednesday', 'Thursday'))} and on site on request."
     ),
     lambda r: (
-        f"Returns within {r.randint(14, 60)} days are accepted for unused hardware in its original packaging."
+        f"Returns within {r.randint(14, 60)} days are accepted "
+        f"for unused hardware in its original packaging."
     ),
 ]
 
@@ -450,21 +469,26 @@ def _region(rng: random.Random, n: int, sections: int) -> tuple[str, str, str]:
 
 _SHEET_SENTENCES: list[Callable[[random.Random], str]] = [
     lambda r: (
-        f"The accessory fits the CT-{r.choice((100, 200, 300))} and the GW-{r.choice((10, 20))} without tools."
+        f"The accessory fits the CT-{r.choice((100, 200, 300))} "
+        f"and the GW-{r.choice((10, 20))} without tools."
     ),
     lambda r: (
-        f"It weighs {r.randint(20, 900)} g and measures {r.randint(20, 200)} × {r.randint(20, 120)} × {r.randint(5, 60)} mm."
+        f"It weighs {r.randint(20, 900)} g and measures {r.randint(20, 200)} "
+        f"× {r.randint(20, 120)} × {r.randint(5, 60)} mm."
     ),
     lambda r: f"Operating temperature is {-r.randint(10, 90)} °C to +{r.randint(30, 85)} °C.",
     lambda r: (
-        f"The enclosure is rated IP{r.choice((54, 65, 66, 67, 68))} and is made of {r.choice(('polycarbonate', 'stainless steel', 'ABS', 'aluminium'))}."
+        f"The enclosure is rated IP{r.choice((54, 65, 66, 67, 68))} and is made of "
+        f"{r.choice(('polycarbonate', 'stainless steel', 'ABS', 'aluminium'))}."
     ),
     lambda r: f"Cable length options are {r.randint(1, 3)} m and {r.randint(4, 10)} m.",
     lambda r: f"Lead time is {r.randint(1, 6)} weeks for orders above {r.randint(50, 500)} units.",
     lambda r: f"The part is recommended for {r.choice(_ROOM)}s where {r.choice(_SYMPTOM)}.",
     lambda r: f"Replacement interval is {r.randint(12, 60)} months under normal use.",
     lambda r: (
-        f"Each unit ships with a {r.choice(('mounting kit', 'cable tie set', 'adhesive pad', 'calibration card'))} and a quick-start leaflet."
+        "Each unit ships with a "
+        f"{r.choice(('mounting kit', 'cable tie set', 'adhesive pad', 'calibration card'))} "
+        f"and a quick-start leaflet."
     ),
 ]
 
@@ -494,26 +518,35 @@ def _data_sheet(rng: random.Random, n: int, sections: int) -> tuple[str, str, st
 
 _GUIDE_SENTENCES: list[Callable[[random.Random], str]] = [
     lambda r: (
-        f"Create an API token in ColdTrace Cloud with the {r.choice(('read', 'alarms', 'reports', 'admin'))} scope and paste it into {r.choice(_SYSTEM)}."
+        f"Create an API token in ColdTrace Cloud with the "
+        f"{r.choice(('read', 'alarms', 'reports', 'admin'))} scope and paste it into "
+        f"{r.choice(_SYSTEM)}."
     ),
     lambda r: (
-        f"The connector polls every {r.randint(1, 30)} minutes and keeps a cursor so no reading is fetched twice."
+        f"The connector polls every {r.randint(1, 30)} minutes "
+        f"and keeps a cursor so no reading is fetched twice."
     ),
     lambda r: (
-        f"Map each ColdTrace site to a {r.choice(('warehouse', 'cost centre', 'location', 'plant'))} record before the first sync."
+        "Map each ColdTrace site to a "
+        f"{r.choice(('warehouse', 'cost centre', 'location', 'plant'))} "
+        f"record before the first sync."
     ),
     lambda r: (
-        f"Webhook retries back off for up to {r.randint(6, 48)} hours, and failed deliveries are listed in the admin console."
+        f"Webhook retries back off for up to {r.randint(6, 48)} hours, "
+        f"and failed deliveries are listed in the admin console."
     ),
     lambda r: (
-        f"Field names follow the {r.choice(('snake_case', 'camelCase'))} convention and timestamps are UTC in ISO 8601."
+        f"Field names follow the {r.choice(('snake_case', 'camelCase'))} "
+        f"convention and timestamps are UTC in ISO 8601."
     ),
     lambda r: (
-        f"A test alarm from the integration page should appear in {r.choice(_SYSTEM)} within {r.randint(5, 60)} seconds."
+        f"A test alarm from the integration page should appear in "
+        f"{r.choice(_SYSTEM)} within {r.randint(5, 60)} seconds."
     ),
     lambda r: f"Rate limits allow {r.randint(60, 1200)} requests per minute per account.",
     lambda r: (
-        f"Single sign-on through {r.choice(('Okta', 'Azure AD', 'Google Workspace'))} assigns roles from group membership."
+        f"Single sign-on through {r.choice(('Okta', 'Azure AD', 'Google Workspace'))} "
+        f"assigns roles from group membership."
     ),
     lambda r: f"Large exports are paginated at {r.choice((500, 1000, 5000))} readings per page.",
 ]
@@ -549,21 +582,26 @@ def _integration(rng: random.Random, n: int, sections: int) -> tuple[str, str, s
 _SUPPORT_SENTENCES: list[Callable[[random.Random], str]] = [
     lambda r: f"When {r.choice(_SYMPTOM)}, the most common cause is {r.choice(_CAUSE)}.",
     lambda r: (
-        f"Check the signal strength on the e-ink display; below {-r.randint(110, 125)} dBm move the gateway closer."
+        f"Check the signal strength on the e-ink display; below "
+        f"{-r.randint(110, 125)} dBm move the gateway closer."
     ),
     lambda r: (
-        f"Firmware {r.randint(2, 5)}.{r.randint(0, 19)}.{r.randint(0, 9)} fixed a case where {r.choice(_SYMPTOM)}."
+        f"Firmware {r.randint(2, 5)}.{r.randint(0, 19)}.{r.randint(0, 9)} "
+        f"fixed a case where {r.choice(_SYMPTOM)}."
     ),
     lambda r: f"Ask the customer for the sensor serial number, which starts with {_code(r, 'SN')}.",
     lambda r: (
-        f"If the problem persists after {r.randint(2, 48)} hours, open a ticket with priority {r.choice(('P2', 'P3', 'P4'))}."
+        f"If the problem persists after {r.randint(2, 48)} hours, "
+        f"open a ticket with priority {r.choice(('P2', 'P3', 'P4'))}."
     ),
     lambda r: (
-        f"Replacing the cells with the BAT-2AA pack resolves it in about {r.randint(40, 90)}% of cases."
+        f"Replacing the cells with the BAT-2AA pack resolves "
+        f"it in about {r.randint(40, 90)}% of cases."
     ),
     lambda r: f"Support can see the last {r.randint(7, 90)} days of radio diagnostics remotely.",
     lambda r: (
-        f"In a {r.choice(_ROOM)}, mount the sensor at least {r.randint(10, 50)} cm away from the evaporator fan."
+        f"In a {r.choice(_ROOM)}, mount the sensor at least "
+        f"{r.randint(10, 50)} cm away from the evaporator fan."
     ),
 ]
 

@@ -170,7 +170,8 @@ def _typed_turn(
 
 
 def tool_schema_ms(rounds: int = 30) -> dict[str, float]:
-    """p50 time to build each agent's tool schemas as the Cerebras adapter does for every request."""
+    """p50 time to build each agent's tool schemas as the Cerebras adapter does for every
+    request."""
     import time
 
     from livekit.agents import llm
@@ -348,30 +349,44 @@ def render(typed: list[TypedTurn], spoken: list[SpokenTurn], schemas: dict[str, 
     schema_note = ", ".join(f"{role} {value:.1f} ms" for role, value in schemas.items())
     body = "\n\n".join(
         [
-            f"{len(typed)} typed turns ({len(double)} needing two LLM requests: a handoff or a stock look-up) and "
-            f"{len(spoken)} spoken turns, after one unmeasured warm-up conversation each. Provider model: first token "
+            f"{len(typed)} typed turns ({len(double)} needing two "
+            f"LLM requests: a handoff or a stock look-up) and "
+            f"{len(spoken)} spoken turns, after one unmeasured "
+            f"warm-up conversation each. Provider model: first token "
             f"after {LATENCY['first_token_base_s'] * 1000:.0f} ms + prompt tokens / "
-            f"{LATENCY['prefill_tokens_per_s']:,.0f} per s, then {LATENCY['tokens_per_s']:,.0f} tokens/s; "
+            f"{LATENCY['prefill_tokens_per_s']:,.0f} per s, "
+            f"then {LATENCY['tokens_per_s']:,.0f} tokens/s; "
             f"Cartesia TTS first byte {TTS_FIRST_BYTE_S * 1000:.0f} ms, STT final transcript "
-            f"{STT_FINAL_DELAY_S * 1000:.0f} ms after the turn ends. Overhead = the customer's wait minus the "
-            "provider time on the critical path, both stamped in the same run (see `bench/overhead.py`).",
+            f"{STT_FINAL_DELAY_S * 1000:.0f} ms after the turn "
+            f"ends. Overhead = the customer's wait minus the "
+            "provider time on the critical path, both stamped "
+            "in the same run (see `bench/overhead.py`).",
             table(["per turn", "p50", "p95", "max", "turns"], rows),
-            f"**Aim: p95 overhead under {AIM_P95_MS:.0f} ms.** Typed: {typed_p95:.1f} ms ({verdict(typed_p95)}); "
-            f"typed turns with one LLM request: {single_p95:.1f} ms ({verdict(single_p95)}); spoken: "
+            f"**Aim: p95 overhead under {AIM_P95_MS:.0f} ms.** "
+            f"Typed: {typed_p95:.1f} ms ({verdict(typed_p95)}); "
+            f"typed turns with one LLM request: {single_p95:.1f} "
+            f"ms ({verdict(single_p95)}); spoken: "
             f"{spoken_p95:.1f} ms ({verdict(spoken_p95)}).",
-            "Where a typed turn's overhead goes (p50 of each stage; stages from the event stream's emit times and the "
+            "Where a typed turn's overhead goes (p50 of each stage; "
+            "stages from the event stream's emit times and the "
             "server's stamps):",
             table(["stage", "one LLM request", "two LLM requests"], stage_rows),
-            '"prompt → request on the wire" includes building the request\'s tool schemas: the Cerebras adapter '
-            "calls livekit's `ToolContext.parse_function_tools` for every request, which takes (p50, measured here) "
-            f'{schema_note}. "tool call done → next retrieval" is livekit executing the tool (or the handoff: '
+            '"prompt → request on the wire" includes building '
+            "the request's tool schemas: the Cerebras adapter "
+            "calls livekit's `ToolContext.parse_function_tools` "
+            "for every request, which takes (p50, measured here) "
+            f'{schema_note}. "tool call done → next retrieval" '
+            f"is livekit executing the tool (or the handoff: "
             "closing one agent's activity, starting the next) before the next `llm_node` runs.",
         ]
     )
     headlines = [
-        f"Simulator overhead per typed turn: p50 {p50_p95([t.overhead_ms for t in typed])[0]:.1f} ms, "
-        f"p95 {typed_p95:.1f} ms ({verdict(typed_p95)} the 30 ms aim; one-request turns p95 {single_p95:.1f} ms); "
-        f"per spoken turn: p50 {p50_p95([t.overhead_ms for t in spoken])[0]:.1f} ms, p95 {spoken_p95:.1f} ms "
+        f"Simulator overhead per typed turn: p50 "
+        f"{p50_p95([t.overhead_ms for t in typed])[0]:.1f} ms, "
+        f"p95 {typed_p95:.1f} ms ({verdict(typed_p95)} the 30 "
+        f"ms aim; one-request turns p95 {single_p95:.1f} ms); "
+        f"per spoken turn: p50 {p50_p95([t.overhead_ms for t in spoken])[0]:.1f} "
+        f"ms, p95 {spoken_p95:.1f} ms "
         f"({verdict(spoken_p95)}).",
     ]
     misses = []
@@ -381,14 +396,18 @@ def render(typed: list[TypedTurn], spoken: list[SpokenTurn], schemas: dict[str, 
             STAGES, key=lambda st: -p50_p95([t.stages[st] for t in double or single])[0]
         )[:3]
         misses.append(
-            f"**Overhead p95 under {AIM_P95_MS:.0f} ms: missed** (typed {typed_p95:.1f} ms, spoken {spoken_p95:.1f} ms). "
-            f"Turns with one LLM request: p95 {single_p95:.1f} ms ({verdict(single_p95)}); turns with two (a handoff "
-            f"or a look-up): p95 {double_p95:.1f} ms, because the simulator does its part twice and livekit runs the "
+            f"**Overhead p95 under {AIM_P95_MS:.0f} ms: missed** "
+            f"(typed {typed_p95:.1f} ms, spoken {spoken_p95:.1f} ms). "
+            f"Turns with one LLM request: p95 {single_p95:.1f} ms "
+            f"({verdict(single_p95)}); turns with two (a handoff "
+            f"or a look-up): p95 {double_p95:.1f} ms, because the "
+            f"simulator does its part twice and livekit runs the "
             "tool or switches agents in between. Largest stages there (p50): "
             + ", ".join(
                 f"{st} {p50_p95([t.stages[st] for t in double or single])[0]:.1f} ms"
                 for st in biggest
             )
-            + f". Building tool schemas per request costs {max(schemas.values()):.1f} ms of it (p50, largest agent)."
+            + f". Building tool schemas per request costs "
+            f"{max(schemas.values()):.1f} ms of it (p50, largest agent)."
         )
     return Section(body, headlines, misses)

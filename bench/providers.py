@@ -1,7 +1,8 @@
 """The outside world for the benchmarks: Cerebras- and Cartesia-compatible servers in a child
 process, time-stamping what they do, so the simulator's own time can be told apart from theirs.
 
-The servers are the test fakes (:mod:`tests.fakes.cerebras_server`, :mod:`tests.fakes.cartesia_server`),
+The servers are the test fakes (:mod:`tests.fakes.cerebras_server`,
+:mod:`tests.fakes.cartesia_server`),
 run in a separate process so their work never competes with the simulator for the GIL or the
 event loop. Both processes read ``time.perf_counter()``, which on Linux is ``CLOCK_MONOTONIC``,
 one clock for the whole machine, so a server's stamps and the simulator's are comparable:

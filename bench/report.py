@@ -92,7 +92,8 @@ def _cpu_model() -> str:
 
 @dataclass
 class Section:
-    """One section of BENCHMARKS.md: its body, its headline figures, and what missed or hit a limit."""
+    """One section of BENCHMARKS.md: its body, its headline figures, and what missed or hit a
+    limit."""
 
     body: str
     headlines: list[str] = field(default_factory=list)

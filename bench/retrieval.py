@@ -227,7 +227,8 @@ def main() -> None:
                 hit_1, hit_3 = section_quality(index)
                 print(
                     f"{'direct (section)':15s} {len(DIRECT_QUESTIONS):3d} questions  "
-                    f"hit@1 {hit_1:.2f}  hit@3 {hit_3:.2f}   (expected heading among the top-k sections)"
+                    f"hit@1 {hit_1:.2f}  hit@3 {hit_3:.2f}   "
+                    f"(expected heading among the top-k sections)"
                 )
 
 

@@ -182,45 +182,68 @@ def render(results: list[ScaleResult], budget_s: float | None) -> Section:
             ]
         )
     notes = [
-        "Passages: the sample company (99 passages) plus generated documents (`bench/corpus.py`: case "
-        "studies, regional addenda, data sheets, integration guides, support articles, release notes; "
-        "8-12 sections each, about one passage per section). Query: `KnowledgeIndex.search(k=4)` in "
-        f"process, {results[0].queries if results else 0} searches per size (the sample company's 51 "
-        "paraphrased questions, twice). hit@3 paraphrased: the expected sample file among the top 3 for "
-        "those questions (few words shared with the answer; 0.80 on the sample alone); hit@3 direct: the "
-        "expected section among the top 3 for `bench/retrieval.py`'s 22 questions that use the documents' own "
-        "names and product codes (1.00 on the sample alone). The generated material is about the same products "
-        "(sensors, batteries, integrations, customers), so it competes for real: a paraphrase that shares few "
-        "words with its answer scores 0.2-0.3, and the many generic passages of a large folder outscore it; "
-        "the generated documents also name the sample's product codes (accessories fit the CT-200, support "
-        "articles mention the BAT-2AA), which is what pulls the direct questions' sections down. How far "
+        "Passages: the sample company (99 passages) plus "
+        "generated documents (`bench/corpus.py`: case "
+        "studies, regional addenda, data sheets, integration "
+        "guides, support articles, release notes; "
+        "8-12 sections each, about one passage per "
+        "section). Query: `KnowledgeIndex.search(k=4)` in "
+        f"process, {results[0].queries if results else 0} "
+        f"searches per size (the sample company's 51 "
+        "paraphrased questions, twice). hit@3 paraphrased: "
+        "the expected sample file among the top 3 for "
+        "those questions (few words shared with the answer; "
+        "0.80 on the sample alone); hit@3 direct: the "
+        "expected section among the top 3 for `bench/retrieval.py`'s "
+        "22 questions that use the documents' own "
+        "names and product codes (1.00 on the sample alone). "
+        "The generated material is about the same products "
+        "(sensors, batteries, integrations, customers), so "
+        "it competes for real: a paraphrase that shares few "
+        "words with its answer scores 0.2-0.3, and the many "
+        "generic passages of a large folder outscore it; "
+        "the generated documents also name the sample's "
+        "product codes (accessories fit the CT-200, support "
+        "articles mention the BAT-2AA), which is what pulls "
+        "the direct questions' sections down. How far "
         "quality drops depends on how much a real folder's extra material overlaps the questions. "
-        "Re-index: one sample file edited, then `update()` (it re-reads every passage to rebuild the re-ranker's "
-        "statistics, which is why it grows with the folder). RSS: the measuring process after all of it.",
+        "Re-index: one sample file edited, then `update()` (it "
+        "re-reads every passage to rebuild the re-ranker's "
+        "statistics, which is why it grows with the folder). "
+        "RSS: the measuring process after all of it.",
     ]
     partial = [r for r in results if r.partial]
     for r in partial:
         rate = r.last_tenth_chunks_per_s or r.ingest_chunks_per_s
         remaining = (r.target_chunks - r.chunks) / rate if rate else float("inf")
         notes.append(
-            f"**{r.target_chunks:,} passages did not fit the 10-minute budget.** The ingest was given "
-            f"{budget_s:.0f} s and cancelled between files after {r.chunks:,} passages; every figure in "
-            f"that row is for those {r.chunks:,} passages, not for {r.target_chunks:,}. At the rate of its "
+            f"**{r.target_chunks:,} passages did not fit "
+            f"the 10-minute budget.** The ingest was given "
+            f"{budget_s:.0f} s and cancelled between files "
+            f"after {r.chunks:,} passages; every figure in "
+            f"that row is for those {r.chunks:,} passages, "
+            f"not for {r.target_chunks:,}. At the rate of its "
             f"last tenth ({rate:,.0f} passages/s) the remaining {r.target_chunks - r.chunks:,} "
-            f"would need about another {remaining / 60:,.0f} minutes, plus the re-ranker's rebuild over all of them. `python -m bench --full` runs it "
+            f"would need about another {remaining / 60:,.0f} minutes, plus the "
+            f"re-ranker's rebuild over all of them. `python -m bench --full` runs it "
             "to the end."
             + (
-                " One such run is kept in `bench/BENCHMARKS-100k.md` (with its own date and command)."
+                " One such run is kept in `bench/BENCHMARKS-100k.md` "
+                "(with its own date and command)."
                 if (REPO / "bench" / "BENCHMARKS-100k.md").exists()
                 else ""
             )
         )
     largest = results[-1]
     headlines = [
-        f"Retrieval query latency stays flat: p50 {results[0].query_p50_ms:.1f} ms at {results[0].chunks:,} passages, "
-        f"{largest.query_p50_ms:.1f} ms at {largest.chunks:,}; ingest {min(r.ingest_chunks_per_s for r in results):,.0f}-"
-        f"{max(r.ingest_chunks_per_s for r in results):,.0f} passages/s; re-indexing one changed file takes "
-        f"{results[0].reindex_one_file_s:.2f} s at {results[0].chunks:,} passages but {largest.reindex_one_file_s:.1f} s "
+        f"Retrieval query latency stays flat: p50 "
+        f"{results[0].query_p50_ms:.1f} ms at {results[0].chunks:,} passages, "
+        f"{largest.query_p50_ms:.1f} ms at {largest.chunks:,}; "
+        f"ingest {min(r.ingest_chunks_per_s for r in results):,.0f}-"
+        f"{max(r.ingest_chunks_per_s for r in results):,.0f} "
+        f"passages/s; re-indexing one changed file takes "
+        f"{results[0].reindex_one_file_s:.2f} s at {results[0].chunks:,} "
+        f"passages but {largest.reindex_one_file_s:.1f} s "
         f"at {largest.chunks:,}, and memory reaches {largest.rss_mb:,.0f} MB"
         + (
             f" (100k passages did not fit the budget: {largest.chunks:,} indexed)."
@@ -232,13 +255,16 @@ def render(results: list[ScaleResult], budget_s: float | None) -> Section:
     for r in partial:
         misses.append(
             f"**{r.target_chunks:,} passages within the 10-minute run: missed.** Ingest runs at "
-            f"{r.ingest_chunks_per_s:,.0f} passages/s (chromadb's upsert, one call per file, dominates), so "
-            f"the run stopped at {r.chunks:,} passages after {budget_s:.0f} s; `--full` goes to the end."
+            f"{r.ingest_chunks_per_s:,.0f} passages/s (chromadb's "
+            f"upsert, one call per file, dominates), so "
+            f"the run stopped at {r.chunks:,} passages after "
+            f"{budget_s:.0f} s; `--full` goes to the end."
         )
     misses.append(
         "**Limit found: re-indexing after one file changes grows with the folder**: "
         + ", ".join(f"{r.reindex_one_file_s:,.2f} s at {r.chunks:,}" for r in results)
-        + " passages; every update re-reads all passages to rebuild the re-ranker's statistics, and searches "
+        + " passages; every update re-reads all passages to "
+        "rebuild the re-ranker's statistics, and searches "
         "wait for it. Memory grows with the folder too: "
         + ", ".join(f"{r.rss_mb:,.0f} MB at {r.chunks:,}" for r in results)
         + "."

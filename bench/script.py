@@ -41,11 +41,13 @@ look-up, and a goodbye (two handoffs: Greeter to Technical, Technical to Pricing
 _TECHNICAL = ("degree freezer", "battery", "sap", "integrat", "install", "secur")
 _PRICING = ("cost", "price", "plan", "discount", "contract", "quote", "stock")
 _ANSWERS = {
-    "degree freezer": "Yes, the CT-200 is built for minus eighty degree freezers with a flat probe under the door "
+    "degree freezer": "Yes, the CT-200 is built for minus eighty degree "
+    "freezers with a flat probe under the door "
     "seal. It reads down to minus one hundred degrees at the probe.",
     "battery": "The CT-200 runs up to four years on its two lithium cells at the default interval. "
     "You get a low-battery warning about sixty days ahead.",
-    "sap": "Yes, alarms and readings reach SAP through our integration or a webhook. Setup takes about "
+    "sap": "Yes, alarms and readings reach SAP through our "
+    "integration or a webhook. Setup takes about "
     "a day with your SAP team.",
     "plan": "The Professional plan is eleven dollars per sensor per month on an annual agreement. "
     "Gateways carry no subscription fee.",
@@ -53,7 +55,8 @@ _ANSWERS = {
     "first year adds another small discount.",
     "stock": "We have the CT-200 in stock in Denver right now, so it ships this week.",
     "thanks": "Thank you, it was a pleasure. I will send a summary by email today.",
-    "hello": "Welcome to Lumora! Happy to help you protect those freezers. What would you like to know?",
+    "hello": "Welcome to Lumora! Happy to help you protect "
+    "those freezers. What would you like to know?",
 }
 _ROLES = {
     "You are the Greeter": "greeter",
@@ -92,7 +95,8 @@ def sales_team_model(body: Mapping[str, Any]) -> Reply:
                 400,
                 message=(
                     f"Please reduce the length of the messages or completion: the prompt has "
-                    f"{prompt_tokens(messages)} tokens, the context window is {CONTEXT_WINDOW_TOKENS}."
+                    f"{prompt_tokens(messages)} tokens, the "
+                    f"context window is {CONTEXT_WINDOW_TOKENS}."
                 ),
             )
         )

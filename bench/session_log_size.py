@@ -1,4 +1,5 @@
-"""How big a session log is per turn: a real offline session of the sample company, as the app logs it.
+"""How big a session log is per turn: a real offline session of the sample company, as the app logs
+it.
 
     .venv/bin/python -m bench.session_log_size [--turns 9]
 

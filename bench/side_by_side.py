@@ -16,6 +16,7 @@ request) and at the reader of the event stream:
 
 from __future__ import annotations
 
+import statistics
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -137,7 +138,8 @@ class GrowthRow:
 async def growth(
     providers: ProviderProcess, sizes: list[tuple[str, Path, Path, int]]
 ) -> list[GrowthRow]:
-    """One greeting and one transfer per design and size: what each sends, and what the server says."""
+    """One greeting and one transfer per design and size: what each sends, and what the server
+    says."""
     rows = []
     lines = SCRIPT[:2]
     for label, knowledge_dir, data_dir, chunks in sizes:
@@ -264,13 +266,20 @@ def render(runs: dict[str, list[DesignRun]], growth_rows: list[GrowthRow], round
     ]
     failures = sorted({f for design in DESIGNS for run in runs[design] for f in run.failures})
     notes = [
-        f"{rounds} conversations per design of the {len(SCRIPT)}-line script (a fact told to the Greeter, then "
-        "transfers Greeter → Technical and Technical → Pricing, a stock look-up), alternating designs, one provider "
-        f"process. Tokens: the server's count (characters / 4, all message contents; no tokenizer for gpt-oss is "
-        f"installed). Provider model as in section 1: {LATENCY['first_token_base_s'] * 1000:.0f} ms + prompt / "
-        f"{LATENCY['prefill_tokens_per_s']:,.0f} tokens/s prefill, {LATENCY['tokens_per_s']:,.0f} tokens/s out, so "
-        'the time ratio grows with a slower prefill. The workshop\'s "first token of any reply" in a transfer turn '
-        "is its spoken confirmation; its specialist's first token is a greeting, since it never saw the question.",
+        f"{rounds} conversations per design of the {len(SCRIPT)}-line "
+        f"script (a fact told to the Greeter, then "
+        "transfers Greeter → Technical and Technical → Pricing, "
+        "a stock look-up), alternating designs, one provider "
+        f"process. Tokens: the server's count (characters / 4, "
+        f"all message contents; no tokenizer for gpt-oss is "
+        f"installed). Provider model as in section 1: "
+        f"{LATENCY['first_token_base_s'] * 1000:.0f} ms + prompt / "
+        f"{LATENCY['prefill_tokens_per_s']:,.0f} tokens/s prefill, "
+        f"{LATENCY['tokens_per_s']:,.0f} tokens/s out, so "
+        "the time ratio grows with a slower prefill. The "
+        'workshop\'s "first token of any reply" in a transfer turn '
+        "is its spoken confirmation; its specialist's first "
+        "token is a greeting, since it never saw the question.",
         table(
             [
                 "per conversation",
@@ -280,7 +289,8 @@ def render(runs: dict[str, list[DesignRun]], growth_rows: list[GrowthRow], round
             ],
             rows,
         ),
-        "Growing the knowledge (section 3's folders; the stuffed prompt of one workshop agent vs. our prompts, "
+        "Growing the knowledge (section 3's folders; the "
+        "stuffed prompt of one workshop agent vs. our prompts, "
         "measured on the wire over a greeting and a transfer):",
         table(
             [
@@ -302,15 +312,21 @@ def render(runs: dict[str, list[DesignRun]], growth_rows: list[GrowthRow], round
         (row for row in growth_rows if row.stuffed_tokens > CONTEXT_WINDOW_TOKENS), None
     )
     headlines = [
-        f"Against the workshop design: {ratio('tokens_per_turn')} fewer prompt tokens per customer turn "
-        f"({ours['tokens_per_turn']:,.0f} vs {shop['tokens_per_turn']:,.0f}); the specialist's first token "
+        f"Against the workshop design: {ratio('tokens_per_turn')} "
+        f"fewer prompt tokens per customer turn "
+        f"({ours['tokens_per_turn']:,.0f} vs "
+        f"{shop['tokens_per_turn']:,.0f}); the specialist's first token "
         f"{ratio('specialist_p50')} sooner after a transfer ({ours['specialist_p50']:,.0f} vs "
-        f"{shop['specialist_p50']:,.0f} ms p50); the specialist's request holds the customer's earlier fact in "
-        f"{ours['fact']:.0f}/{ours['transfers']:.0f} transfers vs {shop['fact']:.0f}/{shop['transfers']:.0f}."
+        f"{shop['specialist_p50']:,.0f} ms p50); the specialist's "
+        f"request holds the customer's earlier fact in "
+        f"{ours['fact']:.0f}/{ours['transfers']:.0f} transfers "
+        f"vs {shop['fact']:.0f}/{shop['transfers']:.0f}."
         + (
             f" Stuffing overflows the {CONTEXT_WINDOW_TOKENS // 1024}k window at {overflow.label} "
-            f"({overflow.stuffed_tokens:,} tokens, refused with {overflow.stuffed_status}) while our prompts stay "
-            f"at ~{sum(growth_rows[-1].retrieval_tokens) / len(growth_rows[-1].retrieval_tokens):,.0f} tokens."
+            f"({overflow.stuffed_tokens:,} tokens, refused with "
+            f"{overflow.stuffed_status}) while our prompts stay "
+            f"at ~{statistics.fmean(growth_rows[-1].retrieval_tokens):,.0f} "
+            f"tokens."
             if overflow
             else ""
         ),

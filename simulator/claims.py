@@ -87,7 +87,8 @@ class _Fact:
 
 
 class ClaimChecker:
-    """Checks replies against a fixed set of passages (a knowledge folder's); thread-safe once built."""
+    """Checks replies against a fixed set of passages (a knowledge folder's); thread-safe once
+    built."""
 
     def __init__(
         self,
@@ -336,7 +337,8 @@ class _Scorer:
         if key not in self._cache:
             on_line = self._context & fact.line
             on_heading = (self._context & fact.heading) - on_line
-            # A word shared with a long paragraph says less than one shared with a short line (as in BM25).
+            # A word shared with a long paragraph says less than one shared with a short line (as in
+            # BM25).
             value = 2 * self._weight(on_line) / (0.5 + 0.5 * len(fact.line) / self._average)
             value += self._weight(on_heading)
             value += RETRIEVED_BONUS if fact.passage in self._retrieved else 0.0
@@ -345,7 +347,8 @@ class _Scorer:
         return self._cache[key]
 
     def strength(self, fact: _Fact) -> int:
-        """Words shared with the claim's clause: twice for the fact's own line, once for its heading."""
+        """Words shared with the claim's clause: twice for the fact's own line, once for its
+        heading."""
         on_line = self._context & fact.line
         return 2 * len(on_line) + len((self._context & fact.heading) - on_line)
 

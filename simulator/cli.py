@@ -20,7 +20,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="simulator",
         description="Rehearse sales conversations with an AI sales team.",
     )
-    # With no sub-command, `simulator [--knowledge DIR] [--offline] [--demo] [--voice MODE]` opens the app.
+    # With no sub-command, `simulator [--knowledge DIR] [--offline] [--demo] [--voice MODE]` opens
+    # the app.
     _add_knowledge_flag(parser, default=None)
     _add_app_flags(parser, default=False)
     # Sub-commands default to SUPPRESS so a flag given before the sub-command is kept.
@@ -165,7 +166,8 @@ def _add_app_flags(parser: argparse.ArgumentParser, *, default: object) -> None:
         choices=["auto", "cartesia", "offline", "off"],
         default=None if default is False else default,
         help="speech: auto (Cartesia with a key, else the offline voice if installed; text "
-        "when there is no microphone), cartesia, offline, or off (default: SIMULATOR_VOICE or auto)",
+        "when there is no microphone), cartesia, offline, "
+        "or off (default: SIMULATOR_VOICE or auto)",
     )
 
 

@@ -146,7 +146,8 @@ class CoachSession(AsyncResource):
         self.runner.whisper(text)
 
     async def take_over(self) -> None:
-        """The user becomes the customer, with the same history (waits for the exchange in flight)."""
+        """The user becomes the customer, with the same history (waits for the exchange in
+        flight)."""
         self._require_not_ended()
         if self._player == "user":
             return
@@ -289,7 +290,8 @@ class CoachSession(AsyncResource):
             return None
 
     def _finish(self, outcome: Outcome, reason: str) -> None:
-        """The rehearsal is over: publish the outcome and the final scorecard (exchange lock held)."""
+        """The rehearsal is over: publish the outcome and the final scorecard (exchange lock
+        held)."""
         self._go.clear()
         step = self.persona.next_step
         self.runner.publish(

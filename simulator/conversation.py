@@ -177,7 +177,8 @@ class Conversation:
 
 
 def percentile(values: Sequence[float], q: float) -> float:
-    """The ``q``-th percentile (0-100) with linear interpolation between ranks, like numpy's default."""
+    """The ``q``-th percentile (0-100) with linear interpolation between ranks, like numpy's
+    default."""
     if not values:
         raise ValueError("percentile of no values")
     if not 0 <= q <= 100:

@@ -144,7 +144,8 @@ class LatencyStages(_Model):
     server_total_ms: float | None = None
     tts_ttfb_ms: float | None = None
     e2e_ms: float | None = None
-    """From the end of the customer's turn to the reply's first output (audio if spoken, else text)."""
+    """From the end of the customer's turn to the reply's first output (audio if spoken, else
+    text)."""
     first_token_ms: float | None = None
     """From the end of the customer's turn to the reply's first token (text)."""
     first_audio_ms: float | None = None
@@ -300,7 +301,8 @@ class Claim(_Model):
 
 
 class ClaimCheckEvent(_Event):
-    """The claim check of one agent reply: every price, percentage, quantity, date and named fact."""
+    """The claim check of one agent reply: every price, percentage, quantity, date and named
+    fact."""
 
     type: Literal["claim_check"] = "claim_check"
     turn_id: int
@@ -316,7 +318,8 @@ class ClaimCheckEvent(_Event):
 
 class ObjectionScore(_Model):
     objection: str
-    """The persona's objection id, or the playbook section's title for an objection it did not list."""
+    """The persona's objection id, or the playbook section's title for an objection it did not
+    list."""
     label: str
     raised_turn: int
     raised_by: CustomerPlayer
@@ -447,5 +450,6 @@ def to_json(event: Event) -> str:
 
 
 def from_json(line: str | bytes) -> Event:
-    """Parse one line written by :func:`to_json`; raises ``pydantic.ValidationError`` if malformed."""
+    """Parse one line written by :func:`to_json`; raises ``pydantic.ValidationError`` if
+    malformed."""
     return _adapter.validate_json(line)

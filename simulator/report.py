@@ -30,6 +30,7 @@ from simulator.events import (
     HandoffEvent,
     LatencyEvent,
     ModeChangedEvent,
+    ObjectionScore,
     Scorecard,
     ScorecardEvent,
     TranscriptEvent,
@@ -231,8 +232,10 @@ def _message(
     body: str | None = None,
 ) -> str:
     return (
-        f'<div class="msg" style="border-color:{speaker_colour(speaker)};background:{speaker_tint(speaker)}">'
-        f'<span class="who" style="color:{speaker_colour(speaker)}">{_e(name or AGENT_NAMES[speaker])}</span>'
+        f'<div class="msg" '
+        f'style="border-color:{speaker_colour(speaker)};background:{speaker_tint(speaker)}">'
+        f'<span class="who" '
+        f'style="color:{speaker_colour(speaker)}">{_e(name or AGENT_NAMES[speaker])}</span>'
         f"{tags}<div>{body if body is not None else _e(text)}</div>{extra}</div>"
     )
 
@@ -247,7 +250,8 @@ def _marked(text: str, check: ClaimCheckEvent | None) -> str:
             continue
         out.append(_e(text[position : claim.start]))
         out.append(
-            f'<mark class="claim" title="not supported by the knowledge base">{_e(claim.text)}</mark>'
+            f'<mark class="claim" title="not supported by '
+            f'the knowledge base">{_e(claim.text)}</mark>'
         )
         position = claim.end
     return "".join(out) + _e(text[position:])
@@ -264,7 +268,8 @@ def _claims(check: ClaimCheckEvent | None) -> tuple[str, str]:
         passage = claim.contradicting
         said = (
             (
-                f'<div class="passage">The knowledge says otherwise in <span class="src">{_e(passage.source)}</span> '
+                f'<div class="passage">The knowledge says otherwise '
+                f'in <span class="src">{_e(passage.source)}</span> '
                 f"› {_e(passage.section)}<pre>{_e(passage.text)}</pre></div>"
             )
             if passage
@@ -295,10 +300,12 @@ def _scorecard(card: Scorecard | None) -> str:
     ]
     body = "".join(f'<div class="card"><b>{_e(v)}</b><span>{_e(k)}</span></div>' for v, k in tiles)
     rows = "".join(
-        f'<tr><td class="l"><span class="{"ok" if o.handled else "bad"}">{"✓" if o.handled else "✗"}</span> '
+        f'<tr><td class="l"><span '
+        f'class="{"ok" if o.handled else "bad"}">{"✓" if o.handled else "✗"}</span> '
         f'{_e(o.label)}</td><td>{o.raised_turn}</td><td class="l">{_e(o.raised_by)}</td>'
-        f'<td class="l">{_e("by the " + AGENT_NAMES[o.handled_by]) if o.handled and o.handled_by else "not handled"}</td>'
-        f"<td>{o.prepared_response_overlap:.0%}{' (used)' if o.prepared_response_used else ''}</td></tr>"
+        f'<td class="l">{_e(_handled_by(o))}</td>'
+        f"<td>{o.prepared_response_overlap:.0%}"
+        f"{' (used)' if o.prepared_response_used else ''}</td></tr>"
         for o in card.objections
     )
     objections = (
@@ -315,7 +322,8 @@ def _scorecard(card: Scorecard | None) -> str:
     claims = "".join(
         f"<li>Turn {c.turn_id}, {_e(AGENT_NAMES[c.agent])}: “{_e(c.text)}” ({_e(c.kind)})"
         + (
-            f' — the knowledge says otherwise in <span class="src">{_e(c.contradicting.source)}</span>'
+            f" — the knowledge says otherwise in <span "
+            f'class="src">{_e(c.contradicting.source)}</span>'
             if c.contradicting
             else ""
         )
@@ -323,8 +331,10 @@ def _scorecard(card: Scorecard | None) -> str:
         for c in card.unsupported_claims
     )
     wrong = "".join(
-        f"<li>Turn {r.turn_id}: {_e(AGENT_NAMES[r.answered_by]) if r.answered_by else 'nobody'} answered "
-        f"“{_e(r.question)}”; {_e(' or '.join(AGENT_NAMES[a] for a in r.expected))} should have</li>"
+        f"<li>Turn {r.turn_id}: "
+        f"{_e(AGENT_NAMES[r.answered_by]) if r.answered_by else 'nobody'} answered "
+        f"“{_e(r.question)}”; "
+        f"{_e(' or '.join(AGENT_NAMES[a] for a in r.expected))} should have</li>"
         for r in card.routing
         if not r.correct
     )
@@ -360,7 +370,10 @@ def _reply(reply: AgentReply, check: ClaimCheckEvent | None = None) -> str:
     extra = ""
     for call in reply.tool_calls:
         args = ", ".join(f"{k}={v}" for k, v in call.arguments.items())
-        extra += f"<details><summary>Looked up {_e(call.name)}({_e(args)})</summary><pre>{_e(call.output)}</pre></details>"
+        extra += (
+            f"<details><summary>Looked up "
+            f"{_e(call.name)}({_e(args)})</summary><pre>{_e(call.output)}</pre></details>"
+        )
     if reply.retrieval is not None:
         passages = reply.retrieval.passages
         items = (
@@ -408,7 +421,8 @@ def _latency_table(conversation: Conversation) -> str:
         tokens = "–" if s.tokens_per_s is None else f"{s.tokens_per_s:,.0f}"
         rows.append(
             f'<tr><td>{event.turn_id}</td><td class="l">{_e(AGENT_NAMES[event.agent])}</td>'
-            f'<td class="l">{_e(event.provider)}</td><td>{_ms(s.retrieval_ms)}</td><td>{_ms(s.llm_ttft_ms)}</td>'
+            f'<td class="l">{_e(event.provider)}</td><td>{_ms(s.retrieval_ms)}</td>'
+            f"<td>{_ms(s.llm_ttft_ms)}</td>"
             f"<td>{tokens}</td><td>{_ms(s.server_total_ms)}</td><td>{_ms(s.tts_ttfb_ms)}</td>"
             f"<td>{_ms(s.e2e_ms)}</td></tr>"
         )
@@ -442,7 +456,8 @@ def _chart(latencies: list[LatencyEvent]) -> str:
 
     bars = "".join(
         f'<rect x="{pad + i * step + (step - bar) / 2:.1f}" y="{y(v):.1f}" width="{bar:.1f}" '
-        f'height="{height - pad - y(v):.1f}" fill="{speaker_colour(e.agent)}"><title>turn {e.turn_id}: '
+        f'height="{height - pad - y(v):.1f}" '
+        f'fill="{speaker_colour(e.agent)}"><title>turn {e.turn_id}: '
         f"{v:.0f} ms</title></rect>"
         for i, (v, e) in enumerate(
             zip(values, [e for e in latencies if e.stages.e2e_ms is not None], strict=False)
@@ -456,15 +471,21 @@ def _chart(latencies: list[LatencyEvent]) -> str:
         if v is None:
             continue
         lines += (
-            f'<line x1="{pad}" x2="{width - pad}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#0f172a"{dash}/>'
+            f'<line x1="{pad}" x2="{width - pad}" y1="{y(v):.1f}" '
+            f'y2="{y(v):.1f}" stroke="#0f172a"{dash}/>'
             f'<text x="{width - pad + 4}" y="{y(v) + 4:.1f}" font-size="12">{label} {v:.0f}</text>'
         )
     if top >= 1000:
         lines += (
-            f'<line x1="{pad}" x2="{width - pad}" y1="{y(1000):.1f}" y2="{y(1000):.1f}" stroke="#94a3b8" '
-            f'stroke-dasharray="2 3"/><text x="4" y="{y(1000) + 4:.1f}" font-size="12" fill="#475569">1 s</text>'
+            f'<line x1="{pad}" x2="{width - pad}" y1="{y(1000):.1f}" '
+            f'y2="{y(1000):.1f}" stroke="#94a3b8" '
+            f'stroke-dasharray="2 3"/><text x="4" y="{y(1000) + 4:.1f}" '
+            f'font-size="12" fill="#475569">1 s</text>'
         )
-    axis = f'<line x1="{pad}" x2="{width - pad}" y1="{height - pad}" y2="{height - pad}" stroke="#94a3b8"/>'
+    axis = (
+        f'<line x1="{pad}" x2="{width - pad}" y1="{height - pad}" '
+        f'y2="{height - pad}" stroke="#94a3b8"/>'
+    )
     caption = '<text x="4" y="14" font-size="12" fill="#475569">end to end per reply (ms)</text>'
     return (
         f'<svg viewBox="0 0 {width + 40} {height}" width="100%" role="img" '
@@ -477,7 +498,14 @@ def _statuses(conversation: Conversation) -> str:
     if not notable:
         return ""
     items = "".join(
-        f'<li class="{"error" if s.level == "error" else "warn"}">{_e(s.source)}: {_e(s.message)}</li>'
+        f'<li class="{"error" if s.level == "error" else "warn"}">{_e(s.source)}: '
+        f"{_e(s.message)}</li>"
         for s in notable
     )
     return f"<h2>Warnings</h2><ul>{items}</ul>"
+
+
+def _handled_by(objection: ObjectionScore) -> str:
+    if objection.handled and objection.handled_by:
+        return "by the " + AGENT_NAMES[objection.handled_by]
+    return "not handled"

@@ -14,7 +14,8 @@ playbook alone):
 - whether each question reached the right specialist (the one its objection or its words belong to);
 - talk ratio in words, latency p50/p95 end to end, and the persona's outcome.
 
-:func:`render_text` prints it for the terminal (``simulator.report`` renders it in the HTML report), and
+:func:`render_text` prints it for the terminal (``simulator.report`` renders it in the HTML report),
+and
 :func:`render_table` sums several up (``simulator rehearse --all``).
 """
 
@@ -334,7 +335,8 @@ def render_text(card: Scorecard) -> str:
             " (used)" if o.prepared_response_used else ""
         )
         lines.append(
-            f"    {mark} [{o.objection}] turn {o.raised_turn}, raised by the {o.raised_by}: {how}; {playbook}"
+            f"    {mark} [{o.objection}] turn {o.raised_turn}, "
+            f"raised by the {o.raised_by}: {how}; {playbook}"
         )
     if card.facts:
         lines.append(f"  Hidden facts uncovered: {card.facts_uncovered}/{len(card.facts)}")
@@ -349,7 +351,8 @@ def render_text(card: Scorecard) -> str:
             wanted = " or ".join(AGENT_NAMES[a] for a in r.expected)
             got = AGENT_NAMES[r.answered_by] if r.answered_by else "nobody"
             lines.append(
-                f"    - turn {r.turn_id}: {got} answered, {wanted} should have: {_short(r.question)}"
+                f"    - turn {r.turn_id}: {got} answered, "
+                f"{wanted} should have: {_short(r.question)}"
             )
     lines.append(
         f"  Claims: {card.claims_checked} checked, {len(card.unsupported_claims)} unsupported"
@@ -365,7 +368,8 @@ def render_text(card: Scorecard) -> str:
         )
     share = card.talk.agent_share
     lines.append(
-        f"  Talk ratio: team {share:.0%} / customer {1 - share:.0%} of {card.talk.agent_words + card.talk.customer_words} words"
+        f"  Talk ratio: team {share:.0%} / customer {1 - share:.0%} "
+        f"of {card.talk.agent_words + card.talk.customer_words} words"
         if share is not None
         else "  Talk ratio: nothing said"
     )

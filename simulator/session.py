@@ -200,7 +200,8 @@ class SessionRunner(AsyncResource):
 
     @property
     def agent_session(self) -> AgentSession[TeamContext] | None:
-        """The livekit session underneath, while running (the worker's push-to-talk drives its input)."""
+        """The livekit session underneath, while running (the worker's push-to-talk drives its
+        input)."""
         return self._session
 
     def current_agent(self) -> AgentRole:
@@ -240,7 +241,8 @@ class SessionRunner(AsyncResource):
         )
 
     def publish(self, event: Event) -> None:
-        """Put an event of a layer above the session (Coach mode, personas, scorecard) in its stream."""
+        """Put an event of a layer above the session (Coach mode, personas, scorecard) in its
+        stream."""
         self._emit(event)
 
     def add_observer(self, observer: Callable[[Event], None]) -> Callable[[], None]:
@@ -399,7 +401,8 @@ class SessionRunner(AsyncResource):
             self._voice_failed(getattr(event.error, "type", ""))
 
     def _voice_failed(self, kind: str) -> None:
-        """Speech failed for good (a refused key, no network): carry on in text, never fall silent."""
+        """Speech failed for good (a refused key, no network): carry on in text, never fall
+        silent."""
         session = self._session
         if session is None or kind not in ("tts_error", "stt_error"):
             return

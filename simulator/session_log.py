@@ -27,7 +27,8 @@ SUFFIX = ".jsonl"
 
 
 class SessionLogError(SimulatorError):
-    """A file that cannot be read as a session log at all (missing, unreadable, not JSONL events)."""
+    """A file that cannot be read as a session log at all (missing, unreadable, not JSONL
+    events)."""
 
 
 def sessions_dir(data_dir: Path) -> Path:

@@ -113,7 +113,8 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """``Settings(...)`` takes what it is given and nothing else; :meth:`load` reads the rest."""
+        """``Settings(...)`` takes what it is given and nothing else; :meth:`load` reads the
+        rest."""
         return (init_settings,)
 
     @field_validator(*SECRETS_FIELDS, mode="before")

@@ -197,7 +197,10 @@ _MONTHS = [
     "november",
     "december",
 ]
-_MONTH = r"(?P<month>January|February|March|April|May|June|July|August|September|Sept?|October|November|December)"
+_MONTH = (
+    r"(?P<month>January|February|March|April|May|June|July|August|September|Sept?|October|"
+    r"November|December)"
+)
 _DATES = [
     re.compile(r"\b(?P<year>(?:19|20)\d{2})-(?P<mnum>\d{2})-(?P<day>\d{2})\b"),
     re.compile(rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH}\s+(?P<year>(?:19|20)\d{{2}})\b"),

@@ -19,7 +19,8 @@ from dataclasses import dataclass, replace
 from simulator.events import AGENT_NAMES, LatencyEvent, LatencyStages
 
 Kind = str
-"""``speech``, ``retrieval``, ``handoff``, ``llm``, ``server``, ``tts``, ``other``, ``failed`` or ``total``."""
+"""``speech``, ``retrieval``, ``handoff``, ``llm``, ``server``, ``tts``, ``other``, ``failed`` or
+``total``."""
 GAP_MS = 1.0
 """Unexplained time shorter than this is not worth a bar."""
 

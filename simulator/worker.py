@@ -9,7 +9,8 @@ JSON line on a text stream (:mod:`simulator.room.transport`); the app's RPC comm
 from its identity alone (:mod:`simulator.host.command_server`) and carried out by the session
 host's :class:`~simulator.host.controller.SessionController`, as in every face: Coach mode runs
 here too, with the persona the dispatch or a command names, read from the worker's persona folder
-(``--personas``, ``SIMULATOR_PERSONAS``, else the project's ``personas/``). Each job gets its settings from the worker
+(``--personas``, ``SIMULATOR_PERSONAS``, else the project's ``personas/``). Each job gets its
+settings from the worker
 explicitly (:class:`RoomJob`), never through the environment. The app may drop and come back
 (:data:`APP_GONE_GRACE_S`) without the session ending; when the job ends the rehearsal is closed
 and pending commands are cancelled.
@@ -112,7 +113,8 @@ def prewarm(proc: JobProcess) -> None:
 
 def settings_for(settings: Settings, metadata: SessionMetadata) -> Settings:
     """The worker's settings with the app's knowledge set: a folder name under
-    ``<data dir>/knowledge-sets/`` (never a path: the app does not choose where the worker reads)."""
+    ``<data dir>/knowledge-sets/`` (never a path: the app does not choose where the worker
+    reads)."""
     name = metadata.knowledge
     if not name or name == settings.knowledge_dir.name:
         return settings
@@ -205,13 +207,15 @@ async def entrypoint(ctx: JobContext, base: Settings) -> None:
 
 
 async def pump_events(runner: SessionRunner, publisher: EventPublisher) -> None:
-    """Every event of the runner (the team's and the rehearsal's) to the app, in order, until it closes."""
+    """Every event of the runner (the team's and the rehearsal's) to the app, in order, until it
+    closes."""
     async for event in runner.events():
         await publisher.publish(event)
 
 
 def _end_when_app_is_gone(ctx: JobContext, identity: str) -> asyncio.Task[None]:
-    """Shut the job down when the app participant has been away (or never came) for APP_GONE_GRACE_S."""
+    """Shut the job down when the app participant has been away (or never came) for
+    APP_GONE_GRACE_S."""
     present, absent = asyncio.Event(), asyncio.Event()
     if any(p.identity == identity for p in ctx.room.remote_participants.values()):
         present.set()

@@ -66,7 +66,8 @@ GR-7,GR-7 Grinder,grinder,1900.00,30,Portland,2026-05-01
 FLT-1,Water filter cartridge,consumable,45.00,400,Portland,2026-03-01
 BRN-64,Replacement burr set 64 mm for GR-7,accessory,120.00,25,Portland,2026-03-10
 """,
-    "data/accounts.csv": """account_id,company,industry,contact,order_date,sku,product,quantity,unit_price_usd,plan
+    "data/accounts.csv": """\
+account_id,company,industry,contact,order_date,sku,product,quantity,unit_price_usd,plan
 A-1,Blue Gull Cafe,Cafe,Ana Ruiz,2025-06-02,FLT-1,Water filter cartridge,10,45.00,Basic care
 A-1,Blue Gull Cafe,Cafe,Ana Ruiz,2024-03-15,HK-2,HK-2 Espresso Machine,2,7200.00,Basic care
 A-1,Blue Gull Cafe,Cafe,Ana Ruiz,2024-03-15,GR-7,GR-7 Grinder,2,1850.00,Basic care

@@ -44,7 +44,8 @@ def test_statements_are_read_the_same_way_in_words_and_in_figures() -> None:
     found = [
         (s.kind, s.key, sorted(s.qualifier))
         for s in find_statements(
-            "Eleven dollars a sensor every month, or $11 per sensor per month; sixty-three percent and 63%; "
+            "Eleven dollars a sensor every month, or $11 per "
+            "sensor per month; sixty-three percent and 63%; "
             "four hundred and ten thousand dollars; a thirty-minute call; ten business days."
         )
     ]
@@ -63,7 +64,8 @@ def test_codes_versions_phones_and_times_are_not_numbers_of_their_own() -> None:
     found = [
         (s.kind, s.text)
         for s in find_statements(
-            "The CT-100 and GW-20 use TLS 1.3 and AES-256; call +1 720 555 0148 between 02:00 and 04:00, "
+            "The CT-100 and GW-20 use TLS 1.3 and AES-256; "
+            "call +1 720 555 0148 between 02:00 and 04:00, "
             "24/7; MQTT 3.1.1 works; SOC 2 Type II and ISO/IEC 27001:2022."
         )
     ]
@@ -157,7 +159,8 @@ def test_the_customers_words_a_look_up_and_arithmetic_are_evidence_too(
 ) -> None:
     claims = check(
         checker,
-        "For your 25 fridges on Professional that is $275 a month, and we have 1840 units in Denver.",
+        "For your 25 fridges on Professional that is "
+        "$275 a month, and we have 1840 units in Denver.",
         customer_lines=("We have 25 fridges across three sites.",),
         tool_outputs=(
             "CT-100 ColdTrace CT-100 Standard Probe Sensor: 1840 in stock at Denver (US)",

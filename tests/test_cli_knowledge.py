@@ -1,4 +1,5 @@
-"""``simulator index`` and ``simulator retrieve`` as a user runs them: real processes, real files."""
+"""``simulator index`` and ``simulator retrieve`` as a user runs them: real processes, real
+files."""
 
 from __future__ import annotations
 

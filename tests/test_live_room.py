@@ -81,7 +81,7 @@ def turn_done(n: int):
     return lambda events: any(isinstance(e, TurnCompletedEvent) and e.turn_id == n for e in events)
 
 
-async def test_the_app_talks_to_the_sales_team_in_a_room_and_keeps_its_transcript_across_a_reconnect(
+async def test_the_app_talks_to_the_team_in_a_room_and_keeps_its_transcript_across_a_reconnect(
     worker,
 ) -> None:
     async with client_for(worker) as client:

@@ -18,7 +18,8 @@ from simulator.settings import BUNDLED_KNOWLEDGE
 PERSONA = """\
 name: Dana Reyes
 role: Operations Manager
-company: {name: Northbay Foods, industry: Food distribution, size: 2 warehouses, situation: Paper logs.}
+company: {name: Northbay Foods, industry: Food distribution, size: 2 warehouses,
+  situation: Paper logs.}
 goals: [Fewer losses]
 personality: Direct.
 tone: Short sentences.

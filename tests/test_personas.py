@@ -134,7 +134,8 @@ def test_a_good_file_loads_with_its_id_from_the_file_name(tmp_path: Path) -> Non
         ),
         (
             ("  decline: Not now.", "  decline: no"),
-            "next_step.decline: must be text, got False (YAML reads yes/no/on/off as true/false: put the text in quotes)",
+            "next_step.decline: must be text, got False (YAML reads "
+            "yes/no/on/off as true/false: put the text in quotes)",
         ),
         (
             ("    addressed_by: [pays for itself, ColdTrace Complete]", "    addressed_by: []"),

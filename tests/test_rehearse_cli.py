@@ -1,4 +1,5 @@
-"""`simulator rehearse` as a user runs it: a subprocess, on the embedded default, in a fresh data dir."""
+"""`simulator rehearse` as a user runs it: a subprocess, on the embedded default, in a fresh data
+dir."""
 
 from __future__ import annotations
 
@@ -96,7 +97,7 @@ def test_an_unknown_or_broken_persona_is_refused_with_a_reason(
     )
     assert broken.returncode == 2
     assert (
-        f"{folder / 'dana.yaml'}: difficulty: must be one of 'easy', 'medium' or 'hard' (got 'brutal')"
-        in broken.stderr
+        f"{folder / 'dana.yaml'}: difficulty: must be one "
+        f"of 'easy', 'medium' or 'hard' (got 'brutal')" in broken.stderr
     )
     assert f"{folder / 'dana.yaml'}: role: is required" in broken.stderr

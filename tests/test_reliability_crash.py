@@ -45,8 +45,8 @@ APP = textwrap.dedent("""
     data_dir, base_url, config, question = sys.argv[1:5]
     app = QApplication(sys.argv[:1])
     theme.apply_theme(app)
-    settings = Settings(knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=Path(data_dir), cerebras_api_key="test-key",
-                        cerebras_base_url=base_url)
+    settings = Settings(knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=Path(data_dir),
+                        cerebras_api_key="test-key", cerebras_base_url=base_url)
     window = create_window(AppOptions(settings=settings, preferences_path=Path(config), env={}))
     window.present()
     asked = []

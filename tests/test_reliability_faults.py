@@ -115,7 +115,8 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 class LoggedSession:
-    """What the app's bridge does with a session: read every event and append it to a session log."""
+    """What the app's bridge does with a session: read every event and append it to a session
+    log."""
 
     def __init__(self, runner: SessionRunner, log_path: Path) -> None:
         self.events: list[Event] = []

@@ -32,7 +32,8 @@ from simulator.settings import BUNDLED_KNOWLEDGE, Settings
 
 
 def broken_documents(rng: random.Random) -> dict[str, tuple[bytes | None, str]]:
-    """File name -> (content, or None for a dangling symlink; the reason expected in the message)."""
+    """File name -> (content, or None for a dangling symlink; the reason expected in the
+    message)."""
     press_pdf = (BUNDLED_KNOWLEDGE / "press" / "press-release-2026.pdf").read_bytes()
     corpus: dict[str, tuple[bytes | None, str]] = {
         "empty.md": (b"", r"empty"),

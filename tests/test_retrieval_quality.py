@@ -51,7 +51,8 @@ def measure(index: KnowledgeIndex, questions_file: Path) -> Quality:
 
 def report(name: str, quality: Quality) -> None:
     print(
-        f"\n{name}: {quality.questions} questions, hit@1 {quality.hit_at_1:.2f}, hit@3 {quality.hit_at_3:.2f}"
+        f"\n{name}: {quality.questions} questions, hit@1 "
+        f"{quality.hit_at_1:.2f}, hit@3 {quality.hit_at_3:.2f}"
     )
     for miss in quality.misses:
         print(f"  miss {miss}")

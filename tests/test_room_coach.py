@@ -185,7 +185,8 @@ async def test_a_persona_rehearsal_runs_in_the_room_as_it_does_locally(settings:
         assert await worker.ok(SayCommand(text=user_line)) == "heard"
         await app.wait_for(lambda e: isinstance(e, TurnCompletedEvent) and e.turn_id == 3)
 
-        # the persona plays on from the user's line; the coach ends it once its next exchange has begun
+        # the persona plays on from the user's line; the coach ends it once its next exchange has
+        # begun
         ending: list[asyncio.Task[CommandResult]] = []
         remove = runner.add_observer(
             lambda e: (

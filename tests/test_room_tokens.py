@@ -92,7 +92,8 @@ def test_a_token_url_in_the_settings_wins_over_local_minting() -> None:
 
 
 class TokenServer:
-    """A company's token endpoint in LiveKit's standard format, on 127.0.0.1 (it holds the secret)."""
+    """A company's token endpoint in LiveKit's standard format, on 127.0.0.1 (it holds the
+    secret)."""
 
     def __init__(self, *, status: int = 201, body: dict | None = None) -> None:
         self.status, self.body = status, body

@@ -1,4 +1,5 @@
-"""The sales team on the embedded default: no keys, no network, answers grounded in the documents."""
+"""The sales team on the embedded default: no keys, no network, answers grounded in the
+documents."""
 
 from __future__ import annotations
 

@@ -132,13 +132,15 @@ def known_conversation(playbook: Playbook) -> list[Event]:
         said(
             4,
             "customer",
-            "We've already spent our equipment budget for this year, so buying hardware now is tough.",
+            "We've already spent our equipment budget for "
+            "this year, so buying hardware now is tough.",
         ),
         HandoffEvent(turn_id=4, from_agent="technical", to_agent="pricing", reason="budget"),
         said(
             4,
             "pricing",
-            "I don't have that in our material, so I won't guess; I'll find out and come back to you.",
+            "I don't have that in our material, so I won't "
+            "guess; I'll find out and come back to you.",
         ),
         CustomerOutcomeEvent(
             persona=PERSONA_ID, turn_id=4, outcome="undecided", reason="Ended by the coach."
@@ -229,7 +231,8 @@ def test_in_customer_mode_objections_are_recognised_from_the_playbook(playbook: 
         said(
             1,
             "customer",
-            "We signed a three-year deal with TempGuard last year, so we'd be paying for two systems.",
+            "We signed a three-year deal with TempGuard "
+            "last year, so we'd be paying for two systems.",
         ),
         said(1, "pricing", prepared.split(" In the meantime")[0]),
         said(2, "customer", "Does it integrate with SAP?"),

@@ -1,4 +1,5 @@
-"""``simulator chat``: Coach mode through the session host, as in the app; what it prints is clean of
+"""``simulator chat``: Coach mode through the session host, as in the app; what it prints is clean
+of
 terminal control sequences; it stops at once on Ctrl+C (at the prompt, or with piped input that
 never ends) and quietly when the reader of its output goes away."""
 

@@ -46,7 +46,8 @@ class SessionBridge(QObject):
     failed = Signal(str)
     """A readable message when the team cannot start or a command fails; the app stays usable."""
     notice = Signal(str, str)
-    """(``info``/``warning``/``error``, a readable sentence): something to tell the user, not a failure
+    """(``info``/``warning``/``error``, a readable sentence): something to tell the user, not a
+    failure
     of the session (a refused Coach command, a room that could not be joined, no microphone)."""
     capabilities_changed = Signal(object)
     """The running session's :class:`~simulator.host.transport.Capabilities` (voice, room)."""
@@ -124,7 +125,8 @@ class SessionBridge(QObject):
         self._submit(self.supervisor.restart(settings, redactor=redactor))
 
     def send(self, text: str) -> bool:
-        """The customer's typed turn; ``False`` (and nothing sent) if the team cannot take it now."""
+        """The customer's typed turn; ``False`` (and nothing sent) if the team cannot take it
+        now."""
         text = text.strip()
         if not text or not self._state.accepts_turns:
             return False
@@ -217,7 +219,8 @@ class SessionBridge(QObject):
     # -- loop thread ---------------------------------------------------------------------------
 
     def _post(self, function: Callable[..., Any], *args: Any) -> None:
-        """From any thread: run ``function(*args)`` on the GUI thread, after everything posted before."""
+        """From any thread: run ``function(*args)`` on the GUI thread, after everything posted
+        before."""
         with self._pending_lock:
             wake = not self._pending
             self._pending.append((function, args))

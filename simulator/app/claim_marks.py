@@ -1,4 +1,5 @@
-"""The claim check, shown on the reply it checked: what was flagged, and the passage that says otherwise.
+"""The claim check, shown on the reply it checked: what was flagged, and the passage that says
+otherwise.
 
 A rep rehearsing must see at a glance that "$9 per sensor" was not in the company's material,
 and why. Each agent bubble gets a mark ("✓ 3 claims checked" or "⚠ 1 unsupported claim"); an
@@ -58,7 +59,8 @@ def highlighted(text: str, claims: tuple[Claim, ...]) -> str:
 
 
 def explain(claim: Claim) -> str:
-    """One claim in plain words: what it says, why it is flagged, what the knowledge says instead."""
+    """One claim in plain words: what it says, why it is flagged, what the knowledge says
+    instead."""
     lines = [
         f"“{claim.text}” ({claim.kind.replace('_', ' ')}): not supported by the company's material."
     ]

@@ -57,7 +57,8 @@ class Composer(QFrame):
         self.input.setPlaceholderText(placeholder)
 
     def set_voice(self, can_talk: bool, notice: str) -> None:
-        """Enable push-to-talk when a microphone is heard; ``notice`` says what the voice is (or why not)."""
+        """Enable push-to-talk when a microphone is heard; ``notice`` says what the voice is (or why
+        not)."""
         if not can_talk and self.open_mic_button.isChecked():
             self.open_mic_button.setChecked(False)
         for button in (self.talk_button, self.open_mic_button):

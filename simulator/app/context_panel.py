@@ -56,7 +56,8 @@ class PassageCard(QFrame):
         score.setFixedHeight(16)
         score.setStyleSheet(
             f"QProgressBar {{ border: none; background: {theme.LINE}; border-radius: 4px; "
-            f"font-size: {theme.pt(8)}; color: {theme.INK}; }} QProgressBar::chunk {{ background: #93c5fd; "
+            f"font-size: {theme.pt(8)}; color: {theme.INK}; "
+            f"}} QProgressBar::chunk {{ background: #93c5fd; "
             "border-radius: 4px; }"
         )
         layout.addWidget(score)
@@ -203,5 +204,6 @@ _EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 
 
 def readable(markdown: str) -> str:
-    """Passage text without Markdown's heading and bold markers (shown as plain text, never markup)."""
+    """Passage text without Markdown's heading and bold markers (shown as plain text, never
+    markup)."""
     return _EMPHASIS.sub(r"\2", _HEADING.sub("", markdown.strip()))

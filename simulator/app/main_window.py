@@ -203,7 +203,8 @@ class MainWindow(QMainWindow):
         for key, text in (("session", "Session ▾"), ("settings", "Settings…")):
             button = QPushButton(text)
             button.setStyleSheet(
-                "QPushButton { background: transparent; color: #e2e8f0; border: 1px solid #334155; }"
+                "QPushButton { background: transparent; color: #e2e8f0; "
+                "border: 1px solid #334155; }"
                 "QPushButton:hover { background: #1e293b; }"
                 "QPushButton::menu-indicator { width: 0; }"
             )

@@ -113,7 +113,8 @@ class MessageBubble(QFrame):
         self.tags_label.setToolTip(self.tags_label.text())
 
     def set_claims(self, event: ClaimCheckEvent) -> None:
-        """Show the claim check of this reply: the mark, the flagged spans, the reasons on demand."""
+        """Show the claim check of this reply: the mark, the flagged spans, the reasons on
+        demand."""
         self.claims = event
         if self.claim_mark is not None:
             self.claim_mark.hide()
@@ -146,8 +147,10 @@ class MessageBubble(QFrame):
         width = 3 if self._selected else 1
         side = "left" if self.speaker != "customer" else "right"
         self.setStyleSheet(
-            f"QFrame#bubble {{ background: {theme.tint(self.speaker).name()}; border: {width}px solid "
-            f"{border if self._selected else theme.LINE}; border-{side}: 5px solid {border}; border-radius: 10px; }}"
+            f"QFrame#bubble "
+            f"{{ background: {theme.tint(self.speaker).name()}; border: {width}px solid "
+            f"{border if self._selected else theme.LINE}; border-{side}: "
+            f"5px solid {border}; border-radius: 10px; }}"
         )
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:

@@ -119,7 +119,8 @@ class ScorecardView(QWidget):
         tile = QFrame()
         tile.setObjectName("tile")
         tile.setStyleSheet(
-            f"QFrame#tile {{ background: #f8fafc; border: 1px solid {theme.LINE}; border-radius: 8px; }}"
+            f"QFrame#tile {{ background: #f8fafc; border: 1px solid {theme.LINE}; "
+            "border-radius: 8px; }"
         )
         layout = QVBoxLayout(tile)
         layout.setContentsMargins(10, 6, 10, 6)
@@ -166,7 +167,8 @@ def details_text(card: Scorecard) -> str:
         lines.append("UNSUPPORTED CLAIMS")
         for c in card.unsupported_claims:
             where = (
-                f" — the knowledge says otherwise in {c.contradicting.source} › {c.contradicting.section}"
+                f" — the knowledge says otherwise in "
+                f"{c.contradicting.source} › {c.contradicting.section}"
                 if c.contradicting
                 else ""
             )
@@ -197,7 +199,8 @@ def details_html(card: Scorecard) -> str:
             out.append(f'<p style="margin-top:10px; color:{theme.MUTED}"><b>{text}</b></p>')
         elif line[:1] in _MARKS:
             out.append(
-                f'<p style="margin:3px 0"><span style="color:{_MARKS[line[:1]]}"><b>{text[:1]}</b></span>'
+                f'<p style="margin:3px 0"><span '
+                f'style="color:{_MARKS[line[:1]]}"><b>{text[:1]}</b></span>'
                 f"{text[1:]}</p>"
             )
         elif line:

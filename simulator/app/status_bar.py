@@ -76,12 +76,13 @@ class SessionStatusBar(QStatusBar):
             self._connection("", theme.MUTED)
 
     def _on_room(self, text: str) -> None:
-        """Where the session runs: empty on this computer, the LiveKit room and its state otherwise."""
+        """Where the session runs: empty on this computer, the LiveKit room and its state
+        otherwise."""
         self.room_label.setText(text)
         ok = text.endswith("connected") and "dis" not in text
-        self.room_label.setStyleSheet(
-            f"color: {theme.FAST if ok else theme.SLOW if 'unreachable' in text or 'lost' in text else theme.MUTED};"
-        )
+        trouble = "unreachable" in text or "lost" in text
+        colour = theme.FAST if ok else theme.SLOW if trouble else theme.MUTED
+        self.room_label.setStyleSheet(f"color: {colour};")
         self.room_label.setToolTip(text)
 
     def _on_capabilities(self, capabilities: Capabilities) -> None:

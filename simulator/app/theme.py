@@ -75,13 +75,15 @@ def style_sheet(scale: float = 1.0) -> str:
     QFrame#header QLabel {{ color: #f8fafc; }}
     QLabel#appTitle {{ font-size: {pt(15)}; font-weight: bold; }}
     QLabel#headerNote {{ color: #cbd5e1; }}
-    QPushButton {{ padding: 6px 14px; border-radius: 6px; border: 1px solid #cbd5e1; background: {SURFACE}; }}
+    QPushButton {{ padding: 6px 14px; border-radius: 6px; border: 1px solid #cbd5e1;
+                   background: {SURFACE}; }}
     QPushButton:hover {{ background: #f8fafc; border-color: {FAINT}; }}
     QPushButton:disabled {{ color: {FAINT}; background: #f8fafc; border-color: {LINE}; }}
     QPushButton#primary {{ background: #2563eb; color: white; border: none; font-weight: bold; }}
     QPushButton#primary:hover {{ background: #1d4ed8; }}
     QPushButton#primary:disabled {{ background: #93c5fd; color: #eff6ff; }}
-    QPushButton#newConversation {{ background: #f8fafc; color: {INK}; border: none; font-weight: bold;
+    QPushButton#newConversation {{ background: #f8fafc; color: {INK}; border: none;
+                                   font-weight: bold;
                                    font-size: {pt(11)}; padding: 8px 18px; }}
     QPushButton#newConversation:hover {{ background: #e2e8f0; }}
     QLineEdit, QPlainTextEdit, QTextEdit {{ background: {SURFACE};

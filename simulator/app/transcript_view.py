@@ -87,7 +87,8 @@ class TranscriptView(WrappingScrollArea):
         return [(b.speaker, b.text) for b in self._bubbles]
 
     def notes(self) -> list[str]:
-        """The inline notes (handoffs, look-ups, welcome, who plays the customer, the outcome), in order."""
+        """The inline notes (handoffs, look-ups, welcome, who plays the customer, the outcome), in
+        order."""
         return [
             w.text()
             for w in self._widgets()

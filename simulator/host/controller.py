@@ -69,7 +69,8 @@ class Listening(Protocol):
 
 
 class SessionListening:
-    """Push-to-talk on the agent session's own audio input (the worker: audio comes from the room)."""
+    """Push-to-talk on the agent session's own audio input (the worker: audio comes from the
+    room)."""
 
     def __init__(self, runner: SessionRunner) -> None:
         self.runner = runner
@@ -127,7 +128,8 @@ class SessionController(AsyncResource):
         self._closed = False
 
     async def start(self) -> None:
-        """Read the playbook (off the loop) and score the conversation in Customer mode from here on."""
+        """Read the playbook (off the loop) and score the conversation in Customer mode from here
+        on."""
         from simulator.personas.playbook import Playbook
         from simulator.scorecard import ScorecardBuilder
 

@@ -1,4 +1,5 @@
-"""The session on this computer: the sales team in-process, with Coach mode and, if possible, a voice.
+"""The session on this computer: the sales team in-process, with Coach mode and, if possible, a
+voice.
 
 :class:`LocalTransport` is the in-process :class:`~simulator.host.transport.SessionTransport`. It
 owns one :class:`~simulator.session.SessionRunner` (the only door to the team), the
@@ -126,7 +127,8 @@ class LocalTransport:
             pass
 
     async def _open_voice(self) -> VoiceKit | None:
-        """The voice for this session, or ``None`` (text) with the reason in :attr:`_voice_status`."""
+        """The voice for this session, or ``None`` (text) with the reason in
+        :attr:`_voice_status`."""
         settings = self.settings
         if settings.voice_mode == "off":
             self._voice_status = VoiceStatus(notice="Voice is off (--voice off): type your lines.")
@@ -158,7 +160,8 @@ class LocalTransport:
             self._gate = None
             self._voice_status = VoiceStatus(
                 notice=(
-                    "No voice is configured: set a Cartesia key in Settings, or install the offline voice "
+                    "No voice is configured: set a Cartesia key "
+                    "in Settings, or install the offline voice "
                     "(pip install -e '.[offline-voice]' and espeak-ng). Type your lines."
                 )
             )
@@ -167,7 +170,10 @@ class LocalTransport:
         if self._gate is not None:
             notice = f"Voice: {label}. Hold to talk, or turn on the open mic."
         else:
-            notice = f"Voice: {label} speaks the replies. {_sentence(devices.notices) or 'No microphone: type your lines.'}"
+            notice = (
+                f"Voice: {label} speaks the replies. "
+                f"{_sentence(devices.notices) or 'No microphone: type your lines.'}"
+            )
         self._voice_status = replace(
             VoiceStatus(),
             name=kit.name,

@@ -151,7 +151,8 @@ class RoomTransport:
         self.worker = worker if worker.started_here else None
 
     async def _connect_audio(self, client: RoomClient) -> None:
-        """Publish the microphone muted (push-to-talk) and play the agents, when there are devices."""
+        """Publish the microphone muted (push-to-talk) and play the agents, when there are
+        devices."""
         if self.settings.voice_mode == "off":
             self._voice = VoiceStatus(notice="Voice is off (--voice off): type your lines.")
             return

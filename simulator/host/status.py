@@ -56,7 +56,10 @@ class IndexOutcome:
         if self.error:
             return self.error
         if self.cancelled:
-            return f"Re-index cancelled; {self.chunks} passages are searchable (finished files were kept)."
+            return (
+                f"Re-index cancelled; {self.chunks} passages "
+                f"are searchable (finished files were kept)."
+            )
         note = f" {len(self.skipped)} file(s) skipped." if self.skipped else ""
         return (
             f"Indexed {self.chunks} passages in {self.elapsed_s:.1f} s "

@@ -82,7 +82,8 @@ class SupervisorListener(Protocol):
     def index_progress(self, done: int, total: int, source: str) -> None: ...
 
     async def on_main_thread(self, function: Callable[..., Any], *args: Any) -> Any:
-        """Run ``function(*args)`` on the process's main thread (livekit registers plugins there)."""
+        """Run ``function(*args)`` on the process's main thread (livekit registers plugins
+        there)."""
 
 
 class SessionSupervisor:

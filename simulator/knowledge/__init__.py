@@ -1,13 +1,15 @@
 """The company's sales material, searchable by the agents: retrieval and structured records.
 
-    documents   folder -> scoped passages (Markdown, text, PDF, CSV); bad files become DocumentErrors
+    documents   folder -> scoped passages (Markdown, text, PDF, CSV); bad files become
+    DocumentErrors
     chunking    text -> passages of ~80-220 words along headings, paragraphs and sentences
     embedding   wordllama's bundled 256-d model, offline, as a chromadb embedding function
     keywords    content terms (stems, product codes) shared by ranking and record look-ups
     ranking     re-ranking of dense candidates: best sentence + light keyword/code bonus
     index       KnowledgeIndex: a chromadb collection kept in step with the folder, and search
     tables      the stock and accounts CSVs as typed rows, found by their header
-    records     SalesRecords: stock levels, purchase histories, recommendations for the agents' tools
+    records     SalesRecords: stock levels, purchase histories, recommendations for the agents'
+    tools
     commands    `simulator index` and `simulator retrieve`
 
 Everything here blocks (disk, chromadb, embedding): async callers use ``asyncio.to_thread``.

@@ -107,7 +107,8 @@ def _update(index: KnowledgeIndex, err: TextIO, *, show_progress: bool) -> Index
         print(f"warning: skipped {problem.path}: {problem.reason}", file=err)
     if report.chunks == 0:
         print(
-            f"warning: nothing to search in {index.knowledge_dir}: add .md, .txt, .pdf or .csv files",
+            f"warning: nothing to search in {index.knowledge_dir}: "
+            f"add .md, .txt, .pdf or .csv files",
             file=err,
         )
     err.flush()

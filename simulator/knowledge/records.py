@@ -43,7 +43,10 @@ class StockLevel:
         if not self.has_data:
             return NO_STOCK_DATA
         if not self.matches:
-            return f"No product matches {self.query!r}. Closest known products: {', '.join(self.closest)}."
+            return (
+                f"No product matches {self.query!r}. Closest "
+                f"known products: {', '.join(self.closest)}."
+            )
         if len(self.matches) == 1:
             return self.matches[0].describe()
         lines = " ".join(p.describe() for p in self.matches)
@@ -101,7 +104,10 @@ class Recommendation:
             return _no_account(self.query, self.closest, self.ambiguous)
         if not self.suggestions:
             company = self.account.company
-            return f"Nothing to recommend to {company} from the stock data: they already buy every product."
+            return (
+                f"Nothing to recommend to {company} from the "
+                f"stock data: they already buy every product."
+            )
         items = " ".join(f"{i}) {s.describe()}" for i, s in enumerate(self.suggestions, start=1))
         return f"For {self.account.label()}: {items}"
 
@@ -283,7 +289,10 @@ def _suggest(
         if sku in owned:
             if _CONSUMABLE.search(f"{p.category} {p.name}"):
                 line = last[sku]
-                reason = f"a consumable they re-order: last ordered {line.quantity:,} on {line.order_date}"
+                reason = (
+                    f"a consumable they re-order: last ordered "
+                    f"{line.quantity:,} on {line.order_date}"
+                )
                 ranked.append((1, 0, Suggestion(p, reason)))
         elif for_owned:
             ranked.append(

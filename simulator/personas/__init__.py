@@ -1,10 +1,15 @@
 """AI customers for Coach mode: persona files, the playbook they are judged by, and who plays them.
 
-    model              Persona and its parts, validated from ``personas/*.yaml`` (PersonaError names file and field)
-    playbook           the knowledge folder's objection-handling playbook: prepared responses per objection
-    judging            did an answer address an objection, did the agent ask about a fact (shared with the scorecard)
-    customer           CustomerView / CustomerTurn: what an AI customer sees (the transcript only) and says
-    players            build_customer: who plays a persona (Cerebras with a key, else the offline driver)
+    model              Persona and its parts, validated from ``personas/*.yaml`` (PersonaError names
+    file and field)
+    playbook           the knowledge folder's objection-handling playbook: prepared responses per
+    objection
+    judging            did an answer address an objection, did the agent ask about a fact (shared
+    with the scorecard)
+    customer           CustomerView / CustomerTurn: what an AI customer sees (the transcript only)
+    and says
+    players            build_customer: who plays a persona (Cerebras with a key, else the offline
+    driver)
     driver             OfflinePersonaDriver: deterministic, no keys
     cerebras_customer  CerebrasCustomer: an LLM playing the persona from ``prompts/customer.md``
 

@@ -9,7 +9,8 @@ team's retrieved passages or the coach's whispers.
 The model answers with a small JSON object - the line, the objections it raised, the facts it
 revealed, whether it ends the call - so the scorecard knows what the customer meant without
 guessing. A reply that is not JSON is still used as the line (with nothing tagged). The model goes
-through livekit-agents' ``llm.LLM`` interface (in practice :class:`~simulator.providers.cerebras.CerebrasLLM`),
+through livekit-agents' ``llm.LLM`` interface (in practice
+:class:`~simulator.providers.cerebras.CerebrasLLM`),
 so its failures arrive as livekit ``APIError``s and are turned into our ``ProviderError`` here.
 """
 
@@ -57,7 +58,8 @@ def render_prompt(persona: Persona, prompt_path: Path | None = None) -> str:
     )
     facts = (
         "\n".join(
-            f'  - [{f.id}] {f.fact} Reveal it only if asked about {", ".join(f.asked_with)}; then say something like: "{f.reveal}"'
+            f"  - [{f.id}] {f.fact} Reveal it only if asked about "
+            f'{", ".join(f.asked_with)}; then say something like: "{f.reveal}"'
             for f in persona.hidden_facts
         )
         or "  - (none)"

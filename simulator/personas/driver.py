@@ -202,7 +202,8 @@ class OfflinePersonaDriver:
         return phrases[(self._acknowledged - 1) % len(phrases)] if phrases else ""
 
     def _catch_up(self, new_lines: tuple[Line, ...]) -> None:
-        """Objections the user raised while they had taken over count as raised; the last one is open."""
+        """Objections the user raised while they had taken over count as raised; the last one is
+        open."""
         for line in new_lines:
             if line.speaker != "customer" or not line.by_user:
                 continue

@@ -1,4 +1,5 @@
-"""Did an answer deal with an objection? Did the agent ask about a hidden fact? Which objection is this?
+"""Did an answer deal with an objection? Did the agent ask about a hidden fact? Which objection is
+this?
 
 The offline persona driver and the scorecard must judge a conversation the same way, or the
 scorecard would say "handled" about an objection the customer gave up on. Both use these
@@ -30,17 +31,23 @@ _PREPARED_MIN_WORDS = 8
 _SENTENCE = re.compile(r"[^.!?]+[.!?]*")
 _PRICING_WORDS = frozenset(
     keywords.terms(
-        "price cost costs expensive cheap budget discount quote pay plan plans tier contract renew cancel fee "
-        "afford spend money dollars invoice subscription pilot prepay licence license deal saving refund "
+        "price cost costs expensive cheap budget discount "
+        "quote pay plan plans tier contract renew cancel fee "
+        "afford spend money dollars invoice subscription "
+        "pilot prepay licence license deal saving refund "
         "pricing charge academic"
     )
 )
 _TECHNICAL_WORDS = frozenset(
     keywords.terms(
-        "install integrate integration api webhook erp sap netsuite security secure compliance certified "
-        "certification encrypt encryption sso saml gdpr soc iso audit battery batteries range accuracy "
-        "hardware network wifi wireless connect setup configure compatible reliable uptime hosting hosted "
-        "data calibration sensor sensors gateway gateways firmware export signal probe freezer gasket "
+        "install integrate integration api webhook erp sap "
+        "netsuite security secure compliance certified "
+        "certification encrypt encryption sso saml gdpr "
+        "soc iso audit battery batteries range accuracy "
+        "hardware network wifi wireless connect setup "
+        "configure compatible reliable uptime hosting hosted "
+        "data calibration sensor sensors gateway gateways "
+        "firmware export signal probe freezer gasket "
         "validated validation annex mqtt historian backhaul coverage"
     )
 )

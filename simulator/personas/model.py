@@ -5,7 +5,8 @@ the objections they bring (when, how hard they push, what answer settles each), 
 hide until asked (budget, current vendor, deadline) and what would make them agree to a next step.
 A typo must not surface as a strange conversation twenty turns later, so every file is checked on
 load and every problem is reported with the file and the field, e.g.
-``personas/dana.yaml: objections[1].push: must be one of 'gentle', 'firm', 'relentless' (got 'hard')``.
+``personas/dana.yaml: objections[1].push: must be one of 'gentle', 'firm', 'relentless' (got
+'hard')``.
 One broken file never stops the others from loading.
 """
 
@@ -63,7 +64,8 @@ TOPIC_SPECIALISTS: dict[str, tuple[AgentRole, ...]] = {
     "authority": (),
     "status_quo": (),
 }
-"""Who should answer a topic (any of them), unless an objection names its own; empty means anyone."""
+"""Who should answer a topic (any of them), unless an objection names its own; empty means
+anyone."""
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
@@ -101,7 +103,8 @@ class Objection(_Spec):
     id: str
     topic: Topic
     playbook: str | None = None
-    """Words of the title of the playbook section with the prepared response (e.g. ``too expensive``)."""
+    """Words of the title of the playbook section with the prepared response (e.g. ``too
+    expensive``)."""
     says: str = Field(min_length=1)
     when: When = "early"
     push: Push = "firm"

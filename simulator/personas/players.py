@@ -13,7 +13,8 @@ from simulator.settings import Settings
 
 
 def build_customer(settings: Settings, persona: Persona, playbook: Playbook) -> Customer:
-    """Cerebras plays the persona when a key is set (and not ``--offline``), the offline driver otherwise."""
+    """Cerebras plays the persona when a key is set (and not ``--offline``), the offline driver
+    otherwise."""
     from simulator.personas.driver import OfflinePersonaDriver
 
     if not settings.use_cerebras:

@@ -79,7 +79,8 @@ class CerebrasTimeInfo:
 
     @classmethod
     def from_extra(cls, extra: Mapping[str, Any] | None) -> CerebrasTimeInfo | None:
-        """Read it back from a ``ChoiceDelta.extra`` or ``ChatMessage.extra``; ``None`` if absent."""
+        """Read it back from a ``ChoiceDelta.extra`` or ``ChatMessage.extra``; ``None`` if
+        absent."""
         raw = (extra or {}).get(TIME_INFO_KEY)
         if not isinstance(raw, Mapping):
             return None

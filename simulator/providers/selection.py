@@ -37,7 +37,8 @@ def build_llm(settings: Settings, emit: Callable[[Event], None]) -> LLMChoice:
                 level="info",
                 source="llm",
                 message=(
-                    f"Offline responder in use ({reason}): answers are sentences from your documents."
+                    f"Offline responder in use ({reason}): "
+                    f"answers are sentences from your documents."
                 ),
             )
         )

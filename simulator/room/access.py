@@ -167,7 +167,8 @@ class TokenEndpoint:
         url = (body.get("server_url") if isinstance(body, dict) else None) or self.fallback_url
         if not token or not url:
             raise ProviderError(
-                f"The token URL {self.token_url} did not answer with server_url and participant_token"
+                f"The token URL {self.token_url} did not "
+                f"answer with server_url and participant_token"
             )
         return RoomAccess(url=url, token=token, room=room, identity=metadata.app_identity)
 

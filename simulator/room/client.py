@@ -115,7 +115,8 @@ class RoomClient:
         self._queue.put_nowait(None)
 
     async def reconnect(self) -> None:
-        """Leave and join the same room again (e.g. after the network changed); the transcript is kept."""
+        """Leave and join the same room again (e.g. after the network changed); the transcript is
+        kept."""
         room, self._room = self._room, None
         if room is not None:
             room.off("disconnected", self._on_disconnected)

@@ -44,7 +44,8 @@ def livekit_config(settings: Settings, *, need_secret: bool = True) -> LiveKitCo
     parsed = urlparse(url)
     if parsed.scheme not in _SCHEMES or not parsed.netloc:
         raise LiveKitConfigError(
-            f"LIVEKIT_URL must be a ws://, wss://, http:// or https:// address with a host, got {url!r}"
+            f"LIVEKIT_URL must be a ws://, wss://, http:// "
+            f"or https:// address with a host, got {url!r}"
         )
     key = (secret(settings.livekit_api_key) or "").strip()
     api_secret = (secret(settings.livekit_api_secret) or "").strip()
@@ -101,7 +102,10 @@ def unreachable_reason(error: BaseException) -> str:
         error,
         (aiohttp.ClientConnectorCertificateError, aiohttp.ClientConnectorSSLError, ssl.SSLError),
     ):
-        return "TLS handshake failed (is it ws:// rather than wss://, or is the certificate untrusted?)"
+        return (
+            "TLS handshake failed (is it ws:// rather than "
+            "wss://, or is the certificate untrusted?)"
+        )
     cause = error.os_error if isinstance(error, aiohttp.ClientConnectorError) else error
     if isinstance(cause, socket.gaierror):
         return "name not resolved"

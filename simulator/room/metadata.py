@@ -21,7 +21,8 @@ class SessionMetadata(BaseModel):
     persona: str | None = None
     """A persona id (its file name in ``personas/`` without ``.yaml``), for Coach mode."""
     knowledge: str | None = None
-    """A knowledge set the worker knows by name (a folder under its knowledge root); None: its default."""
+    """A knowledge set the worker knows by name (a folder under its knowledge root); None: its
+    default."""
 
     def to_json(self) -> str:
         return self.model_dump_json()

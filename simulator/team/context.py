@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 
 class TeamMember(Protocol):
-    """The agent a tool runs for, as the tools see it (:class:`~simulator.team.agents.SalesAgent`)."""
+    """The agent a tool runs for, as the tools see it
+    (:class:`~simulator.team.agents.SalesAgent`)."""
 
     role: AgentRole
 
@@ -42,7 +43,8 @@ class TeamContext:
     voices: Mapping[AgentRole, tts.TTS] = field(default_factory=dict)
     """Each agent role's own TTS when the session speaks (a handoff is heard as another voice)."""
     whisper: str | None = None
-    """The coach's pending guidance: placed in the prompt of the next reply with text, then cleared."""
+    """The coach's pending guidance: placed in the prompt of the next reply with text, then
+    cleared."""
     tool_results: dict[str, str] = field(default_factory=dict)
     """Each look-up's result by call id, as the tool produced it (the model reads it escaped)."""
     _view: KnowledgeView | None = field(default=None, init=False, repr=False)

@@ -53,7 +53,8 @@ WindowFactory = Callable[..., MainWindow]
 
 @pytest.fixture
 def make_window(qtbot: Any, themed_app: QApplication, tmp_path: Path) -> Iterator[WindowFactory]:
-    """Build windows like ``simulator`` does; every one is closed (and its thread joined) after the test."""
+    """Build windows like ``simulator`` does; every one is closed (and its thread joined) after the
+    test."""
     windows: list[MainWindow] = []
 
     def factory(

@@ -48,7 +48,8 @@ def start(qtbot: Any, window: MainWindow) -> MainWindow:
 
 
 def say(qtbot: Any, window: MainWindow, text: str, *, click: bool = False) -> None:
-    """Type ``text`` in the box and press Enter (or click Send); wait until the team has answered."""
+    """Type ``text`` in the box and press Enter (or click Send); wait until the team has
+    answered."""
     qtbot.waitUntil(lambda: window.composer.send_button.isEnabled(), timeout=TURN_TIMEOUT_MS)
     qtbot.keyClicks(window.composer.input, text)
     with qtbot.waitSignal(

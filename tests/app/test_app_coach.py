@@ -68,7 +68,8 @@ def test_a_rehearsal_with_a_persona_from_the_coach_controls(
     assert window.transcript.messages()[0][1].startswith("Hi, Derek Olsen")
     assert window.transcript.messages()[1][0] == "greeter"
 
-    # a whisper is a coach note, queued, then delivered with the next reply; the customer never hears it
+    # a whisper is a coach note, queued, then delivered with the next reply; the customer never
+    # hears it
     qtbot.keyClicks(panel.whisper, "Mention the five-year battery.")
     qtbot.keyClick(panel.whisper, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: len(window.transcript.coach_notes()) == 1, timeout=TURN_TIMEOUT_MS)

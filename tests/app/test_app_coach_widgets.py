@@ -368,7 +368,8 @@ def test_the_scorecard_reads_at_a_glance(qtbot: Any) -> None:
     }
     details = details_text(scorecard())
     assert (
-        "✓ Too expensive (turn 3, raised by the persona): handled by the Pricing Specialist in turn 3; "
+        "✓ Too expensive (turn 3, raised by the persona): "
+        "handled by the Pricing Specialist in turn 3; "
         "playbook response used" in details
     )
     assert "✗ We use FrostWatch (turn 2, raised by the user): not handled" in details

@@ -1,4 +1,5 @@
-"""The app in a LiveKit room: the bridge runs the session in the room when LiveKit is configured, and
+"""The app in a LiveKit room: the bridge runs the session in the room when LiveKit is configured,
+and
 a room that cannot be joined (a wrong URL, nothing listening, a missing secret) is one readable
 message in the window while the team runs on this computer instead.
 

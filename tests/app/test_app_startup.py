@@ -23,7 +23,10 @@ SHOW_WINDOW = textwrap.dedent("""
     window = create_window(AppOptions(preferences_path=Path(sys.argv[1]), env={}))
     window.present()
     app.processEvents()
-    heavy = sorted(m for m in ("livekit.agents", "chromadb", "wordllama", "simulator.session") if m in sys.modules)
+    heavy = sorted(
+        m for m in ("livekit.agents", "chromadb", "wordllama", "simulator.session")
+        if m in sys.modules
+    )
     print(f"{time.perf_counter() - started:.3f}", ",".join(heavy) or "-")
     window.close()
 """)

@@ -85,7 +85,8 @@ class _Connections:
 
 
 class CartesiaServer(LocalServer):
-    """An aiohttp server speaking Cartesia's TTS and STT websockets on 127.0.0.1 (see module doc)."""
+    """An aiohttp server speaking Cartesia's TTS and STT websockets on 127.0.0.1 (see module
+    doc)."""
 
     def __init__(
         self,

@@ -66,7 +66,8 @@ def decode(samples: np.ndarray | bytes) -> str | None:
 
 
 def decode_all(samples: np.ndarray | bytes) -> list[str]:
-    """Every distinct text in ``samples``, in order of first appearance (one per synthesized piece)."""
+    """Every distinct text in ``samples``, in order of first appearance (one per synthesized
+    piece)."""
     if isinstance(samples, (bytes, bytearray, memoryview)):
         samples = np.frombuffer(samples, dtype=np.int16)
     bits = (samples.astype(np.int16) & 1).astype(np.uint8)

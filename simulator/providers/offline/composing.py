@@ -44,7 +44,8 @@ MAX_PREPARED_WORDS = 110
 MIN_SHARE = 0.25
 MIN_MEANING = 0.7
 QUANTITY_BONUS = 0.15
-"""For "how many/much/long/often..." questions: a sentence stating a number is likelier the answer."""
+"""For "how many/much/long/often..." questions: a sentence stating a number is likelier the
+answer."""
 OBJECTION_THRESHOLD = 0.5
 """How close the customer's words must come to what a playbook says customers say."""
 
