@@ -1,11 +1,25 @@
 """The simulator's own small error tree; every message says what is wrong and where.
 
+Messages are built from user data (file contents, a server's answer, a field's value), so each is
+cut to a readable length (:func:`shorten`): a message is a sentence to read, not a dump.
+
 SimulatorError
 ├── KnowledgeError      a knowledge folder or document cannot be used
 │   └── DocumentError   one file (named) is skipped
 ├── ProviderError       a cloud provider failed after retries (the turn degrades)
 └── SessionError        a command the session cannot carry out now
 """
+
+MESSAGE_LIMIT = 400
+"""Characters of one message shown to a person; past it the text is cut (with a note)."""
+
+
+def shorten(text: object, limit: int = MESSAGE_LIMIT) -> str:
+    """``text`` cut to about ``limit`` characters, saying how much was left out."""
+    text = text if isinstance(text, str) else str(text)
+    if len(text) <= limit:
+        return text
+    return f"{text[: max(1, limit - 1)].rstrip()}… ({len(text) - limit + 1:,} more characters)"
 
 
 class SimulatorError(Exception):
@@ -20,7 +34,8 @@ class DocumentError(KnowledgeError):
     """One document cannot be read; it is skipped and the rest is indexed."""
 
     def __init__(self, path: str, reason: str) -> None:
-        super().__init__(f"{path}: {reason}")
+        reason = shorten(reason)
+        super().__init__(f"{shorten(path, 200)}: {reason}")
         self.path = path
         self.reason = reason
 

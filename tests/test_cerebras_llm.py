@@ -22,7 +22,12 @@ from livekit.agents import (
 )
 from livekit.agents.metrics import LLMModelUsage
 
-from simulator.providers.cerebras import TIME_INFO_KEY, CerebrasLLM, CerebrasTimeInfo
+from simulator.providers.cerebras import (
+    TIME_INFO_KEY,
+    CerebrasLLM,
+    CerebrasRetry,
+    CerebrasTimeInfo,
+)
 from tests.fakes.cerebras_server import CerebrasServer, Fault, LatencyModel, Reply, ToolCall
 
 API_KEY = "csk-test-not-a-real-key"
@@ -277,6 +282,85 @@ async def test_an_error_event_mid_stream_is_a_status_error(server, make_llm):
         "Cerebras reported an error mid-answer (503, service unavailable): overloaded"
     )
     assert len(server.requests) == 1
+
+
+async def test_a_stream_that_ends_without_a_finish_reason_is_cut_not_complete(server, make_llm):
+    server.enqueue(
+        Reply(text="Our Professional plan is eleven dollars", fault=Fault.cut(after_chunks=5))
+    )
+    received: list[str] = []
+
+    with pytest.raises(APIConnectionError) as caught:
+        async with make_llm().chat(chat_ctx=_chat_ctx()) as stream:
+            async for chunk in stream:
+                received.append(chunk.delta.content if chunk.delta else "")
+
+    assert "".join(received) == "Our Professional plan is"
+    assert caught.value.message == (
+        "Cerebras's answer was cut off (the stream ended without a finish reason)"
+    )
+    assert caught.value.retryable is False
+
+
+async def test_a_cut_stream_never_delivers_the_tool_call_it_had_begun(server, make_llm):
+    server.enqueue(
+        Reply(
+            tool_calls=[ToolCall("check_stock", {"sku": "TH-200"})], fault=Fault.cut(after_chunks=3)
+        )
+    )
+
+    with pytest.raises(APIConnectionError, match="cut off"):
+        async with make_llm().chat(chat_ctx=_chat_ctx(), tools=[check_stock]) as stream:
+            async for chunk in stream:
+                assert not (chunk.delta and chunk.delta.tool_calls), "a half-streamed call"
+
+
+async def test_a_server_without_system_fingerprint_streams_text_tools_and_timings(make_llm):
+    """OpenAI-compatible servers (vLLM, llama.cpp, proxies) leave the fingerprint out; the SDK
+    then parses chunks into the wrong model with dict deltas. Everything must still arrive."""
+    async with CerebrasServer(api_key=API_KEY, fingerprint=False) as bare:
+        bare.enqueue(
+            Reply(text="Let me check."),
+            Reply(tool_calls=[ToolCall("check_stock", {"sku": "TH-200"}, id="call_1")]),
+        )
+        cerebras = make_llm(base_url=bare.base_url)
+        text_stream = cerebras.chat(chat_ctx=_chat_ctx())
+        text = await _chunks(text_stream)
+        calls = await _chunks(cerebras.chat(chat_ctx=_chat_ctx(), tools=[check_stock]))
+
+    assert _text(text) == "Let me check."
+    assert text_stream.usage is not None and text_stream.time_info is not None
+    assert text_stream.usage.completion_tokens == bare.reported_usage[0]["completion_tokens"]
+    found = [call for c in calls if c.delta for call in c.delta.tool_calls]
+    assert [(c.name, c.call_id, json.loads(c.arguments)) for c in found] == [
+        ("check_stock", "call_1", {"sku": "TH-200"})
+    ]
+
+
+async def test_each_retry_of_the_sdk_is_announced(server, make_llm):
+    server.enqueue(Reply(text="Here.", fault=Fault.status(503, retry_after="0", times=1)))
+    server.enqueue(Reply(text="Again.", fault=Fault.timeout(hold_s=5, times=1)))
+    cerebras = make_llm(max_retries=2, timeout_s=0.3)
+    retries: list[CerebrasRetry] = []
+    cerebras.on("retrying", retries.append)
+
+    assert _text(await _chunks(cerebras.chat(chat_ctx=_chat_ctx()))) == "Here."
+    assert _text(await _chunks(cerebras.chat(chat_ctx=_chat_ctx()))) == "Again."
+
+    assert retries == [
+        CerebrasRetry(attempt=2, attempts=3, after="answered 503 (service unavailable)"),
+        CerebrasRetry(attempt=2, attempts=3, after="did not answer"),
+    ]
+
+
+async def test_a_huge_error_message_from_the_server_is_cut_to_a_readable_length(server, make_llm):
+    server.enqueue(Reply(fault=Fault.status(400, message="x" * 1_000_000)))
+
+    with pytest.raises(APIStatusError) as caught:
+        await _chunks(make_llm().chat(chat_ctx=_chat_ctx()))
+
+    assert caught.value.message.startswith("Cerebras returned 400 (bad request): xxx")
+    assert len(caught.value.message) < 300
 
 
 async def test_unreachable_server_is_a_connection_error(server, make_llm):

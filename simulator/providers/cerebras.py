@@ -7,8 +7,14 @@ which our latency panel shows. ``cerebras-cloud-sdk`` parses ``time_info`` and r
 timeouts itself with backoff (honouring ``Retry-After``), so this adapter stays thin:
 
 - the chat context and tools are converted with livekit's own OpenAI-format helpers;
+- chunks are read as plain JSON (the SDK hands back loosely-typed objects with dict deltas when an
+  OpenAI-compatible server leaves out ``system_fingerprint``), so any compatible server works;
 - text deltas stream out as ``ChatChunk``; tool-call deltas are gathered by index and emitted as
   whole ``FunctionToolCall``s;
+- a stream that ends without a finish reason was cut (a proxy, a dropped connection closed
+  cleanly): it is a failure, never a short answer;
+- each retry the SDK makes is announced as a ``"retrying"`` event (:class:`CerebrasRetry`), so
+  the customer hears "still waiting…" rather than silence;
 - the last chunk carries ``usage`` and, in ``delta.extra[TIME_INFO_KEY]``, the server's time_info
   (livekit copies ``delta.extra`` onto the assistant ``ChatMessage.extra``);
 - SDK and transport failures become livekit's ``APIStatusError`` / ``APIConnectionError`` /
@@ -19,6 +25,7 @@ The API key never appears in a message, a log line or a ``repr``.
 
 from __future__ import annotations
 
+import contextvars
 import json
 import os
 from collections.abc import Mapping
@@ -38,6 +45,7 @@ from livekit.agents.types import (
 from livekit.agents.utils import is_given
 
 from simulator.chunk_marks import TIME_INFO_KEY
+from simulator.errors import shorten
 
 DEFAULT_MODEL = "gpt-oss-120b"
 
@@ -85,6 +93,48 @@ class CerebrasTimeInfo:
         if not isinstance(raw, Mapping):
             return None
         return cls(**{name: _seconds(raw.get(name)) for name in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class CerebrasRetry:
+    """The SDK is about to try a request again (emitted as the LLM's ``"retrying"`` event)."""
+
+    attempt: int
+    """The attempt about to start, counting from 1 (so 2 is the first retry)."""
+    attempts: int
+    """Attempts in all (``max_retries + 1``)."""
+    after: str
+    """What the previous attempt got, e.g. ``answered 503 (service unavailable)``."""
+
+
+@dataclass
+class _Attempts:
+    """The retries of one stream, seen by the HTTP client's hooks (through a context variable)."""
+
+    announce: Any
+    attempts: int
+    last_status: int | None = None
+
+
+_current_attempts: contextvars.ContextVar[_Attempts | None] = contextvars.ContextVar(
+    "cerebras_attempts", default=None
+)
+
+
+async def _on_request(request: httpx.Request) -> None:
+    attempts = _current_attempts.get()
+    retries = request.headers.get("x-stainless-retry-count", "0")
+    if attempts is None or not retries.isdigit() or int(retries) == 0:
+        return
+    status, attempts.last_status = attempts.last_status, None
+    after = f"answered {status} ({_status_name(status)})" if status else "did not answer"
+    attempts.announce(CerebrasRetry(int(retries) + 1, attempts.attempts, after))
+
+
+async def _on_response(response: httpx.Response) -> None:
+    attempts = _current_attempts.get()
+    if attempts is not None:
+        attempts.last_status = response.status_code
 
 
 @dataclass
@@ -145,6 +195,10 @@ class CerebrasLLM(llm.LLM):
             base_url=base_url,
             timeout=timeout_s,
             max_retries=max_retries,
+            # the SDK's own defaults, plus hooks that see each retry (see CerebrasRetry)
+            http_client=cerebras_sdk.DefaultAsyncHttpxClient(
+                event_hooks={"request": [_on_request], "response": [_on_response]}
+            ),
             # the SDK's own warming opens a throwaway *sync* client on construction;
             # prewarm() below warms the pool this client actually uses, off the event loop's path
             warm_tcp_connection=False,
@@ -252,6 +306,13 @@ class CerebrasLLMStream(llm.LLMStream):
         pending: dict[int, _PendingToolCall] = {}
         chunk_id = ""
         stage = "request"
+        finished = False
+        _current_attempts.set(
+            _Attempts(
+                announce=lambda retry: self._llm.emit("retrying", retry),
+                attempts=self._opts.max_retries + 1,
+            )
+        )
         try:
             # the SDK's typed message requests are TypedDicts; livekit's openai format matches
             created = await self._client.chat.completions.create(
@@ -265,8 +326,9 @@ class CerebrasLLMStream(llm.LLMStream):
             stream = cast(cerebras_sdk.AsyncStream[Any], created)  # stream=True
             async with stream:
                 async for chunk in stream:
-                    chunk_id = getattr(chunk, "id", None) or chunk_id
-                    self._on_chunk(chunk, chunk_id, pending)
+                    data = _as_json(chunk)
+                    chunk_id = data.get("id") or chunk_id
+                    finished = self._on_chunk(data, chunk_id, pending) or finished
         except cerebras_sdk.APITimeoutError as e:
             raise APITimeoutError(
                 f"Cerebras did not answer within {self._timeout_s:g} s "
@@ -300,54 +362,73 @@ class CerebrasLLMStream(llm.LLMStream):
             raise APIConnectionError(
                 "Cerebras sent a malformed stream event", retryable=False
             ) from e
+        except (AttributeError, KeyError, TypeError, ValueError) as e:
+            # a chunk shaped unlike any compatible server's: one readable line, no traceback
+            raise APIConnectionError(
+                "Cerebras sent a stream event this client cannot read", retryable=False
+            ) from e
 
-        # a stream that ends without finish_reason still delivers the calls it announced
-        self._flush_tool_calls(chunk_id, pending)
+        if not finished:
+            # The SDK ends iteration at `[DONE]` or at a clean end of the body alike; only the
+            # finish reason says the answer is whole. Without it the reply was cut off.
+            raise APIConnectionError(
+                "Cerebras's answer was cut off (the stream ended without a finish reason)",
+                retryable=False,
+            )
 
-    def _on_chunk(self, chunk: Any, chunk_id: str, pending: dict[int, _PendingToolCall]) -> None:
-        if not hasattr(chunk, "choices"):
-            raise _MalformedChunk(f"unexpected event {type(chunk).__name__}")
-        for choice in chunk.choices or []:
-            delta = choice.delta
-            if delta is not None:
-                # gpt-oss streams its reasoning in `delta.reasoning`: never spoken, so dropped
-                if delta.content:
-                    self._event_ch.send_nowait(
-                        llm.ChatChunk(
-                            id=chunk_id,
-                            delta=llm.ChoiceDelta(role="assistant", content=delta.content),
-                        )
+    def _on_chunk(
+        self, chunk: Mapping[str, Any], chunk_id: str, pending: dict[int, _PendingToolCall]
+    ) -> bool:
+        """Send what one chunk carries; returns whether it finished the answer."""
+        finished = False
+        choices = chunk.get("choices") or []
+        if not isinstance(choices, list):
+            raise _MalformedChunk("choices is not a list")
+        for choice in choices:
+            delta = choice.get("delta") or {}
+            # gpt-oss streams its reasoning in `delta.reasoning`: never spoken, so dropped
+            content = delta.get("content")
+            if isinstance(content, str) and content:
+                self._event_ch.send_nowait(
+                    llm.ChatChunk(
+                        id=chunk_id, delta=llm.ChoiceDelta(role="assistant", content=content)
                     )
-                for tool in delta.tool_calls or []:
-                    call = pending.setdefault(tool.index or 0, _PendingToolCall())
-                    call.call_id = tool.id or call.call_id
-                    if tool.function is not None:
-                        call.name = tool.function.name or call.name
-                        call.arguments += tool.function.arguments or ""
-            if choice.finish_reason is not None:
+                )
+            for tool in delta.get("tool_calls") or []:
+                call = pending.setdefault(tool.get("index") or 0, _PendingToolCall())
+                call.call_id = tool.get("id") or call.call_id
+                function = tool.get("function") or {}
+                call.name = function.get("name") or call.name
+                call.arguments += function.get("arguments") or ""
+            if choice.get("finish_reason") is not None:
+                finished = True
                 self._flush_tool_calls(chunk_id, pending)
 
-        usage = getattr(chunk, "usage", None)
-        time_info = getattr(chunk, "time_info", None)
+        usage = chunk.get("usage")
+        time_info = chunk.get("time_info")
+        if not isinstance(usage, Mapping):
+            usage = None
+        if not isinstance(time_info, Mapping):
+            time_info = None
         if usage is None and time_info is None:
-            return
+            return finished
         if usage is not None:
-            details = getattr(usage, "prompt_tokens_details", None)
-            prompt_tokens = usage.prompt_tokens or 0
-            completion_tokens = usage.completion_tokens or 0
+            details = usage.get("prompt_tokens_details") or {}
+            prompt_tokens = _count(usage.get("prompt_tokens"))
+            completion_tokens = _count(usage.get("completion_tokens"))
             self.usage = llm.CompletionUsage(
                 prompt_tokens=prompt_tokens,
                 completion_tokens=completion_tokens,
-                total_tokens=usage.total_tokens or prompt_tokens + completion_tokens,
-                prompt_cached_tokens=(details.cached_tokens or 0) if details else 0,
+                total_tokens=_count(usage.get("total_tokens")) or prompt_tokens + completion_tokens,
+                prompt_cached_tokens=_count(details.get("cached_tokens")),
             )
         extra = None
         if time_info is not None:
             self.time_info = CerebrasTimeInfo(
-                queue_time=_seconds(time_info.queue_time),
-                prompt_time=_seconds(time_info.prompt_time),
-                completion_time=_seconds(time_info.completion_time),
-                total_time=_seconds(time_info.total_time),
+                queue_time=_seconds(time_info.get("queue_time")),
+                prompt_time=_seconds(time_info.get("prompt_time")),
+                completion_time=_seconds(time_info.get("completion_time")),
+                total_time=_seconds(time_info.get("total_time")),
             )
             extra = {TIME_INFO_KEY: self.time_info.to_extra()}
         self._event_ch.send_nowait(
@@ -357,6 +438,7 @@ class CerebrasLLMStream(llm.LLMStream):
                 usage=self.usage if usage is not None else None,
             )
         )
+        return finished
 
     def _flush_tool_calls(self, chunk_id: str, pending: dict[int, _PendingToolCall]) -> None:
         calls = [pending.pop(index) for index in sorted(pending)]
@@ -398,8 +480,32 @@ def _without(value: Any, secret: str | None) -> Any:
     return value
 
 
+def _as_json(chunk: Any) -> Mapping[str, Any]:
+    """A chunk as the JSON the server sent, whichever SDK model (or dict) it was parsed into."""
+    if isinstance(chunk, Mapping):
+        return chunk
+    to_dict = getattr(chunk, "to_dict", None)
+    if to_dict is None:
+        raise _MalformedChunk(f"unexpected event {type(chunk).__name__}")
+    data = to_dict()
+    if not isinstance(data, Mapping) or not ("choices" in data or "usage" in data):
+        raise _MalformedChunk(f"unexpected event {type(chunk).__name__}")
+    return data
+
+
 def _seconds(value: Any) -> float | None:
-    return float(value) if isinstance(value, (int, float)) else None
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
+def _status_name(status: int) -> str:
+    try:
+        return _STATUS_NAMES.get(status) or HTTPStatus(status).phrase.lower()
+    except ValueError:
+        return "unexpected status"
 
 
 def _after_retries(max_retries: int) -> str:
@@ -422,10 +528,7 @@ def _status_error(
     """Our error for a status the SDK raised; ``secret`` (the API key) is cut out of the server's
     text, since a proxy or a verbose upstream may echo the caller's credentials back."""
     status = e.status_code
-    try:
-        name = _STATUS_NAMES.get(status) or HTTPStatus(status).phrase.lower()
-    except ValueError:
-        name = "unexpected status"
+    name = _status_name(status)
     body = _without(e.body, secret)
     detail = body.get("message") if isinstance(body, Mapping) else None
     if mid_stream:  # an error event in a stream that had started with 200
@@ -437,7 +540,7 @@ def _status_error(
         if max_retries and _sdk_retried(status, e.response.headers):
             message += f" {_after_retries(max_retries)}"
     if isinstance(detail, str) and detail:
-        message += f": {detail}"
+        message += f": {shorten(detail, 200)}"
     return APIStatusError(
         message,
         status_code=status,

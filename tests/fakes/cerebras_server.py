@@ -34,7 +34,7 @@ from aiohttp import web
 
 from tests.fakes.local_server import LocalServer, sha256
 
-FaultKind = Literal["status", "timeout", "reset", "malformed", "stream_error"]
+FaultKind = Literal["status", "timeout", "reset", "cut", "malformed", "stream_error"]
 
 _ERROR_TYPES = {
     400: "invalid_request_error",
@@ -96,6 +96,12 @@ class Fault:
     def reset(cls, *, after_chunks: int = 3, times: int | None = 1) -> Fault:
         """Send ``after_chunks`` chunks, then drop the connection mid-body."""
         return cls("reset", after_chunks=after_chunks, times=times)
+
+    @classmethod
+    def cut(cls, *, after_chunks: int = 3, times: int | None = 1) -> Fault:
+        """Send ``after_chunks`` chunks, then end the body cleanly: no finish reason, no
+        ``[DONE]`` (a proxy or a load balancer that closes an idle or over-long response)."""
+        return cls("cut", after_chunks=after_chunks, times=times)
 
     @classmethod
     def malformed(cls, *, after_chunks: int = 2, times: int | None = 1) -> Fault:
@@ -193,6 +199,7 @@ class CerebrasServer(LocalServer):
         responder: Responder | None = None,
         latency: LatencyModel | None = None,
         api_key: str | None = None,
+        fingerprint: bool = True,
         port: int = 0,
     ) -> None:
         """
@@ -201,10 +208,14 @@ class CerebrasServer(LocalServer):
             responder: Called with the request body when the queue is empty.
             latency: Timing model for benchmarks; none by default.
             api_key: When set, requests with another bearer token get 401.
+            fingerprint: ``False`` leaves ``system_fingerprint`` out of every chunk, as many
+                OpenAI-compatible servers (vLLM, llama.cpp, proxies) do; the SDK then hands
+                back plain dicts where it would give typed objects.
             port: 0 picks a free port; read the real one from :attr:`port`.
         """
         self.responder = responder
         self.latency = latency or LatencyModel()
+        self.fingerprint = fingerprint
         self.requests: list[RecordedRequest] = []
         """Every ``POST /v1/chat/completions``, faulted ones included, in arrival order."""
         self.warmups = 0
@@ -294,7 +305,7 @@ class CerebrasServer(LocalServer):
             await self._pause(fault.hold_s)
             return _error_response(504, "held past the client's timeout")
 
-        completion = _Completion(reply, body, self.latency)
+        completion = _Completion(reply, body, self.latency, fingerprint=self.fingerprint)
         if not body.get("stream"):
             await self._pause(completion.first_token_s + completion.completion_s)
             self.reported_usage.append(completion.usage())
@@ -344,6 +355,8 @@ class CerebrasServer(LocalServer):
         elif fault.kind == "timeout":
             await self._pause(fault.hold_s)
             await response.write_eof()
+        elif fault.kind == "cut":
+            await response.write_eof()
         elif fault.kind == "reset":
             # the body is chunked: closing the socket before the terminating chunk is a reset
             # mid-stream to the client (httpx raises RemoteProtocolError)
@@ -361,8 +374,11 @@ class _Queued:
 class _Completion:
     """One reply rendered in the OpenAI/Cerebras wire format, with its modelled timing."""
 
-    def __init__(self, reply: Reply, body: Mapping[str, Any], latency: LatencyModel) -> None:
+    def __init__(
+        self, reply: Reply, body: Mapping[str, Any], latency: LatencyModel, *, fingerprint: bool
+    ) -> None:
         self.reply = reply
+        self.fingerprint = fingerprint
         self.id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
         self.model = str(body.get("model") or "gpt-oss-120b")
         self.created = int(time.time())
@@ -404,7 +420,7 @@ class _Completion:
         }
 
     def _chunk(self, delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
-        return {
+        chunk = {
             "id": self.id,
             "object": "chat.completion.chunk",
             "created": self.created,
@@ -412,6 +428,9 @@ class _Completion:
             "system_fingerprint": "fp_fake_cerebras",
             "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
         }
+        if not self.fingerprint:
+            del chunk["system_fingerprint"]
+        return chunk
 
     def chunks(self) -> Iterable[tuple[dict[str, Any], float]]:
         """Each SSE chunk and the tokens it carries (which the latency model paces)."""
@@ -445,7 +464,7 @@ class _Completion:
                 {"id": call_id, "type": "function", "function": {"name": name, "arguments": args}}
                 for call_id, name, args in self.calls
             ]
-        return {
+        body = {
             "id": self.id,
             "object": "chat.completion",
             "created": self.created,
@@ -455,6 +474,9 @@ class _Completion:
             "usage": self.usage(),
             "time_info": self.time_info(),
         }
+        if not self.fingerprint:
+            del body["system_fingerprint"]
+        return body
 
 
 def _error_response(
