@@ -10,3 +10,7 @@ TIME_INFO_KEY = "cerebras_time_info"
 
 OFFLINE_MARK = "offline_responder"
 """``ChoiceDelta.extra`` key set on every chunk the offline responder wrote."""
+
+FAILED_ATTEMPT_KEY = "failed_attempt"
+"""``ChoiceDelta.extra`` key on the first chunk of a fallback's answer after its primary failed:
+``{"provider": str, "elapsed_s": float}``, the time the customer waited for the failed attempt."""

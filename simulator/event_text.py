@@ -88,6 +88,7 @@ def latency_line(event: LatencyEvent) -> str:
     s = event.stages
     parts = [
         ("retrieval", s.retrieval_ms, "ms"),
+        ("failed attempt", s.failed_attempt_ms, "ms"),
         ("LLM first token", s.llm_ttft_ms, "ms"),
         ("", s.tokens_per_s, "tok/s"),
         ("server", s.server_total_ms, "ms"),

@@ -143,6 +143,9 @@ class LatencyStages(_Model):
     server_completion_ms: float | None = None
     server_total_ms: float | None = None
     tts_ttfb_ms: float | None = None
+    failed_attempt_ms: float | None = None
+    """A degraded turn: how long the customer waited on a provider that then failed (Cerebras
+    before the offline answer); part of ``llm_ttft_ms`` and ``e2e_ms``, shown as its own stage."""
     e2e_ms: float | None = None
     """From the end of the customer's turn to the reply's first output (audio if spoken, else
     text)."""

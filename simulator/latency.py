@@ -47,6 +47,8 @@ class GenerationStats:
     """Cerebras ``time_info``: queue_time, prompt_time, completion_time, total_time (seconds)."""
     retrieval_ms: float | None = None
     """Set by the observer: the retrieval that ran just before this request."""
+    failed_attempt_s: float | None = None
+    """Seconds spent on a provider that failed before this reply's provider answered."""
 
 
 class LatencyObserver:
@@ -133,6 +135,7 @@ class LatencyObserver:
             server_completion_ms=_seconds_to_ms(server.get("completion_time")),
             server_total_ms=_seconds_to_ms(server.get("total_time")),
             tts_ttfb_ms=_seconds_to_ms(metrics.get("tts_node_ttfb")),
+            failed_attempt_ms=_seconds_to_ms(gen.failed_attempt_s),
             e2e_ms=e2e,
             first_token_ms=first_token,
             first_audio_ms=first_audio,

@@ -419,10 +419,13 @@ def _latency_table(conversation: Conversation) -> str:
     for event in conversation.latencies:
         s = event.stages
         tokens = "–" if s.tokens_per_s is None else f"{s.tokens_per_s:,.0f}"
+        first = _ms(s.llm_ttft_ms)
+        if s.failed_attempt_ms is not None:
+            first += f" ({_ms(s.failed_attempt_ms)} on a failed attempt)"
         rows.append(
             f'<tr><td>{event.turn_id}</td><td class="l">{_e(AGENT_NAMES[event.agent])}</td>'
             f'<td class="l">{_e(event.provider)}</td><td>{_ms(s.retrieval_ms)}</td>'
-            f"<td>{_ms(s.llm_ttft_ms)}</td>"
+            f"<td>{_e(first)}</td>"
             f"<td>{tokens}</td><td>{_ms(s.server_total_ms)}</td><td>{_ms(s.tts_ttfb_ms)}</td>"
             f"<td>{_ms(s.e2e_ms)}</td></tr>"
         )

@@ -76,6 +76,14 @@ class Settings(BaseSettings):
     cerebras_model: str = _env("CEREBRAS_MODEL", DEFAULT_CEREBRAS_MODEL)
     cerebras_timeout_s: float = 20.0
     cerebras_max_retries: int = 2
+    cerebras_first_answer_s: float = _env(
+        "SIMULATOR_FIRST_ANSWER_S", 5.0, gt=0, le=3600, allow_inf_nan=False
+    )
+    """Seconds the customer waits for Cerebras' first word before the offline responder answers."""
+    cerebras_cooldown_s: float = _env(
+        "SIMULATOR_CEREBRAS_COOLDOWN_S", 30.0, gt=0, le=86400, allow_inf_nan=False
+    )
+    """After Cerebras failed before its first word, seconds its turns go straight offline."""
     offline: bool = _env("SIMULATOR_OFFLINE", False)
     """The offline responder even with a key."""
     chroma_host: str | None = _env("CHROMA_HOST")

@@ -130,6 +130,8 @@ def _speech(s: LatencyStages) -> list[Segment]:
 def _llm(s: LatencyStages, start: float) -> list[Segment]:
     ttft = s.llm_ttft_ms
     segments = [_maybe("LLM first token", start, ttft, "llm", "—")]
+    if s.failed_attempt_ms is not None:  # a degraded turn: the wait on the provider that failed
+        segments.insert(0, _span("Failed provider attempt", start, s.failed_attempt_ms, "failed"))
     if s.llm_total_ms is not None and ttft is not None:
         rate = (
             f"{s.tokens_per_s:,.0f} tok/s" if s.tokens_per_s else f"{s.llm_total_ms - ttft:,.0f} ms"

@@ -44,8 +44,8 @@ LINES = (
 
 def leaky_model(server_requests: list[Any]) -> Any:
     """The team's model behind a proxy that echoes the caller's key in every error it returns:
-    the specialist's first three requests get a 500 naming the key (retries exhausted), the next
-    one an error event mid-stream naming it, then it recovers."""
+    the specialist's first request gets an error event mid-stream naming the key, the next three
+    a 500 naming it (retries exhausted); then it recovers."""
 
     def model(body: Mapping[str, Any]) -> Reply:
         messages = body["messages"]
@@ -60,12 +60,12 @@ def leaky_model(server_requests: list[Any]) -> Any:
         echo = (
             f"upstream refused the request signed with key {CEREBRAS_KEY} (Bearer {CEREBRAS_KEY})"
         )
-        if number in (2, 3, 4):
-            return Reply(fault=Fault.status(500, message=echo))
-        if number == 5:
+        if number == 2:
             return Reply(
                 text="The Starter plan is six dollars.", fault=Fault.stream_error(502, message=echo)
             )
+        if number in (3, 4, 5):
+            return Reply(fault=Fault.status(500, message=echo))
         return Reply(text="The Starter plan is $6 per sensor per month.")
 
     return model

@@ -1,8 +1,8 @@
 """Which LLM the team runs on: Cerebras when a key is set, the offline responder otherwise.
 
-With Cerebras, livekit-agents' own ``FallbackAdapter`` puts the offline responder behind it: when
-Cerebras still fails after the SDK's retries, that turn is answered offline and the conversation
-goes on; the adapter probes Cerebras in the background and switches back when it recovers.
+With Cerebras, :class:`~simulator.providers.fallback.FallbackLLM` puts the offline responder
+behind it: a turn Cerebras cannot answer (after the SDK's retries, or within the first-answer
+budget) is answered offline and the conversation goes on, with a status line saying why.
 """
 
 from __future__ import annotations
@@ -44,35 +44,12 @@ def build_llm(settings: Settings, emit: Callable[[Event], None]) -> LLMChoice:
         )
         return LLMChoice(offline, "offline", offline.model)
 
-    cerebras = cerebras_llm(settings)
+    from simulator.providers.fallback import FallbackLLM, FallbackPolicy
 
-    def failed(error: llm.LLMError) -> None:
-        # livekit's APIError prints its fields; its message alone is what a person reads.
-        reason = getattr(error.error, "message", None) or str(error.error)
-        emit(
-            StatusEvent(
-                level="warning",
-                source="cerebras",
-                message=f"{reason} - this turn is answered offline from your documents.",
-            )
-        )
-
-    cerebras.on("error", failed)
-    fallback = llm.FallbackAdapter(
-        [cerebras, offline],
-        # The SDK retries with backoff inside one attempt; give it room for all its tries.
-        attempt_timeout=settings.cerebras_timeout_s * (settings.cerebras_max_retries + 1) + 5,
-        max_retry_per_llm=0,
-        retry_on_chunk_sent=True,
+    policy = FallbackPolicy(
+        first_answer_s=settings.cerebras_first_answer_s, cooldown_s=settings.cerebras_cooldown_s
     )
-
-    def availability_changed(event: llm.AvailabilityChangedEvent) -> None:
-        if event.llm is cerebras and event.available:
-            emit(
-                StatusEvent(level="info", source="cerebras", message="Cerebras is answering again.")
-            )
-
-    fallback.on("llm_availability_changed", availability_changed)
+    fallback = FallbackLLM(cerebras_llm(settings), offline, emit=emit, policy=policy)
     return LLMChoice(fallback, "cerebras", settings.cerebras_model)
 
 

@@ -17,7 +17,7 @@ from typing import ClassVar
 
 from livekit.agents import NOT_GIVEN, Agent, FlushSentinel, ModelSettings, llm
 
-from simulator.chunk_marks import OFFLINE_MARK, TIME_INFO_KEY
+from simulator.chunk_marks import FAILED_ATTEMPT_KEY, OFFLINE_MARK, TIME_INFO_KEY
 from simulator.events import (
     AGENT_NAMES,
     AgentRole,
@@ -164,6 +164,8 @@ class SalesAgent(Agent):
                     stats.provider, stats.model = "offline", "offline responder"
                 if TIME_INFO_KEY in delta.extra:
                     stats.server_time = dict(delta.extra[TIME_INFO_KEY])
+                if FAILED_ATTEMPT_KEY in delta.extra:
+                    stats.failed_attempt_s = delta.extra[FAILED_ATTEMPT_KEY].get("elapsed_s")
             if delta.content:
                 if stats.first_token_at is None:
                     stats.first_token_at = time.perf_counter()

@@ -72,15 +72,17 @@ def test_a_wrong_key_is_explained_and_the_conversation_goes_on_offline(
             qtbot, make_window(cerebras_settings(server, indexed_data_dir, cerebras_max_retries=0))
         )
         say(qtbot, window, "Hello there")
-        assert window.banner.level == "warning"
-        assert "offline" in window.banner.text
-        assert "401" in window.banner.text or "auth" in window.banner.text.lower()
+        # a refused key does not fix itself: an error, naming what to change
+        assert window.banner.level == "error"
+        assert "offline" in window.banner.text and "API key" in window.banner.text
+        assert "401" in window.banner.text
         assert window.status.connection_label.text() == "Cerebras failing: answering offline"
         replies = [e for e in events_of(window, TranscriptEvent) if e.speaker != "customer"]
         assert replies and replies[-1].provider == "offline"
         assert window.bridge.state is SessionState.READY
         say(qtbot, window, "Do you integrate with SAP?")  # still usable
         assert len(window.transcript.messages()) == 4
+        assert len(server.requests) == 1, "no call after the key was refused"
 
 
 def test_an_unreachable_provider_is_explained_and_the_app_stays_usable(
