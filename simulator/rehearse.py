@@ -61,7 +61,9 @@ async def _rehearse(
         err.write("simulator: --turns must be at least 1\n")
         return 2
     try:
-        personas = await asyncio.to_thread(_choose, options, settings.personas_dir, err)
+        personas = await asyncio.to_thread(
+            _choose, options, settings.personas_dir, err, settings.persona_max_bytes
+        )
     except PersonaError as e:
         err.write(f"simulator: {e}\n")
         return 2
@@ -119,8 +121,8 @@ async def _rehearse(
     return 1 if failed else 0
 
 
-def _choose(options: RehearseOptions, folder: Path, err: TextIO) -> list[Persona]:
-    found = load_personas(folder)
+def _choose(options: RehearseOptions, folder: Path, err: TextIO, max_bytes: int) -> list[Persona]:
+    found = load_personas(folder, max_bytes=max_bytes)
     if options.all_personas:
         for error in found.errors:
             err.write(f"simulator: skipped {error}\n")

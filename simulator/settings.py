@@ -25,7 +25,7 @@ from pydantic_settings import (
 )
 from pydantic_settings.sources.utils import parse_env_vars
 
-from simulator.errors import SimulatorError
+from simulator.errors import SimulatorError, shorten
 
 APP_NAME = "sales-simulator"
 DEFAULT_CEREBRAS_MODEL = "gpt-oss-120b"
@@ -84,6 +84,8 @@ class Settings(BaseSettings):
         "SIMULATOR_CEREBRAS_COOLDOWN_S", 30.0, gt=0, le=86400, allow_inf_nan=False
     )
     """After Cerebras failed before its first word, seconds its turns go straight offline."""
+    persona_max_kb: int = _env("SIMULATOR_PERSONA_MAX_KB", 64, gt=0)
+    """Largest persona file read, in KB; bigger ones are refused with a message."""
     offline: bool = _env("SIMULATOR_OFFLINE", False)
     """The offline responder even with a key."""
     chroma_host: str | None = _env("CHROMA_HOST")
@@ -199,6 +201,10 @@ class Settings(BaseSettings):
         return bool(secret(self.cerebras_api_key)) and not self.offline
 
     @property
+    def persona_max_bytes(self) -> int:
+        return self.persona_max_kb * 1024
+
+    @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
 
@@ -257,5 +263,5 @@ def _explain(error: ValidationError, origin: Mapping[str, str]) -> str:
         name = Settings.env_name(field) if where == "environment" else None
         label = f"setting {name}" if name else f"setting {field}"
         words = _WORDS.get(problem["type"], problem["msg"].lower()).format(**problem.get("ctx", {}))
-        problems.append(f"{label} {words}, got {problem.get('input')!r}")
+        problems.append(f"{label} {words}, got {shorten(repr(problem.get('input')), 80)}")
     return "; ".join(problems)

@@ -198,7 +198,9 @@ async def _chat(
     if persona is not None:
         try:
             chosen = await asyncio.to_thread(
-                lambda: load_personas(settings.personas_dir).find(persona)
+                lambda: load_personas(
+                    settings.personas_dir, max_bytes=settings.persona_max_bytes
+                ).find(persona)
             )
         except PersonaError as e:
             err.write(f"simulator: {redact(str(e))}\n")

@@ -169,7 +169,8 @@ def _drop(field: str) -> PersonaMutation:
 
 
 def _duplicate_objection(data: dict[str, Any]) -> dict[str, Any]:
-    data["objections"].append(dict(data["objections"][0]))
+    # a deep copy: shared lists would be dumped as YAML aliases, which persona files refuse
+    data["objections"].append(json.loads(json.dumps(data["objections"][0])))
     return data
 
 

@@ -82,7 +82,7 @@ def create_window(options: AppOptions) -> MainWindow:
             problems.append(f"A setting cannot be used ({e}); using the defaults.")
             settings = Settings()
     try:
-        found = load_personas(settings.personas_dir)
+        found = load_personas(settings.personas_dir, max_bytes=settings.persona_max_bytes)
         personas, persona_errors = list(found.personas), list(found.errors)
     except PersonaError as e:
         personas, persona_errors = [], [e]

@@ -324,7 +324,9 @@ class SessionController(AsyncResource):
     async def _find_persona(self, name: str) -> Persona:
         from simulator.personas.model import load_personas
 
-        found = await asyncio.to_thread(load_personas, self.personas_dir)
+        found = await asyncio.to_thread(
+            load_personas, self.personas_dir, max_bytes=self.runner.settings.persona_max_bytes
+        )
         return found.find(name)
 
     async def _end_coach(self, reason: str) -> None:

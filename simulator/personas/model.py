@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from simulator.errors import SimulatorError
+from simulator.errors import SimulatorError, shorten
 from simulator.events import AgentRole, Difficulty
+from simulator.personas.loading import DEFAULT_MAX_BYTES, PersonaFileProblem, read_persona_yaml
 from simulator.settings import BUNDLED_PERSONAS
 
 SUFFIXES = (".yaml", ".yml")
@@ -68,14 +68,20 @@ TOPIC_SPECIALISTS: dict[str, tuple[AgentRole, ...]] = {
 anyone."""
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+MAX_PROBLEMS = 20
+"""Problems listed per file; a file with more gets a count of the rest."""
 
 
 class PersonaError(SimulatorError):
     """A persona file that cannot be used; ``problems`` lists each one as ``field: message``."""
 
     def __init__(self, path: Path | str, problems: Iterable[str]) -> None:
-        self.path = str(path)
-        self.problems = tuple(problems)
+        self.path = shorten(str(path), 200)
+        problems = list(problems)
+        shown = [shorten(p, 300) for p in problems[:MAX_PROBLEMS]]
+        if len(problems) > MAX_PROBLEMS:
+            shown.append(f"… and {len(problems) - MAX_PROBLEMS} more problems")
+        self.problems = tuple(shown)
         super().__init__("\n".join(f"{self.path}: {p}" for p in self.problems))
 
 
@@ -256,20 +262,15 @@ class PersonaSet:
         raise PersonaError(name, [f"{what}; known personas: {known}"])
 
 
-def load_persona(path: Path) -> Persona:
-    """Read and validate one persona file; raises :class:`PersonaError` naming every problem."""
+def load_persona(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Persona:
+    """Read and validate one persona file; raises :class:`PersonaError` naming every problem.
+
+    Files over ``max_bytes`` and YAML with anchors or aliases are refused (see ``loading``)."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise PersonaError(path, [f"cannot be read: {e.strerror or e}"]) from e
-    except UnicodeDecodeError as e:
-        raise PersonaError(path, ["is not UTF-8 text"]) from e
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        problem = getattr(e, "problem", None) or str(e)
-        raise PersonaError(path, [f"is not valid YAML{where}: {problem}"]) from e
+        raw = read_persona_yaml(path, max_bytes=max_bytes)
+    except PersonaFileProblem as e:
+        raise PersonaError(path, [str(e)]) from e
     if not isinstance(raw, dict):
         raise PersonaError(
             path, ["must be a YAML mapping of fields (name:, role:, objections: ...)"]
@@ -288,7 +289,9 @@ def load_persona(path: Path) -> Persona:
         raise PersonaError(path, [_describe(error) for error in errors]) from None
 
 
-def load_personas(folder: Path = BUNDLED_PERSONAS) -> PersonaSet:
+def load_personas(
+    folder: Path = BUNDLED_PERSONAS, *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> PersonaSet:
     """Every persona file in ``folder`` (sorted by name); broken ones are collected, not raised."""
     folder = Path(folder)
     if not folder.is_dir():
@@ -299,7 +302,7 @@ def load_personas(folder: Path = BUNDLED_PERSONAS) -> PersonaSet:
         p for p in folder.iterdir() if p.suffix in SUFFIXES and not p.name.startswith(".")
     ):
         try:
-            personas.append(load_persona(path))
+            personas.append(load_persona(path, max_bytes=max_bytes))
         except PersonaError as e:
             errors.append(e)
     return PersonaSet(tuple(personas), tuple(errors))
@@ -328,15 +331,22 @@ def _describe(error: Any) -> str:
             if isinstance(got, bool)
             else ""
         )
-        message = f"must be text, got {got!r}{hint}"
+        message = f"must be text, got {_quoted(got)}{hint}"
     elif kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
-        message = f"must be one of {expected} (got {error.get('input')!r})"
+        message = f"must be one of {expected} (got {_quoted(error.get('input'))})"
     elif kind == "value_error":
         message = message.removeprefix("Value error, ")
         if ": " in message and not location:  # model-level checks name their own field
             location, message = message.split(": ", 1)
     return f"{location}: {message}" if location else message
+
+
+def _quoted(value: Any) -> str:
+    """A short ``repr`` of a field's value (a value can be huge: never render all of it)."""
+    if isinstance(value, (list, tuple, dict)):
+        return f"a {'mapping' if isinstance(value, dict) else 'list'} of {len(value)} entries"
+    return shorten(repr(value), 80)
 
 
 def _location(loc: Iterable[Any]) -> str:
