@@ -25,6 +25,10 @@ def shorten(text: object, limit: int = MESSAGE_LIMIT) -> str:
 class SimulatorError(Exception):
     """Base of every error the simulator raises on purpose."""
 
+    def __str__(self) -> str:
+        # a backstop: messages carry user data, and a message is read, not scrolled through
+        return shorten(super().__str__(), 10_000)
+
 
 class KnowledgeError(SimulatorError):
     """The knowledge folder as a whole cannot be used (missing, not a folder, empty)."""

@@ -11,7 +11,9 @@ from __future__ import annotations
 import time
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+
+from simulator.errors import shorten
 
 AgentRole = Literal["greeter", "technical", "pricing"]
 Speaker = Literal["customer", "greeter", "technical", "pricing"]
@@ -178,6 +180,13 @@ class StatusEvent(_Event):
     source: str
     """What it concerns: ``cerebras``, ``knowledge``, ``session``..."""
     message: str
+    """A sentence for a person; often built from an exception or a server's words, so it is cut
+    to a readable length here, the one place every status passes."""
+
+    @field_validator("message")
+    @classmethod
+    def _readable(cls, message: str) -> str:
+        return shorten(message, 1000)
 
 
 class TurnCompletedEvent(_Event):
