@@ -15,11 +15,15 @@ MESSAGE_LIMIT = 400
 
 
 def shorten(text: object, limit: int = MESSAGE_LIMIT) -> str:
-    """``text`` cut to about ``limit`` characters, saying how much was left out."""
+    """``text`` cut to at most ``limit`` characters (at least 40), saying how much was left out.
+
+    Shortening a shortened text changes nothing."""
     text = text if isinstance(text, str) else str(text)
+    limit = max(limit, 40)
     if len(text) <= limit:
         return text
-    return f"{text[: max(1, limit - 1)].rstrip()}… ({len(text) - limit + 1:,} more characters)"
+    kept = limit - len(f"… ({len(text):,} more characters)")
+    return f"{text[:kept]}… ({len(text) - kept:,} more characters)"
 
 
 class SimulatorError(Exception):

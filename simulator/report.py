@@ -15,6 +15,8 @@ both call :func:`write_report` with the session's events.
 from __future__ import annotations
 
 import html
+import math
+import os
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -107,7 +109,12 @@ def write_report(
     redactor: Redactor | None = None,
 ) -> Path:
     path = Path(path)
-    path.write_text(render_report(events, title=title, redactor=redactor), encoding="utf-8")
+    text = render_report(events, title=title, redactor=redactor)
+    # owner-only, like the session log it is made from (customer names, deals, figures)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with open(fd, "w", encoding="utf-8") as file:
+        file.write(text)
     return path
 
 
@@ -116,14 +123,22 @@ def _e(text: object) -> str:
 
 
 def _ms(value: float | None) -> str:
-    return "–" if value is None else f"{value:,.0f} ms"
+    return "–" if value is None or not math.isfinite(value) else f"{value:,.0f} ms"
+
+
+def _when(timestamp: float) -> str:
+    """A time to show; a log may hold any number here (NaN, 1e15), so never fail on it."""
+    try:
+        return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
+    except (ValueError, OverflowError, OSError):
+        return "an unknown time"
 
 
 def _meta(conversation: Conversation) -> str:
     started = conversation.session
     if started is None:
         return '<p class="meta">No session start was recorded.</p>'
-    when = datetime.fromtimestamp(started.created_at).strftime("%Y-%m-%d %H:%M")
+    when = _when(started.created_at)
     model = (
         "offline responder (answers are sentences from the documents)"
         if started.provider == "offline"
@@ -445,7 +460,8 @@ def _latency_table(conversation: Conversation) -> str:
 
 def _chart(latencies: list[LatencyEvent]) -> str:
     """End-to-end latency per reply as an inline SVG bar chart with p50/p95 lines."""
-    values = [e.stages.e2e_ms for e in latencies if e.stages.e2e_ms is not None]
+    timed = [e for e in latencies if e.stages.e2e_ms is not None and math.isfinite(e.stages.e2e_ms)]
+    values = [e.stages.e2e_ms for e in timed if e.stages.e2e_ms is not None]
     if not values:
         return ""
     summary = LatencySummary.of(values)
@@ -462,9 +478,7 @@ def _chart(latencies: list[LatencyEvent]) -> str:
         f'height="{height - pad - y(v):.1f}" '
         f'fill="{speaker_colour(e.agent)}"><title>turn {e.turn_id}: '
         f"{v:.0f} ms</title></rect>"
-        for i, (v, e) in enumerate(
-            zip(values, [e for e in latencies if e.stages.e2e_ms is not None], strict=False)
-        )
+        for i, (v, e) in enumerate(zip(values, timed, strict=True))
     )
     lines = ""
     for label, v, dash in (

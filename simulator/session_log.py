@@ -3,27 +3,51 @@
 A rehearsal is worth keeping (to replay it, score it, show a manager), and a booth machine may be
 switched off mid-sentence, so the log is appended and flushed line by line: a crash loses at most
 the line being written. Loading tolerates exactly that (a truncated last line) and reports any
-other damage by line number instead of refusing the whole file. Secrets never reach the file.
+other damage by line number instead of refusing the whole file: a line that is not an event, or
+an event with a value no session produces (a NaN or 1e15 timestamp, an infinite latency) that
+would break a report or a chart. Secrets never reach the file; the files and their folder are
+the owner's only (0600, 0700).
+
+A log can be big (a booth left running for a week, or a hostile file): :func:`open_log` reads it
+in bounded memory, once, with progress, and keeps only where each event starts, so a view can
+read any window of it later (:meth:`SessionLogFile.events`). A file over the size cap is refused
+with a message saying so. :func:`load_log` is the same, with every event in memory, for the
+ordinary session of a few hundred events.
 """
 
 from __future__ import annotations
 
 import asyncio
 import io
+import math
+import os
+import re
 import time
-from collections.abc import AsyncIterator, Iterable, Sequence
+from array import array
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from simulator.errors import SimulatorError
 from simulator.events import Event, from_json, to_json
 from simulator.redaction import Redactor
 
 SUFFIX = ".jsonl"
+MAX_LOG_BYTES = 512 * 2**20
+"""Largest session log opened (``SIMULATOR_SESSION_LOG_MAX_MB``); a week at a booth is ~50 MB."""
+MAX_LINE_BYTES = 4 * 2**20
+"""Longest line read as an event; a longer one is skipped (and reported) without being held."""
+LATEST_TIME = 253402300799.0
+"""The last second ``datetime`` can show (9999-12-31); a timestamp past it is damage."""
+LARGEST_NUMBER = 1e12
+"""Past this a count, a latency or an id is damage, not a measurement."""
+_SUSPECT = re.compile(rb"NaN|Infinity|\d{13}|\d[eE][+-]?\d")
+"""Numbers worth a closer look (a fast pre-check; a match may still be fine, e.g. in a text)."""
 
 
 class SessionLogError(SimulatorError):
@@ -37,9 +61,15 @@ def sessions_dir(data_dir: Path) -> Path:
 
 
 def new_log_path(data_dir: Path, session_id: str, *, now: datetime | None = None) -> Path:
-    """A fresh, sortable file name for a session: ``sessions/20261122-101500-<id>.jsonl``."""
+    """A fresh, sortable file name for a session: ``sessions/20261122-101500-<id>.jsonl``.
+
+    The sessions folder is made (or tightened to) owner-only on the way."""
+    folder = sessions_dir(data_dir)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if folder.stat().st_mode & 0o077:
+        os.chmod(folder, 0o700)
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
-    return sessions_dir(data_dir) / f"{stamp}-{session_id}{SUFFIX}"
+    return folder / f"{stamp}-{session_id}{SUFFIX}"
 
 
 class SessionLog:
@@ -50,9 +80,12 @@ class SessionLog:
 
     def __init__(self, path: Path, *, redactor: Redactor | None = None) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._redact = redactor or Redactor()
-        handle = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 (close() closes it)
+        # owner-only: a rehearsal holds customer names, deals, maybe what someone typed by mistake
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        os.fchmod(fd, 0o600)
+        handle = open(fd, "a", encoding="utf-8")  # noqa: SIM115 (close() closes it)
         self._file: io.TextIOWrapper | None = handle
         self.lines = 0
 
@@ -105,56 +138,238 @@ class LoadedLog:
     """1-based numbers of lines that were not events (a truncated last line is not counted)."""
     truncated: bool = False
     """The last line was cut off mid-write (the session did not end cleanly)."""
+    problems: tuple[str, ...] = ()
+    """What was wrong with the first few bad lines, e.g. ``line 3: created_at is not a time``."""
 
     @property
     def warning(self) -> str | None:
         """A readable note on what could not be loaded, or ``None`` if everything was."""
-        notes = []
-        if self.truncated:
-            notes.append("the last line was cut off (the session did not end cleanly)")
-        if self.bad_lines:
-            shown = ", ".join(str(n) for n in self.bad_lines[:5])
-            more = f" and {len(self.bad_lines) - 5} more" if len(self.bad_lines) > 5 else ""
-            notes.append(
-                f"line{'s' if len(self.bad_lines) > 1 else ''} {shown}{more} "
-                "could not be read and were skipped"
-            )
-        if not notes:
-            return None
-        return f"{self.path.name}: " + "; ".join(notes) + "."
+        return _warning(self.path, self.bad_lines, self.truncated, self.problems)
 
 
-def load_log(path: Path) -> LoadedLog:
-    """Read a session log, keeping every event that parses.
+@dataclass(frozen=True)
+class LogProgress:
+    """How far :func:`open_log` has read."""
 
-    Raises :class:`SessionLogError` if the file cannot be read or holds no event at all.
+    bytes_read: int
+    total_bytes: int
+    events: int
+
+    @property
+    def fraction(self) -> float:
+        return self.bytes_read / self.total_bytes if self.total_bytes else 1.0
+
+
+class SessionLogFile:
+    """A session log scanned once: how many events, which lines are bad, where each event starts.
+
+    Holds no events: :meth:`events` reads any window of them again from the file, so a view can
+    show a long session a page at a time. Build one with :func:`open_log`.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        size: int,
+        offsets: array[int],
+        bad_lines: tuple[int, ...],
+        truncated: bool,
+        problems: tuple[str, ...],
+    ) -> None:
+        self.path = path
+        self.size = size
+        self._offsets = offsets
+        self.bad_lines = bad_lines
+        self.truncated = truncated
+        self.problems = problems
+
+    def __len__(self) -> int:
+        return len(self._offsets)
+
+    @property
+    def warning(self) -> str | None:
+        return _warning(self.path, self.bad_lines, self.truncated, self.problems)
+
+    def events(self, start: int = 0, stop: int | None = None) -> Iterator[Event]:
+        """The events ``start`` to ``stop`` (indexes among the good events), read from the file."""
+        stop = len(self) if stop is None else min(stop, len(self))
+        with self.path.open("rb") as file:
+            for number in range(max(0, start), stop):
+                file.seek(self._offsets[number])
+                yield from_json(file.readline(MAX_LINE_BYTES + 1))
+
+    def load(self) -> LoadedLog:
+        """Every event in memory (for a log of ordinary size)."""
+        return LoadedLog(
+            path=self.path,
+            events=tuple(self.events()),
+            bad_lines=self.bad_lines,
+            truncated=self.truncated,
+            problems=self.problems,
+        )
+
+
+def open_log(
+    path: Path,
+    *,
+    max_bytes: int = MAX_LOG_BYTES,
+    progress: Callable[[LogProgress], None] | None = None,
+) -> SessionLogFile:
+    """Scan a session log in bounded memory, checking every line; see :class:`SessionLogFile`.
+
+    ``progress`` is called about every megabyte (from the calling thread; run this off a GUI
+    thread); an exception it raises stops the scan and propagates (that is how to cancel).
+    Raises :class:`SessionLogError` if the file cannot be read, is over ``max_bytes``, or holds
+    no event at all.
     """
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        file = path.open("rb")
     except OSError as e:
         raise SessionLogError(f"cannot open the session log {path}: {e.strerror or e}") from e
-    lines = raw.split(b"\n")
-    complete_last = raw.endswith(b"\n")
-    if complete_last:
-        lines.pop()  # the empty string after the final newline
-    events: list[Event] = []
-    bad: list[int] = []
-    truncated = False
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            events.append(from_json(line))
-        except (ValidationError, ValueError):
-            if number == len(lines) and not complete_last:
-                truncated = True
-            else:
+    with file:
+        size = os.fstat(file.fileno()).st_size
+        if size > max_bytes:
+            raise SessionLogError(
+                f"the session log {path} is {_megabytes(size)}; logs over {_megabytes(max_bytes)} "
+                "are not opened (SIMULATOR_SESSION_LOG_MAX_MB raises the limit)"
+            )
+        offsets: array[int] = array("q")
+        bad: list[int] = []
+        problems: list[str] = []
+        truncated = False
+        position = number = 0
+        reported = 0
+        while True:
+            line = file.readline(MAX_LINE_BYTES + 1)
+            if not line:
+                break
+            number += 1
+            start, position = position, position + len(line)
+            complete = line.endswith(b"\n")
+            if not complete and len(line) > MAX_LINE_BYTES:
+                position += _skip_rest_of_line(file)
                 bad.append(number)
-    if not events:
-        what = "is empty" if not raw.strip() else "holds no simulator events (is it a session log?)"
+                _note(problems, number, f"longer than {_megabytes(MAX_LINE_BYTES)}")
+                continue
+            if line.strip():
+                reason = _check_line(line)
+                if reason is None:
+                    offsets.append(start)
+                elif not complete and position >= size:
+                    truncated = True
+                else:
+                    bad.append(number)
+                    _note(problems, number, reason)
+            if progress is not None and position - reported >= 2**20:
+                reported = position
+                progress(LogProgress(position, size, len(offsets)))
+        if progress is not None:
+            progress(LogProgress(position, size, len(offsets)))
+    if not offsets:
+        what = (
+            "is empty"
+            if size == 0 or not (bad or truncated)
+            else ("holds no simulator events (is it a session log?)")
+        )
         raise SessionLogError(f"the session log {path} {what}")
-    return LoadedLog(path=path, events=tuple(events), bad_lines=tuple(bad), truncated=truncated)
+    return SessionLogFile(
+        path,
+        size=size,
+        offsets=offsets,
+        bad_lines=tuple(bad),
+        truncated=truncated,
+        problems=tuple(problems),
+    )
+
+
+def load_log(
+    path: Path,
+    *,
+    max_bytes: int = MAX_LOG_BYTES,
+    progress: Callable[[LogProgress], None] | None = None,
+) -> LoadedLog:
+    """Read a session log, keeping every event that parses and makes sense.
+
+    Raises :class:`SessionLogError` if the file cannot be read, is too big or holds no event.
+    """
+    return open_log(path, max_bytes=max_bytes, progress=progress).load()
+
+
+def _check_line(line: bytes) -> str | None:
+    """Why ``line`` is not a usable event, or ``None`` if it is one."""
+    try:
+        event = from_json(line)
+    except (ValidationError, ValueError, RecursionError):
+        return "not a simulator event"
+    if not 0 <= event.created_at <= LATEST_TIME:  # NaN fails this too
+        return f"created_at {event.created_at!r} is not a time"
+    if _SUSPECT.search(line):
+        bad = _bad_number(event)
+        if bad is not None:
+            return f"{bad} is out of range"
+    return None
+
+
+def _bad_number(value: Any, where: str = "") -> str | None:
+    """The first number in ``value`` that no session produces (NaN, infinite, or huge)."""
+    if isinstance(value, BaseModel):
+        value = {name: getattr(value, name) for name in type(value).model_fields}
+    if isinstance(value, dict):
+        items: Iterable[tuple[str, Any]] = (
+            (f"{where}.{k}" if where else k, v) for k, v in value.items()
+        )
+    elif isinstance(value, (list, tuple)):
+        items = ((f"{where}[{i}]", v) for i, v in enumerate(value))
+    elif isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    elif (isinstance(value, float) and not math.isfinite(value)) or abs(value) > LARGEST_NUMBER:
+        return f"{where} ({value!r})"
+    else:
+        return None
+    for name, item in items:
+        found = _bad_number(item, name)
+        if found is not None:
+            return found
+    return None
+
+
+def _skip_rest_of_line(file: Any) -> int:
+    skipped = 0
+    while chunk := file.readline(2**16):
+        skipped += len(chunk)
+        if chunk.endswith(b"\n"):
+            break
+    return skipped
+
+
+def _note(problems: list[str], number: int, reason: str) -> None:
+    if len(problems) < 5:
+        problems.append(f"line {number}: {reason}")
+
+
+def _warning(
+    path: Path, bad_lines: Sequence[int], truncated: bool, problems: Sequence[str]
+) -> str | None:
+    notes = []
+    if truncated:
+        notes.append("the last line was cut off (the session did not end cleanly)")
+    if bad_lines:
+        shown = ", ".join(str(n) for n in bad_lines[:5])
+        more = f" and {len(bad_lines) - 5} more" if len(bad_lines) > 5 else ""
+        why = f" ({problems[0]})" if problems else ""
+        notes.append(
+            f"line{'s' if len(bad_lines) > 1 else ''} {shown}{more} "
+            f"could not be read and were skipped{why}"
+        )
+    if not notes:
+        return None
+    return f"{path.name}: " + "; ".join(notes) + "."
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 2**20:,.0f} MB" if size >= 2**20 else f"{size / 1024:,.0f} KB"
 
 
 def replay_delays(

@@ -84,6 +84,8 @@ class Settings(BaseSettings):
         "SIMULATOR_CEREBRAS_COOLDOWN_S", 30.0, gt=0, le=86400, allow_inf_nan=False
     )
     """After Cerebras failed before its first word, seconds its turns go straight offline."""
+    session_log_max_mb: int = _env("SIMULATOR_SESSION_LOG_MAX_MB", 512, gt=0)
+    """Largest session log opened, in MB; bigger ones are refused with a message."""
     persona_max_kb: int = _env("SIMULATOR_PERSONA_MAX_KB", 64, gt=0)
     """Largest persona file read, in KB; bigger ones are refused with a message."""
     offline: bool = _env("SIMULATOR_OFFLINE", False)
@@ -199,6 +201,10 @@ class Settings(BaseSettings):
     @property
     def use_cerebras(self) -> bool:
         return bool(secret(self.cerebras_api_key)) and not self.offline
+
+    @property
+    def session_log_max_bytes(self) -> int:
+        return self.session_log_max_mb * 2**20
 
     @property
     def persona_max_bytes(self) -> int:

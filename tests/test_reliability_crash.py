@@ -30,7 +30,7 @@ from tests.fakes.cerebras_server import Fault, Reply
 
 REPO = Path(__file__).resolve().parent.parent
 QUESTION = "What does the Professional plan cost for forty freezers?"
-ANSWER = "The Professional plan is eleven dollars per sensor per month, on an annual agreement."
+ANSWER = "The Professional plan is eleven dollars per sensor per month. It is billed on an annual agreement."
 
 APP = textwrap.dedent("""
     import sys
@@ -70,8 +70,9 @@ APP = textwrap.dedent("""
 
 
 def stalling_model(body: Mapping[str, Any]) -> Reply:
-    """Answers at once, then stalls after a few words (until the server stops)."""
-    return Reply(text=ANSWER, fault=Fault.timeout(after_chunks=5, hold_s=60))
+    """Answers at once, then stalls two words into its second sentence (until the server stops):
+    the first sentence streams to the customer (text is released a sentence at a time)."""
+    return Reply(text=ANSWER, fault=Fault.timeout(after_chunks=13, hold_s=60))
 
 
 @pytest.fixture(scope="module")

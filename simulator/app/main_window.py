@@ -323,7 +323,7 @@ class MainWindow(QMainWindow):
         if path is None:
             return None
         try:
-            loaded = load_log(path)
+            loaded = load_log(path, max_bytes=self.bridge.settings.session_log_max_bytes)
         except SimulatorError as e:
             self.banner.show_message("error", str(e))
             return None
