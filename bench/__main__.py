@@ -120,8 +120,20 @@ async def run(sections: set[int], out: Path, *, full: bool, quick: bool) -> None
     ]
     for number in sorted(results):
         parts += [f"## {TITLES[number]}", results[number].body]
+    parts += _other_sections(out)
     out.write_text("\n\n".join(parts) + "\n", encoding="utf-8")
     print(f"[bench] wrote {out} in {wall:.0f} s", flush=True)
+
+
+def _other_sections(out: Path) -> list[str]:
+    """Sections of ``out`` that other benchmarks write (e.g. ``bench.attacks``' reliability
+    table): kept as they are, after this run's."""
+    if not out.exists():
+        return []
+    ours = {"Headlines", "Machine", *TITLES.values()}
+    text = out.read_text(encoding="utf-8")
+    sections = text.split("\n## ")[1:]
+    return ["## " + s.strip() for s in sections if s.split("\n", 1)[0].strip() not in ours]
 
 
 def main() -> None:

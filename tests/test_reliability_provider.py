@@ -37,6 +37,7 @@ from simulator.session import SessionRunner
 from simulator.settings import BUNDLED_KNOWLEDGE, Settings
 from tests.fakes.cerebras_server import CerebrasServer, Fault, Reply
 from tests.test_reliability_faults import (
+    CUT_ANSWER,
     FIRST_SPECIALIST_REQUEST,
     LINES,
     PRICE_ANSWER,
@@ -46,7 +47,7 @@ from tests.test_reliability_faults import (
 
 REPO = Path(__file__).resolve().parent.parent
 TWO_SENTENCES = (
-    "The Professional plan is $11 per sensor per month. Billing is monthly on an annual agreement."
+    "The Professional plan is $11 per sensor per month. Invoices arrive each month, billed yearly."
 )
 SENTENCE_END = re.compile(r"""[.!?…:;]["'”’)\]]*\s*$""")
 
@@ -168,16 +169,16 @@ async def test_a_stream_cut_without_a_finish_is_a_failure_not_an_answer(
     data_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     server = CerebrasServer()
-    server.responder = _faulting_specialist(server, Fault.cut(after_chunks=6))
+    server.responder = _faulting_specialist(server, Fault.cut(after_chunks=6), text=CUT_ANSWER)
     async with server:
         events = await _converse(_settings(server, data_dir), LINES[:2], tmp_path / "s.jsonl")
 
     reply = _reply(events, 2)
-    fragment = " ".join(PRICE_ANSWER.split()[:5])
+    fragment = " ".join(CUT_ANSWER.split()[:5])
     assert reply.provider == "offline" and fragment not in reply.text
     (warning,) = [s for s in _statuses(events, 2) if s.level == "warning"]
     assert "cut off" in warning.message and "offline" in warning.message
-    assert_every_turn_is_honest(events, {2: PRICE_ANSWER}, caplog)
+    assert_every_turn_is_honest(events, {2: CUT_ANSWER}, caplog)
 
 
 async def test_whole_sentences_before_a_cut_stay_the_unfinished_one_is_dropped(
@@ -196,7 +197,7 @@ async def test_whole_sentences_before_a_cut_stay_the_unfinished_one_is_dropped(
 
     first = TWO_SENTENCES.split(". ")[0]
     reply = _reply(events, 2)
-    assert reply.text.startswith(first + ".") and "Billing is" not in reply.text
+    assert reply.text.startswith(first + ".") and "Invoices arrive" not in reply.text
     assert reply.provider == "offline" and len(reply.text) > len(first) + 10
     (warning,) = [s for s in _statuses(events, 2) if s.level == "warning"]
     assert "unfinished sentence was dropped" in warning.message

@@ -66,7 +66,7 @@ def test_a_key_entered_in_settings_is_stored_owner_only_and_used_but_never_writt
 
         say(qtbot, window, "Hello")
         assert server.requests and server.requests[0].model == "llama3.1-8b"
-        assert window.banner.level == "warning" and "[redacted]" in window.banner.text
+        assert window.banner.level == "error" and "[redacted]" in window.banner.text  # a 401
         assert KEY not in window.banner.text and KEY not in window.status.warning_label.toolTip()
         window.save_action.trigger()
         window.export_action.trigger()
