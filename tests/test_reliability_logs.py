@@ -280,7 +280,7 @@ def test_a_log_over_the_cap_is_refused_with_a_message_saying_so(tmp_path: Path) 
     )
     assert Settings().session_log_max_bytes == 512 * 2**20
     assert (
-        Settings.from_env({"SIMULATOR_SESSION_LOG_MAX_MB": "2"}).session_log_max_bytes == 2 * 2**20
+        Settings.load(env={"SIMULATOR_SESSION_LOG_MAX_MB": "2"}).session_log_max_bytes == 2 * 2**20
     )
 
 

@@ -116,7 +116,7 @@ def test_the_size_cap_is_a_setting(
     folder: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert Settings().persona_max_bytes == DEFAULT_MAX_BYTES == 64 * 1024
-    assert Settings.from_env({"SIMULATOR_PERSONA_MAX_KB": "2"}).persona_max_bytes == 2048
+    assert Settings.load(env={"SIMULATOR_PERSONA_MAX_KB": "2"}).persona_max_bytes == 2048
 
     monkeypatch.setenv("SIMULATOR_PERSONA_MAX_KB", "2")  # the bundled personas are 3-4 KB
     code = cli.main(

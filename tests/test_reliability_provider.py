@@ -262,11 +262,11 @@ async def test_a_stalled_provider_gives_way_within_the_budget_and_says_it_is_wai
 def test_the_first_answer_budget_is_5_s_and_configurable() -> None:
     assert Settings().cerebras_first_answer_s == 5.0
     env = {"SIMULATOR_FIRST_ANSWER_S": "2.5", "SIMULATOR_CEREBRAS_COOLDOWN_S": "10"}
-    settings = Settings.from_env(env)
+    settings = Settings.load(env=env)
     assert (settings.cerebras_first_answer_s, settings.cerebras_cooldown_s) == (2.5, 10.0)
     for bad in ("0", "-1", "soon", "nan"):
         with pytest.raises(ValueError, match="SIMULATOR_FIRST_ANSWER_S"):
-            Settings.from_env({"SIMULATOR_FIRST_ANSWER_S": bad})
+            Settings.load(env={"SIMULATOR_FIRST_ANSWER_S": bad})
 
 
 async def test_each_retry_is_announced_while_the_customer_waits(
