@@ -83,7 +83,8 @@ class Settings(BaseSettings):
     cerebras_cooldown_s: float = _env(
         "SIMULATOR_CEREBRAS_COOLDOWN_S", 30.0, gt=0, le=86400, allow_inf_nan=False
     )
-    """After Cerebras failed before its first word, seconds its turns go straight offline."""
+    """After Cerebras sent nothing within the first-answer budget, seconds its turns go straight
+    offline."""
     session_log_max_mb: int = _env("SIMULATOR_SESSION_LOG_MAX_MB", 512, gt=0)
     """Largest session log opened, in MB; bigger ones are refused with a message."""
     persona_max_kb: int = _env("SIMULATOR_PERSONA_MAX_KB", 64, gt=0)

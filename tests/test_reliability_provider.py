@@ -77,15 +77,15 @@ async def _converse(settings: Settings, lines: tuple[str, ...], log: Path) -> li
     return session.events
 
 
-def _faulting_specialist(server: CerebrasServer, fault: Fault, text: str = PRICE_ANSWER) -> Any:
-    """The sales team's model; the specialist's first request gets ``fault``."""
+def _faulting_specialist(
+    server: CerebrasServer, fault: Fault | None, text: str = PRICE_ANSWER
+) -> Any:
+    """The sales team's model; the specialist's first request gets ``fault`` and says ``text``."""
 
     def model(body: Mapping[str, Any]) -> Reply:
-        reply = sales_team_model(body)
-        if reply.text == PRICE_ANSWER:
-            reply = Reply(text=text)
-        faulted = len(server.requests) - 1 == FIRST_SPECIALIST_REQUEST
-        return Reply(text=reply.text, tool_calls=reply.tool_calls, fault=fault if faulted else None)
+        if len(server.requests) - 1 == FIRST_SPECIALIST_REQUEST:
+            return Reply(text=text, fault=fault)
+        return sales_team_model(body)
 
     return model
 
@@ -202,6 +202,21 @@ async def test_whole_sentences_before_a_cut_stay_the_unfinished_one_is_dropped(
     (warning,) = [s for s in _statuses(events, 2) if s.level == "warning"]
     assert "unfinished sentence was dropped" in warning.message
     assert_every_turn_is_honest(events, {2: TWO_SENTENCES}, caplog)
+
+
+async def test_an_empty_answer_is_a_failure_and_the_customer_still_gets_one(
+    data_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = CerebrasServer()
+    server.responder = _faulting_specialist(server, None, text="")
+    async with server:
+        events = await _converse(_settings(server, data_dir), LINES, tmp_path / "s.jsonl")
+
+    assert _reply(events, 2).provider == "offline" and _reply(events, 2).text.strip()
+    (warning,) = [s for s in _statuses(events, 2) if s.level == "warning"]
+    assert warning.message.startswith("Cerebras sent an empty answer")
+    assert _reply(events, 3).provider == "cerebras", "a quick failure is tried again next turn"
+    assert_every_turn_is_honest(events, {}, caplog)
 
 
 # -- a compatible server without system_fingerprint ----------------------------------------------
@@ -324,6 +339,8 @@ def _sentences(rng: random.Random) -> str:
         words = [rng.choice(_WORDS) for _ in range(rng.randint(3, 9))]
         sentences.append(" ".join(words).capitalize() + rng.choice(".!?"))
     text = " ".join(sentences)
+    if rng.random() < 0.05:
+        return ""  # an empty answer
     return text if rng.random() < 0.8 else text[:-1]  # sometimes no final stop
 
 
@@ -398,7 +415,8 @@ async def test_simulator_chat_says_what_failed_in_one_line_and_never_prints_a_tr
     specialist's answer is cut off: stderr stays free of tracebacks, stdout has the warning once,
     each reply is printed once and never split by the warning."""
     server = CerebrasServer(fingerprint=False)
-    server.responder = _faulting_specialist(server, Fault.cut(after_chunks=6))
+    cut = "Our Professional plan is eleven dollars per sensor."
+    server.responder = _faulting_specialist(server, Fault.cut(after_chunks=4), text=cut)
     async with server:
         env = {
             **os.environ,

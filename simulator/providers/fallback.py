@@ -14,8 +14,10 @@ failed provider's words in the reply. :class:`FallbackLLM` is the policy we want
   warning always falls between sentences, not inside one.
 - **A refused key stops the calls.** After 401/402/403/404 (key, account or model refused),
   the primary is not called again by this LLM: settings must change (a new session, a new LLM).
-- **A provider that does not answer is rested.** After a failure before its first word, the
-  primary is skipped for ``cooldown_s``; the next turn after that tries it again. No probes.
+- **A provider that does not answer is rested.** When the primary let the whole budget go by
+  in silence, it is skipped for ``cooldown_s`` (its turns are answered offline at once); the
+  next turn after that tries it again. A quick failure (a 500, a cut stream) is tried again on
+  the next turn. No background probes.
 - **Latency stays honest.** The backup's first chunk carries :data:`FAILED_ATTEMPT_KEY`: which
   provider failed and how long the customer waited for it, shown as its own latency stage.
 
@@ -60,7 +62,7 @@ class FallbackPolicy:
     """When the customer is told the primary is slow (once per turn; sooner with a short budget:
     see :attr:`still_waiting_after`)."""
     cooldown_s: float = 30.0
-    """How long the primary rests after failing before its first output."""
+    """How long the primary rests after a turn it let the whole budget go by in silence."""
 
     def __post_init__(self) -> None:
         for name in ("first_answer_s", "still_waiting_s", "cooldown_s"):
@@ -186,14 +188,14 @@ class FallbackLLM(llm.LLM):
             reason = f"{self.name} sent nothing within {self.policy.first_answer_s:g} s"
         else:
             reason = _reason(error)
-        if progress == "none":
+        if error is None:  # the whole budget went by in silence: spare the next turns that wait
             self._state = "resting"
             self._resting_until = time.monotonic() + self.policy.cooldown_s
             return (
                 f"{reason} - this turn is answered offline from your documents "
                 f"({self.name} is tried again in {self.policy.cooldown_s:g} s)."
             )
-        if progress == "started":
+        if progress in ("none", "started"):
             return f"{reason} - this turn is answered offline from your documents."
         return (
             f"{reason} - its unfinished sentence was dropped; the rest of this reply is "
@@ -279,12 +281,13 @@ class FallbackStream(llm.LLMStream):
                         f"if nothing comes within {policy.first_answer_s:g} s)",
                     )
             fallback._retry_listener = None
-            fallback._answered()  # said before the answer streams, never inside it
             chunk: llm.ChatChunk | None = first
             while chunk is not None:
                 tool_called = self._pass(chunk, gate) or tool_called
                 chunk = await anext(chunks, None)
             self._send_text(gate.flush(), first.id)
+            if not gate.shown and not tool_called:  # finished, having said nothing at all
+                raise APIConnectionError(f"{fallback.name} sent an empty answer")
         except _PrimaryFailed:
             raise
         except asyncio.CancelledError:
@@ -317,12 +320,15 @@ class FallbackStream(llm.LLMStream):
             return False
         # anything else (tool calls, usage, the server's timings) follows the text so far
         self._send_text(gate.feed(delta.content or "") + gate.flush(), chunk.id)
+        if delta.tool_calls:
+            self._fallback._answered()
         rest = delta.model_copy(update={"content": None})
         self._event_ch.send_nowait(chunk.model_copy(update={"delta": rest}))
         return bool(delta.tool_calls)
 
     def _send_text(self, text: str, chunk_id: str) -> None:
         if text:
+            self._fallback._answered()  # said before the primary's first words, never inside them
             self._event_ch.send_nowait(
                 llm.ChatChunk(id=chunk_id, delta=llm.ChoiceDelta(role="assistant", content=text))
             )
