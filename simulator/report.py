@@ -126,7 +126,7 @@ def _ms(value: float | None) -> str:
     return "–" if value is None or not math.isfinite(value) else f"{value:,.0f} ms"
 
 
-def _when(timestamp: float) -> str:
+def _clock_time(timestamp: float) -> str:
     """A time to show; a log may hold any number here (NaN, 1e15), so never fail on it."""
     try:
         return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
@@ -138,7 +138,7 @@ def _meta(conversation: Conversation) -> str:
     started = conversation.session
     if started is None:
         return '<p class="meta">No session start was recorded.</p>'
-    when = _when(started.created_at)
+    when = _clock_time(started.created_at)
     model = (
         "offline responder (answers are sentences from the documents)"
         if started.provider == "offline"

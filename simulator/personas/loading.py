@@ -27,7 +27,7 @@ class _SafeLoaderWithoutAliases(yaml.SafeLoader):
     """PyYAML's safe loader, refusing anchors (``&name``) and aliases (``*name``) as it meets them."""
 
     def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.peek_event()
+        event = self.peek_event()  # type: ignore[no-untyped-call]
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             mark = event.start_mark
             raise PersonaFileProblem(

@@ -76,6 +76,8 @@ class FallbackPolicy:
 
 
 PrimaryState = Literal["ready", "resting", "refused"]
+Progress = Literal["none", "started", "shown"]
+"""How far a failed attempt got: nothing came; chunks came but no sentence was shown; some were."""
 
 
 class FallbackLLM(llm.LLM):
@@ -169,15 +171,14 @@ class FallbackLLM(llm.LLM):
         error: BaseException | None,
         *,
         waited_s: float,
-        progress: Literal["none", "started", "shown"],
+        progress: Progress,
     ) -> str:
         """Record a failure of the primary; returns the sentence that explains it to the customer.
 
         ``progress``: nothing came, something came but no sentence was shown yet, or sentences
         were shown (the reply then goes on from the backup)."""
         self._degraded = True
-        status = error.status_code if isinstance(error, APIStatusError) else None
-        if status in REFUSED_STATUSES:
+        if isinstance(error, APIStatusError) and error.status_code in REFUSED_STATUSES:
             self._state = "refused"
             return (
                 f"{_reason(error)}. {self.name} is not called again until its settings change "
@@ -229,8 +230,8 @@ class FallbackStream(llm.LLMStream):
                 await self._from_primary(started)
                 return
             except _PrimaryFailed as failure:
-                level = "error" if fallback.state == "refused" else "warning"
-                fallback._status(level, "cerebras", failure.explanation)
+                refused = fallback._state == "refused"
+                fallback._status("error" if refused else "warning", "cerebras", failure.explanation)
                 if failure.tool_called:  # the reply was a tool call, made: nothing to add
                     return
                 waited_s = failure.waited_s
@@ -296,7 +297,7 @@ class FallbackStream(llm.LLMStream):
             waited = time.monotonic() - started
             if isinstance(e, StopAsyncIteration):  # it ended before a single chunk
                 e = APIConnectionError(f"{fallback.name} sent an empty answer")
-            progress = "shown" if gate.shown else "started" if first is not None else "none"
+            progress: Progress = "shown" if gate.shown else "none" if first is None else "started"
             gate.drop()
             explanation = fallback._failed(e, waited_s=waited, progress=progress)
             raise _PrimaryFailed(explanation, waited, tool_called=tool_called) from e
