@@ -20,13 +20,14 @@ import stat
 import subprocess
 import sys
 import tracemalloc
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import BaseModel
 
-from simulator.events import Event, StatusEvent, from_json, to_json
+from simulator.events import Event, SessionStartedEvent, StatusEvent, from_json, to_json
 from simulator.report import render_report, write_report
 from simulator.session_log import (
     LogProgress,
@@ -125,6 +126,9 @@ def test_the_report_renders_from_events_holding_any_number(rehearsal: list[str])
     """A report can also be made from live events (``rehearse --report``): whatever number an
     event carries (NaN, infinite, 1e15, a huge int), rendering never fails."""
     events = [from_json(line) for line in rehearsal]
+    started = next(e for e in events if isinstance(e, SessionStartedEvent))
+    shown = datetime.fromtimestamp(started.created_at).strftime("%Y-%m-%d %H:%M")
+    assert f'<p class="meta">{shown} · session {started.session_id}' in render_report(events)
     rng = random.Random(11)
     for _ in range(150):
         hostile = [_mutated(e, rng) if rng.random() < 0.4 else e for e in events]
