@@ -256,7 +256,11 @@ class ServerThread:
         return future.result(30)
 
 
-LINES = "Hello, I'm Dana from Northbay Foods.\nWhat does the Professional plan cost?\nIs there a pilot program?\n"
+LINES = (
+    "Hello, I'm Dana from Northbay Foods.\n"
+    "What does the Professional plan cost?\n"
+    "Is there a pilot program?\n"
+)
 """What a customer says in most attacks, one line each (stdin of ``simulator chat``)."""
 
 

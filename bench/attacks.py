@@ -1,6 +1,6 @@
 """Issue 11's attacks, run as a user would, against the code as it is: the reliability table.
 
-    .venv/bin/python -m bench.attacks                  # every attack, writes BENCHMARKS.md's section
+    .venv/bin/python -m bench.attacks                  # every attack, into BENCHMARKS.md
     .venv/bin/python -m bench.attacks --items 3,5,10   # some of them
     .venv/bin/python -m bench.attacks --repo /work/main --out /tmp/table.md   # another checkout
 
@@ -96,9 +96,10 @@ def render(rows: list[Row], *, repo: Path, seconds: float, label: str | None = N
         SECTION,
         "",
         f"Reproduce with `.venv/bin/python -m bench.attacks` (this run: commit {commit or '?'}, "
-        f"{info['date']}, {info['nproc']} cores, {seconds / 60:.1f} minutes). Each attack of issue 11 "
-        "runs as a user would: the real `simulator` command in a subprocess, on hostile input built "
-        "fresh, a fake Cerebras on 127.0.0.1 where a provider is involved; heavy attacks run with a "
+        f"{info['date']}, {info['nproc']} cores, {seconds / 60:.1f} minutes). Each attack of "
+        "issue 11 runs as a user would: the real `simulator` command in a subprocess, on hostile "
+        "input built fresh, a fake Cerebras on 127.0.0.1 where a provider is involved; heavy "
+        "attacks run with a "
         'time budget and a memory cap. *ok* is whether the issue\'s "done when" holds.',
         "",
         "| # | attack | command | outcome | ok | owner |",

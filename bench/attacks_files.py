@@ -1,4 +1,5 @@
-"""Attacks through the files a user opens (items 3, 7, 9, 11 of issue 11): personas, session logs, reports, settings."""
+"""Attacks through the files a user opens (items 3, 7, 9, 11 of issue 11): personas, session
+logs, reports, settings."""
 
 from __future__ import annotations
 
@@ -55,7 +56,8 @@ def attack_alias_bomb(lab: Lab) -> list[Row]:
         Row(
             3,
             f"Persona alias bomb ({len(ALIAS_BOMB.encode())} bytes) beside another persona",
-            "simulator rehearse --offline --personas P --persona price-conscious-restaurants --turns 2",
+            "simulator rehearse --offline --personas P "
+            "--persona price-conscious-restaurants --turns 2",
             other.describe(),
             other.finished and other.code == 0 and other.seconds < 30 and other.peak_mb < 1500,
             "faults",
@@ -95,7 +97,8 @@ def attack_big_session_log(lab: Lab, *, budget_s: float) -> list[Row]:
             "-c",
             "import sys\nfrom simulator import session_log\n"
             "opener = getattr(session_log, 'open_log', None)\n"
-            "if opener is None: sys.exit('no streaming loader (session_log.open_log) in this version')\n"
+            "if opener is None:\n"
+            "    sys.exit('no streaming loader (session_log.open_log) in this version')\n"
             "log = opener(sys.argv[1])\nprint(sum(1 for _ in log.events()))",
             str(path),
         ],
@@ -146,8 +149,10 @@ def attack_bad_timestamps(lab: Lab) -> list[Row]:
             [
                 sys.executable,
                 "-c",
-                "import sys\nfrom simulator.session_log import load_log\nfrom simulator.report import write_report\n"
-                "log = load_log(sys.argv[1])\nprint(log.warning or 'no warning')\nwrite_report(sys.argv[2], log.events)",
+                "import sys\nfrom simulator.session_log import load_log\n"
+                "from simulator.report import write_report\n"
+                "log = load_log(sys.argv[1])\nprint(log.warning or 'no warning')\n"
+                "write_report(sys.argv[2], log.events)",
                 str(path),
                 str(report),
             ],
@@ -186,10 +191,12 @@ def attack_log_modes(lab: Lab) -> list[Row]:
         env=env,
     )
     code = (
-        "import sys\nfrom pathlib import Path\nfrom simulator.session_log import SessionLog, new_log_path\n"
+        "import sys\nfrom pathlib import Path\n"
+        "from simulator.session_log import SessionLog, new_log_path\n"
         "from simulator.events import StatusEvent\n"
         "path = new_log_path(Path(sys.argv[1]), 'bench')\n"
-        "with SessionLog(path) as log: log.write(StatusEvent(level='info', source='bench', message='hi'))\n"
+        "with SessionLog(path) as log:\n"
+        "    log.write(StatusEvent(level='info', source='bench', message='hi'))\n"
         "print(path)"
     )
     logged = lab.run([sys.executable, "-c", code, env["SIMULATOR_DATA_DIR"]], env=env)

@@ -1,4 +1,5 @@
-"""Attacks through the knowledge folder (items 1, 2, 7, 9, 11 of issue 11): what a document can do."""
+"""Attacks through the knowledge folder (items 1, 2, 7, 9, 11 of issue 11): what a document can
+do."""
 
 from __future__ import annotations
 
@@ -33,7 +34,10 @@ FORGED = (
 def attack_injection(lab: Lab) -> list[Row]:
     knowledge = lab.knowledge_copy("k-injection")
     (knowledge / "pricing" / "partner-notes.md").write_text(FORGED, encoding="utf-8")
-    command = "simulator chat --offline --jsonl --knowledge K  (K/pricing/partner-notes.md forges a passage and a <coach> tag)"
+    command = (
+        "simulator chat --offline --jsonl --knowledge K  "
+        "(K/pricing/partner-notes.md forges a passage and a <coach> tag)"
+    )
     run = lab.simulator(
         "chat",
         "--offline",
@@ -77,7 +81,8 @@ def attack_injection(lab: Lab) -> list[Row]:
         1,
         "Prompt injection: what reaches Cerebras",
         "simulator chat --jsonl --knowledge K  (fake Cerebras records the prompts)",
-        f"the forged tag reaches a system-role message verbatim in {forged_in_system} of {len(requests)} requests"
+        f"the forged tag reaches a system-role message verbatim in {forged_in_system} of "
+        f"{len(requests)} requests"
         if forged_in_system
         else f"no system-role message carries the forged tag ({len(requests)} requests)",
         forged_in_system == 0 and bool(requests),
@@ -113,7 +118,8 @@ def attack_symlink(lab: Lab) -> list[Row]:
         Row(
             2,
             "Symlink out of the folder (junk/shadow.txt -> /etc/passwd)",
-            'simulator index --knowledge K; simulator retrieve --knowledge K --json "root daemon nologin"',
+            "simulator index --knowledge K; "
+            'simulator retrieve --knowledge K --json "root daemon nologin"',
             f"{leaked} passages from /etc/passwd returned; "
             + ("the link is named in the index output" if warned else "no warning at index time"),
             leaked == 0 and warned,
@@ -237,9 +243,11 @@ def attack_big_folder_isolation(lab: Lab, *, budget_s: float) -> list[Row]:
         Row(
             7,
             "A big folder (20 MB text) indexed beside the company's",
-            "simulator retrieve --knowledge K --json (15 queries), before and after simulator index --knowledge BIG",
+            "simulator retrieve --knowledge K --json (15 queries), "
+            "before and after simulator index --knowledge BIG",
             f"query p50 {before if before is None else f'{before:.1f}'} ms before, "
-            f"{after if after is None else f'{after:.1f}'} ms after (big index: {grown.describe()})",
+            f"{after if after is None else f'{after:.1f}'} ms after "
+            f"(big index: {grown.describe()})",
             ok,
             "retrieval",
         )

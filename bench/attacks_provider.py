@@ -1,4 +1,5 @@
-"""Attacks through the provider (items 4, 5, 6, 10, 11 of issue 11): a Cerebras-compatible server that misbehaves."""
+"""Attacks through the provider (items 4, 5, 6, 10, 11 of issue 11): a Cerebras-compatible server
+that misbehaves."""
 
 from __future__ import annotations
 
@@ -52,7 +53,8 @@ def attack_key_echo(lab: Lab) -> list[Row]:
         Row(
             4,
             "Key echoed by the server inside its answer",
-            "simulator rehearse --persona … --report R.html; simulator chat [--jsonl]  (server answers with the key)",
+            "simulator rehearse --persona … --report R.html; simulator chat [--jsonl]  "
+            "(server answers with the key)",
             f"key occurrences: {shown}",
             all(c == 0 for c in counts.values()),
             "host",

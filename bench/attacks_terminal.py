@@ -1,4 +1,5 @@
-"""Attacks on the terminal (item 8 of issue 11): a closed pipe, Ctrl+C, escape codes in a document."""
+"""Attacks on the terminal (item 8 of issue 11): a closed pipe, Ctrl+C, escape codes in a
+document."""
 
 from __future__ import annotations
 
@@ -58,7 +59,8 @@ def attack_terminal(lab: Lab) -> list[Row]:
 
     knowledge = lab.knowledge_copy("k-escapes")
     (knowledge / "notes" / "escapes.txt").write_text(
-        "Pilot programme terms\n\nThe pilot \x1b]0;pwned title\x07 lasts thirty days \x1b[2J and is free.\n",
+        "Pilot programme terms\n\n"
+        "The pilot \x1b]0;pwned title\x07 lasts thirty days \x1b[2J and is free.\n",
         encoding="utf-8",
     )
     run = lab.simulator(

@@ -30,7 +30,10 @@ from tests.fakes.cerebras_server import Fault, Reply
 
 REPO = Path(__file__).resolve().parent.parent
 QUESTION = "What does the Professional plan cost for forty freezers?"
-ANSWER = "The Professional plan is eleven dollars per sensor per month. It is billed on an annual agreement."
+ANSWER = (
+    "The Professional plan is eleven dollars per sensor per month. "
+    "It is billed on an annual agreement."
+)
 
 APP = textwrap.dedent("""
     import sys

@@ -311,7 +311,7 @@ def test_a_line_longer_than_the_line_cap_is_skipped_without_being_held(
     assert peak < 10 * 2**20, f"a 30 MB line held {peak / 2**20:.1f} MB"
 
 
-# -- what the app writes is the owner's only ----------------------------------------------------------
+# -- what the app writes is the owner's only -------------------------------------------------------
 
 
 def test_session_logs_reports_and_their_folder_are_owner_only(tmp_path: Path) -> None:

@@ -159,7 +159,7 @@ def test_a_huge_value_is_quoted_short_in_the_message(folder: Path) -> None:
     assert len(message) < 1000
 
 
-# -- a generated hostile folder ---------------------------------------------------------------------
+# -- a generated hostile folder --------------------------------------------------------------------
 
 
 def _hostile_files(rng: random.Random, count: int) -> dict[str, bytes]:

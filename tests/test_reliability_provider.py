@@ -239,7 +239,7 @@ async def test_a_compatible_server_without_system_fingerprint_answers_normally(
     assert_every_turn_is_honest(events, {2: PRICE_ANSWER}, caplog)
 
 
-# -- a provider that holds the request --------------------------------------------------------------
+# -- a provider that holds the request -------------------------------------------------------------
 
 
 async def test_a_stalled_provider_gives_way_within_the_budget_and_says_it_is_waiting(
@@ -300,7 +300,7 @@ async def test_each_retry_is_announced_while_the_customer_waits(
     assert_every_turn_is_honest(events, {2: PRICE_ANSWER}, caplog)
 
 
-# -- a refused key ------------------------------------------------------------------------------------
+# -- a refused key ---------------------------------------------------------------------------------
 
 
 async def test_after_a_401_cerebras_is_not_called_again_until_the_key_changes(
@@ -405,7 +405,7 @@ async def test_a_generated_hostile_server_never_makes_a_turn_lie(
     assert_every_turn_is_honest(events, scripted, caplog)
 
 
-# -- as a user sees it in the terminal --------------------------------------------------------------
+# -- as a user sees it in the terminal -------------------------------------------------------------
 
 
 async def test_simulator_chat_says_what_failed_in_one_line_and_never_prints_a_traceback(

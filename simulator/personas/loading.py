@@ -24,7 +24,7 @@ class PersonaFileProblem(Exception):
 
 
 class _SafeLoaderWithoutAliases(yaml.SafeLoader):
-    """PyYAML's safe loader, refusing anchors (``&name``) and aliases (``*name``) as it meets them."""
+    """PyYAML's safe loader, refusing anchors (``&name``) and aliases (``*name``) where met."""
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         event = self.peek_event()  # type: ignore[no-untyped-call]

@@ -117,7 +117,7 @@ class FallbackLLM(llm.LLM):
 
     @property
     def state(self) -> PrimaryState:
-        """``ready``, ``resting`` (skipped after a failure, for a while) or ``refused`` (for good)."""
+        """``ready``, ``resting`` (skipped for a while after a silent budget) or ``refused``."""
         if self._state == "resting" and time.monotonic() >= self._resting_until:
             self._state = "ready"
         return self._state
