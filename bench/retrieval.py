@@ -1,9 +1,12 @@
-"""Retrieval benchmark: quality on both question sets, query latency, and indexing time.
+"""Retrieval benchmark: quality on every question set, query latency, and indexing time.
 
     .venv/bin/python bench/retrieval.py
 
-Prints hit@1/hit@3 on tests/data/retrieval_questions.yaml (sample company) and
-tests/data/other_company_questions.yaml (unseen company); search latency p50/p95 in-process and
+Prints hit@1/hit@3 with each scorer (wordllama alone; the contextual encoder once filled) on
+tests/data/retrieval_questions.yaml (sample company), tests/data/other_company_questions.yaml
+(a second company) and, when present, tests/data/eval/<sample|holdout>/questions.yaml (the
+held-out company is only ever measured here, never tuned on); the contextual encoder's package,
+license, size, load time and fill time, cold and on a second start; search latency p50/p95 in-process and
 end to end through ``simulator retrieve --json`` reading questions on stdin (one line written,
 one line read back); full index time of the sample company into a fresh index dir; and the
 re-index time after touching one file and after editing one. Works on a copy of the knowledge
@@ -32,6 +35,14 @@ QUESTION_SETS = {
     "sample company": (REPO / "knowledge", DATA / "retrieval_questions.yaml"),
     "unseen company": (DATA / "other_company", DATA / "other_company_questions.yaml"),
 }
+EVAL_SETS = {
+    "eval sample": (REPO / "knowledge", DATA / "eval" / "sample" / "questions.yaml"),
+    "held-out company": (
+        DATA / "eval" / "holdout" / "knowledge",
+        DATA / "eval" / "holdout" / "questions.yaml",
+    ),
+}
+FILL_TIMEOUT_S = 1800.0
 
 
 # Hand-written direct questions (exact names, product codes) with the heading expected among the
@@ -83,6 +94,43 @@ def quality(index: KnowledgeIndex, questions: list[dict[str, str]]) -> tuple[flo
         hits_1 += sources[:1] == [item["source"]]
         hits_3 += item["source"] in sources
     return hits_1 / len(questions), hits_3 / len(questions)
+
+
+def encoder_facts() -> str:
+    """The contextual encoder's package, license and size on disk, as installed."""
+    from importlib import metadata
+
+    from simulator.knowledge import encoder
+
+    if not encoder.available():
+        return f"{encoder.PACKAGE} is not installed: searches use wordllama alone"
+    meta = metadata.metadata(encoder.PACKAGE)
+    files = metadata.files(encoder.PACKAGE) or []
+    size = sum(f.locate().stat().st_size for f in files if f.locate().exists())
+    license_ = meta.get("License-Expression") or meta.get("License") or "?"
+    vocab_kb = encoder.VOCABULARY.stat().st_size / 1024
+    return (
+        f"{encoder.PACKAGE} {meta['Version']} ({license_}), {size / 1024**2:.1f} MB installed, "
+        f"+ {vocab_kb:.0f} KB vocabulary in simulator/knowledge/data"
+    )
+
+
+def fill_seconds(knowledge_dir: Path, index_dir: Path) -> tuple[float, float, float, int]:
+    """(s to searchable, s to the encoder serving, model load s, texts encoded) in this process,
+    from opening the index: a fresh ``index_dir`` measures a cold fill, a used one a restart."""
+    from simulator.knowledge import encoder
+
+    started = time.perf_counter()
+    index = KnowledgeIndex(knowledge_dir, index_dir)
+    index.update()
+    index.search("warm up", k=1)
+    searchable = time.perf_counter() - started
+    if not index.wait_contextual(FILL_TIMEOUT_S):
+        raise RuntimeError(f"the contextual encoder did not fill: {index.contextual}")
+    ready = time.perf_counter() - started
+    encoded = index.contextual.newly_encoded
+    index.close()
+    return searchable, ready, encoder.load_seconds() or 0.0, encoded
 
 
 def in_process_latency(index: KnowledgeIndex, questions: list[str], rounds: int = 5) -> list[float]:
@@ -152,7 +200,7 @@ def spread(label: str, times_ms: list[float], detail: str) -> None:
     print(f"{label:30s} p50 {p50:6.2f} ms  p95 {p95:6.2f} ms  ({detail})")
 
 
-def cli_index_seconds(knowledge_dir: Path, data_dir: Path) -> float:
+def cli_index_seconds(knowledge_dir: Path, data_dir: Path, *extra: str) -> float:
     env = {
         **os.environ,
         "SIMULATOR_DATA_DIR": str(data_dir),
@@ -162,7 +210,7 @@ def cli_index_seconds(knowledge_dir: Path, data_dir: Path) -> float:
     env.pop("CHROMA_HOST", None)
     started = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "simulator", "index", "--knowledge", str(knowledge_dir)],
+        [sys.executable, "-m", "simulator", "index", "--knowledge", str(knowledge_dir), *extra],
         env=env,
         cwd=REPO,
         check=True,
@@ -181,13 +229,13 @@ def main() -> None:
         ]
 
         print("== indexing the sample company (a copy)")
-        seconds = cli_index_seconds(knowledge, tmp_path / "cli-data")
+        seconds = cli_index_seconds(knowledge, tmp_path / "cli-data", "--no-encoder")
         row(
-            "`simulator index`, fresh dir, new process",
+            "`simulator index --no-encoder`, fresh dir",
             seconds,
-            "wall time, incl. Python and imports",
+            "new process, wall time, incl. Python and imports",
         )
-        index = KnowledgeIndex(knowledge, tmp_path / "data" / "index")
+        index = KnowledgeIndex(knowledge, tmp_path / "data" / "index", contextual=False)
         report = index.update()
         detail = f"{report.files_added} files, {report.chunks} chunks"
         row("full index, fresh dir (incl. model load)", report.elapsed_s, detail)
@@ -209,27 +257,54 @@ def main() -> None:
 
         print("\n== query latency, k=4 (sample company questions)")
         times = in_process_latency(index, questions)
-        spread("in-process search", times, f"{len(times)} searches")
+        spread("in-process search, wordllama", times, f"{len(times)} searches")
         first_s, times = end_to_end_latency(knowledge, tmp_path / "data", questions)
         spread(
             "retrieve via stdin, per line", times, f"{len(times)} lines, one written, one read back"
         )
         print(f"retrieve start-up to first answer: {first_s:.2f} s (index up to date)")
 
-        print("\n== quality (hit = expected file among the top-k sources)")
-        for name, (knowledge_dir, questions_file) in QUESTION_SETS.items():
-            items = yaml.safe_load(questions_file.read_text(encoding="utf-8"))
-            index = KnowledgeIndex(knowledge_dir, tmp_path / f"quality-{name.split()[0]}")
+        print("\n== the contextual encoder")
+        print(encoder_facts())
+        fresh = fill_seconds(knowledge, tmp_path / "fill" / "index")
+        print(
+            f"cold start, fresh index: searchable after {fresh[0]:.2f} s (wordllama), encoder "
+            f"serving after {fresh[1]:.1f} s ({fresh[3]:,} texts encoded; model load {fresh[2]:.2f} s)"
+        )
+        again = fill_seconds(knowledge, tmp_path / "fill" / "index")
+        print(
+            f"second start, same index: searchable after {again[0]:.2f} s, encoder serving after "
+            f"{again[1]:.2f} s ({again[3]:,} texts encoded)"
+        )
+        with KnowledgeIndex(knowledge, tmp_path / "fill" / "index") as index:
             index.update()
-            hit_1, hit_3 = quality(index, items)
-            print(f"{name:15s} {len(items):3d} questions  hit@1 {hit_1:.2f}  hit@3 {hit_3:.2f}")
-            if name == "sample company":
-                hit_1, hit_3 = section_quality(index)
-                print(
-                    f"{'direct (section)':15s} {len(DIRECT_QUESTIONS):3d} questions  "
-                    f"hit@1 {hit_1:.2f}  hit@3 {hit_3:.2f}   "
-                    f"(expected heading among the top-k sections)"
-                )
+            index.wait_contextual(FILL_TIMEOUT_S)
+            times = in_process_latency(index, questions, rounds=1)
+            spread("in-process search, encoder", times, f"{len(times)} searches, each query once")
+
+        print("\n== quality (hit = expected file among the top-k sources)")
+        sets = dict(QUESTION_SETS)
+        sets.update({name: paths for name, paths in EVAL_SETS.items() if paths[1].exists()})
+        for name, (knowledge_dir, questions_file) in sets.items():
+            items = yaml.safe_load(questions_file.read_text(encoding="utf-8"))
+            for contextual in (False, True):
+                folder = tmp_path / f"quality-{name.replace(' ', '-')}-{contextual}"
+                with KnowledgeIndex(knowledge_dir, folder, contextual=contextual) as index:
+                    index.update()
+                    if contextual and not index.wait_contextual(FILL_TIMEOUT_S):
+                        raise RuntimeError(f"the encoder did not fill: {index.contextual}")
+                    hit_1, hit_3 = quality(index, items)
+                    print(
+                        f"{name:17s} {index.scorer:9s} {len(items):3d} questions  "
+                        f"hit@1 {hit_1:.2f}  hit@3 {hit_3:.2f}"
+                    )
+                    if name == "sample company":
+                        hit_1, hit_3 = section_quality(index)
+                        print(
+                            f"{'direct (section)':17s} {index.scorer:9s} {len(DIRECT_QUESTIONS):3d} "
+                            f"questions  hit@1 {hit_1:.2f}  hit@3 {hit_3:.2f}   (expected heading "
+                            "among the top-k sections)"
+                        )
 
 
 if __name__ == "__main__":

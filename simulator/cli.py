@@ -34,6 +34,11 @@ def build_parser() -> argparse.ArgumentParser:
     app.set_defaults(handler=_app)
 
     index = sub.add_parser("index", parents=[knowledge], help="build or update the knowledge index")
+    index.add_argument(
+        "--no-encoder",
+        action="store_true",
+        help="only the word vectors: skip the contextual encoder (sessions fill it in the background)",
+    )
     index.set_defaults(handler=_index)
 
     retrieve = sub.add_parser(
@@ -224,7 +229,7 @@ def _app(args: argparse.Namespace, _settings: Settings | None) -> int:
 def _index(args: argparse.Namespace, settings: Settings) -> int:
     from simulator.knowledge.commands import index_command
 
-    return index_command(settings, out=sys.stdout, err=sys.stderr)
+    return index_command(settings, out=sys.stdout, err=sys.stderr, contextual=not args.no_encoder)
 
 
 def _retrieve(args: argparse.Namespace, settings: Settings) -> int:

@@ -18,6 +18,7 @@ from simulator.errors import shorten
 AgentRole = Literal["greeter", "technical", "pricing"]
 Speaker = Literal["customer", "greeter", "technical", "pricing"]
 Provider = Literal["cerebras", "offline", "scripted"]
+Scorer = Literal["minilm", "wordllama"]
 
 AGENT_NAMES: dict[str, str] = {
     "greeter": "Greeter",
@@ -43,6 +44,12 @@ class Passage(_Model):
     section: str
     score: float
     text: str
+    scope: tuple[AgentRole, ...] | None = None
+    """The agents that may see this passage (its ``technical/``/``pricing/`` folder or its front
+    matter's ``agents``); ``None`` means every agent."""
+    scorer: Scorer | None = None
+    """What ranked it: the contextual encoder (``minilm``) or word vectors alone (``wordllama``,
+    while the encoder is still filling or not installed)."""
 
 
 class SessionStartedEvent(_Event):

@@ -219,6 +219,8 @@ class SessionRunner(AsyncResource):
             self._emit(SessionEndedEvent())
         if self._choice is not None:
             await self._choice.llm.aclose()
+        if self._team is not None:  # stops the contextual encoder's background fill
+            await asyncio.to_thread(self._team.index.close)
         self._queue.put_nowait(None)
 
     async def events(self) -> AsyncIterator[Event]:

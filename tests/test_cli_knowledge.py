@@ -63,6 +63,16 @@ def test_index_reports_counts_and_warns_about_skipped_files(
     assert "warning: skipped broken.pdf: not a readable PDF" in first.stderr
     assert second.returncode == 0
     assert "files: 0 added, 0 updated, 0 removed, 7 unchanged, 1 skipped" in second.stdout
+    assert "encoder: ready" in first.stdout, "index waits for the contextual encoder's vectors"
+    assert "encoder: ready (0 of " in second.stdout, "and keeps them: nothing encoded twice"
+
+
+def test_index_without_the_encoder_leaves_it_to_later(run: Run, small_company: Path) -> None:
+    done = run("index", "--no-encoder", "--knowledge", str(small_company))
+
+    assert done.returncode == 0, done.stderr
+    assert "files: 7 added" in done.stdout
+    assert "encoder:" not in done.stdout
 
 
 def test_retrieve_one_question_as_json(run: Run, small_company: Path) -> None:
@@ -84,8 +94,9 @@ def test_retrieve_one_question_as_json(run: Run, small_company: Path) -> None:
     assert isinstance(answer["elapsed_ms"], float) and answer["elapsed_ms"] > 0
     assert len(answer["results"]) == 2
     top = answer["results"][0]
-    assert set(top) == {"source", "section", "score", "text"}
-    assert top["source"] == "pricing/plans.md"
+    assert set(top) == {"source", "section", "score", "text", "scope", "scorer"}
+    assert top["source"] == "pricing/plans.md" and top["scope"] == ["pricing"]
+    assert top["scorer"] in ("wordllama", "minilm")
     assert top["section"].startswith("Service plans")
     assert "59 dollars" in top["text"]
     assert 0 <= answer["results"][1]["score"] <= top["score"] <= 1

@@ -23,19 +23,43 @@ from simulator.settings import Settings
 _EXCERPT_CHARS = 160
 
 
-def index_command(settings: Settings, *, out: TextIO, err: TextIO) -> int:
-    """Build or update the index of ``settings.knowledge_dir``; print what changed."""
-    index = _open(settings, err)
+def index_command(settings: Settings, *, out: TextIO, err: TextIO, contextual: bool = True) -> int:
+    """Build or update the index of ``settings.knowledge_dir`` and, unless ``contextual`` is
+    off, wait for the contextual encoder's vectors; print what changed."""
+    index = _open(settings, err, contextual=contextual)
     if isinstance(index, int):
         return index
     try:
         with index:
             report = _update(index, err, show_progress=_is_tty(err))
+            encoder_line = _fill(index, err, show_progress=_is_tty(err)) if contextual else None
     except SimulatorError as e:
         print(f"simulator: {e}", file=err)
         return 1
     _print_report(report, index, out)
+    if encoder_line:
+        print(encoder_line, file=out)
     return 0
+
+
+def _fill(index: KnowledgeIndex, err: TextIO, *, show_progress: bool) -> str:
+    """Wait for the contextual encoder (progress on a terminal); its status line."""
+    started = time.perf_counter()
+    while not index.wait_contextual(timeout=0.5):
+        status = index.contextual
+        if status.state not in ("waiting", "filling"):
+            break
+        if show_progress:
+            err.write(f"\r\x1b[Kcontextual encoder: {status}")
+            err.flush()
+    if show_progress:
+        err.write("\r\x1b[K")
+        err.flush()
+    status = index.contextual
+    return (
+        f"encoder: {status} ({status.newly_encoded:,} of {status.total:,} texts encoded now, "
+        f"{time.perf_counter() - started:.1f} s)"
+    )
 
 
 def retrieve_command(
@@ -60,6 +84,8 @@ def retrieve_command(
         with index:
             _update(index, err, show_progress=False)
             index.warm_up()  # so the first query's time is the search, not the model load
+            if not index.wait_contextual_if_stored(timeout=60):
+                _note_scorer(index, err)
             queries = [query] if query is not None else _lines(stdin)
             for q in queries:
                 started = time.perf_counter()
@@ -76,7 +102,7 @@ def retrieve_command(
     return 0
 
 
-def _open(settings: Settings, err: TextIO) -> KnowledgeIndex | int:
+def _open(settings: Settings, err: TextIO, *, contextual: bool = True) -> KnowledgeIndex | int:
     """The index, or the exit code after saying on ``err`` why it cannot be opened."""
     try:
         check_folder(settings.knowledge_dir)
@@ -89,6 +115,7 @@ def _open(settings: Settings, err: TextIO) -> KnowledgeIndex | int:
             settings.index_dir,
             chroma_host=settings.chroma_host,
             chroma_port=settings.chroma_port,
+            contextual=contextual,
         )
     except (KnowledgeError, ProviderError) as e:
         print(f"simulator: {e}", file=err)
@@ -128,6 +155,20 @@ def _print_report(report: IndexReport, index: KnowledgeIndex, out: TextIO) -> No
     print(f"elapsed: {report.elapsed_s:.2f} s", file=out)
 
 
+def _note_scorer(index: KnowledgeIndex, err: TextIO) -> None:
+    status = index.contextual
+    if status.state == "filling":
+        print(
+            f"note: the contextual encoder is still encoding this folder ({status}); until it "
+            "is done, results come from wordllama alone (run again later, or keep this "
+            "command reading questions)",
+            file=err,
+        )
+    elif status.state != "ready":
+        print(f"note: results come from wordllama alone (contextual encoder: {status})", file=err)
+    err.flush()
+
+
 def _lines(stdin: TextIO) -> Iterator[str]:
     """Non-blank lines, read one at a time so each answer appears as its question arrives."""
     for line in iter(stdin.readline, ""):
@@ -140,7 +181,14 @@ def _render_json(query: str, passages: list[Passage], elapsed_ms: float) -> str:
         {
             "query": query,
             "results": [
-                {"source": p.source, "section": p.section, "score": p.score, "text": p.text}
+                {
+                    "source": p.source,
+                    "section": p.section,
+                    "score": p.score,
+                    "text": p.text,
+                    "scope": list(p.scope) if p.scope is not None else None,
+                    "scorer": p.scorer,
+                }
                 for p in passages
             ],
             "elapsed_ms": round(elapsed_ms, 3),
@@ -150,7 +198,8 @@ def _render_json(query: str, passages: list[Passage], elapsed_ms: float) -> str:
 
 
 def _render_text(query: str, passages: list[Passage], elapsed_ms: float) -> str:
-    lines = [f"{query}  ({elapsed_ms:.1f} ms)"]
+    scorer = f", {passages[0].scorer}" if passages and passages[0].scorer else ""
+    lines = [f"{query}  ({elapsed_ms:.1f} ms{scorer})"]
     if not passages:
         lines.append("   no passages found")
     for number, p in enumerate(passages, start=1):

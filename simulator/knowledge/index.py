@@ -31,8 +31,9 @@ from typing import Any
 import numpy as np
 
 from simulator.errors import DocumentError, KnowledgeError, ProviderError, SimulatorError
-from simulator.events import Passage
-from simulator.knowledge import embedding, ranking
+from simulator.events import Passage, Scorer
+from simulator.knowledge import embedding, encoder, ranking
+from simulator.knowledge.contextual import ContextualFill, Entry
 from simulator.knowledge.documents import (
     AGENTS,
     Chunk,
@@ -42,6 +43,7 @@ from simulator.knowledge.documents import (
     load_document,
     scan_folder,
 )
+from simulator.knowledge.vector_cache import VectorCache
 
 INDEX_VERSION = "1"
 """Bump when chunking or the embedding model changes: every file is then re-embedded."""
@@ -74,6 +76,22 @@ class IndexReport:
         return bool(self.files_added or self.files_updated or self.files_removed)
 
 
+@dataclass(frozen=True)
+class ContextualStatus:
+    """The contextual encoder's fill: ``state`` is off, waiting, filling, ready, too large or
+    failed; ``encoded`` of ``total`` texts have vectors, ``newly_encoded`` by this process."""
+
+    state: str
+    encoded: int = 0
+    total: int = 0
+    newly_encoded: int = 0
+
+    def __str__(self) -> str:
+        if self.state == "filling":
+            return f"filling {self.encoded:,}/{self.total:,} texts"
+        return self.state
+
+
 @dataclass
 class _Stored:
     """What the collection holds for one source file."""
@@ -96,7 +114,10 @@ class KnowledgeIndex:
         *,
         chroma_host: str | None = None,
         chroma_port: int = 8000,
+        contextual: bool = True,
     ) -> None:
+        """``contextual=False`` keeps searches on wordllama and never starts the encoder's fill
+        (benchmarks of ingest; folders where a background thread is unwelcome)."""
         self.knowledge_dir = check_folder(knowledge_dir)
         self.index_dir = Path(index_dir)
         self._remote = bool(chroma_host)
@@ -120,6 +141,12 @@ class KnowledgeIndex:
         self._reranker = ranking.Reranker()
         self._reranker_stale = True
         self._reranker_lock = threading.Lock()
+        self._fill: ContextualFill | None = None
+        if contextual and encoder.available():
+            cache = VectorCache(
+                self.index_dir / "encoder-vectors.sqlite3", encoder.MODEL_NAME, encoder.DIMENSIONS
+            )
+            self._fill = ContextualFill(self._entries, self.chunk_count, cache)
 
     def __enter__(self) -> KnowledgeIndex:
         return self
@@ -128,9 +155,56 @@ class KnowledgeIndex:
         self.close()
 
     def close(self) -> None:
-        """Release in-memory caches; the index stays on disk (or on the server)."""
+        """Stop the encoder's fill and release in-memory caches; the index stays on disk (or on
+        the server), and so do the vectors encoded so far."""
+        if self._fill is not None:
+            self._fill.close()
         self._reranker = ranking.Reranker()
         self._reranker_stale = True
+
+    @property
+    def scorer(self) -> Scorer:
+        """What searches use right now: the contextual encoder once its vectors cover the whole
+        collection, wordllama before that (and always, when the encoder is not installed)."""
+        return "minilm" if self._fill is not None and self._fill.snapshot else "wordllama"
+
+    def wait_contextual(self, timeout: float | None = None) -> bool:
+        """Block until searches use the contextual encoder; False after ``timeout`` or if they
+        never will (encoder off or not installed, or the folder is too large for it)."""
+        return self._fill is not None and self._fill.wait(timeout)
+
+    def wait_contextual_if_stored(self, timeout: float | None = None) -> bool:
+        """Wait for the encoder only if it has nothing to encode (every vector is stored from an
+        earlier run), else return at once; True if searches now use the encoder."""
+        return self._fill is not None and self._fill.wait_unless_encoding(timeout)
+
+    @property
+    def contextual(self) -> ContextualStatus:
+        """Where the contextual encoder's background fill stands."""
+        fill = self._fill
+        if fill is None:
+            state = "off" if encoder.available() else f"off ({encoder.PACKAGE} not installed)"
+            return ContextualStatus(state)
+        return ContextualStatus(fill.state, fill.encoded, fill.total, fill.newly_encoded)
+
+    @property
+    def embedder(self) -> str:
+        """The model :meth:`embed` uses (vectors of different models must not be compared)."""
+        return encoder.MODEL_NAME if encoder.available() else embedding.MODEL_NAME
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Unit-length vectors of ``texts``, one row each, for comparing meanings (routing a
+        question to the agent whose description or passages it is closest to): the contextual
+        encoder's when installed, wordllama's otherwise. ``a @ b`` is their cosine."""
+        with self._translated_errors():
+            if encoder.available():
+                return encoder.embed(texts)
+            return embedding.embed(texts)
+
+    def similarity(self, text: str, others: list[str]) -> list[float]:
+        """Cosine of ``text`` with each of ``others`` (see :meth:`embed`), in [-1, 1]."""
+        vectors = self.embed([text, *others])
+        return [float(v) for v in vectors[1:] @ vectors[0]]
 
     def chunk_count(self) -> int:
         with self._translated_errors():
@@ -178,9 +252,12 @@ class KnowledgeIndex:
                 if progress is not None:
                     progress(done, total, file.source)
 
-            if counts["added"] or counts["updated"] or counts["removed"]:
+            changed = bool(counts["added"] or counts["updated"] or counts["removed"])
+            if changed:
                 self._reranker_stale = True
             self._ready_reranker()  # leave the index ready: the first search needs no warm-up
+            if self._fill is not None and (changed or self._fill.state == "waiting"):
+                self._fill.invalidate()  # wordllama serves until the encoder has caught up
             return IndexReport(
                 files_added=counts["added"],
                 files_updated=counts["updated"],
@@ -270,6 +347,22 @@ class KnowledgeIndex:
     def _search(self, query: str, k: int, agent: str | None) -> list[Passage]:
         reranker = self._ready_reranker()
         vector = reranker.embed_query(query)
+        snapshot = self._fill.snapshot if self._fill is not None else None
+        if snapshot is not None:
+            ranked = snapshot.rank(
+                query, encoder.embed([query])[0], vector, reranker.boost, agent, k
+            )
+            return [
+                Passage(
+                    source=e.source,
+                    section=e.section,
+                    score=round(min(1.0, max(0.0, score)), 4),
+                    text=e.text,
+                    scope=_scope_tuple(e.scope),
+                    scorer="minilm",
+                )
+                for e, score in ranked
+            ]
         where: Any = None
         if agent is not None:
             where = {"$or": [{"scoped": False}, {f"scope_{agent}": True}]}
@@ -312,14 +405,35 @@ class KnowledgeIndex:
                 section=c.section,
                 score=round(min(1.0, max(0.0, score)), 4),
                 text=c.text,
+                scope=_scope_tuple(c.scope),
+                scorer="wordllama",
             )
             for c, score in ranked[:k]
         ]
 
+    def _entries(self) -> list[Entry]:
+        """The whole collection, for the contextual scorer's snapshot (read in its thread)."""
+        with self._translated_errors():
+            result = self._get_all(["documents", "metadatas"])
+        return [
+            Entry(
+                chunk_id,
+                str(meta.get("source", "")),
+                str(meta.get("section", "")),
+                text or "",
+                _scope(meta),
+            )
+            for chunk_id, text, meta in zip(
+                result["ids"], result["documents"] or [], result["metadatas"] or [], strict=False
+            )
+        ]
+
     def warm_up(self) -> None:
-        """Load the embedding model and the re-ranking data now, so the first search is fast."""
+        """Load the embedding models and the re-ranking data now, so the first search is fast."""
         with self._translated_errors():
             embedding.embed(["warm up"])
+            if self._fill is not None:
+                encoder.embed(["warm up"])
             self._ready_reranker()
 
     def _ready_reranker(self) -> ranking.Reranker:
@@ -353,7 +467,18 @@ def _candidate(
         source=str(meta.get("source", "")),
         section=str(meta.get("section", "")),
         text=text,
+        scope=_scope(meta),
     )
+
+
+def _scope(meta: Mapping[str, Any]) -> frozenset[str] | None:
+    if not meta.get("scoped"):
+        return None
+    return frozenset(agent for agent in AGENTS if meta.get(f"scope_{agent}"))
+
+
+def _scope_tuple(scope: frozenset[str] | None) -> Any:
+    return None if scope is None else tuple(a for a in AGENTS if a in scope)
 
 
 def _connect(index_dir: Path, host: str | None, port: int) -> Any:

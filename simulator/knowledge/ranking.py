@@ -32,7 +32,7 @@ import re
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -96,15 +96,17 @@ class Candidate:
     source: str
     section: str
     text: str
+    scope: frozenset[str] | None = None
+    """The agents that may see it; ``None`` means every agent."""
 
 
 @dataclass(frozen=True)
-class _Analysis:
+class Analysis:
     terms: frozenset[str]
     """Terms of the passage text, its section and its file name."""
     section_terms: frozenset[str]
-    units: np.ndarray
-    """One unit-length row per unit (heading, sentences)."""
+    units: np.ndarray = field(default_factory=lambda: np.zeros((0, embedding.DIMENSIONS)))
+    """One unit-length wordllama row per unit (heading, sentences)."""
 
 
 class PassageCache:
@@ -112,10 +114,10 @@ class PassageCache:
 
     def __init__(self, capacity: int = PASSAGE_CACHE_SIZE) -> None:
         self._capacity = capacity
-        self._cache: OrderedDict[tuple[str, str], _Analysis] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str], Analysis] = OrderedDict()
         self._lock = threading.Lock()
 
-    def analyse(self, candidates: list[Candidate]) -> list[_Analysis]:
+    def analyse(self, candidates: list[Candidate]) -> list[Analysis]:
         with self._lock:
             found = {_id(c): self._cache[_id(c)] for c in candidates if _id(c) in self._cache}
             for key in found:
@@ -129,7 +131,7 @@ class PassageCache:
                 passage_terms = terms(
                     f"{candidate.source.replace('/', ' ')} {candidate.section} {candidate.text}"
                 )
-                found[_id(candidate)] = _Analysis(
+                found[_id(candidate)] = Analysis(
                     frozenset(passage_terms),
                     frozenset(terms(candidate.section)),
                     vectors[start : start + len(p)],
@@ -172,7 +174,7 @@ class KeywordBoost:
         shrink every bonus alike)."""
         return {t: self.idf(t) for t in query_terms if self._df.get(t)}
 
-    def bonus(self, weights: dict[str, float], passage: _Analysis) -> float:
+    def bonus(self, weights: dict[str, float], passage: Analysis) -> float:
         """Keyword bonus: the IDF-weighted share of the query's terms found in the passage, and
         the share of the query's product codes found in the passage and in its heading path."""
         if not weights:
@@ -231,6 +233,11 @@ class Reranker:
         """The query vector, its tokens weighted by how rare they are in the collection."""
         weights, unseen = self._token_weights, self._unseen_token_weight
         return embedding.embed_weighted(query, lambda token: weights.get(token, unseen))
+
+    @property
+    def boost(self) -> KeywordBoost:
+        """The collection's term statistics (shared with the contextual scorer)."""
+        return self._boost
 
     def code_matches(self, query: str) -> set[str]:
         """Keys of passages that name every product code in ``query``: extra candidates."""
