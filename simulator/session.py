@@ -113,6 +113,8 @@ class SessionRunner(AsyncResource):
             self._emit(
                 StatusEvent(level="warning", source="knowledge", message=f"Skipped {skipped}")
             )
+        for warning in report.warnings:
+            self._emit(StatusEvent(level="warning", source="knowledge", message=warning))
         self._emit(
             StatusEvent(
                 level="info",

@@ -189,7 +189,7 @@ def test_text_and_pdf_files_load(small_company: Path) -> None:
         ("broken.pdf", b"%PDF-1.4\n1 0 obj << /Type /Catalog >> garbage", "PDF"),
         ("image.md", bytes(range(256)) * 4, "binary"),
         ("latin1.txt", "Café prices in Zürich".encode("latin-1"), "UTF-8"),
-        ("ragged.csv", b"sku,product,in_stock\nHK-2,Machine,12\nGR-7,Grinder\n", "row 3"),
+        ("ragged.csv", b"sku,product,in_stock\nGR-7,Grinder\n", "row 2"),
         ("headless.csv", b"HK-2,7400,12\nGR-7,1900,30\n", "header"),
         ("headings-only.md", b"# Title\n\n## Section\n", "no text"),
         ("bad-front-matter.md", b"---\nagents: [technical\n---\n# X\n\nText.\n", "front matter"),
@@ -243,3 +243,17 @@ def test_a_file_given_as_knowledge_folder_is_refused(tmp_path: Path) -> None:
 
     with pytest.raises(KnowledgeError, match="is not a folder"):
         load_folder(file)
+
+
+def test_a_ragged_csv_row_is_named_and_the_other_rows_load(small_company: Path) -> None:
+    (small_company / "ragged.csv").write_bytes(
+        b"sku,product,in_stock\nHK-2,Machine,12\nGR-7,Grinder\nPB-1,Portafilter,4\n"
+    )
+
+    load = load_folder(small_company)
+
+    assert load.skipped == ()
+    (document,) = [d for d in load.documents if d.source == "ragged.csv"]
+    text = " ".join(c.text for c in document.chunks)
+    assert "HK-2" in text and "PB-1" in text and "GR-7" not in text
+    assert load.warnings == ("ragged.csv: left out row(s) 3: not 3 fields like the header",)

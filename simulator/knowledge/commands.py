@@ -132,6 +132,8 @@ def _update(index: KnowledgeIndex, err: TextIO, *, show_progress: bool) -> Index
         err.write("\r\x1b[K")
     for problem in report.skipped:
         print(f"warning: skipped {problem.path}: {problem.reason}", file=err)
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=err)
     if report.chunks == 0:
         print(
             f"warning: nothing to search in {index.knowledge_dir}: "

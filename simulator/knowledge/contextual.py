@@ -22,6 +22,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -198,6 +199,7 @@ class ContextualFill:
         if self._thread is not None:
             self._thread.join()
             self._thread = None
+        self._cache.close()
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -251,3 +253,30 @@ class ContextualFill:
         if generation != self._generation:
             return None
         return Snapshot(entries, vectors)
+
+
+class SharedFills:
+    """One fill per indexed folder in a process: twenty sessions on one folder (an event stand,
+    a worker's rooms) share one encoding thread and one snapshot instead of twenty."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._fills: dict[Path, tuple[ContextualFill, int]] = {}
+
+    def acquire(self, key: Path, make: Callable[[], ContextualFill]) -> ContextualFill:
+        with self._lock:
+            fill, users = self._fills.get(key) or (make(), 0)
+            self._fills[key] = (fill, users + 1)
+            return fill
+
+    def release(self, key: Path) -> None:
+        with self._lock:
+            fill, users = self._fills[key]
+            if users > 1:
+                self._fills[key] = (fill, users - 1)
+                return
+            del self._fills[key]
+        fill.close()
+
+
+contextual_fills = SharedFills()

@@ -8,6 +8,12 @@ file and the reason, collected beside the loaded documents. Only a missing folde
 Scope: a document in a first-level sub-folder named after an agent (``technical/``, ``pricing/``,
 ``greeter/``) serves only that agent; front matter ``agents: [technical, pricing]`` names the
 agents explicitly (and wins over the folder); everything else serves every agent.
+
+The folder is also untrusted: the scan never leaves it (a link to a file outside it, such as
+``junk/shadow.txt -> /etc/passwd``, is skipped with a warning naming it), sub-folders it cannot
+open are named, and :class:`Limits` caps what one file may cost (a 50 MB text is indexed up to
+the cap, a million-row CSV up to its row cap, each with a warning), so no file can take minutes
+and gigabytes.
 """
 
 from __future__ import annotations
@@ -27,6 +33,24 @@ from simulator.errors import DocumentError, KnowledgeError
 from simulator.knowledge.chunking import TextChunk, chunk_lines, chunk_markdown, chunk_plain
 
 AGENTS: tuple[str, ...] = ("greeter", "technical", "pricing")
+MAX_FILE_MB_SETTING = "SIMULATOR_MAX_FILE_MB"
+MAX_CSV_ROWS_SETTING = "SIMULATOR_MAX_CSV_ROWS"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one knowledge file may cost; past a cap the file is cut there, with a warning."""
+
+    max_file_mb: float = 10.0
+    """Bytes of one file that are read (a PDF past it is skipped: a cut PDF is unreadable)."""
+    max_csv_rows: int = 50_000
+    """Rows of one CSV that are indexed and used for look-ups."""
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)
+
+
 SUPPORTED_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".pdf", ".csv"})
 CSV_ROWS_PER_CHUNK = 5
 KNOWLEDGE_HINT = "pass --knowledge DIR or set SIMULATOR_KNOWLEDGE"
@@ -52,14 +76,42 @@ class Document:
     content_hash: str
     agents: frozenset[str] | None
     chunks: tuple[Chunk, ...]
+    warnings: tuple[str, ...] = ()
+    """What was left out of a file that was otherwise indexed (rows past the cap, bad rows)."""
 
 
 @dataclass(frozen=True)
 class KnowledgeFile:
-    """A file the loader will read (supported type, not hidden)."""
+    """A file the loader will read (supported type, not hidden, inside the folder)."""
 
     path: Path
     source: str
+    root: Path | None = None
+    """The knowledge folder: reading refuses a path that resolves outside it."""
+
+    def read(self, limits: Limits | None = None) -> tuple[bytes, str | None]:
+        """The file's bytes up to ``limits.max_file_bytes`` and, if it was cut, a warning.
+        Raises ``OSError`` (unreadable) or :class:`DocumentError` (out of bounds)."""
+        limits = limits or Limits()
+        if self.root is not None and not self.path.resolve().is_relative_to(self.root):
+            raise DocumentError(self.source, "a link to a file outside the knowledge folder")
+        cap = limits.max_file_bytes
+        with open(self.path, "rb") as handle:
+            data = handle.read(cap + 1)
+            if len(data) <= cap:
+                return data, None
+            size = os.fstat(handle.fileno()).st_size
+        if self.path.suffix.lower() == ".pdf":
+            raise DocumentError(
+                self.source,
+                f"the PDF is {size / 1024**2:,.1f} MB, over the {limits.max_file_mb:g} MB limit "
+                f"({MAX_FILE_MB_SETTING}); split it or raise the limit",
+            )
+        data = data[: data.rfind(b"\n", 0, cap) + 1] or data[:cap]  # whole lines only
+        return data, (
+            f"{self.source} is {size / 1024**2:,.1f} MB: only its first "
+            f"{limits.max_file_mb:g} MB are indexed ({MAX_FILE_MB_SETTING})"
+        )
 
 
 @dataclass(frozen=True)
@@ -67,6 +119,8 @@ class FolderScan:
     files: tuple[KnowledgeFile, ...]
     ignored: int
     """Hidden files and files of unsupported types, left out silently."""
+    warnings: tuple[str, ...] = ()
+    """Links out of the folder and sub-folders that cannot be opened, each named."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +128,7 @@ class KnowledgeLoad:
     documents: tuple[Document, ...]
     skipped: tuple[DocumentError, ...]
     ignored: int
+    warnings: tuple[str, ...] = ()
 
     @property
     def chunks(self) -> list[Chunk]:
@@ -91,44 +146,82 @@ def check_folder(knowledge_dir: Path) -> Path:
 
 
 def scan_folder(knowledge_dir: Path) -> FolderScan:
-    """Every loadable file under the folder, in a stable order; counts what it leaves out."""
+    """Every loadable file under the folder, in a stable order; counts what it leaves out and
+    names what it refuses: links that lead out of the folder, sub-folders it cannot open."""
     root = check_folder(knowledge_dir)
     files: list[KnowledgeFile] = []
+    warnings: list[str] = []
     ignored = 0
-    for dirpath, dirnames, filenames in os.walk(root):
-        hidden_dirs = [d for d in dirnames if d.startswith(".")]
-        ignored += len(hidden_dirs)
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+
+    def unreadable(error: OSError) -> None:
+        where = _relative(Path(error.filename or root), root)
+        warnings.append(
+            f"cannot open the sub-folder {where} ({error.strerror or error}): its files are "
+            "not indexed"
+        )
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable):
+        folder = Path(dirpath)
+        kept = []
+        for name in sorted(dirnames):
+            if name.startswith("."):
+                ignored += 1
+            elif (folder / name).is_symlink():  # never followed: it could lead anywhere
+                warnings.append(_link_warning(folder / name, root, "folder"))
+            else:
+                kept.append(name)
+        dirnames[:] = kept
         for name in sorted(filenames):
-            path = Path(dirpath) / name
+            path = folder / name
             if name.startswith(".") or path.suffix.lower() not in SUPPORTED_SUFFIXES:
                 ignored += 1
                 continue
-            files.append(KnowledgeFile(path, path.relative_to(root).as_posix()))
-    return FolderScan(tuple(files), ignored)
+            if path.is_symlink() and not path.resolve().is_relative_to(root):
+                warnings.append(_link_warning(path, root, "file"))
+                continue
+            files.append(KnowledgeFile(path, path.relative_to(root).as_posix(), root))
+    return FolderScan(tuple(files), ignored, tuple(warnings))
 
 
-def load_folder(knowledge_dir: Path) -> KnowledgeLoad:
+def _relative(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+
+
+def _link_warning(path: Path, root: Path, kind: str) -> str:
+    target = path.resolve()
+    if kind == "file":
+        return f"skipped {_relative(path, root)}: a link to {target}, outside the knowledge folder"
+    return f"skipped the folder {_relative(path, root)}: a link (to {target}), not followed"
+
+
+def load_folder(knowledge_dir: Path, limits: Limits | None = None) -> KnowledgeLoad:
     """Load every document; bad files end up in ``skipped`` instead of raising."""
     scan = scan_folder(knowledge_dir)
     documents: list[Document] = []
     skipped: list[DocumentError] = []
+    warnings = list(scan.warnings)
     for file in scan.files:
         try:
-            documents.append(load_document(file, file.path.read_bytes()))
+            data, cut = file.read(limits)
+            document = load_document(file, data, limits)
         except DocumentError as e:
             skipped.append(e)
         except OSError as e:
             skipped.append(DocumentError(file.source, f"cannot read the file: {e.strerror or e}"))
-    return KnowledgeLoad(tuple(documents), tuple(skipped), scan.ignored)
+        else:
+            documents.append(document)
+            warnings += [w for w in (cut, *document.warnings) if w]
+    return KnowledgeLoad(tuple(documents), tuple(skipped), scan.ignored, tuple(warnings))
 
 
 def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def load_document(file: KnowledgeFile, data: bytes) -> Document:
+def load_document(file: KnowledgeFile, data: bytes, limits: Limits | None = None) -> Document:
     """Parse one file's bytes into passages; raises :class:`DocumentError` if it cannot."""
+    limits = limits or Limits()
+    warnings: list[str] = []
     suffix = file.path.suffix.lower()
     if not data.strip():
         raise DocumentError(file.source, "the file is empty")
@@ -139,7 +232,8 @@ def load_document(file: KnowledgeFile, data: bytes) -> Document:
         text = _decode(file.source, data)
         if suffix == ".csv":
             agents = folder_scope(file.source)
-            chunks = chunk_lines(_csv_lines(file.source, text), section=file.path.name)
+            lines = _csv_lines(file.source, text, limits.max_csv_rows, warnings)
+            chunks = chunk_lines(lines, section=file.path.name)
         else:
             front, body = _split_front_matter(file.source, text)
             agents = _front_matter_scope(file.source, front, folder_scope(file.source))
@@ -155,6 +249,7 @@ def load_document(file: KnowledgeFile, data: bytes) -> Document:
         content_hash=content_hash(data),
         agents=agents,
         chunks=tuple(Chunk(file.source, c.section, c.text, agents) for c in chunks),
+        warnings=tuple(warnings),
     )
 
 
@@ -289,17 +384,26 @@ def _pdf_paragraphs(page: str) -> str:
     return "\n\n".join(p for p in out if p)
 
 
-def _csv_lines(source: str, text: str) -> list[str]:
-    """Each row as 'column: value; ...' (empty values left out)."""
-    header, rows = _parse_csv(source, text)
+def _csv_lines(source: str, text: str, max_rows: int, warnings: list[str]) -> list[str]:
+    """Each row as 'column: value; ...' (empty values left out), up to ``max_rows``."""
+    header, rows = _parse_csv(source, text, warnings)
+    if len(rows) > max_rows:
+        warnings.append(
+            f"{source} has {len(rows):,} rows: only the first {max_rows:,} are indexed "
+            f"({MAX_CSV_ROWS_SETTING})"
+        )
+        rows = rows[:max_rows]
     return [
         "; ".join(f"{h}: {v.strip()}" for h, v in zip(header, row, strict=False) if v.strip())
         for row in rows
     ]
 
 
-def _parse_csv(source: str, text: str) -> tuple[list[str], list[list[str]]]:
-    """Header and data rows; raises on a missing header or a ragged row."""
+def _parse_csv(
+    source: str, text: str, warnings: list[str] | None = None
+) -> tuple[list[str], list[list[str]]]:
+    """Header and data rows; raises on a missing header. A row with the wrong number of fields
+    is left out and named in ``warnings`` (if given; else it fails the file)."""
     first_line = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first_line.count)
     try:
@@ -316,12 +420,21 @@ def _parse_csv(source: str, text: str) -> tuple[list[str], list[list[str]]]:
         raise DocumentError(source, f"no header row: {problem}")
     if len(rows) < 2:
         raise DocumentError(source, "the CSV has a header but no rows")
-    for number, row in enumerate(rows[1:], start=2):
-        if len(row) != len(header):
-            raise DocumentError(
-                source, f"row {number} has {len(row)} fields but the header has {len(header)}"
-            )
-    return header, rows[1:]
+    ragged = [n for n, row in enumerate(rows[1:], start=2) if len(row) != len(header)]
+    if ragged and (warnings is None or len(ragged) == len(rows) - 1):
+        number = ragged[0]
+        raise DocumentError(
+            source,
+            f"row {number} has {len(rows[number - 1])} fields but the header has {len(header)}",
+        )
+    if ragged and warnings is not None:
+        shown = ", ".join(map(str, ragged[:5])) + (
+            f" and {len(ragged) - 5:,} more" if len(ragged) > 5 else ""
+        )
+        warnings.append(
+            f"{source}: left out row(s) {shown}: not {len(header)} fields like the header"
+        )
+    return header, [row for row in rows[1:] if len(row) == len(header)]
 
 
 def header_problem(header: list[str]) -> str | None:
@@ -345,15 +458,18 @@ class Table:
     rows: tuple[dict[str, str], ...] = field(default=())
 
 
-def read_table(file: KnowledgeFile) -> Table:
-    """A well-formed CSV as a table (lower-cased column names); raises :class:`DocumentError`."""
+def read_table(file: KnowledgeFile, limits: Limits | None = None) -> Table:
+    """A well-formed CSV as a table (lower-cased column names), up to the row cap; raises
+    :class:`DocumentError`."""
+    limits = limits or Limits()
     try:
-        data = file.path.read_bytes()
+        data, _ = file.read(limits)
     except OSError as e:
         raise DocumentError(file.source, f"cannot read the file: {e.strerror or e}") from None
     if not data.strip():
         raise DocumentError(file.source, "the file is empty")
     header, rows = _parse_csv(file.source, _decode(file.source, data))
+    rows = rows[: limits.max_csv_rows]
     names = tuple(h.lower() for h in header)
     return Table(
         file.source,

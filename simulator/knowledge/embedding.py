@@ -77,7 +77,8 @@ def token_ids(texts: list[str]) -> list[list[int]]:
     """The model's token ids of each text (for weighting tokens, see :func:`embed_weighted`)."""
     model = _load_model()
     encoded = model.tokenizer.encode_batch(texts, is_pretokenized=False, add_special_tokens=False)
-    return [list(e.ids) for e in encoded]
+    # The tokenizer pads a batch to its longest text: padding is not a token of the text.
+    return [[i for i, real in zip(e.ids, e.attention_mask, strict=True) if real] for e in encoded]
 
 
 def embed_weighted(text: str, weight: Callable[[int], float]) -> np.ndarray:

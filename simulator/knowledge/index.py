@@ -1,79 +1,54 @@
 """The searchable knowledge base: a chromadb collection kept in step with a knowledge folder.
 
-Embedded (``PersistentClient`` under the user data dir) by default, or a Chroma server when a host
-is given; one collection per knowledge folder. Updates are incremental: every chunk carries its
-file's content hash, so an update re-embeds only new or changed files and deletes the chunks of
-removed ones. A file is replaced by writing its new chunks first and deleting leftovers second,
-so a cancelled or crashed update leaves every file either old, new, or detectably half-done (and
-redone next time) - never silently mixed.
+Embedded (a ``PersistentClient`` of its own under the data dir, so a big folder never slows
+another folder's searches) by default, or a Chroma server when a host is given; one collection
+per knowledge folder. Updates are incremental and batched (:mod:`ingest`): a manifest beside the
+index (:mod:`manifest`) remembers every file's hash, size and time and the collection's term
+statistics, so an update reads only changed files and adjusts the statistics by their passages.
 
 Blocking by design (chromadb, embedding, parsing): async callers use ``asyncio.to_thread``. One
-instance may be shared between threads; updates are serialised by a lock. chromadb failures
-leave this module as our own errors: ``ProviderError`` for a Chroma server, ``KnowledgeError``
-for the embedded index.
+instance may be shared between threads: updates are serialised by a lock (and between processes
+by a lock file), and searches never wait for an update. chromadb failures leave this module as
+our own errors: ``ProviderError`` for a Chroma server, ``KnowledgeError`` for the embedded index.
 
-Search re-ranks with statistics of the whole collection, gathered after each update made by this
-instance; an update made meanwhile by another process is seen at once by the dense search and by
-the re-ranker's per-passage data, and by its term statistics after this instance's next update.
+Two scorers: wordllama (dense candidates re-ranked, :mod:`ranking`) at once, and the contextual
+encoder (:mod:`contextual`) once its background fill has covered the collection.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import threading
-import time
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from simulator.errors import DocumentError, KnowledgeError, ProviderError, SimulatorError
+from simulator.errors import KnowledgeError, ProviderError, SimulatorError
 from simulator.events import Passage, Scorer
 from simulator.knowledge import embedding, encoder, ranking
-from simulator.knowledge.contextual import ContextualFill, Entry
-from simulator.knowledge.documents import (
-    AGENTS,
-    Chunk,
-    KnowledgeFile,
-    check_folder,
-    content_hash,
-    load_document,
-    scan_folder,
+from simulator.knowledge.contextual import ContextualFill, Entry, contextual_fills
+from simulator.knowledge.documents import AGENTS, Limits, check_folder, scan_folder
+from simulator.knowledge.ingest import (
+    INDEX_VERSION,
+    IndexReport,
+    Ingest,
+    Progress,
+    read_all,
+    rebuild,
 )
+from simulator.knowledge.manifest import Manifest
+from simulator.knowledge.statistics import CollectionStatistics
 from simulator.knowledge.vector_cache import VectorCache
 
-INDEX_VERSION = "1"
-"""Bump when chunking or the embedding model changes: every file is then re-embedded."""
+__all__ = ["INDEX_VERSION", "ContextualStatus", "IndexReport", "KnowledgeIndex", "Progress"]
+
 OVERFETCH = 8
 """Dense candidates fetched per requested passage, for the re-ranker to choose from."""
-WRITE_BATCH = 1000
-"""Chunks per upsert: chromadb refuses batches beyond a (server-dependent) maximum size."""
-READ_BATCH = 10_000
-"""Chunks per page when reading the whole collection (see ``KnowledgeIndex._get_all``)."""
-
-Progress = Callable[[int, int, str], None]
-
-
-@dataclass(frozen=True)
-class IndexReport:
-    files_added: int = 0
-    files_updated: int = 0
-    files_removed: int = 0
-    files_unchanged: int = 0
-    chunks: int = 0
-    """Chunks in the collection after the update."""
-    skipped: tuple[DocumentError, ...] = ()
-    elapsed_s: float = 0.0
-    ignored: int = 0
-    """Hidden files and unsupported file types, left out."""
-    cancelled: bool = False
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.files_added or self.files_updated or self.files_removed)
 
 
 @dataclass(frozen=True)
@@ -92,18 +67,6 @@ class ContextualStatus:
         return self.state
 
 
-@dataclass
-class _Stored:
-    """What the collection holds for one source file."""
-
-    ids: set[str] = field(default_factory=set)
-    hashes: set[str] = field(default_factory=set)
-    expected: int = -1
-
-    def intact(self, file_hash: str) -> bool:
-        return self.hashes == {file_hash} and len(self.ids) == self.expected
-
-
 class KnowledgeIndex:
     """Search a knowledge folder's passages; :meth:`update` brings the index in line with disk."""
 
@@ -115,38 +78,60 @@ class KnowledgeIndex:
         chroma_host: str | None = None,
         chroma_port: int = 8000,
         contextual: bool = True,
+        limits: Limits | None = None,
     ) -> None:
         """``contextual=False`` keeps searches on wordllama and never starts the encoder's fill
-        (benchmarks of ingest; folders where a background thread is unwelcome)."""
+        (benchmarks of ingest; folders where a background thread is unwelcome); ``limits`` caps
+        what one file may cost (see :class:`~simulator.knowledge.documents.Limits`)."""
         self.knowledge_dir = check_folder(knowledge_dir)
         self.index_dir = Path(index_dir)
-        self._remote = bool(chroma_host)
-        self.location = (
-            f"Chroma server {chroma_host}:{chroma_port}" if chroma_host else str(self.index_dir)
-        )
-        """Where the index lives, for messages: a folder, or the Chroma server."""
-        self._client = _connect(self.index_dir, chroma_host, chroma_port)
+        self.limits = limits or Limits()
         digest = hashlib.sha256(str(self.knowledge_dir).encode()).hexdigest()[:24]
         self.collection_name = f"knowledge-{digest}"
-        try:
-            self._collection = self._client.get_or_create_collection(
-                self.collection_name,
-                configuration={"hnsw": {"space": "cosine"}},
-                metadata={"knowledge_dir": str(self.knowledge_dir)},
-                embedding_function=embedding.WordLlamaEmbeddingFunction(),
-            )
-        except Exception as e:  # chromadb raises many types; name the index and stop here
-            raise KnowledgeError(f"cannot open the knowledge index ({self.location}): {e}") from e
+        self._store = self.index_dir / self.collection_name
+        self._remote = bool(chroma_host)
+        self.location = (
+            f"Chroma server {chroma_host}:{chroma_port}" if chroma_host else str(self._store)
+        )
+        """Where the index lives, for messages: a folder, or the Chroma server."""
+        _private_folder(self._store)
+        with _folder_lock(self._store), self._translated_errors():
+            self._client = _connect(self._store, chroma_host, chroma_port)
+            try:
+                self._collection = self._client.get_or_create_collection(
+                    self.collection_name,
+                    configuration={"hnsw": {"space": "cosine"}},
+                    metadata={"knowledge_dir": str(self.knowledge_dir)},
+                    embedding_function=embedding.WordLlamaEmbeddingFunction(),
+                )
+            except Exception as e:  # chromadb raises many types; name the index and stop here
+                raise KnowledgeError(
+                    f"cannot open the knowledge index ({self.location}): {e}"
+                ) from e
+            self._manifest = Manifest(self._store / "manifest.sqlite3")
+            self._load_manifest()
         self._update_lock = threading.Lock()
-        self._reranker = ranking.Reranker()
-        self._reranker_stale = True
-        self._reranker_lock = threading.Lock()
+        self._reranker = ranking.Reranker(self._stats)
         self._fill: ContextualFill | None = None
         if contextual and encoder.available():
-            cache = VectorCache(
-                self.index_dir / "encoder-vectors.sqlite3", encoder.MODEL_NAME, encoder.DIMENSIONS
-            )
-            self._fill = ContextualFill(self._entries, self.chunk_count, cache)
+            self._fill = contextual_fills.acquire(self._store, self._make_fill)
+        self._closed = False
+
+    def _make_fill(self) -> ContextualFill:
+        cache = VectorCache(
+            self._store / "encoder-vectors.sqlite3", encoder.MODEL_NAME, encoder.DIMENSIONS
+        )
+        return ContextualFill(self._entries, self.chunk_count, cache)
+
+    def _load_manifest(self) -> None:
+        """The files and statistics the index holds: from the manifest, or rebuilt from the
+        collection when the manifest is missing or was left dirty (call under the folder lock)."""
+        if self._manifest.usable:
+            self._files = self._manifest.files()
+            self._stats = self._manifest.statistics()
+        else:
+            self._files, self._stats = rebuild(self._collection, self._manifest)
+        self._generation = self._manifest.generation
 
     def __enter__(self) -> KnowledgeIndex:
         return self
@@ -155,12 +140,14 @@ class KnowledgeIndex:
         self.close()
 
     def close(self) -> None:
-        """Stop the encoder's fill and release in-memory caches; the index stays on disk (or on
-        the server), and so do the vectors encoded so far."""
+        """Let go of the encoder's fill (stopped when no other index of this folder in this
+        process uses it); the index stays on disk (or on the server), and so do the vectors
+        encoded so far."""
+        if self._closed:
+            return
+        self._closed = True
         if self._fill is not None:
-            self._fill.close()
-        self._reranker = ranking.Reranker()
-        self._reranker_stale = True
+            contextual_fills.release(self._store)
 
     @property
     def scorer(self) -> Scorer:
@@ -206,6 +193,11 @@ class KnowledgeIndex:
         vectors = self.embed([text, *others])
         return [float(v) for v in vectors[1:] @ vectors[0]]
 
+    @property
+    def statistics(self) -> CollectionStatistics:
+        """The collection's term statistics as the re-ranker reads them (kept incrementally)."""
+        return self._stats
+
     def chunk_count(self) -> int:
         with self._translated_errors():
             return int(self._collection.count())
@@ -225,113 +217,22 @@ class KnowledgeIndex:
     def update(
         self, progress: Progress | None = None, cancel: threading.Event | None = None
     ) -> IndexReport:
-        """Re-embed new and changed files, drop removed ones; ``progress(done, total, source)``
-        is called after each file. A set ``cancel`` stops between files, keeping what is done.
-        Unreadable files are skipped and listed in the report; they never stop the update."""
-        started = time.perf_counter()
-        with self._update_lock, self._translated_errors():
+        """Embed new and changed files, drop removed ones; ``progress(done, total, source)`` is
+        called after each file. A set ``cancel`` stops between files, keeping what is done.
+        Unreadable files are skipped and listed in the report; they never stop the update.
+        Searches go on meanwhile (they see each batch of files as it is written)."""
+        with self._update_lock, _folder_lock(self._store), self._translated_errors():
+            if self._manifest.generation != self._generation or not self._manifest.usable:
+                self._load_manifest()  # another process updated this folder meanwhile
+                self._reranker.use(self._stats)
             scan = scan_folder(self.knowledge_dir)
-            stored = self._stored()
-            on_disk = {f.source for f in scan.files}
-            counts = {"added": 0, "updated": 0, "removed": 0, "unchanged": 0}
-            skipped: list[DocumentError] = []
-            cancelled = False
-
-            for source in sorted(set(stored) - on_disk):
-                self._collection.delete(ids=sorted(stored[source].ids))
-                counts["removed"] += 1
-
-            total = len(scan.files)
-            for done, file in enumerate(scan.files, start=1):
-                if cancel is not None and cancel.is_set():
-                    cancelled = True
-                    break
-                outcome = self._update_file(file, stored.get(file.source), skipped)
-                if outcome:
-                    counts[outcome] += 1
-                if progress is not None:
-                    progress(done, total, file.source)
-
-            changed = bool(counts["added"] or counts["updated"] or counts["removed"])
-            if changed:
-                self._reranker_stale = True
-            self._ready_reranker()  # leave the index ready: the first search needs no warm-up
-            if self._fill is not None and (changed or self._fill.state == "waiting"):
-                self._fill.invalidate()  # wordllama serves until the encoder has caught up
-            return IndexReport(
-                files_added=counts["added"],
-                files_updated=counts["updated"],
-                files_removed=counts["removed"],
-                files_unchanged=counts["unchanged"],
-                chunks=self._collection.count(),
-                skipped=tuple(skipped),
-                elapsed_s=time.perf_counter() - started,
-                ignored=scan.ignored,
-                cancelled=cancelled,
-            )
-
-    def _update_file(
-        self, file: KnowledgeFile, stored: _Stored | None, skipped: list[DocumentError]
-    ) -> str | None:
-        """Bring one file up to date; returns added/updated/removed/unchanged, or None."""
-        try:
-            data = file.path.read_bytes()
-            file_hash = _versioned(content_hash(data))
-            if stored is not None and stored.intact(file_hash):
-                return "unchanged"
-            document = load_document(file, data)
-        except OSError as e:
-            error = DocumentError(file.source, f"cannot read the file: {e.strerror or e}")
-        except DocumentError as e:
-            error = e
-        else:
-            ids = self._write(file.source, file_hash, document.chunks)
-            if stored is not None and stored.ids - ids:
-                self._collection.delete(ids=sorted(stored.ids - ids))
-            return "added" if stored is None else "updated"
-        skipped.append(error)
-        if stored is not None:  # the file turned unreadable: its old text must not be served
-            self._collection.delete(ids=sorted(stored.ids))
-            return "removed"
-        return None
-
-    def _write(self, source: str, file_hash: str, chunks: tuple[Chunk, ...]) -> set[str]:
-        ids = [f"{source}#{i}" for i in range(len(chunks))]
-        vectors = embedding.embed([ranking.embedding_text(c.section, c.text) for c in chunks])
-        metadatas = [_metadata(c, file_hash, i, len(chunks)) for i, c in enumerate(chunks)]
-        for start in range(0, len(ids), WRITE_BATCH):
-            end = start + WRITE_BATCH
-            self._collection.upsert(
-                ids=ids[start:end],
-                embeddings=vectors[start:end],
-                documents=[c.text for c in chunks[start:end]],
-                metadatas=metadatas[start:end],
-            )
-        return set(ids)
-
-    def _stored(self) -> dict[str, _Stored]:
-        stored: dict[str, _Stored] = {}
-        result = self._get_all(["metadatas"])
-        for chunk_id, meta in zip(result["ids"], result["metadatas"] or [], strict=False):
-            entry = stored.setdefault(str(meta.get("source", "")), _Stored())
-            entry.ids.add(chunk_id)
-            entry.hashes.add(str(meta.get("content_hash", "")))
-            entry.expected = int(str(meta.get("chunk_total", -1)))
-        return stored
-
-    def _get_all(self, include: list[Any]) -> dict[str, list[Any]]:
-        """The whole collection, read in pages: one ``get()`` of everything binds a variable per
-        passage and fails past SQLite's limit (32,766) with "too many SQL variables"."""
-        out: dict[str, list[Any]] = {"ids": [], **{name: [] for name in include}}
-        offset = 0
-        while True:
-            page = self._collection.get(include=include, limit=READ_BATCH, offset=offset)
-            out["ids"] += page["ids"]
-            for name in include:
-                out[name] += page[name] or []
-            if len(page["ids"]) < READ_BATCH:
-                return out
-            offset += READ_BATCH
+            ingest = Ingest(self._collection, self._manifest, self._files, self._stats, self.limits)
+            report = ingest.run(scan, progress, cancel)
+            self._generation = self._manifest.generation
+            _private_folder(self._store, files=report.changed)
+        if self._fill is not None and (report.changed or self._fill.state == "waiting"):
+            self._fill.invalidate()  # wordllama serves until the encoder has caught up
+        return report
 
     def search(self, query: str, *, k: int = 4, agent: str | None = None) -> list[Passage]:
         """The ``k`` passages that best answer ``query``, as ``agent`` sees the knowledge base
@@ -345,7 +246,7 @@ class KnowledgeIndex:
             return self._search(query, k, agent)
 
     def _search(self, query: str, k: int, agent: str | None) -> list[Passage]:
-        reranker = self._ready_reranker()
+        reranker = self._reranker
         vector = reranker.embed_query(query)
         snapshot = self._fill.snapshot if self._fill is not None else None
         if snapshot is not None:
@@ -363,6 +264,8 @@ class KnowledgeIndex:
                 )
                 for e, score in ranked
             ]
+        if self._collection.count() == 0:
+            return []
         where: Any = None
         if agent is not None:
             where = {"$or": [{"scoped": False}, {f"scope_{agent}": True}]}
@@ -414,7 +317,7 @@ class KnowledgeIndex:
     def _entries(self) -> list[Entry]:
         """The whole collection, for the contextual scorer's snapshot (read in its thread)."""
         with self._translated_errors():
-            result = self._get_all(["documents", "metadatas"])
+            result = read_all(self._collection, ["documents", "metadatas"])
         return [
             Entry(
                 chunk_id,
@@ -429,32 +332,11 @@ class KnowledgeIndex:
         ]
 
     def warm_up(self) -> None:
-        """Load the embedding models and the re-ranking data now, so the first search is fast."""
+        """Load the embedding models now, so the first search is fast."""
         with self._translated_errors():
             embedding.embed(["warm up"])
             if self._fill is not None:
                 encoder.embed(["warm up"])
-            self._ready_reranker()
-
-    def _ready_reranker(self) -> ranking.Reranker:
-        """The re-ranker, fed with the whole collection's texts once after each change."""
-        if self._reranker_stale:
-            with self._reranker_lock:
-                if self._reranker_stale:
-                    result = self._get_all(["documents", "metadatas"])
-                    self._reranker.reset(
-                        [
-                            _candidate(chunk_id, text or "", meta, 0.0)
-                            for chunk_id, text, meta in zip(
-                                result["ids"],
-                                result["documents"] or [],
-                                result["metadatas"] or [],
-                                strict=False,
-                            )
-                        ]
-                    )
-                    self._reranker_stale = False
-        return self._reranker
 
 
 def _candidate(
@@ -481,7 +363,7 @@ def _scope_tuple(scope: frozenset[str] | None) -> Any:
     return None if scope is None else tuple(a for a in AGENTS if a in scope)
 
 
-def _connect(index_dir: Path, host: str | None, port: int) -> Any:
+def _connect(store: Path, host: str | None, port: int) -> Any:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
@@ -495,24 +377,42 @@ def _connect(index_dir: Path, host: str | None, port: int) -> Any:
                 "CHROMA_HOST to use the embedded index"
             ) from e
     try:
-        index_dir.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(index_dir), settings=settings)
+        return chromadb.PersistentClient(path=str(store), settings=settings)
     except Exception as e:
-        raise KnowledgeError(f"cannot open the knowledge index in {index_dir}: {e}") from e
+        raise KnowledgeError(f"cannot open the knowledge index in {store}: {e}") from e
 
 
-def _versioned(file_hash: str) -> str:
-    return f"{INDEX_VERSION}:{file_hash}"
+@contextlib.contextmanager
+def _folder_lock(store: Path) -> Iterator[None]:
+    """Held while a process creates or updates this folder's index: twenty first runs at once
+    on an empty data folder must not race to create chromadb's tables ("table collections
+    already exists"), nor two updates interleave their writes."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: chromadb's own locking is all there is
+        yield
+        return
+    with open(store / ".lock", "a+b") as handle:
+        os.chmod(store / ".lock", 0o600)
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _metadata(chunk: Chunk, file_hash: str, position: int, total: int) -> Mapping[str, Any]:
-    scope = chunk.agents or frozenset()
-    return {
-        "source": chunk.source,
-        "section": chunk.section,
-        "content_hash": file_hash,
-        "chunk_index": position,
-        "chunk_total": total,
-        "scoped": chunk.agents is not None,
-        **{f"scope_{agent}": agent in scope for agent in AGENTS},
-    }
+def _private_folder(store: Path, *, files: bool = True) -> None:
+    """The index holds the company's material: owner-only folders (0700) and files (0600)."""
+    store.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for folder in (store.parent, store):
+        with contextlib.suppress(OSError):
+            os.chmod(folder, 0o700)
+    if not files:
+        return
+    for dirpath, dirnames, filenames in os.walk(store):
+        for name in dirnames:
+            with contextlib.suppress(OSError):
+                os.chmod(os.path.join(dirpath, name), 0o700)
+        for name in filenames:
+            with contextlib.suppress(OSError):
+                os.chmod(os.path.join(dirpath, name), 0o600)

@@ -9,7 +9,7 @@ hard as rare ones, and (3) product codes blur ("GW-10" ~ "GW-20"). Hence:
   it sits under). Unit vectors are computed here from the passage text and cached per passage
   version, so the collection keeps one record per passage.
 - Query tokens are weighted by sqrt(idf) in the collection (query side only: stored vectors
-  never depend on the rest of the collection).
+  never depend on the rest of the collection); the statistics are kept by :mod:`statistics`.
 - Keywords only nudge (BM25 alone was far worse than dense retrieval and equal-weight fusion
   hurt): a small bonus for the IDF-weighted share of query terms in the passage and in its
   heading path; a larger one for the query's product codes, and passages naming every code of
@@ -27,11 +27,9 @@ other_company_questions.yaml, direct = bench/retrieval.py's exact-name questions
 
 from __future__ import annotations
 
-import math
 import re
 import threading
-from collections import Counter, OrderedDict
-from collections.abc import Iterable
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -39,6 +37,7 @@ import numpy as np
 from simulator.knowledge import embedding
 from simulator.knowledge.chunking import SECTION_SEPARATOR, split_sentences
 from simulator.knowledge.keywords import codes, terms
+from simulator.knowledge.statistics import CollectionStatistics
 
 UNIT_WEIGHT = 1.0
 """Weight of the best unit's similarity against the passage's own (score = weighted mean)."""
@@ -50,10 +49,9 @@ CODE_WEIGHT = 0.15
 the same again when the code is in the passage's heading path."""
 MAX_CODE_MATCHES = 50
 """A code found in more passages than this is too common to pick candidates by."""
-QUERY_IDF_POWER = 0.5
-"""Query tokens are weighted by idf ** this power (rare words count more; 0 = plain mean)."""
-PASSAGE_CACHE_SIZE = 50_000
-"""Passages whose terms and unit vectors are kept in memory (~1 KB per sentence)."""
+PASSAGE_CACHE_SIZE = 5_000
+"""Passages whose terms and unit vectors are kept in memory (~1 KB per sentence): enough for
+every candidate of a conversation's searches, small enough for a 100k-passage folder."""
 
 
 def embedding_text(section: str, text: str) -> str:
@@ -150,29 +148,20 @@ def _id(candidate: Candidate) -> tuple[str, str]:
 
 
 class KeywordBoost:
-    """The collection's term statistics: document frequencies, and which passages hold which
-    product code; gives each candidate its keyword bonus."""
+    """Gives each candidate its keyword bonus, from the collection's term statistics."""
 
-    def __init__(
-        self, passages: Iterable[tuple[str, frozenset[str]]] = (), *, weight: float | None = None
-    ) -> None:
+    def __init__(self, stats: CollectionStatistics, *, weight: float | None = None) -> None:
         self.weight = KEYWORD_WEIGHT if weight is None else weight
-        self._df: Counter[str] = Counter()
-        self._by_code: dict[str, set[str]] = {}
-        self._n = 0
-        for key, passage_terms in passages:
-            self._df.update(passage_terms)
-            for code in codes(passage_terms):
-                self._by_code.setdefault(code, set()).add(key)
-            self._n += 1
+        self._stats = stats
 
     def idf(self, term: str) -> float:
-        return math.log(1 + (self._n + 1) / (self._df.get(term, 0) + 0.5))
+        return self._stats.idf(term)
 
     def weigh(self, query_terms: set[str]) -> dict[str, float]:
         """IDF weights of the query's terms that occur in some passage (the others would only
         shrink every bonus alike)."""
-        return {t: self.idf(t) for t in query_terms if self._df.get(t)}
+        df = self._stats.term_df
+        return {t: self._stats.idf(t) for t in query_terms if df.get(t)}
 
     def bonus(self, weights: dict[str, float], passage: Analysis) -> float:
         """Keyword bonus: the IDF-weighted share of the query's terms found in the passage, and
@@ -197,46 +186,31 @@ class KeywordBoost:
         query_codes = codes(query_terms)
         if not query_codes:
             return set()
-        keys = set.intersection(*(self._by_code.get(c, set()) for c in query_codes))
-        return keys if len(keys) <= MAX_CODE_MATCHES else set()
+        by_code = self._stats.by_code
+        keys = frozenset.intersection(*(by_code.get(c, frozenset()) for c in query_codes))
+        return set(keys) if len(keys) <= MAX_CODE_MATCHES else set()
 
 
 class Reranker:
     """Embeds queries and scores candidates: mean of passage and best-unit similarity, plus the
-    keyword bonus."""
+    keyword bonus. Reads the collection's statistics as they are updated (never rebuilds them)."""
 
-    def __init__(self, cache: PassageCache | None = None) -> None:
+    def __init__(self, stats: CollectionStatistics, cache: PassageCache | None = None) -> None:
         self._cache = cache or PassageCache()
-        self._boost = KeywordBoost()
-        self._token_weights: dict[int, float] = {}
-        self._unseen_token_weight = 1.0
+        self.use(stats)
 
-    def reset(self, passages: list[Candidate]) -> None:
-        """Use ``passages`` (the whole collection) for term and token statistics, and analyse
-        them now."""
-        analyses = self._cache.analyse(passages)
-        self._boost = KeywordBoost(
-            (p.key, a.terms) for p, a in zip(passages, analyses, strict=False)
-        )
-        frequencies: Counter[int] = Counter()
-        for ids in embedding.token_ids([embedding_text(p.section, p.text) for p in passages]):
-            frequencies.update(set(ids))
-        n = len(passages)
-
-        def weight(df: int) -> float:
-            return float(math.log((n + 1) / (df + 0.5)) ** QUERY_IDF_POWER)
-
-        self._token_weights = {token: weight(df) for token, df in frequencies.items()}
-        self._unseen_token_weight = weight(0)
+    def use(self, stats: CollectionStatistics) -> None:
+        """Read ``stats`` from now on (another process updated the collection)."""
+        self._stats = stats
+        self._boost = KeywordBoost(stats)
 
     def embed_query(self, query: str) -> np.ndarray:
         """The query vector, its tokens weighted by how rare they are in the collection."""
-        weights, unseen = self._token_weights, self._unseen_token_weight
-        return embedding.embed_weighted(query, lambda token: weights.get(token, unseen))
+        return embedding.embed_weighted(query, self._stats.token_weight)
 
     @property
     def boost(self) -> KeywordBoost:
-        """The collection's term statistics (shared with the contextual scorer)."""
+        """The keyword bonus (shared with the contextual scorer)."""
         return self._boost
 
     def code_matches(self, query: str) -> set[str]:
