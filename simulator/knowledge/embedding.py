@@ -73,6 +73,28 @@ def embed(texts: list[str]) -> np.ndarray:
     return vectors
 
 
+def embed_with_tokens(texts: list[str], batch: int = 256) -> tuple[np.ndarray, list[list[int]]]:
+    """:func:`embed` and :func:`token_ids` of the same texts from one tokenisation (ingest
+    needs both: the vectors for the index, the tokens for the collection's statistics)."""
+    model = _load_model()
+    vectors = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+    tokens: list[list[int]] = []
+    last = model.embedding.shape[0] - 1
+    for start in range(0, len(texts), batch):
+        encoded = model.tokenizer.encode_batch(
+            texts[start : start + batch], is_pretokenized=False, add_special_tokens=False
+        )
+        for row, e in enumerate(encoded, start=start):
+            ids = [i for i, real in zip(e.ids, e.attention_mask, strict=True) if real]
+            tokens.append(ids)
+            if ids:
+                vectors[row] = np.asarray(model.embedding[np.clip(ids, 0, last)]).mean(axis=0)
+    vectors = np.nan_to_num(vectors, copy=False)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    np.divide(vectors, norms, out=vectors, where=norms > 0)
+    return vectors, tokens
+
+
 def token_ids(texts: list[str]) -> list[list[int]]:
     """The model's token ids of each text (for weighting tokens, see :func:`embed_weighted`)."""
     model = _load_model()

@@ -34,7 +34,10 @@ from simulator.knowledge.statistics import CollectionStatistics, PassageText
 INDEX_VERSION = "1"
 """Bump when chunking or the embedding model changes: every file is then re-embedded."""
 BATCH_PASSAGES = 2_000
-"""Passages embedded and written together (many small files make one batch)."""
+"""Passages embedded and written together (many small files make one batch)..."""
+BATCH_FILES = 25
+"""...or this many files, whichever comes first, so that a cancel (checked between files) still
+finds files to stop before in a small folder."""
 WRITE_BATCH = 1000
 """Passages per upsert: chromadb refuses batches beyond a (server-dependent) maximum size."""
 READ_BATCH = 10_000
@@ -117,12 +120,13 @@ class Ingest:
                 item = self._check(file)
                 if item is not None:
                     pending.append(item)
-                    if sum(len(p.chunks) for p in pending) >= BATCH_PASSAGES:
+                    passages = sum(len(p.chunks) for p in pending)
+                    if passages >= BATCH_PASSAGES or len(pending) >= BATCH_FILES:
                         self._write(pending)
                         pending = []
                 if progress is not None:
                     progress(done, total, file.source)
-            self._write(pending)
+            self._write(pending)  # what was reported done is written, even when cancelled
         finally:
             if self._dirty:
                 self._manifest.save(self._saved, self._stats.changes())
@@ -211,7 +215,9 @@ class Ingest:
             for p in pending
             for i, c in enumerate(p.chunks)
         ]
-        vectors = embedding.embed([ranking.embedding_text(c.section, c.text) for c in chunks])
+        vectors, tokens = embedding.embed_with_tokens(
+            [ranking.embedding_text(c.section, c.text) for c in chunks]
+        )
         for start in range(0, len(ids), WRITE_BATCH):
             end = start + WRITE_BATCH
             self._collection.upsert(
@@ -230,7 +236,8 @@ class Ingest:
             self._collection.delete(ids=leftovers[start : start + READ_BATCH])
         self._stats.remove(replaced)
         self._stats.add(
-            [PassageText(i, c.source, c.section, c.text) for i, c in zip(ids, chunks, strict=True)]
+            [PassageText(i, c.source, c.section, c.text) for i, c in zip(ids, chunks, strict=True)],
+            tokens,
         )
         for p in pending:
             self._remember(p.source, p.entry)

@@ -53,17 +53,21 @@ class CollectionStatistics:
         self._lock = threading.Lock()
         self._changed: set[tuple[str, str]] = set()
 
-    def add(self, passages: list[PassageText]) -> None:
-        self._apply(passages, +1)
+    def add(self, passages: list[PassageText], tokens: list[list[int]] | None = None) -> None:
+        """Count ``passages`` in; ``tokens`` are their wordllama token ids if already known."""
+        self._apply(passages, +1, tokens)
 
     def remove(self, passages: list[PassageText]) -> None:
         self._apply(passages, -1)
 
-    def _apply(self, passages: list[PassageText], sign: int) -> None:
+    def _apply(
+        self, passages: list[PassageText], sign: int, tokens: list[list[int]] | None = None
+    ) -> None:
         if not passages:
             return
         analysed = [(p.key, p.terms()) for p in passages]
-        tokens = embedding.token_ids([p.embedding_text() for p in passages])
+        if tokens is None:
+            tokens = embedding.token_ids([p.embedding_text() for p in passages])
         code_changes: dict[str, set[str]] = {}
         changed = self._changed
         with self._lock:  # against another writer; readers never wait for it
