@@ -28,6 +28,7 @@ from simulator.events import (
     TranscriptEvent,
     TurnCompletedEvent,
 )
+from simulator.knowledge.documents import Limits
 from simulator.knowledge.index import KnowledgeIndex
 from simulator.knowledge.records import SalesRecords
 from simulator.latency import LatencyObserver
@@ -102,11 +103,13 @@ class SessionRunner(AsyncResource):
     async def start(self) -> None:
         """Index the knowledge (incrementally, off the loop), choose the LLM, seat the Greeter."""
         settings = self.settings
+        limits = Limits(settings.max_file_mb, settings.max_csv_rows)
         index = KnowledgeIndex(
             settings.knowledge_dir,
             settings.index_dir,
             chroma_host=settings.chroma_host,
             chroma_port=settings.chroma_port,
+            limits=limits,
         )
         report = await asyncio.to_thread(index.update)
         for skipped in report.skipped:
@@ -122,7 +125,9 @@ class SessionRunner(AsyncResource):
                 message=(f"Knowledge: {report.chunks} passages from {settings.knowledge_dir}."),
             )
         )
-        records = await asyncio.to_thread(SalesRecords.load, settings.knowledge_dir)
+        records = await asyncio.to_thread(SalesRecords.load, settings.knowledge_dir, limits)
+        for problem in records.problems:
+            self._emit(StatusEvent(level="warning", source="knowledge", message=str(problem)))
 
         if self._model_override is not None:
             self._choice = LLMChoice(self._model_override, "scripted", self._model_override.model)

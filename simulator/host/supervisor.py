@@ -321,6 +321,7 @@ class SessionSupervisor:
         cancel: threading.Event | None = None,
     ) -> IndexReport:
         """Blocking (a worker thread): open the index of ``knowledge_dir`` and update it."""
+        from simulator.knowledge.documents import Limits
         from simulator.knowledge.index import KnowledgeIndex
 
         with KnowledgeIndex(
@@ -328,6 +329,8 @@ class SessionSupervisor:
             settings.index_dir,
             chroma_host=settings.chroma_host,
             chroma_port=settings.chroma_port,
+            contextual=False,  # the session's own index fills the encoder in the background
+            limits=Limits(settings.max_file_mb, settings.max_csv_rows),
         ) as index:
             return index.update(progress=progress, cancel=cancel)
 

@@ -16,8 +16,9 @@ from typing import TextIO
 
 from simulator.errors import KnowledgeError, ProviderError, SimulatorError
 from simulator.events import Passage
-from simulator.knowledge.documents import check_folder
+from simulator.knowledge.documents import Limits, check_folder
 from simulator.knowledge.index import IndexReport, KnowledgeIndex
+from simulator.knowledge.records import SalesRecords
 from simulator.settings import Settings
 
 _EXCERPT_CHARS = 160
@@ -32,6 +33,8 @@ def index_command(settings: Settings, *, out: TextIO, err: TextIO, contextual: b
     try:
         with index:
             report = _update(index, err, show_progress=_is_tty(err))
+            for problem in SalesRecords.load(index.knowledge_dir, index.limits).problems:
+                print(f"warning: {problem}", file=err)
             encoder_line = _fill(index, err, show_progress=_is_tty(err)) if contextual else None
     except SimulatorError as e:
         print(f"simulator: {e}", file=err)
@@ -116,6 +119,7 @@ def _open(settings: Settings, err: TextIO, *, contextual: bool = True) -> Knowle
             chroma_host=settings.chroma_host,
             chroma_port=settings.chroma_port,
             contextual=contextual,
+            limits=Limits(settings.max_file_mb, settings.max_csv_rows),
         )
     except (KnowledgeError, ProviderError) as e:
         print(f"simulator: {e}", file=err)

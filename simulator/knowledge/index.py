@@ -148,6 +148,7 @@ class KnowledgeIndex:
         self._closed = True
         if self._fill is not None:
             contextual_fills.release(self._store)
+        _private_folder(self._store)  # chromadb may have written files since the last update
 
     @property
     def scorer(self) -> Scorer:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from simulator.errors import DocumentError
+from simulator.knowledge.documents import Limits
 from simulator.knowledge.keywords import terms
 from simulator.knowledge.tables import Account, OrderLine, Product, read_sales_tables
 
@@ -137,9 +138,9 @@ class SalesRecords:
     """Tables or rows that could not be used (named file and reason)."""
 
     @classmethod
-    def load(cls, knowledge_dir: Path) -> SalesRecords:
+    def load(cls, knowledge_dir: Path, limits: Limits | None = None) -> SalesRecords:
         """Read the folder's CSVs; raises ``KnowledgeError`` only if the folder is unusable."""
-        tables = read_sales_tables(knowledge_dir)
+        tables = read_sales_tables(knowledge_dir, limits)
         return cls(tables.products, tables.accounts, tables.problems)
 
     def stock_level(self, product: str) -> StockLevel:

@@ -4,7 +4,9 @@ A company folder may name its files as it likes: a table is recognised by its he
 table has ``sku``, ``product`` and ``in_stock``; an accounts table has ``company``, ``sku`` and
 ``quantity``; other columns such as ``unit_price_usd``, ``warehouse``, ``restock_date``,
 ``account_id``, ``order_date`` and ``plan`` are used when present). Rows that cannot be used (a
-quantity that is not a number) are reported, naming the file and row, and the rest is kept.
+quantity that is not a number, a negative stock: never told to a customer) are reported, naming
+the file, the row and the value, and the rest is kept. A table is read up to the row cap of
+:class:`~simulator.knowledge.documents.Limits`.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from simulator.errors import DocumentError
-from simulator.knowledge.documents import Table, read_table, scan_folder
+from simulator.knowledge.documents import Limits, Table, read_table, scan_folder
 
 STOCK_COLUMNS = frozenset({"sku", "product", "in_stock"})
 ACCOUNT_COLUMNS = frozenset({"company", "sku", "quantity"})
@@ -127,7 +129,7 @@ class SalesTables:
     problems: tuple[DocumentError, ...]
 
 
-def read_sales_tables(knowledge_dir: Path) -> SalesTables:
+def read_sales_tables(knowledge_dir: Path, limits: Limits | None = None) -> SalesTables:
     """Every stock and accounts table in the folder, merged; raises ``KnowledgeError`` only if
     the folder itself is unusable."""
     problems: list[DocumentError] = []
@@ -137,7 +139,7 @@ def read_sales_tables(knowledge_dir: Path) -> SalesTables:
         if file.path.suffix.lower() != ".csv":
             continue
         try:
-            table = read_table(file)
+            table = read_table(file, limits)
         except DocumentError as e:
             problems.append(e)
             continue
@@ -174,14 +176,23 @@ def _products(
         sku = row.get("sku", "")
         try:
             in_stock = _number(row.get("in_stock", ""), int)
+        except ValueError:
+            problems.append(_bad_row(source, number, "in_stock", row, "is not a number"))
+            continue
+        try:
             price = _number(row.get("unit_price_usd", row.get("unit_price", "")), float)
         except ValueError:
-            problems.append(
-                DocumentError(source, f"row {number}: in_stock or unit price is not a number")
-            )
+            problems.append(_bad_row(source, number, "unit_price_usd", row, "is not a number"))
             continue
         if not sku or in_stock is None:
             problems.append(DocumentError(source, f"row {number}: missing sku or in_stock"))
+            continue
+        if in_stock < 0:
+            problems.append(
+                DocumentError(
+                    source, f"row {number}: in_stock is negative ({in_stock}); the row is left out"
+                )
+            )
             continue
         key = sku.upper()
         if key not in info:
@@ -193,6 +204,13 @@ def _products(
         Product(sku, name, category, price, tuple(entries[key]))
         for key, (sku, name, category, price) in info.items()
     )
+
+
+def _bad_row(
+    source: str, number: int, column: str, row: dict[str, str], problem: str
+) -> DocumentError:
+    value = row.get(column, row.get("unit_price", ""))[:40]
+    return DocumentError(source, f"row {number}: {column} {value!r} {problem}; the row is left out")
 
 
 def _accounts(
