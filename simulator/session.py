@@ -126,8 +126,10 @@ class SessionRunner(AsyncResource):
             )
         )
         records = await asyncio.to_thread(SalesRecords.load, settings.knowledge_dir, limits)
-        for problem in records.problems:
-            self._emit(StatusEvent(level="warning", source="knowledge", message=str(problem)))
+        skipped_files = {e.path for e in report.skipped}
+        for problem in records.problems:  # bad rows; a skipped file was reported above
+            if problem.path not in skipped_files:
+                self._emit(StatusEvent(level="warning", source="knowledge", message=str(problem)))
 
         if self._model_override is not None:
             self._choice = LLMChoice(self._model_override, "scripted", self._model_override.model)

@@ -33,8 +33,10 @@ def index_command(settings: Settings, *, out: TextIO, err: TextIO, contextual: b
     try:
         with index:
             report = _update(index, err, show_progress=_is_tty(err))
+            skipped_files = {e.path for e in report.skipped}
             for problem in SalesRecords.load(index.knowledge_dir, index.limits).problems:
-                print(f"warning: {problem}", file=err)
+                if problem.path not in skipped_files:  # bad rows; skipped files said above
+                    print(f"warning: {problem}", file=err)
             encoder_line = _fill(index, err, show_progress=_is_tty(err)) if contextual else None
     except SimulatorError as e:
         print(f"simulator: {e}", file=err)

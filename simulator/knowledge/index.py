@@ -265,8 +265,6 @@ class KnowledgeIndex:
                 )
                 for e, score in ranked
             ]
-        if self._collection.count() == 0:
-            return []
         where: Any = None
         if agent is not None:
             where = {"$or": [{"scoped": False}, {f"scope_{agent}": True}]}
