@@ -118,7 +118,8 @@ def _passage_scores(
 ) -> np.ndarray:
     """Per passage: the mean of its own cosine and its best unit's."""
     best_unit = np.maximum.reduceat(units @ query, starts)
-    return (passages @ query + best_unit) / 2
+    scores: np.ndarray = (passages @ query + best_unit) / 2
+    return scores
 
 
 def texts_of(entries: list[Entry]) -> list[str]:

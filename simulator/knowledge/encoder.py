@@ -118,8 +118,9 @@ def _run(model: _Model, texts: list[str]) -> np.ndarray:
     feeds = {"input_ids": ids, "attention_mask": mask}
     if "token_type_ids" in model.inputs:
         feeds["token_type_ids"] = np.zeros_like(ids)
-    hidden = model.session.run(None, feeds)[0]
+    hidden: np.ndarray = model.session.run(None, feeds)[0]
     weights = mask[..., None].astype(np.float32)
     pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
     norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-    return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+    vectors: np.ndarray = (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+    return vectors

@@ -251,9 +251,7 @@ class KnowledgeIndex:
         vector = reranker.embed_query(query)
         snapshot = self._fill.snapshot if self._fill is not None else None
         if snapshot is not None:
-            ranked = snapshot.rank(
-                query, encoder.embed([query])[0], vector, reranker.boost, agent, k
-            )
+            best = snapshot.rank(query, encoder.embed([query])[0], vector, reranker.boost, agent, k)
             return [
                 Passage(
                     source=e.source,
@@ -263,7 +261,7 @@ class KnowledgeIndex:
                     scope=_scope_tuple(e.scope),
                     scorer="minilm",
                 )
-                for e, score in ranked
+                for e, score in best
             ]
         where: Any = None
         if agent is not None:
