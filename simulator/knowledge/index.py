@@ -400,7 +400,9 @@ def _folder_lock(store: Path) -> Iterator[None]:
 
 def _private_folder(store: Path, *, files: bool = True) -> None:
     """The index holds the company's material: owner-only folders (0700) and files (0600)."""
-    store.mkdir(parents=True, exist_ok=True, mode=0o700)
+    missing = [p for p in (*reversed(store.parents), store) if not p.exists()]
+    for folder in missing:  # a data folder made here is the owner's only, like the index
+        folder.mkdir(mode=0o700, exist_ok=True)
     for folder in (store.parent, store):
         with contextlib.suppress(OSError):
             os.chmod(folder, 0o700)

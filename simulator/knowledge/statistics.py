@@ -18,6 +18,8 @@ import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import chain
+from typing import Any
 
 from simulator.knowledge import embedding
 from simulator.knowledge.keywords import codes, terms
@@ -51,7 +53,9 @@ class CollectionStatistics:
         self.token_df: Counter[int] = Counter()
         self.by_code: dict[str, frozenset[str]] = {}
         self._lock = threading.Lock()
-        self._changed: set[tuple[str, str]] = set()
+        self._changed_terms: set[str] = set()
+        self._changed_tokens: set[int] = set()
+        self._changed_codes: set[tuple[str, str]] = set()
 
     def add(self, passages: list[PassageText], tokens: list[list[int]] | None = None) -> None:
         """Count ``passages`` in; ``tokens`` are their wordllama token ids if already known."""
@@ -68,22 +72,19 @@ class CollectionStatistics:
         analysed = [(p.key, p.terms()) for p in passages]
         if tokens is None:
             tokens = embedding.token_ids([p.embedding_text() for p in passages])
+        # Counted in C (Counter over chained iterables), then applied once per distinct key.
+        term_counts = Counter(chain.from_iterable(found for _, found in analysed))
+        token_counts = Counter(chain.from_iterable(set(ids) for ids in tokens))
         code_changes: dict[str, set[str]] = {}
-        changed = self._changed
+        for key, passage_terms in analysed:
+            for code in codes(passage_terms):
+                code_changes.setdefault(code, set()).add(key)
         with self._lock:  # against another writer; readers never wait for it
             self.passages += sign * len(passages)
-            changed.add(("passages", ""))
-            for key, passage_terms in analysed:
-                for term in passage_terms:
-                    _bump(self.term_df, term, sign)
-                    changed.add(("term", term))
-                for code in codes(passage_terms):
-                    code_changes.setdefault(code, set()).add(key)
-                    changed.add(("code", f"{code}\t{key}"))
-            for ids in tokens:
-                for token in set(ids):
-                    _bump(self.token_df, token, sign)
-                    changed.add(("token", str(token)))
+            _apply_counts(self.term_df, term_counts, sign)
+            _apply_counts(self.token_df, token_counts, sign)
+            self._changed_terms.update(term_counts)
+            self._changed_tokens.update(token_counts)
             for code, keys in code_changes.items():
                 current = self.by_code.get(code, frozenset())
                 updated = current | keys if sign > 0 else current - keys
@@ -91,22 +92,20 @@ class CollectionStatistics:
                     self.by_code[code] = frozenset(updated)
                 else:
                     self.by_code.pop(code, None)
+                self._changed_codes.update((code, key) for key in keys)
 
     def changes(self) -> list[tuple[str, str, int]]:
         """The counts changed since the last call, as rows (value 0: the row is gone)."""
         with self._lock:
-            changed, self._changed = self._changed, set()
-            return [(kind, key, self._value(kind, key)) for kind, key in changed]
-
-    def _value(self, kind: str, key: str) -> int:
-        if kind == "passages":
-            return self.passages
-        if kind == "term":
-            return self.term_df.get(key, 0)
-        if kind == "token":
-            return self.token_df.get(int(key), 0)
-        code, passage = key.split("\t", 1)
-        return int(passage in self.by_code.get(code, ()))
+            rows = [("passages", "", self.passages)]
+            rows += [("term", t, self.term_df.get(t, 0)) for t in self._changed_terms]
+            rows += [("token", str(t), self.token_df.get(t, 0)) for t in self._changed_tokens]
+            rows += [
+                ("code", f"{code}\t{key}", int(key in self.by_code.get(code, ())))
+                for code, key in self._changed_codes
+            ]
+            self._changed_terms, self._changed_tokens, self._changed_codes = set(), set(), set()
+            return rows
 
     def idf(self, term: str) -> float:
         return math.log(1 + (self.passages + 1) / (self.term_df.get(term, 0) + 0.5))
@@ -148,9 +147,10 @@ class CollectionStatistics:
         return sorted(self.rows()) == sorted(other.rows())
 
 
-def _bump(counter: Counter, key: object, sign: int) -> None:
-    value = counter.get(key, 0) + sign
-    if value > 0:
-        counter[key] = value
-    else:
-        counter.pop(key, None)
+def _apply_counts(counter: Counter[Any], counts: Counter[Any], sign: int) -> None:
+    for key, n in counts.items():
+        value = counter.get(key, 0) + sign * n
+        if value > 0:
+            counter[key] = value
+        else:
+            counter.pop(key, None)
