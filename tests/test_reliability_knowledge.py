@@ -159,6 +159,10 @@ def test_stock_rows_that_cannot_be_told_are_named_by_row(
         "data/stock.csv: row 4: in_stock is negative (-5); the row is left out",
     ]
     assert "-5" not in records.stock_level("PB-1").describe()
+    with KnowledgeIndex(small_company, tmp_path / "index", contextual=False) as index:
+        index.update()
+        told = " ".join(p.text for p in index.search("PB-1 portafilter in stock", k=10))
+    assert "PB-1" not in told and "lots" not in told, "nor through a retrieved passage"
     assert "warning: data/stock.csv: row 3: in_stock 'lots' is not a number" in indexed.stderr
     assert "warning: data/stock.csv: row 4: in_stock is negative (-5)" in indexed.stderr
 

@@ -55,6 +55,7 @@ SUPPORTED_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".pdf", ".csv"})
 CSV_ROWS_PER_CHUNK = 5
 KNOWLEDGE_HINT = "pass --knowledge DIR or set SIMULATOR_KNOWLEDGE"
 
+_STOCK_COUNT = re.compile(r"\d+(?:\.0*)?|")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
 
 
@@ -387,6 +388,12 @@ def _pdf_paragraphs(page: str) -> str:
 def _csv_lines(source: str, text: str, max_rows: int, warnings: list[str]) -> list[str]:
     """Each row as 'column: value; ...' (empty values left out), up to ``max_rows``."""
     header, rows = _parse_csv(source, text, warnings)
+    names = [h.lower() for h in header]
+    if {"sku", "product", "in_stock"} <= set(names):
+        # A stock row whose count is not a whole number >= 0 must not reach a customer through a
+        # passage either (the stock look-up leaves it out too, and names it: see tables.py).
+        column = names.index("in_stock")
+        rows = [row for row in rows if _STOCK_COUNT.fullmatch(re.sub(r"[\s,]", "", row[column]))]
     if len(rows) > max_rows:
         warnings.append(
             f"{source} has {len(rows):,} rows: only the first {max_rows:,} are indexed "
