@@ -6,7 +6,8 @@ Prints hit@1/hit@3 with each scorer (wordllama alone; the contextual encoder onc
 tests/data/retrieval_questions.yaml (sample company), tests/data/other_company_questions.yaml
 (a second company) and, when present, tests/data/eval/<sample|holdout>/questions.yaml (the
 held-out company is only ever measured here, never tuned on); the contextual encoder's package,
-license, size, load time and fill time, cold and on a second start; search latency p50/p95 in-process and
+license, size, load time and fill time, cold and on a second start; search latency p50/p95
+in-process and
 end to end through ``simulator retrieve --json`` reading questions on stdin (one line written,
 one line read back); full index time of the sample company into a fresh index dir; and the
 re-index time after touching one file and after editing one. Works on a copy of the knowledge
@@ -269,7 +270,8 @@ def main() -> None:
         fresh = fill_seconds(knowledge, tmp_path / "fill" / "index")
         print(
             f"cold start, fresh index: searchable after {fresh[0]:.2f} s (wordllama), encoder "
-            f"serving after {fresh[1]:.1f} s ({fresh[3]:,} texts encoded; model load {fresh[2]:.2f} s)"
+            f"serving after {fresh[1]:.1f} s ({fresh[3]:,} texts encoded; "
+            f"model load {fresh[2]:.2f} s)"
         )
         again = fill_seconds(knowledge, tmp_path / "fill" / "index")
         print(
@@ -301,7 +303,8 @@ def main() -> None:
                     if name == "sample company":
                         hit_1, hit_3 = section_quality(index)
                         print(
-                            f"{'direct (section)':17s} {index.scorer:9s} {len(DIRECT_QUESTIONS):3d} "
+                            f"{'direct (section)':17s} {index.scorer:9s} "
+                            f"{len(DIRECT_QUESTIONS):3d} "
                             f"questions  hit@1 {hit_1:.2f}  hit@3 {hit_3:.2f}   (expected heading "
                             "among the top-k sections)"
                         )

@@ -6,7 +6,8 @@ with the embedded index and, side by side, the same code against a Chroma server
 Each size runs in a fresh process (``python -m bench.scale --chunks N``), so its memory is its own
 and a large size cannot slow the next one down. The index is built with wordllama alone
 (``contextual=False``): the contextual encoder fills only folders up to 5,000 passages, in the
-background, and is measured by ``bench/retrieval.py``. The knowledge folder is the sample company grown
+background, and is measured by ``bench/retrieval.py``. The knowledge folder is the sample company
+grown
 with :mod:`bench.corpus`; the sample company's own paraphrased questions
 (``tests/data/retrieval_questions.yaml``, the set ``bench/retrieval.py`` scores) are asked of
 every size, so hit@3 shows whether the sample's answers stay on top as generated material buries
@@ -175,7 +176,8 @@ def measure(
     changed = knowledge / "faq.md"
     changed.write_text(
         changed.read_text(encoding="utf-8")
-        + f"\n## Benchmark note {time.time()}\n\nOne more paragraph: this file must be re-indexed.\n",
+        + f"\n## Benchmark note {time.time()}\n\n"
+        + "One more paragraph: this file must be re-indexed.\n",
         encoding="utf-8",
     )
     # A partial index stays partial: the update stops once the changed file is redone.
@@ -276,39 +278,58 @@ def render(results: list[ScaleResult], budget_s: float | None) -> Section:
             ]
         )
     notes = [
-        "Passages: the sample company (99 passages) plus generated documents (`bench/corpus.py`: case "
-        "studies, regional addenda, data sheets, integration guides, support articles, release notes; "
-        "8-12 sections each, about one passage per section). Query: `KnowledgeIndex.search(k=4)` in "
-        f"process, {results[0].queries if results else 0} searches per size (the sample company's 51 "
-        "paraphrased questions, twice), scored with wordllama (the contextual encoder fills only folders "
-        "up to 5,000 passages, in the background; `bench/retrieval.py` measures it). hit@3 paraphrased: "
-        "the expected sample file among the top 3 for those questions (0.80 on the sample alone); hit@3 "
-        "direct: the expected section among the top 3 for `bench/retrieval.py`'s 22 questions that use "
-        "the documents' own names and product codes (1.00 on the sample alone). The generated material "
-        "is about the same products, so it competes for real; how far quality drops depends on how much "
+        "Passages: the sample company (99 passages) plus generated documents (`bench/corpus.py`: "
+        "case "
+        "studies, regional addenda, data sheets, integration guides, support articles, release "
+        "notes; "
+        "8-12 sections each, about one passage per section). Query: `KnowledgeIndex.search(k=4)` "
+        "in "
+        f"process, {results[0].queries if results else 0} searches per size (the sample company's "
+        "51 "
+        "paraphrased questions, twice), scored with wordllama (the contextual encoder fills only "
+        "folders "
+        "up to 5,000 passages, in the background; `bench/retrieval.py` measures it). hit@3 "
+        "paraphrased: "
+        "the expected sample file among the top 3 for those questions (0.80 on the sample alone); "
+        "hit@3 "
+        "direct: the expected section among the top 3 for `bench/retrieval.py`'s 22 questions "
+        "that use "
+        "the documents' own names and product codes (1.00 on the sample alone). The generated "
+        "material "
+        "is about the same products, so it competes for real; how far quality drops depends on "
+        "how much "
         "a real folder's extra material overlaps the questions.",
         "Ingest: files are embedded and upserted in batches of 2,000 passages; the statistics the "
-        "re-ranker needs are added per batch. Re-index: one sample file edited, then `update()`: every "
-        "other file costs one `stat` (size and time match the manifest), the edited one is re-embedded "
-        "and its passages' counts subtracted and added (no re-read of the collection); searches are not "
+        "re-ranker needs are added per batch. Re-index: one sample file edited, then `update()`: "
+        "every "
+        "other file costs one `stat` (size and time match the manifest), the edited one is "
+        "re-embedded "
+        "and its passages' counts subtracted and added (no re-read of the collection); searches "
+        "are not "
         "blocked meanwhile. Sample's p95 beside it: the sample company indexed in the same data "
         "folder while this size's index is open in the same process (each folder has its own "
-        "chromadb directory, so a big folder must not slow another's searches). RSS: the measuring process after all of it (for the Chroma server, the "
-        "server's own process as well). Chroma server: `chroma run` from the installed chromadb, on "
+        "chromadb directory, so a big folder must not slow another's searches). RSS: the "
+        "measuring process after all of it (for the Chroma server, the "
+        "server's own process as well). Chroma server: `chroma run` from the installed chromadb, "
+        "on "
         "127.0.0.1, the same `KnowledgeIndex` code with `CHROMA_HOST`/`CHROMA_PORT`.",
     ]
     for r in (r for r in results if r.partial):
         notes.append(
-            f"**{r.target_chunks:,} passages ({r.store}) did not fit the budget of {budget_s:.0f} s**: "
-            f"the ingest was cancelled between files after {r.chunks:,} passages; every figure in that "
+            f"**{r.target_chunks:,} passages ({r.store}) did not fit the budget of {budget_s:.0f} "
+            "s**: "
+            f"the ingest was cancelled between files after {r.chunks:,} passages; every figure in "
+            "that "
             "row is for those passages. `python -m bench --full` runs it to the end."
         )
     embedded = [r for r in results if r.store == "embedded"]
     largest = max(embedded, key=lambda r: r.chunks) if embedded else results[-1]
     headlines = [
-        f"Retrieval at {largest.chunks:,} passages (embedded): ingest {largest.ingest_chunks_per_s:,.0f} "
+        f"Retrieval at {largest.chunks:,} passages (embedded): ingest "
+        f"{largest.ingest_chunks_per_s:,.0f} "
         f"passages/s, query p50 {largest.query_p50_ms:.1f} ms / p95 {largest.query_p95_ms:.1f} ms, "
-        f"re-index after one changed file {largest.reindex_one_file_s:.2f} s, RSS {largest.rss_mb:,.0f} MB"
+        f"re-index after one changed file {largest.reindex_one_file_s:.2f} s, RSS "
+        f"{largest.rss_mb:,.0f} MB"
         + "".join(
             f"; against a Chroma server: ingest {r.ingest_chunks_per_s:,.0f} passages/s, query p95 "
             f"{r.query_p95_ms:.1f} ms, re-index {r.reindex_one_file_s:.2f} s at {r.chunks:,}"

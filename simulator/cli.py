@@ -37,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument(
         "--no-encoder",
         action="store_true",
-        help="only the word vectors: skip the contextual encoder (sessions fill it in the background)",
+        help="only the word vectors: skip the contextual encoder (a session fills it later)",
     )
     index.set_defaults(handler=_index)
 

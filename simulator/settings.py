@@ -95,7 +95,7 @@ class Settings(BaseSettings):
     chroma_port: int = _env("CHROMA_PORT", 8000)
     retrieval_k: int = 4
     max_file_mb: float = _env("SIMULATOR_MAX_FILE_MB", 10.0, gt=0)
-    """Bytes of one knowledge file that are indexed (a longer text or CSV is cut, with a warning)."""
+    """Bytes of one knowledge file that are indexed (a longer text or CSV is cut, and named)."""
     max_csv_rows: int = _env("SIMULATOR_MAX_CSV_ROWS", 50_000, gt=0)
     """Rows of one knowledge CSV that are indexed and looked up."""
     # Voice (Cartesia) and the LiveKit room; see simulator/voice and simulator/room.

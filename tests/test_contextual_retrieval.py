@@ -27,7 +27,9 @@ def test_the_encoder_loads_with_no_network_and_tells_meanings_apart(tmp_path: Pa
         "socket.socket.connect = refuse\n"
         "socket.create_connection = refuse\n"
         "from simulator.knowledge import encoder\n"
-        "v = encoder.embed(['Have you cut vaccine waste?', 'Fewer jabs thrown away', 'Net 30 invoices'])\n"
+        "v = encoder.embed(\n"
+        "    ['Have you cut vaccine waste?', 'Fewer jabs thrown away', 'Net 30 invoices']\n"
+        ")\n"
         "assert v.shape == (3, 384), v.shape\n"
         "print(round(float((v[0] * v[0]).sum()), 3), float(v[0] @ v[1]) > float(v[0] @ v[2]))\n"
     )
@@ -79,7 +81,8 @@ def test_a_change_falls_back_to_wordllama_until_the_encoder_catches_up(
         assert index.wait_contextual(FILL_TIMEOUT_S)
         encoded_at_first = index.contextual.newly_encoded
         (small_company / "notes" / "tips.txt").write_text(
-            "Demo tips\n\nNever demo a machine without descaling it first; limescale ruins the crema.\n"
+            "Demo tips\n\nNever demo a machine without descaling it first; "
+            "limescale ruins the crema.\n"
         )
 
         index.update()

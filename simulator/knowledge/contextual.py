@@ -1,4 +1,4 @@
-"""The contextual scorer: every passage of a folder scored with the encoder, filled in the background.
+"""The contextual scorer: every passage scored by the encoder, its vectors filled in the background.
 
 The contextual encoder (:mod:`encoder`) ranks paraphrased questions far better than wordllama
 (hit@1 0.59 -> 0.8+ on the sample company) but encodes ~50-100 texts/s per core, so a folder
