@@ -53,6 +53,7 @@ class RequestStamps:
     finished: float | None = None
     prompt_tokens: int = 0
     role: str = ""
+    """The agent whose system prompt it carried: greeter, technical or pricing (either design)."""
     user_texts: list[str] = field(default_factory=list)
     tools: list[str] = field(default_factory=list)
     messages: int = 0
@@ -85,7 +86,7 @@ def _serve(args: argparse.Namespace) -> None:
 async def _serve_async(args: argparse.Namespace) -> None:
     from aiohttp import web
 
-    from bench.script import prompt_tokens, sales_team_model
+    from bench.script import prompt_tokens, role_of, sales_team_model
     from tests.fakes.cartesia_server import CartesiaServer
     from tests.fakes.cerebras_server import CerebrasServer, LatencyModel
 
@@ -110,14 +111,7 @@ async def _serve_async(args: argparse.Namespace) -> None:
                 stamp.prompt_tokens = prompt_tokens(messages)
                 stamp.messages = len(messages)
                 system = str(messages[0].get("content", "")) if messages else ""
-                stamp.role = next(
-                    (
-                        r
-                        for r in ("Greeter", "Technical Specialist", "Pricing Specialist")
-                        if f"You are the {r}" in system
-                    ),
-                    "",
-                )
+                stamp.role = role_of(system) or ""
                 stamp.user_texts = [
                     str(m.get("content")) for m in messages if m.get("role") == "user"
                 ]

@@ -3,10 +3,10 @@
 The fake model plays gpt-oss reading its own prompt, as a real model would: it finds out which
 team member it is from the system prompt, routes a question that belongs to a colleague with the
 transfer tool, calls ``check_stock`` for a stock question and answers from the tool's output, and
-otherwise answers in two sentences. A model told to confirm transfers out loud (the workshop
-design) says so before calling the tool; a specialist that sees no customer message at all (an
-empty history) can only greet. A prompt larger than the model's context window is refused with
-the 400 error Cerebras sends. Nothing here measures anything: the servers in
+otherwise answers in two sentences. It also plays the workshop notebook's model: it recognises
+that design's prompts and its ``switch_to_*`` tools, greets when asked for a greeting, and says the
+transfer out loud when a tool asks it to confirm one. A prompt larger than the model's context
+window is refused with the 400 error Cerebras sends. Nothing here measures anything: the servers in
 :mod:`bench.providers` time the replies.
 """
 
@@ -22,8 +22,6 @@ CONTEXT_WINDOW_TOKENS = 131_072
 """gpt-oss-120b's context window on Cerebras (128k tokens)."""
 FACT = "forty freezers"
 """A fact the customer tells the Greeter in the first line; the specialists should still know it."""
-WORKSHOP_MARKER = "Before every transfer"
-"""A phrase of the workshop design's transfer rule: the model confirms transfers out loud."""
 
 SCRIPT: tuple[str, ...] = (
     f"Hi, I'm Dana from Northbay Foods. We run {FACT} across three warehouses.",
@@ -58,10 +56,18 @@ _ANSWERS = {
     "hello": "Welcome to Lumora! Happy to help you protect "
     "those freezers. What would you like to know?",
 }
-_ROLES = {
+ROLE_MARKERS = {
     "You are the Greeter": "greeter",
     "You are the Technical Specialist": "technical",
     "You are the Pricing Specialist": "pricing",
+    "You are a sales agent": "greeter",  # the workshop notebook's three prompts
+    "You are a technical specialist": "technical",
+    "You are a pricing specialist": "pricing",
+}
+"""How the fake model (and the server's record) tells which agent a system prompt belongs to."""
+_TRANSFER_TOOLS = {
+    "technical": ("transfer_to_technical", "switch_to_tech_support", "switch_to_technical"),
+    "pricing": ("transfer_to_pricing", "switch_to_pricing"),
 }
 _NAMES = {
     "technical": "Technical Specialist",
@@ -101,8 +107,7 @@ def sales_team_model(body: Mapping[str, Any]) -> Reply:
             )
         )
     system = str(messages[0].get("content", "")) if messages else ""
-    role = next((r for marker, r in _ROLES.items() if marker in system), "greeter")
-    confirms = WORKSHOP_MARKER in system
+    role = role_of(system) or "greeter"
     tools = {t.get("function", {}).get("name") for t in body.get("tools") or []}
     users = [m for m in messages if m.get("role") == "user"]
     conversation = [m for m in messages if m.get("role") != "system"]
@@ -111,16 +116,18 @@ def sales_team_model(body: Mapping[str, Any]) -> Reply:
     if not users:
         return Reply(text=f"Hi, I'm the {_NAMES[role]}. How can I help you today?")
     last = str(users[-1].get("content", "")).lower()
+    if last.startswith("give a short"):  # the workshop's greeting request
+        return Reply(text=_ANSWERS["hello"])
+    if last.startswith("confirm you are transferring"):  # the workshop's transfer confirmation
+        return Reply(text=f"Of course, I am transferring you to {last.split(' to ', 1)[1]} now.")
     wanted = _topic_owner(last)
-    if wanted is not None and wanted != role and f"transfer_to_{wanted}" in tools:
-        call = ToolCall(f"transfer_to_{wanted}", {"reason": "the customer asked: " + last[:60]})
-        if confirms:
+    offered = [t for t in _TRANSFER_TOOLS.get(wanted or "", ()) if t in tools]
+    if wanted is not None and wanted != role and offered:
+        if offered[0].startswith("transfer_to_"):
             return Reply(
-                text=f"Great question. Let me transfer you to our {_NAMES[wanted]}, who can help "
-                "with that.",
-                tool_calls=[call],
+                tool_calls=[ToolCall(offered[0], {"reason": "the customer asked: " + last[:60]})]
             )
-        return Reply(tool_calls=[call])
+        return Reply(tool_calls=[ToolCall(offered[0], {})])
     if "stock" in last and "check_stock" in tools:
         product = re.search(r"ct-\d+", last)
         return Reply(
@@ -132,6 +139,11 @@ def sales_team_model(body: Mapping[str, Any]) -> Reply:
     if role != "greeter" and FACT in " ".join(str(m.get("content", "")) for m in users).lower():
         answer = f"For your {FACT}: {answer}"
     return Reply(text=answer)
+
+
+def role_of(system_prompt: str) -> str | None:
+    """The agent role a system prompt belongs to (either design), or ``None``."""
+    return next((r for marker, r in ROLE_MARKERS.items() if marker in system_prompt), None)
 
 
 def _topic_owner(text: str) -> str | None:
