@@ -161,6 +161,9 @@ class RecordedRequest:
     """Request headers; ``Authorization`` is replaced by ``<redacted>``."""
     body: Mapping[str, Any]
     _bearer_sha256: str | None = field(default=None, repr=False)
+    client_port: int | None = None
+    """The client's port of the TCP connection it came on (requests on one kept-alive
+    connection share it)."""
 
     @property
     def model(self) -> str | None:
@@ -287,6 +290,7 @@ class CerebrasServer(LocalServer):
                 headers=headers,
                 body=body,
                 _bearer_sha256=sha256(bearer) if bearer else None,
+                client_port=_client_port(request),
             )
         )
         await self._notify()
@@ -529,3 +533,8 @@ def _prompt_tokens(messages: Iterable[Mapping[str, Any]]) -> int:
         for call in message.get("tool_calls") or []:
             text.append(str(call.get("function", {}).get("arguments", "")))
     return _estimate_tokens("".join(text))
+
+
+def _client_port(request: web.Request) -> int | None:
+    peer = request.transport.get_extra_info("peername") if request.transport else None
+    return int(peer[1]) if isinstance(peer, tuple) and len(peer) >= 2 else None

@@ -1,0 +1,98 @@
+"""What a turn does once and reuses (issue 14): the behaviours behind a cheap handoff.
+
+- the whole team's requests go through one Cerebras client and one kept-alive connection;
+- each agent's tool schemas are built once, not per request;
+- a customer line is searched once: the agent who takes over after a handoff, or the same agent
+  after a look-up, reuses the passages.
+
+The real cerebras-cloud-sdk talks to the bench's fake model on 127.0.0.1; nothing is timed here
+(the speed itself is measured by ``python -m bench``, section 1).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from livekit.agents import llm
+
+from bench.script import sales_team_model
+from simulator.events import Event, HandoffEvent, ToolCallEvent
+from simulator.providers.cerebras import CerebrasLLM, tool_schemas
+from simulator.session import SessionRunner
+from simulator.settings import BUNDLED_KNOWLEDGE, Settings
+from tests.fakes.cerebras_server import CerebrasServer, LatencyModel, Reply
+
+LINES = (
+    "Hi, I'm Dana from Northbay Foods.",
+    "Do your sensors work inside a minus eighty degree freezer?",  # Greeter -> Technical
+    "What would the Professional plan cost us per month?",  # Technical -> Pricing
+    "Do you have the CT-200 in stock right now?",  # Pricing looks it up, then answers
+)
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("data")
+
+
+async def converse(server: CerebrasServer, data_dir: Path) -> list[Event]:
+    settings = Settings(
+        knowledge_dir=BUNDLED_KNOWLEDGE,
+        data_dir=data_dir,
+        cerebras_api_key="test-key",
+        cerebras_base_url=server.base_url,
+    )
+    events: list[Event] = []
+    async with SessionRunner(settings, check_claims=False) as runner:
+        runner.add_observer(events.append)
+        for line in LINES:
+            await runner.send(line)
+    return events
+
+
+async def test_the_team_shares_one_client_and_one_connection(data_dir: Path) -> None:
+    async with CerebrasServer(responder=sales_team_model) as server:
+        events = await converse(server, data_dir)
+    handoffs = [(e.from_agent, e.to_agent) for e in events if isinstance(e, HandoffEvent)]
+    assert handoffs == [("greeter", "technical"), ("technical", "pricing")]
+    assert [e.name for e in events if isinstance(e, ToolCallEvent)] == ["check_stock"]
+    assert len(server.requests) == 7  # 4 answers, 2 handoffs, 1 look-up
+    # every request, whichever agent sent it, came on the same kept-alive connection
+    assert len({r.client_port for r in server.requests}) == 1
+
+
+async def test_each_tool_set_is_described_once(data_dir: Path) -> None:
+    tool_schemas.cache_clear()
+    async with CerebrasServer(responder=sales_team_model) as server:
+        await converse(server, data_dir)
+    sent = {tuple(r.tool_names) for r in server.requests}
+    assert len(sent) == 3  # the Greeter's, the Technical Specialist's, the Pricing Specialist's
+    built = tool_schemas.cache_info()
+    assert (built.misses, built.hits) == (3, len(server.requests) - 3)
+
+
+async def test_a_reply_cut_short_gives_up_its_connection_a_finished_one_keeps_it() -> None:
+    def ask() -> llm.ChatContext:
+        ctx = llm.ChatContext.empty()
+        ctx.add_message(role="user", content="Tell me about the CT-200.")
+        return ctx
+
+    long_reply = Reply(text="The CT-200 reads minus one hundred degrees. " * 40)
+    slow = LatencyModel(tokens_per_s=400.0)  # about a second for the whole reply
+    async with CerebrasServer(responder=lambda _: long_reply, latency=slow) as server:
+        model = CerebrasLLM(api_key="test-key", base_url=server.base_url)
+        try:
+            async with model.chat(chat_ctx=ask()) as stream:
+                async for _ in stream:
+                    pass  # read to the end
+            async with model.chat(chat_ctx=ask()) as stream:
+                await anext(aiter(stream))  # interrupted after its first words
+            async with model.chat(chat_ctx=ask()) as stream:
+                async for _ in stream:
+                    pass
+        finally:
+            await model.aclose()
+    first, cut, after = (r.client_port for r in server.requests)
+    assert cut == first  # the finished stream's connection was reused
+    assert after != cut  # the cut one was closed, not read to its end
