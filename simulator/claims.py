@@ -1,40 +1,38 @@
-"""The claim check: is every price, percentage, quantity, date and named fact in a reply supported?
+"""The claim check: is every price, percentage, quantity, date and named fact in a reply true?
 
 A rep rehearsing with an AI team must not learn a wrong price from it, and a model can state one
-with confidence. So every agent reply is checked against the knowledge base, live:
+with confidence. So every agent reply is checked against the knowledge base's facts
+(:mod:`simulator.facts`: each value the material states, bound to its subject and attribute),
+comparing facts, not words:
 
-1. :func:`~simulator.statements.find_statements` finds the reply's statements, and the same
-   extractor has read every passage of the knowledge folder into a table of facts (built once).
-2. A statement is **supported** when a fact says the same thing (same value, and for a price the
-   same "per" terms: ``$11 per sensor`` is supported by ``$11 per sensor per month``, ``$11 per
-   year`` is not), or a structured look-up of the same turn returned it, or the customer said it,
-   or it is a price times a number said in the conversation (``40 × $11``).
-3. Facts are ranked by how much of the claim's sentence their own line and heading share
-   (rarer words weigh more), with a bonus for passages that retrieval
-   (:meth:`~simulator.knowledge.index.KnowledgeIndex.search` on the claim's sentence, and the
-   passages the agent was given) brings up. The best fact stating a *different* value about the
-   same thing is the **contradicting** passage: "The Professional plan is $9 per sensor" is flagged
-   with "Professional — $11 per sensor per month". When that contradicting fact matches the claim's
-   sentence much better than any supporting one ("Enterprise is $11" while $11 is Professional's
-   price), the claim is flagged too.
-4. Named facts (``HIPAA``, ``CT-500``, ``ColdTrace Ultra``) are supported when the knowledge base
-   names them; otherwise the closest passage naming facts of the same sort is shown.
+1. :func:`~simulator.statements.find_statements` finds the reply's claims, figures and numbers in
+   words alike ("twenty-four dollars", "five-year", "a third off").
+2. Each claim is bound to its **subject** by the names the reply uses
+   (:mod:`simulator.facts.subjects`): in the claim's clause, else its sentence, else the reply's
+   or the conversation's last-named subject (the reply said "it"). Its **attribute** is the
+   words around it ("discount", "uptime").
+3. It is compared with the facts about that subject - never with a fact about a rival (another
+   plan, another product): **supported** when one states the same value with a fitting attribute;
+   **contradicted** when the subject's fact about the same attribute states another value (the
+   verdict shows that value and its sentence); **unsupported** when nothing in the knowledge says
+   it. A claim with no subject is compared with every fact, and a value is supported only when
+   the fact that states it matches the claim's words at least as well as any fact that states
+   something else.
+4. The customer's own words, a look-up's output in the same turn, and a price times a number said
+   in the conversation (``40 × $11``) support a claim too. Named facts (``HIPAA``, ``CT-500``) are
+   supported when the material names them.
 
-:class:`ClaimWatch` follows a session's events and turns each agent reply into a :class:`ClaimJob`
-with what the check needs from the turn (the passages the agent read, the look-ups' outputs, the
-customer's words). Checking blocks (retrieval): the session runs it with ``asyncio.to_thread``.
+:class:`ClaimWatch` follows a session's events and turns each agent reply into a :class:`ClaimJob`.
+Checking is quick but blocking: the session runs it with ``asyncio.to_thread``.
 """
 
 from __future__ import annotations
 
-import math
 import re
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from simulator.events import (
     AgentRole,
@@ -47,21 +45,26 @@ from simulator.events import (
     ToolCallEvent,
     TranscriptEvent,
 )
-from simulator.knowledge import keywords
-from simulator.knowledge.documents import load_folder
+from simulator.facts import attributes
+from simulator.facts.binding import Binding, bind
+from simulator.facts.matching import (
+    Known,
+    Scorer,
+    authored,
+    comparable_to,
+    conflicts,
+    fits,
+    holds_under,
+    know,
+    same_statement,
+    states_value,
+    wins,
+)
+from simulator.facts.model import Fact
+from simulator.facts.store import FactStore
+from simulator.facts.subjects import Vocabulary, is_code
+from simulator.facts.values import same_terms
 from simulator.statements import Statement, find_statements, normalise
-
-if TYPE_CHECKING:
-    from simulator.knowledge.index import KnowledgeIndex
-
-SEARCH_K = 6
-RETRIEVED_BONUS = 0.5
-MARGIN = 1.0
-"""How much better (in summed inverse document frequency) a contradicting fact must match the
-claim's sentence than the best supporting one before a claim with support is flagged anyway."""
-_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")
-_NAME = re.compile(r"(?<=[a-z0-9,;)]\s)([A-Z][a-z]+[A-Za-z]*)")
-_CLAUSE = re.compile(r"\s*[,;:()\u2013\u2014]\s*|\s+(?:and|but|while|whereas)\s+")
 
 
 @dataclass(frozen=True)
@@ -74,68 +77,25 @@ class ClaimJob:
     retrieved: tuple[Passage, ...] = ()
     tool_outputs: tuple[str, ...] = ()
     customer_lines: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class _Fact:
-    statement: Statement
-    passage: int
-    line: frozenset[str]
-    """Content words of the line that states the fact (a sentence, a bullet, a table row)."""
-    heading: frozenset[str]
-    """Content words of its section heading: what the line is about when the line does not say."""
+    before: tuple[str, ...] = ()
+    """The conversation's earlier lines, oldest first: where "it" finds what it stands for."""
 
 
 class ClaimChecker:
-    """Checks replies against a fixed set of passages (a knowledge folder's); thread-safe once
-    built."""
+    """Checks replies against a knowledge base's facts; thread-safe once built."""
 
-    def __init__(
-        self,
-        passages: Sequence[Passage],
-        *,
-        search: Callable[[str], Sequence[Passage]] | None = None,
-    ) -> None:
-        """``search`` finds the passages for a sentence (the knowledge index); without it only
-        the passages the agent was given count as retrieved."""
-        self._passages = list(passages)
-        self._search = search
-        self._ids = {_passage_key(p): n for n, p in enumerate(self._passages)}
-        self._facts: dict[str, list[_Fact]] = defaultdict(list)
-        self._normalised = [normalise(f"{p.section}\n{p.text}") for p in self._passages]
-        self._heading_words = {w.strip(".,:;()") for p in self._passages for w in p.section.split()}
-        self._names = {
-            keywords.stem(m.group(1).lower())
-            for p in self._passages
-            for m in _NAME.finditer(p.text)
-        }
-        """Words the knowledge base capitalises mid-sentence: plan, product and company names."""
-        document_frequency: dict[str, int] = defaultdict(int)
-        for n, passage in enumerate(self._passages):
-            for term in _words(f"{passage.section} {passage.text}"):
-                document_frequency[term] += 1
-            heading = passage.section.split(" > ")[-1]
-            heading_words = _words(heading)
-            for line in [heading, *passage.text.splitlines()]:
-                for statement in find_statements(line):
-                    self._facts[statement.kind].append(
-                        _Fact(statement, n, _words(line), heading_words)
-                    )
-        sizes = [len(f.line) for facts in self._facts.values() for f in facts]
-        self._average_context = sum(sizes) / len(sizes) if sizes else 1.0
-        total = len(self._passages) + 1
-        self._idf = {t: math.log(total / (df + 0.5)) for t, df in document_frequency.items()}
-        self._default_idf = math.log(total / 0.5)
+    def __init__(self, store: FactStore) -> None:
+        self.store = store
+        self.vocabulary = Vocabulary(store.files)
+        self._by_kind: dict[str, list[Known]] = defaultdict(list)
+        for fact in store.facts:
+            self._by_kind[fact.kind].append(know(self.vocabulary, fact))
+        self._text = " ".join(f.text for f in store.files)
 
     @classmethod
-    def for_folder(cls, knowledge_dir: Path, index: KnowledgeIndex | None = None) -> ClaimChecker:
-        """Read ``knowledge_dir`` (blocking) and search it through ``index`` when given."""
-        load = load_folder(Path(knowledge_dir))
-        passages = [
-            Passage(source=c.source, section=c.section, score=0.0, text=c.text) for c in load.chunks
-        ]
-        search = (lambda query: index.search(query, k=SEARCH_K)) if index is not None else None
-        return cls(passages, search=search)
+    def for_folder(cls, knowledge_dir: Path, *, cache_dir: Path | None = None) -> ClaimChecker:
+        """Read ``knowledge_dir``'s facts (blocking), from ``cache_dir`` where unchanged."""
+        return cls(FactStore.load(Path(knowledge_dir), cache_dir))
 
     def check(self, job: ClaimJob) -> ClaimCheckEvent:
         started = time.perf_counter()
@@ -145,28 +105,17 @@ class ClaimChecker:
         multipliers = {
             s.amount
             for s in [*statements, *said_by_customer]
-            if s.amount is not None
+            if s.kind == "quantity"
+            and s.amount is not None
             and s.amount >= 2
             and float(s.amount).is_integer()
-            and s.kind == "quantity"
         }
-        given = {self._ids[k] for k in map(_passage_key, job.retrieved) if k in self._ids}
-        retrieved: dict[str, set[int]] = {}
-        claims = []
-        for statement in statements:
-            sentence = _sentence_of(job.reply, statement.start)
-            if sentence not in retrieved:
-                retrieved[sentence] = given | self._retrieve(sentence)
-            claims.append(
-                self._judge(
-                    statement,
-                    sentence,
-                    retrieved[sentence],
-                    from_tools,
-                    said_by_customer,
-                    multipliers,
-                )
-            )
+        claims = [
+            self._judge(s, job, from_tools, said_by_customer, multipliers)
+            for s in statements
+            if s.kind != "quantity" or s.unit  # a bare number says nothing checkable on its own
+        ]
+        claims = sorted([*claims, *self._unknown_names(job, statements)], key=lambda c: c.start)
         return ClaimCheckEvent(
             turn_id=job.turn_id,
             agent=job.agent,
@@ -175,275 +124,299 @@ class ClaimChecker:
             elapsed_ms=round((time.perf_counter() - started) * 1000, 2),
         )
 
-    # -- judging one statement ---------------------------------------------------------------
+    # -- one claim -----------------------------------------------------------------------------
 
     def _judge(
         self,
         claim: Statement,
-        sentence: str,
-        retrieved: set[int],
+        job: ClaimJob,
         from_tools: list[Statement],
         said_by_customer: list[Statement],
         multipliers: set[float],
     ) -> Claim:
         base = {"text": claim.text, "start": claim.start, "end": claim.end, "kind": claim.kind}
         if claim.kind == "named_fact":
-            return self._judge_named(claim, sentence, retrieved, base)
-        if any(_same_value(claim, s) for s in from_tools):
-            return Claim(
-                **base, supported=True, evidence="tool", note="a look-up of this turn returned it"
+            return self._judge_named(claim, job, base)
+        if any(same_statement(claim, s) for s in from_tools):
+            return _supported(base, "tool", note="a look-up of this turn returned it")
+        if any(same_statement(claim, s) for s in said_by_customer):
+            return _supported(base, "customer", note="the customer said it")
+        binding = bind(self.vocabulary, claim, job.reply, job.before)
+        candidates = [k for k in self._by_kind[claim.kind] if comparable_to(claim, k)]
+        verdict = self._compare(claim, binding, candidates, multipliers, base)
+        if binding.inherited and verdict.outcome != "supported" and binding.words:
+            # the subject came from an earlier clause or line: if nothing about it matches what
+            # this clause speaks of ("delivery is free over..."), the clause is about something else
+            alone = replace(binding, names=frozenset(), subject="", inherited=False)
+            second = self._compare(claim, alone, candidates, multipliers, base)
+            if not self._speaks_of(binding, claim, candidates):
+                return second
+        return verdict
+
+    def _compare(
+        self,
+        claim: Statement,
+        binding: Binding,
+        candidates: list[Known],
+        multipliers: set[float],
+        base: dict,
+    ) -> Claim:
+        base = {**base, "subject": binding.subject}
+        pool, about = self._pool(binding, candidates)
+        same = [k for k in pool if states_value(claim, k)]
+        other = [k for k in pool if not states_value(claim, k)]
+        score = Scorer(binding, claim)
+        best_same = max(same, key=lambda k: (score(k), authored(k)), default=None)
+        best_other = max(other, key=lambda k: (score(k), authored(k)), default=None)
+        if (
+            best_same is not None
+            and (best_other is None or wins(score(best_same), score(best_other), claim, best_other))
+            and (
+                about
+                or score.words(best_same) + score.topic(best_same)
+                or holds_under(binding, best_same) > 0
+                or not binding.words
             )
-        if any(_same_value(claim, s) for s in said_by_customer):
-            return Claim(**base, supported=True, evidence="customer", note="the customer said it")
-        context = _context(sentence, claim)
-        score = _Scorer(self._idf, self._default_idf, self._average_context, context, retrieved)
-        facts = self._facts[claim.kind]
-        supporters = [f for f in facts if _supports(claim, f.statement)]
-        contradictors = [f for f in facts if _contradicts(claim, f.statement)]
-        best_s = max(supporters, key=score, default=None)
-        best_c = max(contradictors, key=score, default=None)
-        if best_s is not None:
-            if (
-                best_c is not None
-                and score(best_c) >= max(score(best_s) + MARGIN, MARGIN)
-                and score.strength(best_c) >= max(2, score.strength(best_s) + 2)
-                and (score.strength(best_c) >= 4 or score.names(best_c, self._names))
-            ):
+        ):
+            return _supported(base, "knowledge", supporting=_passage(best_same, score))
+        calculation = self._calculation(claim, multipliers, candidates, score)
+        if calculation is not None:
+            fact, n = calculation
+            return _supported(
+                base,
+                "calculation",
+                supporting=_passage(fact, score),
+                note=f"{n:g} × {fact.fact.text}",
+            )
+        if best_other is not None and self._contradicts(best_other, other, score, about):
+            rivals = [
+                k
+                for k in other
+                if k.fact.key != best_other.fact.key and score(k) >= score(best_other) - 0.5
+            ]
+            if not (rivals and not about):  # several facts, several values: it is not clear which
+                right = best_other.fact
                 return Claim(
                     **base,
                     supported=False,
-                    contradicting=self._passage(best_c, score(best_c)),
-                    note=f"here the knowledge base says {best_c.statement.text}",
+                    verdict="contradicted",
+                    correct=right.text,
+                    contradicting=_passage(best_other, score),
+                    note=_contradiction_note(binding, right),
                 )
-            return Claim(
-                **base,
-                supported=True,
-                evidence="knowledge",
-                supporting=self._passage(best_s, score(best_s)),
-            )
-        if claim.kind == "price":
-            products = [
-                (fact, n)
-                for fact in facts
-                for n in multipliers
-                if fact.statement.amount
-                and claim.unit == fact.statement.unit
-                and claim.qualifier <= fact.statement.qualifier
-                and n != claim.amount
-                and abs(fact.statement.amount * n - (claim.amount or 0)) < 0.005
-            ]
-            if products:
-                fact, n = max(
-                    products,
-                    key=lambda p: (score(p[0]), p[0].statement.text.startswith(("$", "€", "£"))),
-                )
-                return Claim(
-                    **base,
-                    supported=True,
-                    evidence="calculation",
-                    supporting=self._passage(fact, score(fact)),
-                    note=f"{n:g} × {fact.statement.text}",
-                )
-        contradicting = (
-            self._passage(best_c, score(best_c))
-            if best_c is not None and score(best_c) > 0
-            else None
-        )
-        note = (
-            f"the knowledge base says {best_c.statement.text}"
-            if contradicting and best_c
-            else "nothing in the knowledge base states it"
-        )
-        return Claim(**base, supported=False, contradicting=contradicting, note=note)
-
-    def _judge_named(
-        self, claim: Statement, sentence: str, retrieved: set[int], base: dict
-    ) -> Claim:
-        needle = normalise(claim.text)
-        holders = [n for n, text in enumerate(self._normalised) if needle in text]
-        sentence_terms = keywords.terms(sentence)
-        if holders:
-            best = max(
-                holders,
-                key=lambda n: (
-                    n in retrieved,
-                    len(sentence_terms & keywords.terms(self._passages[n].text)),
-                ),
-            )
-            return Claim(
-                **base, supported=True, evidence="knowledge", supporting=self._at(best, 1.0)
-            )
-        if claim.unit == "brand" and all(w in self._heading_words for w in claim.text.split()[1:]):
-            # "ColdTrace Professional": the brand and a plan or product named in a heading
-            return Claim(
-                **base,
-                supported=True,
-                evidence="knowledge",
-                note="the knowledge base names each part of it",
-            )
-        ranked = sorted(
-            retrieved,
-            key=lambda n: -len(keywords.terms(sentence) & keywords.terms(self._passages[n].text)),
-        )
-        same_sort = next(
-            (
-                n
-                for n in ranked
-                if any(
-                    f.passage == n and f.statement.unit == claim.unit
-                    for f in self._facts["named_fact"]
-                )
-            ),
-            None,
-        )
         return Claim(
             **base,
             supported=False,
-            contradicting=self._at(same_sort, 0.0) if same_sort is not None else None,
+            verdict="unsupported",
+            note=_absent_note(binding, claim),
+        )
+
+    def _speaks_of(self, binding: Binding, claim: Statement, candidates: list[Known]) -> bool:
+        """Whether a fact about the binding's subject shares a word with the claim's clause."""
+        pool, about = self._pool(binding, candidates)
+        score = Scorer(binding, claim)
+        return about and any(score.words(k) for k in pool)
+
+    def _pool(self, binding: Binding, candidates: list[Known]) -> tuple[list[Known], bool]:
+        """The facts a claim is compared with: those about its subject (never a rival's); when
+        the material says nothing of that sort about the subject, the facts about no rival."""
+        candidates = [k for k in candidates if holds_under(binding, k) >= 0]
+        if not binding.names:
+            return [k for k in candidates if fits(binding.words, k)], False
+        rivals = self.vocabulary.rivals
+        fair = [k for k in candidates if not conflicts(binding.names, k, rivals)]
+        about = [k for k in fair if binding.names & k.context and fits(binding.words, k)]
+        if about:
+            return about, True
+        return [k for k in fair if not any(rivals.get(e) for e in k.own)], False
+
+    def _contradicts(self, best: Known, other: list[Known], score: Scorer, about: bool) -> bool:
+        """Whether the best-matching fact stating another value speaks of the same thing."""
+        words = score.binding.words
+        if not fits(words, best):
+            return False
+        if about:
+            values = {k.fact.key for k in other if fits(words, k)}
+            own = bool(score.binding.names & best.own)
+            return score.words(best) > 0 or len(values) == 1 or (own and not words)
+        strong = bool(attributes.exclusive(words) & best.words)
+        return (
+            score.words(best) >= 2 or strong or (score.words(best) >= 1 and score.topic(best) >= 1)
+        )
+
+    def _calculation(
+        self,
+        claim: Statement,
+        multipliers: set[float],
+        candidates: list[Known],
+        score: Scorer,
+    ) -> tuple[Known, float] | None:
+        """A price that is a number said in the conversation times a price of the material."""
+        if claim.kind != "price" or claim.amount is None:
+            return None
+        products = [
+            (known, n)
+            for known in candidates
+            for n in sorted(multipliers)
+            if known.fact.amount
+            and n != claim.amount
+            and abs(known.fact.amount * n - claim.amount) < 0.005
+            and same_terms(claim.qualifier, claim.period, known.fact, known.terms)
+        ]
+        return max(
+            products,
+            key=lambda p: (score(p[0]), p[0].fact.text.startswith(("$", "€", "£"))),
+            default=None,
+        )
+
+    def _judge_named(self, claim: Statement, job: ClaimJob, base: dict) -> Claim:
+        """A certification, code or brand: the material names it, or it does not. A rating the
+        material gives another way for the claim's subject (the CT-300's IP54, not IP67) is
+        contradicted."""
+        family = _family(claim.key)
+        binding = bind(self.vocabulary, claim, job.reply, job.before)
+        products = frozenset(n for n in binding.names if is_code(n))
+        if family and products and claim.unit == "certification":
+            about = [
+                k
+                for k in self._by_kind["named_fact"]
+                if _family(k.fact.key) == family
+                and products & k.own
+                and not conflicts(products, k, self.vocabulary.rivals)
+            ]
+            same = [k for k in about if k.fact.key == claim.key]
+            if same:
+                return _supported(base, "knowledge", supporting=_passage(same[0], None))
+            if len({k.fact.key for k in about}) == 1:
+                fact = about[0].fact
+                return Claim(
+                    **base,
+                    supported=False,
+                    verdict="contradicted",
+                    subject=binding.subject,
+                    correct=fact.text,
+                    contradicting=_passage(about[0], None),
+                    note=_contradiction_note(binding, fact),
+                )
+        if normalise(claim.text) in self._text:
+            holders = [
+                k
+                for k in self._by_kind["named_fact"]
+                if normalise(k.fact.text) == normalise(claim.text)
+            ]
+            holder = min(holders, key=lambda k: len(k.fact.evidence), default=None)
+            return _supported(
+                base,
+                "knowledge",
+                supporting=_passage(holder, None) if holder else None,
+            )
+        if claim.unit == "brand" and all(
+            normalise(word) in self._text for word in claim.text.split()
+        ):
+            return _supported(base, "knowledge", note="the knowledge base names each part of it")
+        return Claim(
+            **base,
+            supported=False,
+            verdict="unsupported",
             note=f"the knowledge base never mentions {claim.text}",
         )
 
-    # -- helpers -------------------------------------------------------------------------------
-
-    def _retrieve(self, sentence: str) -> set[int]:
-        if self._search is None:
-            return set()
-        return {self._ids[k] for k in map(_passage_key, self._search(sentence)) if k in self._ids}
-
-    def _passage(self, fact: _Fact, score: float) -> Passage:
-        return self._at(fact.passage, score)
-
-    def _at(self, n: int, score: float) -> Passage:
-        return self._passages[n].model_copy(update={"score": round(score, 3)})
-
-
-class _Scorer:
-    """How well a fact's line and heading match the words around the claim."""
-
-    def __init__(
-        self,
-        idf: dict[str, float],
-        default: float,
-        average: float,
-        context: frozenset[str],
-        retrieved: set[int],
-    ) -> None:
-        self._idf, self._default, self._average = idf, default, average
-        self._context, self._retrieved = context, retrieved
-        self._cache: dict[int, float] = {}
-
-    def __call__(self, fact: _Fact) -> float:
-        key = id(fact)
-        if key not in self._cache:
-            on_line = self._context & fact.line
-            on_heading = (self._context & fact.heading) - on_line
-            # A word shared with a long paragraph says less than one shared with a short line (as in
-            # BM25).
-            value = 2 * self._weight(on_line) / (0.5 + 0.5 * len(fact.line) / self._average)
-            value += self._weight(on_heading)
-            value += RETRIEVED_BONUS if fact.passage in self._retrieved else 0.0
-            value += 0.01 * len(on_line) / (len(fact.line) + 1)  # the tighter line wins a tie
-            self._cache[key] = value
-        return self._cache[key]
-
-    def strength(self, fact: _Fact) -> int:
-        """Words shared with the claim's clause: twice for the fact's own line, once for its
-        heading."""
-        on_line = self._context & fact.line
-        return 2 * len(on_line) + len((self._context & fact.heading) - on_line)
-
-    def names(self, fact: _Fact, names: set[str]) -> bool:
-        """Whether the fact shares a name (``Enterprise``, ``GW-20``) with the claim's clause."""
-        return any(t in names or "-" in t for t in self._context & (fact.line | fact.heading))
-
-    def _weight(self, terms: frozenset[str]) -> float:
-        return sum(self._idf.get(t, self._default) for t in terms)
+    def _unknown_names(self, job: ClaimJob, taken: list[Statement]) -> list[Claim]:
+        """Names the reply uses that the material never mentions ("our London office"): claims
+        with nothing behind them. The customer's own words and common words are not claims."""
+        said = normalise(" ".join(job.customer_lines))
+        out = []
+        for word, start in self.vocabulary.unknown_names_at(job.reply):
+            end = start + len(word)
+            if any(s.start < end and start < s.end for s in taken):
+                continue
+            key = normalise(word)
+            if key in self._text or key in said or word.lower() in _COMMON_CAPITALS:
+                continue
+            out.append(
+                Claim(
+                    text=word,
+                    start=start,
+                    end=end,
+                    kind="named_fact",
+                    supported=False,
+                    verdict="unsupported",
+                    note=f"the knowledge base never mentions {word}",
+                )
+            )
+        return out
 
 
-def _same_value(a: Statement, b: Statement) -> bool:
-    if a.kind != b.kind:
-        return False
-    if a.kind == "date":
-        return _date_fits(a.key, b.key)
-    if a.amount is not None and b.amount is not None:
-        return abs(a.amount - b.amount) < 0.005 and (a.kind != "price" or a.unit == b.unit)
-    return a.key == b.key
+def _family(key: str) -> str:
+    """The sort of a rating or certification: ``ip`` of ``ip67``, ``iso`` of ``iso 27001``."""
+    match = re.match(r"[a-z]+", key)
+    return match.group(0) if match and match.group(0) != key else ""
 
 
-def _supports(claim: Statement, fact: Statement) -> bool:
-    if not _same_value(claim, fact):
-        return False
-    if claim.kind == "price":
-        return claim.qualifier <= fact.qualifier
-    if claim.kind == "quantity" and claim.unit:
-        return (
-            claim.unit == fact.unit
-            or claim.unit in fact.qualifier
-            or bool(fact.unit and fact.unit in claim.qualifier)
-        )
-    return True
+_COMMON_CAPITALS = frozenset(
+    [
+        "i",
+        "i'm",
+        "i'll",
+        "i'd",
+        "i've",
+        "ok",
+        "okay",
+        "hi",
+        "hello",
+        "thanks",
+        "thank",
+        "yes",
+        "no",
+        "sure",
+        "great",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ]
+)
 
 
-def _contradicts(claim: Statement, fact: Statement) -> bool:
-    """``fact`` speaks about the same sort of thing as ``claim`` and says something else."""
-    if claim.kind != fact.kind or _supports(claim, fact):
-        return False
-    if claim.kind == "price":
-        return claim.unit == fact.unit and (
-            not claim.qualifier or bool(claim.qualifier & fact.qualifier)
-        )
-    if claim.kind == "quantity":
-        return bool(claim.unit) and claim.unit == fact.unit
-    if claim.kind == "date":
-        return _date_parts(claim.key).keys() <= _date_parts(fact.key).keys()
-    return True
-
-
-def _date_fits(claim_key: str, fact_key: str) -> bool:
-    claim, fact = _date_parts(claim_key), _date_parts(fact_key)
-    return bool(claim) and all(fact.get(part) == value for part, value in claim.items())
-
-
-def _date_parts(key: str) -> dict[str, str]:
-    if key.startswith("q"):
-        quarter, _, year = key[1:].partition("-")
-        return {"quarter": quarter, **({"year": year} if year else {})}
-    parts = dict(zip(("year", "month", "day"), key.split("-"), strict=False))
-    return {k: v for k, v in parts.items() if v and v != "----"}
-
-
-def _context(sentence: str, claim: Statement) -> frozenset[str]:
-    """The content words around a claim: its clause (between commas, semicolons, dashes or
-    "and"), or its whole sentence when the clause has no other words."""
-    position = sentence.find(claim.text)
-    clause = sentence
-    if position >= 0:
-        pieces = [(m.start(), m.end()) for m in _CLAUSE.finditer(sentence)]
-        start = max((e for s, e in pieces if e <= position), default=0)
-        end = min((s for s, e in pieces if s >= position + len(claim.text)), default=len(sentence))
-        clause = sentence[start:end]
-    own = _words(claim.text)
-    return (_words(clause) - own) or (_words(sentence) - own)
-
-
-def _words(text: str) -> frozenset[str]:
-    """Content words, stemmed; unlike search terms, "3-year" is the word "year" once."""
-    return frozenset(
-        keywords.stem(w)
-        for w in re.findall(r"[a-z]+(?:-\d[a-z0-9]*)?", text.lower())
-        if len(w) > 1 and w not in keywords.STOPWORDS
+def _passage(known: Known, score: Scorer | None) -> Passage:
+    fact = known.fact
+    return Passage(
+        source=fact.source,
+        section=fact.section,
+        score=round(score(known), 3) if score is not None else 1.0,
+        text=fact.evidence,
     )
 
 
-def _sentence_of(text: str, position: int) -> str:
-    for m in _SENTENCE.finditer(text):
-        if m.start() <= position < m.end():
-            return m.group(0).strip()
-    return text
+def _supported(base: dict, evidence: str, **fields: object) -> Claim:
+    return Claim(**base, supported=True, verdict="supported", evidence=evidence, **fields)
 
 
-def _passage_key(passage: Passage) -> tuple[str, str]:
-    return passage.source, " ".join(passage.text.split())
+def _contradiction_note(binding: Binding, fact: Fact) -> str:
+    about = f" for {binding.subject}" if binding.subject else ""
+    return f"the knowledge base says {fact.text}{about}"
+
+
+def _absent_note(binding: Binding, claim: Statement) -> str:
+    if binding.unknown:
+        return f"the knowledge base never mentions {binding.unknown[0]}"
+    about = f" about {binding.subject}" if binding.subject else ""
+    return f"nothing in the knowledge base states {claim.text}{about}"
 
 
 @dataclass
@@ -454,6 +427,7 @@ class ClaimWatch:
     _retrieved: dict[str, tuple[Passage, ...]] = field(default_factory=dict)
     _tool_outputs: list[str] = field(default_factory=list)
     _customer_lines: list[str] = field(default_factory=list)
+    _history: list[str] = field(default_factory=list)
     _turn: int = -1
 
     def observe(self, event: Event) -> ClaimJob | None:
@@ -461,6 +435,7 @@ class ClaimWatch:
             self._customer_lines.clear()
             self._tool_outputs.clear()
             self._retrieved.clear()
+            self._history.clear()
         elif isinstance(event, RetrievalEvent):
             self._new_turn(event.turn_id)
             self._retrieved[event.agent] = event.passages
@@ -469,6 +444,8 @@ class ClaimWatch:
             self._tool_outputs.append(event.output)
         elif isinstance(event, TranscriptEvent):
             self._new_turn(event.turn_id)
+            before = tuple(self._history[-4:])
+            self._history.append(event.text)
             if event.speaker == "customer":
                 self._customer_lines.append(event.text)
             else:
@@ -479,6 +456,7 @@ class ClaimWatch:
                     retrieved=self._retrieved.get(event.speaker, ()),
                     tool_outputs=tuple(self._tool_outputs),
                     customer_lines=tuple(self._customer_lines),
+                    before=before,
                 )
         return None
 

@@ -246,6 +246,15 @@ class ModeChangedEvent(_Event):
 
 
 CoachState = Literal["ready", "playing", "paused", "taken_over", "ended"]
+CoachSpeed = Literal["0.5x", "1x", "2x", "4x", "instant"]
+COACH_SPEEDS: dict[str, float | None] = {
+    "0.5x": 0.5,
+    "1x": 1.0,
+    "2x": 2.0,
+    "4x": 4.0,
+    "instant": None,
+}
+"""How fast Coach mode plays against a person's pace; ``instant`` does not wait at all."""
 
 
 class CoachStateEvent(_Event):
@@ -257,6 +266,23 @@ class CoachStateEvent(_Event):
     customer_turns: int
     max_turns: int
     detail: str = ""
+    speed: CoachSpeed | None = None
+    """The pace it plays at (``None`` in logs written before pacing existed)."""
+
+
+class CustomerTypingEvent(_Event):
+    """The AI customer is reading the team's reply and typing its next line (Coach mode's pace).
+
+    ``typing`` is ``True`` when it starts (``expected_ms`` at the current speed) and ``False``
+    when it stops: its line follows, or it was paused or taken over before it said anything.
+    """
+
+    type: Literal["customer_typing"] = "customer_typing"
+    persona: str
+    turn_id: int
+    """The turn its line will open."""
+    typing: bool
+    expected_ms: float = 0.0
 
 
 PersonaAction = Literal[
@@ -299,6 +325,7 @@ class CustomerOutcomeEvent(_Event):
 
 ClaimKind = Literal["price", "percentage", "quantity", "date", "named_fact"]
 Evidence = Literal["knowledge", "tool", "customer", "calculation"]
+Verdict = Literal["supported", "contradicted", "unsupported"]
 
 
 class Claim(_Model):
@@ -315,8 +342,25 @@ class Claim(_Model):
     """Where the support came from; ``None`` when unsupported."""
     supporting: Passage | None = None
     contradicting: Passage | None = None
-    """For an unsupported claim, the passage that states something else, when there is one."""
+    """For a contradicted claim, the fact's one sentence or table row (plain text) that states
+    the right value."""
     note: str = ""
+    verdict: Verdict | None = None
+    """``supported``; ``contradicted`` (the knowledge states another value for the same subject
+    and attribute); ``unsupported`` (nothing in the knowledge states it). ``None`` in logs
+    written before verdicts existed: read :attr:`outcome`."""
+    subject: str = ""
+    """What the claim was bound to, as the reply names it (``Growth``), or empty."""
+    correct: str | None = None
+    """For a contradicted claim, the knowledge's value (``$41 per vehicle per month``)."""
+
+    @property
+    def outcome(self) -> Verdict:
+        if self.verdict is not None:
+            return self.verdict
+        if self.supported:
+            return "supported"
+        return "contradicted" if self.contradicting is not None else "unsupported"
 
 
 class ClaimCheckEvent(_Event):
@@ -335,21 +379,41 @@ class ClaimCheckEvent(_Event):
         return tuple(c for c in self.claims if not c.supported)
 
 
+ObjectionStatus = Literal["handled", "given_up", "open", "not_raised"]
+
+
 class ObjectionScore(_Model):
     objection: str
     """The persona's objection id, or the playbook section's title for an objection it did not
     list."""
     label: str
     raised_turn: int
+    """The turn of the customer line that raised it (0: never raised)."""
     raised_by: CustomerPlayer
     handled: bool
     handled_turn: int | None = None
     handled_by: AgentRole | None = None
+    status: ObjectionStatus | None = None
+    """``handled`` (the customer accepted an answer), ``given_up`` (it stopped asking),
+    ``open`` or ``not_raised``; ``None`` in scorecards saved before it existed (read
+    :attr:`state`)."""
+    required: bool = False
+    """The persona needs it settled before it agrees to the next step."""
+    raised_line: str = ""
+    """The customer's line that raised it, as said."""
+    answer_line: str = ""
+    """The team's reply the customer accepted (``handled``), as said."""
     prepared_response_used: bool = False
     prepared_response_overlap: float = 0.0
     """Share (0-1) of the best answer's content words that come from the prepared response."""
     playbook_section: str | None = None
     """The playbook section with the prepared response; ``None`` if the playbook has none."""
+
+    @property
+    def state(self) -> ObjectionStatus:
+        if self.status is not None:
+            return self.status
+        return "handled" if self.handled else "open"
 
 
 class FactScore(_Model):
@@ -421,6 +485,15 @@ class Scorecard(_Model):
         return sum(o.handled for o in self.objections)
 
     @property
+    def objections_raised(self) -> tuple[ObjectionScore, ...]:
+        return tuple(o for o in self.objections if o.state != "not_raised")
+
+    @property
+    def not_settled(self) -> tuple[ObjectionScore, ...]:
+        """The objections the persona required that were not handled, raised or not."""
+        return tuple(o for o in self.objections if o.required and not o.handled)
+
+    @property
     def prepared_responses_used(self) -> int:
         return sum(o.prepared_response_used for o in self.objections)
 
@@ -453,6 +526,7 @@ Event = Annotated[
     | CoachWhisperEvent
     | ModeChangedEvent
     | CoachStateEvent
+    | CustomerTypingEvent
     | PersonaEvent
     | CustomerOutcomeEvent
     | ClaimCheckEvent

@@ -147,7 +147,9 @@ class SessionRunner(AsyncResource):
         )
         if self._check_claims:
             checker = await asyncio.to_thread(
-                ClaimChecker.for_folder, settings.knowledge_dir, index
+                ClaimChecker.for_folder,
+                settings.knowledge_dir,
+                cache_dir=settings.data_dir / "facts",
             )
             self._claims = ClaimWatch(checker)
         if self._voice is not None:

@@ -57,7 +57,11 @@ _UNITS_WORDS = {
 }
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 _NUMBER_WORD = "|".join(sorted([*_UNITS_WORDS, *_SCALES], key=len, reverse=True))
-_WORDS_RUN = re.compile(rf"\b(?:{_NUMBER_WORD})(?:(?:\s+and\s+|\s+|-)(?:{_NUMBER_WORD}))*\b", re.I)
+_WORDS_RUN = re.compile(
+    rf"\b(?:{_NUMBER_WORD})(?:(?:\s+and\s+|\s+|-)(?:{_NUMBER_WORD}))*"
+    rf"(?:\s+point(?:\s+(?:{_NUMBER_WORD}))+)?\b",
+    re.I,
+)
 _DIGITS = re.compile(
     r"(?<![\w.,/:\-])(?P<sign>[-+−](?=\d)|±\s?)?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"(?:\s?(?P<scale>million|thousand|billion|bn|k)\b)?(?![\w/]|[.:,]\d)",
@@ -67,7 +71,7 @@ _CURRENCY_BEFORE = re.compile(
     r"(?:(?P<sym>US\$|\$|€|£)|\b(?P<code>USD|EUR|GBP|NOK|SEK|DKK|CHF)\s?)\s*$"
 )
 _CURRENCY_AFTER = re.compile(
-    r"^\s*(?P<word>dollars?|euros?|pounds?|USD|EUR|GBP|NOK|kroner)\b", re.I
+    r"^(?:\s*|-)(?P<word>dollars?|euros?|pounds?|USD|EUR|GBP|NOK|kroner)\b", re.I
 )
 _CURRENCIES = {
     "$": "usd",
@@ -84,9 +88,45 @@ _CURRENCIES = {
 }
 _PER = re.compile(
     r"^(?:\s*(?:(?:per|a|an|each|every)\b|/)\s*(?!and\b|or\b|to\b|for\b|in\b|on\b|of\b|the\b)"
+    r"(?:(?:extra|additional|active|replaced|named|connected|monitored|single|new)\s+)?"
     r"[A-Za-z][A-Za-z-]*(?:\s+(?:days?|hours?|months?|years?|sensors?|sites?|users?|units?)\b)?)+",
     re.I,
 )
+_PERIODS = {
+    "month": "month",
+    "monthly": "month",
+    "mo": "month",
+    "year": "year",
+    "yearly": "year",
+    "annual": "year",
+    "annually": "year",
+    "annum": "year",
+    "week": "week",
+    "weekly": "week",
+    "day": "day",
+    "daily": "day",
+}
+_ONE_TIME_AFTER = re.compile(
+    r"^[\s,]*(?:as\s+a\s+)?(?:one[- ]time|once|one[- ]off|upfront|up[- ]front|flat)\b", re.I
+)
+_PERIOD_AFTER = re.compile(r"^[\s,]*(monthly|annually|yearly|weekly|daily)\b", re.I)
+_PERIOD_BEFORE = re.compile(
+    r"\b(one[- ]time|one[- ]off|upfront|up[- ]front|monthly|annual|yearly|weekly|daily)\s+"
+    r"(?:[a-z-]+\s+){0,2}(?:of\s+|at\s+|is\s+|costs?\s+)?$",
+    re.I,
+)
+_FRACTIONS = re.compile(
+    r"\b(?P<what>(?:a|one)\s+third|two[- ]thirds|a\s+quarter|three[- ]quarters|half)"
+    r"(?=\s+(?:off|discount|price|of\s+the\s+(?:price|fee|subscription|list)))",
+    re.I,
+)
+_FRACTION_VALUES = {
+    "third": 100 / 3,
+    "thirds": 200 / 3,
+    "quarter": 25.0,
+    "quarters": 75.0,
+    "half": 50.0,
+}
 _PERCENT = re.compile(r"^\s?(?:%|percent\b|per cent\b|percentage points?\b)", re.I)
 _RANGE_TO = re.compile(r"^\s*(?:–|—|-|to)\s*", re.I)
 _UNIT = re.compile(
@@ -252,11 +292,23 @@ class Statement:
     """A quantity's unit (``year``, ``sensor``, ``°c``); a named fact's category."""
     qualifier: frozenset[str] = field(default_factory=frozenset)
     """A price's ``per`` terms (``{sensor, month}``); the words after a quantity's unit."""
+    period: str = ""
+    """How often a price is paid, when the text says: ``month``, ``year``, ``week``, ``day`` or
+    ``one-time``."""
+    approximate: bool = False
+    """Said as a fraction ("a third off"): equal to a figure within half a point."""
+    upper: float | None = None
+    """The top of a range this value opens ("500–1,999", "2,000 or more": ``inf``)."""
+    bound: str = ""
+    """``above`` ("more than 10 sensors") or ``below`` ("up to 10"): a limit, not a value."""
 
 
 def find_statements(text: str) -> list[Statement]:
     """Every statement in ``text``, in order, spans never overlapping."""
-    taken: list[tuple[int, int]] = [m.span() for mask in _MASKS for m in mask.finditer(text)]
+    always = [m.span() for m in _ALWAYS.finditer(text)]
+    taken: list[tuple[int, int]] = [
+        m.span() for mask in _MASKS for m in mask.finditer(text) if not _overlaps(m.span(), always)
+    ]
     found: list[Statement] = []
     for category, pattern in _NAMED:
         for m in pattern.finditer(text):
@@ -275,9 +327,95 @@ def find_statements(text: str) -> list[Statement]:
     for statement in _dates(text, taken):
         taken.append((statement.start, statement.end))
         found.append(statement)
+    for statement in _phrased(text, taken):
+        taken.append((statement.start, statement.end))
+        found.append(statement)
+    for m in _FRACTIONS.finditer(text):
+        if not _overlaps(m.span(), taken):
+            taken.append(m.span())
+            value = _FRACTION_VALUES[m.group("what").lower().split()[-1].split("-")[-1]]
+            found.append(
+                Statement(
+                    "percentage",
+                    m.group(0),
+                    m.start(),
+                    m.end(),
+                    _num(round(value, 2)),
+                    amount=round(value, 2),
+                    approximate=True,
+                )
+            )
     for statement in _numbers(text, taken):
         found.append(statement)
-    return sorted(found, key=lambda s: s.start)
+    return _ranges(text, sorted(found, key=lambda s: s.start))
+
+
+_A_UNIT = re.compile(
+    r"\b(?:within|in|under|every|after|about)\s+(?P<what>an?\s+(?P<unit>second|minute|hour|day|week|month|year))\b",
+    re.I,
+)
+_ALWAYS = re.compile(r"\b24\s?/\s?7(?:\s?/\s?365)?|\b(?:a|)round[- ]the[- ]clock\b", re.I)
+_UNLIMITED = re.compile(r"\bunlimited((?:\s+[a-z][a-z-]*){1,2})", re.I)
+
+
+def _phrased(text: str, taken: list[tuple[int, int]]) -> list[Statement]:
+    """Values said without digits: "within a minute" (1 minute), "around the clock" and
+    "24/7" (always available), "unlimited users" (no limit)."""
+    out: list[Statement] = []
+    for m in _A_UNIT.finditer(text):
+        unit = keywords.stem(m.group("unit").lower())
+        start, end = m.span("what")
+        if not _overlaps((start, end), taken):
+            out.append(Statement("quantity", m.group("what"), start, end, f"1|{unit}", 1.0, unit))
+    for m in _ALWAYS.finditer(text):
+        if not _overlaps(m.span(), taken):
+            out.append(Statement("quantity", m.group(0), m.start(), m.end(), "24/7", 1.0, "always"))
+    for m in _UNLIMITED.finditer(text):
+        words = m.group(1).split()
+        while words and words[-1].lower() in keywords.STOPWORDS:
+            words.pop()
+        if not words or _overlaps(m.span(), taken):
+            continue
+        unit = keywords.stem(words[-1].lower().split("-")[-1])
+        end = m.start(1) + m.group(1).find(words[-1]) + len(words[-1])
+        out.append(
+            Statement(
+                "quantity", text[m.start() : end], m.start(), end, f"inf|{unit}", float("inf"), unit
+            )
+        )
+    return out
+
+
+_OR_MORE = re.compile(r"^\s*(?:\+|or\s+more\b|and\s+(?:up|above|over)\b)", re.I)
+
+
+def _ranges(text: str, found: list[Statement]) -> list[Statement]:
+    """Mark the first value of a range ("500–1,999", "2,000 or more") with the range's top."""
+    out = list(found)
+    for n, statement in enumerate(found):
+        if statement.kind not in ("quantity", "percentage", "price"):
+            continue
+        after = text[statement.end : statement.end + 20]
+        following = found[n + 1] if n + 1 < len(found) else None
+        if (
+            following is not None
+            and following.kind == statement.kind
+            and _RANGE_TO.fullmatch(text[statement.end : following.start].replace("$", "") or "x")
+            and following.amount is not None
+        ):
+            out[n] = replace(statement, upper=following.amount)
+        elif _OR_MORE.match(after) and statement.amount is not None:
+            out[n] = replace(statement, upper=float("inf"))
+        before = text[max(0, statement.start - 16) : statement.start]
+        if _ABOVE.search(before):
+            out[n] = replace(out[n], bound="above")
+        elif _BELOW.search(before):
+            out[n] = replace(out[n], bound="below")
+    return out
+
+
+_ABOVE = re.compile(r"\b(?:more than|over|above|at least|beyond|past|minimum of)\s+$", re.I)
+_BELOW = re.compile(r"\b(?:up to|under|less than|fewer than|at most|below|maximum of)\s+$", re.I)
 
 
 def named_key(text: str) -> str:
@@ -355,9 +493,15 @@ def _numbers(text: str, taken: list[tuple[int, int]]) -> list[Statement]:
         atoms.append((m.start(), m.end(), value, False))
     for m in _WORDS_RUN.finditer(text):
         words = re.findall(r"[a-z]+", m.group(0).lower())
-        if words in (["one"], ["zero"]) or words[0] in _SCALES or _overlaps(m.span(), taken):
+        if words in (["one"], ["zero"]) or _overlaps(m.span(), taken):
             continue
-        atoms.append((m.start(), m.end(), float(_words_value(words)), True))
+        start = m.start()
+        if words[0] in _SCALES:  # "a thousand dollars", "a hundred sensors"
+            article = re.search(r"\b(?:a|one)[\s-]+$", text[max(0, start - 5) : start], re.I)
+            if article is None:
+                continue
+            start -= len(article.group(0))
+        atoms.append((start, m.end(), _words_number(words), True))
     atoms.sort()
     out: list[Statement] = []
     for n, (start, end, value, in_words) in enumerate(atoms):
@@ -438,8 +582,10 @@ def _classify(
             unit, rest = "", after
     else:
         rest = after
-    if in_words and unit not in _MEASURES:
-        return None
+    if in_words and unit not in _MEASURES and (value < 10 or not unit.isalpha()):
+        if value < 10 and unit:
+            return None
+        unit = ""  # "past two thousand": a bare number, context for the claims around it
     span_end = end + (unit_end if unit else 0)
     clause = re.split(r"[;,:!?()]|\.(?!\d)", rest, maxsplit=1)[0]
     words = frozenset(t for t in keywords.terms(" ".join(clause.split()[:3])) if t.isalpha())
@@ -483,8 +629,10 @@ def _price(
             amount=value,
             unit=currency,
             qualifier=qualifier,
+            period=_period(text, start, end, qualifier),
         )
     span_end = end + (per.end() if per else 0)
+    qualifier = _qualifier(per.group(0)) if per else frozenset()
     return Statement(
         "price",
         text[start:span_end],
@@ -493,8 +641,27 @@ def _price(
         f"{currency}:{_num(value)}",
         amount=value,
         unit=currency,
-        qualifier=_qualifier(per.group(0)) if per else frozenset(),
+        qualifier=qualifier,
+        period=_period(text, start, span_end, qualifier),
     )
+
+
+def _period(text: str, start: int, end: int, qualifier: frozenset[str]) -> str:
+    """How often a price is paid: from its ``per`` terms, or words just after or before it."""
+    for term in qualifier:
+        if term in _PERIODS:
+            return _PERIODS[term]
+    after, before = text[end : end + 30], text[max(0, start - 40) : start]
+    if _ONE_TIME_AFTER.match(after):
+        return "one-time"
+    word = _PERIOD_AFTER.match(after)
+    if word:
+        return _PERIODS[word.group(1).lower()]
+    word = _PERIOD_BEFORE.search(before)
+    if word:
+        found = word.group(1).lower().replace(" ", "-")
+        return _PERIODS.get(found, "one-time")
+    return ""
 
 
 def _qualifier(per_text: str) -> frozenset[str]:
@@ -507,6 +674,15 @@ def _qualifier(per_text: str) -> frozenset[str]:
 def _label_before(text: str, start: int) -> bool:
     previous = re.search(r"([A-Za-z][A-Za-z/]*)[\s-]*$", text[max(0, start - 12) : start])
     return previous is not None and previous.group(1).lower() in _LABELS
+
+
+def _words_number(words: list[str]) -> float:
+    """``ninety nine point nine five`` is 99.95: whole part, then one digit per word."""
+    if "point" not in words:
+        return float(_words_value(words))
+    at = words.index("point")
+    digits = "".join(str(_UNITS_WORDS.get(w, 0) % 10) for w in words[at + 1 :])
+    return float(f"{_words_value(words[:at]) if words[:at] else 0}.{digits or 0}")
 
 
 def _words_value(words: list[str]) -> int:

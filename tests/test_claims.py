@@ -1,9 +1,11 @@
-"""The claim check: a wrong price is caught with the passage that says otherwise, a right one
-passes, and nothing the knowledge base itself says is ever flagged."""
+"""The claim check compares facts, not words: a claim is bound to its subject and compared with
+that subject's facts - supported, contradicted (with the right value and its sentence) or
+unsupported (nothing says it) - on the sample company and on a second company it was not tuned
+on."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +13,6 @@ import pytest
 
 from simulator.claims import ClaimChecker, ClaimJob
 from simulator.events import Claim, ClaimCheckEvent, TranscriptEvent, TurnCompletedEvent
-from simulator.knowledge.documents import load_folder
-from simulator.knowledge.index import KnowledgeIndex
 from simulator.session import SessionRunner
 from simulator.settings import BUNDLED_KNOWLEDGE, Settings
 from simulator.statements import find_statements
@@ -22,31 +22,31 @@ OTHER_COMPANY = Path(__file__).parent / "data" / "other_company"
 
 
 @pytest.fixture(scope="module")
-def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("data") / "index"
+def checker() -> ClaimChecker:
+    return ClaimChecker.for_folder(BUNDLED_KNOWLEDGE)
 
 
 @pytest.fixture(scope="module")
-def checker(index_dir: Path) -> Iterator[ClaimChecker]:
-    with KnowledgeIndex(BUNDLED_KNOWLEDGE, index_dir) as index:
-        index.update()
-        yield ClaimChecker.for_folder(BUNDLED_KNOWLEDGE, index)
+def parcelwise() -> ClaimChecker:
+    return ClaimChecker.for_folder(OTHER_COMPANY)
 
 
-def check(checker: ClaimChecker, reply: str, **context: Any) -> list[Claim]:
-    event = checker.check(ClaimJob(turn_id=3, agent="pricing", reply=reply, **context))
+def check(checker: ClaimChecker, reply: str, *before: str, **context: Any) -> dict[str, Claim]:
+    event = checker.check(
+        ClaimJob(turn_id=3, agent="pricing", reply=reply, before=before, **context)
+    )
     for claim in event.claims:
         assert reply[claim.start : claim.end] == claim.text
-    return list(event.claims)
+    return {c.text: c for c in event.claims}
 
 
-def test_statements_are_read_the_same_way_in_words_and_in_figures() -> None:
+def test_numbers_in_words_are_read_like_figures() -> None:
     found = [
         (s.kind, s.key, sorted(s.qualifier))
         for s in find_statements(
-            "Eleven dollars a sensor every month, or $11 per "
-            "sensor per month; sixty-three percent and 63%; "
-            "four hundred and ten thousand dollars; a thirty-minute call; ten business days."
+            "Eleven dollars a sensor every month, or $11 per sensor per month; sixty-three percent "
+            "and 63%; four hundred and ten thousand dollars; a thirty-minute call; ten business "
+            "days; a third off; ninety-nine point nine five percent; a thousand dollars."
         )
     ]
     assert found == [
@@ -57,6 +57,9 @@ def test_statements_are_read_the_same_way_in_words_and_in_figures() -> None:
         ("price", "usd:410000", []),
         ("quantity", "30|minut", ["call"]),
         ("quantity", "10|business-day", []),
+        ("percentage", "33.33", []),
+        ("percentage", "99.95", []),
+        ("price", "usd:1000", []),
     ]
 
 
@@ -64,9 +67,8 @@ def test_codes_versions_phones_and_times_are_not_numbers_of_their_own() -> None:
     found = [
         (s.kind, s.text)
         for s in find_statements(
-            "The CT-100 and GW-20 use TLS 1.3 and AES-256; "
-            "call +1 720 555 0148 between 02:00 and 04:00, "
-            "24/7; MQTT 3.1.1 works; SOC 2 Type II and ISO/IEC 27001:2022."
+            "The CT-100 and GW-20 use TLS 1.3 and AES-256; call +1 720 555 0148 between 02:00 and "
+            "04:00; MQTT 3.1.1 works; SOC 2 Type II and ISO/IEC 27001:2022."
         )
     ]
     assert found == [
@@ -79,79 +81,109 @@ def test_codes_versions_phones_and_times_are_not_numbers_of_their_own() -> None:
     ]
 
 
-def test_a_wrong_price_is_flagged_with_the_passage_that_states_the_right_one(
-    checker: ClaimChecker,
-) -> None:
-    [claim] = check(checker, "The Professional plan is $9 per sensor.")
-    assert (claim.kind, claim.text, claim.supported) == ("price", "$9 per sensor", False)
-    assert claim.contradicting is not None and claim.supporting is None
-    assert claim.contradicting.source == "pricing/pricing-and-plans.md"
-    assert claim.contradicting.section.endswith("Professional — $11 per sensor per month")
-    assert claim.note == "the knowledge base says $11 per sensor per month"
-
-
-def test_the_right_price_passes_with_its_source(checker: ClaimChecker) -> None:
-    [claim] = check(checker, "The Professional plan is $11 per sensor per month.")
-    assert (claim.supported, claim.evidence) == (True, "knowledge")
-    assert (
-        claim.supporting is not None and claim.supporting.source == "pricing/pricing-and-plans.md"
+def test_a_true_price_passes_with_its_one_sentence(checker: ClaimChecker) -> None:
+    claim = check(checker, "The Professional plan is $11 per sensor per month.")[
+        "$11 per sensor per month"
+    ]
+    assert (claim.outcome, claim.subject, claim.evidence) == (
+        "supported",
+        "Professional",
+        "knowledge",
     )
-    assert "Professional — $11 per sensor per month" in claim.supporting.section
+    assert claim.supporting is not None
+    assert claim.supporting.text == "Professional — $11 per sensor per month"
+
+
+def test_a_real_price_bound_to_the_wrong_plan_is_contradicted(checker: ClaimChecker) -> None:
+    claim = check(checker, "Enterprise is $11 per sensor per month.")["$11 per sensor per month"]
+    assert (claim.outcome, claim.subject, claim.correct) == (
+        "contradicted",
+        "Enterprise",
+        "$16 per sensor per month",
+    )
+    assert claim.contradicting is not None
+    assert claim.contradicting.text == "Enterprise — $16 per sensor per month"
+    assert claim.contradicting.source == "pricing/pricing-and-plans.md"
+    assert claim.note == "the knowledge base says $16 per sensor per month for Enterprise"
 
 
 @pytest.mark.parametrize(
-    ("reply", "flagged", "says"),
+    ("reply", "claim", "correct"),
     [
-        (
-            "Enterprise is $11 per sensor per month.",
-            "$11 per sensor per month",
-            "$16 per sensor per month",
-        ),
+        ("The Professional plan is $9 per sensor.", "$9 per sensor", "$11 per sensor per month"),
         (
             "The Professional plan is $11 per sensor per year.",
             "$11 per sensor per year",
             "$11 per sensor per month",
         ),
         ("The GW-20 handles up to 800 sensors.", "800 sensors", "500 sensors"),
-        (
-            "Our SOC 2 report covers the twelve months ending 30 June 2025.",
-            "30 June 2025",
-            "30 September 2025",
-        ),
+        ("The door and humidity sensor is $89 each.", "$89", "$119"),
+        ("Enterprise goes up to 99.99% uptime.", "99.99%", "99.95%"),
+        ("Professional keeps five years of data.", "five years", "3 years"),
+        ("A two-year agreement takes 12% off your subscription.", "12%", "8%"),
+        ("With around 600 sensors you'd get 10% off the monthly fee.", "10%", "15%"),
+        ("Every sensor and gateway comes with a five-year warranty.", "five-year", "3-year"),
     ],
 )
-def test_a_number_true_elsewhere_but_wrong_here_is_flagged(
-    checker: ClaimChecker, reply: str, flagged: str, says: str
+def test_a_wrong_value_is_contradicted_with_the_right_one(
+    checker: ClaimChecker, reply: str, claim: str, correct: str
 ) -> None:
-    claims = {c.text: c for c in check(checker, reply)}
-    assert not claims[flagged].supported
-    assert claims[flagged].note.endswith(f"the knowledge base says {says}")
-    assert claims[flagged].contradicting is not None and says in (
-        claims[flagged].contradicting.text + claims[flagged].contradicting.section
-    )
+    found = check(checker, reply)[claim]
+    assert (found.outcome, found.correct) == ("contradicted", correct)
+    assert found.contradicting is not None and correct in found.contradicting.text
 
 
-def test_certifications_and_products_the_knowledge_never_names_are_flagged(
+def test_it_is_the_subject_the_conversation_named_last(checker: ClaimChecker) -> None:
+    before = "For your -80 freezers you'd use the CT-200, our ultra-low temperature sensor."
+    wrong = check(checker, "It lists at $119 per unit.", before)["$119 per unit"]
+    assert (wrong.outcome, wrong.subject, wrong.correct) == ("contradicted", "CT-200", "$249")
+    right = check(checker, "It lists at $249 per unit.", before)["$249 per unit"]
+    assert right.outcome == "supported"
+
+
+def test_a_discount_is_not_a_revenue_share(checker: ClaimChecker) -> None:
+    # "about 40% of our revenue" is in the company overview; no discount is 40%
+    claim = check(checker, "We can give you a 40% discount today.")["40%"]
+    assert claim.outcome == "unsupported" and claim.contradicting is None
+    assert claim.note == "nothing in the knowledge base states 40%"
+
+
+def test_a_figure_true_of_its_subject_passes_though_a_sibling_says_otherwise(
     checker: ClaimChecker,
 ) -> None:
-    claims = {
-        c.text: c
-        for c in check(
-            checker,
-            "ColdTrace is SOC 2 Type II audited and HIPAA compliant, and the new CT-500 and "
-            "ColdTrace Ultra ship next month alongside ColdTrace Complete.",
-        )
-    }
-    assert claims["SOC 2 Type II"].supported and claims["ColdTrace Complete"].supported
-    for invented in ("HIPAA", "CT-500", "ColdTrace Ultra"):
-        assert not claims[invented].supported
-        assert claims[invented].note == f"the knowledge base never mentions {invented}"
-    assert claims["HIPAA"].contradicting is not None
-    assert claims["HIPAA"].contradicting.source in (
-        "security-and-compliance.md",
-        "company-overview.md",
-        "objection-handling-playbook.md",
+    claims = check(
+        checker,
+        "Professional carries a 99.9% uptime SLA and Enterprise goes up to 99.95%.",
     )
+    assert claims["99.9%"].outcome == claims["99.95%"].outcome == "supported"
+
+
+def test_spelled_out_numbers_are_checked(checker: ClaimChecker) -> None:
+    claims = check(
+        checker,
+        "The glycol bottle buffer is twenty-four dollars, the pilot runs sixty days, and delivery "
+        "is free on anything over a thousand dollars.",
+    )
+    assert claims["twenty-four dollars"].outcome == "supported"
+    assert claims["sixty days"].outcome == "supported"
+    assert (claims["a thousand dollars"].outcome, claims["a thousand dollars"].correct) == (
+        "contradicted",
+        "$2,500",
+    )
+
+
+def test_what_the_knowledge_never_mentions_is_unsupported_not_contradicted(
+    checker: ClaimChecker,
+) -> None:
+    claims = check(
+        checker,
+        "Our Platinum plan costs $30 per sensor per month, we are HIPAA certified, and our UK "
+        "customers are looked after from our London office.",
+    )
+    assert claims["$30 per sensor per month"].note == "the knowledge base never mentions Platinum"
+    assert claims["HIPAA"].note == "the knowledge base never mentions HIPAA"
+    assert claims["London"].note == "the knowledge base never mentions London"
+    assert all(c.outcome == "unsupported" and c.contradicting is None for c in claims.values())
 
 
 def test_the_customers_words_a_look_up_and_arithmetic_are_evidence_too(
@@ -166,35 +198,52 @@ def test_the_customers_words_a_look_up_and_arithmetic_are_evidence_too(
             "CT-100 ColdTrace CT-100 Standard Probe Sensor: 1840 in stock at Denver (US)",
         ),
     )
-    by_text = {c.text: c for c in claims}
-    assert (by_text["25 fridges"].evidence, by_text["25 fridges"].note) == (
+    assert (claims["25 fridges"].evidence, claims["25 fridges"].note) == (
         "customer",
         "the customer said it",
     )
-    assert by_text["$275 a month"].evidence == "calculation"
-    assert by_text["$275 a month"].note == "25 × $11 per sensor per month"
-    assert by_text["1840 units"].evidence == "tool"
-    assert all(c.supported for c in claims)
+    assert claims["$275 a month"].evidence == "calculation"
+    assert claims["$275 a month"].note == "25 × $11 per sensor per month"
+    assert claims["1840 units"].evidence == "tool"
+    assert all(c.supported for c in claims.values())
 
 
 @pytest.mark.parametrize(
-    "folder", [BUNDLED_KNOWLEDGE, OTHER_COMPANY], ids=["sample", "other-company"]
+    ("reply", "claim", "outcome", "correct"),
+    [
+        ("The Growth plan is $199 a month.", "$199 a month", "supported", None),
+        ("The Growth plan is $49 a month.", "$49 a month", "contradicted", "$199"),
+        (
+            "Growth includes five thousand labels a month.",
+            "five thousand labels",
+            "supported",
+            None,
+        ),
+        ("Scale includes 5,000 labels a month.", "5,000 labels", "contradicted", "25,000"),
+        ("Non-profits get a quarter off the platform fee.", "a quarter", "supported", None),
+        ("Non-profits get 40% off the platform fee.", "40%", "contradicted", "25%"),
+        ("The free trial lasts fourteen days.", "fourteen days", "supported", None),
+        ("The free trial lasts thirty days.", "thirty days", "contradicted", "14-day"),
+        ("Our Diamond plan is $999 a month.", "$999 a month", "unsupported", None),
+    ],
 )
-def test_nothing_the_knowledge_base_says_is_flagged(folder: Path, tmp_path: Path) -> None:
+def test_on_a_company_it_was_not_tuned_on(
+    parcelwise: ClaimChecker, reply: str, claim: str, outcome: str, correct: str | None
+) -> None:
+    found = check(parcelwise, reply)[claim]
+    assert (found.outcome, found.correct) == (outcome, correct)
+
+
+@pytest.mark.parametrize("folder", [BUNDLED_KNOWLEDGE, OTHER_COMPANY], ids=["sample", "other"])
+def test_nothing_the_knowledge_base_says_is_flagged(folder: Path) -> None:
     checker = ClaimChecker.for_folder(folder)
-    lines = [
-        line
-        for chunk in load_folder(folder).chunks
-        for line in chunk.text.splitlines()
-        if line.strip()
-    ]
-    checked = flagged = 0
-    for line in lines:
-        event = checker.check(ClaimJob(turn_id=1, agent="technical", reply=line))
+    sentences = list(dict.fromkeys(f.evidence for f in checker.store.facts))
+    checked = 0
+    for sentence in sentences:
+        event = checker.check(ClaimJob(turn_id=1, agent="technical", reply=sentence))
         checked += len(event.claims)
-        flagged += len(event.unsupported)
-        assert not event.unsupported, (line, [(c.text, c.note) for c in event.unsupported])
-    assert checked > (500 if folder == BUNDLED_KNOWLEDGE else 40)
+        assert not event.unsupported, (sentence, [(c.text, c.note) for c in event.unsupported])
+    assert checked > (700 if folder == BUNDLED_KNOWLEDGE else 50)
 
 
 def pricing_model(answer: str):
@@ -207,19 +256,19 @@ def pricing_model(answer: str):
 
 
 @pytest.mark.parametrize(
-    ("answer", "unsupported"),
+    ("answer", "flagged"),
     [
         ("Professional is $9 per sensor per month.", ["$9 per sensor per month"]),
         ("Professional is $11 per sensor per month.", []),
     ],
 )
 async def test_every_reply_is_checked_before_its_turn_completes(
-    index_dir: Path, answer: str, unsupported: list[str]
+    tmp_path: Path, answer: str, flagged: list[str]
 ) -> None:
     async with CerebrasServer(responder=pricing_model(answer)) as server:
         settings = Settings(
             knowledge_dir=BUNDLED_KNOWLEDGE,
-            data_dir=index_dir.parent,
+            data_dir=tmp_path,
             cerebras_api_key="test-key",
             cerebras_base_url=server.base_url,
         )
@@ -231,12 +280,8 @@ async def test_every_reply_is_checked_before_its_turn_completes(
                 if isinstance(event, TurnCompletedEvent):
                     break
     reply = [e for e in turn if isinstance(e, TranscriptEvent)][-1]
-    check_event = [e for e in turn if isinstance(e, ClaimCheckEvent)]
-    assert len(check_event) == 1
-    assert (check_event[0].turn_id, check_event[0].agent, check_event[0].reply) == (
-        1,
-        "pricing",
-        reply.text,
-    )
-    assert [c.text for c in check_event[0].unsupported] == unsupported
-    assert check_event[0].elapsed_ms >= 0
+    checks = [e for e in turn if isinstance(e, ClaimCheckEvent)]
+    assert len(checks) == 1
+    assert (checks[0].turn_id, checks[0].agent, checks[0].reply) == (1, "pricing", reply.text)
+    assert [c.text for c in checks[0].unsupported] == flagged
+    assert list((tmp_path / "facts").rglob("*.json"))  # the facts were kept for the next start

@@ -59,21 +59,26 @@ def highlighted(text: str, claims: tuple[Claim, ...]) -> str:
 
 
 def explain(claim: Claim) -> str:
-    """One claim in plain words: what it says, why it is flagged, what the knowledge says
-    instead."""
-    lines = [
-        f"“{claim.text}” ({claim.kind.replace('_', ' ')}): not supported by the company's material."
-    ]
-    if claim.note:
-        lines.append(
-            claim.note[0].upper() + claim.note[1:] + ("" if claim.note.endswith(".") else ".")
-        )
+    """One claim in plain words: what it says, the verdict, and for a contradicted claim the
+    right value with the one sentence or table row that states it."""
+    kind = claim.kind.replace("_", " ")
+    about = f" about {claim.subject}" if claim.subject else ""
     passage = claim.contradicting
-    if passage is not None:
-        lines.append(f"The knowledge says otherwise in {passage.source} › {passage.section}:")
+    if claim.outcome == "contradicted" and passage is not None:
+        lines = [f"“{claim.text}” ({kind}{about}): the company's material says otherwise."]
+        if claim.correct:
+            lines.append(f"It says {claim.correct}, in {passage.source} › {passage.section}:")
+        else:
+            if claim.note:
+                lines.append(claim.note[0].upper() + claim.note[1:].rstrip(".") + ".")
+            lines.append(f"In {passage.source} › {passage.section}:")
         lines.append(_short(passage.text))
     else:
-        lines.append("No passage states it either way.")
+        lines = [f"“{claim.text}” ({kind}{about}): nothing in the company's material states it."]
+        if claim.note:
+            lines.append(
+                claim.note[0].upper() + claim.note[1:] + ("" if claim.note.endswith(".") else ".")
+            )
     return "\n".join(lines)
 
 
