@@ -1,21 +1,19 @@
 """Coach mode: an AI customer (a persona) talks to the sales team by itself while the user coaches.
 
-:class:`CoachSession` sits on top of a :class:`~simulator.session.SessionRunner` - the only door to
-the team - and drives it like a customer would: it asks the persona's player (the offline driver or
-the Cerebras customer) for a line, sends it with :meth:`SessionRunner.send`, and repeats. The user
-controls it with async commands, meant to be called from a GUI (the desktop app runs them on the
-session's loop) or a terminal:
+:class:`CoachSession` drives a :class:`~simulator.session.SessionRunner` (the only door to the
+team) like a customer would: it asks the persona's player (the offline driver or the Cerebras
+customer) for a line, sends it, and repeats. The user controls it with async commands, from a GUI
+(on the session's loop) or a terminal:
 
     play()  pause()  step()  whisper(text)  take_over()  customer_says(text)  hand_back()
-    scorecard()  publish_scorecard()  end()  wait_ended()
+    set_speed(speed)  scorecard()  publish_scorecard()  end()  wait_ended()
 
-Everything it does is visible as events in the runner's one stream: ``ModeChangedEvent`` (who
-plays the customer), ``CoachStateEvent`` (ready/playing/paused/taken_over/ended, for enabling
-controls), ``PersonaEvent`` (what each persona line meant), ``CoachWhisperEvent`` (from the
-runner), ``CustomerOutcomeEvent`` and, at the end, ``ScorecardEvent``. Pausing and taking over
-wait for the exchange in flight (the customer's line and the team's answer) to finish; take over
-and hand back keep the one conversation history, so the persona continues from whatever the user
-said. The loop is one task, kept and cancelled on close.
+It plays at a person's pace (:mod:`simulator.pace`, ``speed`` 0.5x to 4x or instant): the persona
+reads each reply and types (``CustomerTypingEvent``); Pause, Take over and End cut that short.
+Everything shows as events in the runner's stream: ``ModeChangedEvent``, ``CoachStateEvent``
+(for enabling controls), ``PersonaEvent`` (what each line meant), ``CustomerOutcomeEvent`` and
+``ScorecardEvent``. A line in flight (the customer's and the team's answer) finishes before a
+pause or take-over; take over and hand back keep one history. The loop is one task.
 """
 
 from __future__ import annotations
@@ -26,21 +24,23 @@ from typing import TYPE_CHECKING
 
 from simulator.errors import SessionError, SimulatorError
 from simulator.events import (
+    CoachSpeed,
     CoachState,
     CoachStateEvent,
     ConversationResetEvent,
     CustomerOutcomeEvent,
     CustomerPlayer,
+    CustomerTypingEvent,
     Event,
     ModeChangedEvent,
     Outcome,
-    PersonaEvent,
     Scorecard,
     ScorecardEvent,
     StatusEvent,
-    TranscriptEvent,
 )
-from simulator.personas.customer import Customer, CustomerTurn, CustomerView, Line
+from simulator.pace import Pace
+from simulator.personas.customer import Customer, CustomerTurn
+from simulator.personas.hearing import Heard
 from simulator.personas.model import Persona
 from simulator.personas.playbook import Playbook
 from simulator.personas.players import build_customer
@@ -64,9 +64,11 @@ class CoachSession(AsyncResource):
         *,
         playbook: Playbook,
         max_turns: int = DEFAULT_MAX_TURNS,
+        speed: str = "1x",
     ) -> None:
         if max_turns < 1:
             raise ValueError(f"max_turns must be at least 1, got {max_turns}")
+        self._pace = Pace(speed)
         self.runner = runner
         self.persona = persona
         self.customer = customer
@@ -74,7 +76,7 @@ class CoachSession(AsyncResource):
         self.max_turns = max_turns
         self._state: CoachState = "ready"
         self._player: CustomerPlayer = "persona"
-        self._lines: list[Line] = []
+        self._heard = Heard()
         self._customer_turns = 0
         self._scores = ScorecardBuilder(persona, playbook)
         self._go = asyncio.Event()
@@ -101,6 +103,10 @@ class CoachSession(AsyncResource):
     @property
     def customer_turns(self) -> int:
         return self._customer_turns
+
+    @property
+    def speed(self) -> CoachSpeed:
+        return self._pace.speed
 
     @property
     def ended(self) -> bool:
@@ -131,7 +137,13 @@ class CoachSession(AsyncResource):
         self._require_not_ended()
         if self._state == "playing":
             self._go.clear()
-            self._set_state("paused", "Paused after the current exchange.")
+            self._pace.interrupt()
+            self._set_state(
+                "paused",
+                "Paused before the persona's next line."
+                if self._pace.waiting
+                else "Paused after the current exchange.",
+            )
 
     async def step(self) -> None:
         """Run exactly one exchange, then pause."""
@@ -139,6 +151,11 @@ class CoachSession(AsyncResource):
         self._steps = 1
         self._set_state("playing", "One exchange.")
         self._go.set()
+
+    async def set_speed(self, speed: str) -> None:
+        """Play at another pace from now on (a line being typed speeds up or slows down too)."""
+        self._pace.set(speed)
+        self._set_state(self._state, f"Speed {self._pace.speed}.")
 
     async def whisper(self, text: str) -> None:
         """Guidance the active agent receives before its next reply; the customer never sees it."""
@@ -152,6 +169,7 @@ class CoachSession(AsyncResource):
         if self._player == "user":
             return
         self._go.clear()
+        self._pace.interrupt()
         async with self._exchange:
             self._player = "user"
             self._publish_mode("customer", "user", "You took over the customer.")
@@ -196,6 +214,7 @@ class CoachSession(AsyncResource):
         if self._scorecard is not None:
             return self._scorecard
         self._stopping = True
+        self._pace.interrupt()
         self._go.set()  # wake the loop so it sees it must stop
         async with self._exchange:
             if self._scorecard is None:
@@ -224,8 +243,6 @@ class CoachSession(AsyncResource):
                 self._remove_observer = None
             await self.customer.aclose()
 
-    # -- the loop ------------------------------------------------------------------------------
-
     async def _run(self) -> None:
         while True:
             await self._go.wait()
@@ -237,21 +254,17 @@ class CoachSession(AsyncResource):
                 if self._reset_seen:
                     self._finish("undecided", "The conversation was reset.")
                     return
+                turn_id, heard = self.runner.turn_id + 1, self._heard.unanswered()
+                typing = CustomerTypingEvent(persona=self.persona.id, turn_id=turn_id, typing=True)
+                if not await self._pace.before_line(
+                    self.runner.publish, typing, heard, self._customer_turns, self._may_go
+                ):
+                    continue  # paused, taken over or ended while the persona was typing
                 turn = await self._customer_turn()
                 if turn is None:
                     continue
-                next_turn = self.runner.turn_id + 1
                 for action in turn.actions:
-                    self.runner.publish(
-                        PersonaEvent(
-                            turn_id=next_turn,
-                            persona=self.persona.id,
-                            action=action.action,
-                            objection=action.objection,
-                            fact=action.fact,
-                            detail=action.detail,
-                        )
-                    )
+                    self.runner.publish(action.event(self.persona.id, turn_id))
                 await self.runner.send(turn.text)
                 self._customer_turns += 1
                 if turn.ending is not None:
@@ -269,9 +282,7 @@ class CoachSession(AsyncResource):
                         self._set_state("paused", "Paused after one exchange.")
 
     async def _customer_turn(self) -> CustomerTurn | None:
-        view = CustomerView(
-            lines=tuple(self._lines), customer_turns=self._customer_turns, max_turns=self.max_turns
-        )
+        view = self._heard.view(self._customer_turns, self.max_turns)
         try:
             return await self.customer.next_turn(view)
         except asyncio.CancelledError:
@@ -293,38 +304,27 @@ class CoachSession(AsyncResource):
         """The rehearsal is over: publish the outcome and the final scorecard (exchange lock
         held)."""
         self._go.clear()
-        step = self.persona.next_step
+        agreed = self.persona.next_step.agrees_to if outcome == "agreed" else None
         self.runner.publish(
             CustomerOutcomeEvent(
                 persona=self.persona.id,
                 turn_id=self.runner.turn_id,
                 outcome=outcome,
                 reason=reason,
-                next_step=step.agrees_to if outcome == "agreed" else None,
+                next_step=agreed,
             )
         )
-        card = self._scores.build(final=True)
-        self._scorecard = card
+        self._scorecard = card = self._scores.build(final=True)
         self.runner.publish(ScorecardEvent(scorecard=card))
         self._set_state("ended", reason)
         self._player = "user"
         self._publish_mode("customer", "user", "Coach mode ended; you can go on as the customer.")
         self._ended.set()
 
-    # -- events --------------------------------------------------------------------------------
-
     def _observe(self, event: Event) -> None:
         self._scores.observe(event)
-        if isinstance(event, TranscriptEvent):
-            self._lines.append(
-                Line(
-                    event.turn_id,
-                    event.speaker,
-                    event.text,
-                    by_user=event.speaker == "customer" and self._player == "user",
-                )
-            )
-        elif isinstance(event, ConversationResetEvent):
+        self._heard.observe(event, by_user=self._player == "user")
+        if isinstance(event, ConversationResetEvent):
             self._reset_seen = True
 
     def _set_state(self, state: CoachState, detail: str = "") -> None:
@@ -336,6 +336,7 @@ class CoachSession(AsyncResource):
                 customer_turns=self._customer_turns,
                 max_turns=self.max_turns,
                 detail=detail,
+                speed=self._pace.speed,
             )
         )
 
@@ -350,6 +351,9 @@ class CoachSession(AsyncResource):
                 reason=reason,
             )
         )
+
+    def _may_go(self) -> bool:
+        return self._go.is_set() and not self._stopping and self._player == "persona"
 
     def _require_not_ended(self) -> None:
         if self._task is None:
@@ -369,13 +373,22 @@ async def open_coach(
     *,
     customer: Customer | None = None,
     max_turns: int = DEFAULT_MAX_TURNS,
+    speed: str | None = None,
 ) -> CoachSession:
     """A started :class:`CoachSession` for ``persona`` on ``runner``: the playbook is read from the
     runner's knowledge folder (off the loop) and the customer chosen from its settings (Cerebras
-    with a key, the offline driver otherwise). Close it with :meth:`CoachSession.aclose`."""
+    with a key, the offline driver otherwise); ``speed`` defaults to the settings' ``coach_speed``.
+    Close it with :meth:`CoachSession.aclose`."""
     playbook = await asyncio.to_thread(Playbook.load, runner.settings.knowledge_dir)
     if customer is None:
         customer = build_customer(runner.settings, persona, playbook)
-    coach = CoachSession(runner, persona, customer, playbook=playbook, max_turns=max_turns)
+    coach = CoachSession(
+        runner,
+        persona,
+        customer,
+        playbook=playbook,
+        max_turns=max_turns,
+        speed=speed or runner.settings.coach_speed,
+    )
     await coach.start()
     return coach

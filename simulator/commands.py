@@ -15,6 +15,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from simulator.events import CoachSpeed
+
 Mode = Literal["customer", "coach"]
 
 
@@ -67,6 +69,13 @@ class StepCommand(_Command):
     """Exactly one exchange (the persona's line and the team's answer), then pause."""
 
     type: Literal["step"] = "step"
+
+
+class SetSpeedCommand(_Command):
+    """Coach mode's pace from now on (a line being typed too); later rehearsals keep it."""
+
+    type: Literal["set_speed"] = "set_speed"
+    speed: CoachSpeed
 
 
 class WhisperCommand(_Command):
@@ -131,6 +140,7 @@ Command = Annotated[
     | PlayCommand
     | PauseCommand
     | StepCommand
+    | SetSpeedCommand
     | WhisperCommand
     | TakeOverCommand
     | HandBackCommand

@@ -55,6 +55,8 @@ class Preferences:
     offline: bool = False
     demo_idle_reset_s: int = DEFAULT_IDLE_RESET_S
     """In demo mode, start a fresh conversation after this many idle seconds (0: never)."""
+    coach_speed: str | None = None
+    """Coach mode's pace as last chosen in the Coach bar (``1x`` when never chosen)."""
 
     def secrets(self) -> tuple[str, ...]:
         """The secret values that are set, for a :class:`~simulator.redaction.Redactor`."""

@@ -74,7 +74,8 @@ async def _rehearse(
     from simulator.host.controller import SessionController
     from simulator.session import SessionRunner  # imports livekit-agents: seconds, so only here
 
-    runner = SessionRunner(settings)
+    # no one is watching: the personas play instantly, not at a person's pace
+    runner = SessionRunner(settings.model_copy(update={"coach_speed": "instant"}))
     controller = SessionController(runner, max_turns=options.turns)
     try:
         await controller.start()

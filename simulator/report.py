@@ -32,13 +32,13 @@ from simulator.events import (
     HandoffEvent,
     LatencyEvent,
     ModeChangedEvent,
-    ObjectionScore,
     Scorecard,
     ScorecardEvent,
     TranscriptEvent,
 )
 from simulator.palette import speaker_colour, speaker_tint
 from simulator.redaction import Redactor
+from simulator.scorecard_render import headline, parts, tiles, verdict
 
 _CSS = """
 body { font-family: "DejaVu Sans", "Segoe UI", Helvetica, Arial, sans-serif; color: #0f172a;
@@ -298,78 +298,30 @@ def _claims(check: ClaimCheckEvent | None) -> tuple[str, str]:
 
 
 def _scorecard(card: Scorecard | None) -> str:
+    """The scorecard's one presentation model (:mod:`simulator.scorecard_render`), as HTML."""
     if card is None:
         return ""
-    who = f"{card.persona_name} ({card.difficulty})" if card.persona_name else "Customer mode"
-    outcome = {"agreed": "Agreed to a next step", "declined": "Declined", "undecided": "Undecided"}[
-        card.outcome
-    ]
-    share = card.talk.agent_share
-    tiles = [
-        (f"{card.objections_handled}/{len(card.objections)}", "objections handled"),
-        (f"{card.prepared_responses_used}/{len(card.objections)}", "playbook responses used"),
-        (f"{card.facts_uncovered}/{len(card.facts)}", "hidden facts uncovered"),
-        (f"{card.routed_correctly}/{len(card.routing)}", "right specialist"),
-        (f"{len(card.unsupported_claims)} of {card.claims_checked}", "unsupported claims"),
-        (f"{share:.0%}" if share is not None else "–", "team talk share"),
-    ]
-    body = "".join(f'<div class="card"><b>{_e(v)}</b><span>{_e(k)}</span></div>' for v, k in tiles)
-    rows = "".join(
-        f'<tr><td class="l"><span '
-        f'class="{"ok" if o.handled else "bad"}">{"✓" if o.handled else "✗"}</span> '
-        f'{_e(o.label)}</td><td>{o.raised_turn}</td><td class="l">{_e(o.raised_by)}</td>'
-        f'<td class="l">{_e(_handled_by(o))}</td>'
-        f"<td>{o.prepared_response_overlap:.0%}"
-        f"{' (used)' if o.prepared_response_used else ''}</td></tr>"
-        for o in card.objections
+    body = "".join(
+        f'<div class="card"><b>{_e(value)}</b><span>{_e(label.lower())}</span></div>'
+        for label, value in tiles(card)
     )
-    objections = (
-        '<table><thead><tr><th class="l">Objection</th><th>Turn</th><th class="l">Raised by</th>'
-        f'<th class="l">Handled</th><th>Playbook</th></tr></thead><tbody>{rows}</tbody></table>'
-        if rows
-        else "<p>No objection was raised.</p>"
-    )
-    facts = "".join(
-        f'<li><span class="{"ok" if f.uncovered else "bad"}">{"✓" if f.uncovered else "✗"}</span> '
-        f"{_e(f.label)}</li>"
-        for f in card.facts
-    )
-    claims = "".join(
-        f"<li>Turn {c.turn_id}, {_e(AGENT_NAMES[c.agent])}: “{_e(c.text)}” ({_e(c.kind)})"
-        + (
-            f" — the knowledge says otherwise in <span "
-            f'class="src">{_e(c.contradicting.source)}</span>'
-            if c.contradicting
-            else ""
+    sections = "".join(
+        f"<h3>{_e(part.title.capitalize())}</h3><ul>"
+        + "".join(
+            f'<li><span class="{"ok" if row.mark == "✓" else "bad"}">{_e(row.mark)}</span> '
+            f"{_e(row.text)}</li>"
+            for row in part.rows
         )
-        + "</li>"
-        for c in card.unsupported_claims
-    )
-    wrong = "".join(
-        f"<li>Turn {r.turn_id}: "
-        f"{_e(AGENT_NAMES[r.answered_by]) if r.answered_by else 'nobody'} answered "
-        f"“{_e(r.question)}”; "
-        f"{_e(' or '.join(AGENT_NAMES[a] for a in r.expected))} should have</li>"
-        for r in card.routing
-        if not r.correct
-    )
-    step = (
-        f" Next step: {_e(card.next_step)}."
-        if card.next_step and card.next_step not in card.outcome_reason
-        else ""
+        + "</ul>"
+        for part in parts(card)
     )
     return "".join(
         [
             "<h2>Scorecard" + ("" if card.final else " (so far)") + "</h2>",
-            f'<p class="outcome {card.outcome}">{_e(outcome)} — {_e(who)}</p>',
-            f"<p>{_e(card.outcome_reason)}{step}</p>",
+            f'<p class="outcome {card.outcome}">{_e(headline(card))}</p>',
+            f"<p>{_e(verdict(card))}</p>",
             f'<div class="cards">{body}</div>',
-            objections,
-            f"<h3>Hidden facts</h3><ul>{facts}</ul>" if facts else "",
-            f"<h3>Unsupported claims</h3><ul>{claims}</ul>" if claims else "",
-            f"<h3>Wrong specialist</h3><ul>{wrong}</ul>" if wrong else "",
-            f"<p>End to end p50 {_ms(card.latency.p50_ms)}, p95 {_ms(card.latency.p95_ms)} over "
-            f"{card.latency.replies} replies.</p>",
+            sections or "<p>No objection was raised.</p>",
         ]
     )
 
@@ -520,9 +472,3 @@ def _statuses(conversation: Conversation) -> str:
         for s in notable
     )
     return f"<h2>Warnings</h2><ul>{items}</ul>"
-
-
-def _handled_by(objection: ObjectionScore) -> str:
-    if objection.handled and objection.handled_by:
-        return "by the " + AGENT_NAMES[objection.handled_by]
-    return "not handled"

@@ -14,20 +14,19 @@ playbook alone):
 - whether each question reached the right specialist (the one its objection or its words belong to);
 - talk ratio in words, latency p50/p95 end to end, and the persona's outcome.
 
-:func:`render_text` prints it for the terminal (``simulator.report`` renders it in the HTML report),
-and
-:func:`render_table` sums several up (``simulator rehearse --all``).
+:mod:`simulator.scorecard_render` turns a scorecard into one presentation model (tiles, parts of
+marked rows, each quoting what it judged) that the terminal, the HTML report and the app all
+render, so they cannot disagree.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import cast
 
 from simulator.conversation import percentile
 from simulator.events import (
-    AGENT_NAMES,
     AgentRole,
     ClaimCheckEvent,
     ConversationResetEvent,
@@ -53,6 +52,7 @@ from simulator.personas.judging import (
     judge_objection,
     judge_playbook,
     match_objection,
+    prepared_overlap,
     question_specialists,
 )
 from simulator.personas.model import Objection, Persona
@@ -158,14 +158,17 @@ class ScorecardBuilder:
             ),
             latency=LatencyScore(
                 replies=len(e2e),
-                p50_ms=_round(percentile(e2e, 50)) if e2e else None,
-                p95_ms=_round(percentile(e2e, 95)) if e2e else None,
+                p50_ms=round(percentile(e2e, 50), 1) if e2e else None,
+                p95_ms=round(percentile(e2e, 95), 1) if e2e else None,
             ),
         )
 
     # -- parts ---------------------------------------------------------------------------------
 
     def _raised(self) -> list[_Raised]:
+        """Each objection once, at the customer line that raised it: the persona says which
+        (``raised_objection``); a line the user typed is matched to the persona's objections or
+        the playbook by its words."""
         raised: dict[str, _Raised] = {}
         persona = self.persona
         for action in self._actions:
@@ -183,7 +186,7 @@ class ScorecardBuilder:
                     ),
                 )
         for line in self._customer:
-            if line.by != "user" and persona is not None:
+            if line.by != "user":
                 continue
             matched, entry = match_objection(line.text, persona, self.playbook)
             if matched is not None:
@@ -201,32 +204,82 @@ class ScorecardBuilder:
     def _objections(self) -> Iterable[ObjectionScore]:
         raised = self._raised()
         last_turn = max([r.turn_id for r in self._replies], default=0)
+        required = set(self.persona.required_objections) if self.persona else set()
         for n, item in enumerate(raised):
             until = raised[n + 1].turn_id if n + 1 < len(raised) else last_turn + 1
-            handled_turn = handled_by = None
-            best_overlap = 0.0
-            for turn_id, speaker, answer in self._answers(item.turn_id, until):
-                if item.objection is not None:
-                    judgement = judge_objection(item.objection, answer, item.entry)
-                elif item.entry is not None:
-                    judgement = judge_playbook(answer, item.entry)
+            answers = self._answers(item.turn_id, last_turn + 1)
+            verdicts = [
+                a
+                for a in self._actions
+                if a.objection == item.key
+                and a.turn_id > item.turn_id
+                and a.action in ("accepted_answer", "gave_up_on_objection")
+            ]
+            status, handled_turn, handled_by, answer_line = "open", None, None, ""
+            if verdicts:  # the customer's own verdict: what it accepted, or gave up on
+                first = verdicts[0]
+                if first.action == "accepted_answer":
+                    answered = [a for a in answers if a[0] < first.turn_id]
+                    if answered:
+                        handled_turn, handled_by, answer_line = answered[-1]
+                        status = "handled"
                 else:
-                    continue
-                best_overlap = max(best_overlap, judgement.prepared_overlap)
-                if judgement.addressed and handled_turn is None:
-                    handled_turn, handled_by = turn_id, speaker
+                    status = "given_up"
+            elif item.by == "user" or self.persona is None:
+                # nobody to judge it but the playbook (the user raised it themselves)
+                for turn_id, speaker, answer in self._answers(item.turn_id, until):
+                    if item.objection is not None:
+                        judgement = judge_objection(item.objection, answer, item.entry)
+                    elif item.entry is not None:
+                        judgement = judge_playbook(answer, item.entry)
+                    else:
+                        continue
+                    if judgement.addressed:
+                        status, handled_turn, handled_by, answer_line = (
+                            "handled",
+                            turn_id,
+                            speaker,
+                            answer,
+                        )
+                        break
+            overlap = max(
+                (prepared_overlap(a[2], item.entry) for a in self._answers(item.turn_id, until)),
+                default=0.0,
+            )
             yield ObjectionScore(
                 objection=item.key,
                 label=item.label,
                 raised_turn=item.turn_id,
                 raised_by=item.by,
-                handled=handled_turn is not None,
+                handled=status == "handled",
                 handled_turn=handled_turn,
                 handled_by=handled_by,
-                prepared_response_used=best_overlap >= PREPARED_USED,
-                prepared_response_overlap=best_overlap,
+                status=status,
+                required=item.key in required,
+                raised_line=self._customer_line(item.turn_id),
+                answer_line=answer_line,
+                prepared_response_used=overlap >= PREPARED_USED,
+                prepared_response_overlap=overlap,
                 playbook_section=item.entry.section if item.entry else None,
             )
+        if self.persona is not None:
+            seen = {r.key for r in raised}
+            for objection in self.persona.agenda:
+                if objection.id in required and objection.id not in seen:
+                    entry = self.playbook.find(objection.playbook)
+                    yield ObjectionScore(
+                        objection=objection.id,
+                        label=objection.says,
+                        raised_turn=0,
+                        raised_by="persona",
+                        handled=False,
+                        status="not_raised",
+                        required=True,
+                        playbook_section=entry.section if entry else None,
+                    )
+
+    def _customer_line(self, turn_id: int) -> str:
+        return " ".join(line.text for line in self._customer if line.turn_id == turn_id)
 
     def _answers(self, start: int, until: int) -> list[tuple[int, AgentRole, str]]:
         """The team's answer in each turn from ``start`` up to (not including) ``until``."""
@@ -306,136 +359,30 @@ def score_events(
     return builder.build(final=final)
 
 
-# -- rendering ---------------------------------------------------------------------------------
+# -- rendering (one presentation model for the terminal, the report and the app) ----------------
 
-
-def render_text(card: Scorecard) -> str:
-    """The scorecard for a terminal: a few readable lines per part."""
-    who = (
-        f"{card.persona_name} ({card.persona}, {card.difficulty})"
-        if card.persona
-        else "Customer mode"
-    )
-    lines = [
-        f"Scorecard - {who}" + ("" if card.final else " (so far)"),
-        f"  Outcome: {card.outcome.upper()} - {card.outcome_reason}",
-    ]
-    lines.append(
-        f"  Objections handled: {card.objections_handled}/{len(card.objections)}, "
-        f"playbook response used: {card.prepared_responses_used}/{len(card.objections)}"
-    )
-    for o in card.objections:
-        mark = "+" if o.handled else "-"
-        how = (
-            f"handled by the {AGENT_NAMES[o.handled_by]} in turn {o.handled_turn}"
-            if o.handled and o.handled_by
-            else "not handled"
-        )
-        playbook = f"playbook {o.prepared_response_overlap:.0%}" + (
-            " (used)" if o.prepared_response_used else ""
-        )
-        lines.append(
-            f"    {mark} [{o.objection}] turn {o.raised_turn}, "
-            f"raised by the {o.raised_by}: {how}; {playbook}"
-        )
-    if card.facts:
-        lines.append(f"  Hidden facts uncovered: {card.facts_uncovered}/{len(card.facts)}")
-        for f in card.facts:
-            lines.append(
-                f"    {'+' if f.uncovered else '-'} [{f.fact}] {f.label}"
-                + (f" (asked in turn {f.asked_turn})" if f.asked_turn else "")
-            )
-    lines.append(f"  Right specialist: {card.routed_correctly}/{len(card.routing)}")
-    for r in card.routing:
-        if not r.correct:
-            wanted = " or ".join(AGENT_NAMES[a] for a in r.expected)
-            got = AGENT_NAMES[r.answered_by] if r.answered_by else "nobody"
-            lines.append(
-                f"    - turn {r.turn_id}: {got} answered, "
-                f"{wanted} should have: {_short(r.question)}"
-            )
-    lines.append(
-        f"  Claims: {card.claims_checked} checked, {len(card.unsupported_claims)} unsupported"
-    )
-    for c in card.unsupported_claims:
-        source = (
-            f" (knowledge: {c.contradicting.source} > {c.contradicting.section.split(' > ')[-1]})"
-            if c.contradicting
-            else ""
-        )
-        lines.append(
-            f'    ! turn {c.turn_id}, {AGENT_NAMES[c.agent]}: "{c.text}" ({c.kind}){source}'
-        )
-    share = card.talk.agent_share
-    lines.append(
-        f"  Talk ratio: team {share:.0%} / customer {1 - share:.0%} "
-        f"of {card.talk.agent_words + card.talk.customer_words} words"
-        if share is not None
-        else "  Talk ratio: nothing said"
-    )
-    lines.append(
-        f"  Latency end to end: p50 {_ms(card.latency.p50_ms)}, p95 {_ms(card.latency.p95_ms)} "
-        f"over {card.latency.replies} replies"
-    )
-    return "\n".join(lines)
-
-
-TABLE_COLUMNS = (
-    "persona",
-    "level",
-    "outcome",
-    "turns",
-    "objections",
-    "playbook",
-    "facts",
-    "routing",
-    "unsupported",
-    "team talk",
-    "p50 ms",
-    "p95 ms",
+from simulator.scorecard_render import (  # noqa: E402  (re-exported: simulator.scorecard is the API)
+    TABLE_COLUMNS,
+    Part,
+    Row,
+    headline,
+    parts,
+    render_table,
+    render_text,
+    summary_row,
+    tiles,
 )
 
-
-def summary_row(card: Scorecard) -> tuple[str, ...]:
-    share = card.talk.agent_share
-    return (
-        card.persona or "-",
-        card.difficulty or "-",
-        card.outcome,
-        str(card.customer_turns),
-        f"{card.objections_handled}/{len(card.objections)}",
-        f"{card.prepared_responses_used}/{len(card.objections)}",
-        f"{card.facts_uncovered}/{len(card.facts)}",
-        f"{card.routed_correctly}/{len(card.routing)}",
-        str(len(card.unsupported_claims)),
-        f"{share:.0%}" if share is not None else "-",
-        _ms(card.latency.p50_ms, unit=False),
-        _ms(card.latency.p95_ms, unit=False),
-    )
-
-
-def render_table(rows: Sequence[tuple[str, ...]], columns: Sequence[str] = TABLE_COLUMNS) -> str:
-    widths = [max(len(columns[i]), *(len(r[i]) for r in rows)) for i in range(len(columns))]
-
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(
-            c.ljust(w) if i < 3 else c.rjust(w)
-            for i, (c, w) in enumerate(zip(cells, widths, strict=False))
-        )
-
-    return "\n".join([line(columns), line(["-" * w for w in widths]), *(line(r) for r in rows)])
-
-
-def _round(value: float) -> float:
-    return round(value, 1)
-
-
-def _ms(value: float | None, *, unit: bool = True) -> str:
-    if value is None:
-        return "-"
-    return f"{value:,.0f} ms" if unit else f"{value:,.0f}"
-
-
-def _short(text: str, words: int = 12) -> str:
-    parts = text.split()
-    return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
+__all__ = [
+    "TABLE_COLUMNS",
+    "Part",
+    "Row",
+    "ScorecardBuilder",
+    "headline",
+    "parts",
+    "render_table",
+    "render_text",
+    "score_events",
+    "summary_row",
+    "tiles",
+]

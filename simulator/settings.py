@@ -26,6 +26,7 @@ from pydantic_settings import (
 from pydantic_settings.sources.utils import parse_env_vars
 
 from simulator.errors import SimulatorError, shorten
+from simulator.events import CoachSpeed
 
 APP_NAME = "sales-simulator"
 DEFAULT_CEREBRAS_MODEL = "gpt-oss-120b"
@@ -118,6 +119,8 @@ class Settings(BaseSettings):
     worker_port: int = _env("SIMULATOR_WORKER_PORT", 8081)
     replay_speed: float = _env("SIMULATOR_REPLAY_SPEED", 2.0, gt=0)
     """How much faster than it happened a saved session is replayed."""
+    coach_speed: CoachSpeed = _env("SIMULATOR_COACH_SPEED", "1x")
+    """Coach mode's pace: ``0.5x``, ``1x`` (a person's), ``2x``, ``4x`` or ``instant``."""
 
     SECRETS: ClassVar[tuple[str, ...]] = SECRETS_FIELDS
 

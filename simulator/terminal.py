@@ -35,6 +35,7 @@ from simulator.commands import (
     SayCommand,
     ScorecardCommand,
     SetPersonaCommand,
+    SetSpeedCommand,
     StepCommand,
     TakeOverCommand,
     WhisperCommand,
@@ -42,6 +43,8 @@ from simulator.commands import (
 from simulator.event_text import clean, describe
 from simulator.events import (
     AGENT_NAMES,
+    COACH_SPEEDS,
+    CoachSpeed,
     CoachStateEvent,
     ConversationResetEvent,
     Event,
@@ -61,6 +64,7 @@ HELP = "Type as the customer. /reset starts a new conversation with the Greeter,
 COACH_HELP = (
     "{name} plays the customer. /step: one exchange; /play: they talk on (/pause stops); "
     "/whisper TEXT: coach the agent; /takeover or just type: you are the customer; /handback; "
+    "/speed 0.5x|1x|2x|4x|instant: the pace; "
     "/end: the scorecard; /score: the scorecard so far; /reset; /quit."
 )
 CANCELLED = 130
@@ -127,6 +131,7 @@ SLASH_COMMANDS: dict[str, Callable[[str], Line]] = {
     "/pause": lambda _: Line(PauseCommand()),
     "/step": lambda _: Line(StepCommand(), _coach_at_rest),
     "/whisper": lambda text: Line(WhisperCommand(text=text)),
+    "/speed": lambda text: Line(SetSpeedCommand(speed=_speed(text))),
     "/takeover": lambda _: Line(TakeOverCommand()),
     "/handback": lambda _: Line(HandBackCommand(), _coach_at_rest, wait_when_interactive=False),
     "/end": lambda _: Line(EndRehearsalCommand(), _final_scorecard),
@@ -145,8 +150,16 @@ def parse(text: str) -> Line:
         raise ValueError(f"unknown command {word}; the commands are {', '.join(SLASH_COMMANDS)}")
     try:
         return make(rest.strip())
-    except ValueError:  # a command's own check, e.g. /whisper with nothing to say
+    except ValueError as e:  # a command's own check, e.g. /whisper with nothing to say
+        if rest.strip() and str(e).startswith("choose"):
+            raise ValueError(f"{word} {rest.strip()}: {e}") from None
         raise ValueError(f"{word} needs some text after it") from None
+
+
+def _speed(text: str) -> CoachSpeed:
+    if text not in COACH_SPEEDS:
+        raise ValueError(f"choose one of {', '.join(COACH_SPEEDS)}")
+    return text  # type: ignore[return-value]
 
 
 def run_chat(

@@ -88,7 +88,11 @@ def coach_on(
         persona, CerebrasLLM(api_key="test-key", base_url=server.base_url), owns_model=True
     )
     return CoachSession(
-        runner, persona, customer, playbook=Playbook.load(BUNDLED_KNOWLEDGE), **options
+        runner,
+        persona,
+        customer,
+        playbook=Playbook.load(BUNDLED_KNOWLEDGE),
+        **{"speed": "instant", **options},
     )
 
 
@@ -198,7 +202,12 @@ async def test_the_llm_customer_says_what_it_raised_and_ends_the_call(
         customer_json(
             "Eleven dollars a sensor every month adds up fast.", raised=["price", "made-up"]
         ),
-        customer_json("We have about six hundred a month.", revealed=["budget"]),
+        customer_json(
+            "That helps. We have about six hundred a month.",
+            verdict="answered",
+            about="price",
+            revealed=["budget"],
+        ),
         customer_json("Okay, let's set up the pilot in two restaurants.", end="agreed"),
     ]
     async with CerebrasServer(responder=FakeCall(lines)) as server:
@@ -211,6 +220,7 @@ async def test_the_llm_customer_says_what_it_raised_and_ends_the_call(
 
     assert [(e.action, e.objection or e.fact) for e in recorder.of(PersonaEvent)] == [
         ("raised_objection", "price"),
+        ("accepted_answer", "price"),
         ("revealed_fact", "budget"),
         ("concluded", None),
     ]
@@ -220,6 +230,48 @@ async def test_the_llm_customer_says_what_it_raised_and_ends_the_call(
     price = card.objections[0]
     assert (price.objection, price.handled, price.handled_by) == ("price", True, "pricing")
     assert not [e for e in recorder.of(StatusEvent) if e.level == "error"]
+
+
+async def test_the_llm_customer_judges_each_reply_and_gives_up_on_non_answers(
+    data_dir: Path, maria: Persona
+) -> None:
+    lines = [
+        customer_json("Hi, I'm Maria from Sunbelt Kitchens."),
+        customer_json("Eleven dollars a sensor every month adds up fast.", raised=["price"]),
+        customer_json(
+            "That doesn't answer it. What does it cost for twelve restaurants?",
+            verdict="not_answered",
+            about="price",
+            missing="a price",
+        ),
+        customer_json(
+            "Let's park that. I'll stick with paper logs, thanks.",
+            verdict="not_answered",
+            about="price",
+            gave_up=["price"],
+            end="declined",
+        ),
+    ]
+    async with CerebrasServer(responder=FakeCall(lines)) as server:
+        async with SessionRunner(settings_for(server, data_dir)) as runner:
+            recorder = Recorder(runner)
+            async with coach_on(server, runner, maria) as coach:
+                await coach.play()
+                card = await coach.wait_ended()
+        prompt = next(r for r in server.requests if is_customer(r)).messages[0]["content"]
+    await recorder.finish()
+
+    assert [(e.action, e.objection, e.detail) for e in recorder.of(PersonaEvent)][:3] == [
+        ("raised_objection", "price", ""),
+        ("pushed_back", "price", "no a price"),
+        ("gave_up_on_objection", "price", ""),
+    ]
+    [price] = [o for o in card.objections if o.objection == "price"]
+    assert (price.state, price.handled) == ("given_up", False)
+    assert card.outcome == "declined" and [o.objection for o in card.not_settled] == ["price"]
+    # the customer's prompt carries the same rules as the offline driver's
+    assert "Judge every reply against what you last asked" in prompt
+    assert '"verdict": "answered" or "not_answered"' in prompt
 
 
 async def test_a_failing_customer_pauses_coach_mode_with_a_readable_message(

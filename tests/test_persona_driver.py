@@ -100,8 +100,10 @@ class Call:
         self.turns += 1
         self.lines.append(Line(self.turns, "customer", text, by_user=True))
 
-    def team(self, text: str, speaker: AgentRole = "pricing") -> None:
-        self.lines.append(Line(self.turns, speaker, text))
+    def team(
+        self, text: str, speaker: AgentRole = "pricing", flagged: tuple[str, ...] = ()
+    ) -> None:
+        self.lines.append(Line(self.turns, speaker, text, flagged=flagged))
 
 
 def actions(turn: CustomerTurn) -> list[tuple[str, str | None]]:
@@ -270,3 +272,58 @@ def test_an_objection_the_user_raised_while_taken_over_is_not_raised_again(
         handed_back
     )  # the team's answer to the user is judged
     assert handed_back.text.endswith("What does the hardware cost?")
+
+
+def test_a_question_answered_with_something_else_is_asked_again_then_dropped(
+    persona: Persona, playbook: Playbook
+) -> None:
+    call = Call(persona, playbook)
+    call.customer()
+    call.team("Welcome!", "greeter")
+    call.customer()
+    call.team(GOOD_PRICE_ANSWER)
+    assert call.customer().text.endswith("What does the hardware cost?")
+    call.team("Kitchen managers fill in paper logs twice a day; ColdTrace replaces them.")
+    again = call.customer()  # not "Fair enough": the question asked for a price
+    assert (
+        again.text
+        == "That doesn't answer it. Let me ask it more simply: What does the hardware cost?"
+    )
+    assert actions(again) == [("pushed_back", "price")]
+    assert again.actions[0].detail == "no a price"
+    call.team("ColdTrace is hardware and software together.")
+    dropped = call.customer()
+    assert dropped.text.startswith("Let's park that for now.")
+    assert actions(dropped)[0] == ("gave_up_on_objection", "price")
+    assert call.driver.misses == 1 and "price" in call.driver.handled  # the objection itself was
+
+
+def test_a_figure_the_claim_check_flagged_does_not_answer_the_question(
+    persona: Persona, playbook: Playbook
+) -> None:
+    call = Call(persona, playbook)
+    call.customer()
+    call.team("Welcome!", "greeter")
+    call.customer()
+    call.team(GOOD_PRICE_ANSWER)
+    call.customer()
+    call.team("The CT-100 is $79.", flagged=("$79",))
+    assert actions(call.customer()) == [("pushed_back", "price")]
+    call.team("The CT-100 is $89.")
+    assert ("accepted_answer", "price") in actions(call.customer())
+
+
+def test_non_answers_end_the_call_however_many_turns_are_left(
+    persona: Persona, playbook: Playbook
+) -> None:
+    call = Call(persona, playbook, max_turns=40)
+    call.customer()
+    texts = []
+    while True:
+        call.team("Thanks for asking! We're passionate about cold chain.")
+        turn = call.customer()
+        texts.append(turn.text)
+        if turn.ending is not None:
+            break
+    assert turn.ending.outcome == "declined" and turn.text == "We're done here."
+    assert len(texts) < 8 and call.driver.handled == set()

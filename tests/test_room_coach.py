@@ -134,7 +134,9 @@ async def started(controller: SessionController) -> SessionController:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=tmp_path, offline=True)
+    return Settings(
+        knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=tmp_path, offline=True, coach_speed="instant"
+    )
 
 
 def paused_after(turns: int) -> Callable[[Event], bool]:

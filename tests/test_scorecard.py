@@ -102,6 +102,7 @@ def known_conversation(playbook: Playbook) -> list[Event]:
         ),
         said(2, "pricing", price_answer),
         latency(2, "pricing", 300.0),
+        persona_did(3, "accepted_answer", "price"),
         persona_did(3, "asked_follow_up", "price"),
         said(
             3, "customer", "Okay. And what would the hardware cost us up front for one restaurant?"
@@ -262,9 +263,15 @@ def test_a_scorecard_is_shown_as_text_html_and_a_table_row(
         "Scorecard - Maria Alvarez (price-conscious-restaurants, easy)",
         "  Outcome: UNDECIDED - Ended by the coach.",
     ]
-    assert "  Objections handled: 1/2, playbook response used: 1/2" in text
-    assert "    - turn 3: Technical Specialist answered, Pricing Specialist should have: " in text
-    assert '    ! turn 3, Technical Specialist: "$9 per sensor" (price)' in text
+    assert "Objections handled: 1/2, Playbook response used: 1/2" in text
+    assert (
+        "    ✓ price — raised by the persona in turn 2: “Honestly, eleven dollars a sensor every "
+        "month adds up fast across twelve restaurants.”; handled in turn 2 by the Pricing "
+        "Specialist: “That's a fair point" in text
+    )
+    assert "    ✗ budget-timing — raised by you in turn 4: “We've already spent" in text
+    assert "    ✗ Turn 3: Technical Specialist answered “Okay. And what would the hardware" in text
+    assert "    ⚠ Turn 3, Technical Specialist: “$9 per sensor” (price)" in text
     assert summary_row(card) == (
         PERSONA_ID,
         "easy",

@@ -71,6 +71,9 @@ def test_slash_commands_are_typed_commands() -> None:
     assert parse("Hello there").command.model_dump() == {"type": "say", "text": "Hello there"}
     with pytest.raises(ValueError, match="/whisper needs some text"):
         parse("/whisper")
+    assert parse("/speed 2x").command.model_dump() == {"type": "set_speed", "speed": "2x"}
+    with pytest.raises(ValueError, match=r"/speed 3x: choose one of 0\.5x, 1x, 2x, 4x, instant"):
+        parse("/speed 3x")
 
 
 ESCAPES = "\x1b]0;pwned\x07\x1b[2J\x1b[31m\x9b2J"

@@ -22,6 +22,7 @@ from simulator.commands import Command, ScorecardCommand, SetPersonaCommand
 from simulator.events import (
     CoachStateEvent,
     ConversationResetEvent,
+    CustomerTypingEvent,
     Event,
     ModeChangedEvent,
     ScorecardEvent,
@@ -89,7 +90,10 @@ class CoachController(QObject):
             self.panel.set_coach_available(True)
 
     def _on_event(self, event: Event) -> None:
-        if isinstance(event, (ModeChangedEvent, CoachStateEvent, ConversationResetEvent)):
+        if isinstance(
+            event,
+            (ModeChangedEvent, CoachStateEvent, CustomerTypingEvent, ConversationResetEvent),
+        ):
             self.panel.apply(event)
         elif isinstance(event, SessionStartedEvent):
             self.panel.reset()

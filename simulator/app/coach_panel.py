@@ -37,14 +37,17 @@ from simulator.commands import (
     PauseCommand,
     PlayCommand,
     SetPersonaCommand,
+    SetSpeedCommand,
     StepCommand,
     TakeOverCommand,
     WhisperCommand,
 )
 from simulator.events import (
+    COACH_SPEEDS,
     CoachState,
     CoachStateEvent,
     ConversationResetEvent,
+    CustomerTypingEvent,
     Event,
     ModeChangedEvent,
 )
@@ -72,6 +75,8 @@ class CoachPanel(QFrame):
     """A :data:`~simulator.commands.Command` the user asked for: load a persona, play, pause,
     step, whisper, take over, hand back, end."""
     scorecard_requested = Signal()
+    speed_chosen = Signal(str)
+    """The user chose Coach mode's pace (the window remembers it)."""
 
     def __init__(
         self,
@@ -80,6 +85,7 @@ class CoachPanel(QFrame):
         coach_available: bool = True,
         unavailable_reason: str = STARTING,
         compact: bool = False,
+        speed: str = "1x",
         parent: QWidget | None = None,
     ) -> None:
         """``compact`` (demo mode's large type) leaves out the visible notes; the tooltips stay."""
@@ -93,6 +99,7 @@ class CoachPanel(QFrame):
         self._reason = unavailable_reason
         self.state: CoachState | None = None
         """The rehearsal's play state, ``None`` before one was loaded."""
+        self._last_state: CoachStateEvent | None = None
         self.current_mode = "customer"
         column = QVBoxLayout(self)
         column.setContentsMargins(12, 6, 12, 6)
@@ -153,6 +160,15 @@ class CoachPanel(QFrame):
         )
         for button in (self.play, self.pause, self.step, self.end):
             top.addWidget(button)
+        self.speed = QComboBox()
+        for name in COACH_SPEEDS:
+            self.speed.addItem(f"Pace {name}", name)
+        self.speed.setCurrentIndex(max(0, self.speed.findData(speed)))
+        self.speed.activated.connect(self._on_speed_chosen)
+        self.speed._tip = (  # type: ignore[attr-defined]
+            "How fast the persona reads and types: 1x is a person's pace, instant does not wait"
+        )
+        top.addWidget(self.speed)
         self.status = QLabel("")
         self.status.setObjectName("muted")
         top.addWidget(self.status, 1)
@@ -192,6 +208,7 @@ class CoachPanel(QFrame):
         bottom.addWidget(self.note)
         self.coach_controls: list[QWidget] = [
             self.persona,
+            self.speed,
             self.play,
             self.pause,
             self.step,
@@ -242,9 +259,17 @@ class CoachPanel(QFrame):
             self._show_mode(event.mode)
         elif isinstance(event, CoachStateEvent):
             self.state = event.state
+            self._last_state = event
             self.choose_persona(event.persona)
-            self.status.setText(_status_text(event, self.persona.currentText().split(" · ")[0]))
+            if event.speed is not None:
+                self.speed.setCurrentIndex(max(0, self.speed.findData(event.speed)))
+            self.status.setText(_status_text(event, self._name()))
             self.status.setToolTip(event.detail)
+        elif isinstance(event, CustomerTypingEvent) and self.state == "playing":
+            if event.typing:
+                self.status.setText(f"{self._name()} is typing…")
+            elif self._last_state is not None:
+                self.status.setText(_status_text(self._last_state, self._name()))
         elif isinstance(event, ConversationResetEvent) and self.state != "ready":
             self.state = None
             self.status.setText("")
@@ -266,6 +291,7 @@ class CoachPanel(QFrame):
         enabled = {
             self.coach_button: available,
             self.persona: available and state != "playing",
+            self.speed: available,
             self.play: available and state in (None, "ready", "paused", "ended"),
             self.step: available and state in (None, "ready", "paused", "ended"),
             self.pause: available and state == "playing",
@@ -326,6 +352,14 @@ class CoachPanel(QFrame):
     def _on_persona_chosen(self, _index: int) -> None:
         if self.persona_id and (self.rehearsal_loaded or self.coach_button.isChecked()):
             self.command.emit(SetPersonaCommand(persona=self.persona_id))
+
+    def _on_speed_chosen(self, _index: int) -> None:
+        speed = self.speed.currentData()
+        self.command.emit(SetSpeedCommand(speed=speed))
+        self.speed_chosen.emit(speed)
+
+    def _name(self) -> str:
+        return self.persona.currentText().split(" · ")[0]
 
     def _send_whisper(self) -> None:
         text = self.whisper.text().strip()

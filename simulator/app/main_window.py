@@ -55,6 +55,7 @@ from simulator.preferences import (
     overridden_by_environment,
     redactor_for,
     save_preferences,
+    with_changes,
 )
 from simulator.redaction import Redactor
 from simulator.report import write_report
@@ -117,7 +118,9 @@ class MainWindow(QMainWindow):
         self.demo = demo
 
         self.banner = Banner()
-        self.coach = CoachPanel(personas, coach_available=False, compact=demo)
+        self.coach = CoachPanel(
+            personas, coach_available=False, compact=demo, speed=preferences.coach_speed or "1x"
+        )
         self.timeline = HandoffTimeline(feed)
         self.transcript = TranscriptView(feed)
         self.composer = Composer()
@@ -146,6 +149,7 @@ class MainWindow(QMainWindow):
         self.transcript.reply_selected.connect(self.latency.select_reply)
         self.player.finished.connect(self._on_replay_finished)
         self.idle.idle.connect(self._on_idle)
+        self.coach.speed_chosen.connect(self._remember_speed)
         self._on_state(bridge.state, bridge.state_detail or "Starting the sales team…")
         self.composer.input.setFocus()
 
@@ -384,6 +388,14 @@ class MainWindow(QMainWindow):
         self.settings_dialog = dialog
         dialog.open()
         return dialog
+
+    def _remember_speed(self, speed: str) -> None:
+        """Coach mode's pace, kept in the settings file for the next launch."""
+        self.preferences = with_changes(self.preferences, coach_speed=speed)
+        try:
+            save_preferences(self.preferences, self.preferences_path)
+        except SimulatorError as e:
+            self.banner.show_message("error", f"{e}. The pace applies to this run only.")
 
     def apply_preferences(self, preferences: Preferences, *, reindexed: bool = False) -> None:
         """Save the new preferences (owner-only) and restart the team if what it runs on changed."""

@@ -26,21 +26,14 @@ from PySide6.QtWidgets import (
 
 from simulator.app import theme
 from simulator.app.scrolling import WrappingScrollArea
-from simulator.events import AGENT_NAMES, Scorecard
+from simulator.events import Scorecard
+from simulator.scorecard_render import headline, parts, tiles, verdict
 
 _OUTCOME = {
     "agreed": (theme.FAST, "#dcfce7", "Agreed to a next step"),
     "declined": (theme.SLOW, theme.ERROR_BG, "Declined"),
     "undecided": (theme.OK, theme.WARNING_BG, "Undecided"),
 }
-
-
-def _ms(value: float | None) -> str:
-    return "–" if value is None else f"{value:,.0f} ms"
-
-
-def _ratio(done: int, total: int) -> str:
-    return f"{done}/{total}" if total else "–"
 
 
 class ScorecardView(QWidget):
@@ -73,31 +66,14 @@ class ScorecardView(QWidget):
 
     def show_card(self, card: Scorecard) -> None:
         self.card = card
-        ink, background, outcome = _OUTCOME[card.outcome]
-        who = f"{card.persona_name} ({card.difficulty})" if card.persona_name else "Customer mode"
-        state = "" if card.final else "  ·  so far"
-        self.headline.setText(f"{outcome} — {who}{state}")
+        ink, background, _ = _OUTCOME[card.outcome]
+        self.headline.setText(headline(card))
         self.headline.setStyleSheet(
             f"background: {background}; color: {ink}; font-weight: bold; "
             f"font-size: {theme.pt(14)}; border-radius: 8px; padding: 10px 14px;"
         )
-        step = card.next_step
-        self.subtitle.setText(
-            card.outcome_reason
-            + (f" Next step: {step}." if step and step not in card.outcome_reason else "")
-        )
-        share = card.talk.agent_share
-        objections = len(card.objections)
-        self.counts = {
-            "Objections handled": _ratio(card.objections_handled, objections),
-            "Playbook response used": _ratio(card.prepared_responses_used, objections),
-            "Hidden facts uncovered": _ratio(card.facts_uncovered, len(card.facts)),
-            "Right specialist": _ratio(card.routed_correctly, len(card.routing)),
-            "Unsupported claims": f"{len(card.unsupported_claims)} of {card.claims_checked}",
-            "Team talk share": f"{share:.0%}" if share is not None else "–",
-            "End to end p50": _ms(card.latency.p50_ms),
-            "End to end p95": _ms(card.latency.p95_ms),
-        }
+        self.subtitle.setText(verdict(card))
+        self.counts = dict(tiles(card))
         while self._grid.count():
             item = self._grid.takeAt(0)
             widget = item.widget() if item is not None else None
@@ -137,52 +113,13 @@ class ScorecardView(QWidget):
 
 
 def details_text(card: Scorecard) -> str:
-    """The scorecard's details as plain lines (what the view shows under the tiles)."""
+    """The scorecard's details as plain lines (the same parts the terminal and report show)."""
     lines: list[str] = []
-    if card.objections:
-        lines.append("OBJECTIONS")
-        for o in card.objections:
-            result = (
-                f"handled by the {AGENT_NAMES[o.handled_by]} in turn {o.handled_turn}"
-                if o.handled and o.handled_by
-                else "not handled"
-            )
-            playbook = (
-                "playbook response used"
-                if o.prepared_response_used
-                else f"playbook overlap {o.prepared_response_overlap:.0%}"
-            )
-            lines.append(
-                f"{'✓' if o.handled else '✗'} {o.label} (turn {o.raised_turn}, raised by the "
-                f"{'persona' if o.raised_by == 'persona' else 'user'}): {result}; {playbook}"
-            )
-    if card.facts:
-        lines.append("")
-        lines.append("HIDDEN FACTS")
-        for f in card.facts:
-            asked = f" (asked in turn {f.asked_turn})" if f.asked_turn else ""
-            lines.append(f"{'✓' if f.uncovered else '✗'} {f.label}{asked}")
-    if card.unsupported_claims:
-        lines.append("")
-        lines.append("UNSUPPORTED CLAIMS")
-        for c in card.unsupported_claims:
-            where = (
-                f" — the knowledge says otherwise in "
-                f"{c.contradicting.source} › {c.contradicting.section}"
-                if c.contradicting
-                else ""
-            )
-            lines.append(
-                f"⚠ Turn {c.turn_id}, {AGENT_NAMES[c.agent]}: “{c.text}” ({c.kind}){where}"
-            )
-    wrong = [r for r in card.routing if not r.correct]
-    if wrong:
-        lines.append("")
-        lines.append("WRONG SPECIALIST")
-        for r in wrong:
-            wanted = " or ".join(AGENT_NAMES[a] for a in r.expected)
-            got = AGENT_NAMES[r.answered_by] if r.answered_by else "nobody"
-            lines.append(f"✗ Turn {r.turn_id}: {got} answered “{r.question}”; {wanted} should have")
+    for part in parts(card):
+        if lines:
+            lines.append("")
+        lines.append(part.title)
+        lines.extend(f"{row.mark} {row.text}" for row in part.rows)
     return "\n".join(lines) or "Nothing to score yet: the conversation has not started."
 
 

@@ -40,6 +40,7 @@ from simulator.commands import (
     ScorecardCommand,
     SetModeCommand,
     SetPersonaCommand,
+    SetSpeedCommand,
     StepCommand,
     TakeOverCommand,
     WhisperCommand,
@@ -120,6 +121,8 @@ class SessionController(AsyncResource):
         self.listening = listening
         self.not_listening = not_listening
         self.coach: CoachSession | None = None
+        self.speed = runner.settings.coach_speed
+        """Coach mode's pace for this rehearsal and the next ones (``SetSpeedCommand``)."""
         self._customer_scores: ScorecardBuilder | None = None
         self._remove_observer: Callable[[], None] | None = None
         self._order = asyncio.Lock()
@@ -173,6 +176,8 @@ class SessionController(AsyncResource):
                 return "paused after the exchange in flight"
             case StepCommand():
                 return "one exchange, then pause"
+            case SetSpeedCommand(speed=speed):
+                return f"Coach mode plays at {speed}"
             case EndRehearsalCommand():
                 return "the rehearsal ends; its scorecard follows"
             case ScorecardCommand():
@@ -245,6 +250,12 @@ class SessionController(AsyncResource):
             case StepCommand():
                 await self._rehearsal().step()
                 return "one exchange, then pause"
+            case SetSpeedCommand(speed=speed):
+                self.speed = speed
+                coach = self._live_coach()
+                if coach is not None:
+                    await coach.set_speed(speed)
+                return f"Coach mode plays at {speed}"
             case TakeOverCommand():
                 await self._rehearsal().take_over()
                 return "you are the customer now"
@@ -290,7 +301,7 @@ class SessionController(AsyncResource):
         await self.runner.reset()
         self.persona = persona.id
         self.coach = await open_coach(
-            self.runner, persona, max_turns=self.max_turns or DEFAULT_MAX_TURNS
+            self.runner, persona, max_turns=self.max_turns or DEFAULT_MAX_TURNS, speed=self.speed
         )
         return f"{persona.name} plays the customer in a new conversation; press play or step"
 

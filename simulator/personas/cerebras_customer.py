@@ -6,9 +6,11 @@ team's replies as ``user`` turns labelled with the speaking agent. It is built o
 transcript (:class:`~simulator.personas.customer.CustomerView`), so the customer never sees the
 team's retrieved passages or the coach's whispers.
 
-The model answers with a small JSON object - the line, the objections it raised, the facts it
-revealed, whether it ends the call - so the scorecard knows what the customer meant without
-guessing. A reply that is not JSON is still used as the line (with nothing tagged). The model goes
+The model answers with a small JSON object - the line, its verdict on the team's last reply
+(answered or not, about which objection, what was missing), the objections it raised or gave up
+on, the facts it revealed, whether it ends the call - so it judges like the offline driver and the
+scorecard reads what the customer meant without guessing. A reply that is not JSON is still used
+as the line (with nothing tagged). The model goes
 through livekit-agents' ``llm.LLM`` interface (in practice
 :class:`~simulator.providers.cerebras.CerebrasLLM`),
 so its failures arrive as livekit ``APIError``s and are turned into our ``ProviderError`` here.
@@ -37,7 +39,13 @@ _JSON_OBJECT = re.compile(r"\{.*\}", re.DOTALL)
 
 class _Reply(BaseModel):
     say: str
+    verdict: Literal["answered", "not_answered", "none"] | None = None
+    """The customer's judgement of the team's last reply, against what it last asked."""
+    about: str | None = None
+    """The objection id the verdict concerns."""
+    missing: str = ""
     raised: list[str] = []
+    gave_up: list[str] = []
     revealed: list[str] = []
     end: Literal["agreed", "declined"] | None = None
 
@@ -90,6 +98,7 @@ def render_prompt(persona: Persona, prompt_path: Path | None = None) -> str:
             hidden_facts=facts,
             next_step=agreement,
             patience=str(persona.patience),
+            not_answered=persona.not_answered,
         )
         .strip()
     )
@@ -152,13 +161,30 @@ class CerebrasCustomer:
         objections = {o.id for o in self.persona.objections}
         facts = {f.id for f in self.persona.hidden_facts}
         actions: list[Action] = []
+        about = reply.about if reply.about in objections else None
+        if reply.verdict == "answered" and about is not None:
+            actions.append(Action("accepted_answer", objection=about, detail="the team answered"))
+        gave_up = [o for o in dict.fromkeys(reply.gave_up) if o in objections]
+        for objection in gave_up:
+            actions.append(
+                Action("gave_up_on_objection", objection=objection, detail=reply.missing)
+            )
         for objection in dict.fromkeys(reply.raised):
-            if objection in objections:
+            if objection in objections and objection not in gave_up:
                 kind: PersonaAction = (
                     "pushed_back" if objection in self._raised else "raised_objection"
                 )
-                actions.append(Action(kind, objection=objection))
+                detail = f"no {reply.missing}" if kind == "pushed_back" and reply.missing else ""
+                actions.append(Action(kind, objection=objection, detail=detail))
                 self._raised.add(objection)
+        if (
+            reply.verdict == "not_answered"
+            and about is not None
+            and about not in gave_up
+            and not any(a.objection == about for a in actions)
+        ):
+            detail = f"no {reply.missing}" if reply.missing else ""
+            actions.append(Action("pushed_back", objection=about, detail=detail))
         actions += [
             Action("revealed_fact", fact=f) for f in dict.fromkeys(reply.revealed) if f in facts
         ]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from simulator.events import AgentRole, Outcome, PersonaAction
+from simulator.events import AgentRole, Outcome, PersonaAction, PersonaEvent
 from simulator.personas.model import Persona
 
 
@@ -26,6 +26,8 @@ class Line:
     text: str
     by_user: bool = False
     """A customer line the user typed while they had taken over."""
+    flagged: tuple[str, ...] = ()
+    """For an agent's reply: the figures the claim check found wrong or unfounded."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,16 @@ class CustomerView:
         return " ".join(reversed(replies))
 
     @property
+    def last_flagged(self) -> tuple[str, ...]:
+        """The flagged figures of everything the team said since the customer last spoke."""
+        flagged: list[str] = []
+        for line in reversed(self.lines):
+            if line.speaker == "customer":
+                break
+            flagged.extend(line.flagged)
+        return tuple(flagged)
+
+    @property
     def turns_left(self) -> int:
         return self.max_turns - self.customer_turns
 
@@ -58,6 +70,17 @@ class Action:
     objection: str | None = None
     fact: str | None = None
     detail: str = ""
+
+    def event(self, persona: str, turn_id: int) -> PersonaEvent:
+        """This action as the event published with the line of turn ``turn_id``."""
+        return PersonaEvent(
+            turn_id=turn_id,
+            persona=persona,
+            action=self.action,
+            objection=self.objection,
+            fact=self.fact,
+            detail=self.detail,
+        )
 
 
 @dataclass(frozen=True)

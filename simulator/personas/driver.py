@@ -1,16 +1,26 @@
-"""The offline persona driver: a deterministic AI customer, so Coach mode works with no keys.
+"""The offline persona driver: a deterministic AI customer who notices when it is not answered.
 
-It walks the persona's agenda the way a scripted role-play partner would: open the call, raise
-each objection in order (``when``), judge the answer (:mod:`simulator.personas.judging`), push
-back as hard as the objection says (``push``) when the answer missed, ask the follow-ups once it
-is settled, and reveal a hidden fact only in the turn after an agent asked about it. It gives up
-on the call when too many objections or questions went unanswered (``patience``), and agrees to
-the next step at the end only if the objections it requires were handled and the facts it
-requires were uncovered. Same conversation in, same lines out: rehearsals are reproducible, so
-``simulator rehearse --all --offline`` works as a regression suite.
+It walks the persona's agenda the way a demanding role-play partner would: open the call, raise
+each objection in order (``when``), and judge every reply against what it asked
+(:mod:`simulator.personas.judging`): does it deal with the objection (its cues, the playbook's
+prepared response), does it answer the question with the fact asked for (a price for "what would
+it cost", a duration for "how long"; a figure the claim check flagged does not count)?
 
-When the user takes over and hands back, the driver picks up what the user raised: an objection
-from the agenda that the user brought up counts as raised, and the team's answer to it is judged.
+- answered: the customer says so and asks its follow-ups;
+- not answered: it pushes back (the objection's own lines), then narrows the question ("just
+  roughly, then: ..."), then gives up on it (``gave_up_on_objection``) and counts a miss; a
+  follow-up question gets one re-ask, then counts a miss;
+- when the misses reach the persona's ``patience`` it loses patience and ends the call;
+- a hidden fact is revealed only in the turn after an agent asks the discovery question for it
+  (a question with one of the fact's cues);
+- at the end it agrees to the next step only if the objections and facts it requires were
+  settled - the answers decide, never the number of turns.
+
+Every verdict is published as a persona action, which the scorecard reads: the two cannot
+disagree. Same conversation in, same lines out, so ``simulator rehearse --all --offline`` works
+as a regression suite. When the user takes over and hands back, the driver picks up what the user
+raised: an objection from the agenda that the user brought up counts as raised, and the team's
+answer to it is judged.
 """
 
 from __future__ import annotations
@@ -21,8 +31,8 @@ from simulator.events import Outcome
 from simulator.personas.customer import Action, CustomerTurn, CustomerView, Ending, Line
 from simulator.personas.judging import (
     asked_about,
-    judge_follow_up,
     judge_objection,
+    judge_question,
     match_objection,
 )
 from simulator.personas.model import FollowUp, Objection, Persona
@@ -31,7 +41,7 @@ from simulator.personas.playbook import Playbook
 
 @dataclass
 class _Open:
-    """The objection (or its follow-up) under discussion, waiting for the team's answer."""
+    """The objection (or its follow-up question) under discussion, waiting for an answer."""
 
     objection: Objection
     follow_up: FollowUp | None = None
@@ -79,13 +89,7 @@ class OfflinePersonaDriver:
                 said.append(fact.reveal)
                 actions.append(Action("revealed_fact", fact=fact.id))
 
-        pushback = self._judge(answer, said, actions)
-        if pushback is not None:
-            if view.turns_left > 1:
-                return CustomerTurn(" ".join([*said, pushback]), tuple(actions))
-            return self._end(
-                said, actions, "undecided", self.persona.out_of_time, "Ran out of time."
-            )
+        insist = self._judge(answer, view.last_flagged, said, actions)
         if self.misses >= self.persona.patience:
             return self._end(
                 said,
@@ -93,6 +97,12 @@ class OfflinePersonaDriver:
                 "declined",
                 self.persona.fed_up,
                 f"Lost patience: {self.misses} objection(s) or question(s) went unanswered.",
+            )
+        if insist is not None:
+            if view.turns_left > 1:
+                return CustomerTurn(" ".join([*said, insist]), tuple(actions))
+            return self._end(
+                said, actions, "undecided", self.persona.out_of_time, "Ran out of time."
             )
         if view.turns_left <= 1:
             return self._end(
@@ -127,21 +137,24 @@ class OfflinePersonaDriver:
             text = f"{text} {objection.says}"
         return CustomerTurn(text, tuple(actions))
 
-    def _judge(self, answer: str, said: list[str], actions: list[Action]) -> str | None:
-        """Judge the answer to what is open; returns a push-back line when the customer insists."""
+    def _judge(
+        self, answer: str, flagged: tuple[str, ...], said: list[str], actions: list[Action]
+    ) -> str | None:
+        """Judge the answer to what is open; returns the line to insist with, if any."""
         current, self._open = self._open, None
         if current is None:
             return None
         objection = current.objection
         if current.follow_up is not None:
-            if judge_follow_up(current.follow_up, answer):
-                said.append(self._acknowledgement())
-            else:
-                self.misses += 1
-            self._open = current
-            return None
+            return self._judge_follow_up(current, answer, flagged, said, actions)
         judgement = judge_objection(objection, answer, self._playbook.find(objection.playbook))
-        if judgement.addressed:
+        addressed = judgement.addressed
+        if addressed and objection.says.rstrip().endswith("?"):
+            # a question as an objection ("where exactly is it hosted?") wants its fact too
+            addressed = judge_question(
+                objection.says, answer, objection.addressed_by, flagged
+            ).answered
+        if addressed:
             self.handled.add(objection.id)
             self._follow_ups = list(objection.follow_ups)
             self._open = current
@@ -154,17 +167,43 @@ class OfflinePersonaDriver:
             said.append(self._acknowledgement())
             return None
         if current.attempts < objection.attempts:
-            line = (
-                objection.pushback[current.attempts - 1]
-                if current.attempts <= len(objection.pushback)
-                else self.persona.not_answered
-            )
             self._open = _Open(objection, attempts=current.attempts + 1)
             actions.append(Action("pushed_back", objection=objection.id))
-            return line
+            if current.attempts <= len(objection.pushback):
+                return objection.pushback[current.attempts - 1]
+            return self.persona.narrowing.format(question=_question(objection.says))
         self.given_up.add(objection.id)
         self.misses += 1
         actions.append(Action("gave_up_on_objection", objection=objection.id))
+        said.append(self.persona.moving_on)
+        return None
+
+    def _judge_follow_up(
+        self,
+        current: _Open,
+        answer: str,
+        flagged: tuple[str, ...],
+        said: list[str],
+        actions: list[Action],
+    ) -> str | None:
+        assert current.follow_up is not None
+        follow_up, objection = current.follow_up, current.objection
+        verdict = judge_question(follow_up.says, answer, follow_up.addressed_by, flagged)
+        self._open = _Open(objection)  # the objection stays the topic for its next follow-up
+        if verdict.answered:
+            actions.append(Action("accepted_answer", objection=objection.id, detail=follow_up.says))
+            said.append(self._acknowledgement())
+            return None
+        if current.attempts < 2:
+            self._open = _Open(objection, follow_up, attempts=current.attempts + 1)
+            actions.append(
+                Action("pushed_back", objection=objection.id, detail=f"no {verdict.missing}")
+            )
+            return self.persona.narrowing.format(question=follow_up.says)
+        self.misses += 1
+        actions.append(
+            Action("gave_up_on_objection", objection=objection.id, detail=follow_up.says)
+        )
         said.append(self.persona.moving_on)
         return None
 
@@ -174,18 +213,11 @@ class OfflinePersonaDriver:
         unknown = [f for f in step.requires_facts if f not in self.revealed]
         if not missing and not unknown:
             return self._end(said, actions, "agreed", step.accept, f"Agreed to {step.agrees_to}.")
-        reasons = []
-        if missing:
-            reasons.append("objections not settled: " + ", ".join(missing))
-        if unknown:
-            reasons.append("never asked about: " + ", ".join(unknown))
-        return self._end(
-            said,
-            actions,
-            "declined",
-            step.decline,
-            "Declined the next step; " + "; ".join(reasons) + ".",
+        # the objections not settled are the scorecard's to list (from the same verdicts)
+        reason = "Declined the next step" + (
+            "; never asked about: " + ", ".join(unknown) if unknown else ""
         )
+        return self._end(said, actions, "declined", step.decline, reason + ".")
 
     def _end(
         self, said: list[str], actions: list[Action], outcome: Outcome, line: str, reason: str
@@ -212,3 +244,11 @@ class OfflinePersonaDriver:
                 self._agenda.remove(objection)
                 self._open = _Open(objection)
                 self._follow_ups = []
+
+
+def _question(says: str) -> str:
+    """The last sentence of what the customer said: the question to narrow down to."""
+    sentences = [s.strip() for s in says.replace("?", "?|").replace(". ", ".|").split("|")]
+    sentences = [s for s in sentences if s]
+    questions = [s for s in sentences if s.endswith("?")]
+    return (questions or sentences or [says])[-1]

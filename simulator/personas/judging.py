@@ -1,10 +1,17 @@
 """Did an answer deal with an objection? Did the agent ask about a hidden fact? Which objection is
 this?
 
-The offline persona driver and the scorecard must judge a conversation the same way, or the
-scorecard would say "handled" about an objection the customer gave up on. Both use these
-functions. They compare words, not meanings (stemmed content terms, see
+The offline persona driver judges each answer with these functions and records its verdict as
+events (``accepted_answer``, ``pushed_back``, ``gave_up_on_objection``); the scorecard reads those
+verdicts, so it can never say "handled" about an objection the customer gave up on. Only an
+objection the user raised themselves (no persona to judge it) is judged by the scorecard, with
+the same functions. They compare words, not meanings (stemmed content terms, see
 :mod:`simulator.knowledge.keywords`), so they are deterministic and need no model:
+
+- a question is answered when the answer is on its topic (its cues, or its content words) and
+  carries the facts it asks for: "what would it cost" needs a price, "how many" a count, "how
+  long" a duration, "when" a date; a figure the claim check flagged does not count, and "I'll
+  find out" is no answer;
 
 - an objection is addressed when the answer contains enough of the persona's ``addressed_by``
   cues; an answer drawn from the playbook's prepared response for it counts as one cue;
@@ -23,6 +30,7 @@ from simulator.events import AgentRole
 from simulator.knowledge import keywords
 from simulator.personas.model import FollowUp, HiddenFact, Objection, Persona
 from simulator.personas.playbook import Playbook, PlaybookEntry
+from simulator.statements import Statement, find_statements
 
 PREPARED_USED = 0.5
 """How much of an answer must come from the prepared response for it to count as used."""
@@ -98,12 +106,90 @@ def judge_playbook(answer: str, entry: PlaybookEntry) -> Judgement:
     return Judgement(addressed, overlap, ())
 
 
-def judge_follow_up(follow_up: FollowUp, answer: str) -> bool:
+@dataclass(frozen=True)
+class Answer:
+    """Whether a reply answers a question, and if not, why (said back to the team)."""
+
+    answered: bool
+    missing: str = ""
+    """What the reply lacked: ``a price``, ``a number``, ``the topic``... empty when answered."""
+
+
+_NEEDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("price", ("how much", "what would", "cost", "price", "pay", "fee", "charge"), "a price"),
+    ("percentage", ("what percentage", "what discount", "how big a discount"), "a percentage"),
+    ("duration", ("how long", "how many days", "how many weeks", "how many months"), "how long"),
+    ("count", ("how many",), "a number"),
+    ("date", ("when will", "by when", "what date", "which date"), "a date"),
+)
+_DURATION_UNITS = frozenset(
+    ["second", "minut", "hour", "day", "week", "month", "year", "business-day", "working-day"]
+)
+_QUESTION_WORDS = frozenset(
+    keywords.terms(
+        "what which when how much many long would could does do is are can the us for one our "
+        "up front roughly exactly just please tell know"
+    )
+)
+
+
+def needed_fact(question: str) -> tuple[str, str] | None:
+    """What kind of fact a question asks for, and how to say it is missing: its question
+    sentence decides ("why would I pay..." asks for a reason, not a price)."""
+    asked = questions(question)
+    lowered = (asked[-1] if asked else question).lower()
+    if lowered.startswith(("why", "and why")):
+        return None
+    for kind, cues, missing in _NEEDS:
+        if any(cue in lowered for cue in cues):
+            return kind, missing
+    return None
+
+
+def judge_question(
+    question: str,
+    answer: str,
+    cues: tuple[str, ...] = (),
+    flagged: tuple[str, ...] = (),
+) -> Answer:
+    """Does ``answer`` answer ``question``? On topic (a cue, or the question's content words) and
+    with the fact it asks for; figures in ``flagged`` (wrong or unfounded, says the claim check)
+    do not count."""
     if not answer.strip():
-        return False
-    if follow_up.addressed_by:
-        return bool(cues_in(follow_up.addressed_by, answer))
-    return not is_deflection(answer)
+        return Answer(False, "an answer")
+    needed = needed_fact(question)
+    facts = [
+        s
+        for s in find_statements(answer)
+        if s.text not in flagged and _fits_need(s, needed[0] if needed else "")
+    ]
+    topic = keywords.terms(question) - _QUESTION_WORDS
+    said = keywords.terms(answer)
+    on_topic = bool(cues_in(cues, answer)) if cues else False
+    on_topic = on_topic or len(topic & said) >= min(2, max(1, len(topic)))
+    if needed and not facts:
+        return Answer(False, needed[1])
+    if not on_topic:
+        return Answer(False, "the point")
+    if is_deflection(answer) and not facts:
+        return Answer(False, "an answer")
+    return Answer(True)
+
+
+def _fits_need(statement: Statement, need: str) -> bool:
+    if need in ("", "count"):
+        return statement.kind in ("quantity", "price", "percentage")
+    if need == "duration":
+        return statement.kind == "quantity" and statement.unit in _DURATION_UNITS
+    if need == "date":
+        return statement.kind == "date" or (
+            statement.kind == "quantity" and statement.unit in _DURATION_UNITS
+        )
+    return statement.kind == need
+
+
+def judge_follow_up(follow_up: FollowUp, answer: str, flagged: tuple[str, ...] = ()) -> bool:
+    return judge_question(follow_up.says, answer, follow_up.addressed_by, flagged).answered
 
 
 def prepared_overlap(answer: str, entry: PlaybookEntry | None) -> float:
@@ -166,7 +252,8 @@ def match_objection(
     """The objection a customer's line raises: one of the persona's, else a playbook entry.
 
     A line matches when it shares at least two content words with an objection's wording (or the
-    playbook's examples of it) and those cover a third of the line's content words.
+    playbook's examples of it) and those cover half of the line's content words (a question about
+    a price is not the "too expensive" objection).
     """
     said = keywords.terms(text)
     if len(said) < 2:
@@ -190,6 +277,6 @@ def match_objection(
 
 def _match_score(said: set[str], example: str) -> float:
     shared = said & keywords.terms(example)
-    if len(shared) < 2 or len(shared) * 3 < len(said):
+    if len(shared) < 2 or len(shared) * 2 < len(said):
         return 0.0
     return len(shared) / len(said)

@@ -196,7 +196,21 @@ class Persona(_Spec):
     moving_on: str = "Let's park that for now."
     """Said when the customer gives up on an objection and moves on."""
     not_answered: str = "That doesn't really answer my question."
-    """The push-back when an objection has no ``pushback`` line left."""
+    """Said when a reply missed the point (the Cerebras customer's prompt quotes it)."""
+    narrowing: str = "That doesn't answer it. Let me ask it more simply: {question}"
+    """The re-ask when a reply missed: ``{question}`` is the question, narrowed to its last
+    sentence; used once an objection's own ``pushback`` lines are spent."""
+
+    @field_validator("narrowing")
+    @classmethod
+    def _template(cls, value: str) -> str:
+        try:
+            value.format(question="?")
+        except (KeyError, IndexError, ValueError):
+            raise ValueError(
+                "write {question} where the question goes, and no other braces"
+            ) from None
+        return value
 
     @model_validator(mode="after")
     def _references(self) -> Persona:

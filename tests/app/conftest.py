@@ -45,7 +45,10 @@ def indexed_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def offline_settings(indexed_data_dir: Path) -> Settings:
-    return Settings(knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=indexed_data_dir)
+    # whole rehearsals run in these tests: instant, not a person's pace (tests/test_coach_pace.py)
+    return Settings(
+        knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=indexed_data_dir, coach_speed="instant"
+    )
 
 
 WindowFactory = Callable[..., MainWindow]

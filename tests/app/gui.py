@@ -109,5 +109,5 @@ def cerebras_settings(server: CerebrasServer, data_dir: Path, **overrides: Any) 
         data_dir=data_dir,
         cerebras_api_key="test",
         cerebras_base_url=server.base_url,
-        **overrides,
+        **{"coach_speed": "instant", **overrides},
     )

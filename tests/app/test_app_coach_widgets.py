@@ -296,7 +296,7 @@ def test_model_text_is_escaped_before_claims_are_highlighted() -> None:
     html = highlighted(text, (claim,))
     assert "&lt;b&gt;" in html and "<b>" not in html and "&amp; more" in html
     assert html.count('href="claim:0"') == 1
-    assert explain(claim).endswith("No passage states it either way.")
+    assert explain(claim).endswith("nothing in the company's material states it.")
 
 
 def scorecard(**changes: Any) -> Scorecard:
@@ -368,11 +368,10 @@ def test_the_scorecard_reads_at_a_glance(qtbot: Any) -> None:
     }
     details = details_text(scorecard())
     assert (
-        "✓ Too expensive (turn 3, raised by the persona): "
-        "handled by the Pricing Specialist in turn 3; "
-        "playbook response used" in details
+        "✓ Too expensive — raised by the persona in turn 3; handled in turn 3 by the Pricing "
+        "Specialist; playbook response used" in details
     )
-    assert "✗ We use FrostWatch (turn 2, raised by the user): not handled" in details
+    assert "✗ We use FrostWatch — raised by you in turn 2; not settled" in details
     assert (
         "⚠ Turn 3, Pricing Specialist: “$9 per sensor” (price) — the knowledge says otherwise in "
         "pricing/pricing-and-plans.md › Plans > Professional" in details

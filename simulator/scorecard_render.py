@@ -1,0 +1,225 @@
+"""A scorecard as one presentation model: the terminal, the HTML report and the app render it.
+
+Each count, each ✓ or ✗ and the "not settled" list are read from the same
+:class:`~simulator.events.Scorecard` fields here, once, so no face can show "3/3 handled" beside
+"objections not settled". Every row quotes what it judged: the customer's line that raised an
+objection (with its real turn) and the reply the customer accepted.
+
+    tiles(card)     the counts, as (label, value) pairs
+    headline(card)  "Declined — Maria Alvarez (easy)"
+    verdict(card)   the outcome's reason, then what was not settled
+    parts(card)     titled lists of marked rows: objections, hidden facts, claims, routing
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from simulator.events import AGENT_NAMES, ObjectionScore, Scorecard
+
+Mark = Literal["✓", "✗", "⚠"]
+OUTCOMES = {"agreed": "Agreed to a next step", "declined": "Declined", "undecided": "Undecided"}
+
+
+@dataclass(frozen=True)
+class Row:
+    mark: Mark
+    text: str
+
+
+@dataclass(frozen=True)
+class Part:
+    title: str
+    rows: tuple[Row, ...]
+
+
+def headline(card: Scorecard) -> str:
+    who = f"{card.persona_name} ({card.difficulty})" if card.persona_name else "Customer mode"
+    return f"{OUTCOMES[card.outcome]} — {who}" + ("" if card.final else "  ·  so far")
+
+
+def verdict(card: Scorecard) -> str:
+    """The outcome's reason and, from the same objections the rows show, what was not settled."""
+    text = card.outcome_reason
+    if card.next_step and card.next_step not in text:
+        text += f" Next step: {card.next_step}."
+    if card.not_settled:
+        text += " Not settled: " + "; ".join(_name(o) for o in card.not_settled) + "."
+    return text
+
+
+def tiles(card: Scorecard) -> list[tuple[str, str]]:
+    objections = len(card.objections)
+    share = card.talk.agent_share
+    return [
+        ("Objections handled", _ratio(card.objections_handled, objections)),
+        ("Playbook response used", _ratio(card.prepared_responses_used, objections)),
+        ("Hidden facts uncovered", _ratio(card.facts_uncovered, len(card.facts))),
+        ("Right specialist", _ratio(card.routed_correctly, len(card.routing))),
+        ("Unsupported claims", f"{len(card.unsupported_claims)} of {card.claims_checked}"),
+        ("Team talk share", f"{share:.0%}" if share is not None else "–"),
+        ("End to end p50", _ms(card.latency.p50_ms)),
+        ("End to end p95", _ms(card.latency.p95_ms)),
+    ]
+
+
+def parts(card: Scorecard) -> list[Part]:
+    out = []
+    if card.objections:
+        out.append(Part("OBJECTIONS", tuple(_objection(o) for o in card.objections)))
+    if card.facts:
+        out.append(
+            Part(
+                "HIDDEN FACTS",
+                tuple(
+                    Row(
+                        "✓" if f.uncovered else "✗",
+                        f.label + (f" (asked in turn {f.asked_turn})" if f.asked_turn else ""),
+                    )
+                    for f in card.facts
+                ),
+            )
+        )
+    if card.unsupported_claims:
+        rows = []
+        for c in card.unsupported_claims:
+            where = (
+                f" — the knowledge says otherwise in {c.contradicting.source} › "
+                f"{c.contradicting.section}"
+                if c.contradicting
+                else " — nothing in the knowledge states it"
+            )
+            rows.append(
+                Row("⚠", f"Turn {c.turn_id}, {AGENT_NAMES[c.agent]}: “{c.text}” ({c.kind}){where}")
+            )
+        out.append(Part("UNSUPPORTED CLAIMS", tuple(rows)))
+    wrong = [r for r in card.routing if not r.correct]
+    if wrong:
+        out.append(
+            Part(
+                "WRONG SPECIALIST",
+                tuple(
+                    Row(
+                        "✗",
+                        f"Turn {r.turn_id}: "
+                        f"{AGENT_NAMES[r.answered_by] if r.answered_by else 'nobody'} answered "
+                        f"“{r.question}”; "
+                        f"{' or '.join(AGENT_NAMES[a] for a in r.expected)} should have",
+                    )
+                    for r in wrong
+                ),
+            )
+        )
+    return out
+
+
+def _objection(o: ObjectionScore) -> Row:
+    who = "the persona" if o.raised_by == "persona" else "you"
+    raised = (
+        f"raised by {who} in turn {o.raised_turn}: “{_short(o.raised_line, 24)}”"
+        if o.raised_line
+        else f"raised by {who} in turn {o.raised_turn}"
+    )
+    playbook = (
+        "playbook response used"
+        if o.prepared_response_used
+        else f"playbook overlap {o.prepared_response_overlap:.0%}"
+    )
+    state = o.state
+    if state == "handled":
+        by = f" by the {AGENT_NAMES[o.handled_by]}" if o.handled_by else ""
+        answer = f": “{_short(o.answer_line, 24)}”" if o.answer_line else ""
+        how = f"handled in turn {o.handled_turn}{by}{answer}"
+    elif state == "given_up":
+        how = "given up on: no answer settled it"
+    elif state == "not_raised":
+        return Row("✗", f"{_name(o)}: required, never raised (the call ended first)")
+    else:
+        how = "not settled"
+    return Row("✓" if o.handled else "✗", f"{_name(o)} — {raised}; {how}; {playbook}")
+
+
+def _name(o: ObjectionScore) -> str:
+    """A short label ("Too expensive"); a persona's own wording is long, so its id then."""
+    return o.label if len(o.label.split()) <= 6 else o.objection
+
+
+def render_text(card: Scorecard) -> str:
+    """The scorecard for a terminal."""
+    who = (
+        f"{card.persona_name} ({card.persona}, {card.difficulty})"
+        if card.persona
+        else "Customer mode"
+    )
+    lines = [
+        f"Scorecard - {who}" + ("" if card.final else " (so far)"),
+        f"  Outcome: {card.outcome.upper()} - {verdict(card)}",
+        "  " + ", ".join(f"{label}: {value}" for label, value in tiles(card)),
+    ]
+    for part in parts(card):
+        lines.append(f"  {part.title.capitalize()}:")
+        lines.extend(f"    {row.mark} {row.text}" for row in part.rows)
+    return "\n".join(lines)
+
+
+TABLE_COLUMNS = (
+    "persona",
+    "level",
+    "outcome",
+    "turns",
+    "objections",
+    "playbook",
+    "facts",
+    "routing",
+    "unsupported",
+    "team talk",
+    "p50 ms",
+    "p95 ms",
+)
+
+
+def summary_row(card: Scorecard) -> tuple[str, ...]:
+    share = card.talk.agent_share
+    return (
+        card.persona or "-",
+        card.difficulty or "-",
+        card.outcome,
+        str(card.customer_turns),
+        f"{card.objections_handled}/{len(card.objections)}",
+        f"{card.prepared_responses_used}/{len(card.objections)}",
+        f"{card.facts_uncovered}/{len(card.facts)}",
+        f"{card.routed_correctly}/{len(card.routing)}",
+        str(len(card.unsupported_claims)),
+        f"{share:.0%}" if share is not None else "-",
+        _ms(card.latency.p50_ms, unit=False),
+        _ms(card.latency.p95_ms, unit=False),
+    )
+
+
+def render_table(rows: Sequence[tuple[str, ...]], columns: Sequence[str] = TABLE_COLUMNS) -> str:
+    widths = [max(len(columns[i]), *(len(r[i]) for r in rows)) for i in range(len(columns))]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(
+            c.ljust(w) if i < 3 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=False))
+        )
+
+    return "\n".join([line(columns), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+
+
+def _ratio(done: int, total: int) -> str:
+    return f"{done}/{total}" if total else "–"
+
+
+def _ms(value: float | None, *, unit: bool = True) -> str:
+    if value is None:
+        return "–" if unit else "-"
+    return f"{value:,.0f} ms" if unit else f"{value:,.0f}"
+
+
+def _short(text: str, words: int = 12) -> str:
+    parts_ = text.split()
+    return " ".join(parts_[:words]) + ("…" if len(parts_) > words else "")

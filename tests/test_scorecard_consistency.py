@@ -1,0 +1,140 @@
+"""One scorecard, consistent by construction, for every persona's rehearsal.
+
+``simulator rehearse --all --offline --jsonl`` runs each persona against the real offline team;
+for each rehearsal the final scorecard must agree with itself and with the recorded events:
+
+- an objection's turn is the turn of the customer line that raised it, and the card quotes that
+  line;
+- "handled" means the customer accepted an answer (a recorded ``accepted_answer``), and the card
+  quotes the reply it accepted, from that turn; an objection given up on is never handled;
+- the counts, the ✓ marks and the "not settled" list come from the same objections: the terminal,
+  the report and the app's details show the same rows;
+- an agreed call leaves nothing required unsettled.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+
+import pytest
+
+from simulator.events import (
+    CustomerOutcomeEvent,
+    Event,
+    PersonaEvent,
+    ScorecardEvent,
+    TranscriptEvent,
+    from_json,
+)
+from simulator.personas import load_personas
+from simulator.rehearse import RehearseOptions, run_rehearse
+from simulator.report import render_report
+from simulator.scorecard import parts, render_text, tiles
+from simulator.settings import BUNDLED_KNOWLEDGE, Settings
+
+
+@pytest.fixture(scope="module")
+def rehearsals(tmp_path_factory: pytest.TempPathFactory) -> list[list[Event]]:
+    settings = Settings(
+        knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=tmp_path_factory.mktemp("data"), offline=True
+    )
+    out, err = io.StringIO(), io.StringIO()
+    code = run_rehearse(settings, RehearseOptions(all_personas=True, jsonl=True), out=out, err=err)
+    assert code == 0, err.getvalue()
+    events = [from_json(line) for line in out.getvalue().splitlines()]
+    runs: list[list[Event]] = [[]]
+    for event in events:
+        runs[-1].append(event)
+        if isinstance(event, ScorecardEvent) and event.scorecard.final:
+            runs.append([])
+    return [run for run in runs if any(isinstance(e, ScorecardEvent) for e in run)]
+
+
+def test_every_persona_was_rehearsed(rehearsals: list[list[Event]]) -> None:
+    cards = [_card(run) for run in rehearsals]
+    assert sorted(c.persona for c in cards) == sorted(p.id for p in load_personas().personas)
+
+
+def test_each_objection_quotes_the_line_that_raised_it_in_its_real_turn(
+    rehearsals: list[list[Event]],
+) -> None:
+    for run in rehearsals:
+        card = _card(run)
+        for o in card.objections:
+            if o.state == "not_raised":
+                assert o.required and o.raised_turn == 0 and not o.handled
+                continue
+            assert o.raised_line == _said(run, "customer", o.raised_turn), (card.persona, o)
+            if o.raised_by == "persona":
+                assert _action(run, "raised_objection", o.objection)[0].turn_id == o.raised_turn
+
+
+def test_handled_means_the_customer_accepted_the_reply_it_quotes(
+    rehearsals: list[list[Event]],
+) -> None:
+    for run in rehearsals:
+        card = _card(run)
+        for o in card.objections:
+            verdicts = [
+                e
+                for e in run
+                if isinstance(e, PersonaEvent)
+                and e.objection == o.objection
+                and e.action in ("accepted_answer", "gave_up_on_objection")
+            ]
+            assert o.handled == (o.state == "handled")
+            if o.handled:
+                assert verdicts and verdicts[0].action == "accepted_answer", (card.persona, o)
+                assert o.raised_turn <= o.handled_turn < verdicts[0].turn_id
+                assert o.answer_line == _said(run, o.handled_by, o.handled_turn)
+            if verdicts and verdicts[0].action == "gave_up_on_objection":
+                assert o.state == "given_up" and not o.handled, (card.persona, o)
+
+
+def test_counts_marks_and_the_not_settled_list_agree_everywhere(
+    rehearsals: list[list[Event]],
+) -> None:
+    for run in rehearsals:
+        card = _card(run)
+        handled = [o for o in card.objections if o.handled]
+        assert card.objections_handled == len(handled)
+        assert dict(tiles(card))["Objections handled"] == f"{len(handled)}/{len(card.objections)}"
+        assert [o.objection for o in card.not_settled] == [
+            o.objection for o in card.objections if o.required and not o.handled
+        ]
+        [objections] = [p for p in parts(card) if p.title == "OBJECTIONS"]
+        assert [r.mark for r in objections.rows] == [
+            "✓" if o.handled else "✗" for o in card.objections
+        ]
+        text = render_text(card)
+        page = render_report(run)
+        for row in objections.rows:
+            assert f"{row.mark} {row.text}" in text
+            assert f"{row.mark}</span> {html.escape(row.text, quote=True)}</li>" in page
+        for o in card.not_settled:
+            assert o.objection in text.splitlines()[1]  # named in the outcome line
+        outcome = next(e for e in run if isinstance(e, CustomerOutcomeEvent))
+        assert outcome.outcome == card.outcome
+        if card.outcome == "agreed":
+            assert card.not_settled == ()
+
+
+def _card(run: list[Event]):
+    return [e for e in run if isinstance(e, ScorecardEvent) and e.scorecard.final][-1].scorecard
+
+
+def _said(run: list[Event], speaker: str | None, turn_id: int | None) -> str:
+    return " ".join(
+        e.text
+        for e in run
+        if isinstance(e, TranscriptEvent) and e.speaker == speaker and e.turn_id == turn_id
+    )
+
+
+def _action(run: list[Event], action: str, objection: str) -> list[PersonaEvent]:
+    return [
+        e
+        for e in run
+        if isinstance(e, PersonaEvent) and e.action == action and e.objection == objection
+    ]
