@@ -46,7 +46,7 @@ from simulator.events import (
     TranscriptEvent,
 )
 from simulator.facts import attributes
-from simulator.facts.binding import Binding, bind
+from simulator.facts.binding import Binding, bind, sentence_at
 from simulator.facts.matching import (
     Known,
     Scorer,
@@ -141,6 +141,11 @@ class ClaimChecker:
             return _supported(base, "tool", note="a look-up of this turn returned it")
         if any(same_statement(claim, s) for s in said_by_customer):
             return _supported(base, "customer", note="the customer said it")
+        sentence, _ = sentence_at(job.reply, claim.start)
+        quoted = normalise(sentence)
+        if len(quoted.split()) >= 6 and quoted in self._text:
+            # the material's own sentence, word for word (the offline team speaks only those)
+            return _supported(base, "knowledge", note="the knowledge base says it in these words")
         binding = bind(self.vocabulary, claim, job.reply, job.before)
         candidates = [k for k in self._by_kind[claim.kind] if comparable_to(claim, k)]
         verdict = self._compare(claim, binding, candidates, multipliers, base)

@@ -260,7 +260,12 @@ def _marked(text: str, check: ClaimCheckEvent | None) -> str:
     if check is None or check.reply != text:
         return _e(text)
     out, position = [], 0
-    for claim in sorted(check.unsupported, key=lambda c: c.start):
+    spans = [  # a damaged log may carry any number: mark only real spans of this reply
+        c
+        for c in check.unsupported
+        if isinstance(c.start, int) and isinstance(c.end, int) and 0 <= c.start < c.end
+    ]
+    for claim in sorted(spans, key=lambda c: c.start):
         if claim.start < position or text[claim.start : claim.end] != claim.text:
             continue
         out.append(_e(text[position : claim.start]))

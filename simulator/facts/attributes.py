@@ -9,6 +9,7 @@ never evidence about a revenue share, an uptime, or a rate of interest.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from simulator.knowledge import keywords
@@ -58,6 +59,7 @@ EXCLUSIVE = frozenset(
 """Attributes a figure can have only one of: a claim and a fact with different ones disagree."""
 
 
+@functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """The shared stem of a word: :func:`keywords.stem`, then "logging" and "log", "confirmation"
     and "confirm" meet."""
@@ -227,6 +229,7 @@ _ONE_OFF = re.compile(r"\bone[- ](?:off|time)\b")
 _CODE = re.compile(r"\b[a-z]{1,6}-?\d[\w-]*")
 
 
+@functools.lru_cache(maxsize=16384)
 def words(text: str) -> frozenset[str]:
     """The content words of ``text``: stemmed, synonyms folded, generic words dropped."""
     out = set()

@@ -19,8 +19,11 @@ from simulator.facts.values import unit_family
 from simulator.statements import Statement, find_statements
 
 _ANAPHORA = re.compile(
-    r"\b(?:it|its|it's|they|them|their|this|that|these|those|he|she|his|her)\b", re.I
+    r"^\W*(?:(?:and|but|so|also|yes|no|well)\W+)?"
+    r"(?:it|its|it's|they|their|they're|this|that|these|those|he|she)\b",
+    re.I,
 )
+"""A sentence whose subject is a pronoun ("It lists at $119", "That model reads...")."""
 _SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*\s+|\n+")
 
 

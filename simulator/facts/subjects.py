@@ -17,6 +17,7 @@ what catches "Enterprise is $11 per sensor" when $11 is Professional's price.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -80,12 +81,14 @@ _NOT_NAMES = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=65536)
 def token(word: str) -> str:
     """A word as a name token: lower-case, no possessive, codes without hyphens (``ct100``)."""
     lowered = re.sub(r"['\u2019]s$", "", word.lower())
     return lowered.replace("-", "") if _CODE.match(lowered) else lowered
 
 
+@functools.lru_cache(maxsize=65536)
 def is_code(name: str) -> bool:
     """``ct100``, ``gw20``, ``bat2aa``: letters then a digit (not ``5year``, not ``q3``)."""
     return bool(re.match(r"^[a-z]{2,6}\d[a-z0-9]*$", name))
@@ -110,6 +113,8 @@ class Vocabulary:
 
     def __init__(self, files: Iterable[FileFacts]) -> None:
         files = list(files)
+        self._names_cache: dict[str, frozenset[str]] = {}
+        self._entities_cache: dict[str, frozenset[str]] = {}
         capitalised: Counter[str] = Counter()
         lowercase: Counter[str] = Counter()
         for file in files:
@@ -138,15 +143,23 @@ class Vocabulary:
         return name in self.names or is_code(name)
 
     def names_in(self, text: str) -> frozenset[str]:
-        return frozenset(
-            token(m.group(0)) for m in _TOKEN.finditer(text) if self.is_name(token(m.group(0)))
-        )
+        found = self._names_cache.get(text)
+        if found is None:
+            found = frozenset(
+                token(m.group(0)) for m in _TOKEN.finditer(text) if self.is_name(token(m.group(0)))
+            )
+            self._names_cache[text] = found
+        return found
 
     def entities_in(self, text: str) -> frozenset[str]:
         """The keys of the entities ``text`` refers to, by name or by enough of their words."""
-        return frozenset(
-            e.key for e in self._found(self.names_in(text), attributes.words(text), text)
-        )
+        found = self._entities_cache.get(text)
+        if found is None:
+            found = frozenset(
+                e.key for e in self._found(self.names_in(text), attributes.words(text), text)
+            )
+            self._entities_cache[text] = found
+        return found
 
     def mentions(self, text: str) -> list[tuple[int, int, frozenset[str]]]:
         """Where ``text`` refers to entities: (start, end, keys), in order. A mention is a run of
