@@ -108,9 +108,9 @@ def render(rows: list[Row], *, repo: Path, seconds: float, label: str | None = N
     for r in rows:
         cells = [
             str(r.item),
-            r.attack,
+            _text(r.attack),
             f"`{r.command}`",
-            r.outcome,
+            _text(r.outcome),
             "yes" if r.ok else "**no**",
             r.owner,
         ]
@@ -124,6 +124,11 @@ def render(rows: list[Row], *, repo: Path, seconds: float, label: str | None = N
         + ".",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _text(cell: str) -> str:
+    """Table text outside code spans: a ``<coach>`` must show, not vanish as an HTML tag."""
+    return cell.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def write_section(out: Path, text: str) -> None:

@@ -118,7 +118,7 @@ def attack_big_session_log(lab: Lab, *, budget_s: float) -> list[Row]:
             as_app.describe()
             + (f"; {as_app.stdout.strip()} events" if as_app.finished and as_app.code == 0 else ""),
             as_app.finished and as_app.code == 0 and as_app.peak_mb < 500,
-            "faults (core) / app: pending",
+            "app (host): a lazy view; the core API is the next row",
         ),
         Row(
             7,

@@ -361,7 +361,7 @@ def _warning(
         why = f" ({problems[0]})" if problems else ""
         notes.append(
             f"line{'s' if len(bad_lines) > 1 else ''} {shown}{more} "
-            f"could not be read and were skipped{why}"
+            f"could not be read and {'were' if len(bad_lines) > 1 else 'was'} skipped{why}"
         )
     if not notes:
         return None
