@@ -100,7 +100,12 @@ def render(rows: list[Row], *, repo: Path, seconds: float, label: str | None = N
         "issue 11 runs as a user would: the real `simulator` command in a subprocess, on hostile "
         "input built fresh, a fake Cerebras on 127.0.0.1 where a provider is involved; heavy "
         "attacks run with a "
-        'time budget and a memory cap. *ok* is whether the issue\'s "done when" holds.',
+        'time budget and a memory cap. *ok* is whether the issue\'s "done when" holds; where the '
+        "issue gives no number, these: a first index under 60 s, an unchanged re-index under 15 s, "
+        "the first chat answer under 30 s, a rehearse beside a hostile persona under 30 s and "
+        "1.5 GB, a 200 MB session log in under 500 MB (all events) or 400 MB (streamed), another "
+        "folder's query p50 at most 3x (or +20 ms), the first answer of a stalled provider within "
+        "6 s, exit within 1.5 s of SIGINT and 5 s of a closed pipe.",
         "",
         "| # | attack | command | outcome | ok | owner |",
         "|---:|:---|:---|:---|:---:|:---|",

@@ -346,9 +346,12 @@ def attack_parallel_first_runs(lab: Lab) -> list[Row]:
             _, err = process.communicate(timeout=300)
         except subprocess.TimeoutExpired:
             kill_tree(process)
-            _, err = process.communicate()
+            process.communicate()
+            failures.append("still running after 300 s, stopped")
+            continue
         if process.returncode:
-            failures.append((err.strip().splitlines() or ["?"])[-1][:100])
+            said = (err.strip().splitlines() or ["nothing on stderr"])[-1][:100]
+            failures.append(f"exit {process.returncode}: {said}")
     return [
         Row(
             11,
