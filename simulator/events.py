@@ -98,6 +98,8 @@ class RetrievalEvent(_Event):
     query: str
     passages: tuple[Passage, ...]
     elapsed_ms: float
+    reused: bool = False
+    """The passages come from the same line's earlier search (a handoff, a look-up)."""
 
 
 class HandoffEvent(_Event):

@@ -2,8 +2,8 @@
 
 - the whole team's requests go through one Cerebras client and one kept-alive connection;
 - each agent's tool schemas are built once, not per request;
-- a customer line is searched once: the agent who takes over after a handoff, or the same agent
-  after a look-up, reuses the passages.
+- a customer line is searched once per agent: after a look-up the agent reuses its passages, and
+  the agent a handoff passes the line to reuses the query's encoding (it searches its own scope).
 
 The real cerebras-cloud-sdk talks to the bench's fake model on 127.0.0.1; nothing is timed here
 (the speed itself is measured by ``python -m bench``, section 1).
@@ -17,7 +17,9 @@ import pytest
 from livekit.agents import llm
 
 from bench.script import sales_team_model
-from simulator.events import Event, HandoffEvent, ToolCallEvent
+from simulator.events import Event, HandoffEvent, RetrievalEvent, ToolCallEvent
+from simulator.knowledge import encoder
+from simulator.knowledge.index import KnowledgeIndex, _encoded_query
 from simulator.providers.cerebras import CerebrasLLM, tool_schemas
 from simulator.session import SessionRunner
 from simulator.settings import BUNDLED_KNOWLEDGE, Settings
@@ -96,3 +98,39 @@ async def test_a_reply_cut_short_gives_up_its_connection_a_finished_one_keeps_it
     first, cut, after = (r.client_port for r in server.requests)
     assert cut == first  # the finished stream's connection was reused
     assert after != cut  # the cut one was closed, not read to its end
+
+
+async def test_a_line_is_searched_once_per_agent(data_dir: Path) -> None:
+    async with CerebrasServer(responder=sales_team_model) as server:
+        events = await converse(server, data_dir)
+    searches: dict[int, list[tuple[str, bool]]] = {}
+    for e in events:
+        if isinstance(e, RetrievalEvent):
+            searches.setdefault(e.turn_id, []).append((e.agent, e.reused))
+    # after the look-up the Pricing Specialist answers from the passages it already had;
+    # a specialist taking over searches its own scope (its passages are not the Greeter's)
+    assert searches == {
+        1: [("greeter", False)],
+        2: [("greeter", False), ("technical", False)],
+        3: [("technical", False), ("pricing", False)],
+        4: [("pricing", False), ("pricing", True)],
+    }
+    look_up = [e for e in events if isinstance(e, RetrievalEvent) and e.turn_id == 4]
+    assert look_up[1].passages == look_up[0].passages
+
+
+def test_the_agent_taking_over_reuses_the_lines_encoding(data_dir: Path) -> None:
+    if not encoder.available():
+        pytest.skip("the contextual encoder is not installed")
+    index = KnowledgeIndex(BUNDLED_KNOWLEDGE, data_dir / "index-encoded")
+    index.update()
+    assert index.wait_contextual(300)
+    line = "What would the Professional plan cost us per month?"
+    _encoded_query.cache_clear()
+    greeter = index.search(line, k=8, agent="greeter")
+    pricing = index.search(line, k=8, agent="pricing")
+    encoded = _encoded_query.cache_info()
+    assert (encoded.misses, encoded.hits) == (1, 1)  # encoded once, for both agents
+    assert {p.scorer for p in greeter + pricing} == {"minilm"}
+    assert any(p.scope == ("pricing",) for p in pricing)
+    assert not any(p.scope == ("pricing",) for p in greeter)

@@ -18,6 +18,7 @@ encoder (:mod:`contextual`) once its background fill has covered the collection.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import threading
@@ -251,7 +252,7 @@ class KnowledgeIndex:
         vector = reranker.embed_query(query)
         snapshot = self._fill.snapshot if self._fill is not None else None
         if snapshot is not None:
-            best = snapshot.rank(query, encoder.embed([query])[0], vector, reranker.boost, agent, k)
+            best = snapshot.rank(query, _encoded_query(query), vector, reranker.boost, agent, k)
             return [
                 Passage(
                     source=e.source,
@@ -334,6 +335,16 @@ class KnowledgeIndex:
             embedding.embed(["warm up"])
             if self._fill is not None:
                 encoder.embed(["warm up"])
+
+
+@functools.lru_cache(maxsize=64)
+def _encoded_query(query: str) -> np.ndarray:
+    """The contextual encoder's vector of a query (read-only). A line is searched again by the
+    agent a handoff passes it to, and after a look-up: the encoding (the costly part of a search)
+    is done once; the vector depends on the text alone, so it stays valid across updates."""
+    vector: np.ndarray = encoder.embed([query])[0]
+    vector.setflags(write=False)
+    return vector
 
 
 def _candidate(

@@ -86,9 +86,16 @@ class SalesAgent(Agent):
         started = time.perf_counter()
         # The offline responder reads a few more passages than a cloud model is given: it can
         # only quote, so it needs the sentence that answers among its candidates.
-        found = await asyncio.to_thread(
-            team.index.search, query, k=max(team.retrieval_k, OFFLINE_PASSAGES), agent=self.role
+        # One search per customer line: after a handoff or a look-up, the line's passages are
+        # reused (see line_search).
+        result = await asyncio.to_thread(
+            team.line_search.passages,
+            team.turn_id,
+            query,
+            max(team.retrieval_k, OFFLINE_PASSAGES),
+            self.role,
         )
+        found = result.passages
         passages = found[: team.retrieval_k]
         elapsed_ms = (time.perf_counter() - started) * 1000
         team.emit(
@@ -98,6 +105,7 @@ class SalesAgent(Agent):
                 query=query,
                 passages=tuple(found if team.provider == "offline" else passages),
                 elapsed_ms=round(elapsed_ms, 2),
+                reused=result.reused,
             )
         )
 

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
     from simulator.knowledge.index import KnowledgeIndex
     from simulator.knowledge.records import SalesRecords
+    from simulator.team.line_search import LineSearch
     from simulator.team.scope import KnowledgeView
 
 
@@ -48,6 +49,16 @@ class TeamContext:
     tool_results: dict[str, str] = field(default_factory=dict)
     """Each look-up's result by call id, as the tool produced it (the model reads it escaped)."""
     _view: KnowledgeView | None = field(default=None, init=False, repr=False)
+    _line_search: LineSearch | None = field(default=None, init=False, repr=False)
+
+    @property
+    def line_search(self) -> LineSearch:
+        """The current customer line's search, shared by the agents that answer it."""
+        if self._line_search is None:
+            from simulator.team.line_search import LineSearch
+
+            self._line_search = LineSearch(self.index)
+        return self._line_search
 
     @property
     def view(self) -> KnowledgeView:
