@@ -35,13 +35,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from simulator.events import (
-    AgentRole,
     Claim,
     ClaimCheckEvent,
     ConversationResetEvent,
     Event,
     Passage,
     RetrievalEvent,
+    Seller,
     ToolCallEvent,
     TranscriptEvent,
 )
@@ -69,10 +69,10 @@ from simulator.statements import Statement, find_statements, normalise
 
 @dataclass(frozen=True)
 class ClaimJob:
-    """One agent reply to check, with what its turn provides as evidence."""
+    """One agent reply (or rep's line) to check, with what its turn provides as evidence."""
 
     turn_id: int
-    agent: AgentRole
+    agent: Seller
     reply: str
     retrieved: tuple[Passage, ...] = ()
     tool_outputs: tuple[str, ...] = ()

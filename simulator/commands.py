@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from simulator.events import CoachSpeed
 
-Mode = Literal["customer", "coach"]
+Mode = Literal["customer", "coach", "rep"]
 
 
 class _Command(BaseModel):
@@ -25,7 +25,8 @@ class _Command(BaseModel):
 
 
 class SayCommand(_Command):
-    """The customer's line, typed (Customer mode; while a persona plays, typing takes over)."""
+    """The customer's line, typed (Customer mode; while a persona plays, typing takes over); in
+    Rep mode, the rep's line to the persona."""
 
     type: Literal["say"] = "say"
     text: str = Field(min_length=1)
@@ -39,7 +40,8 @@ class NewConversationCommand(_Command):
 
 class SetModeCommand(_Command):
     """Who plays the customer: ``coach``, the persona (the one set last, or the dispatch's);
-    ``customer``, the user (a take-over while a rehearsal is running)."""
+    ``customer``, the user (a take-over while a rehearsal is running); ``rep``, the persona while
+    the user sells to it (a new call)."""
 
     type: Literal["set_mode"] = "set_mode"
     mode: Mode
@@ -51,6 +53,22 @@ class SetPersonaCommand(_Command):
 
     type: Literal["set_persona"] = "set_persona"
     persona: str = Field(min_length=1)
+
+
+class PracticeCommand(_Command):
+    """Rep mode with this persona (its id or name), in a new conversation: the persona calls, the
+    user answers as the rep, the team is their co-pilot. The same persona again is "try
+    again"."""
+
+    type: Literal["practice"] = "practice"
+    persona: str = Field(min_length=1)
+
+
+class AskCopilotCommand(_Command):
+    """The rep's private question to the co-pilot (Rep mode); the customer never sees it."""
+
+    type: Literal["ask_copilot"] = "ask_copilot"
+    text: str = Field(min_length=1)
 
 
 class PlayCommand(_Command):
@@ -98,7 +116,8 @@ class HandBackCommand(_Command):
 
 
 class EndRehearsalCommand(_Command):
-    """End the rehearsal (after the exchange in flight); the final scorecard follows as an event."""
+    """End the rehearsal, or the Rep-mode call (after the exchange in flight); the final
+    scorecard follows as an event."""
 
     type: Literal["end_rehearsal"] = "end_rehearsal"
 
@@ -137,6 +156,8 @@ Command = Annotated[
     | NewConversationCommand
     | SetModeCommand
     | SetPersonaCommand
+    | PracticeCommand
+    | AskCopilotCommand
     | PlayCommand
     | PauseCommand
     | StepCommand

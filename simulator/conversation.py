@@ -21,6 +21,7 @@ from simulator.events import (
     LatencyEvent,
     Provider,
     RetrievalEvent,
+    Seller,
     SessionEndedEvent,
     SessionStartedEvent,
     StatusEvent,
@@ -38,12 +39,12 @@ class CustomerLine:
 
 @dataclass
 class AgentReply:
-    """One finished agent reply and everything behind it."""
+    """One finished agent reply and everything behind it (in Rep mode, the rep's line)."""
 
     number: int
     """1-based position among the session's agent replies: a stable key for views."""
     turn_id: int
-    speaker: AgentRole
+    speaker: Seller
     text: str
     provider: Provider | None
     interrupted: bool
@@ -88,8 +89,8 @@ class Conversation:
         self.active_agent: AgentRole = "greeter"
         self.ended: SessionEndedEvent | None = None
         self._first_turn: int | None = None
-        self._pending_retrieval: dict[AgentRole, RetrievalEvent] = {}
-        self._pending_tools: dict[AgentRole, list[ToolCallEvent]] = {}
+        self._pending_retrieval: dict[Seller, RetrievalEvent] = {}
+        self._pending_tools: dict[Seller, list[ToolCallEvent]] = {}
         self._replies: list[AgentReply] = []
         for event in events:
             self.apply(event)
@@ -158,7 +159,7 @@ class Conversation:
         if event.speaker == "customer":
             self.entries.append(CustomerLine(event.turn_id, event.text, event.created_at))
             return None
-        speaker: AgentRole = event.speaker
+        speaker: Seller = event.speaker
         reply = AgentReply(
             number=len(self._replies) + 1,
             turn_id=event.turn_id,
@@ -172,7 +173,8 @@ class Conversation:
         )
         self._replies.append(reply)
         self.entries.append(reply)
-        self.active_agent = speaker
+        if speaker != "rep":
+            self.active_agent = speaker
         return reply
 
 

@@ -16,7 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 from simulator.errors import shorten
 
 AgentRole = Literal["greeter", "technical", "pricing"]
-Speaker = Literal["customer", "greeter", "technical", "pricing"]
+Seller = Literal["greeter", "technical", "pricing", "rep"]
+"""Who answers the customer: an agent of the team, or the user as the company's rep (Rep
+mode)."""
+Speaker = Literal["customer", "greeter", "technical", "pricing", "rep"]
 Provider = Literal["cerebras", "offline", "scripted"]
 Scorer = Literal["minilm", "wordllama"]
 
@@ -25,6 +28,7 @@ AGENT_NAMES: dict[str, str] = {
     "technical": "Technical Specialist",
     "pricing": "Pricing Specialist",
     "customer": "Customer",
+    "rep": "Rep",
 }
 
 
@@ -78,7 +82,7 @@ class TranscriptDeltaEvent(_Event):
 
 
 class TranscriptEvent(_Event):
-    """One finished utterance, the customer's or an agent's."""
+    """One finished utterance: the customer's, an agent's, or in Rep mode the user's as the rep."""
 
     type: Literal["transcript"] = "transcript"
     turn_id: int
@@ -213,7 +217,7 @@ class SessionEndedEvent(_Event):
 
 # -- Coach mode, personas, claim check and scorecard ----------------------------------------------
 
-Mode = Literal["customer", "coach"]
+Mode = Literal["customer", "coach", "rep"]
 CustomerPlayer = Literal["user", "persona"]
 Difficulty = Literal["easy", "medium", "hard"]
 Outcome = Literal["agreed", "declined", "undecided"]
@@ -236,7 +240,8 @@ class CoachWhisperEvent(_Event):
 
 
 class ModeChangedEvent(_Event):
-    """Who plays the customer now: the user (Customer mode) or a persona (Coach mode)."""
+    """Who plays the customer now: the user (Customer mode) or a persona (Coach mode; Rep mode,
+    where the user answers it as the company's rep)."""
 
     type: Literal["mode_changed"] = "mode_changed"
     mode: Mode
@@ -366,12 +371,12 @@ class Claim(_Model):
 
 
 class ClaimCheckEvent(_Event):
-    """The claim check of one agent reply: every price, percentage, quantity, date and named
-    fact."""
+    """The claim check of one agent reply (or the rep's line, in Rep mode): every price,
+    percentage, quantity, date and named fact."""
 
     type: Literal["claim_check"] = "claim_check"
     turn_id: int
-    agent: AgentRole
+    agent: Seller
     reply: str
     claims: tuple[Claim, ...]
     elapsed_ms: float
@@ -394,7 +399,7 @@ class ObjectionScore(_Model):
     raised_by: CustomerPlayer
     handled: bool
     handled_turn: int | None = None
-    handled_by: AgentRole | None = None
+    handled_by: Seller | None = None
     status: ObjectionStatus | None = None
     """``handled`` (the customer accepted an answer), ``given_up`` (it stopped asking),
     ``open`` or ``not_raised``; ``None`` in scorecards saved before it existed (read
@@ -410,6 +415,11 @@ class ObjectionScore(_Model):
     """Share (0-1) of the best answer's content words that come from the prepared response."""
     playbook_section: str | None = None
     """The playbook section with the prepared response; ``None`` if the playbook has none."""
+    prepared_response: str = ""
+    """The playbook's prepared response itself (the rep's scorecard quotes what they could have
+    said)."""
+    last_answer: str = ""
+    """The last answer given to it, accepted or not (the rep's own words, in Rep mode)."""
 
     @property
     def state(self) -> ObjectionStatus:
@@ -439,10 +449,30 @@ class RoutingScore(_Model):
 
 class UnsupportedClaim(_Model):
     turn_id: int
-    agent: AgentRole
+    agent: Seller
     text: str
     kind: ClaimKind
     contradicting: Passage | None = None
+    correct: str | None = None
+    """For a contradicted claim, the knowledge's value."""
+
+
+class DiscoveryQuestion(_Model):
+    """A question the rep asked (Rep mode), and the hidden facts it was about."""
+
+    turn_id: int
+    text: str
+    facts: tuple[str, ...] = ()
+    """The persona's hidden-fact ids whose cues the question holds."""
+
+
+class ResponseTime(_Model):
+    """How long the rep took to answer one customer line (Rep mode)."""
+
+    turn_id: int
+    line: str
+    """The customer's line."""
+    ms: float
 
 
 class TalkRatio(_Model):
@@ -459,6 +489,11 @@ class LatencyScore(_Model):
     replies: int
     p50_ms: float | None = None
     p95_ms: float | None = None
+
+
+ScoredSeat = Literal["team", "rep"]
+"""Whose selling a scorecard grades: the AI team's (Customer and Coach mode) or the user's as the
+rep (Rep mode)."""
 
 
 class Scorecard(_Model):
@@ -480,7 +515,29 @@ class Scorecard(_Model):
     claims_checked: int = 0
     unsupported_claims: tuple[UnsupportedClaim, ...] = ()
     talk: TalkRatio
+    """In Rep mode ``agent_words`` are the rep's."""
     latency: LatencyScore
+    seat: ScoredSeat = "team"
+    discovery: tuple[DiscoveryQuestion, ...] = ()
+    """The rep's questions (Rep mode)."""
+    response_times: tuple[ResponseTime, ...] = ()
+    """How long the rep took to answer each customer line (Rep mode)."""
+    longest_monologue_words: int = 0
+    """The most words said in a row by the seller, before the customer spoke again."""
+
+    @property
+    def claims_wrong(self) -> int:
+        """Claims the knowledge states otherwise (contradicted)."""
+        return sum(c.contradicting is not None for c in self.unsupported_claims)
+
+    @property
+    def claims_unfounded(self) -> int:
+        """Claims nothing in the knowledge states."""
+        return sum(c.contradicting is None for c in self.unsupported_claims)
+
+    @property
+    def claims_right(self) -> int:
+        return self.claims_checked - len(self.unsupported_claims)
 
     @property
     def objections_handled(self) -> int:
@@ -513,6 +570,107 @@ class ScorecardEvent(_Event):
     scorecard: Scorecard
 
 
+# -- Rep mode: the user sells, the team is their co-pilot -----------------------------------------
+
+
+class CopilotLookup(_Model):
+    """A structured look-up the co-pilot ran for a customer line (stock, purchase history)."""
+
+    name: str
+    argument: str
+    output: str
+
+
+class CopilotContextEvent(_Event):
+    """What the rep would want at hand for one customer line: the passages ranked for it, the
+    look-ups it calls for and, when it raises an objection, the playbook's prepared response.
+    Only the rep sees it; the customer never does."""
+
+    type: Literal["copilot_context"] = "copilot_context"
+    turn_id: int
+    line: str
+    """The customer's line it was prepared for."""
+    passages: tuple[Passage, ...] = ()
+    """Best first."""
+    lookups: tuple[CopilotLookup, ...] = ()
+    objection: str | None = None
+    """The objection the line raises (the playbook section's title), if it raises one."""
+    playbook_section: str | None = None
+    prepared_response: str = ""
+    questions_to_ask: tuple[str, ...] = ()
+    """The playbook's follow-up questions for that objection: discovery the rep could do."""
+    elapsed_ms: float = 0.0
+
+
+class CopilotAnswerEvent(_Event):
+    """The co-pilot's private answer to the rep's question, grounded in the knowledge and citing
+    it; the customer never sees the question or the answer."""
+
+    type: Literal["copilot_answer"] = "copilot_answer"
+    turn_id: int
+    question: str
+    answer: str
+    """Sentences of the cited passages; says so when the material has nothing on it."""
+    passages: tuple[Passage, ...] = ()
+    """The passages the answer was taken from, best first."""
+    answered: bool = True
+    """``False`` when the material does not answer it (``passages`` are then the closest)."""
+    elapsed_ms: float = 0.0
+
+
+PracticeState = Literal["customer", "rep", "ended"]
+"""Rep mode's turn: the persona is reading and answering (``customer``), the rep's turn
+(``rep``), or the call is over."""
+
+
+class PracticeStateEvent(_Event):
+    """Whose turn it is in Rep mode, so a view can enable the right controls."""
+
+    type: Literal["practice_state"] = "practice_state"
+    state: PracticeState
+    persona: str
+    customer_turns: int
+    max_turns: int
+    detail: str = ""
+
+
+class PracticeAttempt(_Model):
+    """One finished Rep-mode call with a persona, as kept in the progress file."""
+
+    at: float
+    """When it ended (seconds since the epoch)."""
+    outcome: Outcome
+    objections_handled: int
+    objections: int
+    facts_uncovered: int
+    facts: int
+    claims_wrong: int
+    claims_unfounded: int
+    claims: int
+
+    @property
+    def score(self) -> float:
+        """The share (0-1) of the call's checks that went right: each objection handled, each
+        hidden fact uncovered, each claim that held, and the outcome (agreed) count one each."""
+        done = (
+            self.objections_handled
+            + self.facts_uncovered
+            + (self.claims - self.claims_wrong - self.claims_unfounded)
+            + (self.outcome == "agreed")
+        )
+        total = self.objections + self.facts + self.claims + 1
+        return done / total
+
+
+class PracticeProgressEvent(_Event):
+    """Every attempt with a persona so far (this one last), from the local progress file."""
+
+    type: Literal["practice_progress"] = "practice_progress"
+    persona: str
+    persona_name: str
+    attempts: tuple[PracticeAttempt, ...]
+
+
 Event = Annotated[
     SessionStartedEvent
     | ConversationResetEvent
@@ -532,7 +690,11 @@ Event = Annotated[
     | PersonaEvent
     | CustomerOutcomeEvent
     | ClaimCheckEvent
-    | ScorecardEvent,
+    | ScorecardEvent
+    | CopilotContextEvent
+    | CopilotAnswerEvent
+    | PracticeStateEvent
+    | PracticeProgressEvent,
     Field(discriminator="type"),
 ]
 

@@ -11,6 +11,7 @@ SPEAKER_COLOURS: dict[str, str] = {
     "greeter": "#0f766e",
     "technical": "#4338ca",
     "pricing": "#b45309",
+    "rep": "#7e22ce",
 }
 """Text-safe colours: each has a contrast ratio above 4.5:1 on white."""
 
@@ -19,6 +20,7 @@ SPEAKER_TINTS: dict[str, str] = {
     "greeter": "#e6f4f2",
     "technical": "#eceefd",
     "pricing": "#fcf1e3",
+    "rep": "#f5edfc",
 }
 """Pale backgrounds for each speaker's messages."""
 

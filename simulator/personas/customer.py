@@ -11,9 +11,9 @@ call. Which of them plays is :func:`simulator.personas.players.build_customer`'s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Protocol
 
-from simulator.events import AgentRole, Outcome, PersonaAction, PersonaEvent
+from simulator.events import Outcome, PersonaAction, PersonaEvent, Speaker
 from simulator.personas.model import Persona
 
 
@@ -22,7 +22,8 @@ class Line:
     """One utterance of the conversation as the customer heard it."""
 
     turn_id: int
-    speaker: Literal["customer"] | AgentRole
+    speaker: Speaker
+    """``customer``, an agent, or the user as the rep (Rep mode)."""
     text: str
     by_user: bool = False
     """A customer line the user typed while they had taken over."""
@@ -39,7 +40,7 @@ class CustomerView:
 
     @property
     def last_answer(self) -> str:
-        """Everything the team said since the customer last spoke."""
+        """Everything the team (or the rep) said since the customer last spoke."""
         replies: list[str] = []
         for line in reversed(self.lines):
             if line.speaker == "customer":
