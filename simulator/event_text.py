@@ -13,16 +13,22 @@ import re
 
 from simulator.events import (
     AGENT_NAMES,
+    Claim,
     ClaimCheckEvent,
     CoachStateEvent,
     CoachWhisperEvent,
     ConversationResetEvent,
+    CopilotAnswerEvent,
+    CopilotContextEvent,
     CustomerOutcomeEvent,
     Event,
     HandoffEvent,
     LatencyEvent,
     ModeChangedEvent,
+    Passage,
     PersonaEvent,
+    PracticeAttempt,
+    PracticeProgressEvent,
     RetrievalEvent,
     ScorecardEvent,
     StatusEvent,
@@ -61,6 +67,14 @@ def describe(event: Event) -> str:
         return f"  ({event.level}: {event.message})"
     if isinstance(event, ConversationResetEvent):
         return "  (new conversation with the Greeter)"
+    if isinstance(event, ClaimCheckEvent) and event.agent == "rep":
+        return "\n".join(rep_claim_line(claim) for claim in event.claims)
+    if isinstance(event, CopilotContextEvent):
+        return copilot_context_text(event)
+    if isinstance(event, CopilotAnswerEvent):
+        return copilot_answer_text(event)
+    if isinstance(event, PracticeProgressEvent):
+        return f"  Progress with {event.persona_name}: " + progress_line(event.attempts)
     if isinstance(event, ClaimCheckEvent):
         return "\n".join(
             f'  [unsupported {claim.kind}: "{claim.text}" - {claim.note}]'
@@ -82,6 +96,73 @@ def describe(event: Event) -> str:
 
         return "\n" + render_text(event.scorecard)
     return ""
+
+
+# -- Rep mode ----------------------------------------------------------------------------------
+
+
+def rep_claim_line(claim: Claim) -> str:
+    """One of the rep's claims as checked: held, wrong (with the right figure and its sentence),
+    or stated by nothing in the material."""
+    if claim.outcome == "supported":
+        where = f": {claim.supporting.source}" if claim.supporting else ""
+        return f'  [✓ your {claim.kind} "{claim.text}" holds{where}]'
+    if claim.outcome == "contradicted":
+        right = claim.correct or "something else"
+        source = claim.contradicting
+        where = (
+            f" — {source.source} › {source.section}: “{_words(source.text, 30)}”" if source else ""
+        )
+        return f'  [✗ you said "{claim.text}": the material says {right}{where}]'
+    return f'  [? you said "{claim.text}": {claim.note or "nothing in the material states it"}]'
+
+
+def copilot_context_text(event: CopilotContextEvent) -> str:
+    """The co-pilot's help for one customer line, for the rep's eyes only."""
+    lines = ["  [co-pilot, only you see this]"]
+    if event.objection:
+        lines.append(f"    objection: {event.objection} ({event.playbook_section})")
+        if event.prepared_response:
+            lines.append(f"    prepared response: “{_words(event.prepared_response, 60)}”")
+    if event.questions_to_ask:
+        lines.append("    you could ask: " + " · ".join(event.questions_to_ask))
+    for lookup in event.lookups:
+        lines.append(f"    {lookup.name}({lookup.argument}): {lookup.output}")
+    for passage in event.passages:
+        lines.append("    " + _passage_line(passage))
+    if len(lines) == 1:
+        lines.append("    nothing in the material fits this line")
+    return "\n".join(lines)
+
+
+def copilot_answer_text(event: CopilotAnswerEvent) -> str:
+    sources = "; ".join(f"{p.source} › {p.section}" for p in event.passages)
+    return f"  [co-pilot, only you see this] {event.question}\n    {event.answer}" + (
+        f"\n    ({'closest' if not event.answered else 'from'}: {sources})" if sources else ""
+    )
+
+
+_BARS = "▁▂▃▄▅▆▇█"
+
+
+def progress_line(attempts: tuple[PracticeAttempt, ...] | list[PracticeAttempt]) -> str:
+    """Attempts as a little text chart: a bar per attempt (its score) and the last few
+    outcomes."""
+    bars = "".join(_BARS[min(len(_BARS) - 1, int(a.score * len(_BARS)))] for a in attempts)
+    recent = " · ".join(
+        f"#{n} {a.score:.0%} {a.outcome}" for n, a in list(enumerate(attempts, start=1))[-4:]
+    )
+    return f"{bars}  {recent}"
+
+
+def _passage_line(passage: Passage) -> str:
+    section = passage.section.split(" > ")[-1]
+    return f"{passage.source} › {section} ({passage.score:.2f}): {_words(passage.text, 24)}"
+
+
+def _words(text: str, count: int) -> str:
+    words = text.split()
+    return " ".join(words[:count]) + ("…" if len(words) > count else "")
 
 
 def latency_line(event: LatencyEvent) -> str:

@@ -14,6 +14,11 @@ playbook alone):
 - whether each question reached the right specialist (the one its objection or its words belong to);
 - talk ratio in words, latency p50/p95 end to end, and the persona's outcome.
 
+In Rep mode (``seat="rep"``) the same card grades the user as the company's rep: their lines are
+the answers, judged by the same persona verdicts and claim checks; routing and latency give way to
+the rep's discovery questions, how long they took to answer each customer line and their longest
+monologue. It is one model with a ``seat``, not a second scorecard.
+
 :mod:`simulator.scorecard_render` turns a scorecard into one presentation model (tiles, parts of
 marked rows, each quoting what it judged) that the terminal, the HTML report and the app all
 render, so they cannot disagree.
@@ -32,6 +37,7 @@ from simulator.events import (
     ConversationResetEvent,
     CustomerOutcomeEvent,
     CustomerPlayer,
+    DiscoveryQuestion,
     Event,
     FactScore,
     LatencyEvent,
@@ -40,8 +46,11 @@ from simulator.events import (
     ObjectionScore,
     Outcome,
     PersonaEvent,
+    ResponseTime,
     RoutingScore,
     Scorecard,
+    ScoredSeat,
+    Seller,
     TalkRatio,
     TranscriptEvent,
     UnsupportedClaim,
@@ -54,6 +63,7 @@ from simulator.personas.judging import (
     match_objection,
     prepared_overlap,
     question_specialists,
+    questions,
 )
 from simulator.personas.model import Objection, Persona
 from simulator.personas.playbook import Playbook, PlaybookEntry
@@ -66,6 +76,7 @@ class _CustomerLine:
     turn_id: int
     text: str
     by: CustomerPlayer
+    at: float = 0.0
 
 
 @dataclass
@@ -81,9 +92,13 @@ class _Raised:
 class ScorecardBuilder:
     """Feed it every event with :meth:`observe`; :meth:`build` whenever a scorecard is wanted."""
 
-    def __init__(self, persona: Persona | None, playbook: Playbook) -> None:
+    def __init__(
+        self, persona: Persona | None, playbook: Playbook, *, seat: ScoredSeat = "team"
+    ) -> None:
+        """``seat``: whose selling is graded, the team's or (Rep mode) the user's as the rep."""
         self.persona = persona
         self.playbook = playbook
+        self.seat: ScoredSeat = seat
         self._player: CustomerPlayer = "persona" if persona else "user"
         self._reset()
 
@@ -94,15 +109,21 @@ class ScorecardBuilder:
         self._checks: list[ClaimCheckEvent] = []
         self._latencies: list[LatencyEvent] = []
         self._outcome: CustomerOutcomeEvent | None = None
+        self._order: list[TranscriptEvent] = []
+        """Every line in order (customer and seller), for monologues and response times."""
 
     def observe(self, event: Event) -> None:
         if isinstance(event, ModeChangedEvent):
             self._player = event.customer
         elif isinstance(event, TranscriptEvent):
             if event.speaker == "customer":
-                self._customer.append(_CustomerLine(event.turn_id, event.text, self._player))
+                self._customer.append(
+                    _CustomerLine(event.turn_id, event.text, self._player, event.created_at)
+                )
+                self._order.append(event)
             else:
                 self._replies.append(event)
+                self._order.append(event)
         elif isinstance(event, PersonaEvent):
             self._actions.append(event)
         elif isinstance(event, ClaimCheckEvent):
@@ -127,6 +148,7 @@ class ScorecardBuilder:
                 else "The conversation is still going."
             )
         e2e = [e.stages.e2e_ms for e in self._latencies if e.stages.e2e_ms is not None]
+        rep = self.seat == "rep"
         return Scorecard(
             persona=persona.id if persona else None,
             persona_name=persona.name if persona else None,
@@ -139,7 +161,7 @@ class ScorecardBuilder:
             agent_replies=len(self._replies),
             objections=tuple(self._objections()),
             facts=tuple(self._facts()),
-            routing=tuple(self._routing()),
+            routing=() if rep else tuple(self._routing()),
             claims_checked=sum(len(c.claims) for c in self._checks),
             unsupported_claims=tuple(
                 UnsupportedClaim(
@@ -148,6 +170,7 @@ class ScorecardBuilder:
                     text=claim.text,
                     kind=claim.kind,
                     contradicting=claim.contradicting,
+                    correct=claim.correct,
                 )
                 for c in self._checks
                 for claim in c.unsupported
@@ -161,6 +184,10 @@ class ScorecardBuilder:
                 p50_ms=round(percentile(e2e, 50), 1) if e2e else None,
                 p95_ms=round(percentile(e2e, 95), 1) if e2e else None,
             ),
+            seat=self.seat,
+            discovery=tuple(self._discovery()) if rep else (),
+            response_times=tuple(self._response_times()) if rep else (),
+            longest_monologue_words=self._longest_monologue(),
         )
 
     # -- parts ---------------------------------------------------------------------------------
@@ -242,8 +269,9 @@ class ScorecardBuilder:
                             answer,
                         )
                         break
+            answered = self._answers(item.turn_id, until)
             overlap = max(
-                (prepared_overlap(a[2], item.entry) for a in self._answers(item.turn_id, until)),
+                (prepared_overlap(a[2], item.entry) for a in answered),
                 default=0.0,
             )
             yield ObjectionScore(
@@ -261,6 +289,8 @@ class ScorecardBuilder:
                 prepared_response_used=overlap >= PREPARED_USED,
                 prepared_response_overlap=overlap,
                 playbook_section=item.entry.section if item.entry else None,
+                prepared_response=item.entry.prepared_response if item.entry else "",
+                last_answer=answered[-1][2] if answered else "",
             )
         if self.persona is not None:
             seen = {r.key for r in raised}
@@ -276,20 +306,22 @@ class ScorecardBuilder:
                         status="not_raised",
                         required=True,
                         playbook_section=entry.section if entry else None,
+                        prepared_response=entry.prepared_response if entry else "",
                     )
 
     def _customer_line(self, turn_id: int) -> str:
         return " ".join(line.text for line in self._customer if line.turn_id == turn_id)
 
-    def _answers(self, start: int, until: int) -> list[tuple[int, AgentRole, str]]:
-        """The team's answer in each turn from ``start`` up to (not including) ``until``."""
+    def _answers(self, start: int, until: int) -> list[tuple[int, Seller, str]]:
+        """The team's (or the rep's) answer in each turn from ``start`` up to (not including)
+        ``until``."""
         by_turn: dict[int, list[TranscriptEvent]] = {}
         for reply in self._replies:
             if start <= reply.turn_id < until:
                 by_turn.setdefault(reply.turn_id, []).append(reply)
         return [
-            # _replies holds the agents' lines only: their speaker is an agent role
-            (turn, cast(AgentRole, replies[-1].speaker), " ".join(r.text for r in replies))
+            # _replies holds the sellers' lines only: their speaker is an agent or the rep
+            (turn, cast(Seller, replies[-1].speaker), " ".join(r.text for r in replies))
             for turn, replies in sorted(by_turn.items())
         ]
 
@@ -313,6 +345,39 @@ class ScorecardBuilder:
                 uncovered=asked is not None or fact.id in revealed,
                 asked_turn=asked,
             )
+
+    def _discovery(self) -> Iterable[DiscoveryQuestion]:
+        """Every question the rep asked, with the hidden facts its words ask about."""
+        facts = self.persona.hidden_facts if self.persona else ()
+        for reply in self._replies:
+            for question in questions(reply.text):
+                yield DiscoveryQuestion(
+                    turn_id=reply.turn_id,
+                    text=question,
+                    facts=tuple(f.id for f in facts if asked_about(f, question)),
+                )
+
+    def _response_times(self) -> Iterable[ResponseTime]:
+        """For each customer line the seller answered: the time to their first line after it."""
+        waiting: TranscriptEvent | None = None
+        for line in self._order:
+            if line.speaker == "customer":
+                waiting = line
+            elif waiting is not None:
+                yield ResponseTime(
+                    turn_id=waiting.turn_id,
+                    line=waiting.text,
+                    ms=round(max(0.0, line.created_at - waiting.created_at) * 1000, 1),
+                )
+                waiting = None
+
+    def _longest_monologue(self) -> int:
+        """The most words the seller said between two customer lines."""
+        longest = run = 0
+        for line in self._order:
+            run = 0 if line.speaker == "customer" else run + len(line.text.split())
+            longest = max(longest, run)
+        return longest
 
     def _routing(self) -> Iterable[RoutingScore]:
         persona = self.persona

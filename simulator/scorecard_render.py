@@ -9,6 +9,12 @@ objection (with its real turn) and the reply the customer accepted.
     headline(card)  "Declined — Maria Alvarez (easy)"
     verdict(card)   the outcome's reason, then what was not settled
     parts(card)     titled lists of marked rows: objections, hidden facts, claims, routing
+
+A Rep-mode card (``card.seat == "rep"``) grades the user as the rep: the same functions give its
+tiles (claims right / wrong / unsupported, talk share, longest monologue, response time) and its
+parts (each objection with the rep's words and the playbook response they could have used, the
+rep's discovery questions, each wrong figure with the right one and its sentence, the time taken
+to answer each line).
 """
 
 from __future__ import annotations
@@ -17,9 +23,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from simulator.events import AGENT_NAMES, ObjectionScore, Scorecard
+from simulator.conversation import percentile
+from simulator.events import AGENT_NAMES, ObjectionScore, Scorecard, UnsupportedClaim
 
-Mark = Literal["✓", "✗", "⚠"]
+Mark = Literal["✓", "✗", "⚠", "•"]
+"""Went right, went wrong, a wrong figure, or neutral (a question that was about no hidden
+fact)."""
 OUTCOMES = {"agreed": "Agreed to a next step", "declined": "Declined", "undecided": "Undecided"}
 
 
@@ -27,6 +36,9 @@ OUTCOMES = {"agreed": "Agreed to a next step", "declined": "Declined", "undecide
 class Row:
     mark: Mark
     text: str
+    quote: str = ""
+    """A longer quote that goes with the row (the playbook response the rep could have used); a
+    face shows it whole or shortened."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +49,8 @@ class Part:
 
 def headline(card: Scorecard) -> str:
     who = f"{card.persona_name} ({card.difficulty})" if card.persona_name else "Customer mode"
+    if card.seat == "rep":
+        who = f"you sold to {who}"
     return f"{OUTCOMES[card.outcome]} — {who}" + ("" if card.final else "  ·  so far")
 
 
@@ -51,6 +65,8 @@ def verdict(card: Scorecard) -> str:
 
 
 def tiles(card: Scorecard) -> list[tuple[str, str]]:
+    if card.seat == "rep":
+        return rep_tiles(card)
     objections = len(card.objections)
     share = card.talk.agent_share
     return [
@@ -66,6 +82,8 @@ def tiles(card: Scorecard) -> list[tuple[str, str]]:
 
 
 def parts(card: Scorecard) -> list[Part]:
+    if card.seat == "rep":
+        return rep_parts(card)
     out = []
     if card.objections:
         out.append(Part("OBJECTIONS", tuple(_objection(o) for o in card.objections)))
@@ -115,6 +133,123 @@ def parts(card: Scorecard) -> list[Part]:
     return out
 
 
+# -- Rep mode ----------------------------------------------------------------------------------
+
+
+def rep_tiles(card: Scorecard) -> list[tuple[str, str]]:
+    """The counts of a rep's scorecard."""
+    objections = len(card.objections)
+    share = card.talk.agent_share
+    times = [r.ms for r in card.response_times]
+    return [
+        ("Objections handled", _ratio(card.objections_handled, objections)),
+        ("Playbook response used", _ratio(card.prepared_responses_used, objections)),
+        ("Hidden facts uncovered", _ratio(card.facts_uncovered, len(card.facts))),
+        ("Discovery questions", str(len(card.discovery))),
+        (
+            "Claims right · wrong · unsupported",
+            f"{card.claims_right} · {card.claims_wrong} · {card.claims_unfounded}",
+        ),
+        ("Your talk share", f"{share:.0%}" if share is not None else "–"),
+        ("Longest monologue", f"{card.longest_monologue_words} words"),
+        ("Response time p50", _seconds(percentile(times, 50)) if times else "–"),
+    ]
+
+
+def rep_parts(card: Scorecard) -> list[Part]:
+    """A rep's scorecard, part by part: each row quotes what it judged."""
+    out = []
+    if card.objections:
+        out.append(Part("OBJECTIONS", tuple(_rep_objection(o) for o in card.objections)))
+    if card.discovery:
+        out.append(
+            Part(
+                "DISCOVERY QUESTIONS",
+                tuple(
+                    Row(
+                        "✓" if q.facts else "•",
+                        f"Turn {q.turn_id}: “{q.text}”"
+                        + (f" — asks about: {', '.join(q.facts)}" if q.facts else ""),
+                    )
+                    for q in card.discovery
+                ),
+            )
+        )
+    if card.facts:
+        out.append(
+            Part(
+                "HIDDEN FACTS",
+                tuple(
+                    Row(
+                        "✓" if f.uncovered else "✗",
+                        f.label + ("" if f.uncovered else " (never asked)"),
+                    )
+                    for f in card.facts
+                ),
+            )
+        )
+    if card.unsupported_claims:
+        out.append(Part("YOUR CLAIMS", tuple(_rep_claim(c) for c in card.unsupported_claims)))
+    if card.response_times:
+        out.append(
+            Part(
+                "RESPONSE TIME",
+                tuple(
+                    Row("•", f"Turn {r.turn_id}: {_seconds(r.ms)} to answer “{_short(r.line, 12)}”")
+                    for r in card.response_times
+                ),
+            )
+        )
+    return out
+
+
+def _rep_objection(o: ObjectionScore) -> Row:
+    raised = f"raised in turn {o.raised_turn}: “{_short(o.raised_line, 20)}”"
+    said = o.answer_line if o.state == "handled" else o.last_answer
+    you = f"you said “{_short(said, 30)}”" if said else "you did not answer it"
+    state = o.state
+    if state == "handled":
+        how = f"handled in turn {o.handled_turn}; {you}"
+    elif state == "given_up":
+        how = f"given up on; {you}"
+    elif state == "not_raised":
+        return Row(
+            "✗",
+            f"{_name(o)}: required, never raised (the call ended first)",
+            quote=o.prepared_response,
+        )
+    else:
+        how = f"not settled; {you}"
+    if o.prepared_response_used:
+        return Row(
+            "✓" if o.handled else "✗", f"{_name(o)} — {raised}; {how}; playbook response used"
+        )
+    where = f" ({o.playbook_section})" if o.playbook_section else ""
+    could = f"; the playbook's response{where} could have helped" if o.prepared_response else ""
+    return Row(
+        "✓" if o.handled else "✗", f"{_name(o)} — {raised}; {how}{could}", o.prepared_response
+    )
+
+
+def _rep_claim(c: UnsupportedClaim) -> Row:
+    if c.contradicting is not None:
+        right = f"the material says {c.correct}" if c.correct else "the material says otherwise"
+        return Row(
+            "⚠",
+            f"Turn {c.turn_id}: you said “{c.text}” ({c.kind}); {right} — "
+            f"{c.contradicting.source} › {c.contradicting.section}",
+            quote=c.contradicting.text,
+        )
+    return Row(
+        "⚠",
+        f"Turn {c.turn_id}: you said “{c.text}” ({c.kind}); nothing in the material states it",
+    )
+
+
+def _seconds(ms: float) -> str:
+    return f"{ms / 1000:.1f} s"
+
+
 def _objection(o: ObjectionScore) -> Row:
     who = "the persona" if o.raised_by == "persona" else "you"
     raised = (
@@ -160,7 +295,10 @@ def render_text(card: Scorecard) -> str:
     ]
     for part in parts(card):
         lines.append(f"  {part.title.capitalize()}:")
-        lines.extend(f"    {row.mark} {row.text}" for row in part.rows)
+        for row in part.rows:
+            lines.append(f"    {row.mark} {row.text}")
+            if row.quote:
+                lines.append(f"        “{_short(row.quote, 40)}”")
     return "\n".join(lines)
 
 
