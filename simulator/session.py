@@ -10,7 +10,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from livekit.agents import AgentSession, llm
 from livekit.agents.voice import events as lk_events
@@ -42,6 +42,7 @@ from simulator.team.context import TeamContext
 if TYPE_CHECKING:
     from livekit import rtc
 
+    from simulator.team.scope import KnowledgeView
     from simulator.voice.kit import VoiceKit
 
 
@@ -189,6 +190,29 @@ class SessionRunner(AsyncResource):
             await self._settle_claim_checks()
             self._complete_turn()
             return self._turn_id
+
+    async def record(self, speaker: Literal["customer", "rep"], text: str) -> int:
+        """A line of a conversation the team does not answer (Rep mode: the persona is the
+        customer, the user its rep). The customer's line opens a turn, the rep's answers it, and a
+        rep's line returns once its claim check is out (the customer reads it before answering).
+        Returns the line's turn id."""
+        text = text.strip()
+        if not text:
+            raise SessionError(f"the {speaker}'s line is empty")
+        async with self._turn_lock:
+            self._require_session()
+            if speaker == "customer":
+                self._begin_turn()
+            self._emit(TranscriptEvent(turn_id=self._turn_id, speaker=speaker, text=text))
+            await self._settle_claim_checks()
+            return self._turn_id
+
+    @property
+    def knowledge(self) -> KnowledgeView:
+        """The whole knowledge base with scopes and the sales records (Rep mode's co-pilot reads
+        it as the team would)."""
+        _, team = self._require_session()
+        return team.view
 
     def _begin_turn(self) -> None:
         """The customer starts a new turn (typed, or heard starting to speak)."""
