@@ -131,6 +131,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_personas_flag(rehearse)
     rehearse.set_defaults(handler=_rehearse)
+
+    practice = sub.add_parser(
+        "practice",
+        parents=[knowledge],
+        help="Rep mode: a persona calls and you sell to it, with the team as your co-pilot",
+    )
+    practice.add_argument(
+        "--persona", metavar="NAME", required=True, help="the customer (its file name or name)"
+    )
+    practice.add_argument(
+        "--offline",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="offline customer and co-pilot even with a key",
+    )
+    practice.add_argument("--jsonl", action="store_true", help="print every event as one JSON line")
+    practice.add_argument(
+        "--report", type=Path, metavar="FILE", help="write the HTML report of the call there"
+    )
+    _add_personas_flag(practice)
+    practice.set_defaults(handler=_practice)
     return parser
 
 
@@ -264,6 +285,21 @@ def _rehearse(args: argparse.Namespace, settings: Settings) -> int:
         report=args.report,
     )
     return run_rehearse(settings, options, out=sys.stdout, err=sys.stderr)
+
+
+def _practice(args: argparse.Namespace, settings: Settings) -> int:
+    from simulator.terminal import run_chat
+
+    return run_chat(
+        settings,
+        jsonl=args.jsonl,
+        persona=args.persona,
+        practice=True,
+        report=args.report,
+        stdin=sys.stdin,
+        out=sys.stdout,
+        err=sys.stderr,
+    )
 
 
 def _chat(args: argparse.Namespace, settings: Settings) -> int:

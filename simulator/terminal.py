@@ -7,6 +7,11 @@ customer's; a slash starts a command (:data:`SLASH_COMMANDS`): ``/reset``, and i
 (``--persona NAME``) ``/play``, ``/pause``, ``/step``, ``/whisper …``, ``/takeover``,
 ``/handback``, ``/end``, ``/score``.
 
+``simulator practice --persona NAME`` is the same terminal in Rep mode: the persona calls, typed
+lines are the rep's, and the co-pilot's help for each customer line, the claim check of each of
+the rep's lines and the rep's scorecard are printed (:data:`PRACTICE_COMMANDS`: ``/ask …`` the
+co-pilot privately, ``/again``, ``/end``, ``/score``); ``--report FILE`` writes the HTML report.
+
 What it prints is first cleaned of terminal control sequences (a document could carry
 ``ESC]0;…`` or ``ESC[2J``); keys never reach it (events are redacted where they are emitted).
 It stops at once on Ctrl+C or SIGTERM (within the second, at the prompt or with piped input),
@@ -26,12 +31,14 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from simulator.commands import (
+    AskCopilotCommand,
     Command,
     EndRehearsalCommand,
     HandBackCommand,
     NewConversationCommand,
     PauseCommand,
     PlayCommand,
+    PracticeCommand,
     SayCommand,
     ScorecardCommand,
     SetPersonaCommand,
@@ -47,8 +54,10 @@ from simulator.events import (
     CoachSpeed,
     CoachStateEvent,
     ConversationResetEvent,
+    CopilotAnswerEvent,
     Event,
     ModeChangedEvent,
+    PracticeStateEvent,
     ScorecardEvent,
     TranscriptDeltaEvent,
     TranscriptEvent,
@@ -66,6 +75,11 @@ COACH_HELP = (
     "/whisper TEXT: coach the agent; /takeover or just type: you are the customer; /handback; "
     "/speed 0.5x|1x|2x|4x|instant: the pace; "
     "/end: the scorecard; /score: the scorecard so far; /reset; /quit."
+)
+PRACTICE_HELP = (
+    "{name} is calling and you are the rep: type your answers. /ask QUESTION: ask the co-pilot "
+    "(only you see it); /end: hang up and see your scorecard; /score: the scorecard so far; "
+    "/again: try again from the start; /speed 0.5x|1x|2x|4x|instant; /quit."
 )
 CANCELLED = 130
 """The exit code after Ctrl+C or SIGTERM."""
@@ -140,6 +154,71 @@ SLASH_COMMANDS: dict[str, Callable[[str], Line]] = {
 """A slash command, given the rest of its line."""
 
 
+def _your_turn(events: list[Event]) -> bool:
+    return any(isinstance(e, PracticeStateEvent) and e.state in ("rep", "ended") for e in events)
+
+
+def _call_opened(events: list[Event]) -> bool:
+    """A new call has opened and it is the rep's turn (the call before it ends first)."""
+    opened = [
+        n for n, e in enumerate(events) if isinstance(e, ModeChangedEvent) and e.mode == "rep"
+    ]
+    return bool(opened) and _your_turn(events[opened[-1] + 1 :])
+
+
+def _call_ended(events: list[Event]) -> bool:
+    return any(isinstance(e, PracticeStateEvent) and e.state == "ended" for e in events)
+
+
+def _copilot_answered(events: list[Event]) -> bool:
+    return any(isinstance(e, CopilotAnswerEvent) for e in events)
+
+
+def _persona_answered(text: str) -> Settled:
+    """The persona has answered the rep's line ``text`` (or the call is over)."""
+
+    def settled(events: list[Event]) -> bool:
+        said = next(
+            (
+                n
+                for n, e in enumerate(events)
+                if isinstance(e, TranscriptEvent) and e.speaker == "rep" and e.text == text
+            ),
+            None,
+        )
+        return said is not None and _your_turn(events[said + 1 :])
+
+    return settled
+
+
+PRACTICE_COMMANDS: dict[str, Callable[[str, str], Line]] = {
+    "/ask": lambda text, _: Line(AskCopilotCommand(text=text), _copilot_answered),
+    "/end": lambda _, __: Line(EndRehearsalCommand(), _call_ended),
+    "/score": lambda _, __: Line(ScorecardCommand(), _scorecard),
+    "/again": lambda _, persona: Line(PracticeCommand(persona=persona), _call_opened),
+    "/speed": lambda text, _: Line(SetSpeedCommand(speed=_speed(text))),
+}
+"""Rep mode's slash commands, given the rest of the line and the persona's id."""
+
+
+def parse_practice(text: str, persona: str) -> Line:
+    """A line of input in Rep mode: the rep's words, or one of :data:`PRACTICE_COMMANDS`."""
+    if not text.startswith("/"):
+        return Line(SayCommand(text=text), _persona_answered(text))
+    word, _, rest = text.partition(" ")
+    make = PRACTICE_COMMANDS.get(word.lower())
+    if make is None:
+        raise ValueError(
+            f"unknown command {word}; the commands are {', '.join(PRACTICE_COMMANDS)}, /quit"
+        )
+    try:
+        return make(rest.strip(), persona)
+    except ValueError as e:
+        if rest.strip() and str(e).startswith("choose"):
+            raise ValueError(f"{word} {rest.strip()}: {e}") from None
+        raise ValueError(f"{word} needs some text after it") from None
+
+
 def parse(text: str) -> Line:
     """A line of input: the customer's words, or a slash command (``ValueError`` if unknown)."""
     if not text.startswith("/"):
@@ -170,8 +249,13 @@ def run_chat(
     out: TextIO,
     err: TextIO,
     persona: str | None = None,
+    practice: bool = False,
+    report: Path | None = None,
 ) -> int:
-    """Run the chat until the input ends, ``/quit``, Ctrl+C or SIGTERM; the exit code."""
+    """Run the chat until the input ends, ``/quit``, Ctrl+C or SIGTERM; the exit code.
+
+    ``practice``: Rep mode with ``persona`` (``simulator practice``); ``report``: write the HTML
+    report of the session there at the end."""
     loop = asyncio.new_event_loop()
     try:
         main = loop.create_task(
@@ -182,6 +266,8 @@ def run_chat(
                 out=out,
                 err=err,
                 persona=persona,
+                practice=practice,
+                report=report,
             )
         )
         stopping = _stop_on_signals(loop, main)
@@ -203,11 +289,16 @@ async def _chat(
     out: TextIO,
     err: TextIO,
     persona: str | None,
+    practice: bool = False,
+    report: Path | None = None,
 ) -> int:
     from simulator.host.supervisor import SessionSupervisor
     from simulator.personas.model import PersonaError, load_personas
 
     redact = Redactor.for_settings(settings)
+    if practice and persona is None:
+        err.write("simulator: Rep mode needs a persona: --persona NAME\n")
+        return 2
     if persona is not None:
         try:
             chosen = await asyncio.to_thread(
@@ -219,6 +310,8 @@ async def _chat(
             err.write(f"simulator: {redact(str(e))}\n")
             return 2
     interactive = stdin.isatty() and not jsonl
+    if practice and not interactive:  # no one reads along: the persona answers at once
+        settings = settings.model_copy(update={"coach_speed": "instant"})
     screen = _Screen(out, err, jsonl=jsonl, echo_customer=not interactive, redact=redact)
     supervisor = SessionSupervisor(settings, screen, redactor=redact, log_sessions=False)
     try:
@@ -228,10 +321,29 @@ async def _chat(
             return 2
         if interactive:
             screen.say(HELP)
-        if persona is not None:
-            if await supervisor.execute(SetPersonaCommand(persona=chosen.id)) and interactive:
-                screen.say(COACH_HELP.format(name=chosen.name))
-        await _converse(supervisor, screen, _Lines(stdin), interactive=interactive)
+        if practice:
+            if interactive:
+                screen.say(PRACTICE_HELP.format(name=chosen.name))
+            mark = screen.mark()
+            if not await supervisor.execute(PracticeCommand(persona=chosen.id)):
+                return 2
+            await screen.until(_call_opened, after=mark)
+            await _converse(
+                supervisor,
+                screen,
+                _Lines(stdin),
+                interactive=interactive,
+                read=lambda text: parse_practice(text, chosen.id),
+                prompt="rep> ",
+            )
+            await _hang_up(supervisor, screen)
+            if report is not None:
+                await _write_report(report, screen.events, chosen.name, err)
+        else:
+            if persona is not None:
+                if await supervisor.execute(SetPersonaCommand(persona=chosen.id)) and interactive:
+                    screen.say(COACH_HELP.format(name=chosen.name))
+            await _converse(supervisor, screen, _Lines(stdin), interactive=interactive)
     except _OutputClosed:
         pass
     except asyncio.CancelledError:  # Ctrl+C: close what can be closed within the second
@@ -249,10 +361,40 @@ async def _close(supervisor: Any, *, within_s: float | None = None) -> None:
         await asyncio.wait_for(supervisor.aclose(), within_s)
 
 
-async def _converse(supervisor: Any, screen: _Screen, lines: _Lines, *, interactive: bool) -> None:
+async def _hang_up(supervisor: Any, screen: _Screen) -> None:
+    """At the end of the input, a call still going is ended, so its scorecard is printed."""
+    states = [e for e in screen.events if isinstance(e, PracticeStateEvent)]
+    if states and states[-1].state != "ended":
+        mark = screen.mark()
+        if await supervisor.execute(EndRehearsalCommand()):
+            await screen.until(_call_ended, after=mark)
+
+
+async def _write_report(path: Path, events: list[Event], name: str, err: TextIO) -> None:
+    from simulator.report import write_report
+
+    try:
+        await asyncio.to_thread(
+            write_report, path, list(events), title=f"Rep-mode call with {name}"
+        )
+    except OSError as e:
+        err.write(f"simulator: cannot write the report {path}: {e.strerror or e}\n")
+        return
+    err.write(f"Report: {path}\n")
+
+
+async def _converse(
+    supervisor: Any,
+    screen: _Screen,
+    lines: _Lines,
+    *,
+    interactive: bool,
+    read: Callable[[str], Line] = parse,
+    prompt: str = "you> ",
+) -> None:
     while not screen.closed:
         if interactive:
-            screen.prompt("you> ")
+            screen.prompt(prompt)
         text = await lines.next()
         if text is None or text.strip() == "/quit":
             return
@@ -260,7 +402,7 @@ async def _converse(supervisor: Any, screen: _Screen, lines: _Lines, *, interact
         if not text:
             continue
         try:
-            line = parse(text)
+            line = read(text)
         except ValueError as e:
             screen.notice("warning", str(e))
             continue
@@ -387,6 +529,10 @@ class _Screen:
                 elif self._echo_customer:
                     w(f"\nCustomer: {event.text}\n")
                 return
+            if event.speaker == "rep":
+                if self._echo_customer:  # typed at a prompt, it is on the screen already
+                    w(f"\nRep (you): {event.text}\n")
+                return
             offline = " (offline)" if event.provider == "offline" else ""
             if self._streaming == event.speaker:
                 self._streaming = None
@@ -471,4 +617,4 @@ def _silence(stream: TextIO) -> None:
         os.close(devnull)
 
 
-__all__ = ["SLASH_COMMANDS", "parse", "run_chat"]
+__all__ = ["PRACTICE_COMMANDS", "SLASH_COMMANDS", "parse", "parse_practice", "run_chat"]

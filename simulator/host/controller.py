@@ -3,14 +3,18 @@
 :class:`SessionController` is the one place that knows what a command means for a running
 conversation: a line from the customer, a new conversation, a persona taking the customer's part
 (a :class:`~simulator.coach.CoachSession` over the same :class:`~simulator.session.SessionRunner`),
-play, pause, step, whisper, take over, hand back, end, the scorecard, push-to-talk. The app's
+play, pause, step, whisper, take over, hand back, end, the scorecard, push-to-talk; Rep mode (a
+:class:`~simulator.practice.PracticeSession`: the persona calls, the user answers as the rep, the
+co-pilot answers the rep's private questions). The app's
 in-process session, the terminal and the LiveKit worker all hand their commands to it, so the
 rules are the same in every face:
 
 - typing as the customer while a persona plays is taking over (the exchange in flight finishes
   first);
 - a whisper goes to the rehearsal's team, or straight to the team in Customer mode;
-- the scorecard is the rehearsal's, or in Customer mode the conversation's against the playbook.
+- the scorecard is the rehearsal's, or in Customer mode the conversation's against the playbook;
+- in Rep mode a typed line is the rep's, and the call's end is the rep's scorecard; choosing the
+  same persona again is "try again".
 
 Commands run one at a time, in the order they came (push-to-talk and open mic at once: a voice
 must never wait behind a turn). A refusal is a :class:`~simulator.errors.SessionError` with a
@@ -27,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from simulator.commands import (
+    AskCopilotCommand,
     Command,
     EndRehearsalCommand,
     HandBackCommand,
@@ -34,6 +39,7 @@ from simulator.commands import (
     OpenMicCommand,
     PauseCommand,
     PlayCommand,
+    PracticeCommand,
     PushToTalkCommand,
     ResumeCommand,
     SayCommand,
@@ -52,12 +58,17 @@ from simulator.resource import AsyncResource
 
 if TYPE_CHECKING:
     from simulator.coach import CoachSession
+    from simulator.practice import PracticeSession
     from simulator.scorecard import ScorecardBuilder
     from simulator.session import SessionRunner
 
 logger = logging.getLogger(__name__)
 
 NO_REHEARSAL = "No rehearsal is running: pick a persona and press Play."
+IN_REP_MODE = "In Rep mode {name} answers each of your lines: just type your answer."
+NO_CALL = "Ask the co-pilot during a Rep-mode call: pick a persona and press Rep."
+NO_REP_VOICE = "In Rep mode you answer by typing for now: the microphone is not yet the rep's."
+CALL_ENDED = "The call with {name} has ended: try again, or pick another persona."
 ENDING = "the session is ending"
 
 
@@ -121,6 +132,8 @@ class SessionController(AsyncResource):
         self.listening = listening
         self.not_listening = not_listening
         self.coach: CoachSession | None = None
+        self.practice: PracticeSession | None = None
+        """Rep mode's call, kept after it ends until another mode or conversation begins."""
         self.speed = runner.settings.coach_speed
         """Coach mode's pace for this rehearsal and the next ones (``SetSpeedCommand``)."""
         self._customer_scores: ScorecardBuilder | None = None
@@ -170,6 +183,12 @@ class SessionController(AsyncResource):
                 return "Coach mode is getting ready"
             case SetPersonaCommand(persona=persona):
                 return f"{persona} is getting ready"
+            case PracticeCommand(persona=persona):
+                return f"{persona} is calling; you are the rep"
+            case SetModeCommand(mode="rep"):
+                return "Rep mode: the persona is calling"
+            case AskCopilotCommand():
+                return "the co-pilot is looking it up"
             case PlayCommand():
                 return "the persona plays"
             case PauseCommand():
@@ -196,7 +215,7 @@ class SessionController(AsyncResource):
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
         try:
-            await self._end_coach(reason)
+            await self._end_rehearsals(reason)
         finally:
             if self._remove_observer is not None:
                 self._remove_observer()
@@ -206,6 +225,9 @@ class SessionController(AsyncResource):
 
     async def _execute(self, command: Command) -> str:
         match command:
+            case PushToTalkCommand() | OpenMicCommand() if self._live_practice() is not None:
+                # the microphone feeds the team's session: it would answer the rep as a customer
+                raise SessionError(NO_REP_VOICE)
             case PushToTalkCommand(pressed=pressed):
                 return await self._ears().talk(pressed)
             case OpenMicCommand(on=on):
@@ -216,6 +238,10 @@ class SessionController(AsyncResource):
                 chosen = await self._find_persona(name)  # a wrong name is refused at once
                 async with self._order:
                     return await self._open(chosen)
+            case PracticeCommand(persona=name):
+                chosen = await self._find_persona(name)
+                async with self._order:
+                    return await self._open_practice(chosen)
         async with self._order:
             return await self._ordered(command)
 
@@ -225,13 +251,26 @@ class SessionController(AsyncResource):
                 await self._say(text)
                 return "heard"
             case NewConversationCommand():
-                await self._end_coach("A new conversation was started.")
+                await self._end_rehearsals("A new conversation was started.")
                 await self.runner.reset()
                 return "new conversation with the Greeter"
             case SetModeCommand(mode="customer"):
                 return await self._customer_mode()
             case SetModeCommand(mode="coach"):
                 return await self._coach_mode()
+            case SetModeCommand(mode="rep"):
+                return await self._rep_mode()
+            case AskCopilotCommand(text=text):
+                practice = self._live_practice()
+                if practice is None:
+                    raise SessionError(NO_CALL)
+                await practice.ask(text)
+                return "the co-pilot answered (only you see it)"
+            case WhisperCommand() if self.practice is not None:
+                raise SessionError(
+                    "In Rep mode nobody on the team speaks to the customer: "
+                    "ask the co-pilot instead (only you see its answer)."
+                )
             case WhisperCommand(text=text):
                 coach = self._live_coach()
                 if coach is not None:
@@ -255,7 +294,13 @@ class SessionController(AsyncResource):
                 coach = self._live_coach()
                 if coach is not None:
                     await coach.set_speed(speed)
+                practice = self._live_practice()
+                if practice is not None:
+                    await practice.set_speed(speed)
                 return f"Coach mode plays at {speed}"
+            case EndRehearsalCommand() if self.practice is not None:
+                await self.practice.end("Ended by the rep.")
+                return "the call ended; your scorecard follows"
             case TakeOverCommand():
                 await self._rehearsal().take_over()
                 return "you are the customer now"
@@ -268,6 +313,11 @@ class SessionController(AsyncResource):
         raise SessionError(f"the session cannot carry out {command.type!r}")
 
     async def _say(self, text: str) -> None:
+        if self.practice is not None:
+            if self.practice.ended:
+                raise SessionError(CALL_ENDED.format(name=self.practice.persona.name))
+            await self.practice.rep_says(text)
+            return
         coach = self._live_coach()
         if coach is None:
             await self.runner.send(text)
@@ -277,6 +327,10 @@ class SessionController(AsyncResource):
         await coach.customer_says(text)
 
     async def _customer_mode(self) -> str:
+        if self.practice is not None:
+            await self._end_rehearsals("You switched to Customer mode.")
+            await self.runner.reset()
+            return "Customer mode: you are the customer, in a new conversation"
         coach = self._live_coach()
         if coach is None:
             return "Customer mode: you are the customer"
@@ -284,6 +338,8 @@ class SessionController(AsyncResource):
         return "you are the customer now, in the same conversation"
 
     async def _coach_mode(self) -> str:
+        if self.practice is not None:
+            return await self._open(self.practice.persona)
         coach = self._live_coach()
         if coach is None:
             if not self.persona:
@@ -294,10 +350,30 @@ class SessionController(AsyncResource):
             return f"{coach.persona.name} plays the customer again; press play or step"
         return f"{coach.persona.name} is already playing the customer"
 
+    async def _rep_mode(self) -> str:
+        practice = self._live_practice()
+        if practice is not None:
+            return f"{practice.persona.name} is already on the call with you"
+        persona = self.persona or (self.coach.persona.id if self.coach else None)
+        if not persona:
+            raise SessionError("Rep mode needs a persona: choose one first")
+        return await self._open_practice(await self._find_persona(persona))
+
+    async def _open_practice(self, persona: Persona) -> str:
+        from simulator.practice import DEFAULT_MAX_TURNS, open_practice
+
+        await self._end_rehearsals(f"{persona.name} was chosen instead.")
+        await self.runner.reset()
+        self.persona = persona.id
+        self.practice = await open_practice(
+            self.runner, persona, max_turns=self.max_turns or DEFAULT_MAX_TURNS, speed=self.speed
+        )
+        return f"{persona.name} is calling; answer as the rep"
+
     async def _open(self, persona: Persona) -> str:
         from simulator.coach import DEFAULT_MAX_TURNS, open_coach
 
-        await self._end_coach(f"{persona.name} was chosen instead.")
+        await self._end_rehearsals(f"{persona.name} was chosen instead.")
         await self.runner.reset()
         self.persona = persona.id
         self.coach = await open_coach(
@@ -306,7 +382,9 @@ class SessionController(AsyncResource):
         return f"{persona.name} plays the customer in a new conversation; press play or step"
 
     def _publish_scorecard(self) -> str:
-        if self.coach is not None:
+        if self.practice is not None:
+            card = self.practice.scorecard()
+        elif self.coach is not None:
             card = self.coach.scorecard()
         elif self._customer_scores is not None:
             card = self._customer_scores.build(final=False)
@@ -320,8 +398,14 @@ class SessionController(AsyncResource):
     def _rehearsal(self) -> CoachSession:
         """The rehearsal (an ended one refuses commands with its own sentence)."""
         if self.coach is None:
+            if self.practice is not None:
+                raise SessionError(IN_REP_MODE.format(name=self.practice.persona.name))
             raise SessionError(NO_REHEARSAL)
         return self.coach
+
+    def _live_practice(self) -> PracticeSession | None:
+        practice = self.practice
+        return practice if practice is not None and not practice.ended else None
 
     def _live_coach(self) -> CoachSession | None:
         coach = self.coach
@@ -340,15 +424,24 @@ class SessionController(AsyncResource):
         )
         return found.find(name)
 
-    async def _end_coach(self, reason: str) -> None:
+    async def _end_rehearsals(self, reason: str) -> None:
+        """End the Coach-mode rehearsal or the Rep-mode call, if any, with ``reason``."""
         coach, self.coach = self.coach, None
-        if coach is None:
-            return
+        practice, self.practice = self.practice, None
         try:
-            if not coach.ended:
-                await coach.end(reason)
+            if coach is not None:
+                try:
+                    if not coach.ended:
+                        await coach.end(reason)
+                finally:
+                    await coach.aclose()
         finally:
-            await coach.aclose()
+            if practice is not None:
+                try:
+                    if not practice.ended:
+                        await practice.end(reason)
+                finally:
+                    await practice.aclose()
 
     def _spawn(self, work: Coroutine[Any, Any, str]) -> asyncio.Task[str]:
         if self._closed:
