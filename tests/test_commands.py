@@ -10,6 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from simulator.commands import (
+    AskCopilotCommand,
     Command,
     EndRehearsalCommand,
     HandBackCommand,
@@ -17,6 +18,7 @@ from simulator.commands import (
     OpenMicCommand,
     PauseCommand,
     PlayCommand,
+    PracticeCommand,
     PushToTalkCommand,
     ResumeCommand,
     SayCommand,
@@ -48,6 +50,8 @@ COMMANDS = [
     PushToTalkCommand(pressed=True),
     OpenMicCommand(on=False),
     ResumeCommand(after_seq=41),
+    PracticeCommand(persona="frostwatch-loyalist"),
+    AskCopilotCommand(text="What does the Professional plan cost?"),
 ]
 
 
@@ -73,6 +77,8 @@ def test_every_command_round_trips_through_its_json(command: Command) -> None:
         '{"type": "step", "count": 2}',
         '{"type": "set_persona", "persona": ""}',
         '{"type": "push_to_talk"}',
+        '{"type": "practice", "persona": ""}',
+        '{"type": "ask_copilot"}',
     ],
 )
 def test_anything_else_is_not_a_command(payload: str) -> None:
