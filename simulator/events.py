@@ -40,6 +40,15 @@ class _Event(_Model):
     created_at: float = Field(default_factory=time.time)
 
 
+class PassageUnit(_Model):
+    """One unit of a passage (its heading, or one sentence under its heading) and how close it
+    came to the query (the ranker's cosine, in [-1, 1])."""
+
+    text: str
+    """The unit as the ranker scored it: "heading: sentence" (or the heading, or the sentence)."""
+    score: float
+
+
 class Passage(_Model):
     """One retrieved chunk of the knowledge base."""
 
@@ -54,6 +63,8 @@ class Passage(_Model):
     scorer: Scorer | None = None
     """What ranked it: the contextual encoder (``minilm``) or word vectors alone (``wordllama``,
     while the encoder is still filling or not installed)."""
+    units: tuple[PassageUnit, ...] = ()
+    """Its best-matching units, best first (up to three; empty when not ranked by the index)."""
 
 
 class SessionStartedEvent(_Event):

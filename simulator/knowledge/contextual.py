@@ -3,7 +3,7 @@
 The contextual encoder (:mod:`encoder`) ranks paraphrased questions far better than wordllama
 (hit@1 0.59 -> 0.8+ on the sample company) but encodes ~50-100 texts/s per core, so a folder
 cannot wait for it. The index therefore answers at once with wordllama, while this module
-encodes every passage and unit (heading, heading-prefixed sentences; :func:`ranking.units`) in a
+encodes every passage and unit (heading, heading-prefixed sentences; :mod:`units`) in a
 background thread, storing each vector in the :class:`VectorCache` as it goes (a restart encodes
 only what is new). When every passage of the collection has its vectors, a :class:`Snapshot` of
 the whole collection is swapped in and searches use it; any change to the collection drops the
@@ -21,13 +21,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from simulator.knowledge import embedding, encoder, ranking
+from simulator.knowledge import encoder, ranking
 from simulator.knowledge.keywords import terms
+from simulator.knowledge.passages import StoredPassage, unit_vectors
+from simulator.knowledge.units import embedding_text, units
 from simulator.knowledge.vector_cache import VectorCache
 
 logger = logging.getLogger(__name__)
@@ -42,39 +43,17 @@ SHORTLIST = 50
 """Passages (best dense score first) that get the keyword bonus; codes' passages always do."""
 
 
-@dataclass(frozen=True)
-class Entry:
-    """A passage as the snapshot knows it."""
-
-    key: str
-    source: str
-    section: str
-    text: str
-    scope: frozenset[str] | None
-    """The agents that may see it; ``None`` means every agent."""
-
-
 class Snapshot:
     """The whole collection's vectors (encoder and wordllama), ready to score any query."""
 
-    def __init__(self, entries: list[Entry], vectors: dict[str, np.ndarray]) -> None:
+    def __init__(self, entries: list[StoredPassage], vectors: dict[str, np.ndarray]) -> None:
         self.entries = entries
         self.position = {e.key: i for i, e in enumerate(entries)}
-        passage_texts = [ranking.embedding_text(e.section, e.text) for e in entries]
-        unit_lists = [ranking.units(e.section, e.text) for e in entries]
-        units = [u for us in unit_lists for u in us]
+        unit_lists = [units(e.section, e.text) for e in entries]
         self.unit_starts = np.cumsum([0] + [len(us) for us in unit_lists[:-1]])
-        self.passages = np.stack([vectors[t] for t in passage_texts])
-        self.units = np.stack([vectors[u] for u in units])
-        self.word_passages = embedding.embed(passage_texts)
-        self.word_units = embedding.embed(units)
-        self.analyses = [
-            ranking.Analysis(
-                frozenset(terms(f"{e.source.replace('/', ' ')} {e.section} {e.text}")),
-                frozenset(terms(e.section)),
-            )
-            for e in entries
-        ]
+        self.passages = np.stack([vectors[embedding_text(e.section, e.text)] for e in entries])
+        self.units = np.stack([vectors[u] for us in unit_lists for u in us])
+        self.word_passages, self.word_units = unit_vectors(entries)
         self._masks: dict[str, np.ndarray] = {}
 
     def visible(self, agent: str) -> np.ndarray:
@@ -92,9 +71,13 @@ class Snapshot:
         boost: ranking.KeywordBoost,
         agent: str | None,
         k: int,
-    ) -> list[tuple[Entry, float]]:
-        contextual = _passage_scores(self.passages, self.units, self.unit_starts, query_vector)
-        word = _passage_scores(self.word_passages, self.word_units, self.unit_starts, word_vector)
+    ) -> list[ranking.Ranked]:
+        contextual_units, word_units = self.units @ query_vector, self.word_units @ word_vector
+        unit_scores = CONTEXTUAL_WEIGHT * contextual_units + (1 - CONTEXTUAL_WEIGHT) * word_units
+        contextual = _passage_scores(
+            self.passages @ query_vector, contextual_units, self.unit_starts
+        )
+        word = _passage_scores(self.word_passages @ word_vector, word_units, self.unit_starts)
         dense = CONTEXTUAL_WEIGHT * contextual + (1 - CONTEXTUAL_WEIGHT) * word
         if agent is not None:
             dense = np.where(self.visible(agent), dense, -np.inf)
@@ -104,30 +87,33 @@ class Snapshot:
             self.position[key] for key in boost.code_matches(query_terms) if key in self.position
         }
         weights = boost.weigh(query_terms)
+        ends = np.append(self.unit_starts[1:], len(unit_scores))
         scored = [
-            (self.entries[i], float(dense[i]) + boost.bonus(weights, self.analyses[i]))
+            ranking.Ranked(
+                self.entries[i],
+                float(dense[i]) + boost.bonus(weights, self.entries[i]),
+                unit_scores[self.unit_starts[i] : ends[i]],
+            )
             for i in shortlist
             if np.isfinite(dense[i])
         ]
-        scored.sort(key=lambda pair: pair[1], reverse=True)
+        scored.sort(key=lambda r: r.score, reverse=True)
         return scored[:k]
 
 
-def _passage_scores(
-    passages: np.ndarray, units: np.ndarray, starts: np.ndarray, query: np.ndarray
-) -> np.ndarray:
-    """Per passage: the mean of its own cosine and its best unit's."""
-    best_unit = np.maximum.reduceat(units @ query, starts)
-    scores: np.ndarray = (passages @ query + best_unit) / 2
+def _passage_scores(passages: np.ndarray, units: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Per passage: the mean of its own cosine and its best unit's (cosines given)."""
+    best_unit = np.maximum.reduceat(units, starts)
+    scores: np.ndarray = (passages + best_unit) / 2
     return scores
 
 
-def texts_of(entries: list[Entry]) -> list[str]:
+def texts_of(entries: list[StoredPassage]) -> list[str]:
     """Every text the encoder must have encoded for ``entries``: passages and their units."""
     out: list[str] = []
     for e in entries:
-        out.append(ranking.embedding_text(e.section, e.text))
-        out.extend(ranking.units(e.section, e.text))
+        out.append(embedding_text(e.section, e.text))
+        out.extend(units(e.section, e.text))
     return out
 
 
@@ -141,7 +127,7 @@ class ContextualFill:
 
     def __init__(
         self,
-        read_entries: Callable[[], list[Entry]],
+        read_entries: Callable[[], list[StoredPassage]],
         count: Callable[[], int],
         cache: VectorCache,
         *,

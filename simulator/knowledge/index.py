@@ -2,17 +2,21 @@
 
 Embedded (a ``PersistentClient`` of its own under the data dir, so a big folder never slows
 another folder's searches) by default, or a Chroma server when a host is given; one collection
-per knowledge folder. Updates are incremental and batched (:mod:`ingest`): a manifest beside the
-index (:mod:`manifest`) remembers every file's hash, size and time and the collection's term
-statistics, so an update reads only changed files and adjusts the statistics by their passages.
+per knowledge folder, holding each passage's id and vector (and a scope number to filter by).
+A manifest beside it (:mod:`manifest`, always local) holds everything else: every file's hash,
+size and time, every passage's text and ranking material, the term statistics. Updates are
+incremental and batched (:mod:`ingest`): an update reads only changed files and adjusts the
+statistics by their passages.
 
 Blocking by design (chromadb, embedding, parsing): async callers use ``asyncio.to_thread``. One
 instance may be shared between threads: updates are serialised by a lock (and between processes
 by a lock file), and searches never wait for an update. chromadb failures leave this module as
 our own errors: ``ProviderError`` for a Chroma server, ``KnowledgeError`` for the embedded index.
 
-Two scorers: wordllama (dense candidates re-ranked, :mod:`ranking`) at once, and the contextual
-encoder (:mod:`contextual`) once its background fill has covered the collection.
+Two scorers: wordllama (chromadb's nearest passages re-ranked, :mod:`ranking`) at once, and the
+contextual encoder (:mod:`contextual`) once its background fill has covered the collection. A
+query's vectors are kept for a while: the agent that takes over after a handoff searches the same
+customer line again.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ import functools
 import hashlib
 import os
 import threading
-from collections.abc import Iterator, Mapping
+from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,19 +35,13 @@ from typing import Any
 import numpy as np
 
 from simulator.errors import KnowledgeError, ProviderError, SimulatorError
-from simulator.events import Passage, Scorer
+from simulator.events import Passage, PassageUnit, Scorer
 from simulator.knowledge import embedding, encoder, ranking
-from simulator.knowledge.contextual import ContextualFill, Entry, contextual_fills
+from simulator.knowledge.contextual import ContextualFill, contextual_fills
 from simulator.knowledge.documents import AGENTS, Limits, check_folder, scan_folder
-from simulator.knowledge.ingest import (
-    INDEX_VERSION,
-    IndexReport,
-    Ingest,
-    Progress,
-    read_all,
-    rebuild,
-)
+from simulator.knowledge.ingest import INDEX_VERSION, WRITE_BATCH, IndexReport, Ingest, Progress
 from simulator.knowledge.manifest import Manifest
+from simulator.knowledge.passages import StoredPassage, visible_masks
 from simulator.knowledge.statistics import CollectionStatistics
 from simulator.knowledge.vector_cache import VectorCache
 
@@ -50,6 +49,12 @@ __all__ = ["INDEX_VERSION", "ContextualStatus", "IndexReport", "KnowledgeIndex",
 
 OVERFETCH = 8
 """Dense candidates fetched per requested passage, for the re-ranker to choose from."""
+QUERY_CACHE = 256
+"""Queries whose vectors are kept (a handoff searches the same line twice)."""
+HNSW = {"space": "cosine"}
+"""chromadb's index settings for a new collection. Its batching settings were tried: no CPU
+saved, and a ``sync_threshold`` above ``batch_size`` made the first write after a search take
+20-48 s of CPU at 10k passages."""
 
 
 @dataclass(frozen=True)
@@ -98,25 +103,34 @@ class KnowledgeIndex:
         _private_folder(self._store)
         with _folder_lock(self._store), self._translated_errors():
             self._client = _connect(self._store, chroma_host, chroma_port)
+            self._manifest = Manifest(self._store / "manifest.sqlite3")
             try:
-                self._collection = self._client.get_or_create_collection(
-                    self.collection_name,
-                    configuration={"hnsw": {"space": "cosine"}},
-                    metadata={"knowledge_dir": str(self.knowledge_dir)},
-                    embedding_function=embedding.WordLlamaEmbeddingFunction(),
-                )
+                if self._manifest.fresh:  # nothing is known about what it holds: start over
+                    with contextlib.suppress(Exception):  # chromadb: NotFoundError, ValueError
+                        self._client.delete_collection(self.collection_name)
+                self._collection = self._open_collection()
             except Exception as e:  # chromadb raises many types; name the index and stop here
                 raise KnowledgeError(
                     f"cannot open the knowledge index ({self.location}): {e}"
                 ) from e
-            self._manifest = Manifest(self._store / "manifest.sqlite3")
             self._load_manifest()
+            self._write_batch = min(WRITE_BATCH, int(self._client.get_max_batch_size()))
         self._update_lock = threading.Lock()
         self._reranker = ranking.Reranker(self._stats)
+        self._queries: OrderedDict[str, tuple[int, np.ndarray]] = OrderedDict()
+        self._queries_lock = threading.Lock()
         self._fill: ContextualFill | None = None
         if contextual and encoder.available():
             self._fill = contextual_fills.acquire(self._store, self._make_fill)
         self._closed = False
+
+    def _open_collection(self) -> Any:
+        return self._client.get_or_create_collection(
+            self.collection_name,
+            configuration={"hnsw": HNSW},
+            metadata={"knowledge_dir": str(self.knowledge_dir), "index_version": INDEX_VERSION},
+            embedding_function=embedding.WordLlamaEmbeddingFunction(),
+        )
 
     def _make_fill(self) -> ContextualFill:
         cache = VectorCache(
@@ -125,13 +139,9 @@ class KnowledgeIndex:
         return ContextualFill(self._entries, self.chunk_count, cache)
 
     def _load_manifest(self) -> None:
-        """The files and statistics the index holds: from the manifest, or rebuilt from the
-        collection when the manifest is missing or was left dirty (call under the folder lock)."""
-        if self._manifest.usable:
-            self._files = self._manifest.files()
-            self._stats = self._manifest.statistics()
-        else:
-            self._files, self._stats = rebuild(self._collection, self._manifest)
+        """The files and statistics the index holds, from the manifest (under the folder lock)."""
+        self._files = self._manifest.files()
+        self._stats = self._manifest.statistics()
         self._generation = self._manifest.generation
 
     def __enter__(self) -> KnowledgeIndex:
@@ -149,6 +159,7 @@ class KnowledgeIndex:
         self._closed = True
         if self._fill is not None:
             contextual_fills.release(self._store)
+        self._manifest.close()
         _private_folder(self._store)  # chromadb may have written files since the last update
 
     @property
@@ -201,8 +212,9 @@ class KnowledgeIndex:
         return self._stats
 
     def chunk_count(self) -> int:
+        """Passages the index holds."""
         with self._translated_errors():
-            return int(self._collection.count())
+            return self._manifest.count()
 
     @contextlib.contextmanager
     def _translated_errors(self) -> Iterator[None]:
@@ -224,12 +236,24 @@ class KnowledgeIndex:
         Unreadable files are skipped and listed in the report; they never stop the update.
         Searches go on meanwhile (they see each batch of files as it is written)."""
         with self._update_lock, _folder_lock(self._store), self._translated_errors():
-            if self._manifest.generation != self._generation or not self._manifest.usable:
+            if self._manifest.generation != self._generation:
                 self._load_manifest()  # another process updated this folder meanwhile
                 self._reranker.use(self._stats)
             scan = scan_folder(self.knowledge_dir)
-            ingest = Ingest(self._collection, self._manifest, self._files, self._stats, self.limits)
-            report = ingest.run(scan, progress, cancel)
+            ingest = Ingest(
+                self._collection,
+                self._manifest,
+                self._files,
+                self._stats,
+                self.limits,
+                write_batch=self._write_batch,
+            )
+            try:
+                report = ingest.run(scan, progress, cancel)
+            except BaseException:
+                self._load_manifest()  # what was committed, not what was half counted
+                self._reranker.use(self._stats)
+                raise
             self._generation = self._manifest.generation
             _private_folder(self._store, files=report.changed)
         if self._fill is not None and (report.changed or self._fill.state == "waiting"):
@@ -248,86 +272,52 @@ class KnowledgeIndex:
             return self._search(query, k, agent)
 
     def _search(self, query: str, k: int, agent: str | None) -> list[Passage]:
-        reranker = self._reranker
-        vector = reranker.embed_query(query)
         snapshot = self._fill.snapshot if self._fill is not None else None
-        if snapshot is not None:
-            best = snapshot.rank(query, _encoded_query(query), vector, reranker.boost, agent, k)
-            return [
-                Passage(
-                    source=e.source,
-                    section=e.section,
-                    score=round(min(1.0, max(0.0, score)), 4),
-                    text=e.text,
-                    scope=_scope_tuple(e.scope),
-                    scorer="minilm",
-                )
-                for e, score in best
-            ]
+        word, contextual = self._query_vectors(query, contextual=snapshot is not None)
+        if snapshot is not None and contextual is not None:
+            best = snapshot.rank(query, contextual, word, self._reranker.boost, agent, k)
+            return [_passage(r, "minilm") for r in best]
         where: Any = None
         if agent is not None:
-            where = {"$or": [{"scoped": False}, {f"scope_{agent}": True}]}
+            where = {"scope": {"$in": visible_masks(agent)}}
         result = self._collection.query(
-            query_embeddings=[vector],
-            n_results=k * OVERFETCH,
-            where=where,
-            include=["documents", "metadatas", "distances"],
+            query_embeddings=[word], n_results=k * OVERFETCH, where=where, include=["distances"]
         )
-        candidates = [
-            _candidate(chunk_id, text or "", meta, 1.0 - float(distance))
-            for chunk_id, text, meta, distance in zip(
-                result["ids"][0],
-                (result["documents"] or [[]])[0],
-                (result["metadatas"] or [[]])[0],
-                (result["distances"] or [[]])[0],
-                strict=False,
-            )
-        ]
+        keys = list(result["ids"][0])
         # Word vectors blur product codes: passages naming the query's codes join the candidates.
-        extra = reranker.code_matches(query) - {c.key for c in candidates}
-        if extra:
-            found = self._collection.get(
-                ids=sorted(extra), where=where, include=["documents", "metadatas", "embeddings"]
-            )
-            candidates += [
-                _candidate(chunk_id, text or "", meta, float(np.dot(vector, emb)))
-                for chunk_id, text, meta, emb in zip(
-                    found["ids"],
-                    found["documents"] or [],
-                    found["metadatas"] or [],
-                    found["embeddings"] if found["embeddings"] is not None else [],
-                    strict=False,
-                )
-            ]
-        ranked = reranker.rank(query, vector, candidates)
-        return [
-            Passage(
-                source=c.source,
-                section=c.section,
-                score=round(min(1.0, max(0.0, score)), 4),
-                text=c.text,
-                scope=_scope_tuple(c.scope),
-                scorer="wordllama",
-            )
-            for c, score in ranked[:k]
+        keys += sorted(self._reranker.code_matches(query) - set(keys))
+        candidates = [
+            p
+            for p in self._manifest.passages(keys)
+            if agent is None or p.scope is None or agent in p.scope
         ]
+        ranked = self._reranker.rank(query, word, candidates)
+        return [_passage(r, "wordllama") for r in ranked[:k]]
 
-    def _entries(self) -> list[Entry]:
+    def _query_vectors(
+        self, query: str, *, contextual: bool
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """The query's wordllama vector (weighted by this generation's statistics; kept for the
+        next search of the same line) and, if asked, its encoder vector (:func:`_encoded_query`)."""
+        generation = self._generation
+        with self._queries_lock:
+            cached = self._queries.get(query)
+            if cached is not None:
+                self._queries.move_to_end(query)
+        if cached is not None and cached[0] == generation:
+            word = cached[1]
+        else:
+            word = self._reranker.embed_query(query)
+            with self._queries_lock:
+                self._queries[query] = (generation, word)
+                while len(self._queries) > QUERY_CACHE:
+                    self._queries.popitem(last=False)
+        return word, (_encoded_query(query) if contextual else None)
+
+    def _entries(self) -> list[StoredPassage]:
         """The whole collection, for the contextual scorer's snapshot (read in its thread)."""
         with self._translated_errors():
-            result = read_all(self._collection, ["documents", "metadatas"])
-        return [
-            Entry(
-                chunk_id,
-                str(meta.get("source", "")),
-                str(meta.get("section", "")),
-                text or "",
-                _scope(meta),
-            )
-            for chunk_id, text, meta in zip(
-                result["ids"], result["documents"] or [], result["metadatas"] or [], strict=False
-            )
-        ]
+            return list(self._manifest.all_passages())
 
     def warm_up(self) -> None:
         """Load the embedding models now, so the first search is fast."""
@@ -347,24 +337,22 @@ def _encoded_query(query: str) -> np.ndarray:
     return vector
 
 
-def _candidate(
-    chunk_id: str, text: str, meta: Mapping[str, Any], similarity: float
-) -> ranking.Candidate:
-    return ranking.Candidate(
-        key=chunk_id,
-        version=str(meta.get("content_hash", "")),
-        similarity=similarity,
-        source=str(meta.get("source", "")),
-        section=str(meta.get("section", "")),
-        text=text,
-        scope=_scope(meta),
+def _passage(ranked: ranking.Ranked, scorer: Scorer) -> Passage:
+    p = ranked.passage
+    parts = p.units()
+    return Passage(
+        source=p.source,
+        section=p.section,
+        score=round(min(1.0, max(0.0, ranked.score)), 4),
+        text=p.text,
+        scope=_scope_tuple(p.scope),
+        scorer=scorer,
+        units=tuple(
+            PassageUnit(text=parts[i].text, score=round(score, 4))
+            for i, score in ranked.best_units()
+            if i < len(parts)
+        ),
     )
-
-
-def _scope(meta: Mapping[str, Any]) -> frozenset[str] | None:
-    if not meta.get("scoped"):
-        return None
-    return frozenset(agent for agent in AGENTS if meta.get(f"scope_{agent}"))
 
 
 def _scope_tuple(scope: frozenset[str] | None) -> Any:

@@ -6,8 +6,8 @@ hard as rare ones, and (3) product codes blur ("GW-10" ~ "GW-20"). Hence:
 
 - The index over-fetches passages by their vector; each is re-scored as the mean of the passage
   similarity and that of its best *unit* (its heading, or one sentence prefixed with the heading
-  it sits under). Unit vectors are computed here from the passage text and cached per passage
-  version, so the collection keeps one record per passage.
+  it sits under, :mod:`units`), both from the token runs stored with each passage at ingest
+  (:mod:`passages`): nothing is embedded per candidate at search time.
 - Query tokens are weighted by sqrt(idf) in the collection (query side only: stored vectors
   never depend on the rest of the collection); the statistics are kept by :mod:`statistics`.
 - Keywords only nudge (BM25 alone was far worse than dense retrieval and equal-weight fusion
@@ -27,16 +27,14 @@ other_company_questions.yaml, direct = bench/retrieval.py's exact-name questions
 
 from __future__ import annotations
 
-import re
-import threading
-from collections import OrderedDict
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from simulator.knowledge import embedding
-from simulator.knowledge.chunking import SECTION_SEPARATOR, split_sentences
 from simulator.knowledge.keywords import codes, terms
+from simulator.knowledge.passages import DenseScores, StoredPassage, dense_scores
 from simulator.knowledge.statistics import CollectionStatistics
 
 UNIT_WEIGHT = 1.0
@@ -49,102 +47,23 @@ CODE_WEIGHT = 0.15
 the same again when the code is in the passage's heading path."""
 MAX_CODE_MATCHES = 50
 """A code found in more passages than this is too common to pick candidates by."""
-PASSAGE_CACHE_SIZE = 5_000
-"""Passages whose terms and unit vectors are kept in memory (~1 KB per sentence): enough for
-every candidate of a conversation's searches, small enough for a 100k-passage folder."""
-
-
-def embedding_text(section: str, text: str) -> str:
-    """What a passage's own vector is computed from: its heading path, then its text."""
-    return f"{section}\n{text}"
-
-
-def units(section: str, text: str) -> list[str]:
-    """The pieces of a passage that may answer a question alone: its heading, and each sentence
-    prefixed with the heading it sits under (a spec line such as "Battery life: 4 years" says
-    which product it is about only through its heading)."""
-    heading = section.split(SECTION_SEPARATOR)[-1] if section else ""
-    out = [heading] if heading else []
-    for line in text.splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        if len(line.split()) <= 15 and line in section and line != heading:
-            heading = line  # a sub-heading line inside a passage that spans several sections
-            out.append(heading)
-            continue
-        for sentence in split_sentences(_MARKUP.sub("", line)):
-            out.append(f"{heading}: {sentence}" if heading else sentence)
-    return out or [text]
-
-
-_MARKUP = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+|\*\*|__|`")
+BEST_UNITS = 3
+"""Units reported with each ranked passage (its best-matching sentences, best first)."""
 
 
 @dataclass(frozen=True)
-class Candidate:
-    """A dense-retrieval hit before re-ranking."""
+class Ranked:
+    """A passage with its final score and its units' scores (in
+    :func:`~simulator.knowledge.units.unit_parts` order)."""
 
-    key: str
-    """The passage's id in the collection."""
-    version: str
-    """Changes whenever the passage text may have changed (e.g. its file's content hash)."""
-    similarity: float
-    """Cosine similarity of query and passage vectors."""
-    source: str
-    section: str
-    text: str
-    scope: frozenset[str] | None = None
-    """The agents that may see it; ``None`` means every agent."""
+    passage: StoredPassage
+    score: float
+    unit_scores: np.ndarray
 
-
-@dataclass(frozen=True)
-class Analysis:
-    terms: frozenset[str]
-    """Terms of the passage text, its section and its file name."""
-    section_terms: frozenset[str]
-    units: np.ndarray = field(default_factory=lambda: np.zeros((0, embedding.DIMENSIONS)))
-    """One unit-length wordllama row per unit (heading, sentences)."""
-
-
-class PassageCache:
-    """Each passage's terms and unit vectors, computed once per passage text (bounded, LRU)."""
-
-    def __init__(self, capacity: int = PASSAGE_CACHE_SIZE) -> None:
-        self._capacity = capacity
-        self._cache: OrderedDict[tuple[str, str], Analysis] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def analyse(self, candidates: list[Candidate]) -> list[Analysis]:
-        with self._lock:
-            found = {_id(c): self._cache[_id(c)] for c in candidates if _id(c) in self._cache}
-            for key in found:
-                self._cache.move_to_end(key)
-        missing = list({_id(c): c for c in candidates if _id(c) not in found}.values())
-        if missing:
-            pieces = [units(c.section, c.text) for c in missing]
-            vectors = embedding.embed([u for p in pieces for u in p])
-            start = 0
-            for candidate, p in zip(missing, pieces, strict=False):
-                passage_terms = terms(
-                    f"{candidate.source.replace('/', ' ')} {candidate.section} {candidate.text}"
-                )
-                found[_id(candidate)] = Analysis(
-                    frozenset(passage_terms),
-                    frozenset(terms(candidate.section)),
-                    vectors[start : start + len(p)],
-                )
-                start += len(p)
-            with self._lock:
-                for candidate in missing:
-                    self._cache[_id(candidate)] = found[_id(candidate)]
-                while len(self._cache) > self._capacity:
-                    self._cache.popitem(last=False)
-        return [found[_id(c)] for c in candidates]
-
-
-def _id(candidate: Candidate) -> tuple[str, str]:
-    return candidate.key, candidate.version
+    def best_units(self, n: int = BEST_UNITS) -> tuple[tuple[int, float], ...]:
+        """The ``n`` best units: (position, score), best first."""
+        order = np.argsort(-self.unit_scores, kind="stable")[:n]
+        return tuple((int(i), float(self.unit_scores[i])) for i in order)
 
 
 class KeywordBoost:
@@ -163,7 +82,7 @@ class KeywordBoost:
         df = self._stats.term_df
         return {t: self._stats.idf(t) for t in query_terms if df.get(t)}
 
-    def bonus(self, weights: dict[str, float], passage: Analysis) -> float:
+    def bonus(self, weights: dict[str, float], passage: StoredPassage) -> float:
         """Keyword bonus: the IDF-weighted share of the query's terms found in the passage, and
         the share of the query's product codes found in the passage and in its heading path."""
         if not weights:
@@ -195,8 +114,7 @@ class Reranker:
     """Embeds queries and scores candidates: mean of passage and best-unit similarity, plus the
     keyword bonus. Reads the collection's statistics as they are updated (never rebuilds them)."""
 
-    def __init__(self, stats: CollectionStatistics, cache: PassageCache | None = None) -> None:
-        self._cache = cache or PassageCache()
+    def __init__(self, stats: CollectionStatistics) -> None:
         self.use(stats)
 
     def use(self, stats: CollectionStatistics) -> None:
@@ -218,17 +136,18 @@ class Reranker:
         return self._boost.code_matches(terms(query))
 
     def rank(
-        self, query: str, query_vector: np.ndarray, candidates: list[Candidate]
-    ) -> list[tuple[Candidate, float]]:
+        self, query: str, query_vector: np.ndarray, candidates: Sequence[StoredPassage]
+    ) -> list[Ranked]:
         """Candidates with their final score, best first."""
         if not candidates:
             return []
         boost = self._boost
         weights = boost.weigh(terms(query))
-        scored = []
-        for candidate, analysis in zip(candidates, self._cache.analyse(candidates), strict=False):
-            best_unit = float(np.max(analysis.units @ query_vector))
-            dense = (candidate.similarity + UNIT_WEIGHT * best_unit) / (1 + UNIT_WEIGHT)
-            scored.append((candidate, dense + boost.bonus(weights, analysis)))
-        scored.sort(key=lambda pair: pair[1], reverse=True)
-        return scored
+        dense: DenseScores = dense_scores(query_vector, candidates)
+        combined = (dense.passages + UNIT_WEIGHT * dense.best_units()) / (1 + UNIT_WEIGHT)
+        ranked = [
+            Ranked(p, float(score) + boost.bonus(weights, p), units)
+            for p, score, units in zip(candidates, combined, dense.units, strict=True)
+        ]
+        ranked.sort(key=lambda r: r.score, reverse=True)
+        return ranked

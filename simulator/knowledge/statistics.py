@@ -16,32 +16,17 @@ from __future__ import annotations
 import math
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from simulator.knowledge import embedding
-from simulator.knowledge.keywords import codes, terms
+from simulator.knowledge.keywords import codes
+
+if TYPE_CHECKING:
+    from simulator.knowledge.passages import StoredPassage
 
 QUERY_IDF_POWER = 0.5
 """Query tokens are weighted by idf ** this power (rare words count more; 0 = plain mean)."""
-
-
-@dataclass(frozen=True)
-class PassageText:
-    """What the statistics need of a passage."""
-
-    key: str
-    source: str
-    section: str
-    text: str
-
-    def terms(self) -> set[str]:
-        return terms(f"{self.source.replace('/', ' ')} {self.section} {self.text}")
-
-    def embedding_text(self) -> str:
-        return f"{self.section}\n{self.text}"
 
 
 class CollectionStatistics:
@@ -57,24 +42,21 @@ class CollectionStatistics:
         self._changed_tokens: set[int] = set()
         self._changed_codes: set[tuple[str, str]] = set()
 
-    def add(self, passages: list[PassageText], tokens: list[list[int]] | None = None) -> None:
-        """Count ``passages`` in; ``tokens`` are their wordllama token ids if already known."""
-        self._apply(passages, +1, tokens)
+    def add(self, passages: Sequence[StoredPassage]) -> None:
+        """Count ``passages`` in: their terms, their tokens, the product codes they name."""
+        self._apply(passages, +1)
 
-    def remove(self, passages: list[PassageText]) -> None:
+    def remove(self, passages: Sequence[StoredPassage]) -> None:
         self._apply(passages, -1)
 
-    def _apply(
-        self, passages: list[PassageText], sign: int, tokens: list[list[int]] | None = None
-    ) -> None:
+    def _apply(self, passages: Sequence[StoredPassage], sign: int) -> None:
         if not passages:
             return
-        analysed = [(p.key, p.terms()) for p in passages]
-        if tokens is None:
-            tokens = embedding.token_ids([p.embedding_text() for p in passages])
+        analysed = [(p.key, p.terms) for p in passages]
+        tokens = [p.token_set().tolist() for p in passages]
         # Counted in C (Counter over chained iterables), then applied once per distinct key.
         term_counts = Counter(chain.from_iterable(found for _, found in analysed))
-        token_counts = Counter(chain.from_iterable(set(ids) for ids in tokens))
+        token_counts = Counter(chain.from_iterable(tokens))
         code_changes: dict[str, set[str]] = {}
         for key, passage_terms in analysed:
             for code in codes(passage_terms):
