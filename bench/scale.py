@@ -29,7 +29,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -53,12 +53,28 @@ class ScaleResult:
     ingest_s: float
     ingest_chunks_per_s: float
     last_tenth_chunks_per_s: float | None
+    ingest_cpu_s: float
+    """CPU seconds this process spent on the ingest (every thread: chromadb's too)."""
+    server_ingest_cpu_s: float | None
+    """CPU seconds the Chroma server process spent meanwhile (``None`` when embedded)."""
+    ingest_load: str
+    """The machine's 1-minute load average during the ingest (min-max of samples)."""
     query_p50_ms: float
     query_p95_ms: float
+    query_cpu_p50_ms: float
+    query_cpu_p95_ms: float
+    """Process CPU time per search, in this process (see ``server_query_cpu_ms``)."""
+    server_query_cpu_ms: float | None
+    """Mean CPU ms per search in the Chroma server process."""
+    repeat_p95_ms: float
+    repeat_cpu_p95_ms: float
+    """A line searched again (the agent that takes over after a handoff searches it too)."""
+    query_load: str
     queries: int
     hit_at_3: float
     direct_hit_at_3: float
     reindex_one_file_s: float
+    reindex_cpu_s: float
     index_mb: float
     other_folder_p95_ms: float
     """Query p95 on the sample company indexed in the same data dir, this folder's index open."""
@@ -122,10 +138,13 @@ def measure(
     from bench.corpus import grow
     from bench.retrieval import (
         QUESTION_SETS,
-        in_process_latency,
+        LoadWatch,
+        SearchTimes,
+        latency_questions,
         percentile,
         quality,
         section_quality,
+        timed_searches,
     )
     from simulator.knowledge.index import KnowledgeIndex
 
@@ -155,12 +174,18 @@ def measure(
     def progress(done: int, total: int, source: str) -> None:
         progress_marks.append((time.perf_counter(), done))
 
+    server = _server_process(chroma_port)
+    server_cpu = _cpu_seconds(server)
+    cpu = time.process_time()
     try:
-        report = index.update(progress=progress, cancel=cancel)
+        with LoadWatch() as ingest_load:
+            report = index.update(progress=progress, cancel=cancel)
     finally:
         if timer is not None:
             timer.cancel()
     ingest_s = time.perf_counter() - started
+    ingest_cpu = time.process_time() - cpu
+    server_ingest_cpu = _cpu_seconds(server) - server_cpu if server else None
     last_tenth = None
     if len(progress_marks) >= 20:  # the rate over the last tenth of the files done
         (t0, f0), (t1, f1) = progress_marks[-len(progress_marks) // 10], progress_marks[-1]
@@ -168,8 +193,14 @@ def measure(
         last_tenth = (f1 - f0) * chunks_per_file / (t1 - t0) if t1 > t0 else None
 
     items = yaml.safe_load(QUESTION_SETS["sample company"][1].read_text(encoding="utf-8"))
-    questions = [q["question"] for q in items]
-    times = in_process_latency(index, questions, rounds=2)
+    questions = latency_questions()
+    server_cpu = _cpu_seconds(server)
+    with LoadWatch() as query_load:
+        times = timed_searches(index, questions)
+    server_query_cpu = (
+        (_cpu_seconds(server) - server_cpu) * 1000 / len(questions) if server else None
+    )
+    repeat = timed_searches(index, questions[: len(items)])
     _, hit_3 = quality(index, items)
     _, direct_hit_3 = section_quality(index)
 
@@ -187,7 +218,9 @@ def measure(
         if report.cancelled and source == "faq.md":
             stop.set()
 
+    cpu = time.process_time()
     reindex = index.update(progress=stop_after_changed, cancel=stop)
+    reindex_cpu = time.process_time() - cpu
     with KnowledgeIndex(
         REPO / "knowledge",
         data / "index",
@@ -196,19 +229,11 @@ def measure(
         chroma_port=chroma_port or 8000,
     ) as sample:
         sample.update()
-        other_times = in_process_latency(sample, questions, rounds=2)
+        other_times = SearchTimes()
+        for _ in range(2):
+            other_times += timed_searches(sample, questions)
     index_mb = sum(p.stat().st_size for p in (data / "index").rglob("*") if p.is_file()) / 1024**2
-    server_rss = None
-    if chroma_port is not None:
-        server = next(
-            (
-                c.pid
-                for c in psutil.net_connections("tcp")
-                if c.laddr and c.laddr.port == chroma_port and c.status == "LISTEN"
-            ),
-            None,
-        )
-        server_rss = round(psutil.Process(server).memory_info().rss / 1024**2) if server else None
+    server_rss = round(server.memory_info().rss / 1024**2) if server else None
     return ScaleResult(
         store="Chroma server" if chroma_port else "embedded",
         target_chunks=chunks,
@@ -219,19 +244,53 @@ def measure(
         ingest_s=round(ingest_s, 1),
         ingest_chunks_per_s=round(report.chunks / ingest_s, 1),
         last_tenth_chunks_per_s=round(last_tenth, 1) if last_tenth else None,
-        query_p50_ms=round(percentile(times, 0.5), 2),
-        query_p95_ms=round(percentile(times, 0.95), 2),
-        queries=len(times),
+        ingest_cpu_s=round(ingest_cpu, 1),
+        server_ingest_cpu_s=round(server_ingest_cpu, 1) if server_ingest_cpu else None,
+        ingest_load=str(ingest_load),
+        query_p50_ms=round(percentile(times.wall_ms, 0.5), 2),
+        query_p95_ms=round(percentile(times.wall_ms, 0.95), 2),
+        query_cpu_p50_ms=round(percentile(times.cpu_ms, 0.5), 2),
+        query_cpu_p95_ms=round(percentile(times.cpu_ms, 0.95), 2),
+        server_query_cpu_ms=round(server_query_cpu, 2) if server_query_cpu else None,
+        repeat_p95_ms=round(percentile(repeat.wall_ms, 0.95), 2),
+        repeat_cpu_p95_ms=round(percentile(repeat.cpu_ms, 0.95), 2),
+        query_load=str(query_load),
+        queries=len(times.wall_ms),
         hit_at_3=round(hit_3, 2),
         direct_hit_at_3=round(direct_hit_3, 2),
         reindex_one_file_s=round(reindex.elapsed_s, 2),
+        reindex_cpu_s=round(reindex_cpu, 2),
         index_mb=round(index_mb, 1),
-        other_folder_p95_ms=round(percentile(other_times, 0.95), 2),
+        other_folder_p95_ms=round(percentile(other_times.wall_ms, 0.95), 2),
         rss_mb=round(psutil.Process().memory_info().rss / 1024**2),
         server_rss_mb=server_rss,
         knowledge_dir=str(knowledge),
         data_dir=str(data),
     )
+
+
+def _server_process(port: int | None) -> Any:
+    """The Chroma server's process (listening on ``port``), for its CPU time and memory."""
+    import psutil
+
+    if port is None:
+        return None
+    pid = next(
+        (
+            c.pid
+            for c in psutil.net_connections("tcp")
+            if c.laddr and c.laddr.port == port and c.status == "LISTEN"
+        ),
+        None,
+    )
+    return psutil.Process(pid) if pid else None
+
+
+def _cpu_seconds(process: Any) -> float:
+    if process is None:
+        return 0.0
+    times = process.cpu_times()
+    return float(times.user + times.system)
 
 
 def measure_in_child(
