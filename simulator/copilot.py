@@ -5,7 +5,8 @@ When the user sells to a persona, the team does not answer the customer; it prep
 events that never reach the customer's side (the persona hears the transcript only):
 
 - :meth:`Copilot.context`, for each customer line: the passages of the whole knowledge base
-  ranked for that line (internal notes included: the rep may read them), the look-ups it calls
+  ranked for that line (internal notes included: the rep may read them; a table's rows are read
+  through the look-ups instead), the look-ups it calls
   for (a product's stock, an existing account's purchases) and, when the line raises an
   objection, the playbook's prepared response and its follow-up questions;
 - :meth:`Copilot.answer`, for the rep's private question: a cited answer composed the way the
@@ -59,7 +60,9 @@ class Copilot:
         entry = self._entry(line, objection)
         # "it's still a lot of money" is found better as what it is: the objection it pushes
         query = f"{line} ({entry.title})" if entry else line
-        passages = self.knowledge.index.search(query, k=CONTEXT_PASSAGES)
+        # a table's raw rows read badly: the look-ups below answer from the tables instead
+        found = self.knowledge.index.search(query, k=CONTEXT_PASSAGES * 2)
+        passages = [p for p in found if not p.source.lower().endswith(".csv")][:CONTEXT_PASSAGES]
         return CopilotContextEvent(
             turn_id=turn_id,
             line=line,

@@ -149,6 +149,7 @@ async def test_a_rep_who_uncovers_the_pain_and_answers_both_objections_is_agreed
     # the co-pilot prepared every customer line but the last (the call ended with it)
     contexts = call.of(CopilotContextEvent)
     assert [c.line for c in contexts] == customer[:-1]
+    assert all(not p.source.endswith(".csv") for c in contexts for p in c.passages)
     competitor = next(c for c in contexts if "Why would I rip it out?" in c.line)
     assert competitor.objection is not None and "competitor" in competitor.objection
     assert competitor.prepared_response.startswith("Makes sense")
