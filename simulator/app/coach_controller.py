@@ -6,7 +6,9 @@ carries them, and the session host decides; this controller connects them:
 - the panel follows ``ModeChangedEvent``/``CoachStateEvent`` from the feed, and is enabled only
   while the live session runs (not while a saved session is shown);
 - scorecards: the final one of a rehearsal opens the :class:`ScorecardDialog` by itself, and the
-  Scorecard button asks the session for one as it stands (a saved session shows its last one).
+  Scorecard button asks the session for one as it stands (a saved session shows its last one);
+- Rep mode: the panel follows ``PracticeStateEvent``, and the rep's progress with the persona
+  (``PracticeProgressEvent``) is charted in the scorecard dialog.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from simulator.events import (
     CustomerTypingEvent,
     Event,
     ModeChangedEvent,
+    PracticeProgressEvent,
+    PracticeStateEvent,
     ScorecardEvent,
     SessionStartedEvent,
 )
@@ -57,6 +61,11 @@ class CoachController(QObject):
     def persona_playing(self) -> bool:
         """A persona is the customer right now (so typing is a take-over)."""
         return self.panel.rehearsal_loaded and self.panel.current_mode == "coach"
+
+    @property
+    def selling(self) -> bool:
+        """Rep mode: the user answers a persona as the company's rep."""
+        return self.panel.current_mode == "rep" and self.panel.practice_state is not None
 
     def show_scorecard(self) -> None:
         """The scorecard now: asked of the live session, or the saved session's last one."""
@@ -92,9 +101,17 @@ class CoachController(QObject):
     def _on_event(self, event: Event) -> None:
         if isinstance(
             event,
-            (ModeChangedEvent, CoachStateEvent, CustomerTypingEvent, ConversationResetEvent),
+            (
+                ModeChangedEvent,
+                CoachStateEvent,
+                CustomerTypingEvent,
+                ConversationResetEvent,
+                PracticeStateEvent,
+            ),
         ):
             self.panel.apply(event)
+        elif isinstance(event, PracticeProgressEvent):
+            self.dialog.show_progress(event)
         elif isinstance(event, SessionStartedEvent):
             self.panel.reset()
         elif isinstance(event, ScorecardEvent):

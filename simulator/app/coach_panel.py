@@ -1,10 +1,12 @@
-"""The Customer / Coach switch and Coach mode's controls, always in view.
+"""The Customer / Coach / Rep switch and Coach mode's controls, always in view.
 
 In Customer mode the user types as the customer. In Coach mode an AI customer (a persona from
 ``personas/``) talks to the sales team by itself while the user plays, pauses, steps, whispers
 to the agent, takes over the customer's role and hands it back. The switch shows who plays the
 customer right now: clicking Customer during a rehearsal is a take-over, clicking Coach hands
-back (or, with no rehearsal loaded, loads the chosen persona in a fresh conversation).
+back (or, with no rehearsal loaded, loads the chosen persona in a fresh conversation). Rep
+turns it around: the chosen persona calls and the user sells to it; the whisper box becomes a
+private question to the co-pilot, End hangs up, and Try again calls with the same persona afresh.
 
 The panel only asks, with typed :mod:`commands <simulator.commands>`; what it shows comes from the
 session's events (``ModeChangedEvent``, ``CoachStateEvent``), so a refused command never leaves a
@@ -31,11 +33,14 @@ from PySide6.QtWidgets import (
 
 from simulator.app import theme
 from simulator.commands import (
+    AskCopilotCommand,
     Command,
     EndRehearsalCommand,
     HandBackCommand,
     PauseCommand,
     PlayCommand,
+    PracticeCommand,
+    SetModeCommand,
     SetPersonaCommand,
     SetSpeedCommand,
     StepCommand,
@@ -50,12 +55,18 @@ from simulator.events import (
     CustomerTypingEvent,
     Event,
     ModeChangedEvent,
+    PracticeState,
+    PracticeStateEvent,
 )
 from simulator.personas.model import Persona
 
 COACH_UNAVAILABLE = "Coach mode needs persona files in personas/ (none could be loaded)"
 STARTING = "Coach mode is ready once the sales team has started"
 _LOADED: tuple[CoachState, ...] = ("ready", "playing", "paused", "taken_over")
+WHISPER_HINT = "Guidance for the agent's next reply; the customer never sees it. Enter sends."
+ASK_HINT = (
+    "Ask the co-pilot privately (prices, specs, stock); the customer never sees it. Enter asks."
+)
 
 
 def persona_label(persona: Persona) -> str:
@@ -100,6 +111,8 @@ class CoachPanel(QFrame):
         self.state: CoachState | None = None
         """The rehearsal's play state, ``None`` before one was loaded."""
         self._last_state: CoachStateEvent | None = None
+        self.practice_state: PracticeState | None = None
+        """Rep mode's turn, ``None`` when no call was started."""
         self.current_mode = "customer"
         column = QVBoxLayout(self)
         column.setContentsMargins(12, 6, 12, 6)
@@ -119,14 +132,20 @@ class CoachPanel(QFrame):
         self.coach_button = self._toggle(
             "Coach", "Coach mode: an AI customer plays a persona while you coach the agent"
         )
+        self.rep_button = self._toggle(
+            "Rep",
+            "Rep mode: the AI customer calls and you sell to it; the team is your co-pilot",
+        )
         self.customer_button.setChecked(True)
         self.modes = QButtonGroup(self)
         self.modes.setExclusive(True)
         self.modes.addButton(self.customer_button)
         self.modes.addButton(self.coach_button)
+        self.modes.addButton(self.rep_button)
         self.modes.buttonClicked.connect(self._on_mode_clicked)
         top.addWidget(self.customer_button)
         top.addWidget(self.coach_button)
+        top.addWidget(self.rep_button)
         top.addSpacing(10)
 
         self.persona = QComboBox()
@@ -158,7 +177,10 @@ class CoachPanel(QFrame):
         self.end = self._button(
             "■ End", "End the rehearsal now and show its scorecard", EndRehearsalCommand()
         )
-        for button in (self.play, self.pause, self.step, self.end):
+        self.again = QPushButton("↻ Try again")
+        self._tips[self.again] = "Rep mode: the same persona calls again, from the start"
+        self.again.clicked.connect(self._try_again)
+        for button in (self.play, self.pause, self.step, self.end, self.again):
             top.addWidget(button)
         self.speed = QComboBox()
         for name in COACH_SPEEDS:
@@ -182,13 +204,11 @@ class CoachPanel(QFrame):
         bottom = QHBoxLayout()
         bottom.setSpacing(8)
         column.addLayout(bottom)
-        whisper_title = QLabel("WHISPER")
-        whisper_title.setObjectName("panelTitle")
-        bottom.addWidget(whisper_title)
+        self.whisper_title = QLabel("WHISPER")
+        self.whisper_title.setObjectName("panelTitle")
+        bottom.addWidget(self.whisper_title)
         self.whisper = QLineEdit()
-        self.whisper.setPlaceholderText(
-            "Guidance for the agent's next reply; the customer never sees it. Enter sends."
-        )
+        self.whisper.setPlaceholderText(WHISPER_HINT)
         self.whisper.returnPressed.connect(self._send_whisper)
         self._tips[self.whisper] = "Only the agent reads it, in its next reply's prompt"
         bottom.addWidget(self.whisper, 1)
@@ -213,6 +233,7 @@ class CoachPanel(QFrame):
             self.pause,
             self.step,
             self.end,
+            self.again,
             self.whisper,
             self.take_over,
             self.hand_back,
@@ -226,6 +247,8 @@ class CoachPanel(QFrame):
 
     @property
     def mode(self) -> str:
+        if self.rep_button.isChecked():
+            return "rep"
         return "coach" if self.coach_button.isChecked() else "customer"
 
     @property
@@ -257,6 +280,13 @@ class CoachPanel(QFrame):
         if isinstance(event, ModeChangedEvent):
             self.current_mode = event.mode
             self._show_mode(event.mode)
+            if event.mode != "rep":
+                self.practice_state = None
+        elif isinstance(event, PracticeStateEvent):
+            self.practice_state = event.state
+            self.choose_persona(event.persona)
+            self.status.setText(_practice_text(event, self._name()))
+            self.status.setToolTip(event.detail)
         elif isinstance(event, CoachStateEvent):
             self.state = event.state
             self._last_state = event
@@ -265,6 +295,13 @@ class CoachPanel(QFrame):
                 self.speed.setCurrentIndex(max(0, self.speed.findData(event.speed)))
             self.status.setText(_status_text(event, self._name()))
             self.status.setToolTip(event.detail)
+        elif (
+            isinstance(event, CustomerTypingEvent)
+            and event.typing
+            and self.current_mode == "rep"
+            and self.practice_state == "customer"
+        ):
+            self.status.setText(f"{self._name()} is typing…")
         elif isinstance(event, CustomerTypingEvent) and self.state == "playing":
             if event.typing:
                 self.status.setText(f"{self._name()} is typing…")
@@ -272,6 +309,7 @@ class CoachPanel(QFrame):
                 self.status.setText(_status_text(self._last_state, self._name()))
         elif isinstance(event, ConversationResetEvent) and self.state != "ready":
             self.state = None
+            self.practice_state = None
             self.status.setText("")
             self.current_mode = "customer"
             self._show_mode("customer")
@@ -280,6 +318,7 @@ class CoachPanel(QFrame):
     def reset(self) -> None:
         """A new session (or a saved one on screen): nothing loaded."""
         self.state = None
+        self.practice_state = None
         self.current_mode = "customer"
         self.status.setText("")
         self._show_mode("customer")
@@ -299,7 +338,24 @@ class CoachPanel(QFrame):
             self.whisper: available and loaded,
             self.take_over: available and state in ("ready", "playing", "paused"),
             self.hand_back: available and state == "taken_over",
+            self.again: False,
         }
+        rep = self.current_mode == "rep"
+        if rep:  # the persona calls; the team only prepares the rep
+            calling = self.practice_state in ("customer", "rep")
+            for control in (self.play, self.step, self.pause, self.take_over, self.hand_back):
+                enabled[control] = False
+            enabled[self.end] = available and calling
+            enabled[self.whisper] = available and calling
+            enabled[self.again] = available and self.practice_state is not None
+        self.whisper_title.setText("ASK CO-PILOT" if rep else "WHISPER")
+        self.whisper.setPlaceholderText(ASK_HINT if rep else WHISPER_HINT)
+        self._tips[self.whisper] = (
+            "Only you see the question and the answer, from the company's material"
+            if rep
+            else "Only the agent reads it, in its next reply's prompt"
+        )
+        enabled[self.rep_button] = available
         for widget, on in enabled.items():
             widget.setEnabled(on)
             widget.setToolTip(self._tips.get(widget, "") if available else self._reason)
@@ -337,11 +393,22 @@ class CoachPanel(QFrame):
     def _on_mode_clicked(self, button: QPushButton) -> None:
         """The switch means "who plays the customer": Customer during a rehearsal is a take-over;
         Coach hands back, or loads the chosen persona in a fresh conversation."""
-        wanted = "coach" if button is self.coach_button else "customer"
+        wanted = (
+            "rep"
+            if button is self.rep_button
+            else "coach"
+            if button is self.coach_button
+            else "customer"
+        )
         self._show_mode(self.current_mode)  # the session's event moves the switch, not the click
         if wanted == self.current_mode:
             return
-        if wanted == "customer":
+        if wanted == "rep":
+            if self.persona_id:
+                self.command.emit(PracticeCommand(persona=self.persona_id))
+        elif self.current_mode == "rep":
+            self.command.emit(SetModeCommand(mode="coach" if wanted == "coach" else "customer"))
+        elif wanted == "customer":
             if self.rehearsal_loaded:
                 self.command.emit(TakeOverCommand())
         elif self.state == "taken_over":
@@ -350,7 +417,9 @@ class CoachPanel(QFrame):
             self.command.emit(SetPersonaCommand(persona=self.persona_id))
 
     def _on_persona_chosen(self, _index: int) -> None:
-        if self.persona_id and (self.rehearsal_loaded or self.coach_button.isChecked()):
+        if self.persona_id and self.current_mode == "rep":
+            self.command.emit(PracticeCommand(persona=self.persona_id))
+        elif self.persona_id and (self.rehearsal_loaded or self.coach_button.isChecked()):
             self.command.emit(SetPersonaCommand(persona=self.persona_id))
 
     def _on_speed_chosen(self, _index: int) -> None:
@@ -364,11 +433,20 @@ class CoachPanel(QFrame):
     def _send_whisper(self) -> None:
         text = self.whisper.text().strip()
         if text and self.whisper.isEnabled():
-            self.command.emit(WhisperCommand(text=text))
+            if self.current_mode == "rep":
+                self.command.emit(AskCopilotCommand(text=text))
+            else:
+                self.command.emit(WhisperCommand(text=text))
             self.whisper.clear()
 
+    def _try_again(self) -> None:
+        if self.persona_id:
+            self.command.emit(PracticeCommand(persona=self.persona_id))
+
     def _show_mode(self, mode: str) -> None:
-        button = self.coach_button if mode == "coach" else self.customer_button
+        button = {"coach": self.coach_button, "rep": self.rep_button}.get(
+            mode, self.customer_button
+        )
         blocked = self.modes.blockSignals(True)
         button.setChecked(True)
         self.modes.blockSignals(blocked)
@@ -382,4 +460,13 @@ def _status_text(event: CoachStateEvent, name: str) -> str:
         "paused": f"Paused · {turns}",
         "taken_over": f"You are the customer · {turns}",
         "ended": f"Rehearsal over · {turns}",
+    }[event.state]
+
+
+def _practice_text(event: PracticeStateEvent, name: str) -> str:
+    turns = f"turn {event.customer_turns}/{event.max_turns}"
+    return {
+        "customer": f"{name} is on the call · {turns}",
+        "rep": f"Your turn: answer {name} · {turns}",
+        "ended": f"Call over · {turns}",
     }[event.state]

@@ -2,23 +2,28 @@
 
 This is where a sales rep sees *why* the agent said what it said. Live, it shows what the
 current turn retrieved as soon as the retrieval lands; after a click on an earlier reply in the
-transcript it shows that reply's passages and look-ups, until the next turn starts.
+transcript it shows that reply's passages and look-ups, until the next turn starts. In Rep mode
+it is the co-pilot (:mod:`simulator.app.copilot_cards`): the help for each customer line, and the
+answer to the rep's private question.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLabel, QProgressBar, QVBoxLayout, QWidget
 
-from simulator.app import theme
+from simulator.app import copilot_cards, theme
 from simulator.app.feed import EventFeed
 from simulator.app.scrolling import WrappingScrollArea
 from simulator.conversation import AgentReply
 from simulator.events import (
     AGENT_NAMES,
     ConversationResetEvent,
+    CopilotAnswerEvent,
+    CopilotContextEvent,
     Event,
     Passage,
     RetrievalEvent,
@@ -26,6 +31,7 @@ from simulator.events import (
     ToolCallEvent,
 )
 
+TITLE = "RETRIEVED CONTEXT"
 EMPTY = "The passages each answer is built from appear here, with their source file and score."
 
 
@@ -78,9 +84,9 @@ class ContextPanel(QFrame):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(12, 8, 12, 8)
         outer.setSpacing(6)
-        title = QLabel("RETRIEVED CONTEXT")
-        title.setObjectName("panelTitle")
-        outer.addWidget(title)
+        self.title = QLabel(TITLE)
+        self.title.setObjectName("panelTitle")
+        outer.addWidget(self.title)
         self.heading = theme.wrapped_label()
         self.heading.setStyleSheet("font-weight: bold;")
         outer.addWidget(self.heading)
@@ -103,11 +109,20 @@ class ContextPanel(QFrame):
         """Source files of the passages on screen, best first."""
         return [w.passage.source for w in self._card_widgets() if isinstance(w, PassageCard)]
 
+    def shown_copilot(self) -> dict[str, list[str]]:
+        """The co-pilot's cards on screen by kind (:data:`copilot_cards.KINDS`), in order."""
+        out: dict[str, list[str]] = {}
+        for widget in self._card_widgets():
+            if isinstance(widget, QLabel) and widget.objectName() in copilot_cards.KINDS:
+                out.setdefault(widget.objectName(), []).append(widget.text())
+        return out
+
     def clear(self) -> None:
         self.shown_reply = None
         self._retrieval = None
         self._live_tools = []
         self._set_cards([], [])
+        self.title.setText(TITLE)
         self.heading.setText("Nothing retrieved yet")
         self.query.setText(EMPTY)
 
@@ -128,6 +143,7 @@ class ContextPanel(QFrame):
             ):
                 self._live_tools = []
             self.shown_reply = None
+            self.title.setText(TITLE)
             self._retrieval = event
             self._show(
                 event,
@@ -143,6 +159,22 @@ class ContextPanel(QFrame):
                     self._live_tools,
                     f"{AGENT_NAMES[event.agent]} looked something up",
                 )
+        elif isinstance(event, CopilotContextEvent):
+            self.shown_reply = None
+            self.title.setText(copilot_cards.TITLE)
+            self.heading.setText(
+                copilot_cards.context_heading(
+                    event, self._feed.conversation.turn_number(event.turn_id)
+                )
+            )
+            self.query.setText(copilot_cards.context_summary(event))
+            self._set_cards(list(event.passages), [], copilot_cards.context_cards(event))
+        elif isinstance(event, CopilotAnswerEvent):
+            self.shown_reply = None
+            self.title.setText(copilot_cards.TITLE)
+            self.heading.setText(copilot_cards.answer_heading(event))
+            self.query.setText("")
+            self._set_cards(list(event.passages), [], copilot_cards.answer_cards(event))
         elif isinstance(event, ConversationResetEvent) or (
             isinstance(event, SessionStartedEvent) and self._retrieval is not None
         ):
@@ -180,11 +212,19 @@ class ContextPanel(QFrame):
             widget for item in items if item is not None and (widget := item.widget()) is not None
         ]
 
-    def _set_cards(self, passages: list[Passage], tools: list[ToolCallEvent]) -> None:
+    def _set_cards(
+        self,
+        passages: list[Passage],
+        tools: list[ToolCallEvent],
+        first: Sequence[QWidget] = (),
+    ) -> None:
+        """``first``: cards shown above the look-ups and passages (Rep mode's co-pilot)."""
         for widget in self._card_widgets():
             self._cards_layout.removeWidget(widget)
             widget.hide()
             widget.deleteLater()
+        for card in first:
+            self._cards_layout.insertWidget(self._cards_layout.count() - 1, card)
         for call in tools:
             args = ", ".join(f"{k}={v}" for k, v in call.arguments.items())
             label = theme.wrapped_label(f"Looked up {call.name}({args}):\n{call.output}")

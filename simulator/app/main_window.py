@@ -47,7 +47,7 @@ from simulator.app.status_bar import SessionStatusBar
 from simulator.app.transcript_view import TranscriptView
 from simulator.commands import NewConversationCommand, OpenMicCommand, PushToTalkCommand
 from simulator.errors import SimulatorError
-from simulator.events import AGENT_NAMES, ConversationResetEvent, Event
+from simulator.events import AGENT_NAMES, ConversationResetEvent, Event, ModeChangedEvent
 from simulator.host.transport import Capabilities
 from simulator.personas.model import Persona
 from simulator.preferences import (
@@ -116,6 +116,8 @@ class MainWindow(QMainWindow):
         self.player = ReplayPlayer(feed, self)
         self.idle = IdleReset(preferences.demo_idle_reset_s if demo else 0, self)
         self.demo = demo
+        self._selling_to: str | None = None
+        """The persona the user sells to (Rep mode), for the header."""
 
         self.banner = Banner()
         self.coach = CoachPanel(
@@ -140,6 +142,7 @@ class MainWindow(QMainWindow):
         feed.event_received.connect(self._on_feed_event)
         feed.event_received.connect(self.idle.activity)
         feed.cleared.connect(self.refresh_agent)
+        feed.cleared.connect(self._show_team_panels)
         self.composer.submitted.connect(self.send)
         self.composer.talk.connect(
             lambda pressed: bridge.command(PushToTalkCommand(pressed=pressed))
@@ -436,6 +439,8 @@ class MainWindow(QMainWindow):
         self.on_screen.live_event(event)
 
     def _on_feed_event(self, event: Event) -> None:
+        if isinstance(event, ModeChangedEvent):
+            self._fit_mode(event)
         self.refresh_agent()
         self.on_screen.shown_event(event)
 
@@ -474,8 +479,29 @@ class MainWindow(QMainWindow):
         else:
             screen.enter()
 
+    def _show_team_panels(self) -> None:
+        self.timeline.setVisible(True)
+        self.latency.setVisible(True)
+        self._selling_to = None
+
+    def _fit_mode(self, event: ModeChangedEvent) -> None:
+        """Rep mode: nobody on the team answers, so the handoffs and the latency give their room
+        to the co-pilot."""
+        selling = event.mode == "rep"
+        self.timeline.setVisible(not selling)
+        self.latency.setVisible(not selling)
+        self._selling_to = (event.persona_name or event.persona) if selling else None
+
     def refresh_agent(self) -> None:
         """The header's agent pill: who speaks now, or that the team is starting or answering."""
+        if self._selling_to and self.coaching.selling:
+            self.agent_caption.setText("You are the rep, selling to")
+            self.agent_pill.setText(self._selling_to)
+            self.agent_pill.setStyleSheet(
+                f"background: {theme.colour('rep').name()}; color: white; border-radius: 12px; "
+                f"padding: 4px 14px; font-weight: bold; font-size: {theme.pt(12)};"
+            )
+            return
         starting, answering = self.on_screen.agent(self.bridge.state)
         self._show_agent(
             self.feed.conversation.active_agent, starting=starting, answering=answering

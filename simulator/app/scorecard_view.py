@@ -6,7 +6,10 @@ handled, playbook responses used, hidden facts uncovered, right specialist, unsu
 talk share, latency p50/p95), then the details: each objection and who handled it, each hidden
 fact, each unsupported claim with the passage that says otherwise, each question that reached the
 wrong specialist. :class:`ScorecardDialog` shows it beside the window (not modal: the rehearsal
-can go on), opened at the end of a rehearsal and on demand.
+can go on), opened at the end of a rehearsal and on demand. A rep's card (Rep mode) has its
+own tiles and parts (:mod:`simulator.scorecard_render`), each playbook response the rep could
+have used quoted under its row, and the rep's progress with the persona charted below
+(:class:`~simulator.app.practice_chart.PracticeChart`).
 """
 
 from __future__ import annotations
@@ -25,8 +28,9 @@ from PySide6.QtWidgets import (
 )
 
 from simulator.app import theme
+from simulator.app.practice_chart import PracticeChart
 from simulator.app.scrolling import WrappingScrollArea
-from simulator.events import Scorecard
+from simulator.events import PracticeProgressEvent, Scorecard
 from simulator.scorecard_render import headline, parts, tiles, verdict
 
 _OUTCOME = {
@@ -56,16 +60,21 @@ class ScorecardView(QWidget):
         self._grid.setHorizontalSpacing(10)
         self._grid.setVerticalSpacing(10)
         self._layout.addLayout(self._grid)
+        self.progress = PracticeChart()
+        self._layout.addWidget(self.progress)
         self.details = theme.wrapped_label()
         self.details.setTextFormat(Qt.TextFormat.RichText)
         self._layout.addWidget(self.details)
         self._layout.addStretch(1)
         self.counts: dict[str, str] = {}
+        self.progress_persona: str | None = None
         if card is not None:
             self.show_card(card)
 
     def show_card(self, card: Scorecard) -> None:
         self.card = card
+        if card.seat != "rep" or (self.progress.isVisible() and not _same_persona(self, card)):
+            self.progress.setVisible(False)
         ink, background, _ = _OUTCOME[card.outcome]
         self.headline.setText(headline(card))
         self.headline.setStyleSheet(
@@ -84,7 +93,8 @@ class ScorecardView(QWidget):
                 self._tile(
                     label,
                     value,
-                    bad=label == "Unsupported claims" and bool(card.unsupported_claims),
+                    bad=label in ("Unsupported claims", "Claims right · wrong · unsupported")
+                    and bool(card.unsupported_claims),
                 ),
                 n // 4,
                 n % 4,
@@ -108,6 +118,7 @@ class ScorecardView(QWidget):
         layout.addWidget(number)
         caption = QLabel(label)
         caption.setObjectName("muted")
+        caption.setWordWrap(True)  # "Claims right · wrong · unsupported" fits a narrow tile
         layout.addWidget(caption)
         return tile
 
@@ -119,12 +130,25 @@ def details_text(card: Scorecard) -> str:
         if lines:
             lines.append("")
         lines.append(part.title)
-        lines.extend(f"{row.mark} {row.text}" for row in part.rows)
+        for row in part.rows:
+            lines.append(f"{row.mark} {row.text}")
+            if row.quote:
+                lines.append(f"{_QUOTE}“{row.quote}”")
     return "\n".join(lines) or "Nothing to score yet: the conversation has not started."
 
 
-_HEADINGS = ("OBJECTIONS", "HIDDEN FACTS", "UNSUPPORTED CLAIMS", "WRONG SPECIALIST")
-_MARKS = {"✓": theme.FAST, "✗": theme.SLOW, "⚠": theme.SLOW}
+_HEADINGS = (
+    "OBJECTIONS",
+    "HIDDEN FACTS",
+    "UNSUPPORTED CLAIMS",
+    "WRONG SPECIALIST",
+    "DISCOVERY QUESTIONS",
+    "YOUR CLAIMS",
+    "RESPONSE TIME",
+)
+_MARKS = {"✓": theme.FAST, "✗": theme.SLOW, "⚠": theme.SLOW, "•": theme.MUTED}
+_QUOTE = "    "
+"""How a quote under a row starts (the playbook response the rep could have used)."""
 
 
 def details_html(card: Scorecard) -> str:
@@ -139,6 +163,10 @@ def details_html(card: Scorecard) -> str:
                 f'<p style="margin:3px 0"><span '
                 f'style="color:{_MARKS[line[:1]]}"><b>{text[:1]}</b></span>'
                 f"{text[1:]}</p>"
+            )
+        elif line.startswith(_QUOTE):
+            out.append(
+                f'<p style="margin:0 0 6px 22px; color:{theme.MUTED}"><i>{text.strip()}</i></p>'
             )
         elif line:
             out.append(f"<p>{text}</p>")
@@ -158,8 +186,17 @@ class ScorecardDialog(QDialog):
         self.buttons.rejected.connect(self.hide)
         layout.addWidget(self.buttons)
 
+    def show_progress(self, event: PracticeProgressEvent) -> None:
+        """The rep's attempts with the persona (Rep mode), charted under the card."""
+        self.view.progress.show_attempts(event.persona_name, event.attempts)
+        self.view.progress_persona = event.persona
+
     def show_card(self, card: Scorecard) -> None:
         self.view.show_card(card)
         self.setWindowTitle("Scorecard" if card.final else "Scorecard (so far)")
         self.show()
         self.raise_()
+
+
+def _same_persona(view: ScorecardView, card: Scorecard) -> bool:
+    return view.progress_persona == card.persona

@@ -17,7 +17,13 @@ from simulator.app.bridge import SessionBridge
 from simulator.app.coach_controller import CoachController
 from simulator.app.composer import Composer
 from simulator.app.feed import EventFeed
-from simulator.events import CoachStateEvent, Event, ModeChangedEvent, StatusEvent
+from simulator.events import (
+    CoachStateEvent,
+    Event,
+    ModeChangedEvent,
+    PracticeStateEvent,
+    StatusEvent,
+)
 from simulator.host.status import SessionState
 from simulator.host.transport import Capabilities
 from simulator.session_log import LoadedLog
@@ -79,7 +85,7 @@ class LiveScreen:
     def shown_event(self, event: Event) -> None:
         """An event the feed shows: the composer follows the mode, warnings go to the banner."""
         w = self.window
-        if isinstance(event, (ModeChangedEvent, CoachStateEvent)):
+        if isinstance(event, (ModeChangedEvent, CoachStateEvent, PracticeStateEvent)):
             self.state(w.bridge.state, w.bridge.state_detail)  # the placeholder follows the mode
         if isinstance(event, StatusEvent) and event.level != "info":
             w.banner.show_message(event.level, event.message, [("Settings…", w.open_settings)])
@@ -88,7 +94,9 @@ class LiveScreen:
         w = self.window
         placeholders = {
             SessionState.READY: (
-                "Type to take over as the customer…"
+                "Answer as the company's rep and press Enter…"
+                if w.coaching.selling
+                else "Type to take over as the customer…"
                 if w.coaching.persona_playing
                 else "Type as the customer and press Enter…"
             ),

@@ -5,7 +5,9 @@ handoffs and look-ups appear inline as quiet notes, so the transcript reads on i
 an agent's reply selects it (``reply_selected``), which the context and latency panels follow.
 In Coach mode the customer's bubbles carry the persona's name (and what each line meant: an
 objection raised, a fact revealed), the coach's whispers appear as notes only the user sees, and
-every agent reply carries its claim-check mark (:mod:`simulator.app.claim_marks`).
+every agent reply carries its claim-check mark (:mod:`simulator.app.claim_marks`). In Rep mode
+the user's lines are the rep's bubbles ("You, the rep"), checked and marked like an agent's, and
+nobody on the team "is thinking": it is the rep's turn.
 Text is always set as plain text (or escaped): nothing a model writes is interpreted as markup.
 """
 
@@ -46,6 +48,7 @@ _ACTIONS = {
     "concluded": "wraps up",
 }
 
+REP_NAME = "You · the rep"
 WELCOME = "Say hello to the Greeter: ask about the product, security, pricing or stock."
 
 
@@ -72,6 +75,8 @@ class TranscriptView(WrappingScrollArea):
         """The persona playing the customer now, ``None`` when the user is the customer."""
         self._persona_loaded: str | None = None
         self._pending_actions: list[PersonaEvent] = []
+        self._selling = False
+        """Rep mode: the user answers the persona as the rep."""
         self._follow = True
         self.verticalScrollBar().rangeChanged.connect(self._scroll_if_following)
         self.verticalScrollBar().valueChanged.connect(self._remember_position)
@@ -135,6 +140,7 @@ class TranscriptView(WrappingScrollArea):
         self._thinking = None
         self._whispers.clear()
         self._pending_actions.clear()
+        self._selling = False
         self._follow = True
         self._show_welcome()
 
@@ -154,7 +160,8 @@ class TranscriptView(WrappingScrollArea):
             for action in self._pending_actions:
                 bubble.add_action(_action_text(action))
             self._pending_actions.clear()
-            self._show_thinking(self._feed.conversation.active_agent)
+            if not self._selling:
+                self._show_thinking(self._feed.conversation.active_agent)
         elif isinstance(event, ModeChangedEvent):
             self._on_mode(event)
         elif isinstance(event, PersonaEvent):
@@ -198,6 +205,7 @@ class TranscriptView(WrappingScrollArea):
             self.clear()
 
     def _on_mode(self, event: ModeChangedEvent) -> None:
+        self._selling = event.mode == "rep"
         if event.customer == "persona":
             self._persona_name = event.persona_name or event.persona or "AI customer"
             self._persona_loaded = self._persona_name
@@ -253,7 +261,9 @@ class TranscriptView(WrappingScrollArea):
             bubble.set_tags(reply)
             return
         self._drop_thinking()
-        bubble = self._streaming.pop(reply.speaker, None) or self._add_bubble(reply.speaker, "")
+        bubble = self._streaming.pop(reply.speaker, None) or self._add_bubble(
+            reply.speaker, "", name=REP_NAME if reply.speaker == "rep" else None
+        )
         bubble.finish(reply)
         bubble.clicked.connect(lambda b: self.select_reply(b.reply_number))
         self._replies[reply.number] = bubble

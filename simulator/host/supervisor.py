@@ -33,7 +33,12 @@ from simulator.commands import (
     SetPersonaCommand,
 )
 from simulator.errors import SimulatorError
-from simulator.events import Event, SessionStartedEvent, TurnCompletedEvent
+from simulator.events import (
+    Event,
+    PracticeStateEvent,
+    SessionStartedEvent,
+    TurnCompletedEvent,
+)
 from simulator.host.audio import AudioFactory
 from simulator.host.status import (
     IndexOutcome,
@@ -281,7 +286,9 @@ class SessionSupervisor:
                         f"Stopped logging this session to {log.path}: {e.strerror or e}"
                     )
             self.listener.event(event)
-            if isinstance(event, (SessionStartedEvent, TurnCompletedEvent)):
+            if isinstance(event, (SessionStartedEvent, TurnCompletedEvent)) or (
+                isinstance(event, PracticeStateEvent) and event.state != "customer"
+            ):  # Rep mode: the rep's turn (or the call's end) is the team's turn done
                 self.listener.state_changed(
                     SessionState.READY, ready_detail(transport, self.settings)
                 )
