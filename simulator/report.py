@@ -6,7 +6,10 @@ like a conversation (not a log), show why each answer said what it said (the pas
 how fast it came (a table with p50/p95) and, for a rehearsal, how it went: the scorecard (the
 session's last ``ScorecardEvent``, the final one when there is one), the persona's name on its
 lines, the coach's whispers, and each reply's claim check with the flagged figures marked and the
-passage that says otherwise. All text is escaped, and secrets are redacted.
+passage that says otherwise. A Rep-mode call (the user sold to a persona) reads the same way,
+with the rep's lines checked like an agent's, the rep's scorecard, and the questions the rep asked
+the co-pilot privately as notes; it has no handoffs or latency to show. All text is escaped, and
+secrets are redacted.
 
 This is the one place a report is made: the app's export and ``simulator rehearse --report``
 both call :func:`write_report` with the session's events.
@@ -27,6 +30,7 @@ from simulator.events import (
     ClaimCheckEvent,
     CoachWhisperEvent,
     ConversationResetEvent,
+    CopilotAnswerEvent,
     CustomerOutcomeEvent,
     Event,
     HandoffEvent,
@@ -86,15 +90,21 @@ def render_report(
         f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{_e(title)}</h1>",
         _meta(conversation),
-        _cards(conversation),
+        _cards(conversation, selling=coach.selling),
         _scorecard(coach.scorecard),
         "<h2>Conversation</h2>",
         _transcript(conversation, coach),
-        "<h2>Handoffs</h2>",
-        _handoffs(conversation),
-        "<h2>Latency</h2>",
-        _chart(conversation.latencies),
-        _latency_table(conversation),
+        *(
+            ()
+            if coach.selling  # nobody on the team answered: no handoffs, no reply to time
+            else (
+                "<h2>Handoffs</h2>",
+                _handoffs(conversation),
+                "<h2>Latency</h2>",
+                _chart(conversation.latencies),
+                _latency_table(conversation),
+            )
+        ),
         _statuses(conversation),
         "</body></html>",
     ]
@@ -150,9 +160,18 @@ def _meta(conversation: Conversation) -> str:
     )
 
 
-def _cards(conversation: Conversation) -> str:
+def _cards(conversation: Conversation, *, selling: bool = False) -> str:
     summary = conversation.e2e_summary()
     customer_turns = sum(isinstance(e, CustomerLine) for e in conversation.entries)
+    if selling:
+        cards = [
+            (str(customer_turns), "customer turns"),
+            (str(len(conversation.replies)), "your lines as the rep"),
+        ]
+        body = "".join(
+            f'<div class="card"><b>{_e(v)}</b><span>{_e(k)}</span></div>' for v, k in cards
+        )
+        return f'<div class="cards">{body}</div>'
     cards = [
         (str(customer_turns), "customer turns"),
         (str(len(conversation.replies)), "agent replies"),
@@ -173,6 +192,8 @@ class _CoachNotes:
         self.customer_names: dict[tuple[int, str], str] = {}
         self.checks: dict[tuple[int, str], ClaimCheckEvent] = {}
         self.notes: list[tuple[float, str]] = []
+        self.selling = any(isinstance(e, ModeChangedEvent) and e.mode == "rep" for e in events)
+        """A Rep-mode call: the user sold to the persona."""
         cards = [e for e in events if isinstance(e, ScorecardEvent)]
         finals = [e for e in cards if e.scorecard.final]
         self.scorecard: Scorecard | None = (finals or cards)[-1].scorecard if cards else None
@@ -190,6 +211,17 @@ class _CoachNotes:
                         event.created_at,
                         f'<p class="whisper">Coach whisper to the '
                         f"{_e(AGENT_NAMES[event.agent])}: “{_e(event.text)}”</p>",
+                    )
+                )
+            elif isinstance(event, CopilotAnswerEvent):
+                sources = "; ".join(f"{p.source} › {p.section}" for p in event.passages)
+                self.notes.append(
+                    (
+                        event.created_at,
+                        f'<p class="whisper">The rep asked the co-pilot (the customer never saw '
+                        f"it): “{_e(event.question)}” — {_e(event.answer)}"
+                        + (f' <span class="src">({_e(sources)})</span>' if sources else "")
+                        + "</p>",
                     )
                 )
             elif isinstance(event, CustomerOutcomeEvent):

@@ -419,6 +419,9 @@ def test_simulator_practice_jsonl_gives_the_persona_the_co_pilot_the_checks_and_
     assert f"Report: {report}" in err
     page = report.read_text(encoding="utf-8")
     assert "Rep-mode call with Derek Olsen" in page and DODGING_REP[0] in page
+    assert "The rep asked the co-pilot (the customer never saw it)" in page
+    assert "your lines as the rep" in page and "<h2>Handoffs</h2>" not in page
+    assert "you sold to Derek Olsen" in page
 
 
 def test_simulator_practice_prints_the_call_for_a_person(settings: Settings) -> None:
