@@ -11,7 +11,8 @@ the transcript only (:class:`~simulator.personas.hearing.Heard`), never the co-p
     end()  wait_ended()
 
 Each rep line is claim-checked like an agent's reply (the runner's claim check), and the check is
-out before the persona reads the line, so a wrong price counts against the answer. The persona
+out before the persona reads the line: a flagged figure never counts as the fact the customer
+asked for. The persona
 judges the rep as it judges the team: it pushes back on a non-answer, reveals a hidden fact only to
 a question that asks for it, and ends the call agreed or declined. It reads and types at a person's
 pace (:mod:`simulator.pace`); a line the rep adds meanwhile is read too. The end publishes the
