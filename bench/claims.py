@@ -28,7 +28,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.eval_sets import ClaimCase, EvalSet, eval_sets, load_claims  # noqa: E402
+from bench.eval_sets import ClaimCase, ClaimSet, claim_sets, load_claims  # noqa: E402
 from simulator.claims import ClaimChecker, ClaimJob  # noqa: E402
 from simulator.events import Claim  # noqa: E402
 
@@ -76,7 +76,7 @@ class Judged:
         )
 
 
-def judge_set(eval_set: EvalSet) -> tuple[list[Judged], float]:
+def judge_set(eval_set: ClaimSet) -> tuple[list[Judged], float]:
     checker = ClaimChecker.for_folder(eval_set.knowledge)
     cases = load_claims(eval_set.claims)
     started = time.perf_counter()
@@ -250,22 +250,27 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--write", action="store_true", help="update BENCHMARKS.md")
     parser.add_argument("--misses", action="store_true", help="list every claim judged wrongly")
-    parser.add_argument("--company", help="only this eval set (sample, holdout)")
+    parser.add_argument(
+        "--company", help="only these sets, comma-separated (sample, parcelwise, dev, holdout)"
+    )
     args = parser.parse_args(argv)
     judged: list[Judged] = []
     timings: dict[str, float] = {}
-    for eval_set in eval_sets():
-        if args.company and eval_set.name != args.company:
+    tuning = set()
+    for eval_set in claim_sets():
+        if args.company and eval_set.name not in args.company.split(","):
             continue
         found, ms = judge_set(eval_set)
         judged += found
         timings[eval_set.name] = ms
+        if eval_set.tuning:
+            tuning.add(eval_set.name)
     text = section(judged, timings)
     print(text)
     if args.misses:
         print("\nJudged wrongly (the held-out company's are never listed: it is not tuned on):")
         for j in judged:
-            if j.company == "holdout":
+            if j.company not in tuning:
                 continue
             if j.flagged != j.wrong or (
                 j.label == "contradicted" and j.flagged and not j.right_value and args.misses

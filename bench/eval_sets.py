@@ -146,6 +146,36 @@ def eval_sets(root: Path = EVAL_DIR) -> tuple[EvalSet, ...]:
     return tuple(sets)
 
 
+@dataclass(frozen=True)
+class ClaimSet:
+    """One company's labelled replies for the claim check, and its knowledge folder."""
+
+    name: str
+    knowledge: Path
+    claims: Path
+    tuning: bool
+    """Written to tune on (its misses may be listed); ``False`` for the held-out company."""
+
+
+TUNING_CLAIM_SETS = {
+    "parcelwise": REPO / "tests" / "data" / "other_company",
+    "dev": EVAL_DIR / "dev" / "knowledge",
+}
+"""Companies with labelled claims only (no question set), to tune the claim check on more than
+the sample company's wording: Parcelwise and a development company (a dental-imaging maker)."""
+
+
+def claim_sets(root: Path = EVAL_DIR) -> tuple[ClaimSet, ...]:
+    """The sample company, the tuning companies, then the held-out company when it is there."""
+    sets = [ClaimSet(s.name, s.knowledge, s.claims, s.name != "holdout") for s in eval_sets(root)]
+    tuning = [
+        ClaimSet(name, knowledge, root / name / "claims.yaml", True)
+        for name, knowledge in TUNING_CLAIM_SETS.items()
+        if (root / name / "claims.yaml").is_file()
+    ]
+    return (*[s for s in sets if s.tuning], *tuning, *[s for s in sets if not s.tuning])
+
+
 def load_questions(path: Path) -> list[Question]:
     return [_parse(Question, item, path, n) for n, item in enumerate(_read_list(path), start=1)]
 

@@ -21,9 +21,11 @@ from pypdf import PdfReader
 
 from bench.eval_sets import (
     ClaimCase,
+    ClaimSet,
     EvalSet,
     EvalSetError,
     Question,
+    claim_sets,
     eval_sets,
     fact_in,
     load_claims,
@@ -35,14 +37,26 @@ from simulator.knowledge.records import SalesRecords
 from simulator.personas.playbook import Playbook
 
 SETS = {s.name: s for s in eval_sets()}
+CLAIM_SETS = {s.name: s for s in claim_sets()}
 MIN_QUESTIONS = {"sample": 50, "holdout": 40}
-MIN_CLAIM_REPLIES = {"sample": 45, "holdout": 40}
+MIN_CLAIM_REPLIES = {"sample": 45, "holdout": 40, "parcelwise": 45, "dev": 45}
 ALL_KINDS = {"right", "wrong-subject", "wrong-value", "absent", "words", "paraphrase"}
 
 
 @pytest.fixture(params=sorted(SETS), ids=sorted(SETS))
 def eval_set(request: pytest.FixtureRequest) -> EvalSet:
     return SETS[request.param]
+
+
+@pytest.fixture(params=sorted(CLAIM_SETS), ids=sorted(CLAIM_SETS))
+def claim_set(request: pytest.FixtureRequest) -> ClaimSet:
+    return CLAIM_SETS[request.param]
+
+
+def test_the_claim_check_is_tuned_on_three_companies_and_scored_on_the_holdout() -> None:
+    tuning = [s.name for s in claim_sets() if s.tuning]
+    assert tuning == ["sample", "parcelwise", "dev"]
+    assert all(s.name == "holdout" for s in claim_sets() if not s.tuning)
 
 
 def test_the_sample_set_is_there_and_the_holdout_once_it_has_landed() -> None:
@@ -112,10 +126,10 @@ def test_every_expected_fact_is_written_in_its_section(eval_set: EvalSet) -> Non
 # --- claims ---------------------------------------------------------------------------------------
 
 
-def test_claims_cover_every_kind_and_balance_true_and_false(eval_set: EvalSet) -> None:
-    cases = load_claims(eval_set.claims)
+def test_claims_cover_every_kind_and_balance_true_and_false(claim_set: ClaimSet) -> None:
+    cases = load_claims(claim_set.claims)
     claims = [c for case in cases for c in case.claims]
-    assert len(cases) >= MIN_CLAIM_REPLIES[eval_set.name]
+    assert len(cases) >= MIN_CLAIM_REPLIES[claim_set.name]
     kinds = Counter(c.kind for c in claims)
     assert set(kinds) == ALL_KINDS, kinds
     assert all(n >= 3 for n in kinds.values()), kinds
@@ -128,10 +142,12 @@ def test_claims_cover_every_kind_and_balance_true_and_false(eval_set: EvalSet) -
     assert len(mixed) >= 5, "mix true and false claims in one reply"
 
 
-def test_supported_and_contradicted_values_are_written_in_the_knowledge(eval_set: EvalSet) -> None:
-    text = _knowledge_text(eval_set.knowledge)
+def test_supported_and_contradicted_values_are_written_in_the_knowledge(
+    claim_set: ClaimSet,
+) -> None:
+    text = _knowledge_text(claim_set.knowledge)
     missing = []
-    for case in load_claims(eval_set.claims):
+    for case in load_claims(claim_set.claims):
         for claim in case.claims:
             if claim.verdict == "supported":
                 value = claim.evidence or claim.text
@@ -145,10 +161,10 @@ def test_supported_and_contradicted_values_are_written_in_the_knowledge(eval_set
 
 
 def test_context_traps_use_a_figure_the_knowledge_has_and_absent_claims_one_it_lacks(
-    eval_set: EvalSet,
+    claim_set: ClaimSet,
 ) -> None:
-    text = _knowledge_text(eval_set.knowledge)
-    for case in load_claims(eval_set.claims):
+    text = _knowledge_text(claim_set.knowledge)
+    for case in load_claims(claim_set.claims):
         for claim in case.claims:
             if claim.context_trap:
                 figure = re.search(r"\$?\d[\d,.]*(?:%| ?hours| ?days)?", claim.text)
