@@ -62,7 +62,7 @@ from simulator.facts.matching import (
 )
 from simulator.facts.model import Fact
 from simulator.facts.store import FactStore
-from simulator.facts.subjects import Vocabulary, is_code
+from simulator.facts.subjects import Vocabulary
 from simulator.facts.values import same_terms
 from simulator.statements import Statement, find_statements, normalise
 
@@ -280,8 +280,9 @@ class ClaimChecker:
         contradicted."""
         family = _family(claim.key)
         binding = bind(self.vocabulary, claim, job.reply, job.before)
-        products = frozenset(n for n in binding.names if is_code(n))
+        products = binding.names
         if family and products and claim.unit == "certification":
+            base = {**base, "subject": binding.subject}
             about = [
                 k
                 for k in self._by_kind["named_fact"]
@@ -298,7 +299,6 @@ class ClaimChecker:
                     **base,
                     supported=False,
                     verdict="contradicted",
-                    subject=binding.subject,
                     correct=fact.text,
                     contradicting=_passage(about[0], None),
                     note=_contradiction_note(binding, fact),

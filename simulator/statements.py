@@ -71,7 +71,7 @@ _CURRENCY_BEFORE = re.compile(
     r"(?:(?P<sym>US\$|\$|€|£)|\b(?P<code>USD|EUR|GBP|NOK|SEK|DKK|CHF)\s?)\s*$"
 )
 _CURRENCY_AFTER = re.compile(
-    r"^(?:\s*|-)(?P<word>dollars?|euros?|pounds?|USD|EUR|GBP|NOK|kroner)\b", re.I
+    r"^(?:\s*|-)(?P<word>dollars?|euros?|pounds?|cents?|USD|EUR|GBP|NOK|kroner)\b", re.I
 )
 _CURRENCIES = {
     "$": "usd",
@@ -85,7 +85,10 @@ _CURRENCIES = {
     "pound": "gbp",
     "pounds": "gbp",
     "kroner": "nok",
+    "cent": "usd",
+    "cents": "usd",
 }
+_HUNDREDTHS = frozenset(["cent", "cents"])
 _PER = re.compile(
     r"^(?:\s*(?:(?:per|a|an|each|every)\b|/)\s*(?!and\b|or\b|to\b|for\b|in\b|on\b|of\b|the\b)"
     r"(?:(?:extra|additional|active|replaced|named|connected|monitored|single|new)\s+)?"
@@ -130,7 +133,8 @@ _FRACTION_VALUES = {
 _PERCENT = re.compile(r"^\s?(?:%|percent\b|per cent\b|percentage points?\b)", re.I)
 _RANGE_TO = re.compile(r"^\s*(?:–|—|-|to)\s*", re.I)
 _UNIT = re.compile(
-    r"^(?:\s?-\s?|\s)?(?P<unit>°\s?[CF]\b|°|[A-Z]{2,5}-\d[A-Z0-9]*|[A-Za-z][A-Za-z]*)", re.I
+    r"^(?:\s?-\s?|\s)?(?P<unit>°\s?[CF]\b|°|[µμ][a-z]{1,2}\b|[A-Z]{2,5}-\d[A-Z0-9]*|[A-Za-z][A-Za-z]*)",
+    re.I,
 )
 _MEASURES = frozenset(
     keywords.stem(w)
@@ -144,7 +148,15 @@ _MEASURES = frozenset(
         "year",
         "decade",
         "mm",
+        "µm",
+        "nm",
         "cm",
+        "millimetre",
+        "millimeter",
+        "centimetre",
+        "centimeter",
+        "kilometre",
+        "kilometer",
         "m",
         "km",
         "ft",
@@ -404,6 +416,14 @@ def _ranges(text: str, found: list[Statement]) -> list[Statement]:
             and following.amount is not None
         ):
             out[n] = replace(statement, upper=following.amount)
+            if statement.kind == "quantity" and not statement.unit and following.unit:
+                # "10–24 locations": both ends count locations
+                out[n] = replace(
+                    out[n],
+                    unit=following.unit,
+                    key=f"{_num(statement.amount or 0)}|{following.unit}",
+                    qualifier=following.qualifier,
+                )
         elif _OR_MORE.match(after) and statement.amount is not None:
             out[n] = replace(statement, upper=float("inf"))
         before = text[max(0, statement.start - 16) : statement.start]
@@ -549,6 +569,8 @@ def _classify(
     if word:
         end += word.end()
         code = word.group("word").lower()
+        if code in _HUNDREDTHS:  # "eight cents" is $0.08
+            value = round(value / 100, 4)
         return _price(text, start, end, value, _CURRENCIES.get(code, code), following)
     percent = _PERCENT.match(after)
     if percent:
@@ -576,6 +598,8 @@ def _classify(
                 unit = f"{unit}-{keywords.stem(second.group(1))}"
                 rest = rest[second.end() :]
                 unit_end = unit_match.end() + second.end()
+        elif unit[:1] in "µμ":
+            unit = "µ" + unit[1:]
         elif not unit.startswith("°") and "-" not in unit:
             unit = keywords.stem(unit)
         if unit in keywords.STOPWORDS or unit in ("and", "or", "to", "x", "×", "of", "per", "a"):

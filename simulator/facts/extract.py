@@ -59,6 +59,8 @@ class _Unit:
     label_header: str = ""
     """For a table cell: the first column's header, the unit of a bare number in the row label."""
     in_table: bool = False
+    lead: str = ""
+    """The sentences before it in its paragraph or list item."""
 
 
 def extract_markdown(source: str, content_hash: str, text: str) -> FileFacts:
@@ -100,8 +102,11 @@ def extract_document(document: Document, content_hash: str) -> FileFacts:
                         )
                     )
                 continue
-            for sentence in split_sentences(line):
-                units.append(_Unit(sentence, sentence, scope, subject))
+            sentences = split_sentences(line)
+            for n, sentence in enumerate(sentences):
+                units.append(
+                    _Unit(sentence, sentence, scope, subject, lead=" ".join(sentences[:n]))
+                )
         if len(rows) > 1:
             siblings.append(Siblings(kind="rows", members=tuple(rows)))
     return _file_facts(
@@ -215,8 +220,10 @@ class _MarkdownWalker:
             subject, attribute = label, ""
         else:
             subject, attribute = owner, label or ""
-        for sentence in split_sentences(text):
-            yield _Unit(sentence, sentence, scope, subject, attribute)
+        sentences = split_sentences(text)
+        for n, sentence in enumerate(sentences):
+            lead = " ".join(sentences[:n])
+            yield _Unit(sentence, sentence, scope, subject, attribute, lead=lead)
 
     def _table(self, tokens: list[Token]) -> Iterator[_Unit]:
         rows: list[list[str]] = []
@@ -245,12 +252,22 @@ class _MarkdownWalker:
                 if not cell.strip():
                     continue
                 evidence = _row_text(header, row, column if by_columns else None)
+                if column and not by_columns:
+                    cell = _unlimited(cell, title)
                 if column == 0:
                     yield _Unit(cell, evidence, scope, label, title, header[0], True)
                 elif by_columns:
                     yield _Unit(cell, evidence, scope, title, label, "", True)
                 else:
                     yield _Unit(cell, evidence, scope, label, title, header[0], True)
+
+
+def _unlimited(cell: str, header: str) -> str:
+    """A cell that says "Unlimited" under "Users included" states unlimited users."""
+    words = re.findall(r"[A-Za-z]+", header)
+    if cell.strip().lower() == "unlimited" and words:
+        return f"{cell.strip()} {words[0]}"
+    return cell
 
 
 def _aliases(row: list[str]) -> str:
@@ -417,6 +434,7 @@ def _fact(source: str, unit: _Unit, statement: Statement) -> Fact:
         source=source,
         in_table=unit.in_table,
         section=" > ".join(unit.scope),
+        lead=unit.lead,
     )
 
 

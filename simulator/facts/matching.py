@@ -45,21 +45,36 @@ def know(vocabulary: Vocabulary, fact: Fact) -> Known:
         own = entities(f"{fact.subject} {fact.clause}") or entities(fact.attribute)
     else:
         own = (
-            entities(f"{fact.clause} {fact.attribute}")
+            _labelled(vocabulary, fact)
+            or entities(f"{fact.clause} {fact.attribute}")
             or entities(fact.evidence)
+            or vocabulary.first_mentioned(fact.lead)
             or entities(fact.subject)
         )
     context = own | entities(fact.evidence) | entities(fact.subject)
     for heading in fact.scope:
         context |= entities(heading)
-    names = vocabulary.names_in(f"{fact.evidence} {fact.subject}")
-    value_words = attributes.words(fact.text) - set(fact.qualifier)
+    names = attributes.words(" ".join(vocabulary.names_in(f"{fact.evidence} {fact.subject}")))
+    value_words = attributes.words(fact.text) - attributes.words(" ".join(fact.qualifier))
     words = attributes.words(f"{fact.clause} {fact.attribute}") - value_words - names
     if fact.in_table and fact.subject and not vocabulary.names_in(fact.subject):
         words |= attributes.words(fact.subject) - value_words - names  # a row: "Quotes"
     topic = frozenset().union(*(attributes.words(s) for s in fact.scope[-2:]))
     topic = (topic | attributes.words(fact.evidence)) - names - value_words
     return Known(fact, own, context, words, topic, frozenset(fact.qualifier))
+
+
+def _labelled(vocabulary: Vocabulary, fact: Fact) -> frozenset[str]:
+    """What a sentence's label names when the value follows it: "Additional workstations on
+    Solo and Practice: $12 per workstation per month" is about Solo and Practice both. A value
+    that names its own thing ("Starter: 6 CT-100 sensors") is about that thing."""
+    if vocabulary.entities_in(f"{fact.text} {fact.unit}"):
+        return frozenset()
+    at = fact.evidence.find(fact.text)
+    label, colon, _ = fact.evidence[: max(at, 0)].rstrip().rpartition(":")
+    if at <= 0 or not colon or label.count(":") or not fact.evidence[:at].rstrip().endswith(":"):
+        return frozenset()
+    return vocabulary.entities_in(label)
 
 
 class Scorer:

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from simulator.events import ClaimKind
 
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"
 """Bump when extraction changes: every file's facts are then extracted again."""
 
 
@@ -72,6 +72,9 @@ class Fact(_Record):
     """A table cell or a CSV field: it is about its row, whatever else the row mentions."""
     section: str = ""
     """The heading path, joined with `` > ``."""
+    lead: str = ""
+    """The sentences before it in its paragraph or list item: what it is about when its own
+    sentence names nothing ("Orisent Petite has rounded corners... Rated IP67.")."""
 
 
 class Siblings(_Record):

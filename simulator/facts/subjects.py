@@ -125,6 +125,12 @@ class Vocabulary:
             for w, n in capitalised.items()
             if n >= lowercase.get(w, 0) and len(w) > 1 and w not in _NOT_NAMES
         )
+        self._capitalised = frozenset(
+            token(w) for w in capitalised if len(w) > 1 and w not in _NOT_NAMES
+        )
+        self.cased: frozenset[str] = frozenset()
+        """Common words the material also uses as names, capitalised ("the Practice plan",
+        "the Wide"): names only where a text writes them with a capital."""
         self.codes = frozenset(
             token(m.group(0))
             for file in files
@@ -142,11 +148,18 @@ class Vocabulary:
     def is_name(self, name: str) -> bool:
         return name in self.names or is_code(name)
 
+    def _named(self, word: str) -> bool:
+        """Whether a word as written in a text is a name: a name, or a cased name capitalised."""
+        name = token(word)
+        if name in self.cased:
+            return word[:1].isupper()
+        return self.is_name(name)
+
     def names_in(self, text: str) -> frozenset[str]:
         found = self._names_cache.get(text)
         if found is None:
             found = frozenset(
-                token(m.group(0)) for m in _TOKEN.finditer(text) if self.is_name(token(m.group(0)))
+                token(m.group(0)) for m in _TOKEN.finditer(text) if self._named(m.group(0))
             )
             self._names_cache[text] = found
         return found
@@ -161,15 +174,25 @@ class Vocabulary:
             self._entities_cache[text] = found
         return found
 
+    def first_mentioned(self, text: str) -> frozenset[str]:
+        """The keys of the first entity ``text`` refers to: what a paragraph is about."""
+        found = self.mentions(text) if text else []
+        return found[0][2] if found else frozenset()
+
     def mentions(self, text: str) -> list[tuple[int, int, frozenset[str]]]:
         """Where ``text`` refers to entities: (start, end, keys), in order. A mention is a run of
         an entity's names and describing words with at most two other words between them;
         mentions side by side ("Professional SLA") are one."""
         tokens = [
-            (m.start(), m.end(), token(m.group(0)), attributes.words(m.group(0)))
+            (
+                m.start(),
+                m.end(),
+                token(m.group(0)) if self._named(m.group(0)) else "",
+                attributes.words(m.group(0)),
+            )
             for m in _TOKEN.finditer(text)
         ]
-        names = frozenset(t[2] for t in tokens if self.is_name(t[2]))
+        names = frozenset(t[2] for t in tokens if t[2])
         words = frozenset().union(*(t[3] for t in tokens)) if tokens else frozenset()
         spans: list[tuple[int, int, frozenset[str]]] = []
         for entity in self._found(names, words, text):
@@ -177,7 +200,9 @@ class Vocabulary:
             run: list[int] = []
             for n, (_, _, name, said) in enumerate([*tokens, (0, 0, "", frozenset())]):
                 hit = n < len(tokens) and (
-                    name in entity.names or bool(said & entity.words) or name in phrase
+                    (bool(name) and name in entity.names)
+                    or bool(said & entity.words)
+                    or token(text[tokens[n][0] : tokens[n][1]]) in phrase
                 )
                 if hit and (not run or n - run[-1] <= 3):
                     run.append(n)
@@ -222,6 +247,7 @@ class Vocabulary:
                 inside
                 and word[:1].isupper()
                 and name not in self.names
+                and name not in self._capitalised
                 and name not in _NOT_NAMES
                 and len(name) > 2
                 and not word.isupper()
@@ -233,16 +259,29 @@ class Vocabulary:
         return frozenset(r for k in keys for r in self.rivals.get(k, ()))
 
     def _build(self, groups: list[Siblings], phrases: Counter[str]) -> None:
+        cased: set[str] = set()
+        models: frozenset[str] = frozenset()
         merged: dict[str, dict] = {}
         members_of: list[list[str]] = []
         for group in groups:
             described = []
+            firsts = [
+                m.split(ALIAS_SEPARATOR)[0] for m in group.members if not m.rstrip().endswith("?")
+            ]
+            shared = _shared_tokens(firsts)
             for member in group.members:
                 aliases = [a for a in member.split(ALIAS_SEPARATOR) if not a.rstrip().endswith("?")]
                 if not aliases:
                     continue  # a question (an FAQ heading) names nothing
-                names = frozenset(self._head(aliases[0])) | frozenset(
-                    n for a in aliases for n in self.names_in(a) if is_code(n)
+                head, written = self._head(aliases[0], shared)
+                if head and not is_code(head) and (not self.is_name(head) or written.isupper()):
+                    cased.add(head)  # "Practice" the plan, "REST" the API: not "practice", "rest"
+                found = _models(aliases[0])
+                models |= found
+                names = (
+                    frozenset([head] if head else [])
+                    | found
+                    | frozenset(n for a in aliases for n in self.names_in(a) if is_code(n))
                 )
                 if group.kind == "headings" and not names:
                     continue  # a topic ("Service credits"), not a thing among things
@@ -253,6 +292,7 @@ class Vocabulary:
                     else frozenset()
                 )
                 words -= attributes.words(" ".join(self.names_in(" ".join(aliases))))
+                words -= names
                 described.append((aliases[0], names, words))
             if group.kind != "columns" and sum(bool(n) for _, n, _ in described) * 2 < len(
                 described
@@ -275,14 +315,22 @@ class Vocabulary:
                 entry["words"] |= words
                 keys.append(key)
             members_of.append(keys)
+        self.cased = frozenset(cased)
+        self.names |= models
         entities = {
             key: Entity(key, e["label"], frozenset(e["names"]), frozenset(e["words"]))
             for key, e in merged.items()
         }
+        named = (
+            frozenset().union(*(e.names for e in entities.values())) if entities else frozenset()
+        )
         for phrase in phrases:
             key = " ".join(re.findall(r"[a-z0-9]+", phrase.lower()))
-            if key not in entities and len(key.split()) >= 2:
-                entities[key] = Entity(key, phrase, frozenset(), frozenset(), phrase=key)
+            if key in entities or len(key.split()) < 2:
+                continue
+            if any(token(w) in named for w in key.split()):
+                continue  # "Orisent Petite": a name already known, not another thing
+            entities[key] = Entity(key, phrase, frozenset(), frozenset(), phrase=key)
         self.entities = list(entities.values())
         rivals: dict[str, set[str]] = defaultdict(set)
         for keys in members_of:
@@ -290,14 +338,56 @@ class Vocabulary:
                 rivals[key] |= set(keys) - {key}
         self.rivals = {k: frozenset(v) for k, v in rivals.items() if v}
 
-    def _head(self, label: str) -> list[str]:
-        """The name a label starts with: ``Starter`` of "Starter onboarding", none of "On-site
-        installation by a Lumora technician" (the company's name is not what tells it apart)."""
-        first = _TOKEN.search(label)
-        if first is None:
-            return []
-        name = token(first.group(0))
-        return [name] if self.is_name(name) else []
+    def _head(self, label: str, shared: frozenset[str]) -> tuple[str, str]:
+        """The name a label starts with, after what its siblings share (the maker's brand):
+        ``Starter`` of "Starter onboarding", ``Petite`` of "Orisent Petite" beside "Orisent
+        Classic"; none of "On-site installation by a Lumora technician" (the company's name is
+        not what tells it apart). A common word counts when the material also writes it with a
+        capital inside a sentence ("the Practice plan")."""
+        words = [m.group(0) for m in _TOKEN.finditer(_outside_brackets(label))]
+        rest = [w for w in words if token(w) not in shared]
+        if rest and len(rest) < len(words):
+            words = rest
+        elif len(words) > 1 and token(words[0]) in shared:
+            words = words[1:]
+        if not words:
+            return "", ""
+        name = token(words[0])
+        if self.is_name(name):
+            return name, words[0]
+        alone = all(w[:1].isupper() or is_code(token(w)) for w in words[1:])
+        if (
+            words[0][:1].isupper()
+            and name in self._capitalised
+            and name not in _NOT_NAMES
+            and alone
+        ):
+            return name, words[0]  # "Practice", not "Practice management systems"
+        return "", ""
+
+
+def _models(label: str) -> frozenset[str]:
+    """Model numbers of one capital and digits in a label ("P5" of "Orisent Panorama P5"): names
+    of the thing, though too short to count as codes everywhere."""
+    return frozenset(
+        token(m.group(0))
+        for m in re.finditer(r"(?<![\w-])[A-Z]\d{1,3}(?![\w-])", _outside_brackets(label))
+    )
+
+
+def _outside_brackets(label: str) -> str:
+    """A label without what it says in brackets: "Orisent Petite" of "Orisent Petite (size 0)"."""
+    bare = re.sub(r"\([^)]*\)", " ", label).strip()
+    return bare or label
+
+
+def _shared_tokens(labels: list[str]) -> frozenset[str]:
+    """The words every label of a group starts with or carries ("Orisent" of "Orisent Petite",
+    "Orisent Classic"): they say which maker, not which thing."""
+    if len(labels) < 2:
+        return frozenset()
+    sets = [frozenset(token(m.group(0)) for m in _TOKEN.finditer(label)) for label in labels]
+    return frozenset.intersection(*sets)
 
 
 def _described(own: frozenset[str], said: frozenset[str]) -> bool:

@@ -8,6 +8,7 @@ import math
 from typing import Protocol
 
 from simulator.events import ClaimKind
+from simulator.knowledge import keywords
 
 _TIME = {
     "second": 1 / 86400,
@@ -25,7 +26,23 @@ _TIME = {
     "year": 365.25,
     "decade": 3652.5,
 }
-_LENGTH = {"mm": 0.001, "cm": 0.01, "m": 1.0, "meter": 1.0, "metre": 1.0, "km": 1000.0}
+_LENGTH = {
+    "µm": 0.000001,
+    "mm": 0.001,
+    "millimetre": 0.001,
+    "millimeter": 0.001,
+    "cm": 0.01,
+    "centimetre": 0.01,
+    "centimeter": 0.01,
+    "m": 1.0,
+    "meter": 1.0,
+    "metre": 1.0,
+    "km": 1000.0,
+    "kilometre": 1000.0,
+    "kilometer": 1000.0,
+}
+_TIME |= {keywords.stem(unit): scale for unit, scale in list(_TIME.items())}
+_LENGTH |= {keywords.stem(unit): scale for unit, scale in list(_LENGTH.items())}
 _PERIOD_TERMS = frozenset(["month", "year", "day", "week", "annual", "monthly", "hour"])
 
 
@@ -67,11 +84,25 @@ def same_amount(claim: Value, fact: Value) -> bool:
     upper: float | None = getattr(fact, "upper", None)
     if upper is not None and claim.kind == "quantity" and claim.unit == fact.unit:
         return bool(fact.amount <= claim.amount <= upper)
+    if upper is not None and claim.kind == "percentage" and not math.isinf(upper):
+        return bool(fact.amount <= claim.amount <= upper)  # "save 15%" of "12–18%"
     a, b = claim.amount, fact.amount
     if math.isinf(a) or math.isinf(b):
         return a == b
-    if claim.kind == "quantity" and unit_family(claim.unit) == "time" == unit_family(fact.unit):
+    family = unit_family(claim.unit)
+    if (
+        claim.kind == "quantity"
+        and family in ("time", "length")
+        and family == unit_family(fact.unit)
+    ):
         a, b = a * unit_scale(claim.unit), b * unit_scale(fact.unit)
+        if (
+            family == "time"
+            and getattr(claim, "bound", "") == "below"
+            and not getattr(fact, "bound", "")
+            and upper is None
+        ):
+            return a * 0.6 <= b <= a * 1.0001  # "under a second" of "0.8 seconds"
         return abs(a - b) <= 0.02 * max(abs(a), abs(b), 1e-9)  # 5 years vs 60 months
     if bool(getattr(claim, "approximate", False)) or bool(getattr(fact, "approximate", False)):
         return abs(a - b) < 0.7
