@@ -8,8 +8,8 @@ customer) for a line, sends it, and repeats. The user controls it with async com
     play()  pause()  step()  whisper(text)  take_over()  customer_says(text)  hand_back()
     set_speed(speed)  scorecard()  publish_scorecard()  end()  wait_ended()
 
-It plays at a person's pace (:mod:`simulator.pace`, ``speed`` 0.5x to 4x or instant): the persona
-reads each reply and types (``CustomerTypingEvent``); Pause, Take over and End cut that short.
+It plays at a person's pace (:mod:`simulator.pace`, 0.5x-4x or instant): replies stream at
+reading speed, the persona types (``CustomerTypingEvent``); Pause, Take over and End cut it short.
 Everything shows as events in the runner's stream: ``ModeChangedEvent``, ``CoachStateEvent``
 (for enabling controls), ``PersonaEvent`` (what each line meant), ``CustomerOutcomeEvent`` and
 ``ScorecardEvent``. A line in flight (the customer's and the team's answer) finishes before a
@@ -82,7 +82,7 @@ class CoachSession(AsyncResource):
         self._go = asyncio.Event()
         self._steps: int | None = None
         self._exchange = asyncio.Lock()
-        self._stopping = False
+        self._stopping = self._taking_over = False
         self._reset_seen = False
         self._scorecard: Scorecard | None = None
         self._ended = asyncio.Event()
@@ -119,6 +119,9 @@ class CoachSession(AsyncResource):
         if self._task is not None:
             raise SessionError("Coach mode has already started")
         self._remove_observer = self.runner.add_observer(self._observe)
+        self.runner.pace_replies(
+            self._pace.reader(lambda: not (self._stopping or self._taking_over))
+        )
         self._publish_mode("coach", "persona", f"{self.persona.name} plays the customer.")
         self._set_state("ready", f"{self.persona.name} is ready ({self.customer.provider}).")
         self._task = asyncio.get_running_loop().create_task(
@@ -163,14 +166,15 @@ class CoachSession(AsyncResource):
         self.runner.whisper(text)
 
     async def take_over(self) -> None:
-        """The user becomes the customer, with the same history (waits for the exchange in
-        flight)."""
+        """The user becomes the customer, same history (the reply in flight shows at once)."""
         self._require_not_ended()
         if self._player == "user":
             return
         self._go.clear()
+        self._taking_over = True
         self._pace.interrupt()
         async with self._exchange:
+            self._taking_over = False
             self._player = "user"
             self._publish_mode("customer", "user", "You took over the customer.")
             self._set_state(
@@ -304,6 +308,7 @@ class CoachSession(AsyncResource):
         """The rehearsal is over: publish the outcome and the final scorecard (exchange lock
         held)."""
         self._go.clear()
+        self.runner.pace_replies(None)  # the rehearsal is over: replies show at once again
         agreed = self.persona.next_step.agrees_to if outcome == "agreed" else None
         self.runner.publish(
             CustomerOutcomeEvent(

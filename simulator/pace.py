@@ -1,8 +1,9 @@
 """Coach mode's pace: how long a person takes to read a reply and type the next line.
 
 A rehearsal that is over in a quarter of a second cannot be paused, stepped or taken over. So
-before each customer line the persona reads the team's last reply (about 4.5 words a second, at
-most 6 s) and types (1.5-3 s), divided by the speed (0.5x to 4x; ``instant`` does not wait).
+an offline reply streams at reading speed (about 4.5 words a second, :meth:`Pace.read`), and
+before each customer line the persona reads what it has not read yet (at most 6 s) and types
+(1.5-3 s), divided by the speed (0.5x to 4x; ``instant`` does not wait).
 :meth:`Pace.wait` waits that long, but a pause, a take-over, an end or a speed change cuts it
 short at once (:meth:`Pace.interrupt`), without sleeping past it.
 """
@@ -10,7 +11,7 @@ short at once (:meth:`Pace.interrupt`), without sleeping past it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from simulator.errors import SessionError
 from simulator.events import COACH_SPEEDS, CoachSpeed, CustomerTypingEvent, Event
@@ -40,6 +41,8 @@ class Pace:
         self.waiting = False
         """A wait is in progress: the persona is reading or typing."""
         self._interrupt = asyncio.Event()
+        self.read_s = 0.0
+        """Seconds (at 1x) spent reading replies as they streamed, since the last line typed."""
 
     @property
     def instant(self) -> bool:
@@ -55,10 +58,11 @@ class Pace:
         self._interrupt.set()
 
     @staticmethod
-    def needed(reply: str, line_number: int) -> float:
-        """Seconds at 1x before a customer's line number ``line_number``: reading ``reply``,
-        then typing (the typing time varies from line to line, the same in every run)."""
-        reading = min(READING_MAX_S, len(reply.split()) / READING_WORDS_PER_S)
+    def needed(reply: str, line_number: int, read_s: float = 0.0) -> float:
+        """Seconds at 1x before a customer's line number ``line_number``: reading ``reply``
+        (less ``read_s`` already read while it streamed), then typing (the typing time varies
+        from line to line, the same in every run)."""
+        reading = max(0.0, min(READING_MAX_S, len(reply.split()) / READING_WORDS_PER_S) - read_s)
         low, high = TYPING_S
         return reading + low + (high - low) * ((line_number * 7 + 3) % 10) / 9
 
@@ -85,6 +89,18 @@ class Pace:
             done += (loop.time() - started) * factor
         return False
 
+    def reader(self, keep_going: Callable[[], bool]) -> Callable[[str], Awaitable[None]]:
+        """What holds each streamed piece of a reply as long as a person takes to read it
+        (nothing at ``instant``; no more once ``keep_going()`` turns false)."""
+
+        async def read(piece: str) -> None:
+            if not self.instant:
+                needed = len(piece.split()) / READING_WORDS_PER_S
+                self.read_s += needed
+                await self.wait(needed, keep_going)
+
+        return read
+
     async def before_line(
         self,
         publish: Callable[[Event], None],
@@ -97,7 +113,7 @@ class Pace:
         wait; ``False`` if interrupted first (nothing was said)."""
         if self.instant:
             return True
-        needed = self.needed(reply, line_number)
+        needed, self.read_s = self.needed(reply, line_number, self.read_s), 0.0
         publish(typing.model_copy(update={"typing": True, "expected_ms": self.expected_ms(needed)}))
         self.waiting = True
         try:

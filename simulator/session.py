@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 from livekit.agents import AgentSession, llm
@@ -93,6 +93,7 @@ class SessionRunner(AsyncResource):
         self._latency = LatencyObserver()
         self._session: AgentSession[TeamContext] | None = None
         self._team: TeamContext | None = None
+        self._reply_pace: Callable[[str], Awaitable[None]] | None = None
         self._choice: LLMChoice | None = None
         self._turn_id = 0
         self._turn_lock = asyncio.Lock()
@@ -145,6 +146,7 @@ class SessionRunner(AsyncResource):
             model=self._choice.model,
             retrieval_k=settings.retrieval_k,
             voices=dict(self._voice.voices) if self._voice else {},
+            reply_pace=self._reply_pace,
         )
         if self._check_claims:
             checker = await asyncio.to_thread(
@@ -262,6 +264,13 @@ class SessionRunner(AsyncResource):
         """Every event of this runner, in order, until it is closed."""
         while (item := await self._queue.get()) is not None:
             yield item
+
+    def pace_replies(self, pace: Callable[[str], Awaitable[None]] | None) -> None:
+        """Hold each piece of an offline reply until ``pace(piece)`` returns (Coach mode streams
+        replies at reading speed); ``None`` shows them at once again."""
+        self._reply_pace = pace
+        if self._team is not None:
+            self._team.reply_pace = pace
 
     def whisper(self, text: str) -> None:
         """Coach the team: ``text`` goes into the prompt of the active agent's next reply as a

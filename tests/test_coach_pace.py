@@ -13,8 +13,10 @@ from simulator.events import (
     CoachWhisperEvent,
     CustomerTypingEvent,
     ScorecardEvent,
+    TranscriptDeltaEvent,
+    TranscriptEvent,
 )
-from simulator.pace import Pace
+from simulator.pace import READING_WORDS_PER_S, Pace
 from simulator.personas import load_personas
 from simulator.session import SessionRunner
 from simulator.settings import BUNDLED_KNOWLEDGE, Settings
@@ -97,6 +99,47 @@ async def test_step_while_typing_and_a_speed_change_mid_line(settings: Settings)
         assert len(recorder.customer_lines()) == 1
         with pytest.raises(SessionError, match="unknown Coach speed '3x'.*SIMULATOR_COACH_SPEED"):
             await coach.set_speed("3x")
+        await coach.aclose()
+    await recorder.finish()
+
+
+async def test_an_offline_reply_streams_at_reading_speed(settings: Settings) -> None:
+    async with SessionRunner(settings) as runner:  # the offline responder answers
+        recorder = Recorder(runner)
+        coach = await open_coach(runner, MARIA, speed="4x")
+        await coach.step()
+        reply = await recorder.wait_for(
+            lambda e: isinstance(e, TranscriptEvent) and e.speaker != "customer"
+        )
+        pieces = [
+            e
+            for e in recorder.of(TranscriptDeltaEvent)
+            if e.turn_id == reply.turn_id and e.speaker == reply.speaker
+        ]
+        words = len(reply.text.split())
+        assert len(pieces) == words > 5  # one word at a time...
+        streamed = pieces[-1].created_at - pieces[0].created_at
+        assert streamed >= 0.9 * (words - 1) / READING_WORDS_PER_S / 4  # ...as fast as one reads
+        await recorder.wait_for(
+            lambda e: isinstance(e, CoachStateEvent) and e.state == "paused" and e.customer_turns
+        )
+        await coach.step()  # what was read as it streamed is not read again before the next line
+        typing = await recorder.wait_for(
+            lambda e: isinstance(e, CustomerTypingEvent) and e.typing and e.turn_id == 2
+        )
+        assert typing.expected_ms == Pace("4x").expected_ms(Pace.needed("", 1))
+        await coach.set_speed("instant")
+        await coach.aclose()
+    await recorder.finish()
+
+    async with SessionRunner(settings) as runner:  # instant: the reply is there at once
+        recorder = Recorder(runner)
+        coach = await open_coach(runner, MARIA, speed="instant")
+        await coach.step()
+        await recorder.wait_for(
+            lambda e: isinstance(e, TranscriptEvent) and e.speaker != "customer"
+        )
+        assert coach.scorecard().customer_turns == 1
         await coach.aclose()
     await recorder.finish()
 

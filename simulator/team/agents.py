@@ -152,6 +152,9 @@ class SalesAgent(Agent):
                         yield seam
                     self._observe_chunk(chunk, stats)
                 yield chunk
+                words = _offline_words(chunk)
+                if team.reply_pace is not None and words:
+                    await team.reply_pace(words)
         finally:
             stats.finished_at = time.perf_counter()
             team.latency.generation_finished(stats)
@@ -185,6 +188,15 @@ class SalesAgent(Agent):
         if chunk.usage is not None:
             stats.prompt_tokens = chunk.usage.prompt_tokens
             stats.completion_tokens = chunk.usage.completion_tokens
+
+
+def _offline_words(chunk: object) -> str:
+    """The words of the offline responder's reply a chunk carries, else "" (a model streams at
+    its own pace; the offline responder has the whole reply at once)."""
+    if not isinstance(chunk, llm.ChatChunk) or chunk.delta is None or not chunk.delta.content:
+        return ""
+    offline = bool(chunk.delta.extra and chunk.delta.extra.get(OFFLINE_MARK))
+    return chunk.delta.content if offline else ""
 
 
 class Greeter(SalesAgent):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -47,6 +47,9 @@ class TeamContext:
     """The coach's pending guidance: placed in the prompt of the next reply with text, then
     cleared."""
     tool_results: dict[str, str] = field(default_factory=dict)
+    reply_pace: Callable[[str], Awaitable[None]] | None = None
+    """Coach mode's reading pace: awaited after each piece of an offline reply is shown, so the
+    reply streams as fast as a person reads it (an offline reply is otherwise there at once)."""
     """Each look-up's result by call id, as the tool produced it (the model reads it escaped)."""
     _view: KnowledgeView | None = field(default=None, init=False, repr=False)
     _line_search: LineSearch | None = field(default=None, init=False, repr=False)
