@@ -46,7 +46,7 @@ from simulator.events import (
     TranscriptEvent,
 )
 from simulator.facts import attributes
-from simulator.facts.binding import Binding, bind, sentence_at
+from simulator.facts.binding import Binding, bind, sentence_at, sentences
 from simulator.facts.matching import (
     Known,
     Scorer,
@@ -61,6 +61,7 @@ from simulator.facts.matching import (
     wins,
 )
 from simulator.facts.model import Fact
+from simulator.facts.places import places_in
 from simulator.facts.store import FactStore
 from simulator.facts.subjects import Vocabulary
 from simulator.facts.values import same_terms
@@ -91,6 +92,12 @@ class ClaimChecker:
         for fact in store.facts:
             self._by_kind[fact.kind].append(know(self.vocabulary, fact))
         self._text = " ".join(f.text for f in store.files)
+        named = {n for e in self.vocabulary.entities for n in e.names}
+        self._places: dict[str, set[str]] = {}
+        for file in store.files:
+            for place, roles in file.places.items():
+                if place not in named:  # "Professional" is a plan, not a place
+                    self._places.setdefault(place, set()).update(roles)
 
     @classmethod
     def for_folder(cls, knowledge_dir: Path, *, cache_dir: Path | None = None) -> ClaimChecker:
@@ -115,7 +122,8 @@ class ClaimChecker:
             for s in statements
             if s.kind != "quantity" or s.unit  # a bare number says nothing checkable on its own
         ]
-        claims = sorted([*claims, *self._unknown_names(job, statements)], key=lambda c: c.start)
+        claims += self._unknown_names(job, statements) + self._misplaced(job, claims)
+        claims.sort(key=lambda c: c.start)
         return ClaimCheckEvent(
             turn_id=job.turn_id,
             agent=job.agent,
@@ -326,6 +334,32 @@ class ClaimChecker:
             note=f"the knowledge base never mentions {claim.text}",
         )
 
+    def _misplaced(self, job: ClaimJob, taken: list[Claim]) -> list[Claim]:
+        """Places the reply gives a role the material never gives them ("our Rotterdam
+        warehouse" when Rotterdam is the office): unsupported, naming the roles it does give."""
+        out = []
+        for sentence, offset in sentences(job.reply):
+            for found in places_in(sentence, offset, self._places):
+                roles = self._places[found.place.lower()]
+                if found.role in roles or any(
+                    c.start < found.end and found.start < c.end for c in taken
+                ):
+                    continue
+                out.append(
+                    Claim(
+                        text=job.reply[found.start : found.end],
+                        start=found.start,
+                        end=found.end,
+                        kind="named_fact",
+                        supported=False,
+                        verdict="unsupported",
+                        subject=found.place,
+                        note=f"the knowledge base names {found.place} only as {_roles(roles)}, "
+                        f"never as {_roles({found.role})}",
+                    )
+                )
+        return out
+
     def _unknown_names(self, job: ClaimJob, taken: list[Statement]) -> list[Claim]:
         """Names the reply uses that the material never mentions ("our London office"): claims
         with nothing behind them. The customer's own words and common words are not claims."""
@@ -350,6 +384,20 @@ class ClaimChecker:
                 )
             )
         return out
+
+
+_ROLE_WORDS = {
+    "office": "an office",
+    "warehouse": "where goods ship from",
+    "making": "where things are made",
+    "hosting": "where data is hosted",
+    "backup": "where backups are kept",
+}
+
+
+def _roles(roles: set[str]) -> str:
+    """How a note names a place's roles: "an office or where goods ship from"."""
+    return " or ".join(_ROLE_WORDS[r] for r in sorted(roles))
 
 
 def _family(key: str) -> str:

@@ -294,3 +294,33 @@ async def test_every_reply_is_checked_before_its_turn_completes(
     assert (checks[0].turn_id, checks[0].agent, checks[0].reply) == (1, "pricing", reply.text)
     assert [c.text for c in checks[0].unsupported] == flagged
     assert list((tmp_path / "facts").rglob("*.json"))  # the facts were kept for the next start
+
+
+@pytest.mark.parametrize(
+    ("reply", "flagged", "note"),
+    [
+        (
+            "Orders for Europe ship from our Rotterdam warehouse.",
+            "Rotterdam warehouse",
+            "the knowledge base names Rotterdam only as an office, never as where goods ship from",
+        ),
+        ("EU customers are supported from our Rotterdam office.", None, None),
+        ("European orders ship from the warehouse in Venlo.", None, None),
+    ],
+)
+def test_a_place_in_a_role_the_material_never_gives_it(
+    checker: ClaimChecker, reply: str, flagged: str | None, note: str | None
+) -> None:
+    event = checker.check(ClaimJob(turn_id=1, agent="technical", reply=reply))
+    places = [(c.text, c.note) for c in event.claims if c.subject in ("Rotterdam", "Venlo")]
+    assert places == ([(flagged, note)] if flagged else [])
+    assert all(c.outcome == "unsupported" for c in event.claims if c.text == flagged)
+
+
+def test_an_other_companys_place_roles(parcelwise: ClaimChecker) -> None:
+    event = parcelwise.check(
+        ClaimJob(
+            turn_id=1, agent="technical", reply="European orders ship out of our Leeds warehouse."
+        )
+    )
+    assert [c.text for c in event.unsupported] == ["Leeds warehouse"]

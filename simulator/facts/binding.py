@@ -126,3 +126,14 @@ def sentence_at(text: str, position: int) -> tuple[str, int]:
             return text[start : m.start() + 1], start
         start = m.end()
     return text[start:], start
+
+
+def sentences(text: str) -> list[tuple[str, int]]:
+    """Each sentence of ``text`` (as :func:`sentence_at` cuts them) and where it starts."""
+    found, start = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        found.append((text[start : m.start() + 1], start))
+        start = m.end()
+    if start < len(text):
+        found.append((text[start:], start))
+    return found

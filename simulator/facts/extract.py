@@ -27,6 +27,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from simulator.facts.model import Condition, Fact, FileFacts, Siblings
+from simulator.facts.places import roles_of
 from simulator.knowledge import keywords
 from simulator.knowledge.documents import Document
 from simulator.statements import Statement, find_statements, normalise
@@ -378,9 +379,12 @@ def _file_facts(
     prose: list[str],
 ) -> FileFacts:
     facts: list[Fact] = []
+    places: dict[str, set[str]] = {}
     for unit in units:
         for statement in find_statements(unit.text):
             facts.append(_fact(source, unit, statement))
+        for place, roles in roles_of(unit.text, [unit.attribute, *reversed(unit.scope)]).items():
+            places.setdefault(place, set()).update(roles)
     capitalised: Counter[str] = Counter()
     lowercase: Counter[str] = Counter()
     phrases: Counter[str] = Counter()
@@ -400,6 +404,7 @@ def _file_facts(
         capitalised=dict(capitalised),
         lowercase=dict(lowercase),
         phrases=dict(phrases),
+        places={place: sorted(roles) for place, roles in places.items()},
         text=normalise(" ".join(plain)),
     )
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from simulator.events import ClaimKind
 
-EXTRACTOR_VERSION = "2"
+EXTRACTOR_VERSION = "3"
 """Bump when extraction changes: every file's facts are then extracted again."""
 
 
@@ -102,6 +102,9 @@ class FileFacts(_Record):
     phrases: dict[str, int] = {}
     """Runs of capitalised words inside sentences (``Compliance Pack``, ``Contract Bridge``):
     names of things the material does not list side by side."""
+    places: dict[str, list[str]] = {}
+    """The roles the material gives each capitalised word (lower-cased), such as ``rotterdam``:
+    ``["office"]`` (see :mod:`simulator.facts.places`)."""
     text: str = ""
     """The file's plain text, normalised (see :func:`simulator.statements.normalise`), for
     finding named facts (a certification, a code) the material mentions anywhere."""
