@@ -210,9 +210,11 @@ def aims(judged: list[Judged]) -> str:
 NOT_SEEN = (
     'What the check does not see yet (most "not checked" rows): claims with no figure and no '
     'name - a feature said to exist or not ("a cellular modem inside", "phone support", '
-    '"generally available right now", "on-site installation for free"), a place given the '
-    'wrong role ("our Rotterdam warehouse": Rotterdam is the office) - and bare numbers with no '
-    'unit ("capped at 200 a month"). Wrong claims among them count as misses above.'
+    '"generally available right now", "on-site installation for free"), a feature put on the '
+    'wrong plan ("SSO is available on Growth"), a yes/no fact turned round ("labels roll over") '
+    '- and bare numbers with no unit ("capped at 200 a month"). A known place in a role the '
+    'material never gives it ("our Rotterdam warehouse": Rotterdam is the office) is caught. '
+    "Wrong claims among them count as misses above."
 )
 
 
