@@ -17,13 +17,15 @@ schema is emptied and the collection with it (``fresh``): everything is indexed 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from simulator.errors import KnowledgeError
 from simulator.knowledge.passages import COLUMNS, SCHEMA, StoredPassage
 from simulator.knowledge.statistics import CollectionStatistics
 
@@ -56,6 +58,9 @@ class Manifest:
         self._lock = threading.Lock()
         self._readers = threading.local()
         self._opened: list[sqlite3.Connection] = []
+        self._reads = threading.Condition()
+        self._reads_in_flight = 0
+        self._closed = False
         self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=60)
         os.chmod(path, 0o600)
         with self._lock:
@@ -82,6 +87,12 @@ class Manifest:
                 os.chmod(f"{path}{suffix}", 0o600)
 
     def close(self) -> None:
+        """Close every connection once the reads in flight are done: closing a connection another
+        thread is reading through crashes the interpreter (a background warm-up searches while
+        the index closes)."""
+        with self._reads:
+            self._closed = True
+            self._reads.wait_for(lambda: self._reads_in_flight == 0)
         with self._lock:
             for connection in self._opened:
                 connection.close()
@@ -148,25 +159,36 @@ class Manifest:
                 "INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (str(generation),)
             )
 
-    def _reader(self) -> sqlite3.Connection:
-        connection: sqlite3.Connection | None = getattr(self._readers, "connection", None)
-        if connection is None:
-            connection = sqlite3.connect(str(self.path), check_same_thread=False, timeout=60)
-            self._readers.connection = connection
-            with self._lock:
-                self._opened.append(connection)
-        return connection
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """This thread's read connection, held open until the read is done."""
+        with self._reads:
+            if self._closed:
+                raise KnowledgeError(f"the knowledge index's manifest {self.path} is closed")
+            self._reads_in_flight += 1
+        try:
+            connection: sqlite3.Connection | None = getattr(self._readers, "connection", None)
+            if connection is None:
+                connection = sqlite3.connect(str(self.path), check_same_thread=False, timeout=60)
+                self._readers.connection = connection
+                with self._lock:
+                    self._opened.append(connection)
+            yield connection
+        finally:
+            with self._reads:
+                self._reads_in_flight -= 1
+                self._reads.notify_all()
 
     def passages(self, keys: Sequence[str]) -> list[StoredPassage]:
         """The stored passages among ``keys``, in the order of ``keys`` (unknown keys left out)."""
-        reader = self._reader()
         found: dict[str, StoredPassage] = {}
         for start in range(0, len(keys), LOOKUP_BATCH):
             chunk = keys[start : start + LOOKUP_BATCH]
-            rows = reader.execute(
-                f"SELECT {COLUMNS} FROM passages WHERE key IN ({','.join('?' * len(chunk))})",
-                list(chunk),
-            ).fetchall()
+            with self._reading() as reader:
+                rows = reader.execute(
+                    f"SELECT {COLUMNS} FROM passages WHERE key IN ({','.join('?' * len(chunk))})",
+                    list(chunk),
+                ).fetchall()
             for row in rows:
                 passage = StoredPassage.from_row(row)
                 found[passage.key] = passage
@@ -174,14 +196,14 @@ class Manifest:
 
     def all_passages(self) -> Iterable[StoredPassage]:
         """Every stored passage, in key order, read a page at a time."""
-        reader = self._reader()
         page = READ_PAGE
         last = ""
         while True:
-            rows = reader.execute(
-                f"SELECT {COLUMNS} FROM passages WHERE key > ? ORDER BY key LIMIT ?",
-                (last, page),
-            ).fetchall()
+            with self._reading() as reader:
+                rows = reader.execute(
+                    f"SELECT {COLUMNS} FROM passages WHERE key > ? ORDER BY key LIMIT ?",
+                    (last, page),
+                ).fetchall()
             for row in rows:
                 yield StoredPassage.from_row(row)
             if len(rows) < page:
@@ -189,5 +211,6 @@ class Manifest:
             last = str(rows[-1][0])
 
     def count(self) -> int:
-        (count,) = self._reader().execute("SELECT COUNT(*) FROM passages").fetchone()
+        with self._reading() as reader:
+            (count,) = reader.execute("SELECT COUNT(*) FROM passages").fetchone()
         return int(count)
