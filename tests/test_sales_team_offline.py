@@ -99,6 +99,8 @@ async def test_a_price_question_goes_to_pricing_who_answers_from_the_price_list(
     ]
     handoff = of_type(turn, HandoffEvent)[0]
     assert (handoff.from_agent, handoff.to_agent) == ("greeter", "pricing")
+    # The reason says why (the topic in the knowledge), not the customer's question again.
+    assert handoff.reason == "Pricing question: Professional (Pricing and Plans)"
     retrieval = of_type(turn, RetrievalEvent)[-1]
     assert retrieval.agent == "pricing"
     assert retrieval.passages[0].source == "pricing/pricing-and-plans.md"

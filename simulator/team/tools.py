@@ -38,7 +38,9 @@ async def transfer_to_technical(context: RunContext[TeamContext], reason: str) -
     support.
 
     Args:
-        reason: One short sentence on what the customer needs, for the specialist.
+        reason: The topic the customer needs help with, in a few words (for example
+            "battery life in deep freezers"), shown to the user as why; never their question
+            repeated.
     """
     return _handoff(context, "technical", reason)
 
@@ -51,7 +53,9 @@ async def transfer_to_pricing(context: RunContext[TeamContext], reason: str) -> 
     account's purchase history.
 
     Args:
-        reason: One short sentence on what the customer needs, for the specialist.
+        reason: The topic the customer needs help with, in a few words (for example
+            "battery life in deep freezers"), shown to the user as why; never their question
+            repeated.
     """
     return _handoff(context, "pricing", reason)
 
@@ -63,7 +67,8 @@ async def transfer_to_greeter(context: RunContext[TeamContext], reason: str) -> 
     customers), when they want something neither specialist covers.
 
     Args:
-        reason: One short sentence on what the customer wants now.
+        reason: The topic the customer wants now, in a few words; never their question
+            repeated.
     """
     return _handoff(context, "greeter", reason)
 
