@@ -110,6 +110,8 @@ class CoachController(QObject):
             ),
         ):
             self.panel.apply(event)
+            if isinstance(event, ConversationResetEvent):
+                self.dialog.hide()  # a new conversation: the last one's scorecard is not its
         elif isinstance(event, PracticeProgressEvent):
             self.dialog.show_progress(event)
         elif isinstance(event, SessionStartedEvent):

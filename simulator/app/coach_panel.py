@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from simulator.app import theme
+from simulator.app.persona_list import PersonaItemDelegate, persona_data, persona_label
 from simulator.commands import (
     AskCopilotCommand,
     Command,
@@ -67,18 +68,6 @@ WHISPER_HINT = "Guidance for the agent's next reply; the customer never sees it.
 ASK_HINT = (
     "Ask the co-pilot privately (prices, specs, stock); the customer never sees it. Enter asks."
 )
-
-
-def persona_label(persona: Persona) -> str:
-    return f"{persona.name} · {persona.company.name} ({persona.difficulty})"
-
-
-def persona_tooltip(persona: Persona) -> str:
-    objections = "; ".join(o.topic.replace("_", " ") for o in persona.agenda)
-    return (
-        f"{persona.name}, {persona.role} at {persona.company.name}\n{persona.company.situation}\n"
-        f"Objections: {objections}\nDifficulty: {persona.difficulty}"
-    )
 
 
 class CoachPanel(QFrame):
@@ -149,20 +138,21 @@ class CoachPanel(QFrame):
         top.addSpacing(10)
 
         self.persona = QComboBox()
+        self.persona.setItemDelegate(PersonaItemDelegate(self.persona))
         for p in self._personas:
             self.persona.addItem(persona_label(p), p.id)
-            self.persona.setItemData(
-                self.persona.count() - 1, persona_tooltip(p), Qt.ItemDataRole.ToolTipRole
-            )
+            for role, value in persona_data(p).items():
+                self.persona.setItemData(self.persona.count() - 1, value, role)
         if not self._personas:
             self.persona.addItem("No personas")
-        self.persona.setMinimumContentsLength(34)
+        self.persona.setMinimumContentsLength(24)
         self.persona.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
+        self.persona.view().setMinimumWidth(self.persona.view().sizeHintForColumn(0))
         self.persona.activated.connect(self._on_persona_chosen)
         self._tips[self.persona] = (
-            "The AI customer to rehearse with; hover an entry for who they are"
+            "The AI customer to rehearse with: the list says who, the scenario and how hard"
         )
         top.addWidget(self.persona)
         self.play = self._button(

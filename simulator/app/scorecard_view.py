@@ -17,12 +17,12 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFrame,
     QGridLayout,
-    QLabel,
     QVBoxLayout,
     QWidget,
 )
@@ -33,6 +33,8 @@ from simulator.app.scrolling import WrappingScrollArea
 from simulator.events import PracticeProgressEvent, Scorecard
 from simulator.scorecard_render import headline, parts, tiles, verdict
 
+TILE_MIN_PX = 190
+"""Narrower than this, a tile's caption would wrap into three lines: two columns instead."""
 _OUTCOME = {
     "agreed": (theme.FAST, "#dcfce7", "Agreed to a next step"),
     "declined": (theme.SLOW, theme.ERROR_BG, "Declined"),
@@ -68,6 +70,8 @@ class ScorecardView(QWidget):
         self._layout.addStretch(1)
         self.counts: dict[str, str] = {}
         self.progress_persona: str | None = None
+        self._tiles: list[QFrame] = []
+        self._placed_columns = 0
         if card is not None:
             self.show_card(card)
 
@@ -83,23 +87,36 @@ class ScorecardView(QWidget):
         )
         self.subtitle.setText(verdict(card))
         self.counts = dict(tiles(card))
-        while self._grid.count():
-            item = self._grid.takeAt(0)
-            widget = item.widget() if item is not None else None
-            if widget is not None:
-                widget.deleteLater()
-        for n, (label, value) in enumerate(self.counts.items()):
-            self._grid.addWidget(
-                self._tile(
-                    label,
-                    value,
-                    bad=label in ("Unsupported claims", "Claims right · wrong · unsupported")
-                    and bool(card.unsupported_claims),
-                ),
-                n // 4,
-                n % 4,
+        for tile in self._tiles:
+            self._grid.removeWidget(tile)
+            tile.deleteLater()
+        self._tiles = [
+            self._tile(
+                label,
+                value,
+                bad=label in ("Unsupported claims", "Claims right · wrong · unsupported")
+                and bool(card.unsupported_claims),
             )
+            for label, value in self.counts.items()
+        ]
+        self._place_tiles()
         self.details.setText(details_html(card))
+
+    def _columns(self) -> int:
+        """Four tiles a row when they fit, else two: a tile's words are never cut."""
+        return 4 if self.width() >= 4 * TILE_MIN_PX else 2
+
+    def _place_tiles(self) -> None:
+        columns = self._columns()
+        for n, tile in enumerate(self._tiles):
+            self._grid.removeWidget(tile)
+            self._grid.addWidget(tile, n // columns, n % columns)
+        self._placed_columns = columns
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._tiles and self._columns() != self._placed_columns:
+            self._place_tiles()
 
     def _tile(self, label: str, value: str, *, bad: bool = False) -> QFrame:
         tile = QFrame()
@@ -110,15 +127,13 @@ class ScorecardView(QWidget):
         )
         layout = QVBoxLayout(tile)
         layout.setContentsMargins(10, 6, 10, 6)
-        number = QLabel(value)
+        number = theme.wrapped_label(value)
         number.setStyleSheet(
             f"font-size: {theme.pt(16)}; font-weight: bold; "
             f"color: {theme.SLOW if bad else theme.INK};"
         )
         layout.addWidget(number)
-        caption = QLabel(label)
-        caption.setObjectName("muted")
-        caption.setWordWrap(True)  # "Claims right · wrong · unsupported" fits a narrow tile
+        caption = theme.wrapped_label(label, object_name="muted")
         layout.addWidget(caption)
         return tile
 

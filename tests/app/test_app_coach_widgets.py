@@ -12,6 +12,12 @@ from simulator.app.claim_marks import explain, highlighted
 from simulator.app.coach_panel import COACH_UNAVAILABLE, CoachPanel
 from simulator.app.composer import Composer
 from simulator.app.feed import EventFeed
+from simulator.app.persona_list import (
+    DIFFICULTY_ROLE,
+    SCENARIO_ROLE,
+    PersonaItemDelegate,
+    persona_scenario,
+)
 from simulator.app.scorecard_view import ScorecardView, details_text
 from simulator.app.transcript_view import TranscriptView
 from simulator.commands import (
@@ -397,3 +403,24 @@ def test_push_to_talk_reports_press_and_release_once(qtbot: Any) -> None:
     composer.set_voice(False, "No microphone found: type your lines instead.")
     assert opened == [True, False] and not composer.talk_button.isEnabled()
     assert composer.talk_button.toolTip() == "No microphone found: type your lines instead."
+
+
+def test_the_persona_list_shows_each_scenario_and_difficulty_in_the_list(qtbot: Any) -> None:
+    personas = load_personas().personas
+    panel = CoachPanel(personas)
+    qtbot.addWidget(panel)
+    panel.show()
+    combo = panel.persona
+    combo.showPopup()
+    view = combo.view()
+    one_line = view.fontMetrics().height()
+    for row, persona in enumerate(personas):
+        index = combo.model().index(row, 0)
+        assert index.data(SCENARIO_ROLE) == persona_scenario(persona)
+        assert index.data(DIFFICULTY_ROLE) == persona.difficulty
+        assert view.visualRect(index).height() >= 2 * one_line  # two lines, in the list itself
+        objections = [o.topic.replace("_", " ") for o in persona.agenda]
+        assert all(o in index.data(SCENARIO_ROLE) for o in objections)
+    assert isinstance(combo.itemDelegate(), PersonaItemDelegate)
+    view.grab()  # paints the entries
+    combo.hidePopup()
