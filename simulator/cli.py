@@ -243,6 +243,7 @@ def _app(args: argparse.Namespace, _settings: Settings | None) -> int:
             offline=bool(getattr(args, "offline", False)),
             demo=bool(getattr(args, "demo", False)),
             voice=getattr(args, "voice", None),
+            exit_when_closed=True,
         )
     )
 

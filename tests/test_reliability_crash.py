@@ -169,13 +169,15 @@ def test_a_session_killed_mid_turn_leaves_a_log_that_loads_and_replays(
     )
     qtbot.addWidget(window)
     try:
-        assert window.open_session() is not None
-        assert window.feed.events == loaded.events
-        with qtbot.waitSignal(window.player.finished, timeout=30_000):
-            window.replay_session()
-        assert window.feed.events == loaded.events
+        with qtbot.waitSignal(window.sessions.viewer_opened, timeout=30_000) as opened:
+            assert window.open_session() is not None
+        viewer = opened.args[0]
+        assert viewer.feed.events == loaded.events
+        with qtbot.waitSignal(viewer.player.finished, timeout=30_000):
+            viewer.replay()
+        assert viewer.feed.events == loaded.events
         partial = "".join(e.delta for e in loaded.events if isinstance(e, TranscriptDeltaEvent))
         assert partial and ANSWER.startswith(partial.strip())
-        assert window.transcript.messages()[0] == ("customer", QUESTION)
+        assert viewer.transcript.messages()[0] == ("customer", QUESTION)
     finally:
         window.close()

@@ -26,6 +26,8 @@ class Banner(QFrame):
         super().__init__(parent)
         self.setObjectName("banner")
         self.level = "info"
+        self.owner = ""
+        """Who put the message up (``status``: the session status model), so it can take it down."""
         layout = QHBoxLayout(self)
         layout.setContentsMargins(14, 8, 10, 8)
         layout.setSpacing(8)
@@ -35,7 +37,7 @@ class Banner(QFrame):
         self._actions = QHBoxLayout()
         layout.addLayout(self._actions)
         close = QPushButton("Dismiss")
-        close.clicked.connect(self.dismiss)
+        close.clicked.connect(lambda: self.dismiss())
         layout.addWidget(close)
         self.hide()
 
@@ -44,10 +46,16 @@ class Banner(QFrame):
         return "" if self.isHidden() else self.label.text()
 
     def show_message(
-        self, level: str, message: str, actions: Sequence[tuple[str, Callable[[], object]]] = ()
+        self,
+        level: str,
+        message: str,
+        actions: Sequence[tuple[str, Callable[[], object]]] = (),
+        *,
+        owner: str = "",
     ) -> None:
         background, ink = _LEVELS.get(level, _LEVELS["info"])
         self.level = level
+        self.owner = owner
         self.setStyleSheet(
             f"QFrame#banner {{ background: {background}; border-bottom: 1px solid {ink}; }}"
             f" QFrame#banner QLabel {{ color: {ink}; font-weight: bold; }}"
@@ -65,5 +73,7 @@ class Banner(QFrame):
             self._actions.addWidget(button)
         self.show()
 
-    def dismiss(self) -> None:
-        self.hide()
+    def dismiss(self, owner: str | None = None) -> None:
+        """Take the message down (only if ``owner`` put it up, when given)."""
+        if owner is None or owner == self.owner:
+            self.hide()

@@ -84,6 +84,7 @@ class SessionBridge(QObject):
         self._thread: threading.Thread | None = None
         self._futures: set[concurrent.futures.Future[Any]] = set()
         self._closed = False
+        self._leaving = False
         self._cancel_index = threading.Event()
         self.supervisor = SessionSupervisor(
             settings,
@@ -150,11 +151,16 @@ class SessionBridge(QObject):
     def cancel_reindex(self) -> None:
         self._cancel_index.set()
 
-    def shutdown(self, timeout: float = 15.0) -> None:
-        """Close the session, cancel every task, stop the loop and join the thread."""
+    def shutdown(self, timeout: float = 15.0, *, leaving: bool = False) -> None:
+        """Close the session, cancel every task, stop the loop and join the thread.
+
+        ``leaving``: the process exits next. Work that writes nothing (a library still
+        importing on a worker thread) is not waited for; a knowledge index being written is, until
+        it stops after the file in hand."""
         if self._closed:
             return
         self._closed = True
+        self._leaving = leaving
         self._cancel_index.set()
         loop, thread = self._loop, self._thread
         if loop is not None and thread is not None and thread.is_alive():
@@ -165,8 +171,10 @@ class SessionBridge(QObject):
             except Exception:
                 logger.warning("the session did not close cleanly", exc_info=True)
             loop.call_soon_threadsafe(loop.stop)
-            thread.join(timeout)
-            if thread.is_alive():
+            if leaving:
+                self.supervisor.index_idle.wait(timeout)
+            thread.join(1.0 if leaving else timeout)
+            if thread.is_alive() and not leaving:
                 logger.warning("the session thread did not stop within %.0f s", timeout)
         with self._pending_lock:
             self._pending.clear()
@@ -243,8 +251,7 @@ class SessionBridge(QObject):
         self._post(call)
         return future
 
-    @staticmethod
-    def _run_loop(loop: asyncio.AbstractEventLoop, ready: threading.Event) -> None:
+    def _run_loop(self, loop: asyncio.AbstractEventLoop, ready: threading.Event) -> None:
         asyncio.set_event_loop(loop)
         loop.call_soon(ready.set)
         try:
@@ -255,7 +262,8 @@ class SessionBridge(QObject):
                 task.cancel()
             loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
             loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.run_until_complete(loop.shutdown_default_executor())
+            if not self._leaving:  # leaving: the process exits; an import need not finish
+                loop.run_until_complete(loop.shutdown_default_executor())
             loop.close()
 
     async def _reindex(self, knowledge_dir: Path) -> None:

@@ -7,6 +7,7 @@ indexes the knowledge and seats the Greeter while the user can already look arou
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -21,7 +22,8 @@ from PySide6.QtWidgets import QApplication
 from simulator.app import theme
 from simulator.app.bridge import SessionBridge, SessionState
 from simulator.app.feed import EventFeed
-from simulator.app.main_window import FileChooser, MainWindow
+from simulator.app.main_window import MainWindow
+from simulator.app.session_files import FileChooser
 from simulator.host.audio import AudioFactory
 from simulator.personas.model import PersonaError, load_personas
 from simulator.preferences import (
@@ -56,6 +58,9 @@ class AppOptions:
     """Opens the microphone and speakers (tests: simulated devices); default: this computer's."""
     coach_max_turns: int | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    exit_when_closed: bool = False
+    """Leave the process as soon as the window has closed its session (the ``simulator``
+    program): the native libraries' clean-up at interpreter exit takes seconds and saves nothing."""
 
 
 def create_window(options: AppOptions) -> MainWindow:
@@ -121,6 +126,7 @@ def run_app(options: AppOptions) -> int:
     app.setApplicationName("Sales Simulator")
     theme.apply_theme(app, scale=theme.DEMO_SCALE if options.demo else 1.0)
     window = create_window(options)
+    window.exit_quickly = options.exit_when_closed
     window.present()
     options.timings["window_shown_s"] = time.perf_counter() - started
 
@@ -144,4 +150,11 @@ def run_app(options: AppOptions) -> int:
 
     window.bridge.state_changed.connect(on_state)
     QTimer.singleShot(0, first_paint)
-    return app.exec()
+    code = app.exec()
+    if options.exit_when_closed:
+        # The session is closed and its log written (closeEvent); settings are saved when set.
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(code)
+    return code

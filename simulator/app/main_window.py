@@ -1,10 +1,11 @@
-"""The main window: lays the panels out and turns the user's clicks into bridge commands.
+"""The main window: the live session, laid out, and the user's clicks turned into bridge commands.
 
-It owns no conversation logic. Live events flow bridge → feed → widgets; what the feed shows is
-the window's one state, its screen (:mod:`simulator.app.screens`: the live session, or a saved one
-being viewed or replayed). The window routes commands (send, new conversation, restart with new
-settings) to the bridge, and does the file work the user asked for (save, open, export) with the
-Qt-free core modules.
+It owns no conversation logic. Live events flow bridge → feed → widgets, and into one status
+model (:class:`~simulator.host.session_status.SessionStatus`) that the status bar, the banner's
+problem, the composer and the agent pill all read, so they never disagree. A saved session opens
+beside the live one in its own window (:mod:`simulator.app.session_files`); the live conversation
+is never replaced. A line typed while the team starts or answers is queued and sent when it is
+ready (:class:`~simulator.app.type_ahead.TypeAhead`).
 """
 
 from __future__ import annotations
@@ -12,19 +13,15 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Protocol
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
     QMenu,
     QPushButton,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -40,14 +37,24 @@ from simulator.app.demo import IdleReset
 from simulator.app.feed import EventFeed
 from simulator.app.handoff_timeline import HandoffTimeline
 from simulator.app.latency_panel import LatencyPanel
-from simulator.app.replay import ReplayPlayer
-from simulator.app.screens import LiveScreen, Screen, ViewingScreen
+from simulator.app.session_files import DialogFileChooser, FileChooser, SessionFiles
+from simulator.app.session_layout import SessionLayout
 from simulator.app.settings_dialog import SettingsDialog
 from simulator.app.status_bar import SessionStatusBar
-from simulator.app.transcript_view import TranscriptView
+from simulator.app.transcript_view import WELCOME, TranscriptView
+from simulator.app.type_ahead import TypeAhead
 from simulator.commands import NewConversationCommand, OpenMicCommand, PushToTalkCommand
 from simulator.errors import SimulatorError
-from simulator.events import AGENT_NAMES, ConversationResetEvent, Event, ModeChangedEvent
+from simulator.events import (
+    AGENT_NAMES,
+    CoachStateEvent,
+    ConversationResetEvent,
+    Event,
+    ModeChangedEvent,
+    PracticeStateEvent,
+    StatusEvent,
+)
+from simulator.host.session_status import SessionStatus, StatusView
 from simulator.host.transport import Capabilities
 from simulator.personas.model import Persona
 from simulator.preferences import (
@@ -58,33 +65,16 @@ from simulator.preferences import (
     with_changes,
 )
 from simulator.redaction import Redactor
-from simulator.report import write_report
-from simulator.session_log import SUFFIX, LoadedLog, load_log, sessions_dir, write_log
 from simulator.settings import Settings, SettingsError
 
-
-class FileChooser(Protocol):
-    """Asks the user for a file; the app uses Qt's dialogs, tests answer with a path."""
-
-    def save_path(self, caption: str, suggested: Path, pattern: str) -> Path | None: ...
-
-    def open_path(self, caption: str, folder: Path, pattern: str) -> Path | None: ...
-
-
-class DialogFileChooser:
-    def __init__(self, parent: QWidget) -> None:
-        self._parent = parent
-
-    def save_path(self, caption: str, suggested: Path, pattern: str) -> Path | None:
-        path, _ = QFileDialog.getSaveFileName(self._parent, caption, str(suggested), pattern)
-        return Path(path) if path else None
-
-    def open_path(self, caption: str, folder: Path, pattern: str) -> Path | None:
-        path, _ = QFileDialog.getOpenFileName(self._parent, caption, str(folder), pattern)
-        return Path(path) if path else None
-
-
-LOG_PATTERN = f"Session logs (*{SUFFIX});;All files (*)"
+NOT_RUNNING = "The sales team is not running: see the message above."
+_PLACEHOLDERS = {
+    SessionState.READY: "Type as the customer and press Enter…",
+    SessionState.BUSY: "Answering… type ahead: your line is sent when the team is ready",
+    SessionState.FAILED: NOT_RUNNING,
+    SessionState.CLOSED: "Closed.",
+}
+_STARTING_PLACEHOLDER = "Starting… type ahead: your line is sent when the team is ready"
 
 
 class MainWindow(QMainWindow):
@@ -109,16 +99,15 @@ class MainWindow(QMainWindow):
         self.preferences_path = preferences_path
         self._cli_overrides = dict(cli_overrides or {})
         self._env = os.environ if env is None else env
-        self.files: FileChooser = files or DialogFileChooser(self)
-        self.on_screen: Screen = LiveScreen(self)
-        """What is on screen: the live session, or a saved one."""
         self.settings_dialog: SettingsDialog | None = None
-        self.player = ReplayPlayer(feed, self)
         self.idle = IdleReset(preferences.demo_idle_reset_s if demo else 0, self)
         self.demo = demo
         self._selling_to: str | None = None
         """The persona the user sells to (Rep mode), for the header."""
+        self.exit_quickly = False
+        """The process exits once this window has closed (``simulator``): see the bridge."""
 
+        self.session_status = SessionStatus()
         self.banner = Banner()
         self.coach = CoachPanel(
             personas, coach_available=False, compact=demo, speed=preferences.coach_speed or "1x"
@@ -128,19 +117,31 @@ class MainWindow(QMainWindow):
         self.composer = Composer()
         self.context = ContextPanel(feed)
         self.latency = LatencyPanel(feed)
-        self.status = SessionStatusBar(bridge, feed)
+        self.status = SessionStatusBar(self.session_status)
         self.setStatusBar(self.status)
         self.coaching = CoachController(bridge, feed, self.coach, self)
+        self.type_ahead = TypeAhead(bridge, self.composer, self.transcript, self)
+        self.sessions = SessionFiles(
+            self,
+            feed,
+            self.banner,
+            files=files or DialogFileChooser(self),
+            data_dir=lambda: self.bridge.settings.data_dir,
+            redactor=self._redactor,
+            replay_speed=lambda: self.bridge.settings.replay_speed,
+            say=lambda text: self.status.showMessage(text, 6000),
+        )
         self._build_layout()
         self._build_actions()
 
         bridge.event_received.connect(self._on_live_event)
-        bridge.state_changed.connect(self._on_state)
+        bridge.state_changed.connect(self.session_status.state_changed)
+        bridge.connection_changed.connect(self.session_status.room_changed)
+        bridge.capabilities_changed.connect(self._on_capabilities)
         bridge.failed.connect(self._on_failed)
         bridge.notice.connect(self._on_notice)
-        bridge.capabilities_changed.connect(self._on_capabilities)
-        feed.event_received.connect(self._on_feed_event)
         feed.event_received.connect(self.idle.activity)
+        feed.event_received.connect(self._on_feed_event)
         feed.cleared.connect(self.refresh_agent)
         feed.cleared.connect(self._show_team_panels)
         self.composer.submitted.connect(self.send)
@@ -150,10 +151,13 @@ class MainWindow(QMainWindow):
         self.composer.open_mic.connect(lambda on: bridge.command(OpenMicCommand(on=on)))
         self.transcript.reply_selected.connect(self.context.show_reply)
         self.transcript.reply_selected.connect(self.latency.select_reply)
-        self.player.finished.connect(self._on_replay_finished)
         self.idle.idle.connect(self._on_idle)
         self.coach.speed_chosen.connect(self._remember_speed)
-        self._on_state(bridge.state, bridge.state_detail or "Starting the sales team…")
+        self.session_status.subscribe(self._on_status)
+        self.session_status.state_changed(
+            bridge.state, bridge.state_detail or "Starting the sales team…"
+        )
+        self._on_status(self.session_status.view)
         self.composer.input.setFocus()
 
     # -- layout --------------------------------------------------------------------------------
@@ -169,23 +173,16 @@ class MainWindow(QMainWindow):
         body.setContentsMargins(10, 10, 10, 6)
         body.setSpacing(8)
         body.addWidget(self.coach)
-        body.addWidget(self.timeline)
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.setChildrenCollapsible(False)
         left = QFrame()
         left.setObjectName("panel")
         left_column = QVBoxLayout(left)
         left_column.setContentsMargins(2, 2, 10, 10)
         left_column.addWidget(self.transcript, 1)
         left_column.addWidget(self.composer)
-        split.addWidget(left)
-        split.addWidget(self.context)
-        split.addWidget(self.latency)
-        split.setStretchFactor(0, 5)
-        split.setStretchFactor(1, 3)
-        split.setStretchFactor(2, 4)
-        split.setSizes([620, 340, 440])
-        body.addWidget(split, 1)
+        self.body = SessionLayout(
+            left, self.timeline, [("Context", self.context), ("Latency", self.latency)]
+        )
+        body.addWidget(self.body, 1)
         column.addLayout(body, 1)
         self.setCentralWidget(central)
         self.resize(1440, 900)
@@ -240,19 +237,19 @@ class MainWindow(QMainWindow):
         self.new_action = action("&New conversation", "Ctrl+N", self.new_conversation)
         menu.addSeparator()
         self.open_action = action(
-            "&Open session…", QKeySequence.StandardKey.Open, self.open_session
+            "&Open session beside this one…", QKeySequence.StandardKey.Open, self.open_session
         )
         self.save_action = action(
             "&Save session as…", QKeySequence.StandardKey.Save, self.save_session
         )
-        self.replay_action = action("&Replay", "Ctrl+R", self.replay_session)
+        self.replay_action = action("&Replay this session", "Ctrl+R", self.replay_session)
         self.export_action = action("&Export report…", "Ctrl+E", self.export_report)
         self.scorecard_action = action("Score&card…", "Ctrl+K", self.coaching.show_scorecard)
         menu.addSeparator()
         self.settings_action = action("Se&ttings…", "Ctrl+,", self.open_settings)
         self.fullscreen_action = action("&Full screen", "F11", self.toggle_full_screen)
         menu.addSeparator()
-        action("&Quit", QKeySequence.StandardKey.Quit, self.close)
+        self.quit_action = action("&Quit", QKeySequence.StandardKey.Quit, self.close)
         self.new_button.clicked.connect(self.new_action.trigger)
         self.header_buttons["session"].setMenu(menu)
         self.header_buttons["settings"].clicked.connect(self.settings_action.trigger)
@@ -278,19 +275,13 @@ class MainWindow(QMainWindow):
     def start_session(self) -> None:
         self.bridge.start()
 
-    @property
-    def viewing(self) -> LoadedLog | None:
-        """The saved session on screen, or ``None`` when the live session is shown."""
-        return self.on_screen.log
-
     def send(self, text: str) -> None:
-        self.on_screen.send(text)
+        """The customer's line: sent now, or queued until the team can take it."""
+        self.type_ahead.offer(text)
 
     def new_conversation(self) -> None:
-        """The booth's button: a fresh conversation with the Greeter, whatever was on screen."""
-        self.player.stop()
-        if isinstance(self.on_screen, ViewingScreen):
-            self._show(LiveScreen(self))
+        """The booth's button: a fresh conversation with the Greeter."""
+        self.type_ahead.clear()
         if self.bridge.state is SessionState.FAILED:
             self.retry()
             return
@@ -304,75 +295,18 @@ class MainWindow(QMainWindow):
         self.feed.clear()
         self.bridge.restart(self.bridge.settings)
 
+    def open_session(self) -> Path | None:
+        """A saved session, opened beside this one (read in the background)."""
+        return self.sessions.open()
+
     def save_session(self) -> Path | None:
-        events = self.feed.events
-        if not events:
-            self.status.showMessage("Nothing to save yet.", 4000)
-            return None
-        suggested = sessions_dir(self.bridge.settings.data_dir) / f"rehearsal{SUFFIX}"
-        path = self.files.save_path("Save session", suggested, LOG_PATTERN)
-        if path is None:
-            return None
-        try:
-            count = write_log(path, events, redactor=self._redactor())
-        except OSError as e:
-            self.banner.show_message(
-                "error", f"Could not save the session to {path}: {e.strerror or e}"
-            )
-            return None
-        self.status.showMessage(f"Saved {count} events to {path}", 6000)
-        return path
-
-    def open_session(self) -> LoadedLog | None:
-        path = self.files.open_path(
-            "Open session", sessions_dir(self.bridge.settings.data_dir), LOG_PATTERN
-        )
-        if path is None:
-            return None
-        try:
-            loaded = load_log(path, max_bytes=self.bridge.settings.session_log_max_bytes)
-        except SimulatorError as e:
-            self.banner.show_message("error", str(e))
-            return None
-        self.player.stop()
-        self.feed.clear()
-        for event in loaded.events:
-            self.feed.push(event)
-        self._show(
-            ViewingScreen(self, loaded),
-            f"Viewing the saved session {path.name} ({len(loaded.events)} events).",
-        )
-        return loaded
-
-    def replay_session(self) -> None:
-        log = self.on_screen.log or LoadedLog(
-            path=Path("current session"), events=tuple(self.feed.events)
-        )
-        events = log.events
-        if not events:
-            self.status.showMessage("Nothing to replay yet.", 4000)
-            return
-        self._show(ViewingScreen(self, log), "Replaying the session…")
-        self.player.play(events, speed=self.bridge.settings.replay_speed)
+        return self.sessions.save()
 
     def export_report(self) -> Path | None:
-        events = self.feed.events
-        if not events:
-            self.status.showMessage("Nothing to export yet.", 4000)
-            return None
-        suggested = Path.home() / "rehearsal-report.html"
-        path = self.files.save_path("Export report", suggested, "HTML report (*.html)")
-        if path is None:
-            return None
-        try:
-            write_report(path, events, redactor=self._redactor())
-        except OSError as e:
-            self.banner.show_message(
-                "error", f"Could not write the report to {path}: {e.strerror or e}"
-            )
-            return None
-        self.status.showMessage(f"Report written to {path}", 6000)
-        return path
+        return self.sessions.export()
+
+    def replay_session(self) -> object:
+        return self.sessions.replay()
 
     def open_settings(self) -> SettingsDialog:
         environment = overridden_by_environment(self._env)
@@ -422,11 +356,7 @@ class MainWindow(QMainWindow):
             or self.bridge.state is SessionState.FAILED
         ):
             self.banner.dismiss()
-            self.player.stop()
-            if isinstance(self.on_screen, ViewingScreen):
-                self.on_screen = LiveScreen(self)
-                self.coaching.set_live(True)
-            self.composer.set_locked(False)
+            self.type_ahead.clear()
             self.feed.clear()
             self.bridge.restart(settings, redactor=redactor_for(preferences, settings, self._env))
 
@@ -436,48 +366,68 @@ class MainWindow(QMainWindow):
     # -- reactions -----------------------------------------------------------------------------
 
     def _on_live_event(self, event: Event) -> None:
-        self.on_screen.live_event(event)
+        self.feed.push(event)
+        self.session_status.event(event)
+        if isinstance(event, (ModeChangedEvent, CoachStateEvent, PracticeStateEvent)):
+            self._on_status(self.session_status.view)  # the placeholder follows the mode
+        if isinstance(event, StatusEvent):
+            if event.level == "info":
+                self.status.showMessage(event.message, 8000)
+            elif event.source != "cerebras":  # the provider's health is the status model's
+                self.banner.show_message(
+                    event.level, event.message, [("Settings…", self.open_settings)]
+                )
 
     def _on_feed_event(self, event: Event) -> None:
         if isinstance(event, ModeChangedEvent):
             self._fit_mode(event)
         self.refresh_agent()
-        self.on_screen.shown_event(event)
 
-    def _on_state(self, state: SessionState, detail: str) -> None:
-        self.on_screen.state(state, detail)
+    def _on_status(self, view: StatusView) -> None:
+        """Everything that shows the session's state follows the one status view."""
+        if view.problem:
+            failed = view.light == "failed"
+            if not (self.banner.owner == "status" and self.banner.text == view.problem):
+                actions = [("Settings…", self.open_settings)]
+                if failed:
+                    actions.insert(0, ("Retry", self.retry))
+                self.banner.show_message(
+                    "error" if failed else "warning", view.problem, actions, owner="status"
+                )
+        else:
+            self.banner.dismiss(owner="status")
+        state = view.state
+        accepting = state not in (SessionState.FAILED, SessionState.CLOSED)
+        placeholder = _PLACEHOLDERS.get(state, _STARTING_PLACEHOLDER)
+        if state is SessionState.READY and self.coaching.selling:
+            placeholder = "Answer as the company's rep and press Enter…"
+        elif state is SessionState.READY and self.coaching.persona_playing:
+            placeholder = "Type to take over as the customer…"
+        self.composer.set_ready(accepting, placeholder)
+        self.transcript.set_welcome(NOT_RUNNING if state is SessionState.FAILED else WELCOME)
+        self.type_ahead.state_changed(state)
+        self.refresh_agent()
 
     def _on_notice(self, level: str, message: str) -> None:
-        self.on_screen.notice(level, message)
+        actions = [("Settings…", self.open_settings)] if level != "info" else []
+        self.banner.show_message(level, message, actions)
 
     def _on_capabilities(self, capabilities: Capabilities) -> None:
-        self.on_screen.capabilities(capabilities)
+        self.session_status.capabilities_changed(capabilities)
+        self.composer.set_voice(capabilities.voice.can_talk, capabilities.voice.notice)
 
     def _on_failed(self, message: str) -> None:
+        if self.banner.owner == "status" and self.banner.text == message:
+            return  # the status model already shows it, with Retry
         actions = [("Retry", self.retry), ("Settings…", self.open_settings)]
         self.banner.show_message("error", message, actions)
 
     def _on_idle(self) -> None:
         entries = self.feed.conversation.entries
         said_something = bool(entries) and not isinstance(entries[-1], ConversationResetEvent)
-        if said_something and self.on_screen.idle():
+        if said_something and self.bridge.state is SessionState.READY:
             self.coaching.dialog.hide()
             self.new_conversation()
-
-    def _on_replay_finished(self) -> None:
-        self.banner.show_message(
-            "info",
-            "Replay finished. New conversation goes back to the live team.",
-            [("Replay again", self.replay_session), ("Back to live", self.new_conversation)],
-        )
-
-    def _show(self, screen: Screen, message: str = "") -> None:
-        """Put ``screen`` on screen (``message``: what a saved session's banner says)."""
-        self.on_screen = screen
-        if isinstance(screen, ViewingScreen):
-            screen.enter(message)
-        else:
-            screen.enter()
 
     def _show_team_panels(self) -> None:
         self.timeline.setVisible(True)
@@ -502,13 +452,21 @@ class MainWindow(QMainWindow):
                 f"padding: 4px 14px; font-weight: bold; font-size: {theme.pt(12)};"
             )
             return
-        starting, answering = self.on_screen.agent(self.bridge.state)
+        state = self.bridge.state
+        starting = state in (
+            SessionState.STOPPED,
+            SessionState.STARTING,
+            SessionState.INDEXING,
+            SessionState.FAILED,
+        )
         self._show_agent(
-            self.feed.conversation.active_agent, starting=starting, answering=answering
+            self.feed.conversation.active_agent,
+            starting=starting,
+            answering=state is SessionState.BUSY,
         )
 
     def _show_agent(self, agent: str, *, starting: bool = False, answering: bool = False) -> None:
-        self.agent_caption.setText("Sales team" if starting else self.on_screen.caption)
+        self.agent_caption.setText("Sales team" if starting else "Speaking with")
         if starting:
             failed = self.bridge.state is SessionState.FAILED
             self.agent_pill.setText("not running" if failed else "starting…")
@@ -525,7 +483,8 @@ class MainWindow(QMainWindow):
         return redactor_for(self.preferences, self.bridge.settings, self._env)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.player.stop()
+        self.hide()  # at once: closing the session below takes a moment
+        self.sessions.close_all()
         self.idle.stop()
-        self.bridge.shutdown()
+        self.bridge.shutdown(leaving=self.exit_quickly)
         super().closeEvent(event)

@@ -56,7 +56,11 @@ class TranscriptView(WrappingScrollArea):
     reply_selected = Signal(int)
     """The number of the agent reply the user clicked."""
 
-    def __init__(self, feed: EventFeed, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, feed: EventFeed, parent: QWidget | None = None, *, welcome: str = WELCOME
+    ) -> None:
+        self._welcome = welcome
+        self._queued: QLabel | None = None
         self._content = QWidget()
         self._content.setObjectName("transcriptContent")
         self._layout = QVBoxLayout(self._content)
@@ -138,6 +142,7 @@ class TranscriptView(WrappingScrollArea):
         self._replies.clear()
         self._selected = None
         self._thinking = None
+        self._queued = None
         self._whispers.clear()
         self._pending_actions.clear()
         self._selling = False
@@ -288,10 +293,16 @@ class TranscriptView(WrappingScrollArea):
             layout.addWidget(widget, 5)
             if agent:
                 layout.addStretch(1)
-            self._layout.insertWidget(self._layout.count() - 1, row)
+            self._layout.insertWidget(self._next_index(), row)
         else:
-            self._layout.insertWidget(self._layout.count() - 1, widget)
+            self._layout.insertWidget(self._next_index(), widget)
         self._follow_soon()
+
+    def _next_index(self) -> int:
+        """Where the next row goes: above the queued lines (always last) and the stretch."""
+        if self._queued is not None:
+            return self._layout.indexOf(self._queued)
+        return self._layout.count() - 1
 
     def _add_bubble(self, speaker: str, text: str, *, name: str | None = None) -> MessageBubble:
         bubble = MessageBubble(speaker, text, name=name)
@@ -307,8 +318,39 @@ class TranscriptView(WrappingScrollArea):
         self._insert(note)
         return note
 
+    def set_welcome(self, text: str) -> None:
+        """What the empty transcript says (the team not running says so here too)."""
+        if text == self._welcome:
+            return
+        self._welcome = text
+        if any(w.property("welcome") for w in self._widgets()):
+            self._drop_welcome()
+            self._show_welcome()
+
+    def queued(self) -> list[str]:
+        """The lines waiting to be sent, as shown."""
+        return [] if self._queued is None else self._queued.text().split("\n")[1:]
+
+    def show_queued(self, lines: list[str]) -> None:
+        """Lines typed ahead, shown under the conversation until they are sent."""
+        if self._queued is not None:
+            self._layout.removeWidget(self._queued)
+            self._queued.hide()
+            self._queued.deleteLater()
+            self._queued = None
+        if lines:
+            self._drop_welcome()
+            self._queued = self._add_note(
+                "Queued, sent when the team is ready:\n" + "\n".join(lines),
+                "customer",
+                name="queued",
+            )
+            self._queued.setAlignment(Qt.AlignmentFlag.AlignRight)
+
     def _show_welcome(self) -> None:
-        note = self._add_note(WELCOME, "customer", name="note")
+        if not self._welcome:
+            return
+        note = self._add_note(self._welcome, "customer", name="note")
         note.setProperty("welcome", True)
         note.setAlignment(Qt.AlignmentFlag.AlignCenter)
         note.setStyleSheet(f"color: {theme.MUTED}; padding: 24px;")

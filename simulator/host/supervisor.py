@@ -117,16 +117,23 @@ class SessionSupervisor:
         self._pump: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         self._session_import: asyncio.Future[Any] | None = None
+        self._closing = threading.Event()
+        """Set by :meth:`aclose`: the start-up index stops after the file in hand."""
+        self.index_idle = threading.Event()
+        """Clear while a worker thread writes the index (a face about to leave waits for it)."""
+        self.index_idle.set()
 
     # -- the session's life ------------------------------------------------------------------------
 
     async def start(self) -> None:
         """Open the session (a failure is told to the listener, never raised)."""
+        self._closing.clear()
         async with self._lock:
             await self._open_session()
 
     async def restart(self, settings: Settings, *, redactor: Redactor | None = None) -> None:
         """Close the session, if any, and open one with ``settings``."""
+        self._closing.clear()
         async with self._lock:
             self.settings = settings
             self.redactor = redactor or Redactor.for_settings(settings)
@@ -134,6 +141,7 @@ class SessionSupervisor:
             await self._open_session()
 
     async def aclose(self) -> None:
+        self._closing.set()
         await self._close_session()
 
     # -- commands ----------------------------------------------------------------------------------
@@ -181,7 +189,12 @@ class SessionSupervisor:
         """Bring the index of ``knowledge_dir`` up to date (progress to the listener)."""
         try:
             report = await asyncio.to_thread(
-                self._update_index, knowledge_dir, self.settings, self._progress, cancel
+                self._update_index,
+                knowledge_dir,
+                self.settings,
+                self._progress,
+                cancel,
+                self.index_idle,
             )
         except asyncio.CancelledError:
             raise
@@ -203,7 +216,12 @@ class SessionSupervisor:
                     asyncio.to_thread(importlib.import_module, "simulator.session")
                 )
             await asyncio.to_thread(
-                self._update_index, settings.knowledge_dir, settings, self._startup_progress
+                self._update_index,
+                settings.knowledge_dir,
+                settings,
+                self._startup_progress,
+                self._closing,
+                self.index_idle,
             )
             await self._session_import
             if settings.voice_mode != "off":
@@ -326,20 +344,28 @@ class SessionSupervisor:
         settings: Settings,
         progress: Callable[[int, int, str], None],
         cancel: threading.Event | None = None,
+        idle: threading.Event | None = None,
     ) -> IndexReport:
-        """Blocking (a worker thread): open the index of ``knowledge_dir`` and update it."""
+        """Blocking (a worker thread): open the index of ``knowledge_dir`` and update it
+        (``idle`` is cleared meanwhile)."""
         from simulator.knowledge.documents import Limits
         from simulator.knowledge.index import KnowledgeIndex
 
-        with KnowledgeIndex(
-            knowledge_dir,
-            settings.index_dir,
-            chroma_host=settings.chroma_host,
-            chroma_port=settings.chroma_port,
-            contextual=False,  # the session's own index fills the encoder in the background
-            limits=Limits(settings.max_file_mb, settings.max_csv_rows),
-        ) as index:
-            return index.update(progress=progress, cancel=cancel)
+        if idle is not None:
+            idle.clear()
+        try:
+            with KnowledgeIndex(
+                knowledge_dir,
+                settings.index_dir,
+                chroma_host=settings.chroma_host,
+                chroma_port=settings.chroma_port,
+                contextual=False,  # the session's own index fills the encoder in the background
+                limits=Limits(settings.max_file_mb, settings.max_csv_rows),
+            ) as index:
+                return index.update(progress=progress, cancel=cancel)
+        finally:
+            if idle is not None:
+                idle.set()
 
 
 def _what_failed(command: Command) -> str | None:

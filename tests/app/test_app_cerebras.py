@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator.app.bridge import SessionState
+from simulator.app.status_bar import LIGHT_COLOURS
 from simulator.events import StatusEvent, TranscriptEvent
 from tests.app.conftest import WindowFactory
 from tests.app.gui import ServerThread, cerebras_settings, events_of, say, start
@@ -77,6 +78,12 @@ def test_a_wrong_key_is_explained_and_the_conversation_goes_on_offline(
         assert "offline" in window.banner.text and "API key" in window.banner.text
         assert "401" in window.banner.text
         assert window.status.connection_label.text() == "Cerebras failing: answering offline"
+        # One status: the light, the headline and the banner say the same thing.
+        view = window.session_status.view
+        assert window.status.state_label.text() == f"● {view.headline}"
+        assert "answering offline" in window.status.state_label.text()
+        assert window.status.light_colour() == LIGHT_COLOURS["degraded"] != LIGHT_COLOURS["ok"]
+        assert window.banner.owner == "status" and window.banner.text == view.problem
         replies = [e for e in events_of(window, TranscriptEvent) if e.speaker != "customer"]
         assert replies and replies[-1].provider == "offline"
         assert window.bridge.state is SessionState.READY

@@ -8,7 +8,12 @@ from typing import Any
 from PySide6.QtCore import QPoint, Qt
 
 from simulator.app.bridge import SessionState
-from simulator.events import LatencyEvent, SessionStartedEvent, TranscriptEvent
+from simulator.events import (
+    LatencyEvent,
+    SessionStartedEvent,
+    TranscriptEvent,
+    TurnCompletedEvent,
+)
 from simulator.session_log import load_log
 from simulator.settings import Settings
 from tests.app.conftest import WindowFactory
@@ -23,14 +28,40 @@ def test_the_window_shows_first_and_the_team_starts_behind_it(
     assert "starting" in window.agent_pill.text()
     window.start_session()
     assert window.bridge.state is not SessionState.READY  # start-up runs in the background
-    assert not window.composer.send_button.isEnabled()
-    qtbot.keyClicks(window.composer.input, "Hello")  # the user can type ahead meanwhile
+    assert "type ahead" in window.composer.input.placeholderText()
     qtbot.waitUntil(lambda: window.bridge.state is SessionState.READY, timeout=60_000)
     assert window.composer.send_button.isEnabled()
-    assert window.composer.input.text() == "Hello"
     assert window.agent_pill.text() == "Greeter"
     assert "Offline responder" in window.status.provider_label.text()
     assert "offline responder" in window.status.state_label.text()
+
+
+def test_a_line_typed_during_start_up_is_queued_and_sent_when_the_team_is_ready(
+    qtbot: Any, make_window: WindowFactory, offline_settings: Settings
+) -> None:
+    window = make_window(offline_settings)
+    window.start_session()
+    assert window.bridge.state is not SessionState.READY
+    qtbot.keyClicks(window.composer.input, "Hello, is anyone there?")
+    qtbot.keyClick(window.composer.input, Qt.Key.Key_Return)
+    assert window.composer.input.text() == ""  # taken, not dropped
+    assert window.transcript.queued() == ["Hello, is anyone there?"]
+    qtbot.keyClicks(window.composer.input, "What does the Starter plan cost?")
+    qtbot.keyClick(window.composer.input, Qt.Key.Key_Return)
+    assert window.type_ahead.queued == [
+        "Hello, is anyone there?",
+        "What does the Starter plan cost?",
+    ]
+
+    def both_answered() -> bool:
+        said = [e.text for e in events_of(window, TranscriptEvent) if e.speaker == "customer"]
+        completed = events_of(window, TurnCompletedEvent)
+        return len(said) == 2 and len(completed) == 2
+
+    qtbot.waitUntil(both_answered, timeout=90_000)
+    customer = [text for speaker, text in window.transcript.messages() if speaker == "customer"]
+    assert customer == ["Hello, is anyone there?", "What does the Starter plan cost?"]
+    assert window.transcript.queued() == [] and window.type_ahead.queued == []
 
 
 def test_a_price_question_is_handed_to_pricing_with_the_price_list_as_context(

@@ -1,14 +1,13 @@
-"""Sessions from the window: save, open, replay, export a report; damaged files are explained
-and the live team stays usable."""
+"""Sessions from the window: save, open beside the live one, replay with speed, scrub and
+progress, export a report; damaged files are explained and the live team stays usable."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
-
 from simulator.app.bridge import SessionState
+from simulator.app.session_viewer import SessionViewer
 from simulator.events import to_json
 from simulator.session_log import load_log
 from simulator.settings import Settings
@@ -21,7 +20,16 @@ def hold_a_conversation(qtbot: Any, window: Any) -> None:
     say(qtbot, window, "How much does the Professional plan cost per sensor?")
 
 
-def test_save_then_open_shows_the_saved_conversation_read_only(
+def open_beside(qtbot: Any, window: Any) -> SessionViewer:
+    """Session → Open…, and wait for the viewer (the log is read in the background)."""
+    with qtbot.waitSignal(window.sessions.viewer_opened, timeout=10_000) as opened:
+        window.open_action.trigger()
+    viewer = opened.args[0]
+    qtbot.addWidget(viewer)
+    return viewer
+
+
+def test_a_saved_session_opens_beside_the_live_one_which_stays_as_it_was(
     qtbot: Any, make_window: WindowFactory, offline_settings: Settings, tmp_path: Path
 ) -> None:
     saved = tmp_path / "rehearsal.jsonl"
@@ -35,37 +43,57 @@ def test_save_then_open_shows_the_saved_conversation_read_only(
     assert load_log(saved).events == window.feed.events
     assert str(saved) in window.status.currentMessage()
 
-    qtbot.mouseClick(window.new_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.transcript.messages() == [], timeout=10_000)
-
-    window.open_action.trigger()
-    assert window.viewing is not None
+    say(qtbot, window, "And is the CT-200 in stock?")  # the conversation goes on after saving
+    live_messages = window.transcript.messages()
+    viewer = open_beside(qtbot, window)
+    assert viewer.isVisible() and viewer is not window
+    assert viewer.transcript.messages() == live_messages[:4]  # what was saved
+    assert viewer.timeline.handoff_texts() == live_handoffs
+    assert viewer.latency.row_count() == 2
+    assert "rehearsal.jsonl" in viewer.windowTitle()
+    # Nothing of the live conversation was lost or replaced.
     assert window.transcript.messages() == live_messages
-    assert window.timeline.handoff_texts() == live_handoffs
-    assert window.latency.row_count() == 2
-    assert "rehearsal.jsonl" in window.banner.text
-    assert window.composer.input.isReadOnly() and not window.composer.send_button.isEnabled()
-
-    window.new_action.trigger()  # back to the live team
-    assert window.viewing is None and window.banner.text == ""
-    assert not window.composer.input.isReadOnly()
+    assert not window.composer.input.isReadOnly() and window.banner.text == ""
     say(qtbot, window, "Back again: do you integrate with SAP?")
+    assert window.transcript.messages()[:6] == live_messages
+    assert viewer.transcript.messages() == live_messages[:4]
 
 
-def test_replay_plays_the_conversation_again(
+def test_replay_has_speed_a_scrub_bar_and_progress(
     qtbot: Any, make_window: WindowFactory, offline_settings: Settings
 ) -> None:
-    window = start(qtbot, make_window(offline_settings.replace(replay_speed=40)))
+    window = start(qtbot, make_window(offline_settings))
     hold_a_conversation(qtbot, window)
     messages = window.transcript.messages()
-    with qtbot.waitSignal(window.player.started, timeout=2000):
+    with qtbot.waitSignal(window.sessions.viewer_opened, timeout=2000) as opened:
         window.replay_action.trigger()
-    assert len(window.transcript.messages()) < len(messages)  # starts from an empty screen
-    with qtbot.waitSignal(window.player.finished, timeout=20_000):
-        pass
-    assert window.transcript.messages() == messages
-    assert window.timeline.handoff_texts() and window.latency.row_count() == 2
-    assert "Replay finished" in window.banner.text
+    viewer = opened.args[0]
+    qtbot.addWidget(viewer)
+    bar = viewer.replay_bar
+    assert window.transcript.messages() == messages  # the live window is untouched
+    assert viewer.player.playing and bar.play_button.text() == "❚❚ Pause"
+    bar.choose_speed(10.0)
+    assert viewer.player.speed == 10.0
+    bar.toggle()
+    assert not viewer.player.playing and bar.play_button.text() == "▶ Play"
+    # Scrub to the end: the whole conversation; back to the middle: only what came before.
+    total = viewer.player.total
+    assert bar.scrub.maximum() == total
+    bar.scrub.setSliderPosition(total)
+    bar.scrub.triggerAction(bar.scrub.SliderAction.SliderMove)
+    assert viewer.transcript.messages() == messages
+    assert bar.progress.text().startswith(f"event {total:,} of {total:,}")
+    bar.scrub.setSliderPosition(total // 2)
+    bar.scrub.triggerAction(bar.scrub.SliderAction.SliderMove)
+    assert 0 < len(viewer.transcript.messages()) < len(messages)
+    assert viewer.player.position == total // 2
+    assert bar.progress.text().startswith(f"event {total // 2:,} of {total:,}")
+    bar.choose_speed(50.0)
+    with qtbot.waitSignal(viewer.player.finished, timeout=20_000):
+        bar.toggle()  # plays on from the middle
+    assert viewer.transcript.messages() == messages
+    assert viewer.timeline.handoff_texts() and viewer.latency.row_count() == 2
+    assert bar.play_button.text() == "▶ Play again"
 
 
 def test_export_writes_a_readable_report(
@@ -89,11 +117,10 @@ def test_a_log_cut_off_by_a_crash_opens_with_a_note(
     crashed = tmp_path / "crashed.jsonl"
     lines = [to_json(e) for e in window.feed.events]
     crashed.write_text("\n".join(lines[:-1]) + "\n" + lines[-1][:25], encoding="utf-8")
-    window.files = ChosenFiles(open=[crashed])
-    window.open_action.trigger()
-    assert window.viewing is not None and window.viewing.truncated
-    assert "cut off" in window.banner.text and window.banner.level == "warning"
-    assert window.transcript.messages()  # everything up to the crash is there
+    window.sessions.files = ChosenFiles(open=[crashed])
+    viewer = open_beside(qtbot, window)
+    assert "cut off" in viewer.banner.text and viewer.banner.level == "warning"
+    assert viewer.transcript.messages()  # everything up to the crash is there
 
 
 def test_a_file_that_is_not_a_session_is_refused_and_the_team_stays_usable(
@@ -102,8 +129,9 @@ def test_a_file_that_is_not_a_session_is_refused_and_the_team_stays_usable(
     junk = tmp_path / "notes.jsonl"
     junk.write_text("shopping list\n", encoding="utf-8")
     window = start(qtbot, make_window(offline_settings, files=ChosenFiles(open=[junk])))
-    window.open_action.trigger()
-    assert window.viewing is None
+    with qtbot.waitSignal(window.sessions.loader.failed, timeout=10_000):
+        window.open_action.trigger()
+    assert window.sessions.viewers == []
     assert window.banner.level == "error" and "notes.jsonl" in window.banner.text
     assert window.bridge.state is SessionState.READY
     say(qtbot, window, "Hello")
