@@ -11,7 +11,7 @@ ready (:class:`~simulator.app.type_ahead.TypeAhead`).
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -388,7 +388,9 @@ class MainWindow(QMainWindow):
         if view.problem:
             failed = view.light == "failed"
             if not (self.banner.owner == "status" and self.banner.text == view.problem):
-                actions = [("Settings…", self.open_settings)]
+                actions: list[tuple[str, Callable[[], object]]] = [
+                    ("Settings…", self.open_settings)
+                ]
                 if failed:
                     actions.insert(0, ("Retry", self.retry))
                 self.banner.show_message(

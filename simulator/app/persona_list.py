@@ -58,11 +58,11 @@ class PersonaItemDelegate(QStyledItemDelegate):
             super().paint(painter, option, index)
             return
         painter.save()
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)  # type: ignore[attr-defined]
-        rect: QRect = option.rect  # type: ignore[attr-defined]
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        rect: QRect = option.rect
         if selected:
-            painter.fillRect(rect, option.palette.highlight())  # type: ignore[attr-defined]
-        font = QFont(option.font)  # type: ignore[attr-defined]
+            painter.fillRect(rect, option.palette.highlight())
+        font = QFont(option.font)
         bold = QFont(font)
         bold.setBold(True)
         line = QFontMetrics(font).height()
@@ -103,7 +103,7 @@ class PersonaItemDelegate(QStyledItemDelegate):
     ) -> QSize:
         if not index.data(SCENARIO_ROLE):
             return super().sizeHint(option, index)
-        metrics = QFontMetrics(option.font)  # type: ignore[attr-defined]
+        metrics = QFontMetrics(option.font)
         width = max(
             metrics.horizontalAdvance(str(index.data(SCENARIO_ROLE))),
             metrics.horizontalAdvance(str(index.data())) + 60,

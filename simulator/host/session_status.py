@@ -143,7 +143,12 @@ class SessionStatus:
         )
         failing = self._provider == "cerebras" and self._health == "failing"
         problem = (self._provider_problem or FAILING) if failing else None
-        view = replace(view, **_provider_fields(self._provider, self._model, self._health))
+        provider, connection, connection_light = _provider_fields(
+            self._provider, self._model, self._health
+        )
+        view = replace(
+            view, provider=provider, connection=connection, connection_light=connection_light
+        )
         state = self._state
         if state is SessionState.FAILED:
             return replace(
@@ -172,15 +177,12 @@ class SessionStatus:
         return replace(view, light="starting", headline=self._detail)
 
 
-def _provider_fields(provider: str | None, model: str, health: Health) -> dict[str, object]:
+def _provider_fields(provider: str | None, model: str, health: Health) -> tuple[str, str, Light]:
+    """(what the team runs on, its connection, the connection's light)."""
     if provider is None:
-        return {"provider": "Provider: starting…", "connection": "", "connection_light": "off"}
+        return "Provider: starting…", "", "off"
     if provider == "offline":
-        return {
-            "provider": "Offline responder (sentences from your documents)",
-            "connection": "no network needed",
-            "connection_light": "off",
-        }
+        return "Offline responder (sentences from your documents)", "no network needed", "off"
     if provider == "cerebras":
         connection: dict[Health, tuple[str, Light]] = {
             "unknown": ("not contacted yet", "off"),
@@ -188,9 +190,5 @@ def _provider_fields(provider: str | None, model: str, health: Health) -> dict[s
             "failing": ("Cerebras failing: answering offline", "failed"),
         }
         text, light = connection[health]
-        return {
-            "provider": f"Cerebras · {model}",
-            "connection": text,
-            "connection_light": light,
-        }
-    return {"provider": f"{provider} · {model}", "connection": "", "connection_light": "off"}
+        return f"Cerebras · {model}", text, light
+    return f"{provider} · {model}", "", "off"
