@@ -1,8 +1,9 @@
 """Reads a session log off the GUI thread, with progress, so a big one never freezes the window.
 
-The reading itself is :mod:`simulator.session_log`'s (bounded memory, damaged lines named);
-this only runs it on a worker thread and brings the outcome back as signals, which Qt delivers on
-the GUI thread because the loader lives there.
+The reading itself is :func:`simulator.session_log.open_log`'s: one pass in bounded memory that
+checks every line and keeps only where each event starts, so a viewer can read any window of a
+200 MB log later. This only runs it on a worker thread and brings progress and the outcome back
+as signals, which Qt delivers on the GUI thread because the loader lives there.
 """
 
 from __future__ import annotations
@@ -12,16 +13,16 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from simulator.app.replay import EventList
 from simulator.errors import SimulatorError
-from simulator.session_log import load_log
+from simulator.session_log import MAX_LOG_BYTES, LogProgress, open_log
 
 
 class LogLoader(QObject):
     progressed = Signal(int, int)
     """(bytes read, bytes in all)."""
     loaded = Signal(object, object, object)
-    """(the path, an :class:`~simulator.app.replay.EventSource`, a warning or ``None``)."""
+    """(the path, a :class:`~simulator.session_log.SessionLogFile` (an
+    :class:`~simulator.app.replay.EventSource`), a warning or ``None``)."""
     failed = Signal(object, str)
     """(the path, a readable message)."""
 
@@ -48,14 +49,14 @@ class LogLoader(QObject):
             thread.join(timeout)
 
     def _read(self, path: Path, max_bytes: int | None) -> None:
+        def progress(step: LogProgress) -> None:
+            self.progressed.emit(step.bytes_read, step.total_bytes)
+
         try:
-            size = path.stat().st_size
-            self.progressed.emit(0, size)
-            log = load_log(path)
-            self.progressed.emit(size, size)
+            log = open_log(path, max_bytes=max_bytes or MAX_LOG_BYTES, progress=progress)
         except SimulatorError as e:
             self.failed.emit(path, str(e))
         except OSError as e:
             self.failed.emit(path, f"cannot open the session log {path}: {e.strerror or e}")
         else:
-            self.loaded.emit(path, EventList(log.events), log.warning)
+            self.loaded.emit(path, log, log.warning)

@@ -129,6 +129,7 @@ class MainWindow(QMainWindow):
             data_dir=lambda: self.bridge.settings.data_dir,
             redactor=self._redactor,
             replay_speed=lambda: self.bridge.settings.replay_speed,
+            max_log_bytes=lambda: self.bridge.settings.session_log_max_bytes,
             say=lambda text: self.status.showMessage(text, 6000),
         )
         self._build_layout()

@@ -64,6 +64,7 @@ class SessionFiles(QObject):
         data_dir: Callable[[], Path],
         redactor: Callable[[], Redactor],
         replay_speed: Callable[[], float],
+        max_log_bytes: Callable[[], int],
         say: Callable[[str], None],
     ) -> None:
         """``say`` puts a short sentence in the status bar; the callables read the live settings."""
@@ -75,6 +76,7 @@ class SessionFiles(QObject):
         self._data_dir = data_dir
         self._redactor = redactor
         self._replay_speed = replay_speed
+        self._max_log_bytes = max_log_bytes
         self._say = say
         self.viewers: list[SessionViewer] = []
         self.loader = LogLoader(self)
@@ -106,7 +108,7 @@ class SessionFiles(QObject):
         path = self.files.open_path("Open session", sessions_dir(self._data_dir()), LOG_PATTERN)
         if path is not None:
             self._say(f"Opening {path.name}…")
-            self.loader.load(path)
+            self.loader.load(path, max_bytes=self._max_log_bytes())
         return path
 
     def replay(self) -> SessionViewer | None:

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from simulator.app.bridge import SessionState
+from simulator.app.replay import PAGE
 from simulator.app.session_viewer import SessionViewer
-from simulator.events import to_json
+from simulator.events import TranscriptEvent, to_json
 from simulator.session_log import load_log
 from simulator.settings import Settings
 from tests.app.conftest import WindowFactory
@@ -145,3 +146,31 @@ def test_saving_with_nothing_said_says_so(
     window.save_action.trigger()
     assert window.status.currentMessage() == "Nothing to save yet."
     assert not (tmp_path / "empty.jsonl").exists()
+
+
+def test_a_long_log_is_read_in_the_background_and_shown_a_page_at_a_time(
+    qtbot: Any, make_window: WindowFactory, offline_settings: Settings, tmp_path: Path
+) -> None:
+    long_log = tmp_path / "a-week-at-the-booth.jsonl"
+    turns = 3000
+    with long_log.open("w", encoding="utf-8") as f:
+        for turn in range(1, turns + 1):
+            f.write(to_json(TranscriptEvent(turn_id=turn, speaker="customer", text=f"Line {turn}")))
+            f.write("\n")
+            reply = TranscriptEvent(turn_id=turn, speaker="greeter", text=f"Reply {turn}")
+            f.write(to_json(reply) + "\n")
+    window = make_window(offline_settings, files=ChosenFiles(open=[long_log]))
+    progress: list[tuple[int, int]] = []
+    window.sessions.loader.progressed.connect(lambda done, total: progress.append((done, total)))
+    viewer = open_beside(qtbot, window)
+    assert progress and progress[-1][0] == progress[-1][1] == long_log.stat().st_size
+    assert viewer.player.total == 2 * turns
+    # Only the last page is rendered, ending with the session's last exchange.
+    assert len(viewer.feed.events) <= PAGE
+    assert viewer.transcript.messages()[-2:] == [
+        ("customer", f"Line {turns}"),
+        ("greeter", f"Reply {turns}"),
+    ]
+    viewer.player.seek(10)
+    assert viewer.transcript.messages()[0] == ("customer", "Line 1")
+    assert len(viewer.transcript.messages()) == 10
