@@ -388,15 +388,14 @@ class MainWindow(QMainWindow):
         """Everything that shows the session's state follows the one status view."""
         if view.problem:
             failed = view.light == "failed"
-            if not (self.banner.owner == "status" and self.banner.text == view.problem):
+            shown = self.banner.owner == "status" and self.banner.text == view.problem
+            if not (shown and self.banner.level == view.problem_level):
                 actions: list[tuple[str, Callable[[], object]]] = [
                     ("Settings…", self.open_settings)
                 ]
                 if failed:
                     actions.insert(0, ("Retry", self.retry))
-                self.banner.show_message(
-                    "error" if failed else "warning", view.problem, actions, owner="status"
-                )
+                self.banner.show_message(view.problem_level, view.problem, actions, owner="status")
         else:
             self.banner.dismiss(owner="status")
         state = view.state

@@ -50,6 +50,8 @@ class StatusView:
     """The latest warning of the session, for the status bar (the banner has it too)."""
     problem: str | None = None
     """What is wrong with the team right now, for the banner (``None``: nothing)."""
+    problem_level: Literal["warning", "error"] = "warning"
+    """``error`` when it will not fix itself (the team did not start, a refused key)."""
 
     @property
     def running(self) -> bool:
@@ -66,6 +68,7 @@ class SessionStatus:
         self._model = ""
         self._health: Health = "unknown"
         self._provider_problem: str | None = None
+        self._provider_problem_level: Literal["warning", "error"] = "warning"
         self._room = ""
         self._voice = ""
         self._voice_detail = ""
@@ -96,6 +99,7 @@ class SessionStatus:
             if event.source == "cerebras":
                 self._health = "ok" if event.level == "info" else "failing"
                 self._provider_problem = None if event.level == "info" else event.message
+                self._provider_problem_level = "error" if event.level == "error" else "warning"
             if event.level != "info":
                 self._warning = event.message
         elif isinstance(event, ConversationResetEvent):
@@ -159,6 +163,7 @@ class SessionStatus:
                 connection="",
                 connection_light="off",
                 problem=self._detail,
+                problem_level="error",
             )
         if state is SessionState.CLOSED:
             return replace(view, light="off", headline="Closed.")
@@ -169,11 +174,18 @@ class SessionStatus:
                     light="degraded",
                     headline="Ready · answering offline (Cerebras is failing)",
                     problem=problem,
+                    problem_level=self._provider_problem_level,
                 )
             return replace(view, light="ok", headline=self._detail)
         if state is SessionState.BUSY:
             busy = "Answering offline (Cerebras is failing)…" if failing else self._detail
-            return replace(view, light="busy", headline=busy, problem=problem)
+            return replace(
+                view,
+                light="busy",
+                headline=busy,
+                problem=problem,
+                problem_level=self._provider_problem_level,
+            )
         return replace(view, light="starting", headline=self._detail)
 
 
