@@ -91,6 +91,9 @@ def test_settings_say_when_the_environment_wins(
     dialog.reject()
 
 
+FILES = 800
+
+
 def many_files(root: Path, count: int) -> Path:
     root.mkdir(parents=True)
     for i in range(count):
@@ -103,7 +106,8 @@ def many_files(root: Path, count: int) -> Path:
 def test_reindex_shows_progress_and_can_be_cancelled(
     qtbot: Any, make_window: WindowFactory, tmp_path: Path
 ) -> None:
-    folder = many_files(tmp_path / "company", 120)
+    # Enough files that the cancel lands mid-way: indexing got quick (120 took 0.5 s).
+    folder = many_files(tmp_path / "company", FILES)
     settings = Settings(knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=tmp_path / "data")
     window = make_window(settings)  # the team need not be running to re-index
     dialog = window.open_settings()
@@ -116,15 +120,15 @@ def test_reindex_shows_progress_and_can_be_cancelled(
         qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
     outcome: IndexOutcome = finished.args[0]
     assert outcome.cancelled and outcome.error is None
-    assert 0 < dialog.progress.value() < 120
+    assert 0 < dialog.progress.value() < FILES
     assert "cancelled" in dialog.index_status.text()
     assert dialog.reindex_button.isEnabled()
 
     with qtbot.waitSignal(window.bridge.index_finished, timeout=60_000) as finished:
         qtbot.mouseClick(dialog.reindex_button, Qt.MouseButton.LeftButton)
     outcome = finished.args[0]
-    assert not outcome.cancelled and outcome.chunks >= 120
-    assert dialog.progress.value() == dialog.progress.maximum() == 120
+    assert not outcome.cancelled and outcome.chunks >= FILES
+    assert dialog.progress.value() == dialog.progress.maximum() == FILES
     assert dialog.index_status.text().startswith(f"Indexed {outcome.chunks} passages")
     assert window.bridge.state is SessionState.STOPPED  # re-indexing did not start a session
 
