@@ -21,6 +21,8 @@ from simulator.events import AGENT_NAMES, LatencyEvent, LatencyStages
 Kind = str
 """``speech``, ``retrieval``, ``handoff``, ``llm``, ``server``, ``tts``, ``other``, ``failed`` or
 ``total``."""
+ROUNDING_MS = 0.5
+"""Marks are rounded to 0.01 ms each; a bar this close past the total ends at it, unremarked."""
 GAP_MS = 1.0
 """Unexplained time shorter than this is not worth a bar."""
 
@@ -163,6 +165,8 @@ def _cut(segment: Segment, total: float) -> Segment:
     """Keep a bar inside the total it belongs to (saying so when it had to be cut)."""
     if segment.start_ms is None or segment.end_ms is None or segment.end_ms <= total:
         return segment
+    if segment.end_ms - total <= ROUNDING_MS:  # marks rounded apart: the same moment
+        return replace(segment, start_ms=min(segment.start_ms, total), end_ms=total)
     start = min(segment.start_ms, total)
     measured = segment.end_ms - segment.start_ms
     return replace(

@@ -120,3 +120,18 @@ def test_a_reply_logged_before_the_marks_is_still_drawn_inside_its_total() -> No
     assert chart.total_ms == 150
     assert all(seg.end_ms <= 150 for seg in chart.drawn)
     assert {seg.label for seg in chart.drawn} >= {"First output", "Retrieval", "LLM first token"}
+
+
+def test_marks_rounded_apart_do_not_read_as_past_the_total() -> None:
+    stages = LatencyStages(
+        llm_ttft_ms=0.45,
+        llm_total_ms=1.37,
+        llm_start_ms=39.64,
+        first_token_ms=40.09,
+        full_reply_ms=41.0,  # 39.64 + 1.37 = 41.01: one rounding step past
+        e2e_ms=40.09,
+    )
+    event = LatencyEvent(turn_id=1, agent="greeter", provider="offline", model="m", stages=stages)
+    rows = {seg.label: seg for seg in waterfall(event).segments}
+    assert rows["LLM generation"].end_ms == 41.0
+    assert "past the total" not in rows["LLM generation"].note

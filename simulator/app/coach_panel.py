@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -63,6 +64,8 @@ from simulator.personas.model import Persona
 
 COACH_UNAVAILABLE = "Coach mode needs persona files in personas/ (none could be loaded)"
 STARTING = "Coach mode is ready once the sales team has started"
+COMPACT_BELOW_PX = 1250
+"""Narrower than this, the play controls show their symbols only (the tooltips say the rest)."""
 _LOADED: tuple[CoachState, ...] = ("ready", "playing", "paused", "taken_over")
 WHISPER_HINT = "Guidance for the agent's next reply; the customer never sees it. Enter sends."
 ASK_HINT = (
@@ -97,6 +100,8 @@ class CoachPanel(QFrame):
         self._personas = list(personas)
         self._available = False
         self._reason = unavailable_reason
+        self._labels: dict[QPushButton, tuple[str, str]] = {}
+        """Buttons with a short form: (full text, symbol)."""
         self.state: CoachState | None = None
         """The rehearsal's play state, ``None`` before one was loaded."""
         self._last_state: CoachStateEvent | None = None
@@ -145,7 +150,7 @@ class CoachPanel(QFrame):
                 self.persona.setItemData(self.persona.count() - 1, value, role)
         if not self._personas:
             self.persona.addItem("No personas")
-        self.persona.setMinimumContentsLength(24)
+        self.persona.setMinimumContentsLength(18)
         self.persona.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
@@ -181,7 +186,7 @@ class CoachPanel(QFrame):
             "How fast the persona reads and types: 1x is a person's pace, instant does not wait"
         )
         top.addWidget(self.speed)
-        self.status = QLabel("")
+        self.status = theme.ElidedLabel("")
         self.status.setObjectName("muted")
         top.addWidget(self.status, 1)
         self.scorecard_button = QPushButton("Scorecard")
@@ -212,10 +217,10 @@ class CoachPanel(QFrame):
         )
         bottom.addWidget(self.take_over)
         bottom.addWidget(self.hand_back)
-        self.note = QLabel("")
+        self.note = theme.ElidedLabel("")
         self.note.setObjectName("muted")
         self.note.setStyleSheet(f"color: {theme.MUTED}; font-style: italic;")
-        bottom.addWidget(self.note)
+        bottom.addWidget(self.note, 1)
         self.coach_controls: list[QWidget] = [
             self.persona,
             self.speed,
@@ -364,8 +369,26 @@ class CoachPanel(QFrame):
         button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         return button
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_labels()
+
+    def _fit_labels(self) -> None:
+        """Symbols alone on the play controls when the bar is narrow (a laptop, 1024 px)."""
+        compact = self.width() < COMPACT_BELOW_PX
+        for button, (full, short) in self._labels.items():
+            button.setText(short if compact else full)
+
     def _button(self, text: str, tip: str, command: Command) -> QPushButton:
         button = QPushButton(text)
+        symbol = text.split(" ")[0]
+        if symbol != text and not symbol[0].isalnum():  # "▶ Play" -> "▶"
+            self._labels[button] = (text, symbol)
+            # The window may be narrower than the full labels want: the symbol sets the minimum.
+            button.setText(symbol)
+            button.ensurePolished()
+            button.setMinimumWidth(button.sizeHint().width())
+            button.setText(text)
         button.setToolTip(tip)
         self._tips[button] = tip
         if isinstance(command, (PlayCommand, StepCommand)):
@@ -418,7 +441,9 @@ class CoachPanel(QFrame):
         self.speed_chosen.emit(speed)
 
     def _name(self) -> str:
-        return self.persona.currentText().split(" · ")[0]
+        """The chosen persona's name ("Maria Alvarez"), not the list's label."""
+        names = {p.id: p.name for p in self._personas}
+        return names.get(self.persona_id or "", self.persona.currentText())
 
     def _send_whisper(self) -> None:
         text = self.whisper.text().strip()

@@ -219,6 +219,7 @@ class ContextPanel(QFrame):
         first: Sequence[QWidget] = (),
     ) -> None:
         """``first``: cards shown above the look-ups and passages (Rep mode's co-pilot)."""
+        self.passages_view.refit_soon()
         for widget in self._card_widgets():
             self._cards_layout.removeWidget(widget)
             widget.hide()

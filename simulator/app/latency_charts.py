@@ -21,6 +21,8 @@ from simulator.waterfall import Segment, waterfall
 
 REFERENCE_MS = 1000.0
 """One second: the "1 s" line, drawn whenever the axis reaches it."""
+MIN_BAR_PX = 40
+"""The bars' column never gets narrower than this."""
 AXIS_FLOOR_MS = 250.0
 """The axis never ends below this, so a 30 ms reply looks as small as it is."""
 
@@ -73,9 +75,13 @@ class WaterfallChart(QWidget):
         chart = waterfall(self.shown)
         segments = list(chart.drawn)
         footnote = "\n".join(chart.footnotes)
-        label_w = max(metrics.horizontalAdvance(s.label) for s in segments) + 12
         note_w = max(metrics.horizontalAdvance(s.note) for s in segments) + 12
-        bar_w = max(40.0, self.width() - label_w - note_w - 8)
+        # Labels give way (elided, the tooltip of the panel has the stages) before notes or bars.
+        label_w = min(
+            max(metrics.horizontalAdvance(s.label) for s in segments) + 12,
+            max(60, self.width() - note_w - MIN_BAR_PX - 8),
+        )
+        bar_w = max(float(MIN_BAR_PX), self.width() - label_w - note_w - 8)
         scale_end = chart.total_ms or 1.0
         foot_h = 0.0
         if footnote:
@@ -121,7 +127,10 @@ class WaterfallChart(QWidget):
             font.setBold(seg.kind == "total")
             painter.setFont(font)
             painter.setPen(QColor(theme.INK))
-            painter.drawText(label_box, Qt.AlignmentFlag.AlignVCenter, seg.label)
+            label = painter.fontMetrics().elidedText(
+                seg.label, Qt.TextElideMode.ElideRight, int(label_box.width()) - 4
+            )
+            painter.drawText(label_box, Qt.AlignmentFlag.AlignVCenter, label)
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QColor(_KIND_COLOURS.get(seg.kind, "#94a3b8")))
             painter.drawRoundedRect(bar, 3, 3)
@@ -265,10 +274,13 @@ class FirstResponseChart(QWidget):
             )
             painter.setFont(self.font())
         painter.setPen(QColor(theme.MUTED))
+        caption = metrics.elidedText(
+            "first response of each reply, ms", Qt.TextElideMode.ElideRight, int(plot.width())
+        )
         painter.drawText(
             QRectF(plot.left(), plot.bottom() + 2, plot.width(), metrics.height()),
             Qt.AlignmentFlag.AlignLeft,
-            "time to first response per reply, ms",
+            caption,
         )
         painter.end()
 

@@ -16,9 +16,10 @@ from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
-    QGridLayout,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -54,9 +55,21 @@ class LatencyPanel(QFrame):
         super().__init__(parent)
         self.setObjectName("panel")
         self._feed = feed
+        self.full_value = self.p50_value = self.p95_value = "—"
+        """The full reply's time and the p50/p95, as shown."""
         self._events: list[LatencyEvent] = []
         self._follow_live = True
-        outer = QVBoxLayout(self)
+        frame = QVBoxLayout(self)
+        frame.setContentsMargins(0, 0, 0, 0)
+        content = QWidget()
+        content.setObjectName("cardsContent")
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(content)
+        frame.addWidget(scroll)
+        # A short window scrolls the panel rather than cutting its charts.
+        outer = QVBoxLayout(content)
         outer.setContentsMargins(12, 8, 12, 8)
         outer.setSpacing(6)
         title = QLabel("LATENCY")
@@ -93,34 +106,24 @@ class LatencyPanel(QFrame):
         feed.event_received.connect(self._on_event)
         feed.cleared.connect(self.clear)
 
-    def _build_hero(self) -> QGridLayout:
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(18)
-        grid.setVerticalSpacing(0)
+    def _build_hero(self) -> QVBoxLayout:
+        column = QVBoxLayout()
+        column.setSpacing(0)
+        row = QHBoxLayout()
+        row.setSpacing(12)
         self.last_value = QLabel("—")
-        grid.addWidget(self.last_value, 0, 0, Qt.AlignmentFlag.AlignBottom)
-        self.full_value = QLabel("—")
-        self.p50_value = QLabel("—")
-        self.p95_value = QLabel("—")
-        self.last_caption = QLabel(first_response_caption(None))
-        captions = (self.last_caption, QLabel("full reply"), QLabel("p50"), QLabel("p95"))
-        values = (self.last_value, self.full_value, self.p50_value, self.p95_value)
-        for column, (label, small) in enumerate(zip(values, captions, strict=True)):
-            if column:
-                label.setStyleSheet(f"font-size: {theme.pt(15)}; font-weight: bold;")
-                grid.addWidget(label, 0, column, Qt.AlignmentFlag.AlignBottom)
-            label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom)
-            small.setObjectName("muted")
-            grid.addWidget(small, 1, column)
-        grid.setColumnStretch(4, 1)
-        self.model_label = QLabel("")
-        self.model_label.setObjectName("muted")
-        grid.addWidget(self.model_label, 2, 0, 1, 5)
+        row.addWidget(self.last_value, 0, Qt.AlignmentFlag.AlignBottom)
+        self.last_caption = theme.wrapped_label(first_response_caption(None), object_name="muted")
+        row.addWidget(self.last_caption, 1, Qt.AlignmentFlag.AlignBottom)
+        column.addLayout(row)
+        # full reply, p50, p95: one line that wraps when narrow (values in bold)
+        self.stats = theme.wrapped_label()
+        self.stats.setTextFormat(Qt.TextFormat.RichText)
+        column.addWidget(self.stats)
+        self.model_label = theme.wrapped_label(object_name="muted")
+        column.addWidget(self.model_label)
         self._style_last(theme.MUTED)
-        for label in values[1:]:
-            label.ensurePolished()
-            label.setMinimumWidth(QFontMetrics(label.font()).horizontalAdvance(WIDEST_VALUE))
-        return grid
+        return column
 
     def _style_last(self, colour: str) -> None:
         self.last_value.setStyleSheet(
@@ -129,6 +132,16 @@ class LatencyPanel(QFrame):
         self.last_value.ensurePolished()
         self.last_value.setMinimumWidth(
             QFontMetrics(self.last_value.font()).horizontalAdvance(WIDEST_VALUE)
+        )
+
+    def _show_stats(self) -> None:
+        parts = (("full reply", self.full_value), ("p50", self.p50_value), ("p95", self.p95_value))
+        self.stats.setText(
+            " &nbsp;·&nbsp; ".join(
+                f'{name}&nbsp;<b style="font-size: {theme.pt(13)}">'
+                f"{value.replace(' ', '&nbsp;')}</b>"
+                for name, value in parts
+            )
         )
 
     # -- what tests and the main window read -----------------------------------------------------
@@ -230,15 +243,16 @@ class LatencyPanel(QFrame):
         if summary.last_ms is None or last is None:
             self.last_value.setText("—")
             self._style_last(theme.MUTED)
-            for label in (self.full_value, self.p50_value, self.p95_value):
-                label.setText("—")
+            self.full_value = self.p50_value = self.p95_value = "—"
+            self._show_stats()
             self.model_label.setText("Waiting for the first reply")
             return
         self.last_value.setText(f"{summary.last_ms:,.0f} ms")
         self._style_last(theme.latency_colour(summary.last_ms))
-        self.full_value.setText(_ms(last.stages.full_reply_ms))
-        self.p50_value.setText(_ms(summary.p50_ms))
-        self.p95_value.setText(_ms(summary.p95_ms))
+        self.full_value = _ms(last.stages.full_reply_ms)
+        self.p50_value = _ms(summary.p50_ms)
+        self.p95_value = _ms(summary.p95_ms)
+        self._show_stats()
         model = "Offline responder" if last.provider == "offline" else f"Cerebras · {last.model}"
         count = summary.count
         self.model_label.setText(

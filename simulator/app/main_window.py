@@ -181,7 +181,10 @@ class MainWindow(QMainWindow):
         left_column.addWidget(self.transcript, 1)
         left_column.addWidget(self.composer)
         self.body = SessionLayout(
-            left, self.timeline, [("Context", self.context), ("Latency", self.latency)]
+            left,
+            self.timeline,
+            [("Context", self.context), ("Latency", self.latency)],
+            weights=(2, 3),
         )
         body.addWidget(self.body, 1)
         column.addLayout(body, 1)

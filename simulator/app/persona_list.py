@@ -26,8 +26,8 @@ def persona_title(persona: Persona) -> str:
 
 
 def persona_label(persona: Persona) -> str:
-    """One line: who, and how hard (the closed list shows this)."""
-    return f"{persona_title(persona)} ({persona.difficulty})"
+    """Who, and how hard, short enough for the closed list (the open list says the rest)."""
+    return f"{persona.name} ({persona.difficulty})"
 
 
 def persona_scenario(persona: Persona) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -53,7 +53,8 @@ class ScorecardView(QWidget):
         self._layout = QVBoxLayout(self._content)
         self._layout.setContentsMargins(16, 14, 16, 14)
         self._layout.setSpacing(10)
-        outer.addWidget(WrappingScrollArea(self._content), 1)
+        self._scroll = WrappingScrollArea(self._content)
+        outer.addWidget(self._scroll, 1)
         self.headline = theme.wrapped_label()
         self.subtitle = theme.wrapped_label(object_name="muted")
         self._layout.addWidget(self.headline)
@@ -101,6 +102,7 @@ class ScorecardView(QWidget):
         ]
         self._place_tiles()
         self.details.setText(details_html(card))
+        self._scroll.refit_soon()
 
     def _columns(self) -> int:
         """Four tiles a row when they fit, else two: a tile's words are never cut."""
@@ -193,7 +195,6 @@ class ScorecardDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Scorecard")
         self.setModal(False)
-        self.resize(760, 640)
         layout = QVBoxLayout(self)
         self.view = ScorecardView()
         layout.addWidget(self.view, 1)
@@ -209,8 +210,18 @@ class ScorecardDialog(QDialog):
     def show_card(self, card: Scorecard) -> None:
         self.view.show_card(card)
         self.setWindowTitle("Scorecard" if card.final else "Scorecard (so far)")
+        self._fit_to_window()
         self.show()
         self.raise_()
+
+    def _fit_to_window(self) -> None:
+        """760x640 where there is room; within the app's window where there is not."""
+        owner = self.parentWidget()
+        if owner is None:
+            return
+        room = owner.window().size()
+        self.resize(QSize(860, 700).boundedTo(QSize(room.width() - 40, room.height() - 40)))
+        self.move(owner.window().geometry().center() - self.rect().center())
 
 
 def _same_persona(view: ScorecardView, card: Scorecard) -> bool:

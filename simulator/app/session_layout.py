@@ -45,9 +45,13 @@ class SessionLayout(QWidget):
         timeline: QWidget,
         side: list[tuple[str, QWidget]],
         parent: QWidget | None = None,
+        *,
+        weights: tuple[int, ...] = (),
     ) -> None:
+        """``weights``: the side panels' shares of their width when they stand side by side."""
         super().__init__(parent)
         self.main = main
+        self.weights = weights or (1,) * len(side)
         self.timeline = timeline
         self.side = side
         self.arrangement: Arrangement | None = None
@@ -84,6 +88,10 @@ class SessionLayout(QWidget):
         height = window.height() if window is not None else event.size().height()
         self._arrange(event.size().width(), height)
 
+    def side_widgets(self) -> list[QWidget]:
+        """The panels beside the transcript, and the timeline."""
+        return [self.timeline, *(widget for _title, widget in self.side)]
+
     def show_panel(self, widget: QWidget) -> None:
         """Bring ``widget`` into view (its tab, when the panels are tabs)."""
         index = self.tabs.indexOf(widget)
@@ -105,8 +113,8 @@ class SessionLayout(QWidget):
         if on_top:
             self._top.addWidget(self.timeline)
         if arrangement is Arrangement.COLUMNS:
-            for _title, widget in self.side:
-                self._columns_layout.addWidget(widget, 1)
+            for (_title, widget), weight in zip(self.side, self.weights, strict=True):
+                self._columns_layout.addWidget(widget, weight)
         else:
             for title, widget in self.side:
                 self.tabs.addTab(widget, title)

@@ -73,7 +73,10 @@ class SessionViewer(QMainWindow):
         left_column.setContentsMargins(2, 2, 2, 2)
         left_column.addWidget(self.transcript)
         self.body = SessionLayout(
-            left, self.timeline, [("Context", self.context), ("Latency", self.latency)]
+            left,
+            self.timeline,
+            [("Context", self.context), ("Latency", self.latency)],
+            weights=(2, 3),
         )
         column.addWidget(self.body, 1)
         self.setCentralWidget(central)

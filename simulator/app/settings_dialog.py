@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -18,12 +19,14 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -48,13 +51,22 @@ class SettingsDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
-        self.setMinimumWidth(620)
+        self.setMinimumWidth(min(620, _available_width(parent)))
         self._preferences = preferences
         self._bridge = bridge
         self._environment = environment
         self.reindexed = False
         self._secrets: list[QLineEdit] = []
-        layout = QVBoxLayout(self)
+        outer = QVBoxLayout(self)
+        # The fields scroll on a small screen rather than being squeezed (descenders cut).
+        content = QWidget()
+        layout = QVBoxLayout(content)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(content)
+        outer.addWidget(scroll, 1)
+        self._content = content
 
         cerebras = QGroupBox("Cerebras (the agents' LLM)")
         form = QFormLayout(cerebras)
@@ -117,10 +129,26 @@ class SettingsDialog(QDialog):
         )
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
-        layout.addWidget(self.buttons)
+        outer.addWidget(self.buttons)
 
         bridge.index_progress.connect(self._on_progress)
         bridge.index_finished.connect(self._on_index_finished)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """As big as its fields want, never bigger than the screen."""
+        super().showEvent(event)
+        screen = self.screen()
+        if screen is None:
+            return
+        available = screen.availableGeometry()
+        room = available.size()
+        owner = self.parentWidget()
+        if owner is not None:  # never taller than the window it belongs to (a booth's screen)
+            room = room.boundedTo(owner.window().size())
+        wanted = self._content.sizeHint() + QSize(40, self.buttons.sizeHint().height() + 40)
+        self.resize(wanted.expandedTo(QSize(self.minimumWidth(), 0)).boundedTo(room))
+        center = owner.window().geometry().center() if owner is not None else available.center()
+        self.move(center - self.rect().center())
 
     def preferences(self) -> Preferences:
         """The preferences as edited (unchanged fields keep their values)."""
@@ -243,3 +271,8 @@ class SettingsDialog(QDialog):
         note.setObjectName("muted")
         column.addWidget(note)
         return box
+
+
+def _available_width(parent: QWidget | None) -> int:
+    screen = parent.screen() if parent is not None else None
+    return screen.availableGeometry().width() if screen is not None else 620

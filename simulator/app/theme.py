@@ -7,9 +7,9 @@ with the HTML report.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont, QFontDatabase
-from PySide6.QtWidgets import QApplication, QLabel, QSizePolicy
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QPainter, QPaintEvent
+from PySide6.QtWidgets import QApplication, QLabel, QSizePolicy, QWidget
 
 from simulator.palette import speaker_colour, speaker_tint
 
@@ -126,3 +126,39 @@ def wrapped_label(text: str = "", *, object_name: str = "") -> QLabel:
         label.setObjectName(object_name)
     label.setText(text)
     return label
+
+
+class ElidedLabel(QLabel):
+    """One line that never makes its column wider: cut with "…" to the width it is given, the
+    whole text in its tooltip (the status bar's long warnings, a persona's long status)."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self.setToolTip(text)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, super().minimumSizeHint().height())
+
+    def shown_text(self) -> str:
+        """The text as painted at the current width."""
+        return self.fontMetrics().elidedText(
+            self.text(), Qt.TextElideMode.ElideRight, max(0, self.contentsRect().width())
+        )
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        self.style().drawItemText(
+            painter,
+            self.contentsRect(),
+            int(self.alignment()) | int(Qt.AlignmentFlag.AlignVCenter),
+            self.palette(),
+            self.isEnabled(),
+            self.shown_text(),
+            self.foregroundRole(),
+        )
+        painter.end()

@@ -152,6 +152,7 @@ class TranscriptView(WrappingScrollArea):
     # -- events --------------------------------------------------------------------------------
 
     def _on_event(self, event: Event) -> None:
+        self.refit_soon()  # whatever it was, the text may have grown
         if isinstance(event, TranscriptDeltaEvent):
             self._drop_thinking()
             bubble = self._streaming.get(event.speaker)
@@ -178,6 +179,8 @@ class TranscriptView(WrappingScrollArea):
             bubble = self._reply_bubble(event.turn_id, event.agent)
             if bubble is not None:
                 bubble.set_claims(event)
+                if bubble.claim_mark is not None:
+                    bubble.claim_mark.toggled.connect(self.refit_soon)
         elif isinstance(event, CustomerOutcomeEvent):
             who = self._persona_loaded or "The customer"
             outcome = {
@@ -261,6 +264,7 @@ class TranscriptView(WrappingScrollArea):
         return None
 
     def _on_reply(self, reply: AgentReply) -> None:
+        self.refit_soon()
         bubble = self._replies.get(reply.number)
         if bubble is not None:  # the latency arrived after the text
             bubble.set_tags(reply)

@@ -90,9 +90,7 @@ def test_a_price_question_is_handed_to_pricing_with_the_price_list_as_context(
     assert window.latency.row_count() == len(events_of(window, LatencyEvent)) == len(replies) == 2
     assert window.latency.row_texts(1)[:2] == ["2", "Pricing"]
     assert window.latency.last_value.text().endswith(" ms")
-    assert window.latency.p50_value.text().endswith(
-        " ms"
-    ) and window.latency.p95_value.text().endswith(" ms")
+    assert window.latency.p50_value.endswith(" ms") and window.latency.p95_value.endswith(" ms")
     bubble = window.transcript.bubble_for_reply(2)
     assert bubble is not None and "offline" in bubble.tags_label.text()
 
