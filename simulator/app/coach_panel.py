@@ -64,8 +64,6 @@ from simulator.personas.model import Persona
 
 COACH_UNAVAILABLE = "Coach mode needs persona files in personas/ (none could be loaded)"
 STARTING = "Coach mode is ready once the sales team has started"
-COMPACT_BELOW_PX = 1250
-"""Narrower than this, the play controls show their symbols only (the tooltips say the rest)."""
 _LOADED: tuple[CoachState, ...] = ("ready", "playing", "paused", "taken_over")
 WHISPER_HINT = "Guidance for the agent's next reply; the customer never sees it. Enter sends."
 ASK_HINT = (
@@ -112,8 +110,9 @@ class CoachPanel(QFrame):
         column.setContentsMargins(12, 6, 12, 6)
         column.setSpacing(6)
         top = QHBoxLayout()
-        top.setSpacing(8)
+        top.setSpacing(6)
         column.addLayout(top)
+        self._top_row = top
         title = QLabel("MODE")
         title.setObjectName("panelTitle")
         top.addWidget(title)
@@ -150,7 +149,7 @@ class CoachPanel(QFrame):
                 self.persona.setItemData(self.persona.count() - 1, value, role)
         if not self._personas:
             self.persona.addItem("No personas")
-        self.persona.setMinimumContentsLength(18)
+        self.persona.setMinimumContentsLength(12)
         self.persona.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
@@ -173,6 +172,7 @@ class CoachPanel(QFrame):
             "■ End", "End the rehearsal now and show its scorecard", EndRehearsalCommand()
         )
         self.again = QPushButton("↻ Try again")
+        self._short_form(self.again)
         self._tips[self.again] = "Rep mode: the same persona calls again, from the start"
         self.again.clicked.connect(self._try_again)
         for button in (self.play, self.pause, self.step, self.end, self.again):
@@ -374,21 +374,35 @@ class CoachPanel(QFrame):
         self._fit_labels()
 
     def _fit_labels(self) -> None:
-        """Symbols alone on the play controls when the bar is narrow (a laptop, 1024 px)."""
-        compact = self.width() < COMPACT_BELOW_PX
+        """Symbols alone on the play controls when the bar is too narrow for their words (the
+        tooltips say the rest); the row's own size hint, with the words, decides."""
+        margins = self.layout().contentsMargins()
+        room = self.width() - margins.left() - margins.right()
+        wanted = self._top_row.sizeHint().width() + sum(
+            button.fontMetrics().horizontalAdvance(full) - button.fontMetrics().horizontalAdvance(b)
+            for button, (full, _short) in self._labels.items()
+            if (b := button.text()) != full
+        )
+        compact = room < wanted
         for button, (full, short) in self._labels.items():
             button.setText(short if compact else full)
 
+    def _short_form(self, button: QPushButton) -> None:
+        """A button whose text starts with a symbol ("▶ Play") can shrink to the symbol; the symbol
+        sets its minimum width, so the window can be narrower than the full words want."""
+        text = button.text()
+        symbol = text.split(" ")[0]
+        if symbol == text or symbol[0].isalnum():
+            return
+        self._labels[button] = (text, symbol)
+        button.setText(symbol)
+        button.ensurePolished()
+        button.setMinimumWidth(button.sizeHint().width())
+        button.setText(text)
+
     def _button(self, text: str, tip: str, command: Command) -> QPushButton:
         button = QPushButton(text)
-        symbol = text.split(" ")[0]
-        if symbol != text and not symbol[0].isalnum():  # "▶ Play" -> "▶"
-            self._labels[button] = (text, symbol)
-            # The window may be narrower than the full labels want: the symbol sets the minimum.
-            button.setText(symbol)
-            button.ensurePolished()
-            button.setMinimumWidth(button.sizeHint().width())
-            button.setText(text)
+        self._short_form(button)
         button.setToolTip(tip)
         self._tips[button] = tip
         if isinstance(command, (PlayCommand, StepCommand)):
