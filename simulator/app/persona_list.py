@@ -26,8 +26,9 @@ def persona_title(persona: Persona) -> str:
 
 
 def persona_label(persona: Persona) -> str:
-    """Who, and how hard, short enough for the closed list (the open list says the rest)."""
-    return f"{persona.name} ({persona.difficulty})"
+    """Who, short enough for the closed list on a 1024 px screen (the open list shows the
+    company, the difficulty and the scenario)."""
+    return persona.name
 
 
 def persona_scenario(persona: Persona) -> str:
