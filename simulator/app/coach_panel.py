@@ -112,6 +112,7 @@ class CoachPanel(QFrame):
         top = QHBoxLayout()
         top.setSpacing(6)
         column.addLayout(top)
+        self._column = column
         self._top_row = top
         title = QLabel("MODE")
         title.setObjectName("panelTitle")
@@ -376,7 +377,7 @@ class CoachPanel(QFrame):
     def _fit_labels(self) -> None:
         """Symbols alone on the play controls when the bar is too narrow for their words (the
         tooltips say the rest); the row's own size hint, with the words, decides."""
-        margins = self.layout().contentsMargins()
+        margins = self._column.contentsMargins()
         room = self.width() - margins.left() - margins.right()
         wanted = self._top_row.sizeHint().width() + sum(
             button.fontMetrics().horizontalAdvance(full) - button.fontMetrics().horizontalAdvance(b)
