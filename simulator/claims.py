@@ -177,7 +177,7 @@ class ClaimChecker:
         base = {**base, "subject": binding.subject}
         pool, about = self._pool(binding, candidates)
         same = [k for k in pool if states_value(claim, k)]
-        other = [k for k in pool if not states_value(claim, k)]
+        other = [k for k in pool if not states_value(claim, k) and not k.reference]
         score = Scorer(binding, claim)
         best_same = max(same, key=lambda k: (score(k), authored(k)), default=None)
         best_other = max(other, key=lambda k: (score(k), authored(k)), default=None)

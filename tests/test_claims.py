@@ -324,3 +324,11 @@ def test_an_other_companys_place_roles(parcelwise: ClaimChecker) -> None:
         )
     )
     assert [c.text for c in event.unsupported] == ["Leeds warehouse"]
+
+
+def test_a_value_given_only_to_compare_with_contradicts_nothing() -> None:
+    # "for $9,990 (instead of $11,138 at list prices)": $11,138 is not the bundle's price
+    knowledge = Path(__file__).parent / "data" / "eval" / "dev" / "knowledge"
+    checker = ClaimChecker.for_folder(knowledge)
+    reply = "The digital starter bundle is $9,990 for a Classic, a Glimpse and a year of Studio."
+    assert check(checker, reply)["$9,990"].outcome == "supported"

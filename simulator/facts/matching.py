@@ -8,6 +8,7 @@ the claim's subject, fits its attribute, holds under its conditions, states its 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from simulator.facts import attributes
@@ -37,6 +38,16 @@ class Known:
     topic: frozenset[str]
     """Words of the heading it sits under."""
     terms: frozenset[str]
+    reference: bool = False
+    """A value given only to compare with ("$9,990 (instead of $11,138 at list prices)"): it is
+    not the subject's value, so it never contradicts a claim."""
+
+
+_REFERENCE = re.compile(
+    r"(?:instead of|rather than|compared (?:with|to)|as opposed to|versus|vs\.?|down from|"
+    r"up from|reduced from|normally|usually)\s*(?:about |around |roughly |the )?$",
+    re.I,
+)
 
 
 def know(vocabulary: Vocabulary, fact: Fact) -> Known:
@@ -61,7 +72,9 @@ def know(vocabulary: Vocabulary, fact: Fact) -> Known:
         words |= attributes.words(fact.subject) - value_words - names  # a row: "Quotes"
     topic = frozenset().union(*(attributes.words(s) for s in fact.scope[-2:]))
     topic = (topic | attributes.words(fact.evidence)) - names - value_words
-    return Known(fact, own, context, words, topic, frozenset(fact.qualifier))
+    at = fact.evidence.find(fact.text)
+    reference = at > 0 and bool(_REFERENCE.search(fact.evidence[:at].rstrip(" ($")))
+    return Known(fact, own, context, words, topic, frozenset(fact.qualifier), reference)
 
 
 def _labelled(vocabulary: Vocabulary, fact: Fact) -> frozenset[str]:
