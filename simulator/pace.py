@@ -11,6 +11,7 @@ short at once (:meth:`Pace.interrupt`), without sleeping past it.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 
 from simulator.errors import SessionError
@@ -120,4 +121,5 @@ class Pace:
             return await self.wait(needed, keep_going)
         finally:
             self.waiting = False
-            publish(typing.model_copy(update={"typing": False, "expected_ms": 0.0}))
+            done = {"typing": False, "expected_ms": 0.0, "created_at": time.time()}
+            publish(typing.model_copy(update=done))  # stamped now, not when typing began
