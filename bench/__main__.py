@@ -3,6 +3,7 @@
     .venv/bin/python -m bench                 # all four sections, under 10 minutes on 2 cores
     .venv/bin/python -m bench --sections 1,2  # some of them
     .venv/bin/python -m bench --full          # also ingest 100k passages to the end (long)
+    .venv/bin/python -m bench --before REV    # sections 1 and 4 also for an earlier revision
 
 Sections: 1 overhead per turn (:mod:`bench.overhead`), 2 side by side with the workshop design
 (:mod:`bench.side_by_side`), 3 retrieval at scale (:mod:`bench.scale`), 4 the app
@@ -17,6 +18,7 @@ import argparse
 import asyncio
 import logging
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -36,7 +38,23 @@ TITLES = {
 }
 
 
-async def run(sections: set[int], out: Path, *, full: bool, quick: bool) -> None:
+def checkout(revision: str, into: Path) -> Path:
+    """The ``simulator`` package (with its bundled knowledge and personas) of ``revision``, in
+    ``into``, for measuring it side by side with the working tree."""
+    into.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.run(
+        ["git", "archive", revision, "simulator", "knowledge", "personas"],
+        cwd=REPO,
+        capture_output=True,
+        check=True,
+    )
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
+    return into
+
+
+async def run(
+    sections: set[int], out: Path, *, full: bool, quick: bool, before: str | None = None
+) -> None:
     from bench.report import Section, machine, table
 
     started = time.perf_counter()
@@ -45,6 +63,7 @@ async def run(sections: set[int], out: Path, *, full: bool, quick: bool) -> None
     with tempfile.TemporaryDirectory(prefix="simulator-bench-") as tmp:
         work = Path(tmp)
         data_dir = work / "data-sample"
+        earlier = (before, checkout(before, work / "before")) if before else None
         grown: list[tuple[str, Path, Path, int]] = []
         if 3 in sections or 2 in sections:
             from bench import scale
@@ -80,7 +99,7 @@ async def run(sections: set[int], out: Path, *, full: bool, quick: bool) -> None
             print("[bench] overhead per turn (typed, then spoken)...", flush=True)
             t = time.perf_counter()
             results[1] = await overhead.run(
-                data_dir, rounds=1 if quick else 4, spoken_lines=3 if quick else 14
+                data_dir, rounds=1 if quick else 4, spoken_lines=3 if quick else 14, before=earlier
             )
             timings[1] = time.perf_counter() - t
         if 2 in sections:
@@ -95,7 +114,9 @@ async def run(sections: set[int], out: Path, *, full: bool, quick: bool) -> None
 
             print("[bench] the app...", flush=True)
             t = time.perf_counter()
-            results[4] = await app_bench.run(data_dir, work, cold_runs=1 if quick else 3)
+            results[4] = await app_bench.run(
+                data_dir, work, cold_runs=1 if quick else 3, before=earlier
+            )
             timings[4] = time.perf_counter() - t
     wall = time.perf_counter() - started
 
@@ -106,6 +127,7 @@ async def run(sections: set[int], out: Path, *, full: bool, quick: bool) -> None
         + (" --full" if full else "")
         + (" --quick" if quick else "")
         + (f" --sections {','.join(map(str, sorted(sections)))}" if sections != set(TITLES) else "")
+        + (f" --before {before}" if before else "")
         + (f" --out {shown_out}" if out.resolve() != (REPO / "BENCHMARKS.md").resolve() else "")
         + "`"
     )
@@ -158,6 +180,12 @@ def main() -> None:
         "--quick", action="store_true", help="a smoke run: fewer turns, small sizes"
     )
     parser.add_argument("--out", type=Path, default=REPO / "BENCHMARKS.md")
+    parser.add_argument(
+        "--before",
+        metavar="REV",
+        help="also measure sections 1 and 4 for this git revision, alternating with the working "
+        "tree (before/after under the same load)",
+    )
     args = parser.parse_args()
     sections = {int(s) for s in args.sections.split(",") if s.strip()}
     if not sections <= set(TITLES):
@@ -167,7 +195,7 @@ def main() -> None:
         level=logging.ERROR
     )  # livekit's own warnings would drown the progress lines
     sys.path.insert(0, str(REPO))
-    asyncio.run(run(sections, args.out, full=args.full, quick=args.quick))
+    asyncio.run(run(sections, args.out, full=args.full, quick=args.quick, before=args.before))
 
 
 if __name__ == "__main__":

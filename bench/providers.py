@@ -265,6 +265,25 @@ class ProviderProcess:
         self._process: subprocess.Popen[str] | None = None
         self.cerebras_url = self.cartesia_url = self._control = ""
 
+    @property
+    def urls(self) -> dict[str, str]:
+        """Where the running servers are, for :meth:`attach` in another process."""
+        return {
+            "cerebras": self.cerebras_url,
+            "cartesia": self.cartesia_url,
+            "control": self._control,
+            "api_key": self.api_key,
+        }
+
+    @classmethod
+    def attach(cls, urls: dict[str, str]) -> ProviderProcess:
+        """A handle on servers another process started (it does not stop them)."""
+        handle = cls(first_token_base_s=0, prefill_tokens_per_s=0, tokens_per_s=0)
+        handle.api_key = urls["api_key"]
+        handle.cerebras_url, handle.cartesia_url = urls["cerebras"], urls["cartesia"]
+        handle._control = urls["control"]
+        return handle
+
     def __enter__(self) -> ProviderProcess:
         env = {**os.environ, "PYTHONPATH": str(REPO)}
         self._process = subprocess.Popen(
