@@ -341,7 +341,13 @@ class SessionRunner(AsyncResource):
 
     async def _open_session(self) -> None:
         assert self._choice is not None and self._team is not None
-        voice_options = self._voice.session_options() if self._voice else {}
+        # Typed turns only: no end-of-turn model (livekit's default loads one, ~250 MB and a
+        # second of start-up, for audio this session never hears).
+        voice_options = (
+            self._voice.session_options()
+            if self._voice
+            else {"turn_handling": {"turn_detection": None}}
+        )
         session: AgentSession[TeamContext] = AgentSession(
             llm=self._choice.llm, userdata=self._team, **voice_options
         )

@@ -194,3 +194,20 @@ async def test_every_event_survives_its_json_line(settings: Settings) -> None:
         line = to_json(event)
         assert "\n" not in line
         assert from_json(line) == event
+
+
+async def test_a_typed_session_loads_no_end_of_turn_model_and_still_answers(
+    settings: Settings,
+) -> None:
+    """livekit's default turn detector loads a ~250 MB model for audio a typed session never
+    hears; without a voice the team runs with none, and typed turns are answered as before."""
+    runner, _ = await start(settings)
+    try:
+        session = runner.agent_session
+        assert session is not None
+        assert session.turn_detection is None
+        turn = await Conversation(runner).say("What does the Professional plan cost?")
+        replies = [e for e in of_type(turn, TranscriptEvent) if e.speaker != "customer"]
+        assert replies and replies[-1].text.strip()
+    finally:
+        await runner.aclose()
