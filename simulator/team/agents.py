@@ -32,7 +32,7 @@ from simulator.team.context import TeamContext
 from simulator.team.passages import format_whisper, knowledge_message
 from simulator.team.prompts import load_instructions
 
-OFFLINE_PASSAGES = 8
+OFFLINE_PASSAGES = 12
 """Passages the offline responder chooses its sentences from (the prompt holds ``retrieval_k``)."""
 
 

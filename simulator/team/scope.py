@@ -14,8 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from simulator.errors import DocumentError
 from simulator.events import Passage
+from simulator.knowledge import embedding
 from simulator.knowledge.documents import KnowledgeFile, folder_scope, load_document
 
 if TYPE_CHECKING:
@@ -57,6 +60,24 @@ class KnowledgeView:
     def search(self, query: str, k: int = 6) -> list[ScopedPassage]:
         """The ``k`` best passages of the whole knowledge base (every agent's), with scope."""
         return [ScopedPassage(p, self.scope(p.source)) for p in self.index.search(query, k=k)]
+
+    @property
+    def embedder(self) -> str:
+        """The model :meth:`embed` uses (vectors of different models must never be compared)."""
+        return str(getattr(self.index, "embedder", embedding.MODEL_NAME))
+
+    @property
+    def contextual(self) -> bool:
+        """Whether :meth:`embed` is the contextual encoder (not word vectors)."""
+        return self.embedder != embedding.MODEL_NAME
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Unit-length vectors of what ``texts`` mean: the index's contextual encoder when it
+        has one, wordllama's word vectors otherwise."""
+        encode = getattr(self.index, "embed", None)  # KnowledgeIndex.embed: the encoder
+        if encode is not None:
+            return encode(texts)  # type: ignore[no-any-return]
+        return embedding.embed(texts)
 
     def product_names(self) -> list[str]:
         """Names and codes of the products in the stock table."""

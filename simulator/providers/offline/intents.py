@@ -33,7 +33,8 @@ COMPANY = re.compile(
 _STOCK = re.compile(
     r"\b(?:in stock|out of stock|stock levels?|inventory|lead time|how many units|"
     r"have (?:any|enough) .{0,30} (?:available|on hand)|on the shelf|available (?:right )?now|"
-    r"(?:have|got) .{0,30} (?:in|at) (?:the|your) [\w ]{0,20}warehouse)\b|\bstock\b",
+    r"(?:have|got) .{0,30} (?:in|at) (?:the|your) [\w ]{0,20}warehouse|"
+    r"ship .{0,40} from (?:the|your) [\w ]{0,20}warehouse)\b|\bstock\b",
     re.I,
 )
 _HISTORY = re.compile(

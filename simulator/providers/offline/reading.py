@@ -1,15 +1,17 @@
 """Read a retrieved passage the way a person would before speaking from it.
 
-A passage is Markdown cut out of a document: hard-wrapped lines, bullets, tables, sub-headings,
-bold labels ("**Battery life:** up to 4 years"), playbook scaffolding ("**Prepared response:**",
-"**What the customer says**"). The offline responder may only say whole sentences of the
-company's own words, so this module turns a passage into :class:`Unit`\\ s: whole sentences
-(wrapped lines joined first), bullets and table rows spoken as sentences, headings that state a
-fact ("Starter — $6 per sensor per month") as a sentence, labels dropped or folded in.
+A passage is Markdown (or PDF text) cut out of a document: hard-wrapped lines, bullets, tables,
+sub-headings kept as lines, bold labels ("**Battery life:** up to 4 years"), playbook scaffolding
+("**Prepared response:**", "**What the customer says**"). The offline responder may only say whole
+sentences of the company's own words, so this module turns a passage into :class:`Unit`\\ s: whole
+sentences (wrapped lines joined first), bullets and table rows spoken as sentences (a row with its
+column headers), headings that state a fact ("Starter — $6 per sensor per month") as a sentence,
+labels dropped or folded in. Units of one paragraph, bullet or row share a ``block``, so an
+answer can take the sentence that continues its own ("No free trial... Instead, a 60-day pilot").
 
 What is never a unit: headings that only title, quotations (what a customer might say), questions,
-lines addressed to the sales team ("the customer", "reps", "Ask about..."). A playbook entry
-(a passage with a prepared response) is read separately (:func:`playbook_entry`).
+lines addressed to the sales team ("reps", "Ask about..."). A playbook entry (a passage with a
+prepared response) is read separately (:func:`playbook_entries`).
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ class Unit:
     """Rank of its passage among the turn's passages (0 = best)."""
     position: int
     """Order within the passage."""
+    block: int = 0
+    """The paragraph, bullet or table row it belongs to (units of one block continue each other)."""
 
 
 @dataclass(frozen=True)
@@ -53,27 +57,41 @@ class PlaybookEntry:
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _LABEL = re.compile(r"^\s*(?:\*\*|__)(?P<label>[^*_]{1,60}?)(?::\s*(?:\*\*|__)|(?:\*\*|__)\s*:)\s*")
+_LEAD_LABEL = re.compile(r"^\s*(?:\*\*|__)(?P<label>[^*_]{1,40}?)\.(?:\*\*|__)\s*")
+"""A bold lead-in that ends with a period ("**The problem.** Northgate ran..."): a title."""
 _PLAIN_LABEL = re.compile(r"^(?P<label>[A-Z][\w /&()'-]{0,40}?):\s+(?=\S)")
 _LABEL_ONLY = re.compile(r"^\s*(?:\*\*|__)(?P<label>[^*_]{1,60}?)(?:\*\*|__)\s*:?\s*$")
 _EMPHASIS = re.compile(r"\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|`")
-_QUOTE_OPEN = ('"', "\u201c", "'")
+_QUOTE_OPEN = ('"', "\u201c", "'", ">")
 _SENTENCE_END = ".!?:;\"'\u201d)"
 _RESPONSE_LABEL = re.compile(r"prepared (?:response|answer)|suggested (?:response|answer)", re.I)
 _SAYS_LABEL = re.compile(r"customer says|prospect says|what (?:they|customers) say", re.I)
 _FOLLOW_UP_LABEL = re.compile(r"follow-?up|discovery question|questions to ask", re.I)
 _FOR_THE_TEAM = re.compile(
-    r"\b(?:the customer|the prospect|the buyer|reps?|sales team|account executives?|"
-    r"specialist should|talking points?)\b",
+    r"\b(?:reps?|sales team|account executives?|talking points?|deal desk|solutions engineers?|"
+    r"(?:pricing|technical) specialist|specialist should|this (?:page|wiki|guide)|"
+    r"sales conversations?|sales (?:call|process)|the prospect)\b",
     re.I,
 )
 _INSTRUCTION = re.compile(
-    r"^(?:ask|always|never|do not|don't|ignore|disregard|offer|position|mention|point out|"
-    r"remember|log|qualify|"
-    r"forward|hand|stay|aim|avoid|verify|write down|open every)\b",
+    r"^(?:ask|always|never|offer|position|mention|point out|remember|log|qualify|forward|"
+    r"hand (?:over|off|detailed|the)|stay|aim|lead with|keep answers|open every|use this|"
+    r"(?:do not|don't) (?:offer|argue|promise|discount|disparage|lead|fill))\b",
     re.I,
 )
 _MONEY = re.compile(r"[$€£]\s?\d|\d\s?(?:dollars|euros|pounds|usd|eur|gbp)\b", re.I)
 _HEADING_FACT = re.compile(r"^(?P<name>.+?)\s*(?:—|–|-{1,2}|:)\s+(?P<value>.*\d.*)$")
+_YES_NO = re.compile(r"^(?:yes|no|both|neither|not yet|absolutely|of course)[.!]$", re.I)
+_DATELINE = re.compile(
+    r"^.*?\b[A-Z]{3,}[A-Z .]*,[\w .]*?\s[-–—]\s(?:January|February|March|April|May|June|July|"
+    r"August|September|October|November|December)\s\d{1,2},\s\d{4}\s[-–—]\s"
+)
+"""A press release's masthead and dateline ("... DENVER, Colorado - February 24, 2026 - ")."""
+_SCAFFOLD = re.compile(
+    r"prepared|response|answer|positioning|talking point|where (?:they|we) win|what's behind|"
+    r"behind it|customer says|follow-?up|note|tip|internal",
+    re.I,
+)
 
 
 @dataclass
@@ -86,10 +104,9 @@ class _Block:
 
 def units(passage: Passage, rank: int) -> list[Unit]:
     """The speakable sentences of ``passage`` in document order."""
-    headings = _headings(passage.section)
     out: list[Unit] = []
     current_label: str | None = None
-    for block in _blocks(passage.text, headings):
+    for number, block in enumerate(_blocks(passage.text, passage.section)):
         context = block.heading
         if block.kind == "label":
             current_label = block.label
@@ -97,12 +114,14 @@ def units(passage: Passage, rank: int) -> list[Unit]:
         if current_label and _SCAFFOLD.search(current_label):
             continue  # a playbook's or a rep note's parts are read elsewhere, or not at all
         if block.kind == "table":
-            texts = _table_sentences(block.lines)
-            kind: UnitKind = "row"
-        elif block.kind == "bullet":
+            for row, text in enumerate(_table_sentences(block.lines)):
+                if _speakable(text):
+                    out.append(Unit(text, "row", context, rank, len(out), number * 1000 + row))
+            continue
+        if block.kind == "bullet":
             joined = " ".join(block.lines)
             texts = _bullet_sentences(joined, block.heading)
-            kind = "bullet"
+            kind: UnitKind = "bullet"
             labelled = _LABEL.match(joined) or _PLAIN_LABEL.match(_clean(joined))
             if labelled:  # the label says what the bullet is about, for matching
                 context = f"{block.heading}: {_clean(labelled['label'])}"
@@ -111,10 +130,9 @@ def units(passage: Passage, rank: int) -> list[Unit]:
             kind = "sentence"
         for text in texts:
             if text and _speakable(text):
-                out.append(Unit(text, kind, context, rank, len(out)))
-    fact = _heading_sentence(passage.section)
-    if fact:
-        out.insert(0, Unit(fact, "heading", passage.section, rank, -1))
+                out.append(Unit(text, kind, context, rank, len(out), number * 1000))
+    for n, (heading, fact) in enumerate(_heading_sentences(passage)):
+        out.insert(n, Unit(fact, "heading", heading, rank, -1 - n, -1 - n))
     return out
 
 
@@ -124,16 +142,14 @@ def playbook_entry(passage: Passage, rank: int) -> list[PlaybookEntry]:
     passages, and a passage may hold several short entries)."""
     parts: dict[str, dict[str, list[str]]] = {}
     label: str | None = None
-    for block in _blocks(passage.text, _headings(passage.section), keep_quotes=True):
+    for block in _blocks(passage.text, passage.section, keep_quotes=True):
         part = parts.setdefault(block.heading, {"says": [], "response": [], "follow_ups": []})
         if block.kind == "label":
             label = block.label
-            text = " ".join(block.lines)
-        elif label is None:
+        if label is None:
             continue
-        else:
-            text = " ".join(block.lines)
-        if not text or label is None:
+        text = " ".join(block.lines)
+        if not text:
             continue
         if _RESPONSE_LABEL.search(label):
             part["response"].extend(_quoted_sentences(text))
@@ -180,26 +196,46 @@ def has_money(text: str) -> bool:
     return bool(_MONEY.search(text))
 
 
-def _headings(section: str) -> list[str]:
-    return [h.strip() for part in section.split(SECTION_SEPARATOR) for h in part.split(", ")]
+def _is_heading_line(line: str, section: str, following: str | None) -> bool:
+    """A sub-heading kept as a line of the passage: named in the section path, or a short
+    title-like line (no final period, colon or comma) over a paragraph."""
+    text = _clean(line)
+    words = len(text.split())
+    if not text or words > 15 or line.startswith(("|", "-", "*", "+", '"', "\u201c", ">")):
+        return False
+    if text in section:
+        return True
+    return (
+        words <= 10
+        and text[0].isupper()
+        and text[-1] not in ".:;,)\"'\u201d"
+        and ":" not in text
+        and following is not None
+        and not _LIST_ITEM.match(following)
+        and not following.startswith("|")
+    )
 
 
-def _blocks(text: str, headings: list[str], *, keep_quotes: bool = False) -> list[_Block]:
+def _blocks(text: str, section: str, *, keep_quotes: bool = False) -> list[_Block]:
     """Lines grouped into paragraphs, bullets, tables and label lines; wrapped lines joined."""
     blocks: list[_Block] = []
-    heading = headings[-1] if headings else ""
-    known = {h.lower() for h in headings}
-    for raw in text.splitlines():
-        line = raw.strip()
+    parts = section.split(SECTION_SEPARATOR)
+    # Merged sections ("FAQ > Question one, Question two"): text before the first sub-heading
+    # line sits under the parent heading.
+    heading = parts[-2] if ", " in parts[-1] and len(parts) > 1 else parts[-1]
+    lines = [raw.strip() for raw in text.splitlines()]
+    for n, line in enumerate(lines):
         if not line:
             if blocks and blocks[-1].kind != "label":
                 blocks.append(_Block("label", heading, label=None))  # a blank line ends a block
             continue
         if line.startswith("#"):
-            heading = _clean(line.lstrip("#"))
+            heading = _clean(line.strip("#"))
+            blocks.append(_Block("label", heading, label=None))
             continue
-        if line.lower() in known or _clean(line).lower() in known:
-            heading = _clean(line)  # a sub-heading kept as a line when sections were merged
+        following = next((x for x in lines[n + 1 :] if x), None)
+        if _is_heading_line(line, section, following):
+            heading = _clean(line)
             blocks.append(_Block("label", heading, label=None))
             continue
         label_only = _LABEL_ONLY.match(line)
@@ -211,6 +247,12 @@ def _blocks(text: str, headings: list[str], *, keep_quotes: bool = False) -> lis
             rest = line[labelled.end() :]
             blocks.append(_Block("label", heading, [rest] if rest else [], labelled["label"]))
             continue
+        lead = _LEAD_LABEL.match(line)
+        if lead and len(lead["label"].split()) <= 5:
+            blocks.append(_Block("label", heading, label=None))
+            line = line[lead.end() :]  # "**The problem.** Northgate ran..." -> "Northgate ran..."
+            if not line:
+                continue
         if line.startswith("|"):
             if blocks and blocks[-1].kind == "table":
                 blocks[-1].lines.append(line)
@@ -222,21 +264,16 @@ def _blocks(text: str, headings: list[str], *, keep_quotes: bool = False) -> lis
             continue
         previous = blocks[-1] if blocks else None
         if (
-            previous and previous.kind in ("paragraph", "bullet") and _continues(previous, line)
+            previous
+            and previous.kind in ("paragraph", "bullet")
+            and not lead
+            and not _LABEL.match(line)
+            and _continues(previous, line)
         ) or (previous and previous.kind == "label" and previous.label and previous.lines):
             previous.lines.append(line)
-        elif previous and previous.kind == "label" and previous.label and keep_quotes:
-            blocks.append(_Block("paragraph", heading, [line]))
         else:
             blocks.append(_Block("paragraph", heading, [line]))
     return blocks
-
-
-_SCAFFOLD = re.compile(
-    r"prepared|response|answer|positioning|talking point|where (?:they|we) win|what's behind|"
-    r"behind it|customer says|follow-?up|note|tip|internal",
-    re.I,
-)
 
 
 def _continues(block: _Block, line: str) -> bool:
@@ -251,7 +288,17 @@ def _paragraph_sentences(text: str) -> list[str]:
     text = _clean(text)
     if text.startswith(_QUOTE_OPEN):
         return []
-    return [_as_sentence(s) for s in split_sentences(text) if len(s.split()) >= 4]
+    text = _DATELINE.sub("", text)
+    out: list[str] = []
+    lead = ""
+    for sentence in split_sentences(text):
+        if _YES_NO.match(sentence):
+            lead = sentence + " "  # "Yes." belongs to the sentence it introduces
+            continue
+        if len(sentence.split()) >= 4:
+            out.append(_as_sentence(lead + sentence))
+        lead = ""
+    return out
 
 
 def _quoted_sentences(text: str) -> list[str]:
@@ -309,13 +356,17 @@ def _bullet_sentence(text: str, heading: str) -> str:
 
 
 def _table_sentences(lines: list[str]) -> list[str]:
-    """Each data row as a sentence: "For Growth, the monthly price is $199, the labels included
-    per month are 5,000 and ..."."""
+    """Each data row as a sentence with its column headers: "For the Growth plan, the monthly
+    price is $199, the labels included per month are 5,000 and ..."."""
     rows = [[_clean(c) for c in line.strip().strip("|").split("|")] for line in lines]
     rows = [r for r in rows if not all(re.fullmatch(r":?-*:?", c.strip()) for c in r)]
     if len(rows) < 2:
         return []
     header, body = rows[0], rows[1:]
+    kind = header[0].strip()
+    # Three or more columns each named by one capitalised word ("Starter | Professional |
+    # Enterprise") are names of things, not properties: "Starter has ...".
+    named = len(header) >= 4 and all(re.fullmatch(r"[A-Z][a-z]+", h) for h in header[1:])
     sentences = []
     for row in body:
         if not row or not row[0]:
@@ -326,43 +377,54 @@ def _table_sentences(lines: list[str]) -> list[str]:
                 continue
             if not name:
                 parts.append(value)
-            elif _is_proper(name):
+            elif named or _is_proper(name):
                 parts.append(f"{name} has {value}")
             else:
-                noun = name[0].lower() + name[1:]
+                noun = name[0].lower() + name[1:] if not re.match(r"[A-Z]{2}", name) else name
                 verb = "are" if re.search(r"[^su]s$", noun.split()[-1]) else "is"
                 parts.append(f"the {noun} {verb} {value}")
         if not parts:
             continue
-        lead = f"For {row[0]}"
-        kind = header[0].strip()
-        if re.fullmatch(r"[A-Z][a-z]+", kind) and re.fullmatch(r"[A-Z][\w-]*", row[0]):
-            lead = f"For the {row[0]} {kind.lower()}"  # "For the Growth plan"
+        key = row[0]
+        lead = f"For {key}"
+        if re.fullmatch(r"[A-Z][a-z]+", kind) and re.fullmatch(r"[A-Z][\w-]*", key):
+            lead = f"For the {key} {kind.lower()}"  # "For the Growth plan"
+        elif key[0].isdigit() and kind and not _is_proper(kind):
+            lead = f"For {key} {kind[0].lower()}{kind[1:]}"  # "For 100–499 sensors under..."
         body_text = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
         sentences.append(_as_sentence(f"{lead}, {body_text}"))
     return sentences
 
 
-def _heading_sentence(section: str) -> str | None:
-    """A heading that states a fact ("Starter — $6 per sensor per month"), as a sentence ("The
-    Starter plan is $6 per sensor per month."), naming the kind from its parent heading."""
-    parts = section.split(SECTION_SEPARATOR)
+def _heading_sentences(passage: Passage) -> list[tuple[str, str]]:
+    """Headings that state a fact ("Starter — $6 per sensor per month"), as sentences ("The
+    Starter plan is $6 per sensor per month."), naming the kind from the parent heading."""
+    parts = passage.section.split(SECTION_SEPARATOR)
     last = parts[-1].strip() if parts else ""
-    match = _HEADING_FACT.match(last)
-    if not match or len(last.split()) < 3:
-        return None
-    name, value = match["name"].strip(), match["value"].strip()
-    kind = ""
-    if len(parts) >= 2:
-        parent = parts[-2].split()[-1] if parts[-2].split() else ""
-        if parent.lower().endswith("s") and parent.lower() not in name.lower():
-            kind = " " + parent.lower()[:-1]
-    return _as_sentence(f"The {name}{kind} is {value}")
+    parent = parts[-2] if len(parts) >= 2 else ""
+    candidates = last.split(", ") if ", " in last else [last]
+    candidates += [
+        _clean(line.strip("#"))
+        for line in passage.text.splitlines()
+        if line.startswith("#") or (line.strip() and _clean(line) in passage.section)
+    ]
+    out: list[tuple[str, str]] = []
+    for heading in dict.fromkeys(c.strip() for c in candidates if c.strip()):
+        match = _HEADING_FACT.match(heading)
+        if not match or len(heading.split()) < 3 or len(heading.split()) > 14:
+            continue
+        name, value = match["name"].strip(), match["value"].strip()
+        kind = ""
+        noun = parent.split()[-1] if parent.split() else ""
+        if noun.lower().endswith("s") and noun.lower() not in name.lower():
+            kind = " " + noun.lower()[:-1]
+        out.append((heading, _as_sentence(f"The {name}{kind} is {value}")))
+    return out
 
 
 def _is_proper(name: str) -> bool:
     """A column named after a company or product ("FrostWatch"), not a property ("Price")."""
-    return bool(re.search(r"[a-z][A-Z]|\(|^[A-Z]{2,}\b", name)) and name.upper() != name.lower()
+    return bool(re.search(r"[a-z][A-Z]|^[A-Z][a-z]+[A-Z]|^[A-Z]{2,}[a-z]", name))
 
 
 _MARKUP_TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,10 +30,10 @@ from livekit.agents.types import (
 )
 
 from simulator.chunk_marks import OFFLINE_MARK
-from simulator.events import AgentRole
-from simulator.knowledge.keywords import terms
-from simulator.providers.offline import intents, routing
-from simulator.providers.offline.composing import compose
+from simulator.events import AgentRole, Passage
+from simulator.providers.offline import entities, intents, routing
+from simulator.providers.offline.composing import compose, the_question, word_vectors
+from simulator.providers.offline.meaning import Meaning
 from simulator.team.brief import BRIEF_KEY, TurnBrief, brief_of
 from simulator.team.dialogue import CODE
 from simulator.team.scope import KnowledgeView
@@ -152,24 +153,35 @@ def plan_reply(chat_ctx: llm.ChatContext, tool_names: set[str]) -> ToolCallPlan 
         return ToolCallPlan(pending, _arguments(pending, question, brief))
 
     current = brief.agent if brief else _role_of(tool_names)
-    topic = f"{question} ({brief.subject})" if brief and brief.subject else question
+    knowledge = brief.knowledge if brief else None
+    meaning = (
+        Meaning(knowledge.embed, knowledge.embedder, contextual=knowledge.contextual)
+        if knowledge
+        else word_vectors()
+    )
+    subject = brief.subject if brief else None
+    if subject is None and knowledge is not None:
+        subject = entities.resolve(the_question(question), knowledge, meaning)
+    topic = f"{question} ({subject})" if subject else question
     if not outputs:  # not handed over already this turn
-        target = routing.choose(topic, brief.knowledge if brief else None, current)
+        target = routing.choose(the_question(topic), knowledge, current, meaning)
         if target != current and f"transfer_to_{target}" in tool_names:
-            reason = _reason(question, target, brief.knowledge if brief else None)
-            return ToolCallPlan(f"transfer_to_{target}", {"reason": reason})
+            return ToolCallPlan(f"transfer_to_{target}", {"reason": _reason(question)})
 
-    lookup = _lookup(question, tool_names, brief, _customer_text(items))
+    lookup = _lookup(question, tool_names, brief, _customer_text(items), subject)
     if lookup is not None:
         return lookup
     if intents.is_greeting(question):
         return TextPlan(WELCOME)
     if brief is None:
         return TextPlan(UNKNOWN)
-    knowledge = brief.knowledge
+    passages: Sequence[Passage] = brief.passages
+    if subject and subject != brief.subject and knowledge is not None:
+        passages = _with_subject(topic, passages, knowledge, current)
     answer = compose(
         topic,
-        brief.passages,
+        passages,
+        meaning=meaning,
         whisper=brief.whisper,
         customer_said=_customer_text(items),
         internal=knowledge.is_internal if knowledge else lambda source: False,
@@ -179,18 +191,39 @@ def plan_reply(chat_ctx: llm.ChatContext, tool_names: set[str]) -> ToolCallPlan 
     return TextPlan(f"{text} {follow_up}" if follow_up else text)
 
 
+def _with_subject(
+    topic: str, passages: Sequence[Passage], knowledge: KnowledgeView, agent: AgentRole
+) -> list[Passage]:
+    """The turn's passages, after those found for the question with the product or plan it
+    describes (the agent's own scope only)."""
+    found = [
+        f.passage
+        for f in knowledge.search(topic, k=len(passages) or 8)
+        if f.agents is None or agent in f.agents
+    ]
+    seen = {(p.source, p.section, p.text) for p in found}
+    return [*found, *(p for p in passages if (p.source, p.section, p.text) not in seen)]
+
+
 def _lookup(
-    question: str, tool_names: set[str], brief: TurnBrief | None, customer_text: str
+    question: str,
+    tool_names: set[str],
+    brief: TurnBrief | None,
+    customer_text: str,
+    subject: str | None,
 ) -> ToolCallPlan | TextPlan | None:
-    """A stock, purchase-history or recommendation look-up the question asks for."""
+    """A stock, purchase-history or recommendation look-up the question asks for (a question
+    naming an account of the sales records asks for its history)."""
     if "check_stock" in tool_names and intents.wants_stock(question):
-        product = _product(question, brief)
+        product = _product(question, brief) or subject
         if product is None:
             return TextPlan(ASK_PRODUCT, pending="check_stock")
         return ToolCallPlan("check_stock", {"product": product})
+    knowledge = brief.knowledge if brief else None
     for tool, wanted in (
         ("recommend_products", intents.wants_recommendation),
         ("purchase_history", intents.wants_history),
+        ("purchase_history", lambda q: bool(knowledge and knowledge.account_named(q))),
     ):
         if tool in tool_names and wanted(question):
             account = _account(question, brief) or _account(customer_text, brief)
@@ -246,38 +279,8 @@ def _role_of(tool_names: set[str]) -> AgentRole:
     return "greeter"
 
 
-_ROLE_TOPICS: dict[AgentRole, str] = {
-    "greeter": "General question",
-    "technical": "Technical question",
-    "pricing": "Pricing question",
-}
-
-
-def _reason(question: str, target: AgentRole, knowledge: KnowledgeView | None) -> str:
-    """Why the customer goes to ``target``: the topic (a heading of the material that answers
-    it, in the target's scope), never the question again."""
-    kind = _ROLE_TOPICS[target]
-    if intents.wants_stock(question):
-        return f"{kind}: stock availability"
-    if intents.wants_history(question):
-        return f"{kind}: purchase history"
-    found = knowledge.search(question, k=routing.SEARCH_K) if knowledge is not None else []
-    # A heading of the material that answers it, within the target's reach; its own folder's
-    # material counts a little more than what everyone may read.
-    words = set(terms(question))
-    best: tuple[int, str] | None = None
-    reachable = [f for f in found if f.agents is None or target in f.agents]
-    for item in reachable[:3]:
-        parts = [p.strip() for p in item.passage.section.split(" > ") if p.strip()]
-        if len(parts) < 2:
-            continue  # a whole file (a table), not a topic
-        for heading in (h.split(" — ")[0].strip() for h in parts[-1].split(", ")):
-            score = 2 * len(words & set(terms(heading))) + (item.agents is not None)
-            if best is None or score > best[0]:
-                best = (score, f"{kind}: {heading} ({parts[0]})")
-    if best is not None:
-        return best[1]
-    return kind
+def _reason(question: str) -> str:
+    return "The customer asked: " + " ".join(question.split()[:25])
 
 
 def _customer_text(items: list[llm.ChatItem]) -> str:

@@ -2,14 +2,16 @@
 
 Three signals, added up per role:
 
-- **the roles' descriptions**: the handoff tools' docstrings (what a cloud model reads to decide
-  the same thing), compared with the question by embedding;
-- **the passages that answer it**: the best passages of the whole knowledge base vote for the
-  agents their file is scoped to (a ``technical/`` or ``pricing/`` folder, front matter
-  ``agents``); an unscoped file votes by what its title and heading mean, compared with the
-  descriptions the same way;
+- **what the roles cover**: the handoff tools' docstrings (what a cloud model reads to decide the
+  same thing) list each role's topics ("plans and tiers, prices, fees and charges, ..."); the
+  question is compared with each topic by the encoder, and a role counts by its closest topic;
+- **where the answer lives**: the sentences of the whole knowledge base that best answer the
+  question (scored as the answer itself is chosen, :mod:`.choosing`) vote for the agents their
+  file is scoped to (a ``technical/`` or ``pricing/`` folder, front matter ``agents``); a
+  sentence of an unscoped file votes by what its file and heading are about, compared with the
+  roles' topics the same way;
 - **generic cues**: money words lean to pricing, questions about the company itself to the
-  Greeter (:mod:`.intents`).
+  Greeter, stock and order-history look-ups to pricing (:mod:`.intents`).
 
 The Greeter keeps only greetings and questions about the company; everything else goes to the
 specialist with the higher score.
@@ -23,69 +25,101 @@ import re
 import numpy as np
 
 from simulator.events import AgentRole
-from simulator.knowledge import embedding
-from simulator.knowledge.keywords import terms
-from simulator.providers.offline import intents
+from simulator.providers.offline import answer_types, choosing, intents
+from simulator.providers.offline.meaning import Meaning
+from simulator.providers.offline.reading import units
 from simulator.team.scope import KnowledgeView, ScopedPassage
 
 ROLES: tuple[AgentRole, ...] = ("greeter", "technical", "pricing")
-SEARCH_K = 5
-DESCRIPTION_WEIGHT = 2.0
-MONEY_CUE = 0.6
-COMPANY_CUE = 0.6
+SEARCH_K = 8
+"""Passages of the whole knowledge base whose sentences may vote."""
+VOTERS = 3
+"""The best-answering sentences that vote, with weights halving down the list."""
+TOPIC_WEIGHT = 0.5
+ANSWER_WEIGHT = 1.0
+MONEY_CUE = 0.75
+COMPANY_CUE = 0.9
 SWITCH_MARGIN = 0.6
 """How much more a question must belong to the other specialist for a specialist to hand over."""
-SHARPNESS = 20.0
-"""Softmax temperature turning a label's similarity to each role into a vote."""
+SHARPNESS = 0.05
+"""Softmax temperature turning similarities to the roles' topics into shares of a vote."""
 
 
 @functools.cache
-def _descriptions() -> np.ndarray:
-    """One unit vector per role, from the handoff tools' docstrings (their first paragraph)."""
+def topics() -> tuple[tuple[str, ...], ...]:
+    """Each role's topics, from its handoff tool's docstring: "who answers questions about A:
+    X, Y and Z" -> ("A", "A: X", "A: Y", "A: Z"); each topic keeps its area, so "people" reads
+    as the company's people and "data" as the product's."""
     from simulator.team import tools
 
-    texts = {
-        "greeter": tools.transfer_to_greeter.info.description,
-        "technical": tools.transfer_to_technical.info.description,
-        "pricing": tools.transfer_to_pricing.info.description,
-    }
-    cleaned = [
-        re.sub(r"^Hand the customer (?:back )?to the [\w ]+?, who ", "", texts[r] or "")
-        for r in ROLES
-    ]
-    return embedding.embed([" ".join(t.split("\n\n")[0].split()) for t in cleaned])
+    out = []
+    for role in ROLES:
+        doc = getattr(tools, f"transfer_to_{role}").info.description.split("\n\n")[0]
+        about = " ".join(doc.split()).split("questions about", 1)[-1]
+        about = re.split(r"\bwhen they\b", about)[0].strip(" .")
+        area, _, listed = about.partition(":") if ":" in about else about.partition("(")
+        area = area.strip(" .(")
+        parts = [p.strip(" .()") for p in re.split(r"[,;()]|\band\b", listed)]
+        found = [area, *(f"{area}: {p}" for p in parts if p)]
+        if role == "greeter":
+            found.append("welcome, greetings and introductions")
+        out.append(tuple(found))
+    return tuple(out)
 
 
-@functools.cache
-def _description_terms() -> tuple[frozenset[str], ...]:
-    from simulator.team import tools
+def _topic_shares(texts: list[str], meaning: Meaning) -> np.ndarray:
+    """Per text, a share of 1 over the roles, by its closest topic of each role."""
+    listed = topics()
+    flat = [t for role in listed for t in role]
+    vectors = meaning.vectors([*texts, *flat])
+    likeness = vectors[: len(texts)] @ vectors[len(texts) :].T
+    per_role = []
+    start = 0
+    for role in listed:
+        per_role.append(likeness[:, start : start + len(role)].max(axis=1))
+        start += len(role)
+    scores = np.stack(per_role, axis=1)
+    return _softmax(scores, SHARPNESS)
 
-    return tuple(
-        frozenset(terms(getattr(tools, f"transfer_to_{r}").info.description)) for r in ROLES
-    )
 
-
-def role_scores(question: str, knowledge: KnowledgeView | None) -> dict[AgentRole, float]:
+def role_scores(
+    question: str, knowledge: KnowledgeView | None, meaning: Meaning
+) -> dict[AgentRole, float]:
     """How strongly the question belongs to each role (higher is more)."""
-    descriptions = _descriptions()
-    meaning = descriptions @ embedding.embed([question])[0]
-    scores = DESCRIPTION_WEIGHT * _softmax(meaning)
+    scores = TOPIC_WEIGHT * _topic_shares([question], meaning)[0]
     if knowledge is not None:
-        scores = scores + _passage_votes(knowledge.search(question, k=SEARCH_K))
-    if intents.MONEY.search(question) or intents.wants_stock(question):
-        scores[ROLES.index("pricing")] += MONEY_CUE
-    if intents.wants_history(question):
-        scores[ROLES.index("pricing")] += 2 * MONEY_CUE  # only the Pricing Specialist looks it up
-    if intents.COMPANY.search(question):
-        scores[ROLES.index("greeter")] += COMPANY_CUE
+        scores = scores + ANSWER_WEIGHT * _answer_votes(
+            question, knowledge.search(question, k=SEARCH_K), meaning
+        )
+    scores = scores + cues(question, knowledge)
     return {role: float(s) for role, s in zip(ROLES, scores, strict=True)}
 
 
-def choose(question: str, knowledge: KnowledgeView | None, current: AgentRole) -> AgentRole:
+def cues(question: str, knowledge: KnowledgeView | None) -> np.ndarray:
+    """Generic cues: a price or a discount asked for, money words, a stock or order look-up (only
+    the Pricing Specialist has them all), an account of the sales records named; a question
+    about the company itself."""
+    out = np.zeros(len(ROLES))
+    pricing, greeter = ROLES.index("pricing"), ROLES.index("greeter")
+    asks_money = bool(answer_types.wanted(question) & {"money", "percent"})
+    if asks_money or intents.MONEY.search(question):
+        out[pricing] += MONEY_CUE
+    if intents.wants_stock(question):
+        out[pricing] += 2 * MONEY_CUE
+    if intents.wants_history(question) or (knowledge and knowledge.account_named(question)):
+        out[pricing] += 2 * MONEY_CUE  # only the Pricing Specialist looks it up
+    if intents.COMPANY.search(question):
+        out[greeter] += COMPANY_CUE
+    return out
+
+
+def choose(
+    question: str, knowledge: KnowledgeView | None, current: AgentRole, meaning: Meaning
+) -> AgentRole:
     """The agent who should answer ``question`` (``current`` for a greeting)."""
     if intents.is_greeting(question):
         return current
-    scores = role_scores(question, knowledge)
+    scores = role_scores(question, knowledge, meaning)
     best = max(scores, key=lambda r: scores[r])
     if current == "greeter" or best == current:
         return best
@@ -94,31 +128,40 @@ def choose(question: str, knowledge: KnowledgeView | None, current: AgentRole) -
     return best
 
 
-def _passage_votes(found: list[ScopedPassage]) -> np.ndarray:
+def _answer_votes(question: str, found: list[ScopedPassage], meaning: Meaning) -> np.ndarray:
+    """The roles of the files holding the sentences that best answer ``question``."""
     votes = np.zeros(len(ROLES))
-    if not found:
+    passages = [f.passage for f in found]
+    candidates = [u for rank, p in enumerate(passages) for u in units(p, rank)]
+    # By relevance, not by the answer-type bonus: any number answers "how many", but the
+    # sentences that are about the question say whose topic it is.
+    scored = sorted(
+        choosing.score(question, candidates, passages, meaning), key=lambda s: -s.relevance
+    )[:VOTERS]
+    if not scored:
         return votes
-    labels = embedding.embed([_label(f) for f in found]) @ _descriptions().T
-    for rank, item in enumerate(found):
-        weight = max(item.passage.score, 0.0) * 0.7**rank
-        if item.agents:
-            for role in item.agents:
+    files = [_label(found[s.unit.passage], "") for s in scored]
+    labels = [_label(found[s.unit.passage], s.unit.heading) for s in scored]
+    shares = (_topic_shares(files, meaning) + _topic_shares(labels, meaning)) / 2
+    for n, item in enumerate(scored):
+        weight = 0.5**n
+        scope = found[item.unit.passage].agents
+        if scope:
+            for role in scope:
                 if role in ROLES:
-                    votes[ROLES.index(role)] += weight / len(item.agents)
+                    votes[ROLES.index(role)] += weight / len(scope)
         else:
-            overlap = np.array([len(terms(_label(item)) & t) for t in _description_terms()])
-            votes += weight * _softmax(SHARPNESS * labels[rank] + overlap, temperature=1.0)
-    return votes
+            votes += weight * shares[n]
+    return votes / sum(0.5**n for n in range(len(scored)))
 
 
-def _label(item: ScopedPassage) -> str:
-    """What a passage is about, by its file's name and its headings."""
-    stem = item.passage.source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    return f"{re.sub(r'[-_]+', ' ', stem)}: {item.passage.section.replace(' > ', ', ')}"
+def _label(item: ScopedPassage, heading: str) -> str:
+    """What a sentence is about, by its file's name and its heading."""
+    stem = re.sub(r"[-_]+", " ", item.passage.source.rsplit("/", 1)[-1].rsplit(".", 1)[0])
+    return f"{stem}: {heading}" if heading else stem
 
 
-def _softmax(values: np.ndarray, temperature: float = 0.05) -> np.ndarray:
-    scaled = (values - np.max(values)) / temperature
+def _softmax(values: np.ndarray, temperature: float) -> np.ndarray:
+    scaled = (values - values.max(axis=-1, keepdims=True)) / temperature
     exp = np.exp(scaled)
-    shares: np.ndarray = exp / exp.sum()
-    return shares
+    return exp / exp.sum(axis=-1, keepdims=True)  # type: ignore[no-any-return]

@@ -1,0 +1,313 @@
+"""Choose the sentence that answers the question, among every unit of the turn's passages.
+
+Each sentence, bullet and table row (:mod:`.reading`) is scored against the question itself,
+not its passage, by what it means and by its words:
+
+- the encoder's cosine of question and unit, and of the question and the best unit under the
+  same heading (a price heading is answered for "the plan most customers choose" by the
+  section's "Our most popular plan...");
+- wordllama's cosine of the question and the unit with its heading;
+- the question's words found in the unit, each weighted by how rare it is among the candidates,
+  a word counting as found when the unit has one that means the same ("equipment": "hardware");
+- the passage's retrieval score, lightly.
+
+That is the unit's *relevance*. A unit that gives the kind of answer the question asks for
+(:mod:`.answer_types`: a price, a duration, a place...) is preferred over any that does not;
+"the cheapest" and "the most expensive" pick the lowest or highest price among its own kind
+(the plans' headings, one table's rows). The answer is the best unit, plus the next unit of the
+same paragraph or bullet when it continues it ("We do not offer a free trial... Instead, a
+60-day pilot..."), never an unrelated second sentence. Below :data:`MIN_RELEVANCE` nothing
+answers, and the responder says so.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulator.events import Passage
+from simulator.knowledge import embedding
+from simulator.knowledge.keywords import STOPWORDS, terms
+from simulator.providers.offline import answer_types
+from simulator.providers.offline.meaning import Meaning
+from simulator.providers.offline.objections import with_digits
+from simulator.providers.offline.reading import Unit
+
+MIN_RELEVANCE = 0.3
+"""Relevance below which the best unit does not answer the question (calibrated on the tuning
+sets' questions and on questions the material cannot answer)."""
+MIN_RELEVANCE_WORD_VECTORS = 0.2
+"""The same without the contextual encoder (the relevance is then made of other parts)."""
+TYPE_BONUS = 1.0
+"""Giving the kind of answer asked for outweighs any difference of relevance."""
+TYPE_SPAN = 0.35
+"""How far below the most relevant unit a unit may be and still win by giving the kind asked."""
+ALL_TYPES_BONUS = 0.1
+"""Giving every kind asked for ("who founded it, and when?") beats giving one."""
+WHISPER_WEIGHT = 0.5
+MAX_ANSWER_WORDS = 70
+SOFT_FLOOR = 0.35
+"""Word cosine (encoder) below which two words do not mean the same at all."""
+CLOSE = 0.3
+"""How far below the best a priced unit may score and still compete for "the cheapest"."""
+
+_WORD = re.compile(r"[a-z][a-z0-9'’-]*[a-z0-9]")
+_FILLER = frozenset(
+    [
+        "us",
+        "we",
+        "you",
+        "your",
+        "our",
+        "get",
+        "got",
+        "would",
+        "could",
+        "can",
+        "will",
+        "just",
+        "one",
+        "like",
+        "much",
+        "many",
+        "long",
+        "lot",
+        "really",
+        "actually",
+        "go",
+        "going",
+        "want",
+        "need",
+        "know",
+        "say",
+        "said",
+        "ok",
+        "okay",
+        "hi",
+        "hello",
+        "please",
+        "also",
+        "there",
+        "any",
+        "anything",
+        "something",
+        "tell",
+        "let",
+        "me",
+        "roughly",
+        "honestly",
+    ]
+)
+_CHEAP = re.compile(
+    r"\b(?:cheapest|lowest|least expensive|smallest|minimum|entry[- ]level|budget option)\b", re.I
+)
+_DEAR = re.compile(
+    r"\b(?:most expensive|priciest|highest|top[- ]of[- ]the[- ]range|top tier|premium)\b", re.I
+)
+_PRICE = re.compile(r"[$€£]\s?(\d[\d,]*(?:\.\d+)?)")
+_CONTINUES = re.compile(
+    r"^(?:instead|however|but|also|in addition|additionally|otherwise|this|that|these|those|it|"
+    r"its|they|there|so|then|if so|if not|unless|except|only|plus|and|or|which|even so)\b",
+    re.I,
+)
+_DEFINITE = re.compile(r"^The (?P<noun>[a-z]+)\b")
+_NEGATIVE = re.compile(r"\b(?:not|no|never|cannot|can't|don't|doesn't|isn't|aren't)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Scored:
+    unit: Unit
+    relevance: float
+    """How well its meaning and words match the question (no answer-type bonus)."""
+    score: float
+    """Relevance plus the answer-type bonus (and a whisper's pull): what the choice ranks by."""
+    gives: bool
+    """Whether it states the kind of answer the question asks for (True if none is asked)."""
+
+
+def score(
+    question: str,
+    units: Sequence[Unit],
+    passages: Sequence[Passage],
+    meaning: Meaning,
+    *,
+    whisper: str | None = None,
+) -> list[Scored]:
+    """Every unit scored against ``question`` (see the module's docstring)."""
+    if not units:
+        return []
+    relevance = _relevance(question, units, passages, meaning)
+    kinds = answer_types.wanted(question)
+    gives = np.array([answer_types.gives(u.text, kinds) for u in units])
+    gives_all = np.array(
+        [all(answer_types.gives(u.text, frozenset({k})) for k in kinds) for u in units]
+    )
+    # The kind of answer decides among the relevant units only: a price two topics away does
+    # not answer "can we do a pilot before paying?".
+    relevant = relevance >= relevance.max() - TYPE_SPAN
+    total = (
+        relevance
+        + TYPE_BONUS * (gives & relevant & bool(kinds))
+        + ALL_TYPES_BONUS * (gives_all & relevant)
+    )
+    if whisper:
+        total = total + WHISPER_WEIGHT * _relevance(whisper, units, passages, meaning)
+    return [
+        Scored(u, float(r), float(t), bool(g))
+        for u, r, t, g in zip(units, relevance, total, gives, strict=True)
+    ]
+
+
+def choose(question: str, scored: Sequence[Scored], meaning: Meaning) -> list[Unit] | None:
+    """The unit that answers ``question`` and at most one that continues it, or None if no
+    unit is relevant enough."""
+    if not scored:
+        return None
+    best = max(scored, key=lambda s: s.score)
+    best = _extreme_price(question, scored, best)
+    floor = MIN_RELEVANCE if meaning.contextual else MIN_RELEVANCE_WORD_VECTORS
+    if best.relevance < floor:
+        return None
+    chosen = [best.unit]
+    following = _next_unit(best.unit, [s.unit for s in scored])
+    if following is not None and _continues(best, following, question):
+        words = len(best.unit.text.split()) + len(following.text.split())
+        if words <= MAX_ANSWER_WORDS:
+            chosen.append(following)
+    return chosen
+
+
+def _relevance(
+    query: str, units: Sequence[Unit], passages: Sequence[Passage], meaning: Meaning
+) -> np.ndarray:
+    query = with_digits(query)
+    texts = [u.text for u in units]
+    with_heading = [f"{u.heading}: {u.text}" for u in units]
+    words = embedding.embed([query, *with_heading])
+    word_vectors = words[1:] @ words[0]
+    top = max((p.score for p in passages), default=0.0)
+    prior = np.array([passages[u.passage].score - top for u in units])
+    soft = _soft_overlap(query, units, meaning)
+    if not meaning.contextual:
+        return word_vectors + 0.3 * soft + 0.5 * prior  # type: ignore[no-any-return]
+    contextual = meaning.similarity(query, texts)
+    by_heading: dict[str, float] = {}
+    for unit, value in zip(units, contextual, strict=True):
+        by_heading[unit.heading] = max(by_heading.get(unit.heading, -1.0), float(value))
+    section = np.array([by_heading[u.heading] for u in units])
+    return (  # type: ignore[no-any-return]
+        0.5 * contextual + 0.3 * word_vectors + 0.5 * soft + 0.3 * section + 0.5 * prior
+    )
+
+
+def _words(text: str) -> list[str]:
+    return [
+        w
+        for w in _WORD.findall(text.lower())
+        if w not in STOPWORDS and w not in _FILLER and len(w) > 1
+    ]
+
+
+def _stem(word: str) -> str:
+    found = terms(word)
+    return min(found, key=len) if found else word
+
+
+def _soft_overlap(query: str, units: Sequence[Unit], meaning: Meaning) -> np.ndarray:
+    """Per unit: the share of the query's words it holds, rare words weighing more, a word
+    counting as held by the unit's word that means most nearly the same (the encoder's word
+    vectors; exact stems only without the encoder). Heading words count half."""
+    asked = list(dict.fromkeys(_words(query)))
+    n = len(units)
+    if not asked or not n:
+        return np.zeros(n)
+    own = [set(_words(u.text)) for u in units]
+    heading = [set(_words(u.heading)) for u in units]
+    vocabulary = sorted(set(asked).union(*own, *heading))
+    position = {w: i for i, w in enumerate(vocabulary)}
+    stems = [_stem(w) for w in vocabulary]
+    if meaning.contextual:
+        vectors = meaning.vectors(vocabulary)
+        likeness = vectors[[position[w] for w in asked]] @ vectors.T
+        likeness = np.clip((likeness - SOFT_FLOOR) / (1 - SOFT_FLOOR), 0.0, 1.0)
+    else:
+        likeness = np.zeros((len(asked), len(vocabulary)))
+    for row, word in enumerate(asked):
+        stem = stems[position[word]]
+        likeness[row, [i for i, s in enumerate(stems) if s == stem]] = 1.0
+
+    def held(words: set[str]) -> np.ndarray:
+        if not words:
+            return np.zeros(len(asked))
+        return likeness[:, [position[w] for w in words]].max(axis=1)  # type: ignore[no-any-return]
+
+    in_units = np.stack([held(w) for w in own], axis=1)
+    in_headings = np.stack([held(w) for w in heading], axis=1)
+    found = np.maximum(in_units, 0.5 * in_headings)
+    frequency = (in_units >= 0.5).sum(axis=1)
+    weights = np.array([math.log(1 + n / (f + 0.5)) for f in frequency])
+    return (weights[:, None] * found).sum(axis=0) / weights.sum()  # type: ignore[no-any-return]
+
+
+def _family(unit: Unit) -> tuple[object, ...]:
+    """Units of one kind that a superlative compares: one table's rows, a passage's bullets,
+    or fact-stating headings."""
+    if unit.kind == "heading":
+        return ("heading",)
+    return (unit.kind, unit.passage, unit.block // 1000)
+
+
+def _extreme_price(question: str, scored: Sequence[Scored], best: Scored) -> Scored:
+    """ "The cheapest plan": among the best unit's own kind, the lowest price (or highest)."""
+    cheap, dear = bool(_CHEAP.search(question)), bool(_DEAR.search(question))
+    if cheap == dear:
+        return best
+    priced: list[tuple[Scored, float]] = []
+    for item in scored:
+        price = _first_price(item.unit.text)
+        if item.score >= best.score - CLOSE and price is not None:
+            priced.append((item, price))
+    if not priced:
+        return best
+    leader = max(priced, key=lambda p: p[0].score)[0]
+    family = [(s, v) for s, v in priced if _family(s.unit) == _family(leader.unit)]
+    if len(family) < 2:
+        return best
+    pick = min if cheap else max
+    return pick(family, key=lambda p: p[1])[0]
+
+
+def _first_price(text: str) -> float | None:
+    match = _PRICE.search(text)
+    return float(match.group(1).replace(",", "")) if match else None
+
+
+def _next_unit(unit: Unit, units: Sequence[Unit]) -> Unit | None:
+    for other in units:
+        if (
+            other.passage == unit.passage
+            and other.block == unit.block
+            and other.position == unit.position + 1
+        ):
+            return other
+    return None
+
+
+def _continues(best: Scored, following: Unit, question: str) -> bool:
+    """Whether ``following`` finishes what ``best`` started: it opens with a word that leans
+    on it ("Instead", "It", "This") or with the thing ``best`` introduced ("... an auditor
+    link." "The link expires..."), or ``best`` says no and ``following`` says what there is,
+    or it gives the kind of answer asked for and ``best`` does not."""
+    if _CONTINUES.match(following.text):
+        return True
+    again = _DEFINITE.match(following.text)
+    if again and again["noun"].lower() in best.unit.text.lower().split():
+        return True
+    if _NEGATIVE.search(best.unit.text) and len(best.unit.text.split()) <= 25:
+        return True
+    kinds = answer_types.wanted(question)
+    return bool(kinds) and not best.gives and answer_types.gives(following.text, kinds)

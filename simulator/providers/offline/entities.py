@@ -1,0 +1,181 @@
+"""Which product or plan a question means when it describes it instead of naming it.
+
+"What's the little box that watches the door and the humidity?" names no product, but the
+knowledge does: "CT-300 Door & Humidity Sensor — temperature, relative humidity and a magnetic
+door contact". A catalogue of the company's products (the stock table) holds, for each, the
+sentences of the knowledge that name it and hardly another; the question is compared by the
+encoder with each product's sentences, and a clear winner is what it is about. The answer is
+then looked for with its name ("...? (CT-200)"), the same way "it" is resolved to the last
+product named.
+
+"The mid-tier plan", "the top-of-the-range package" and "the entry-level plan" name a plan by
+its place among the plans, which are ordered by price.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulator.providers.offline.meaning import Meaning
+from simulator.providers.offline.objections import with_digits
+from simulator.providers.offline.reading import Unit, units
+from simulator.team.dialogue import CODE
+from simulator.team.scope import KnowledgeView
+
+PLANS_QUERY = "plans, tiers and packages with their prices"
+"""What finds a price list's plans in any company's material."""
+SEARCH_K = 24
+DESCRIPTIONS = 8
+"""Sentences kept per product: the ones naming it that are about it alone."""
+MIN_LIKENESS = 0.5
+"""Cosine (encoder) the question must reach with one of a product's sentences."""
+MIN_LEAD = 0.06
+"""How much closer the winner must come than the runner-up."""
+
+_TIER_WORDS = r"plan|tier|package|edition|subscription|level|option"
+_TOP = re.compile(
+    rf"\b(?:top[- ]of[- ]the[- ]range|top(?:[- ]end)?|highest|biggest|largest|premium|"
+    rf"most expensive|fanciest)\b(?=.*\b(?:{_TIER_WORDS})s?\b)|\btop[- ]tier\b",
+    re.I,
+)
+_BOTTOM = re.compile(
+    rf"\b(?:entry[- ]level|basic|lowest|smallest|cheapest|bottom|simplest)\b"
+    rf"(?=.*\b(?:{_TIER_WORDS})s?\b)",
+    re.I,
+)
+_MIDDLE = re.compile(
+    rf"\b(?:mid|middle|medium|mid-range)\b(?:[- ](?:tier|range|level))?"
+    rf"(?=.*\b(?:{_TIER_WORDS})s?\b)"
+    r"|\bmid-tier\b|\bmiddle tier\b",
+    re.I,
+)
+_PLAN_TABLE = re.compile(rf"^For the (?P<name>[A-Z][\w-]*) (?:{_TIER_WORDS}),", re.I)
+_HEADING_NAME = re.compile(rf"^The (?P<name>[A-Z][\w -]*?) (?:{_TIER_WORDS}) is ", re.I)
+_PRICE = re.compile(r"[$€£]\s?(\d[\d,]*(?:\.\d+)?)")
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The products and plans of one knowledge base, each with the sentences about it."""
+
+    plans: tuple[tuple[str, float], ...]
+    """Plan names with their price, cheapest first."""
+    names: tuple[str, ...]
+    """Every product code, product name and plan name."""
+    about: dict[str, tuple[str, ...]]
+    """Per product code: sentences naming it (and at most one other product)."""
+
+
+_catalogues: weakref.WeakKeyDictionary[KnowledgeView, tuple[int, Catalogue]] = (
+    weakref.WeakKeyDictionary()
+)
+_lock = threading.Lock()
+
+
+def resolve(question: str, knowledge: KnowledgeView, meaning: Meaning) -> str | None:
+    """The plan or product ``question`` means but does not name: by its rank among the plans
+    ("the mid-tier plan"), else by its description."""
+    catalogue = catalogue_of(knowledge)
+    if named(question, catalogue.names):
+        return None  # it names one itself
+    return by_rank(question, catalogue.plans) or described(question, catalogue, meaning)
+
+
+def named(text: str, names: Sequence[str]) -> list[str]:
+    """The product codes and ``names`` that ``text`` mentions."""
+    found = list(dict.fromkeys(CODE.findall(text)))
+    lowered = text.lower()
+    found += [n for n in names if len(n) > 3 and re.search(rf"\b{re.escape(n.lower())}\b", lowered)]
+    return list(dict.fromkeys(found))
+
+
+def described(question: str, catalogue: Catalogue, meaning: Meaning) -> str | None:
+    """The product or plan whose sentences ``question`` comes clearly closest to."""
+    if not meaning.contextual or not catalogue.about:
+        return None  # word vectors cannot tell "minus-eighty freezer probe" from "probe"
+    keys = list(catalogue.about)
+    texts = [t for k in keys for t in catalogue.about[k]]
+    likeness = meaning.similarity(with_digits(question), texts)
+    best: dict[str, float] = {}
+    start = 0
+    for key in keys:
+        count = len(catalogue.about[key])
+        best[key] = float(np.max(likeness[start : start + count]))
+        start += count
+    ranked = sorted(best.items(), key=lambda kv: -kv[1])
+    if ranked[0][1] < MIN_LIKENESS:
+        return None
+    if len(ranked) > 1 and ranked[0][1] - ranked[1][1] < MIN_LEAD:
+        return None
+    return ranked[0][0]
+
+
+def catalogue_of(knowledge: KnowledgeView) -> Catalogue:
+    """The knowledge base's catalogue, built once per version of its collection."""
+    version = knowledge.index.chunk_count()
+    with _lock:
+        known = _catalogues.get(knowledge)
+    if known is not None and known[0] == version:
+        return known[1]
+    built = _build(knowledge)
+    with _lock:
+        _catalogues[knowledge] = (version, built)
+    return built
+
+
+def _build(knowledge: KnowledgeView) -> Catalogue:
+    found = [f.passage for f in knowledge.search(PLANS_QUERY, k=SEARCH_K)]
+    plans = tiers([u for rank, p in enumerate(found) for u in units(p, rank)])
+    products = {p.sku: p.name for p in knowledge.records.products if p.sku}
+    names = [*products, *products.values(), *(name for name, _ in plans)]
+    about: dict[str, tuple[str, ...]] = {}
+    # Plans are told apart by their rank, not their descriptions: every plan's sentences speak
+    # of sensors, alerts and support alike.
+    for key, query in ((sku, f"{sku} {name}") for sku, name in products.items()):
+        passages = [f.passage for f in knowledge.search(query, k=DESCRIPTIONS)]
+        sentences = []
+        for unit in (u for rank, p in enumerate(passages) for u in units(p, rank)):
+            mentioned = named(f"{unit.heading} {unit.text}", names)
+            own = [m for m in mentioned if m == key or products.get(key) == m]
+            if own and len(set(mentioned) - set(own)) <= 1:
+                sentences.append(f"{unit.heading}: {unit.text}")
+        if sentences:
+            about[key] = tuple(dict.fromkeys(sentences))[: 3 * DESCRIPTIONS]
+    return Catalogue(tuple(plans), tuple(dict.fromkeys(names)), about)
+
+
+def tiers(candidates: Sequence[Unit]) -> list[tuple[str, float]]:
+    """The plans (tiers, packages) among the units, cheapest first: headings that state a plan's
+    price ("Starter — $6 per sensor per month") and the rows of a plans table."""
+    found: dict[str, float] = {}
+    for unit in candidates:
+        match = None
+        if unit.kind == "heading":
+            match = _HEADING_NAME.match(unit.text)
+        elif unit.kind == "row":
+            match = _PLAN_TABLE.match(unit.text)
+        if match and len(match["name"].split()) <= 3:
+            price = _PRICE.search(unit.text)
+            value = float(price[1].replace(",", "")) if price else float("inf")
+            found[match["name"]] = min(found.get(match["name"], value), value)
+    return sorted(found.items(), key=lambda kv: kv[1])
+
+
+def by_rank(question: str, plans: Sequence[tuple[str, float]]) -> str | None:
+    """The plan "the mid-tier plan" (the middle of three), "the top package" (the dearest) or
+    "the entry-level plan" (the cheapest) means, among ``plans`` ordered by price."""
+    if len(plans) < 2:
+        return None
+    if _TOP.search(question):
+        return plans[-1][0]
+    if _BOTTOM.search(question):
+        return plans[0][0]
+    if _MIDDLE.search(question) and len(plans) % 2 == 1:
+        return plans[len(plans) // 2][0]
+    return None
