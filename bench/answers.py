@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/answers.py                      # sample and held-out sets
     .venv/bin/python bench/answers.py --set sample --details
-    .venv/bin/python bench/answers.py --set tests/data/answers/parcelwise.yaml \
-        --knowledge tests/data/other_company --details
+    .venv/bin/python bench/answers.py --set parcelwise --details   # tests/data/other_company
+    .venv/bin/python bench/answers.py --set my/questions.yaml --knowledge my/knowledge
 
 Every question of a set is asked in a fresh conversation (``SessionRunner.reset``) of the real
 session on the offline responder, exactly as ``simulator chat --offline`` would run it. Reported:
@@ -29,35 +29,22 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
-
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from simulator.events import TranscriptEvent, TurnCompletedEvent  # noqa: E402 (after sys.path)
-from simulator.session import SessionRunner  # noqa: E402 (after sys.path)
-from simulator.settings import Settings  # noqa: E402 (after sys.path)
+from bench.eval_sets import EvalSetError, Question, eval_sets, load_questions  # noqa: E402
+from simulator.events import TranscriptEvent, TurnCompletedEvent  # noqa: E402
+from simulator.session import SessionRunner  # noqa: E402
+from simulator.settings import Settings  # noqa: E402
 
-EVAL = REPO / "tests" / "data" / "eval"
+TUNING = REPO / "tests" / "data" / "answers"
 SETS = {
-    "sample": (REPO / "knowledge", EVAL / "sample" / "questions.yaml"),
-    "holdout": (EVAL / "holdout" / "knowledge", EVAL / "holdout" / "questions.yaml"),
+    **{s.name: (s.knowledge, s.questions) for s in eval_sets()},
+    # the tuning sets written with the offline answers (tuned on, like the sample set)
+    "coldtrace": (REPO / "knowledge", TUNING / "coldtrace.yaml"),
+    "parcelwise": (REPO / "tests" / "data" / "other_company", TUNING / "parcelwise.yaml"),
 }
 HELD_OUT = {"holdout"}
-
-
-class Question(BaseModel):
-    """One entry of a ``questions.yaml`` (see the brief's eval-set format)."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    question: str
-    route: str
-    unambiguous: bool = False
-    facts: tuple[str, ...] = ()
-    source: str | None = None
-    section: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,12 +56,7 @@ class Outcome:
     @property
     def missing(self) -> list[str]:
         """The facts the reply lacks (each as written in the set)."""
-        text = " ".join(self.reply.lower().split())
-        return [
-            fact
-            for fact in self.question.facts
-            if not any(" ".join(alt.lower().split()) in text for alt in fact.split(" | "))
-        ]
+        return self.question.missing_facts(self.reply)
 
     @property
     def holds_fact(self) -> bool:
@@ -83,23 +65,6 @@ class Outcome:
     @property
     def routed(self) -> bool:
         return self.agent == self.question.route
-
-
-def load_questions(path: Path) -> list[Question]:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as e:
-        raise SystemExit(f"{path}: cannot read the question set: {e}") from e
-    if not isinstance(raw, list):
-        raise SystemExit(f"{path}: a question set is a YAML list of questions")
-    questions = []
-    for n, entry in enumerate(raw, start=1):
-        try:
-            questions.append(Question.model_validate(entry))
-        except ValidationError as e:
-            fields = ", ".join(".".join(map(str, err["loc"])) or "entry" for err in e.errors())
-            raise SystemExit(f"{path}: question {n}: bad or missing field(s): {fields}") from e
-    return questions
 
 
 async def ask_all(knowledge: Path, questions: list[Question], data_dir: Path) -> list[Outcome]:
@@ -178,8 +143,8 @@ def main(argv: list[str] | None = None) -> int:
         "--set",
         action="append",
         dest="sets",
-        help="sample, holdout, or a questions.yaml path (with --knowledge); repeatable "
-        "(default: sample and holdout)",
+        help="sample, holdout, coldtrace, parcelwise, or a questions.yaml path (with "
+        "--knowledge); repeatable (default: sample and holdout)",
     )
     parser.add_argument("--knowledge", type=Path, help="knowledge folder of a --set path")
     parser.add_argument("--details", action="store_true", help="each question's outcome")
@@ -197,7 +162,10 @@ def main(argv: list[str] | None = None) -> int:
         if not path.is_file():
             print(f"[answers] {name}: no question set at {path}, skipped", file=sys.stderr)
             continue
-        questions = load_questions(path)
+        try:
+            questions = load_questions(path)
+        except EvalSetError as e:
+            raise SystemExit(f"[answers] {e}") from None
         started = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="simulator-answers-") as tmp:
             outcomes = asyncio.run(ask_all(knowledge, questions, Path(tmp)))
