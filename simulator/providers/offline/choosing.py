@@ -36,6 +36,7 @@ from simulator.providers.offline import answer_types
 from simulator.providers.offline.meaning import Meaning
 from simulator.providers.offline.objections import with_digits
 from simulator.providers.offline.reading import Unit
+from simulator.team.dialogue import CODE
 
 MIN_RELEVANCE = 0.3
 """Relevance below which the best unit does not answer the question (calibrated on the tuning
@@ -48,6 +49,9 @@ TYPE_SPAN = 0.35
 """How far below the most relevant unit a unit may be and still win by giving the kind asked."""
 ALL_TYPES_BONUS = 0.1
 """Giving every kind asked for ("who founded it, and when?") beats giving one."""
+FOCUS_WEIGHT = 0.3
+"""Weight of naming the product the question names, and few others (a price list's row for the
+CT-200 over a worked example that prices three products)."""
 WHISPER_WEIGHT = 0.5
 MAX_ANSWER_WORDS = 70
 SOFT_FLOOR = 0.35
@@ -191,6 +195,7 @@ def _relevance(
     word_vectors = words[1:] @ words[0]
     top = max((p.score for p in passages), default=0.0)
     prior = np.array([passages[u.passage].score - top for u in units])
+    prior = prior + FOCUS_WEIGHT * _focus(query, units)
     soft = _soft_overlap(query, units, meaning)
     if not meaning.contextual:
         return word_vectors + 0.3 * soft + 0.5 * prior  # type: ignore[no-any-return]
@@ -204,6 +209,19 @@ def _relevance(
     )
 
 
+def _focus(query: str, units: Sequence[Unit]) -> np.ndarray:
+    """Per unit: 1 when it names every product code the query names and no other, less for
+    each other code it names, 0 when it misses one (no codes asked: 0 for all)."""
+    asked = {c.replace("-", "") for c in CODE.findall(query)}
+    if not asked:
+        return np.zeros(len(units))
+    out = []
+    for unit in units:
+        named = {c.replace("-", "") for c in CODE.findall(f"{unit.heading} {unit.text}")}
+        out.append(1.0 / (1 + len(named - asked)) if asked <= named else 0.0)
+    return np.array(out)
+
+
 def _words(text: str) -> list[str]:
     return [
         w
@@ -213,6 +231,8 @@ def _words(text: str) -> list[str]:
 
 
 def _stem(word: str) -> str:
+    if any(c.isdigit() for c in word):
+        return word.replace("-", "")  # a code: "CT-200" is not "CT-300"
     found = terms(word)
     return min(found, key=len) if found else word
 

@@ -19,7 +19,7 @@ from simulator.knowledge.chunking import split_sentences
 from simulator.providers.offline import choosing, intents, objections
 from simulator.providers.offline.meaning import Meaning
 from simulator.providers.offline.objections import adapt
-from simulator.providers.offline.reading import playbook_entries, units
+from simulator.providers.offline.reading import PlaybookEntry, playbook_entries, units
 
 __all__ = ["Answer", "adapt", "compose", "the_question", "word_vectors"]
 
@@ -53,11 +53,13 @@ def compose(
     whisper: str | None = None,
     customer_said: str = "",
     internal: Callable[[str], bool] = lambda source: False,
+    more: Callable[[str], Sequence[Passage]] | None = None,
 ) -> Answer | None:
     """The answer to ``question`` from ``passages``, or None if none of them answers it.
 
     ``customer_said`` is everything the customer said so far (the facts a prepared response may
-    use); ``internal`` tells material for the sales team only, never spoken.
+    use); ``internal`` tells material for the sales team only, never spoken; ``more`` searches
+    the knowledge for more passages (the rest of a playbook entry).
     """
     meaning = meaning or word_vectors()
     usable = [
@@ -68,13 +70,17 @@ def compose(
     if not usable:
         return None
     asked = the_question(question)
-    entries = playbook_entries(usable)
+    entries = playbook_entries(usable, with_response=False)
     matched = objections.objection(asked, entries, meaning)
     if matched is not None:
         entry, _ = matched
+        if not entry.response and more is not None:
+            entry = _completed(entry, more)  # its response sits in a passage not retrieved
         response = adapt(entry.response, customer_said)
         if response:
-            follow_up = objections.follow_up(whisper, entries) or next(iter(entry.follow_ups), None)
+            follow_up = objections.follow_up(whisper, [entry, *entries]) or next(
+                iter(entry.follow_ups), None
+            )
             return Answer(" ".join(response), follow_up, True, meaning.contextual)
 
     candidates = [u for rank, p in usable for u in units(p, rank)]
@@ -84,3 +90,19 @@ def compose(
         return None
     follow_up = objections.follow_up(whisper, entries)
     return Answer(" ".join(u.text for u in chosen), follow_up, False, meaning.contextual)
+
+
+def _completed(entry: PlaybookEntry, more: Callable[[str], Sequence[Passage]]) -> PlaybookEntry:
+    """``entry`` with the parts of it that other passages of its section hold."""
+    found = [(n, p) for n, p in enumerate(more(entry.section)) if p.source == entry.source]
+    for part in playbook_entries([(entry.passage, p) for _, p in found], with_response=False):
+        if part.section == entry.section:
+            return PlaybookEntry(
+                entry.section,
+                entry.says + part.says,
+                entry.response + part.response,
+                entry.follow_ups + part.follow_ups,
+                entry.passage,
+                entry.source,
+            )
+    return entry

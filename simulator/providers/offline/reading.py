@@ -172,8 +172,11 @@ def playbook_entry(passage: Passage, rank: int) -> list[PlaybookEntry]:
     ]
 
 
-def playbook_entries(passages: list[tuple[int, Passage]]) -> list[PlaybookEntry]:
-    """The playbook entries among ranked passages, an entry cut over several passages joined."""
+def playbook_entries(
+    passages: list[tuple[int, Passage]], *, with_response: bool = True
+) -> list[PlaybookEntry]:
+    """The playbook entries among ranked passages, an entry cut over several passages joined
+    (only those with their prepared response, unless ``with_response`` is False)."""
     merged: dict[tuple[str, str], PlaybookEntry] = {}
     for rank, passage in passages:
         for part in playbook_entry(passage, rank):
@@ -189,7 +192,7 @@ def playbook_entries(passages: list[tuple[int, Passage]]) -> list[PlaybookEntry]
                     old.source,
                 )
             merged[key] = part
-    return [e for e in merged.values() if e.response]
+    return [e for e in merged.values() if e.response or not with_response]
 
 
 def has_money(text: str) -> bool:

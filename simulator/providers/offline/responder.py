@@ -185,6 +185,9 @@ def plan_reply(chat_ctx: llm.ChatContext, tool_names: set[str]) -> ToolCallPlan 
         whisper=brief.whisper,
         customer_said=_customer_text(items),
         internal=knowledge.is_internal if knowledge else lambda source: False,
+        more=(lambda query: [f.passage for f in knowledge.search(query, k=6)])
+        if knowledge
+        else None,
     )
     text = answer.text if answer else UNKNOWN
     follow_up = answer.follow_up if answer else None

@@ -1,0 +1,178 @@
+"""The offline team answers the question that was asked, in whole sentences, on any company.
+
+Each test drives the real session (``SessionRunner`` on the offline responder, as ``simulator chat
+--offline`` does) and asserts on its events: the reply holds the fact, is made of whole sentences
+without labels, never states a fact about the customer that the customer did not give, follows
+up its own question, follows the coach's whisper, and knows what "it" refers to.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from simulator.events import Event, ToolCallEvent, TranscriptEvent, TurnCompletedEvent
+from simulator.session import SessionRunner
+from simulator.settings import BUNDLED_KNOWLEDGE, Settings
+
+OTHER_COMPANY = Path(__file__).parent / "data" / "other_company"
+
+_LABELS = re.compile(
+    r"\*\*|__|^#|\n#|\||prepared response|what the customer says|what's behind it|follow-up "
+    r"questions|positioning|talking point|\bthe customer says\b",
+    re.I,
+)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
+_DANGLING = re.compile(r"\b(?:and|or|for|to|of|the|a|with|on)[.!?]$", re.I)
+
+
+class Conversation:
+    """One offline session and the events of each of its turns."""
+
+    def __init__(self, runner: SessionRunner) -> None:
+        self.runner = runner
+
+    async def say(self, text: str) -> list[Event]:
+        await self.runner.send(text)
+        turn: list[Event] = []
+        async for event in self.runner.events():
+            turn.append(event)
+            if isinstance(event, TurnCompletedEvent):
+                break
+        return turn
+
+    async def reply(self, text: str) -> TranscriptEvent:
+        """The team's last reply to ``text``."""
+        turn = await self.say(text)
+        replies = [e for e in turn if isinstance(e, TranscriptEvent) and e.speaker != "customer"]
+        assert replies, f"no reply to {text!r}"
+        return replies[-1]
+
+
+@pytest.fixture
+async def sample(tmp_path: Path) -> Conversation:
+    runner = SessionRunner(Settings(knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=tmp_path))
+    await runner.start()
+    yield Conversation(runner)  # type: ignore[misc]
+    await runner.aclose()
+
+
+@pytest.fixture
+async def parcelwise(tmp_path: Path) -> Conversation:
+    runner = SessionRunner(Settings(knowledge_dir=OTHER_COMPANY, data_dir=tmp_path))
+    await runner.start()
+    yield Conversation(runner)  # type: ignore[misc]
+    await runner.aclose()
+
+
+def assert_whole_sentences(text: str) -> None:
+    """Sentences that start with a capital and end with a stop, none cut mid-phrase, no
+    Markdown or playbook labels."""
+    assert not _LABELS.search(text), text
+    for sentence in _SENTENCE.split(text.strip()):
+        assert sentence[0].isupper() or sentence[0].isdigit() or sentence[0] in "\"'(", text
+        assert sentence[-1] in ".!?\"')", text
+        assert not _DANGLING.search(sentence), text
+
+
+async def test_the_answer_is_the_sentence_that_answers_the_question(
+    sample: Conversation,
+) -> None:
+    cases = {
+        "What would the CT-100 set me back?": "$89",
+        "Can we kick the tyres for free before we sign anything?": "60-day pilot",
+        "Is it any cheaper if we pay for the whole year upfront?": "6%",
+        "What wireless technology do the sensors use?": "LoRaWAN",
+    }
+    for question, fact in cases.items():
+        await sample.runner.reset()
+        reply = await sample.reply(question)
+        assert fact in reply.text, (question, reply.text)
+        assert_whole_sentences(reply.text)
+
+
+async def test_a_free_trial_question_hears_the_no_and_what_there_is_instead(
+    sample: Conversation,
+) -> None:
+    reply = await sample.reply("Is there a free trial?")
+    assert reply.text.startswith("We do not offer a free trial")
+    assert "Instead we run a 60-day pilot program" in reply.text
+    assert_whole_sentences(reply.text)
+
+
+async def test_a_table_row_is_spoken_as_a_sentence_with_its_columns(
+    parcelwise: Conversation,
+) -> None:
+    reply = await parcelwise.reply("What does the cheapest package cost each month?")
+    assert reply.speaker == "pricing"
+    assert "$49" in reply.text and "Launch" in reply.text
+    assert_whole_sentences(reply.text)
+
+
+async def test_another_company_gets_its_own_answers_from_its_own_specialists(
+    parcelwise: Conversation,
+) -> None:
+    cases = {
+        "How many requests a minute can our developers make to your API?": ("technical", "120"),
+        "We're a non-profit - do we get a better price?": ("pricing", "25%"),
+        "Who founded Parcelwise?": ("greeter", "Renée Castillo"),
+    }
+    for question, (agent, fact) in cases.items():
+        await parcelwise.runner.reset()
+        reply = await parcelwise.reply(question)
+        assert (reply.speaker, fact in reply.text) == (agent, True), (question, reply.text)
+        assert_whole_sentences(reply.text)
+
+
+async def test_an_objection_gets_the_prepared_response_without_invented_customer_facts(
+    sample: Conversation,
+) -> None:
+    reply = await sample.reply("Eleven dollars a sensor every month adds up fast for us.")
+    assert "Northgate Fresh Foods" in reply.text  # the playbook's prepared response
+    assert "forty" not in reply.text and "You mentioned" not in reply.text  # its worked example
+    assert_whole_sentences(reply.text)
+
+
+async def test_a_factual_question_sharing_a_word_with_an_objection_gets_its_fact(
+    sample: Conversation,
+) -> None:
+    reply = await sample.reply(
+        "Suppose finance pays the whole year in one go. Does that knock anything off?"
+    )
+    assert "6%" in reply.text
+    assert "decision like this" not in reply.text  # not the "check with my boss" response
+
+
+async def test_the_customer_answering_our_question_runs_the_look_up(
+    sample: Conversation,
+) -> None:
+    asked = await sample.reply("What did we order from you last time?")
+    assert asked.text == "Which company's account should I look up?"
+    turn = await sample.say("Casa Verde Restaurant Group")
+    calls = [e for e in turn if isinstance(e, ToolCallEvent)]
+    assert [(c.name, c.arguments) for c in calls] == [
+        ("purchase_history", {"account": "Casa Verde Restaurant Group"})
+    ]
+    reply = [e for e in turn if isinstance(e, TranscriptEvent) and e.speaker != "customer"][-1]
+    assert "ACC-1004" in reply.text
+
+
+async def test_it_is_the_product_named_last(sample: Conversation) -> None:
+    first = await sample.reply("Is the CT-200 in stock at the moment?")
+    assert "CT-200" in first.text
+    reply = await sample.reply("And how much does it cost?")
+    assert "$249" in reply.text, reply.text
+
+
+async def test_a_whisper_changes_the_reply(sample: Conversation) -> None:
+    objection = "Eleven dollars a sensor every month adds up fast for us."
+    plain = await sample.reply(objection)
+    await sample.runner.reset()
+    sample.runner.whisper("Ask how many staff hours go into manual checks")
+    coached = await sample.reply(objection)
+    assert coached.text != plain.text
+    assert coached.text.endswith(
+        "How many staff hours a week go into manual temperature checks today?"
+    )
