@@ -34,6 +34,7 @@ sys.path.insert(0, str(REPO))
 
 from bench.eval_sets import EvalSetError, Question, eval_sets, load_questions  # noqa: E402
 from simulator.events import TranscriptEvent, TurnCompletedEvent  # noqa: E402
+from simulator.knowledge.index import KnowledgeIndex  # noqa: E402
 from simulator.session import SessionRunner  # noqa: E402
 from simulator.settings import Settings  # noqa: E402
 
@@ -67,9 +68,32 @@ class Outcome:
         return self.agent == self.question.route
 
 
+FILL_TIMEOUT_S = 1800.0
+"""How long to wait for the contextual encoder to cover the folder before asking."""
+
+
 async def ask_all(knowledge: Path, questions: list[Question], data_dir: Path) -> list[Outcome]:
-    """Each question in a fresh conversation of one offline session."""
+    """Each question in a fresh conversation of one offline session, once the contextual
+    encoder serves the searches (the figures are the encoder's, not the first minutes')."""
     settings = Settings(knowledge_dir=knowledge, data_dir=data_dir, offline=True)
+    outcomes: list[Outcome] = []
+    # Kept open while the session runs: the session's index shares this one's encoder fill.
+    index = KnowledgeIndex(knowledge, settings.index_dir)
+    try:
+        await asyncio.to_thread(index.update)
+        await asyncio.to_thread(index.wait_contextual, FILL_TIMEOUT_S)
+        print(
+            f"[answers] {knowledge}: searches by {index.scorer}, answers chosen with "
+            f"{index.embedder}",
+            file=sys.stderr,
+        )
+        outcomes = await _ask(settings, questions)
+    finally:
+        index.close()
+    return outcomes
+
+
+async def _ask(settings: Settings, questions: list[Question]) -> list[Outcome]:
     outcomes: list[Outcome] = []
     async with SessionRunner(settings, check_claims=False) as runner:
         events = runner.events()

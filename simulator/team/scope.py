@@ -64,20 +64,17 @@ class KnowledgeView:
     @property
     def embedder(self) -> str:
         """The model :meth:`embed` uses (vectors of different models must never be compared)."""
-        return str(getattr(self.index, "embedder", embedding.MODEL_NAME))
+        return self.index.embedder
 
     @property
     def contextual(self) -> bool:
-        """Whether :meth:`embed` is the contextual encoder (not word vectors)."""
-        return self.embedder != embedding.MODEL_NAME
+        """Whether :meth:`embed` is the contextual encoder (not wordllama's word vectors)."""
+        return self.index.embedder != embedding.MODEL_NAME
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        """Unit-length vectors of what ``texts`` mean: the index's contextual encoder when it
-        has one, wordllama's word vectors otherwise."""
-        encode = getattr(self.index, "embed", None)  # KnowledgeIndex.embed: the encoder
-        if encode is not None:
-            return encode(texts)  # type: ignore[no-any-return]
-        return embedding.embed(texts)
+        """Unit-length vectors of what ``texts`` mean: the index's contextual encoder when it is
+        installed, wordllama's word vectors otherwise."""
+        return self.index.embed(texts)
 
     def product_names(self) -> list[str]:
         """Names and codes of the products in the stock table."""
