@@ -14,14 +14,17 @@ its place among the plans, which are ordered by price.
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import weakref
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from simulator.knowledge.keywords import terms
 from simulator.providers.offline.meaning import Meaning
 from simulator.providers.offline.objections import with_digits
 from simulator.providers.offline.reading import Unit, units
@@ -31,8 +34,10 @@ from simulator.team.scope import KnowledgeView
 PLANS_QUERY = "plans, tiers and packages with their prices"
 """What finds a price list's plans in any company's material."""
 SEARCH_K = 24
-DESCRIPTIONS = 8
-"""Sentences kept per product: the ones naming it that are about it alone."""
+SEARCH_PASSAGES = 4
+"""Passages searched per product for the sentences about it."""
+DESCRIPTIONS = 6
+"""Sentences kept per product (each is encoded once per process: a few keep the cost small)."""
 MIN_LIKENESS = 0.5
 """Cosine (encoder) the question must reach with one of a product's sentences."""
 MIN_LEAD = 0.06
@@ -87,6 +92,22 @@ def resolve(question: str, knowledge: KnowledgeView, meaning: Meaning) -> str | 
     return by_rank(question, catalogue.plans) or described(question, catalogue, meaning)
 
 
+def product_in(text: str, products: Mapping[str, str]) -> str | None:
+    """The product (code -> name) whose name's words ``text`` holds most of, rare words counting
+    more ("the standard probes": the CT-100 Standard Probe Sensor, not the food-grade probe)."""
+    named_terms = {code: terms(name) for code, name in products.items()}
+    asked = terms(text)
+    frequency = Counter(t for ts in named_terms.values() for t in ts)
+    scores = {
+        code: sum(math.log(1 + len(products) / frequency[t]) for t in ts & asked)
+        for code, ts in named_terms.items()
+    }
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+    if not ranked or ranked[0][1] <= 0 or (len(ranked) > 1 and ranked[0][1] == ranked[1][1]):
+        return None
+    return ranked[0][0]
+
+
 def named(text: str, names: Sequence[str]) -> list[str]:
     """The product codes and ``names`` that ``text`` mentions."""
     found = list(dict.fromkeys(CODE.findall(text)))
@@ -138,15 +159,16 @@ def _build(knowledge: KnowledgeView) -> Catalogue:
     # Plans are told apart by their rank, not their descriptions: every plan's sentences speak
     # of sensors, alerts and support alike.
     for key, query in ((sku, f"{sku} {name}") for sku, name in products.items()):
-        passages = [f.passage for f in knowledge.search(query, k=DESCRIPTIONS)]
+        passages = [f.passage for f in knowledge.search(query, k=SEARCH_PASSAGES)]
         sentences = []
         for unit in (u for rank, p in enumerate(passages) for u in units(p, rank)):
+            # About it: under its own heading, or naming it first (and hardly another product).
             mentioned = named(f"{unit.heading} {unit.text}", names)
-            own = [m for m in mentioned if m == key or products.get(key) == m]
-            if own and len(set(mentioned) - set(own)) <= 1:
-                sentences.append(f"{unit.heading}: {unit.text}")
+            own = key in unit.heading or unit.text.startswith((key, products[key]))
+            if own and len(set(mentioned) - {key, products[key]}) <= 1:
+                sentences.append(unit.text)
         if sentences:
-            about[key] = tuple(dict.fromkeys(sentences))[: 3 * DESCRIPTIONS]
+            about[key] = tuple(dict.fromkeys(sentences))[:DESCRIPTIONS]
     return Catalogue(tuple(plans), tuple(dict.fromkeys(names)), about)
 
 

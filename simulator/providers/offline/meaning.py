@@ -4,7 +4,8 @@ The offline responder compares the customer's words with every sentence, bullet 
 a turn's passages, and each of the question's words with theirs ("equipment" is "hardware").
 The contextual encoder does this far better than word vectors, but encodes ~50-100 sentences a
 second per core, so each text is encoded once per process and kept (a passage's sentences come
-back turn after turn). Vectors of different models never meet: the cache is per model name.
+back turn after turn), and kept on disk beside the index when the caller says where, so a restart
+encodes nothing it has seen. Vectors of different models never meet: caches are per model name.
 """
 
 from __future__ import annotations
@@ -12,8 +13,12 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
+
+from simulator.knowledge import encoder
+from simulator.knowledge.vector_cache import VectorCache
 
 CACHE_SIZE = 100_000
 """Texts kept per model (~1.5 KB each for a 384-d encoder)."""
@@ -29,19 +34,28 @@ class _Cache:
 
 
 _caches: dict[str, _Cache] = {}
+_disks: dict[tuple[Path, str], VectorCache] = {}
 _caches_lock = threading.Lock()
 
 
 class Meaning:
     """Unit-length vectors of texts from ``embed`` (a model named ``name``), cached."""
 
-    def __init__(self, embed: Embed, name: str, *, contextual: bool) -> None:
+    def __init__(
+        self, embed: Embed, name: str, *, contextual: bool, disk: Path | None = None
+    ) -> None:
         self._embed = embed
         self.name = name
         self.contextual = contextual
         """Whether this is the contextual encoder (else word vectors: weaker on paraphrase)."""
         with _caches_lock:
             self._cache = _caches.setdefault(name, _Cache(CACHE_SIZE))
+            self._disk: VectorCache | None = None
+            if disk is not None and contextual:  # word vectors are quicker made than read
+                key = (disk, name)
+                if key not in _disks:
+                    _disks[key] = VectorCache(disk, name, encoder.DIMENSIONS)
+                self._disk = _disks[key]
 
     def vectors(self, texts: Sequence[str]) -> np.ndarray:
         """One row per text, in order (each distinct text encoded at most once per process)."""
@@ -51,8 +65,16 @@ class Meaning:
             for text in known:
                 cache.vectors.move_to_end(text)
         missing = list(dict.fromkeys(t for t in texts if t not in known))
+        if missing and self._disk is not None:
+            stored = self._disk.get(missing)
+            known.update(stored)
+            with cache.lock:
+                cache.vectors.update(stored)
+            missing = [t for t in missing if t not in stored]
         if missing:
             encoded = self._embed(missing)
+            if self._disk is not None:
+                self._disk.put(missing, encoded)
             with cache.lock:
                 for text, vector in zip(missing, encoded, strict=True):
                     cache.vectors[text] = vector

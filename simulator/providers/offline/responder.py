@@ -154,11 +154,7 @@ def plan_reply(chat_ctx: llm.ChatContext, tool_names: set[str]) -> ToolCallPlan 
 
     current = brief.agent if brief else _role_of(tool_names)
     knowledge = brief.knowledge if brief else None
-    meaning = (
-        Meaning(knowledge.embed, knowledge.embedder, contextual=knowledge.contextual)
-        if knowledge
-        else word_vectors()
-    )
+    meaning = _meaning(knowledge)
     subject = brief.subject if brief else None
     if subject is None and knowledge is not None:
         subject = entities.resolve(the_question(question), knowledge, meaning)
@@ -192,6 +188,19 @@ def plan_reply(chat_ctx: llm.ChatContext, tool_names: set[str]) -> ToolCallPlan 
     text = answer.text if answer else UNKNOWN
     follow_up = answer.follow_up if answer else None
     return TextPlan(f"{text} {follow_up}" if follow_up else text)
+
+
+def _meaning(knowledge: KnowledgeView | None) -> Meaning:
+    """What texts mean, by the knowledge's encoder (its vectors kept beside the index)."""
+    if knowledge is None:
+        return word_vectors()
+    index = knowledge.index
+    return Meaning(
+        knowledge.embed,
+        knowledge.embedder,
+        contextual=knowledge.contextual,
+        disk=index.index_dir / f"{index.collection_name}-offline-vectors.sqlite3",
+    )
 
 
 def _with_subject(
@@ -257,6 +266,10 @@ def _product(text: str, brief: TurnBrief | None) -> str | None:
         for name in brief.knowledge.product_names():
             if len(name) > 3 and name.lower() in lowered:
                 return name
+        products = {p.sku: p.name for p in brief.knowledge.records.products if p.sku}
+        described = entities.product_in(text, products)
+        if described is not None:
+            return described
     return brief.subject if brief else None
 
 
