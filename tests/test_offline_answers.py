@@ -8,12 +8,14 @@ up its own question, follows the coach's whisper, and knows what "it" refers to.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 
 import pytest
 
 from simulator.events import Event, ToolCallEvent, TranscriptEvent, TurnCompletedEvent
+from simulator.providers.offline import warming
 from simulator.session import SessionRunner
 from simulator.settings import BUNDLED_KNOWLEDGE, Settings
 
@@ -51,10 +53,25 @@ class Conversation:
         return replies[-1]
 
 
+WARMING_TIMEOUT_S = 600.0
+"""The first warm-up of a folder encodes its sentences (~1-2 min on a loaded 2-core machine);
+later ones in the same process find them in memory."""
+
+
+async def answers_by_encoder(runner: SessionRunner) -> None:
+    """Wait until the offline answers are chosen with the contextual encoder (when installed)."""
+    session = runner.agent_session
+    assert session is not None
+    view = session.userdata.view
+    if view.contextual:
+        assert await asyncio.to_thread(warming.wait, view, WARMING_TIMEOUT_S)
+
+
 @pytest.fixture
 async def sample(tmp_path: Path) -> Conversation:
     runner = SessionRunner(Settings(knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=tmp_path))
     await runner.start()
+    await answers_by_encoder(runner)
     yield Conversation(runner)  # type: ignore[misc]
     await runner.aclose()
 
@@ -63,6 +80,7 @@ async def sample(tmp_path: Path) -> Conversation:
 async def parcelwise(tmp_path: Path) -> Conversation:
     runner = SessionRunner(Settings(knowledge_dir=OTHER_COMPANY, data_dir=tmp_path))
     await runner.start()
+    await answers_by_encoder(runner)
     yield Conversation(runner)  # type: ignore[misc]
     await runner.aclose()
 

@@ -163,6 +163,11 @@ class KnowledgeIndex:
         _private_folder(self._store)  # chromadb may have written files since the last update
 
     @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called (work for this index should stop)."""
+        return self._closed
+
+    @property
     def scorer(self) -> Scorer:
         """What searches use right now: the contextual encoder once its vectors cover the whole
         collection, wordllama before that (and always, when the encoder is not installed)."""
@@ -318,6 +323,20 @@ class KnowledgeIndex:
         """The whole collection, for the contextual scorer's snapshot (read in its thread)."""
         with self._translated_errors():
             return list(self._manifest.all_passages())
+
+    def passages(self) -> list[Passage]:
+        """Every passage of the collection, unranked (score 0): for work done ahead of the
+        questions, such as encoding their sentences."""
+        return [
+            Passage(
+                source=e.source,
+                section=e.section,
+                score=0.0,
+                text=e.text,
+                scope=_scope_tuple(e.scope),
+            )
+            for e in self._entries()
+        ]
 
     def warm_up(self) -> None:
         """Load the embedding models now, so the first search is fast."""

@@ -230,6 +230,11 @@ def _words(text: str) -> list[str]:
     ]
 
 
+def vocabulary(units: Sequence[Unit]) -> list[str]:
+    """The words of ``units`` (texts and headings) that a question's words are compared with."""
+    return list(dict.fromkeys(w for u in units for w in (*_words(u.text), *_words(u.heading))))
+
+
 def _stem(word: str) -> str:
     if any(c.isdigit() for c in word):
         return word.replace("-", "")  # a code: "CT-200" is not "CT-300"

@@ -31,9 +31,8 @@ from livekit.agents.types import (
 
 from simulator.chunk_marks import OFFLINE_MARK
 from simulator.events import AgentRole, Passage
-from simulator.providers.offline import entities, intents, routing
-from simulator.providers.offline.composing import compose, the_question, word_vectors
-from simulator.providers.offline.meaning import Meaning
+from simulator.providers.offline import entities, intents, routing, warming
+from simulator.providers.offline.composing import compose, the_question
 from simulator.team.brief import BRIEF_KEY, TurnBrief, brief_of
 from simulator.team.dialogue import CODE
 from simulator.team.scope import KnowledgeView
@@ -154,9 +153,9 @@ def plan_reply(chat_ctx: llm.ChatContext, tool_names: set[str]) -> ToolCallPlan 
 
     current = brief.agent if brief else _role_of(tool_names)
     knowledge = brief.knowledge if brief else None
-    meaning = _meaning(knowledge)
+    meaning = warming.meaning_for(knowledge)
     subject = brief.subject if brief else None
-    if subject is None and knowledge is not None:
+    if subject is None and knowledge is not None and meaning.contextual:
         subject = entities.resolve(the_question(question), knowledge, meaning)
     topic = f"{question} ({subject})" if subject else question
     if not outputs:  # not handed over already this turn
@@ -188,19 +187,6 @@ def plan_reply(chat_ctx: llm.ChatContext, tool_names: set[str]) -> ToolCallPlan 
     text = answer.text if answer else UNKNOWN
     follow_up = answer.follow_up if answer else None
     return TextPlan(f"{text} {follow_up}" if follow_up else text)
-
-
-def _meaning(knowledge: KnowledgeView | None) -> Meaning:
-    """What texts mean, by the knowledge's encoder (its vectors kept beside the index)."""
-    if knowledge is None:
-        return word_vectors()
-    index = knowledge.index
-    return Meaning(
-        knowledge.embed,
-        knowledge.embedder,
-        contextual=knowledge.contextual,
-        disk=index.index_dir / f"{index.collection_name}-offline-vectors.sqlite3",
-    )
 
 
 def _with_subject(

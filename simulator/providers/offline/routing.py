@@ -140,8 +140,8 @@ def _answer_votes(question: str, found: list[ScopedPassage], meaning: Meaning) -
     )[:VOTERS]
     if not scored:
         return votes
-    files = [_label(found[s.unit.passage], "") for s in scored]
-    labels = [_label(found[s.unit.passage], s.unit.heading) for s in scored]
+    files = [label(found[s.unit.passage].passage.source, "") for s in scored]
+    labels = [label(found[s.unit.passage].passage.source, s.unit.heading) for s in scored]
     shares = (_topic_shares(files, meaning) + _topic_shares(labels, meaning)) / 2
     for n, item in enumerate(scored):
         weight = 0.5**n
@@ -155,9 +155,9 @@ def _answer_votes(question: str, found: list[ScopedPassage], meaning: Meaning) -
     return votes / sum(0.5**n for n in range(len(scored)))
 
 
-def _label(item: ScopedPassage, heading: str) -> str:
+def label(source: str, heading: str) -> str:
     """What a sentence is about, by its file's name and its heading."""
-    stem = re.sub(r"[-_]+", " ", item.passage.source.rsplit("/", 1)[-1].rsplit(".", 1)[0])
+    stem = re.sub(r"[-_]+", " ", source.rsplit("/", 1)[-1].rsplit(".", 1)[0])
     return f"{stem}: {heading}" if heading else stem
 
 
