@@ -35,6 +35,7 @@ sys.path.insert(0, str(REPO))
 from bench.eval_sets import EvalSetError, Question, eval_sets, load_questions  # noqa: E402
 from simulator.events import TranscriptEvent, TurnCompletedEvent  # noqa: E402
 from simulator.knowledge.index import KnowledgeIndex  # noqa: E402
+from simulator.providers.offline import warming  # noqa: E402
 from simulator.session import SessionRunner  # noqa: E402
 from simulator.settings import Settings  # noqa: E402
 
@@ -74,7 +75,8 @@ FILL_TIMEOUT_S = 1800.0
 
 async def ask_all(knowledge: Path, questions: list[Question], data_dir: Path) -> list[Outcome]:
     """Each question in a fresh conversation of one offline session, once the contextual
-    encoder serves the searches (the figures are the encoder's, not the first minutes')."""
+    encoder serves the searches and has encoded the sentences the answers are chosen from (the
+    figures are the encoder's, not the first minutes')."""
     settings = Settings(knowledge_dir=knowledge, data_dir=data_dir, offline=True)
     outcomes: list[Outcome] = []
     # Kept open while the session runs: the session's index shares this one's encoder fill.
@@ -96,6 +98,9 @@ async def ask_all(knowledge: Path, questions: list[Question], data_dir: Path) ->
 async def _ask(settings: Settings, questions: list[Question]) -> list[Outcome]:
     outcomes: list[Outcome] = []
     async with SessionRunner(settings, check_claims=False) as runner:
+        session = runner.agent_session
+        if session is not None:  # the answers chosen with the encoder, not the first minutes'
+            await asyncio.to_thread(warming.wait, session.userdata.view, FILL_TIMEOUT_S)
         events = runner.events()
         for n, question in enumerate(questions):
             if n:
