@@ -52,6 +52,9 @@ ALL_TYPES_BONUS = 0.1
 FOCUS_WEIGHT = 0.3
 """Weight of naming the product the question names, and few others (a price list's row for the
 CT-200 over a worked example that prices three products)."""
+EXAMPLE_PENALTY = 0.3
+"""How much less a worked example counts ("6 CT-100 sensors ($534) ... 6 × $6 = $36 per
+month"): it is about an imagined customer, not this one, unless the customer asks for one."""
 WHISPER_WEIGHT = 0.5
 MAX_ANSWER_WORDS = 70
 SOFT_FLOOR = 0.35
@@ -119,6 +122,9 @@ _CONTINUES = re.compile(
     re.I,
 )
 _DEFINITE = re.compile(r"^The (?P<noun>[a-z]+)\b")
+_EXAMPLES = re.compile(r"\bexamples\b|\bscenarios\b|\bworked\b|\billustrat", re.I)
+_ARITHMETIC = re.compile(r"\d\s*[×x*]\s*[$€£(]?\d.*=|=\s*[$€£]?\d")
+_ASKS_EXAMPLE = re.compile(r"\bexample|\bfor instance\b|\bscenario|\bworked\b", re.I)
 _NEGATIVE = re.compile(r"\b(?:not|no|never|cannot|can't|don't|doesn't|isn't|aren't)\b", re.I)
 
 
@@ -196,6 +202,8 @@ def _relevance(
     top = max((p.score for p in passages), default=0.0)
     prior = np.array([passages[u.passage].score - top for u in units])
     prior = prior + FOCUS_WEIGHT * _focus(query, units)
+    if not _ASKS_EXAMPLE.search(query):
+        prior = prior - EXAMPLE_PENALTY * np.array([_is_example(u) for u in units])
     soft = _soft_overlap(query, units, meaning)
     if not meaning.contextual:
         return word_vectors + 0.3 * soft + 0.5 * prior  # type: ignore[no-any-return]
@@ -207,6 +215,11 @@ def _relevance(
     return (  # type: ignore[no-any-return]
         0.5 * contextual + 0.3 * word_vectors + 0.5 * soft + 0.3 * section + 0.5 * prior
     )
+
+
+def _is_example(unit: Unit) -> bool:
+    """A worked example: under a heading of examples, or a calculation ("6 × $6 = $36")."""
+    return bool(_EXAMPLES.search(unit.heading) or _ARITHMETIC.search(unit.text))
 
 
 def _focus(query: str, units: Sequence[Unit]) -> np.ndarray:
