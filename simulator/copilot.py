@@ -27,7 +27,7 @@ from simulator.events import CopilotAnswerEvent, CopilotContextEvent, CopilotLoo
 from simulator.personas.judging import match_objection
 from simulator.personas.model import Persona
 from simulator.personas.playbook import Playbook, PlaybookEntry
-from simulator.providers.offline import intents
+from simulator.providers.offline import intents, warming
 from simulator.providers.offline.composing import compose
 from simulator.providers.offline.reading import units
 from simulator.team.dialogue import CODE
@@ -94,7 +94,12 @@ class Copilot:
                 passages=(),
                 elapsed_ms=_ms_since(started),
             )
-        composed = compose(question, found, customer_said="\n".join(customer_said))
+        composed = compose(
+            question,
+            found,
+            meaning=warming.meaning_for(self.knowledge),
+            customer_said="\n".join(customer_said),
+        )
         if composed is None:
             return CopilotAnswerEvent(
                 turn_id=turn_id,

@@ -41,7 +41,7 @@ from simulator.team.dialogue import CODE
 MIN_RELEVANCE = 0.3
 """Relevance below which the best unit does not answer the question (calibrated on the tuning
 sets' questions and on questions the material cannot answer)."""
-MIN_RELEVANCE_WORD_VECTORS = 0.2
+MIN_RELEVANCE_WORD_VECTORS = 0.3
 """The same without the contextual encoder (the relevance is then made of other parts)."""
 TYPE_BONUS = 1.0
 """Giving the kind of answer asked for outweighs any difference of relevance."""
