@@ -11,6 +11,7 @@ encodes nothing it has seen. Vectors of different models never meet: caches are 
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -34,7 +35,8 @@ class _Cache:
 
 
 _caches: dict[str, _Cache] = {}
-_disks: dict[tuple[Path, str], VectorCache] = {}
+_disks: weakref.WeakValueDictionary[tuple[Path, str], VectorCache] = weakref.WeakValueDictionary()
+"""Open while a Meaning uses them (one file per index: kept forever, they exhaust descriptors)."""
 _caches_lock = threading.Lock()
 
 
@@ -53,9 +55,10 @@ class Meaning:
             self._disk: VectorCache | None = None
             if disk is not None and contextual:  # word vectors are quicker made than read
                 key = (disk, name)
-                if key not in _disks:
-                    _disks[key] = VectorCache(disk, name, encoder.DIMENSIONS)
-                self._disk = _disks[key]
+                found = _disks.get(key)
+                if found is None:
+                    found = _disks[key] = VectorCache(disk, name, encoder.DIMENSIONS)
+                self._disk = found
 
     def vectors(self, texts: Sequence[str]) -> np.ndarray:
         """One row per text, in order (each distinct text encoded at most once per process)."""
