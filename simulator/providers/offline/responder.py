@@ -31,6 +31,7 @@ from livekit.agents.types import (
 
 from simulator.chunk_marks import OFFLINE_MARK
 from simulator.events import AgentRole, Passage
+from simulator.knowledge.keywords import terms
 from simulator.providers.offline import entities, intents, routing, warming
 from simulator.providers.offline.composing import compose, the_question
 from simulator.team.brief import BRIEF_KEY, TurnBrief, brief_of
@@ -161,7 +162,8 @@ def plan_reply(chat_ctx: llm.ChatContext, tool_names: set[str]) -> ToolCallPlan 
     if not outputs:  # not handed over already this turn
         target = routing.choose(the_question(topic), knowledge, current, meaning)
         if target != current and f"transfer_to_{target}" in tool_names:
-            return ToolCallPlan(f"transfer_to_{target}", {"reason": _reason(question)})
+            reason = _reason(question, target, knowledge)
+            return ToolCallPlan(f"transfer_to_{target}", {"reason": reason})
 
     lookup = _lookup(question, tool_names, brief, _customer_text(items), subject)
     if lookup is not None:
@@ -281,8 +283,38 @@ def _role_of(tool_names: set[str]) -> AgentRole:
     return "greeter"
 
 
-def _reason(question: str) -> str:
-    return "The customer asked: " + " ".join(question.split()[:25])
+_ROLE_TOPICS: dict[AgentRole, str] = {
+    "greeter": "General question",
+    "technical": "Technical question",
+    "pricing": "Pricing question",
+}
+
+
+def _reason(question: str, target: AgentRole, knowledge: KnowledgeView | None) -> str:
+    """Why the customer goes to ``target``: the topic (a heading of the material that answers
+    it, in the target's scope), never the question again."""
+    kind = _ROLE_TOPICS[target]
+    if intents.wants_stock(question):
+        return f"{kind}: stock availability"
+    if intents.wants_history(question):
+        return f"{kind}: purchase history"
+    found = knowledge.search(question, k=routing.SEARCH_K) if knowledge is not None else []
+    # A heading of the material that answers it, within the target's reach; its own folder's
+    # material counts a little more than what everyone may read.
+    words = set(terms(question))
+    best: tuple[int, str] | None = None
+    reachable = [f for f in found if f.agents is None or target in f.agents]
+    for item in reachable[:3]:
+        parts = [p.strip() for p in item.passage.section.split(" > ") if p.strip()]
+        if len(parts) < 2:
+            continue  # a whole file (a table), not a topic
+        for heading in (h.split(" — ")[0].strip() for h in parts[-1].split(", ")):
+            score = 2 * len(words & set(terms(heading))) + (item.agents is not None)
+            if best is None or score > best[0]:
+                best = (score, f"{kind}: {heading} ({parts[0]})")
+    if best is not None:
+        return best[1]
+    return kind
 
 
 def _customer_text(items: list[llm.ChatItem]) -> str:
