@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import os
 import pty
-import select
+import selectors
 import signal
 import subprocess
 import sys
@@ -124,12 +124,15 @@ def simulator_chat(
 
 def read_until(stream: int, marker: bytes, timeout: float = 120) -> bytes:
     seen = b""
-    while marker not in seen:
-        ready, _, _ = select.select([stream], [], [], timeout)
-        assert ready, f"no {marker!r} within {timeout} s: {seen[-500:]!r}"
-        chunk = os.read(stream, 4096)
-        assert chunk, f"the chat ended before {marker!r}: {seen[-500:]!r}"
-        seen += chunk
+    # epoll, not select(): late in the suite descriptor numbers pass select()'s 1024 limit
+    with selectors.DefaultSelector() as selector:
+        selector.register(stream, selectors.EVENT_READ)
+        while marker not in seen:
+            ready = selector.select(timeout)
+            assert ready, f"no {marker!r} within {timeout} s: {seen[-500:]!r}"
+            chunk = os.read(stream, 4096)
+            assert chunk, f"the chat ended before {marker!r}: {seen[-500:]!r}"
+            seen += chunk
     return seen
 
 
