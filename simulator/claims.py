@@ -65,7 +65,7 @@ from simulator.facts.places import places_in
 from simulator.facts.store import FactStore
 from simulator.facts.subjects import Vocabulary
 from simulator.facts.values import same_terms
-from simulator.statements import Statement, find_statements, normalise
+from simulator.statements import MONTHS, Statement, find_statements, normalise
 
 
 @dataclass(frozen=True)
@@ -430,18 +430,7 @@ _COMMON_CAPITALS = frozenset(
         "friday",
         "saturday",
         "sunday",
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
+        *MONTHS,
     ]
 )
 

@@ -235,7 +235,7 @@ _LABELS = frozenset(
         "ssl",
     ]
 )
-_MONTHS = [
+MONTHS = [
     "january",
     "february",
     "march",
@@ -495,7 +495,7 @@ def _month_number(name: str | None) -> str | None:
     if not name:
         return None
     lowered = name.lower()
-    return str(next(n for n, month in enumerate(_MONTHS, start=1) if month.startswith(lowered[:3])))
+    return str(next(n for n, month in enumerate(MONTHS, start=1) if month.startswith(lowered[:3])))
 
 
 def _numbers(text: str, taken: list[tuple[int, int]]) -> list[Statement]:
