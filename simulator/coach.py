@@ -19,32 +19,25 @@ pause or take-over; take over and hand back keep one history. The loop is one ta
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from simulator.errors import SessionError, SimulatorError
 from simulator.events import (
-    CoachSpeed,
     CoachState,
     CoachStateEvent,
     ConversationResetEvent,
-    CustomerOutcomeEvent,
     CustomerPlayer,
     CustomerTypingEvent,
     Event,
     ModeChangedEvent,
     Outcome,
-    Scorecard,
-    ScorecardEvent,
     StatusEvent,
 )
-from simulator.pace import Pace
+from simulator.persona_call import PersonaCall
 from simulator.personas.customer import Customer, CustomerTurn
-from simulator.personas.hearing import Heard
 from simulator.personas.model import Persona
 from simulator.personas.playbook import Playbook
 from simulator.personas.players import build_customer
-from simulator.resource import AsyncResource
 from simulator.scorecard import ScorecardBuilder
 
 if TYPE_CHECKING:
@@ -53,8 +46,11 @@ if TYPE_CHECKING:
 DEFAULT_MAX_TURNS = 16
 
 
-class CoachSession(AsyncResource):
+class CoachSession(PersonaCall):
     """One persona playing the customer in one runner's conversation; see the module doc."""
+
+    MODE = "Coach mode"
+    ENDED_BY = "Ended by the coach."
 
     def __init__(
         self,
@@ -66,28 +62,21 @@ class CoachSession(AsyncResource):
         max_turns: int = DEFAULT_MAX_TURNS,
         speed: str = "1x",
     ) -> None:
-        if max_turns < 1:
-            raise ValueError(f"max_turns must be at least 1, got {max_turns}")
-        self._pace = Pace(speed)
-        self.runner = runner
-        self.persona = persona
-        self.customer = customer
+        super().__init__(
+            runner,
+            persona,
+            customer,
+            ScorecardBuilder(persona, playbook),
+            max_turns=max_turns,
+            speed=speed,
+        )
         self.playbook = playbook
-        self.max_turns = max_turns
         self._state: CoachState = "ready"
         self._player: CustomerPlayer = "persona"
-        self._heard = Heard()
         self._customer_turns = 0
-        self._scores = ScorecardBuilder(persona, playbook)
         self._go = asyncio.Event()
         self._steps: int | None = None
-        self._exchange = asyncio.Lock()
-        self._stopping = self._taking_over = False
-        self._reset_seen = False
-        self._scorecard: Scorecard | None = None
-        self._ended = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._remove_observer: Callable[[], None] | None = None
+        self._taking_over = False
 
     # -- state ---------------------------------------------------------------------------------
 
@@ -104,14 +93,6 @@ class CoachSession(AsyncResource):
     def customer_turns(self) -> int:
         return self._customer_turns
 
-    @property
-    def speed(self) -> CoachSpeed:
-        return self._pace.speed
-
-    @property
-    def ended(self) -> bool:
-        return self._scorecard is not None
-
     # -- commands ------------------------------------------------------------------------------
 
     async def start(self) -> None:
@@ -124,9 +105,7 @@ class CoachSession(AsyncResource):
         )
         self._publish_mode("coach", "persona", f"{self.persona.name} plays the customer.")
         self._set_state("ready", f"{self.persona.name} is ready ({self.customer.provider}).")
-        self._task = asyncio.get_running_loop().create_task(
-            self._run(), name=f"coach-{self.persona.id}"
-        )
+        self._launch(self._run(), f"coach-{self.persona.id}")
 
     async def play(self) -> None:
         """Let the persona and the team converse until paused, taken over or the call ends."""
@@ -203,50 +182,6 @@ class CoachSession(AsyncResource):
         else:
             self._set_state("paused", "Handed back; press play to continue.")
 
-    def scorecard(self) -> Scorecard:
-        """The scorecard now (final once the rehearsal has ended)."""
-        return self._scorecard or self._scores.build(final=False)
-
-    async def publish_scorecard(self) -> Scorecard:
-        """The scorecard now, also published as a ``ScorecardEvent`` (on demand)."""
-        card = self.scorecard()
-        self.runner.publish(ScorecardEvent(scorecard=card))
-        return card
-
-    async def end(self, reason: str = "Ended by the coach.") -> Scorecard:
-        """Stop the rehearsal (after the exchange in flight) and publish the final scorecard."""
-        if self._scorecard is not None:
-            return self._scorecard
-        self._stopping = True
-        self._pace.interrupt()
-        self._go.set()  # wake the loop so it sees it must stop
-        async with self._exchange:
-            if self._scorecard is None:
-                self._finish("undecided", reason)
-        assert self._scorecard is not None
-        return self._scorecard
-
-    async def wait_ended(self) -> Scorecard:
-        """Wait until the customer ends the call (or :meth:`end`); the final scorecard."""
-        await self._ended.wait()
-        assert self._scorecard is not None
-        return self._scorecard
-
-    async def aclose(self) -> None:
-        """End the rehearsal if it is running, stop the loop and release the customer."""
-        try:
-            if self._task is not None and self._scorecard is None:
-                await self.end("Coach mode was closed.")
-        finally:
-            task, self._task = self._task, None
-            if task is not None:
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
-            if self._remove_observer is not None:
-                self._remove_observer()
-                self._remove_observer = None
-            await self.customer.aclose()
-
     async def _run(self) -> None:
         while True:
             await self._go.wait()
@@ -256,7 +191,7 @@ class CoachSession(AsyncResource):
                 if not self._go.is_set() or self._player != "persona":
                     continue
                 if self._reset_seen:
-                    self._finish("undecided", "The conversation was reset.")
+                    await self._finish("undecided", "The conversation was reset.")
                     return
                 turn_id, heard = self.runner.turn_id + 1, self._heard.unanswered()
                 typing = CustomerTypingEvent(persona=self.persona.id, turn_id=turn_id, typing=True)
@@ -272,10 +207,10 @@ class CoachSession(AsyncResource):
                 await self.runner.send(turn.text)
                 self._customer_turns += 1
                 if turn.ending is not None:
-                    self._finish(turn.ending.outcome, turn.ending.reason)
+                    await self._finish(turn.ending.outcome, turn.ending.reason)
                     return
                 if self._customer_turns >= self.max_turns:
-                    self._finish(
+                    await self._finish(
                         "undecided", f"Reached the limit of {self.max_turns} customer turns."
                     )
                     return
@@ -304,27 +239,17 @@ class CoachSession(AsyncResource):
             self._set_state("paused", "The customer could not answer; play to retry, or take over.")
             return None
 
-    def _finish(self, outcome: Outcome, reason: str) -> None:
-        """The rehearsal is over: publish the outcome and the final scorecard (exchange lock
-        held)."""
+    async def _finish(self, outcome: Outcome, reason: str) -> None:
         self._go.clear()
         self.runner.pace_replies(None)  # the rehearsal is over: replies show at once again
-        agreed = self.persona.next_step.agrees_to if outcome == "agreed" else None
-        self.runner.publish(
-            CustomerOutcomeEvent(
-                persona=self.persona.id,
-                turn_id=self.runner.turn_id,
-                outcome=outcome,
-                reason=reason,
-                next_step=agreed,
-            )
-        )
-        self._scorecard = card = self._scores.build(final=True)
-        self.runner.publish(ScorecardEvent(scorecard=card))
+        self._conclude(outcome, reason)
         self._set_state("ended", reason)
         self._player = "user"
         self._publish_mode("customer", "user", "Coach mode ended; you can go on as the customer.")
         self._ended.set()
+
+    def _wake(self) -> None:
+        self._go.set()
 
     def _observe(self, event: Event) -> None:
         self._scores.observe(event)

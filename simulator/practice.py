@@ -23,16 +23,13 @@ progress with this persona (:mod:`simulator.practice_progress`). The loop is one
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal
 
 from simulator.copilot import Copilot
 from simulator.errors import SessionError, SimulatorError
 from simulator.events import (
-    CoachSpeed,
     ConversationResetEvent,
     CopilotAnswerEvent,
-    CustomerOutcomeEvent,
     CustomerTypingEvent,
     Event,
     ModeChangedEvent,
@@ -41,18 +38,15 @@ from simulator.events import (
     PracticeState,
     PracticeStateEvent,
     Scorecard,
-    ScorecardEvent,
     StatusEvent,
     TranscriptEvent,
 )
-from simulator.pace import Pace
+from simulator.persona_call import PersonaCall
 from simulator.personas.customer import Customer, CustomerTurn
-from simulator.personas.hearing import Heard
 from simulator.personas.model import Persona
 from simulator.personas.playbook import Playbook
 from simulator.personas.players import build_customer
 from simulator.practice_progress import PracticeProgress, attempt_of
-from simulator.resource import AsyncResource
 from simulator.scorecard import ScorecardBuilder
 
 if TYPE_CHECKING:
@@ -62,8 +56,11 @@ DEFAULT_MAX_TURNS = 16
 _ABOUT_OBJECTION = ("raised_objection", "pushed_back", "asked_follow_up")
 
 
-class PracticeSession(AsyncResource):
+class PracticeSession(PersonaCall):
     """One Rep-mode call with one persona on one runner; see the module doc."""
+
+    MODE = "Rep mode"
+    ENDED_BY = "Ended by the rep."
 
     def __init__(
         self,
@@ -77,27 +74,19 @@ class PracticeSession(AsyncResource):
         max_turns: int = DEFAULT_MAX_TURNS,
         speed: str = "1x",
     ) -> None:
-        if max_turns < 1:
-            raise ValueError(f"max_turns must be at least 1, got {max_turns}")
-        self._pace = Pace(speed)
-        self.runner = runner
-        self.persona = persona
-        self.customer = customer
+        super().__init__(
+            runner,
+            persona,
+            customer,
+            ScorecardBuilder(persona, playbook, seat="rep"),
+            max_turns=max_turns,
+            speed=speed,
+        )
         self.copilot = copilot
         self.progress = progress
-        self.max_turns = max_turns
         self._state: PracticeState = "customer"
-        self._heard = Heard()
         self._customer_lines: list[str] = []
-        self._scores = ScorecardBuilder(persona, playbook, seat="rep")
         self._rep_spoke = asyncio.Event()
-        self._exchange = asyncio.Lock()
-        self._stopping = False
-        self._reset_seen = False
-        self._scorecard: Scorecard | None = None
-        self._ended = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._remove_observer: Callable[[], None] | None = None
 
     # -- state ---------------------------------------------------------------------------------
 
@@ -108,14 +97,6 @@ class PracticeSession(AsyncResource):
     @property
     def customer_turns(self) -> int:
         return len(self._customer_lines)
-
-    @property
-    def speed(self) -> CoachSpeed:
-        return self._pace.speed
-
-    @property
-    def ended(self) -> bool:
-        return self._scorecard is not None
 
     # -- commands ------------------------------------------------------------------------------
 
@@ -134,9 +115,7 @@ class PracticeSession(AsyncResource):
             )
         )
         self._set_state("customer", f"{self.persona.name} is calling ({self.customer.provider}).")
-        self._task = asyncio.get_running_loop().create_task(
-            self._run(), name=f"practice-{self.persona.id}"
-        )
+        self._launch(self._run(), f"practice-{self.persona.id}")
 
     async def rep_says(self, text: str) -> int:
         """The rep's line; returns its turn id once its claim check is out. The persona answers
@@ -165,48 +144,6 @@ class PracticeSession(AsyncResource):
     async def set_speed(self, speed: str) -> None:
         """The persona reads and types at another pace from now on."""
         self._pace.set(speed)
-
-    def scorecard(self) -> Scorecard:
-        """The rep's scorecard now (final once the call has ended)."""
-        return self._scorecard or self._scores.build(final=False)
-
-    async def publish_scorecard(self) -> Scorecard:
-        card = self.scorecard()
-        self.runner.publish(ScorecardEvent(scorecard=card))
-        return card
-
-    async def end(self, reason: str = "Ended by the rep.") -> Scorecard:
-        """Hang up (after the persona's line in flight); the final scorecard follows."""
-        if self._scorecard is not None:
-            return self._scorecard
-        self._stopping = True
-        self._pace.interrupt()
-        self._rep_spoke.set()  # wake the loop so it sees it must stop
-        async with self._exchange:
-            if self._scorecard is None:
-                await self._finish("undecided", reason)
-        assert self._scorecard is not None
-        return self._scorecard
-
-    async def wait_ended(self) -> Scorecard:
-        await self._ended.wait()
-        assert self._scorecard is not None
-        return self._scorecard
-
-    async def aclose(self) -> None:
-        """End the call if it is running, stop the loop and release the customer."""
-        try:
-            if self._task is not None and self._scorecard is None:
-                await self.end("Rep mode was closed.")
-        finally:
-            task, self._task = self._task, None
-            if task is not None:
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
-            if self._remove_observer is not None:
-                self._remove_observer()
-                self._remove_observer = None
-            await self.customer.aclose()
 
     # -- the call ------------------------------------------------------------------------------
 
@@ -290,23 +227,13 @@ class PracticeSession(AsyncResource):
             return None
 
     async def _finish(self, outcome: Outcome, reason: str) -> None:
-        """The call is over: the outcome, the final scorecard and the progress (exchange lock
-        held)."""
-        agreed = self.persona.next_step.agrees_to if outcome == "agreed" else None
-        self.runner.publish(
-            CustomerOutcomeEvent(
-                persona=self.persona.id,
-                turn_id=self.runner.turn_id,
-                outcome=outcome,
-                reason=reason,
-                next_step=agreed,
-            )
-        )
-        self._scorecard = card = self._scores.build(final=True)
-        self.runner.publish(ScorecardEvent(scorecard=card))
+        card = self._conclude(outcome, reason)
         await self._record_progress(card)
         self._set_state("ended", reason)
         self._ended.set()
+
+    def _wake(self) -> None:
+        self._rep_spoke.set()
 
     async def _record_progress(self, card: Scorecard) -> None:
         progress = self.progress
