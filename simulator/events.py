@@ -431,6 +431,9 @@ class ObjectionScore(_Model):
     said)."""
     last_answer: str = ""
     """The last answer given to it, accepted or not (the rep's own words, in Rep mode)."""
+    given_up_on: str = ""
+    """``given_up``: the question the customer stopped asking (a follow-up of an objection it
+    had accepted), or what it found missing; empty when it gave up on the objection itself."""
 
     @property
     def state(self) -> ObjectionStatus:
@@ -560,8 +563,11 @@ class Scorecard(_Model):
 
     @property
     def not_settled(self) -> tuple[ObjectionScore, ...]:
-        """The objections the persona required that were not handled, raised or not."""
-        return tuple(o for o in self.objections if o.required and not o.handled)
+        """The objections that keep the customer from agreeing: the required ones not handled
+        (raised or not), and any it gave up on."""
+        return tuple(
+            o for o in self.objections if (o.required and not o.handled) or o.state == "given_up"
+        )
 
     @property
     def prepared_responses_used(self) -> int:

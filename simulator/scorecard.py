@@ -243,20 +243,24 @@ class ScorecardBuilder:
                 and a.action in ("accepted_answer", "gave_up_on_objection")
             ]
             status, handled_turn, handled_by, answer_line = "open", None, None, ""
-            if verdicts:  # the customer's own verdict: what it accepted, or gave up on
-                first = verdicts[0]
-                if first.action == "accepted_answer":
-                    answered = [a for a in answers if a[0] < first.turn_id]
+            given_up_on = ""
+            if verdicts:  # the customer's own verdicts: the last one decides
+                settled = _settling(verdicts)
+                if settled is None:
+                    status = "given_up"  # it gave up, and no later answer settled it
+                    given_up_on = verdicts[-1].detail
+                else:
+                    answered = [a for a in answers if a[0] < settled.turn_id]
                     if answered:
                         handled_turn, handled_by, answer_line = answered[-1]
                         status = "handled"
-                else:
-                    status = "given_up"
             elif item.by == "user" or self.persona is None:
                 # nobody to judge it but the playbook (the user raised it themselves)
                 for turn_id, speaker, answer in self._answers(item.turn_id, until):
                     if item.objection is not None:
-                        judgement = judge_objection(item.objection, answer, item.entry)
+                        judgement = judge_objection(
+                            item.objection, answer, item.entry, self._flagged(turn_id)
+                        )
                     elif item.entry is not None:
                         judgement = judge_playbook(answer, item.entry)
                     else:
@@ -291,6 +295,7 @@ class ScorecardBuilder:
                 playbook_section=item.entry.section if item.entry else None,
                 prepared_response=item.entry.prepared_response if item.entry else "",
                 last_answer=answered[-1][2] if answered else "",
+                given_up_on=given_up_on,
             )
         if self.persona is not None:
             seen = {r.key for r in raised}
@@ -308,6 +313,12 @@ class ScorecardBuilder:
                         playbook_section=entry.section if entry else None,
                         prepared_response=entry.prepared_response if entry else "",
                     )
+
+    def _flagged(self, turn_id: int) -> tuple[str, ...]:
+        """The figures the claim check flagged in the sellers' replies of ``turn_id``."""
+        return tuple(
+            c.text for check in self._checks if check.turn_id == turn_id for c in check.unsupported
+        )
 
     def _customer_line(self, turn_id: int) -> str:
         return " ".join(line.text for line in self._customer if line.turn_id == turn_id)
@@ -412,6 +423,17 @@ class ScorecardBuilder:
                 answered_by=answered_by,
                 correct=answered_by in expected,
             )
+
+
+def _settling(verdicts: list[PersonaEvent]) -> PersonaEvent | None:
+    """The acceptance that settled an objection: the first one after the customer last gave up
+    on it (a follow-up it gave up on unsettles an accepted objection); ``None`` when the last
+    verdict is a give-up."""
+    since = verdicts
+    for n, verdict in enumerate(verdicts):
+        if verdict.action == "gave_up_on_objection":
+            since = verdicts[n + 1 :]
+    return since[0] if since else None
 
 
 def score_events(

@@ -211,7 +211,8 @@ def _rep_objection(o: ObjectionScore) -> Row:
     if state == "handled":
         how = f"handled in turn {o.handled_turn}; {you}"
     elif state == "given_up":
-        how = f"given up on; {you}"
+        what = f" (“{_short(o.given_up_on, 16)}”)" if o.given_up_on else ""
+        how = f"given up on{what}; {you}"
     elif state == "not_raised":
         return Row(
             "✗",
@@ -268,7 +269,8 @@ def _objection(o: ObjectionScore) -> Row:
         answer = f": “{_short(o.answer_line, 24)}”" if o.answer_line else ""
         how = f"handled in turn {o.handled_turn}{by}{answer}"
     elif state == "given_up":
-        how = "given up on: no answer settled it"
+        what = f" (“{_short(o.given_up_on, 16)}”)" if o.given_up_on else ""
+        how = f"given up on{what}: no answer settled it"
     elif state == "not_raised":
         return Row("✗", f"{_name(o)}: required, never raised (the call ended first)")
     else:

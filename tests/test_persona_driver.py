@@ -11,8 +11,17 @@ from pathlib import Path
 import pytest
 
 from simulator.events import AgentRole
-from simulator.personas import CustomerTurn, CustomerView, Line, Persona, Playbook, load_persona
+from simulator.personas import (
+    CustomerTurn,
+    CustomerView,
+    Line,
+    Persona,
+    Playbook,
+    load_persona,
+    load_personas,
+)
 from simulator.personas.driver import OfflinePersonaDriver
+from simulator.personas.judging import judge_objection
 from simulator.settings import BUNDLED_KNOWLEDGE
 
 PERSONA = """\
@@ -295,7 +304,55 @@ def test_a_question_answered_with_something_else_is_asked_again_then_dropped(
     dropped = call.customer()
     assert dropped.text.startswith("Let's park that for now.")
     assert actions(dropped)[0] == ("gave_up_on_objection", "price")
-    assert call.driver.misses == 1 and "price" in call.driver.handled  # the objection itself was
+    # the objection itself was answered, but a question about it was given up on: not settled
+    assert call.driver.misses == 1 and call.driver.handled == set()
+    assert call.driver.given_up == {"price"}
+    assert "hardware" not in dropped.text  # its other follow-ups are parked with it
+
+
+def test_a_follow_up_given_up_on_keeps_the_customer_from_agreeing(
+    persona: Persona, playbook: Playbook
+) -> None:
+    call = Call(persona, playbook)
+    call.customer()
+    call.team("Welcome! What budget do you have for this?", "greeter")
+    call.customer()  # the price objection (and the budget)
+    call.team(GOOD_PRICE_ANSWER)
+    call.customer()  # "What does the hardware cost?"
+    call.team("Kitchen managers fill in paper logs twice a day.")
+    call.customer()  # asked again
+    call.team("ColdTrace is hardware and software together.")
+    call.customer()  # parks it; the contract objection
+    call.team("Our Contract Bridge waives the subscription until your contract ends.")
+    last = call.customer()
+    assert ("accepted_answer", "locked-in") in actions(last)
+    assert last.ending is not None and last.ending.outcome == "declined"
+    assert last.text.endswith("Not now, thanks.")
+
+
+def test_an_objection_given_up_on_keeps_the_customer_from_agreeing_even_if_not_required(
+    persona: Persona, playbook: Playbook
+) -> None:
+    call = Call(persona, playbook)
+    for answer in (
+        "Welcome! What budget do you have for this?",
+        GOOD_PRICE_ANSWER,
+        "The CT-100 is $89.",
+        NON_ANSWER,  # to the contract objection, which the next step does not require
+    ):
+        call.customer()
+        call.team(answer)
+    last = call.customer()
+    assert call.driver.handled == {"price"} and call.driver.given_up == {"locked-in"}
+    assert last.ending is not None and last.ending.outcome == "declined"
+
+
+def test_a_figure_the_claim_check_flagged_is_no_cue_for_an_objection(playbook: Playbook) -> None:
+    sap = load_personas().find("technical-deep-dive").objection("sap")  # two cues needed
+    answer = "It runs through SAP BTP: about 10 business days, and 16 hours of your team's time."
+    assert judge_objection(sap, answer, None).cues == ("BTP", "10 business days", "16 hours")
+    flagged = judge_objection(sap, answer, None, ("10 business days", "16 hours"))
+    assert not flagged.addressed and flagged.cues == ("BTP",)
 
 
 def test_a_figure_the_claim_check_flagged_does_not_answer_the_question(

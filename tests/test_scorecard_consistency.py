@@ -5,11 +5,12 @@ for each rehearsal the final scorecard must agree with itself and with the recor
 
 - an objection's turn is the turn of the customer line that raised it, and the card quotes that
   line;
-- "handled" means the customer accepted an answer (a recorded ``accepted_answer``), and the card
-  quotes the reply it accepted, from that turn; an objection given up on is never handled;
+- "handled" means the customer accepted an answer (a recorded ``accepted_answer``) and did not
+  give up on it (or a follow-up of it) afterwards, and the card quotes the reply it accepted, from
+  that turn; an objection given up on is never handled;
 - the counts, the ✓ marks and the "not settled" list come from the same objections: the terminal,
   the report and the app's details show the same rows;
-- an agreed call leaves nothing required unsettled.
+- an agreed call leaves nothing required unsettled and nothing given up on.
 """
 
 from __future__ import annotations
@@ -84,12 +85,17 @@ def test_handled_means_the_customer_accepted_the_reply_it_quotes(
                 and e.action in ("accepted_answer", "gave_up_on_objection")
             ]
             assert o.handled == (o.state == "handled")
-            if o.handled:
-                assert verdicts and verdicts[0].action == "accepted_answer", (card.persona, o)
-                assert o.raised_turn <= o.handled_turn < verdicts[0].turn_id
+            gave_up = [n for n, v in enumerate(verdicts) if v.action == "gave_up_on_objection"]
+            if o.handled:  # the last verdict is an acceptance, the first since any give-up
+                settled = verdicts[gave_up[-1] + 1 if gave_up else 0]
+                assert verdicts[-1].action == "accepted_answer", (card.persona, o)
+                assert settled.action == "accepted_answer", (card.persona, o)
+                assert o.raised_turn <= o.handled_turn < settled.turn_id
                 assert o.answer_line == _said(run, o.handled_by, o.handled_turn)
-            if verdicts and verdicts[0].action == "gave_up_on_objection":
+            if verdicts and verdicts[-1].action == "gave_up_on_objection":
+                # given up on, even after an accepted answer (a follow-up went unanswered)
                 assert o.state == "given_up" and not o.handled, (card.persona, o)
+                assert o.given_up_on == verdicts[-1].detail
 
 
 def test_counts_marks_and_the_not_settled_list_agree_everywhere(
@@ -101,7 +107,9 @@ def test_counts_marks_and_the_not_settled_list_agree_everywhere(
         assert card.objections_handled == len(handled)
         assert dict(tiles(card))["Objections handled"] == f"{len(handled)}/{len(card.objections)}"
         assert [o.objection for o in card.not_settled] == [
-            o.objection for o in card.objections if o.required and not o.handled
+            o.objection
+            for o in card.objections
+            if (o.required and not o.handled) or o.state == "given_up"
         ]
         [objections] = [p for p in parts(card) if p.title == "OBJECTIONS"]
         assert [r.mark for r in objections.rows] == [

@@ -9,12 +9,14 @@ it cost", a duration for "how long"; a figure the claim check flagged does not c
 - answered: the customer says so and asks its follow-ups;
 - not answered: it pushes back (the objection's own lines), then narrows the question ("just
   roughly, then: ..."), then gives up on it (``gave_up_on_objection``) and counts a miss; a
-  follow-up question gets one re-ask, then counts a miss;
+  follow-up question gets one re-ask, then the customer gives up on the whole objection (it is
+  no longer handled, its other follow-ups are parked) and counts a miss;
 - when the misses reach the persona's ``patience`` it loses patience and ends the call;
 - a hidden fact is revealed only in the turn after an agent asks the discovery question for it
   (a question with one of the fact's cues);
 - at the end it agrees to the next step only if the objections and facts it requires were
-  settled - the answers decide, never the number of turns.
+  settled (accepted and not given up on since) and it gave up on no other objection - the
+  answers decide, never the number of turns.
 
 Every verdict is published as a persona action, which the scorecard reads: the two cannot
 disagree. Same conversation in, same lines out, so ``simulator rehearse --all --offline`` works
@@ -147,7 +149,9 @@ class OfflinePersonaDriver:
         objection = current.objection
         if current.follow_up is not None:
             return self._judge_follow_up(current, answer, flagged, said, actions)
-        judgement = judge_objection(objection, answer, self._playbook.find(objection.playbook))
+        judgement = judge_objection(
+            objection, answer, self._playbook.find(objection.playbook), flagged
+        )
         addressed = judgement.addressed
         if addressed and objection.says.rstrip().endswith("?"):
             # a question as an objection ("where exactly is it hosted?") wants its fact too
@@ -200,6 +204,11 @@ class OfflinePersonaDriver:
                 Action("pushed_back", objection=objection.id, detail=f"no {verdict.missing}")
             )
             return self.persona.narrowing.format(question=follow_up.says)
+        # a question of the objection went unanswered: the objection is not settled, and the
+        # customer parks the whole topic (its other follow-ups too)
+        self.handled.discard(objection.id)
+        self.given_up.add(objection.id)
+        self._follow_ups = []
         self.misses += 1
         actions.append(
             Action("gave_up_on_objection", objection=objection.id, detail=follow_up.says)
@@ -210,6 +219,7 @@ class OfflinePersonaDriver:
     def _conclude(self, said: list[str], actions: list[Action]) -> CustomerTurn:
         step = self.persona.next_step
         missing = [o for o in self.persona.required_objections if o not in self.handled]
+        missing += [o.id for o in self.persona.agenda if o.id in self.given_up - self.handled]
         unknown = [f for f in step.requires_facts if f not in self.revealed]
         if not missing and not unknown:
             return self._end(said, actions, "agreed", step.accept, f"Agreed to {step.agrees_to}.")

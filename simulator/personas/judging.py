@@ -86,10 +86,17 @@ class Judgement:
         return self.prepared_overlap >= PREPARED_USED
 
 
-def judge_objection(objection: Objection, answer: str, entry: PlaybookEntry | None) -> Judgement:
+def judge_objection(
+    objection: Objection,
+    answer: str,
+    entry: PlaybookEntry | None,
+    flagged: tuple[str, ...] = (),
+) -> Judgement:
     """Addressed when the answer has ``min_cues`` of the objection's cues; the playbook's prepared
     response stands in for one cue (for a demanding customer, a generic prepared response that
-    never touches their specific point is not enough)."""
+    never touches their specific point is not enough). A cue found only in a figure the claim
+    check flagged (``flagged``) does not count."""
+    answer = without_flagged(answer, flagged)
     overlap = prepared_overlap(answer, entry)
     cues = cues_in(objection.addressed_by, answer)
     credited = len(cues) + (1 if overlap >= PREPARED_USED else 0)
@@ -158,11 +165,8 @@ def judge_question(
     if not answer.strip():
         return Answer(False, "an answer")
     needed = needed_fact(question)
-    facts = [
-        s
-        for s in find_statements(answer)
-        if s.text not in flagged and _fits_need(s, needed[0] if needed else "")
-    ]
+    answer = without_flagged(answer, flagged)
+    facts = [s for s in find_statements(answer) if _fits_need(s, needed[0] if needed else "")]
     topic = keywords.terms(question) - _QUESTION_WORDS
     said = keywords.terms(answer)
     on_topic = bool(cues_in(cues, answer)) if cues else False
@@ -174,6 +178,15 @@ def judge_question(
     if is_deflection(answer) and not facts:
         return Answer(False, "an answer")
     return Answer(True)
+
+
+def without_flagged(answer: str, flagged: tuple[str, ...]) -> str:
+    """``answer`` with every figure the claim check flagged blanked out: what the customer can
+    take from it. A flagged figure never counts as the fact asked for, or as a cue, however the
+    rest of the reply reads ("$79 per sensor" and "seventy-nine dollars" alike)."""
+    for text in sorted({f for f in flagged if f.strip()}, key=len, reverse=True):
+        answer = re.sub(rf"(?<!\w){re.escape(text)}(?!\w)", lambda m: " " * len(m.group(0)), answer)
+    return answer
 
 
 def _fits_need(statement: Statement, need: str) -> bool:

@@ -158,7 +158,8 @@ class HiddenFact(_Spec):
 class NextStep(_Spec):
     agrees_to: str = Field(min_length=1)
     requires: tuple[str, ...] | None = None
-    """Objection ids that must have been handled; ``None`` means all of them."""
+    """Objection ids that must have been raised and handled; ``None`` means all of them. Any
+    objection the customer gave up on keeps it from agreeing too, required or not."""
     requires_facts: tuple[str, ...] = ()
     """Hidden facts the agent must have uncovered first."""
     accept: str = Field(min_length=1)
