@@ -2,16 +2,17 @@
 
     .venv/bin/python bench/retrieval.py
 
-Prints hit@1/hit@3 with each scorer (wordllama alone; the contextual encoder once filled) on
+Prints hit@1/hit@3 with each scorer (wordllama alone, as searches are served before the
+contextual encoder has filled; then the encoder once every vector is in) on
 tests/data/retrieval_questions.yaml (sample company), tests/data/other_company_questions.yaml
-(a second company) and, when present, tests/data/eval/<sample|holdout>/questions.yaml (the
-held-out company is only ever measured here, never tuned on); the contextual encoder's package,
+(a second company), tests/data/dev_questions.yaml (a third, the claim check's dev company) and,
+when present, tests/data/eval/<sample|holdout>/questions.yaml (the held-out company is only ever
+measured here, never tuned on; these two also by section); the contextual encoder's package,
 license, size, load time and fill time, cold and on a second start; search latency p50/p95
-in-process and
-end to end through ``simulator retrieve --json`` reading questions on stdin (one line written,
-one line read back); full index time of the sample company into a fresh index dir; and the
-re-index time after touching one file and after editing one. Works on a copy of the knowledge
-folder in a temporary directory, so nothing in the repository changes.
+in-process and end to end through ``simulator retrieve --json`` reading questions on stdin (one
+line written, one line read back); full index time of the sample company into a fresh index dir;
+and the re-index time after touching one file and after editing one. Works on a copy of the
+knowledge folder in a temporary directory, so nothing in the repository changes.
 """
 
 from __future__ import annotations
@@ -31,12 +32,15 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from simulator.knowledge.index import KnowledgeIndex  # noqa: E402 (after sys.path)
+from simulator.events import Passage  # noqa: E402 (after sys.path)
+from simulator.knowledge.chunking import SECTION_SEPARATOR  # noqa: E402
+from simulator.knowledge.index import KnowledgeIndex  # noqa: E402
 
 DATA = REPO / "tests" / "data"
 QUESTION_SETS = {
     "sample company": (REPO / "knowledge", DATA / "retrieval_questions.yaml"),
     "unseen company": (DATA / "other_company", DATA / "other_company_questions.yaml"),
+    "dev company": (DATA / "eval" / "dev" / "knowledge", DATA / "dev_questions.yaml"),
 }
 EVAL_SETS = {
     "eval sample": (REPO / "knowledge", DATA / "eval" / "sample" / "questions.yaml"),
@@ -90,13 +94,50 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def quality(index: KnowledgeIndex, questions: list[dict[str, str]]) -> tuple[float, float]:
-    hits_1 = hits_3 = 0
+@dataclass(frozen=True)
+class Hits:
+    """hit@1 and hit@3 by file and, for sets that name the section, by (file, section)."""
+
+    file_1: float
+    file_3: float
+    section_1: float | None
+    section_3: float | None
+
+    def __str__(self) -> str:
+        out = f"hit@1 {self.file_1:.2f}  hit@3 {self.file_3:.2f}"
+        if self.section_1 is not None and self.section_3 is not None:
+            out += f"   by section: hit@1 {self.section_1:.2f}  hit@3 {self.section_3:.2f}"
+        return out
+
+
+def answers_section(passage: Passage, item: dict[str, str]) -> bool:
+    """Whether ``passage`` is the item's section of its file: the heading is on the passage's
+    heading path, or a line of it (a short section merged into its neighbour keeps its heading
+    as a line), or the file is a table (its section is the file name)."""
+    if passage.source != item["source"]:
+        return False
+    wanted = item["section"].strip().lower()
+    headings = [h.strip().lower() for h in passage.section.split(SECTION_SEPARATOR)]
+    lines = [line.strip().lstrip("#").strip().lower() for line in passage.text.splitlines()]
+    return wanted in headings or wanted in lines or wanted == Path(passage.source).name.lower()
+
+
+def quality(index: KnowledgeIndex, questions: list[dict[str, str]]) -> Hits:
+    file_1 = file_3 = section_1 = section_3 = 0
+    by_section = all("section" in item for item in questions)
     for item in questions:
-        sources = [p.source for p in index.search(item["question"], k=3)]
-        hits_1 += sources[:1] == [item["source"]]
-        hits_3 += item["source"] in sources
-    return hits_1 / len(questions), hits_3 / len(questions)
+        found = index.search(item["question"], k=3)
+        sources = [p.source for p in found]
+        file_1 += sources[:1] == [item["source"]]
+        file_3 += item["source"] in sources
+        if by_section:
+            sections = [answers_section(p, item) for p in found]
+            section_1 += sections[:1] == [True]
+            section_3 += any(sections)
+    n = len(questions)
+    if not by_section:
+        return Hits(file_1 / n, file_3 / n, None, None)
+    return Hits(file_1 / n, file_3 / n, section_1 / n, section_3 / n)
 
 
 def encoder_facts() -> str:
@@ -378,7 +419,11 @@ def latency(tmp_path: Path, knowledge: Path, index: KnowledgeIndex | None) -> No
 
 
 def quality_report(tmp_path: Path, names: set[str] | None) -> None:
-    print("\n== quality (hit = expected file among the top-k sources)")
+    print(
+        "\n== quality (hit = expected file among the top-k sources; by section: the expected "
+        "(file, section) among the top-k passages). wordllama = searches before the encoder has "
+        "filled; minilm = after, with every vector"
+    )
     sets = dict(QUESTION_SETS)
     sets.update({name: paths for name, paths in EVAL_SETS.items() if paths[1].exists()})
     for name, (knowledge_dir, questions_file) in sets.items():
@@ -391,12 +436,8 @@ def quality_report(tmp_path: Path, names: set[str] | None) -> None:
                 index.update()
                 if contextual and not index.wait_contextual(FILL_TIMEOUT_S):
                     raise RuntimeError(f"the encoder did not fill: {index.contextual}")
-                hit_1, hit_3 = quality(index, items)
-                print(
-                    f"{name:17s} {index.scorer:9s} {len(items):3d} questions  "
-                    f"hit@1 {hit_1:.2f}  hit@3 {hit_3:.2f}",
-                    flush=True,
-                )
+                hits = quality(index, items)
+                print(f"{name:17s} {index.scorer:9s} {len(items):3d} questions  {hits}", flush=True)
                 if name == "sample company":
                     hit_1, hit_3 = section_quality(index)
                     print(

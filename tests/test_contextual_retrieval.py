@@ -12,6 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+import pytest
+
+from simulator.knowledge.contextual import soft_best
 from simulator.knowledge.index import KnowledgeIndex
 
 REPO = Path(__file__).resolve().parent.parent
@@ -134,3 +138,17 @@ def test_without_the_encoder_searches_stay_on_wordllama(
         assert not index.wait_contextual(0)
         assert index.contextual.state == "off"
         assert {p.scorer for p in index.search("Who founded the company?")} == {"wordllama"}
+
+
+def test_units_pool_toward_the_best_one_never_above_it() -> None:
+    """Two passages with the same best sentence: the one whose other sentences are about as close
+    (generic lines) ranks below the one whose best sentence stands clear."""
+    cosines = np.array([0.60, 0.10, 0.60, 0.58, 0.57], dtype=np.float32)
+    starts = np.array([0, 2])
+    owner = np.array([0, 0, 1, 1, 1])
+
+    pooled = soft_best(cosines, starts, owner)
+
+    assert pooled[0] == pytest.approx(0.60, abs=1e-4)
+    assert 0.57 < pooled[1] < pooled[0]
+    assert soft_best(cosines, starts, owner, temperature=1e-4) == pytest.approx([0.60, 0.60])
