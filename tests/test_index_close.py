@@ -8,6 +8,7 @@ flight and later searches fail with a clear error instead.
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -43,12 +44,35 @@ def test_closing_while_another_thread_searches_ends_its_searches_cleanly(
     assert "closed" in str(outcome[0])
 
 
-def test_a_search_after_close_names_the_closed_manifest(
-    small_company: Path, tmp_path: Path
-) -> None:
+def test_a_search_after_close_names_the_closed_index(small_company: Path, tmp_path: Path) -> None:
     index = KnowledgeIndex(small_company, tmp_path / "index", contextual=False)
     index.update()
     assert index.search("plan cost", k=1)
     index.close()
-    with pytest.raises(KnowledgeError, match="manifest .* is closed"):
+    with pytest.raises(KnowledgeError, match=r"knowledge index in .* is closed"):
         index.search("plan cost", k=1)
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="reads /proc/self/fd")
+def test_closing_an_index_closes_chromadbs_files(small_company: Path, tmp_path: Path) -> None:
+    """Each index used to keep chromadb's sqlite and HNSW files open until the process ended (a
+    test run of the practice suite alone held 38 ``chroma.sqlite3``)."""
+    folder = tmp_path / "index"
+
+    def open_in_folder() -> int:
+        targets = []
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                targets.append(os.readlink(f"/proc/self/fd/{fd}"))
+            except OSError:  # closed since the listing
+                continue
+        return sum(target.startswith(str(folder)) for target in targets)
+
+    first = KnowledgeIndex(small_company, folder, contextual=False)
+    first.update()
+    second = KnowledgeIndex(small_company, folder, contextual=False)  # the same folder, shared
+    assert open_in_folder() > 0
+    first.close()
+    assert second.search("plan cost", k=1)  # the other index of the folder still works
+    second.close()
+    assert open_in_folder() == 0

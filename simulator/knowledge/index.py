@@ -119,6 +119,8 @@ class KnowledgeIndex:
         self._reranker = ranking.Reranker(self._stats)
         self._queries: OrderedDict[str, tuple[int, np.ndarray]] = OrderedDict()
         self._queries_lock = threading.Lock()
+        self._searches = threading.Condition()
+        self._searches_in_flight = 0
         self._fill: ContextualFill | None = None
         if contextual and encoder.available():
             self._fill = contextual_fills.acquire(self._store, self._make_fill)
@@ -152,14 +154,21 @@ class KnowledgeIndex:
 
     def close(self) -> None:
         """Let go of the encoder's fill (stopped when no other index of this folder in this
-        process uses it); the index stays on disk (or on the server), and so do the vectors
-        encoded so far."""
-        if self._closed:
-            return
-        self._closed = True
+        process uses it) and of chromadb's client (its sqlite and HNSW files are closed when no
+        other index of this folder in this process holds them: chromadb counts its clients per
+        folder); the index stays on disk (or on the server), and so do the vectors encoded so
+        far."""
+        with self._searches:
+            if self._closed:
+                return
+            self._closed = True
+            # closing chromadb's files under a search another thread runs could crash it
+            self._searches.wait_for(lambda: self._searches_in_flight == 0)
         if self._fill is not None:
             contextual_fills.release(self._store)
         self._manifest.close()
+        with self._update_lock, self._translated_errors():  # never under a running update
+            self._client.close()
         _private_folder(self._store)  # chromadb may have written files since the last update
 
     @property
@@ -273,8 +282,22 @@ class KnowledgeIndex:
             return []
         if agent is not None and agent not in AGENTS:
             raise ValueError(f"unknown agent {agent!r}; known agents: {', '.join(AGENTS)}")
-        with self._translated_errors():
+        with self._searching(), self._translated_errors():
             return self._search(query, k, agent)
+
+    @contextlib.contextmanager
+    def _searching(self) -> Iterator[None]:
+        """One search in flight: :meth:`close` waits for it; after close, a clear error."""
+        with self._searches:
+            if self._closed:
+                raise KnowledgeError(f"the knowledge index in {self.location} is closed")
+            self._searches_in_flight += 1
+        try:
+            yield
+        finally:
+            with self._searches:
+                self._searches_in_flight -= 1
+                self._searches.notify_all()
 
     def _search(self, query: str, k: int, agent: str | None) -> list[Passage]:
         snapshot = self._fill.snapshot if self._fill is not None else None
