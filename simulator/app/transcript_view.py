@@ -49,6 +49,10 @@ _ACTIONS = {
 }
 
 REP_NAME = "You · the rep"
+MAX_ROWS = 300
+"""Messages and notes the transcript keeps as widgets (about a hundred turns). A long session's
+earliest rows are let go, since each costs Qt a few hundred KB (a 1,000-turn session held ~400
+MB of them); the conversation itself stays whole as data in the feed and the session log."""
 WELCOME = "Say hello to the Greeter: ask about the product, security, pricing or stock."
 
 
@@ -74,6 +78,10 @@ class TranscriptView(WrappingScrollArea):
         self._replies: dict[int, MessageBubble] = {}
         self._selected: MessageBubble | None = None
         self._thinking: QLabel | None = None
+        self._earlier: QLabel | None = None
+        """The note at the top saying how many earlier rows were let go (see MAX_ROWS)."""
+        self._let_go = 0
+        self._last_reply_let_go = 0
         self._whispers: list[tuple[CoachWhisperEvent, QLabel]] = []
         self._persona_name: str | None = None
         """The persona playing the customer now, ``None`` when the user is the customer."""
@@ -143,6 +151,9 @@ class TranscriptView(WrappingScrollArea):
         self._selected = None
         self._thinking = None
         self._queued = None
+        self._earlier = None
+        self._let_go = 0
+        self._last_reply_let_go = 0
         self._whispers.clear()
         self._pending_actions.clear()
         self._selling = False
@@ -265,6 +276,8 @@ class TranscriptView(WrappingScrollArea):
 
     def _on_reply(self, reply: AgentReply) -> None:
         self.refit_soon()
+        if reply.number <= self._last_reply_let_go:  # an update of a reply no longer shown
+            return
         bubble = self._replies.get(reply.number)
         if bubble is not None:  # the latency arrived after the text
             bubble.set_tags(reply)
@@ -300,7 +313,39 @@ class TranscriptView(WrappingScrollArea):
             self._layout.insertWidget(self._next_index(), row)
         else:
             self._layout.insertWidget(self._next_index(), widget)
+        self._let_go_of_earliest()
         self._follow_soon()
+
+    def _let_go_of_earliest(self) -> None:
+        """Keep at most :data:`MAX_ROWS` rows: the earliest are deleted, and counted at the top."""
+        kept = (self._earlier, self._queued, self._thinking)
+        rows = [w for w in self._widgets() if all(w is not k for k in kept)]
+        excess = len(rows) - MAX_ROWS
+        if excess <= 0:
+            return
+        for row in rows[:excess]:
+            gone = [row] if isinstance(row, MessageBubble) else row.findChildren(MessageBubble)
+            for bubble in gone:
+                self._last_reply_let_go = max(self._last_reply_let_go, bubble.reply_number or 0)
+            self._bubbles = [b for b in self._bubbles if b not in gone]
+            self._replies = {n: b for n, b in self._replies.items() if b not in gone}
+            self._streaming = {s: b for s, b in self._streaming.items() if b not in gone}
+            self._whispers = [(e, label) for e, label in self._whispers if label is not row]
+            if self._selected in gone:
+                self._selected = None
+            self._layout.removeWidget(row)
+            row.hide()
+            row.deleteLater()
+        self._let_go += excess
+        if self._earlier is None:
+            self._earlier = theme.wrapped_label(object_name="earlier")
+            self._earlier.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self._earlier.setStyleSheet(f"color: {theme.MUTED}; padding: 6px;")
+            self._layout.insertWidget(0, self._earlier)
+        self._earlier.setText(
+            f"{self._let_go:,} earlier messages and notes are not shown here; the whole "
+            "conversation is in the session log."
+        )
 
     def _next_index(self) -> int:
         """Where the next row goes: above the queued lines (always last) and the stretch."""

@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
+from simulator.app import transcript_view
 from simulator.app.composer import Composer
 from simulator.app.context_panel import ContextPanel, readable
 from simulator.app.demo import IdleReset
@@ -155,6 +156,35 @@ def test_handoffs_and_lookups_appear_inline_and_a_reset_clears_the_transcript(
     feed.push(ConversationResetEvent())
     assert view.messages() == []
     assert any("Say hello to the Greeter" in n for n in view.notes())
+
+
+def test_a_long_session_keeps_only_the_latest_rows_as_widgets(
+    qtbot: Any, feed: EventFeed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Memory stays flat over a long session: the earliest rows are let go (and counted at the
+    top), the conversation stays whole in the feed, and a late update of a reply no longer
+    shown adds nothing."""
+    monkeypatch.setattr(transcript_view, "MAX_ROWS", 6)
+    view = TranscriptView(feed)
+    qtbot.addWidget(view)
+    for turn in range(1, 6):
+        feed.push(TranscriptEvent(turn_id=turn, speaker="customer", text=f"question {turn}"))
+        feed.push(TranscriptEvent(turn_id=turn, speaker="greeter", text=f"answer {turn}"))
+        feed.push(TurnCompletedEvent(turn_id=turn, agent="greeter"))
+    assert view.messages() == [
+        (speaker, f"{word} {turn}")
+        for turn in (3, 4, 5)
+        for speaker, word in (("customer", "question"), ("greeter", "answer"))
+    ]
+    earlier = view.findChild(QLabel, "earlier")
+    assert earlier is not None and earlier.text().startswith("4 earlier messages")
+    assert view.bubble_for_reply(1) is None and view.bubble_for_reply(5) is not None
+    assert len([e for e in feed.events if isinstance(e, TranscriptEvent)]) == 10
+    feed.push(latency(1, "greeter", 420.0))  # the first reply's latency, arriving late
+    assert len(view.messages()) == 6 and view.messages()[0] == ("customer", "question 3")
+    feed.push(ConversationResetEvent())
+    assert view.messages() == []
+    assert all(label.isHidden() for label in view.findChildren(QLabel, "earlier"))
 
 
 def test_clicking_an_earlier_reply_shows_its_passages(qtbot: Any, feed: EventFeed) -> None:
