@@ -178,6 +178,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--knowledge", type=Path, help="knowledge folder of a --set path")
     parser.add_argument("--details", action="store_true", help="each question's outcome")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        help="keep each set's index and encoded sentences here between runs (quicker when "
+        "tuning); default: a fresh temporary folder per run",
+    )
     args = parser.parse_args(argv)
 
     rows: dict[str, Figures] = {}
@@ -196,8 +202,11 @@ def main(argv: list[str] | None = None) -> int:
         except EvalSetError as e:
             raise SystemExit(f"[answers] {e}") from None
         started = time.perf_counter()
-        with tempfile.TemporaryDirectory(prefix="simulator-answers-") as tmp:
-            outcomes = asyncio.run(ask_all(knowledge, questions, Path(tmp)))
+        if args.data_dir is not None:
+            outcomes = asyncio.run(ask_all(knowledge, questions, args.data_dir / Path(name).stem))
+        else:
+            with tempfile.TemporaryDirectory(prefix="simulator-answers-") as tmp:
+                outcomes = asyncio.run(ask_all(knowledge, questions, Path(tmp)))
         elapsed = time.perf_counter() - started
         rows[name] = Figures.of(outcomes)
         print(f"[answers] {name}: {len(questions)} questions in {elapsed:.0f} s", file=sys.stderr)

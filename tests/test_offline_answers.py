@@ -14,10 +14,19 @@ from pathlib import Path
 
 import pytest
 
-from simulator.events import Event, ToolCallEvent, TranscriptEvent, TurnCompletedEvent
+from simulator.events import (
+    Event,
+    HandoffEvent,
+    Passage,
+    ToolCallEvent,
+    TranscriptEvent,
+    TurnCompletedEvent,
+)
 from simulator.providers.offline import warming
+from simulator.providers.offline.reading import units
 from simulator.session import SessionRunner
 from simulator.settings import BUNDLED_KNOWLEDGE, Settings
+from simulator.team.dialogue import only_points_back
 
 OTHER_COMPANY = Path(__file__).parent / "data" / "other_company"
 
@@ -194,3 +203,74 @@ async def test_a_whisper_changes_the_reply(sample: Conversation) -> None:
     assert coached.text.endswith(
         "How many staff hours a week go into manual temperature checks today?"
     )
+
+
+def _handoffs(turn: list[Event]) -> list[tuple[str, str]]:
+    return [(e.from_agent, e.to_agent) for e in turn if isinstance(e, HandoffEvent)]
+
+
+async def test_each_line_goes_to_the_specialist_of_its_own_topic(sample: Conversation) -> None:
+    price = await sample.reply("What would the CT-100 set me back?")
+    assert price.speaker == "pricing"
+    turn = await sample.say("What wireless technology do the sensors use?")
+    assert _handoffs(turn) == [("pricing", "technical")]
+    reply = [e for e in turn if isinstance(e, TranscriptEvent) and e.speaker != "customer"][-1]
+    assert (reply.speaker, "LoRaWAN" in reply.text) == ("technical", True), reply.text
+    back = await sample.reply("And how much is the Professional plan per sensor each month?")
+    assert (back.speaker, "$11" in back.text) == ("pricing", True), back.text
+
+
+async def test_a_line_that_only_points_back_stays_with_the_specialist(
+    sample: Conversation,
+) -> None:
+    first = await sample.reply("What would the CT-100 set me back?")
+    assert first.speaker == "pricing"
+    turn = await sample.say("And what about the other one?")
+    assert _handoffs(turn) == []
+
+
+async def test_another_companys_follow_up_goes_to_its_own_specialist(
+    parcelwise: Conversation,
+) -> None:
+    price = await parcelwise.reply("What does the cheapest package cost each month?")
+    assert price.speaker == "pricing"
+    reply = await parcelwise.reply(
+        "How many requests a minute can our developers make to your API?"
+    )
+    assert (reply.speaker, "120" in reply.text) == ("technical", True), reply.text
+
+
+def test_a_line_pointing_back_asks_nothing_of_its_own() -> None:
+    assert only_points_back("And what about the other one?")
+    assert only_points_back("How does that compare?")
+    assert not only_points_back("And the price?")
+    assert not only_points_back("What about the battery?")
+    assert not only_points_back("Is the CT-200 any good?")
+
+
+def test_a_profiles_fields_are_spoken_with_whose_they_are_never_as_labels() -> None:
+    text = (
+        "## Case study: Halden Apotek Group\n\n"
+        "- **Industry:** Retail pharmacy chain\n"
+        "- **Size:** 48 pharmacies across southern Norway\n"
+    )
+    passage = Passage(
+        source="cases.md", section="Cases > Case study: Halden Apotek Group", text=text, score=1
+    )
+    spoken = [u.text for u in units(passage, 0)]
+    assert spoken == [
+        "For Halden Apotek Group, the industry is Retail pharmacy chain.",
+        "For Halden Apotek Group, the size is 48 pharmacies across southern Norway.",
+    ]
+
+
+def test_sentences_about_the_document_itself_are_never_spoken() -> None:
+    text = (
+        "Lumora builds ColdTrace, a cold-chain monitoring solution.\n\n"
+        "This page is the starting point for anyone new. It explains who we are and what we "
+        "sell. That story is still the first slide of our company pitch."
+    )
+    passage = Passage(source="overview.md", section="Overview", text=text, score=1)
+    assert [u.text for u in units(passage, 0)] == [
+        "Lumora builds ColdTrace, a cold-chain monitoring solution."
+    ]

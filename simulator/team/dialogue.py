@@ -25,6 +25,24 @@ _REFERS_BACK = re.compile(
 )
 
 
+_POINTER = re.compile(
+    r"\b(?:it|its|it's|that|this|those|these|them|they|one|ones|other|others|same|else|"
+    r"instead|then|too|also|again|more|about|what|how|and|or|so|but|the|a|an|of|for|with|"
+    r"on|in|is|are|was|does|do|did|can|could|would|will|any|there|that's|what's|how's|ok|okay|"
+    r"right|hmm|well|really|compare[sd]?|differ|difference|mean|say|said|think|sure|versus|vs|"
+    r"between|which|better|worse)\b",
+    re.IGNORECASE,
+)
+
+
+def only_points_back(text: str) -> bool:
+    """Whether ``text`` asks nothing of its own, only points at what was said ("and what about
+    the other one?", "how does that compare?"): it stays with whoever is answering."""
+    words = re.findall(r"[\w'’-]+", text)
+    own = re.findall(r"[\w'’-]+", _POINTER.sub(" ", text))
+    return bool(words) and not own and not named_things(text)
+
+
 def refers_back(text: str) -> bool:
     """Whether ``text`` points at something named earlier and names no product itself."""
     return bool(_REFERS_BACK.search(text)) and not named_things(text)

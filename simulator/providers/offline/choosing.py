@@ -146,11 +146,13 @@ def score(
     meaning: Meaning,
     *,
     whisper: str | None = None,
+    names: Sequence[str] = (),
 ) -> list[Scored]:
-    """Every unit scored against ``question`` (see the module's docstring)."""
+    """Every unit scored against ``question`` (see the module's docstring); ``names`` are the
+    company's product and plan names, for the focus on the one the question names."""
     if not units:
         return []
-    relevance = _relevance(question, units, passages, meaning)
+    relevance = _relevance(question, units, passages, meaning, names)
     kinds = answer_types.wanted(question)
     gives = np.array([answer_types.gives(u.text, kinds) for u in units])
     gives_all = np.array(
@@ -192,7 +194,11 @@ def choose(question: str, scored: Sequence[Scored], meaning: Meaning) -> list[Un
 
 
 def _relevance(
-    query: str, units: Sequence[Unit], passages: Sequence[Passage], meaning: Meaning
+    query: str,
+    units: Sequence[Unit],
+    passages: Sequence[Passage],
+    meaning: Meaning,
+    names: Sequence[str] = (),
 ) -> np.ndarray:
     query = with_digits(query)
     texts = [u.text for u in units]
@@ -201,7 +207,7 @@ def _relevance(
     word_vectors = words[1:] @ words[0]
     top = max((p.score for p in passages), default=0.0)
     prior = np.array([passages[u.passage].score - top for u in units])
-    prior = prior + FOCUS_WEIGHT * _focus(query, units)
+    prior = prior + FOCUS_WEIGHT * _focus(query, units, names)
     if not _ASKS_EXAMPLE.search(query):
         prior = prior - EXAMPLE_PENALTY * np.array([_is_example(u) for u in units])
     soft = _soft_overlap(query, units, meaning)
@@ -222,17 +228,33 @@ def _is_example(unit: Unit) -> bool:
     return bool(_EXAMPLES.search(unit.heading) or _ARITHMETIC.search(unit.text))
 
 
-def _focus(query: str, units: Sequence[Unit]) -> np.ndarray:
-    """Per unit: 1 when it names every product code the query names and no other, less for
-    each other code it names, 0 when it misses one (no codes asked: 0 for all)."""
-    asked = {c.replace("-", "") for c in CODE.findall(query)}
+def _focus(query: str, units: Sequence[Unit], names: Sequence[str]) -> np.ndarray:
+    """Per unit: 1 when it names every product or plan the query names and no other, less for
+    each other one it names, -1 when it names only others, 0 when it names none of them (the
+    query naming none: 0 for all). ``names`` are the
+    company's product and plan names: "the setup fee on the mid plan (Professional)" is the
+    Professional row's, not the Starter's."""
+    asked = _named(query, names)
     if not asked:
         return np.zeros(len(units))
     out = []
     for unit in units:
-        named = {c.replace("-", "") for c in CODE.findall(f"{unit.heading} {unit.text}")}
-        out.append(1.0 / (1 + len(named - asked)) if asked <= named else 0.0)
+        named = _named(f"{unit.heading} {unit.text}", names)
+        if asked <= named:
+            out.append(1.0 / (1 + len(named - asked)))
+        else:  # about another product or plan than the one asked about: less, not just no more
+            out.append(-1.0 if named and not named & asked else 0.0)
     return np.array(out)
+
+
+def _named(text: str, names: Sequence[str]) -> set[str]:
+    """The product codes and names (as written, whole words) ``text`` mentions (a name with a
+    code in it counts as its code)."""
+    found = {c.replace("-", "") for c in CODE.findall(text)}
+    for name in names:
+        if not CODE.search(name) and re.search(rf"\b{re.escape(name)}\b", text):
+            found.add(name)
+    return found
 
 
 def _words(text: str) -> list[str]:

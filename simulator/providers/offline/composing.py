@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from simulator.events import Passage
 from simulator.knowledge import embedding
 from simulator.knowledge.chunking import split_sentences
-from simulator.providers.offline import choosing, intents, objections
+from simulator.providers.offline import answer_types, choosing, intents, objections
 from simulator.providers.offline.meaning import Meaning
 from simulator.providers.offline.objections import adapt
-from simulator.providers.offline.reading import PlaybookEntry, playbook_entries, units
+from simulator.providers.offline.reading import PlaybookEntry, Unit, playbook_entries, units
 
 __all__ = ["Answer", "adapt", "compose", "the_question", "word_vectors"]
 
@@ -54,12 +54,16 @@ def compose(
     customer_said: str = "",
     internal: Callable[[str], bool] = lambda source: False,
     more: Callable[[str], Sequence[Passage]] | None = None,
+    wider: Callable[[str], Sequence[Passage]] | None = None,
+    names: Sequence[str] = (),
 ) -> Answer | None:
     """The answer to ``question`` from ``passages``, or None if none of them answers it.
 
     ``customer_said`` is everything the customer said so far (the facts a prepared response may
     use); ``internal`` tells material for the sales team only, never spoken; ``more`` searches
-    the knowledge for more passages (the rest of a playbook entry).
+    the knowledge for more passages (the rest of a playbook entry); ``wider`` searches the
+    agent's own scope further, when no sentence of ``passages`` gives the kind of answer asked
+    for ("how long have you been in business?" and no year among them).
     """
     meaning = meaning or word_vectors()
     usable = [
@@ -83,13 +87,34 @@ def compose(
             )
             return Answer(" ".join(response), follow_up, True, meaning.contextual)
 
+    passages = list(passages)
     candidates = [u for rank, p in usable for u in units(p, rank)]
-    scored = choosing.score(asked, candidates, passages, meaning, whisper=whisper)
+    scored = choosing.score(asked, candidates, passages, meaning, whisper=whisper, names=names)
     chosen = choosing.choose(asked, scored, meaning)
+    if wider is not None and not _answers(asked, chosen, scored):
+        # The fact may sit just outside the turn's passages: look further, in the same scope.
+        seen = {(p.source, p.section, p.text) for p in passages}
+        for extra in wider(asked):
+            if (extra.source, extra.section, extra.text) in seen or internal(extra.source):
+                continue
+            if not extra.source.lower().endswith(".csv"):
+                candidates += units(extra, len(passages))
+            passages.append(extra)
+        scored = choosing.score(asked, candidates, passages, meaning, whisper=whisper, names=names)
+        chosen = choosing.choose(asked, scored, meaning)
     if not chosen:
         return None
     follow_up = objections.follow_up(whisper, entries)
     return Answer(" ".join(u.text for u in chosen), follow_up, False, meaning.contextual)
+
+
+def _answers(question: str, chosen: list[Unit] | None, scored: Sequence[choosing.Scored]) -> bool:
+    """Whether ``chosen`` gives the kind of answer ``question`` asks for (any, if it asks for
+    no particular kind)."""
+    if not chosen:
+        return False
+    kinds = answer_types.wanted(question)
+    return not kinds or any(answer_types.gives(u.text, kinds) for u in chosen)
 
 
 def _completed(entry: PlaybookEntry, more: Callable[[str], Sequence[Passage]]) -> PlaybookEntry:

@@ -70,7 +70,8 @@ _FOLLOW_UP_LABEL = re.compile(r"follow-?up|discovery question|questions to ask",
 _FOR_THE_TEAM = re.compile(
     r"\b(?:reps?|sales team|account executives?|talking points?|deal desk|solutions engineers?|"
     r"(?:pricing|technical) specialist|specialist should|this (?:page|wiki|guide)|"
-    r"sales conversations?|sales (?:call|process)|the prospect)\b",
+    r"sales conversations?|sales (?:call|process)|the prospect|"
+    r"(?:our|the) (?:company |sales )?pitch)\b",
     re.I,
 )
 _INSTRUCTION = re.compile(
@@ -87,6 +88,12 @@ _DATELINE = re.compile(
     r"August|September|October|November|December)\s\d{1,2},\s\d{4}\s[-–—]\s"
 )
 """A press release's masthead and dateline ("... DENVER, Colorado - February 24, 2026 - ")."""
+_ABOUT_DOCUMENT = re.compile(
+    r"\bthis (?:page|document|wiki|guide|section|sheet|handbook|playbook|article|deck)\b", re.I
+)
+_NAMED_HEADING = re.compile(r"^[A-Z][\w -]{1,30}:\s+(?P<name>(?:[A-Z0-9][\w&'’.-]*\s?){1,6})$")
+"""A heading that names what its fields describe: "Case study: Halden Apotek Group"."""
+_LEANS_BACK = re.compile(r"^(?:it|this|they|these|here)\b", re.I)
 _SCAFFOLD = re.compile(
     r"prepared|response|answer|positioning|talking point|where (?:they|we) win|what's behind|"
     r"behind it|customer says|follow-?up|note|tip|internal",
@@ -294,7 +301,11 @@ def _paragraph_sentences(text: str) -> list[str]:
     text = _DATELINE.sub("", text)
     out: list[str] = []
     lead = ""
+    about_document = False
     for sentence in split_sentences(text):
+        if about_document and _LEANS_BACK.match(sentence):
+            continue  # "This page is for new reps. It explains who we are...": about the page
+        about_document = bool(_ABOUT_DOCUMENT.search(sentence))
         if _YES_NO.match(sentence):
             lead = sentence + " "  # "Yes." belongs to the sentence it introduces
             continue
@@ -344,6 +355,13 @@ def _bullet_sentence(text: str, heading: str) -> str:
     first = rest.split()[0]
     if _DETERMINER.match(rest):
         return _as_sentence(rest)  # the value is a sentence of its own: the label only titled it
+    named = _NAMED_HEADING.match(heading)
+    if named and label.lower() not in named["name"].lower():
+        # A profile's field ("Case study: Halden Apotek Group", "**Industry:** Retail pharmacy"):
+        # whose field it is, then the field, never the label alone.
+        noun = label[0].lower() + label[1:] if not re.match(r"[A-Z0-9]{2,}", label) else label
+        verb = "are" if re.search(r"[^su]s$", label.split()[-1]) else "is"
+        return _as_sentence(f"For {named['name']}, the {noun} {verb} {rest}")
     if first[0].isupper() and not re.match(r"[A-Z0-9]{2,}", first):
         return _as_sentence(f"{label}: {rest}")  # a name and what it is ("Launch: rate shopping")
     if (re.fullmatch(r"[a-z]+s", first) and first not in ("is", "was", "has")) or label.endswith(

@@ -45,6 +45,8 @@ UNKNOWN = "I don't have that in our material, so I won't guess; I'll find out an
 WELCOME = "Welcome, and thanks for reaching out. What would you like to know?"
 ASK_ACCOUNT = "Which company's account should I look up?"
 ASK_PRODUCT = "Which product should I check?"
+WIDER_K = 24
+"""Passages of the agent's scope searched when the turn's own hold no answer of the kind asked."""
 
 
 @dataclass(frozen=True)
@@ -185,7 +187,17 @@ def plan_reply(chat_ctx: llm.ChatContext, tool_names: set[str]) -> ToolCallPlan 
         more=(lambda query: [f.passage for f in knowledge.search(query, k=6)])
         if knowledge
         else None,
+        wider=(lambda query: knowledge.index.search(query, k=WIDER_K, agent=current))
+        if knowledge
+        else None,
+        names=entities.catalogue_of(knowledge).names if knowledge is not None else (),
     )
+    if answer is None and current == "greeter" and not outputs:
+        # The Greeter kept a question it cannot answer: a specialist's material may.
+        target = routing.best_specialist(the_question(topic), knowledge, meaning)
+        if f"transfer_to_{target}" in tool_names:
+            reason = _reason(question, target, knowledge)
+            return ToolCallPlan(f"transfer_to_{target}", {"reason": reason})
     text = answer.text if answer else UNKNOWN
     follow_up = answer.follow_up if answer else None
     return TextPlan(f"{text} {follow_up}" if follow_up else text)

@@ -28,6 +28,7 @@ from simulator.events import AgentRole
 from simulator.providers.offline import answer_types, choosing, intents
 from simulator.providers.offline.meaning import Meaning
 from simulator.providers.offline.reading import units
+from simulator.team import dialogue
 from simulator.team.scope import KnowledgeView, ScopedPassage
 
 ROLES: tuple[AgentRole, ...] = ("greeter", "technical", "pricing")
@@ -38,9 +39,15 @@ VOTERS = 3
 TOPIC_WEIGHT = 0.5
 ANSWER_WEIGHT = 1.0
 MONEY_CUE = 0.75
+"""A price, fee or discount asked for (the answer is an amount of money or a percentage)."""
+MONEY_WORD_CUE = 0.5
+"""Money words without an amount asked for ("do you pay outside testers", "on the middle tier")."""
 COMPANY_CUE = 0.9
-SWITCH_MARGIN = 0.6
-"""How much more a question must belong to the other specialist for a specialist to hand over."""
+SWITCH_MARGIN = 0.2
+"""How much more a line must belong to the other specialist for a specialist to hand over: each
+line is routed by its own meaning, a specialist keeps only the borderline ones."""
+GREETER_MARGIN = 0.6
+"""How much more a line must be about the company itself for a specialist to hand back."""
 SHARPNESS = 0.05
 """Softmax temperature turning similarities to the roles' topics into shares of a vote."""
 
@@ -101,9 +108,10 @@ def cues(question: str, knowledge: KnowledgeView | None) -> np.ndarray:
     about the company itself."""
     out = np.zeros(len(ROLES))
     pricing, greeter = ROLES.index("pricing"), ROLES.index("greeter")
-    asks_money = bool(answer_types.wanted(question) & {"money", "percent"})
-    if asks_money or intents.MONEY.search(question):
+    if answer_types.wanted(question) & {"money", "percent"}:
         out[pricing] += MONEY_CUE
+    elif intents.MONEY.search(question):
+        out[pricing] += MONEY_WORD_CUE
     if intents.wants_stock(question):
         out[pricing] += 2 * MONEY_CUE
     if intents.wants_history(question) or (knowledge and knowledge.account_named(question)):
@@ -116,16 +124,27 @@ def cues(question: str, knowledge: KnowledgeView | None) -> np.ndarray:
 def choose(
     question: str, knowledge: KnowledgeView | None, current: AgentRole, meaning: Meaning
 ) -> AgentRole:
-    """The agent who should answer ``question`` (``current`` for a greeting)."""
-    if intents.is_greeting(question):
+    """The agent who should answer ``question`` (``current`` for a greeting, and for a line that
+    only points back at what was said: "and what about the other one?")."""
+    if intents.is_greeting(question) or (
+        current != "greeter" and dialogue.only_points_back(question)
+    ):
         return current
     scores = role_scores(question, knowledge, meaning)
     best = max(scores, key=lambda r: scores[r])
     if current == "greeter" or best == current:
         return best
-    if best == "greeter" or scores[best] - scores[current] < SWITCH_MARGIN:
-        return current  # a specialist answers a question about the company, or a borderline one
+    margin = GREETER_MARGIN if best == "greeter" else SWITCH_MARGIN
+    if scores[best] - scores[current] < margin:
+        return current  # a borderline line stays with the specialist already answering
     return best
+
+
+def best_specialist(question: str, knowledge: KnowledgeView | None, meaning: Meaning) -> AgentRole:
+    """The specialist ``question`` belongs to more (for a question the Greeter kept but cannot
+    answer: the Greeter answers only greetings and questions about the company)."""
+    scores = role_scores(question, knowledge, meaning)
+    return "pricing" if scores["pricing"] >= scores["technical"] else "technical"
 
 
 def _answer_votes(question: str, found: list[ScopedPassage], meaning: Meaning) -> np.ndarray:
@@ -134,9 +153,12 @@ def _answer_votes(question: str, found: list[ScopedPassage], meaning: Meaning) -
     passages = [f.passage for f in found]
     candidates = [u for rank, p in enumerate(passages) for u in units(p, rank)]
     # By relevance, not by the answer-type bonus: any number answers "how many", but the
-    # sentences that are about the question say whose topic it is.
+    # sentences that are about the question say whose topic it is. A price asked for is the
+    # exception: "what's the door sensor go for?" is answered by a price, not a specification.
+    asks_money = bool(answer_types.wanted(question) & {"money", "percent"})
     scored = sorted(
-        choosing.score(question, candidates, passages, meaning), key=lambda s: -s.relevance
+        choosing.score(question, candidates, passages, meaning),
+        key=lambda s: -(s.score if asks_money else s.relevance),
     )[:VOTERS]
     if not scored:
         return votes
