@@ -40,6 +40,7 @@ from simulator.events import (
     TurnCompletedEvent,
 )
 from simulator.host.audio import AudioFactory
+from simulator.host.idle_memory import IdleMemory
 from simulator.host.status import (
     IndexOutcome,
     SessionState,
@@ -115,6 +116,9 @@ class SessionSupervisor:
         self.transport: SessionTransport | None = None
         self.log: SessionLog | None = None
         self._pump: asyncio.Task[None] | None = None
+        self._idle_memory = IdleMemory()
+        self._trimmer: asyncio.Task[None] | None = None
+        """Hands freed memory back to the system while the session is idle."""
         self._lock = asyncio.Lock()
         self._session_import: asyncio.Future[Any] | None = None
         self._closing = threading.Event()
@@ -261,6 +265,8 @@ class SessionSupervisor:
         """Start ``transport`` with its events flowing (raises what its start raised)."""
         self.transport = transport
         self._pump = asyncio.create_task(self._pump_events(transport), name="simulator-events")
+        if self._trimmer is None:
+            self._trimmer = asyncio.create_task(self._idle_memory.run(), name="simulator-trim")
         await transport.start()
         self.listener.capabilities_changed(transport.capabilities)
 
@@ -294,6 +300,7 @@ class SessionSupervisor:
     async def _pump_events(self, transport: SessionTransport) -> None:
         """Log and pass on every event; the team takes turns again once its events are out."""
         async for event in transport.events():
+            self._idle_memory.touch()
             if self.log is not None:
                 try:
                     self.log.write(event)
@@ -315,6 +322,9 @@ class SessionSupervisor:
         """Close the transport and its pump; the log too, unless the session goes on elsewhere."""
         transport, self.transport = self.transport, None
         pump, self._pump = self._pump, None
+        trimmer, self._trimmer = self._trimmer, None
+        if trimmer is not None:
+            trimmer.cancel()
         if transport is not None:
             try:
                 await asyncio.wait_for(transport.aclose(), timeout=10)
