@@ -10,7 +10,7 @@ as it goes (every event, stamped with the wall clock when it happened):
 - **window**: spawn → the window is mapped;
 - **line taken**: spawn → the typed line reaches the team (its customer transcript event);
 - **answered (usable)**: spawn → the first text of the team's answer;
-- **idle RSS**: the process's resident memory a few seconds after the answer, nothing happening.
+- **idle RSS**: the process's resident memory 5 s and 30 s after the answer, nothing happening.
 
 Nothing in the app is changed or imported for this: the same measurement runs any revision's
 ``simulator`` package (``PYTHONPATH``).
@@ -35,6 +35,9 @@ REPO = Path(__file__).resolve().parent.parent
 TITLE = "Sales Simulator"
 LINE = "What does the Professional plan cost?"
 IDLE_S = 5.0
+IDLE_LATE_S = 30.0
+"""A second look at the idle RSS: by then the background work of a start (the encoders' fill
+and warm-up) has had time to settle, and freed memory to go back to the system."""
 
 
 @dataclass
@@ -43,6 +46,7 @@ class Launch:
     taken_s: float | None
     answered_s: float | None
     idle_rss_mb: float | None
+    idle_late_rss_mb: float | None
     enters: int
     """Enter presses until the app took the line (1: it kept the line typed at once)."""
 
@@ -119,16 +123,20 @@ def launch(tree: Path, home: Path, display: str, *, timeout_s: float = 180.0) ->
             if taken is not None:
                 answered = _first(events, lambda e, after=taken: _answer(e, after))
             time.sleep(0.05)
-        rss = None
+        rss = late_rss = None
         if answered is not None:
             time.sleep(IDLE_S)
             with contextlib.suppress(psutil.Error):
                 rss = psutil.Process(app.pid).memory_info().rss / 1024**2
+            time.sleep(IDLE_LATE_S - IDLE_S)
+            with contextlib.suppress(psutil.Error):
+                late_rss = psutil.Process(app.pid).memory_info().rss / 1024**2
         return Launch(
             window_s=window_s,
             taken_s=None if taken is None else taken - started_wall,
             answered_s=None if answered is None else answered - started_wall,
             idle_rss_mb=rss,
+            idle_late_rss_mb=late_rss,
             enters=enters,
         )
     finally:
