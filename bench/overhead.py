@@ -135,7 +135,7 @@ async def typed_turns(providers: ProviderProcess, data_dir: Path, rounds: int) -
         for round_number in range(rounds + 1):
             if round_number:
                 await runner.reset()
-            for line in SCRIPT:
+            for line in (fresh(line, round_number) for line in SCRIPT):
                 since = len(providers.requests())
                 sent = time.perf_counter()
                 turn_id = await runner.send(line)
@@ -145,6 +145,14 @@ async def typed_turns(providers: ProviderProcess, data_dir: Path, rounds: int) -
                 turns.append(_typed_turn(line, sent, turn_id, clock, providers.requests(since)))
     await clock.aclose()
     return turns
+
+
+def fresh(line: str, round_number: int) -> str:
+    """``line`` as round ``round_number`` says it: worded a little differently each round, so
+    every measured search meets a line for the first time, as it does a customer's (a line seen
+    before has its encoding cached, the costly part of a search). The fake model's topic cues
+    are untouched."""
+    return line if round_number == 0 else f"{line} (take {round_number + 1})"
 
 
 def _typed_turn(
@@ -378,7 +386,10 @@ async def _measure(args: argparse.Namespace) -> dict[str, Any]:
     data_dir = Path(args.data)
     await asyncio.to_thread(settle_index, data_dir)
     typed = await typed_turns(providers, data_dir, args.rounds)
-    spoken_lines = [SCRIPT[0]] + [SCRIPT[1 + i % (len(SCRIPT) - 1)] for i in range(args.spoken)]
+    spoken_lines = [SCRIPT[0]] + [
+        fresh(SCRIPT[1 + i % (len(SCRIPT) - 1)], 1 + i // (len(SCRIPT) - 1))
+        for i in range(args.spoken)
+    ]
     spoken = await spoken_turns(providers, data_dir, spoken_lines) if args.spoken else []
     return {
         "typed": [asdict(t) for t in typed],
