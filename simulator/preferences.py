@@ -30,7 +30,7 @@ from simulator.settings import APP_NAME, Settings
 FILE_NAME = "settings.json"
 SECRET_FIELDS = Settings.SECRETS
 DEFAULT_IDLE_RESET_S = 90
-APP_ONLY = ("demo_idle_reset_s",)
+APP_ONLY = ("demo_idle_reset_s", "demo_mode", "demo_pin_hash")
 """Preferences of the desktop app itself, not settings of a session."""
 
 
@@ -57,6 +57,10 @@ class Preferences:
     """In demo mode, start a fresh conversation after this many idle seconds (0: never)."""
     coach_speed: str | None = None
     """Coach mode's pace as last chosen in the Coach bar (``1x`` when never chosen)."""
+    demo_mode: bool = False
+    """Open in demo mode (a kiosk for a booth) even without ``--demo``."""
+    demo_pin_hash: str | None = field(default=None, repr=False)
+    """The operator's PIN as :func:`~simulator.operator_pin.hash_pin` stores it (never the PIN)."""
 
     def secrets(self) -> tuple[str, ...]:
         """The secret values that are set, for a :class:`~simulator.redaction.Redactor`."""

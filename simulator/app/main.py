@@ -124,7 +124,7 @@ def run_app(options: AppOptions) -> int:
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("Sales Simulator")
-    theme.apply_theme(app, scale=theme.DEMO_SCALE if options.demo else 1.0)
+    theme.apply_theme(app, scale=theme.DEMO_SCALE if _starts_in_demo(options) else 1.0)
     window = create_window(options)
     window.exit_quickly = options.exit_when_closed
     window.present()
@@ -158,3 +158,13 @@ def run_app(options: AppOptions) -> int:
                 stream.flush()
         os._exit(code)
     return code
+
+
+def _starts_in_demo(options: AppOptions) -> bool:
+    """``--demo``, or demo mode saved in Settings (its large type is chosen before any widget)."""
+    if options.demo:
+        return True
+    try:
+        return load_preferences(options.preferences_path or default_path()).demo_mode
+    except PreferencesError:
+        return False

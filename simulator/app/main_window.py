@@ -22,20 +22,22 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QPushButton,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from simulator.app import theme
 from simulator.app.banner import Banner
+from simulator.app.booth import BoothMode
 from simulator.app.bridge import SessionBridge, SessionState
 from simulator.app.coach_controller import CoachController
 from simulator.app.coach_panel import CoachPanel
 from simulator.app.composer import Composer
 from simulator.app.context_panel import ContextPanel
-from simulator.app.demo import IdleReset
 from simulator.app.feed import EventFeed
 from simulator.app.handoff_timeline import HandoffTimeline
+from simulator.app.kiosk import KioskLock
 from simulator.app.latency_panel import LatencyPanel
 from simulator.app.session_files import DialogFileChooser, FileChooser, SessionFiles
 from simulator.app.session_layout import SessionLayout
@@ -48,7 +50,6 @@ from simulator.errors import SimulatorError
 from simulator.events import (
     AGENT_NAMES,
     CoachStateEvent,
-    ConversationResetEvent,
     Event,
     ModeChangedEvent,
     PracticeStateEvent,
@@ -100,8 +101,9 @@ class MainWindow(QMainWindow):
         self._cli_overrides = dict(cli_overrides or {})
         self._env = os.environ if env is None else env
         self.settings_dialog: SettingsDialog | None = None
-        self.idle = IdleReset(preferences.demo_idle_reset_s if demo else 0, self)
-        self.demo = demo
+        self.demo = False
+        """Demo mode (the booth's kiosk): see :class:`~simulator.app.booth.BoothMode`."""
+        self.kiosk = KioskLock(self, lambda: self.preferences.demo_pin_hash)
         self._selling_to: str | None = None
         """The persona the user sells to (Rep mode), for the header."""
         self.exit_quickly = False
@@ -110,8 +112,13 @@ class MainWindow(QMainWindow):
         self.session_status = SessionStatus()
         self.banner = Banner()
         self.coach = CoachPanel(
-            personas, coach_available=False, compact=demo, speed=preferences.coach_speed or "1x"
+            personas,
+            coach_available=False,
+            compact=demo or preferences.demo_mode,
+            speed=preferences.coach_speed or "1x",
         )
+        self.booth = BoothMode(self, list(personas))
+        self.idle = self.booth.idle
         self.timeline = HandoffTimeline(feed)
         self.transcript = TranscriptView(feed)
         self.composer = Composer()
@@ -134,9 +141,12 @@ class MainWindow(QMainWindow):
         )
         self._build_layout()
         self._build_actions()
+        if demo or preferences.demo_mode:
+            self.booth.enter()
 
         bridge.event_received.connect(self._on_live_event)
         bridge.state_changed.connect(self.session_status.state_changed)
+        bridge.state_changed.connect(lambda state, _detail: self.booth.state_changed(state))
         bridge.connection_changed.connect(self.session_status.room_changed)
         bridge.capabilities_changed.connect(self._on_capabilities)
         bridge.failed.connect(self._on_failed)
@@ -152,7 +162,6 @@ class MainWindow(QMainWindow):
         self.composer.open_mic.connect(lambda on: bridge.command(OpenMicCommand(on=on)))
         self.transcript.reply_selected.connect(self.context.show_reply)
         self.transcript.reply_selected.connect(self.latency.select_reply)
-        self.idle.idle.connect(self._on_idle)
         self.coach.speed_chosen.connect(self._remember_speed)
         self.session_status.subscribe(self._on_status)
         self.session_status.state_changed(
@@ -165,11 +174,13 @@ class MainWindow(QMainWindow):
 
     def _build_layout(self) -> None:
         central = QWidget()
+        self.session_page = central
         column = QVBoxLayout(central)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(self._build_header())
         column.addWidget(self.banner)
+        column.addWidget(self.booth.countdown)
         body = QVBoxLayout()
         body.setContentsMargins(10, 10, 10, 6)
         body.setSpacing(8)
@@ -188,7 +199,10 @@ class MainWindow(QMainWindow):
         )
         body.addWidget(self.body, 1)
         column.addLayout(body, 1)
-        self.setCentralWidget(central)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(central)
+        self.pages.addWidget(self.booth.attract)
+        self.setCentralWidget(self.pages)
         self.resize(1440, 900)
 
     def _build_header(self) -> QFrame:
@@ -218,6 +232,7 @@ class MainWindow(QMainWindow):
             )
             row.addWidget(button)
             self.header_buttons[key] = button
+        row.addWidget(self.booth.operator_button)
         self.new_button = QPushButton("New conversation")
         self.new_button.setObjectName("newConversation")
         self.new_button.setToolTip("Start over with the Greeter (Ctrl+N)")
@@ -252,6 +267,9 @@ class MainWindow(QMainWindow):
         menu.addSeparator()
         self.settings_action = action("Se&ttings…", "Ctrl+,", self.open_settings)
         self.fullscreen_action = action("&Full screen", "F11", self.toggle_full_screen)
+        self.demo_action = action("&Demo mode (booth kiosk)", "Ctrl+Shift+D", self.enter_demo)
+        self.exit_demo_action = QAction("E&xit demo mode", self)
+        self.exit_demo_action.triggered.connect(self.exit_demo)
         menu.addSeparator()
         self.quit_action = action("&Quit", QKeySequence.StandardKey.Quit, self.close)
         self.new_button.clicked.connect(self.new_action.trigger)
@@ -301,18 +319,37 @@ class MainWindow(QMainWindow):
 
     def open_session(self) -> Path | None:
         """A saved session, opened beside this one (read in the background)."""
+        if not self.kiosk.allows("open a saved session", self.open_session):
+            return None
         return self.sessions.open()
 
     def save_session(self) -> Path | None:
+        if not self.kiosk.allows("save this session", self.save_session):
+            return None
         return self.sessions.save()
 
     def export_report(self) -> Path | None:
+        if not self.kiosk.allows("export a report", self.export_report):
+            return None
         return self.sessions.export()
 
     def replay_session(self) -> object:
+        if not self.kiosk.allows("replay this session", self.replay_session):
+            return None
         return self.sessions.replay()
 
-    def open_settings(self) -> SettingsDialog:
+    def enter_demo(self) -> bool:
+        """Demo mode now (the operator chooses a PIN first if there is none)."""
+        return self.booth.enter()
+
+    def exit_demo(self) -> None:
+        """The operator leaves demo mode (with the PIN)."""
+        if self.kiosk.allows("leave demo mode", self.exit_demo):
+            self.booth.leave()
+
+    def open_settings(self) -> SettingsDialog | None:
+        if not self.kiosk.allows("open Settings", self.open_settings):
+            return None
         environment = overridden_by_environment(self._env)
         if self._cli_overrides.get("knowledge_dir") is not None:
             environment["knowledge_dir"] = "--knowledge"
@@ -321,6 +358,7 @@ class MainWindow(QMainWindow):
             self.bridge,
             saved_to=self.preferences_path,
             environment=environment,
+            demo=self.demo,
             parent=self,
         )
         dialog.accepted.connect(
@@ -345,6 +383,10 @@ class MainWindow(QMainWindow):
         except SimulatorError as e:
             self.banner.show_message("error", f"{e}. The new settings apply to this run only.")
         self.preferences = preferences
+        if preferences.demo_mode and not self.demo:
+            self.booth.enter()
+        elif self.demo and not preferences.demo_mode:
+            self.booth.leave()
         if self.demo:
             self.idle.set_idle_seconds(preferences.demo_idle_reset_s)
         try:
@@ -365,7 +407,8 @@ class MainWindow(QMainWindow):
             self.bridge.restart(settings, redactor=redactor_for(preferences, settings, self._env))
 
     def toggle_full_screen(self) -> None:
-        self.showNormal() if self.isFullScreen() else self.showFullScreen()
+        if self.kiosk.allows("leave full screen", self.toggle_full_screen):
+            self.showNormal() if self.isFullScreen() else self.showFullScreen()
 
     # -- reactions -----------------------------------------------------------------------------
 
@@ -427,13 +470,6 @@ class MainWindow(QMainWindow):
         actions = [("Retry", self.retry), ("Settings…", self.open_settings)]
         self.banner.show_message("error", message, actions)
 
-    def _on_idle(self) -> None:
-        entries = self.feed.conversation.entries
-        said_something = bool(entries) and not isinstance(entries[-1], ConversationResetEvent)
-        if said_something and self.bridge.state is SessionState.READY:
-            self.coaching.dialog.hide()
-            self.new_conversation()
-
     def _show_team_panels(self) -> None:
         self.timeline.setVisible(True)
         self.latency.setVisible(True)
@@ -488,6 +524,9 @@ class MainWindow(QMainWindow):
         return redactor_for(self.preferences, self.bridge.settings, self._env)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.kiosk.allows("quit the app", self.close):
+            event.ignore()  # a visitor cannot close the booth
+            return
         self.hide()  # at once: closing the session below takes a moment
         self.sessions.close_all()
         self.idle.stop()

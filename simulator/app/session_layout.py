@@ -88,6 +88,12 @@ class SessionLayout(QWidget):
         height = window.height() if window is not None else event.size().height()
         self._arrange(event.size().width(), height)
 
+    def set_transcript_share(self, share: float | None) -> None:
+        """The transcript's share of the width (``None``: :data:`TRANSCRIPT_SHARE`)."""
+        main = round((share or TRANSCRIPT_SHARE) * 100)
+        for index, stretch in enumerate((main, 100 - main, 100 - main)):
+            self._row.setStretch(index, stretch)
+
     def side_widgets(self) -> list[QWidget]:
         """The panels beside the transcript, and the timeline."""
         return [self.timeline, *(widget for _title, widget in self.side)]

@@ -2,7 +2,9 @@
 
 Edits a :class:`~simulator.preferences.Preferences` value and hands the new one back; the main
 window saves it (owner-only file) and restarts the session. Secrets are shown masked, and a field
-whose environment variable is set says so, because the environment wins over this file.
+whose environment variable is set says so, because the environment wins over this file. In demo
+mode (opened with the operator's PIN, at a booth where visitors look on) the key fields are not
+built at all: no key is ever on screen, and the saved keys stay as they are.
 Re-indexing is a command to the bridge, which reports progress; the dialog never touches the index.
 """
 
@@ -33,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from simulator.app.bridge import IndexOutcome, SessionBridge
+from simulator.operator_pin import MIN_LENGTH, PinError, check_new_pin, hash_pin
 from simulator.preferences import Preferences, with_changes
 from simulator.settings import BUNDLED_KNOWLEDGE, DEFAULT_CEREBRAS_MODEL
 
@@ -47,15 +50,18 @@ class SettingsDialog(QDialog):
         *,
         saved_to: Path,
         environment: dict[str, str],
+        demo: bool = False,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self._demo = demo
         self.setWindowTitle("Settings")
         self.setMinimumWidth(min(620, _available_width(parent)))
         self._preferences = preferences
         self._bridge = bridge
         self._environment = environment
         self.reindexed = False
+        self._pin_hash: str | None = None
         self._secrets: list[QLineEdit] = []
         outer = QVBoxLayout(self)
         # The fields scroll on a small screen rather than being squeezed (descenders cut).
@@ -73,7 +79,7 @@ class SettingsDialog(QDialog):
         self.cerebras_key = self._secret(
             preferences.cerebras_api_key, "csk-…  (empty: the offline responder answers)"
         )
-        form.addRow("API key", self._with_env(self.cerebras_key, "cerebras_api_key"))
+        form.addRow("API key", self._key_field(self.cerebras_key, "cerebras_api_key"))
         self.model = QComboBox()
         self.model.setEditable(True)
         self.model.addItems(MODELS)
@@ -92,31 +98,57 @@ class SettingsDialog(QDialog):
         voice = QGroupBox("Voice and rooms (used once voice and LiveKit rooms are enabled)")
         form = QFormLayout(voice)
         self.cartesia_key = self._secret(preferences.cartesia_api_key, "Cartesia API key")
-        form.addRow("Cartesia key", self._with_env(self.cartesia_key, "cartesia_api_key"))
+        form.addRow("Cartesia key", self._key_field(self.cartesia_key, "cartesia_api_key"))
         self.livekit_url = QLineEdit(preferences.livekit_url or "")
         self.livekit_url.setPlaceholderText("wss://your-project.livekit.cloud")
         form.addRow("LiveKit URL", self._with_env(self.livekit_url, "livekit_url"))
         self.livekit_key = self._secret(preferences.livekit_api_key, "LiveKit API key")
-        form.addRow("LiveKit key", self._with_env(self.livekit_key, "livekit_api_key"))
+        form.addRow("LiveKit key", self._key_field(self.livekit_key, "livekit_api_key"))
         self.livekit_secret = self._secret(preferences.livekit_api_secret, "LiveKit API secret")
-        form.addRow("LiveKit secret", self._with_env(self.livekit_secret, "livekit_api_secret"))
+        form.addRow("LiveKit secret", self._key_field(self.livekit_secret, "livekit_api_secret"))
         layout.addWidget(voice)
 
         layout.addWidget(self._knowledge_group(preferences))
 
-        demo = QGroupBox("Demo mode")
-        form = QFormLayout(demo)
+        demo_group = QGroupBox("Demo mode (a kiosk for a booth)")
+        form = QFormLayout(demo_group)
+        self.demo_mode = QCheckBox("Demo mode, now and at every start")
+        self.demo_mode.setChecked(demo or preferences.demo_mode)
+        self.demo_mode.setToolTip(
+            "Attract screen, large type, idle reset; Settings, sessions and quitting need the PIN"
+        )
+        form.addRow("", self.demo_mode)
+        self.pin = QLineEdit()
+        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin.setPlaceholderText(
+            "set: type a new one to change it"
+            if preferences.demo_pin_hash
+            else f"not set yet: at least {MIN_LENGTH} characters"
+        )
+        form.addRow("Operator PIN", self.pin)
         self.idle_reset = QSpinBox()
         self.idle_reset.setRange(0, 3600)
         self.idle_reset.setSuffix(" s")
         self.idle_reset.setSpecialValueText("never")
         self.idle_reset.setValue(preferences.demo_idle_reset_s)
         form.addRow("New conversation after idle", self.idle_reset)
-        layout.addWidget(demo)
+        demo_note = QLabel(
+            "Only the PIN's hash is saved. The large type applies from the next start."
+        )
+        demo_note.setObjectName("muted")
+        demo_note.setWordWrap(True)
+        form.addRow("", demo_note)
+        layout.addWidget(demo_group)
 
         self.show_keys = QCheckBox("Show keys")
         self.show_keys.toggled.connect(self._show_secrets)
+        self.show_keys.setVisible(not demo)
         layout.addWidget(self.show_keys)
+        self.error = QLabel("")
+        self.error.setStyleSheet("color: #b91c1c;")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        layout.addWidget(self.error)
         note = QLabel(
             f"Saved to {saved_to}, readable only by you. Keys never appear in logs, "
             "session files or reports."
@@ -150,21 +182,49 @@ class SettingsDialog(QDialog):
         center = owner.window().geometry().center() if owner is not None else available.center()
         self.move(center - self.rect().center())
 
+    def accept(self) -> None:
+        """Refuse a PIN that cannot be used, or demo mode without any PIN, saying why."""
+        problem = ""
+        if self.pin.text().strip():
+            try:
+                check_new_pin(self.pin.text())
+            except PinError as e:
+                problem = str(e).capitalize() + "."
+        elif self.demo_mode.isChecked() and not self._preferences.demo_pin_hash:
+            problem = "Demo mode needs an operator PIN: type one under Demo mode."
+        if problem:
+            self.error.setText(problem)
+            self.error.show()
+            self.pin.setFocus()
+            return
+        self._pin_hash = hash_pin(self.pin.text()) if self.pin.text().strip() else None
+        super().accept()
+
     def preferences(self) -> Preferences:
-        """The preferences as edited (unchanged fields keep their values)."""
+        """The preferences as edited (unchanged fields keep their values; in demo mode the keys
+        were never on screen, so they keep theirs)."""
         model = self.model.currentText().strip()
+        keys = {
+            name: edit.text().strip()
+            for name, edit in (
+                ("cerebras_api_key", self.cerebras_key),
+                ("cartesia_api_key", self.cartesia_key),
+                ("livekit_api_key", self.livekit_key),
+                ("livekit_api_secret", self.livekit_secret),
+            )
+            if not self._demo
+        }
         return with_changes(
             self._preferences,
-            cerebras_api_key=self.cerebras_key.text().strip(),
+            **keys,
             cerebras_model="" if model == DEFAULT_CEREBRAS_MODEL else model,
             cerebras_base_url=self.base_url.text().strip(),
             offline=self.offline.isChecked(),
-            cartesia_api_key=self.cartesia_key.text().strip(),
             livekit_url=self.livekit_url.text().strip(),
-            livekit_api_key=self.livekit_key.text().strip(),
-            livekit_api_secret=self.livekit_secret.text().strip(),
             knowledge_dir=self.knowledge.text().strip(),
             demo_idle_reset_s=self.idle_reset.value(),
+            demo_mode=self.demo_mode.isChecked(),
+            demo_pin_hash=self._pin_hash or self._preferences.demo_pin_hash,
         )
 
     # -- knowledge and re-index ------------------------------------------------------------------
@@ -247,7 +307,7 @@ class SettingsDialog(QDialog):
     # -- field helpers -------------------------------------------------------------------------
 
     def _secret(self, value: str | None, placeholder: str) -> QLineEdit:
-        edit = QLineEdit(value or "")
+        edit = QLineEdit("" if self._demo else value or "")
         edit.setEchoMode(QLineEdit.EchoMode.Password)
         edit.setPlaceholderText(placeholder)
         self._secrets.append(edit)
@@ -257,6 +317,14 @@ class SettingsDialog(QDialog):
         mode = QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password
         for edit in self._secrets:
             edit.setEchoMode(mode)
+
+    def _key_field(self, edit: QLineEdit, name: str) -> QWidget:
+        """The key's field, or in demo mode a note in its place (the key is never shown)."""
+        if not self._demo:
+            return self._with_env(edit, name)
+        note = QLabel("hidden in demo mode (leave demo mode to change it)")
+        note.setObjectName("muted")
+        return note
 
     def _with_env(self, field: QWidget, name: str) -> QWidget:
         variable = self._environment.get(name)

@@ -22,8 +22,9 @@ from simulator.app.bridge import SessionState
 from simulator.app.feed import EventFeed
 from simulator.app.main import AppOptions, create_window
 from simulator.app.main_window import MainWindow
+from simulator.preferences import Preferences, save_preferences
 from simulator.settings import BUNDLED_KNOWLEDGE, Settings
-from tests.app.gui import ChosenFiles
+from tests.app.gui import ChosenFiles, operator_pin_hash
 
 
 @pytest.fixture(scope="session")
@@ -69,6 +70,9 @@ def make_window(qtbot: Any, themed_app: QApplication, tmp_path: Path) -> Iterato
         preferences_path: Path | None = None,
         **options: Any,
     ) -> MainWindow:
+        if demo and preferences_path is None:  # a booth whose operator chose OPERATOR_PIN
+            preferences_path = tmp_path / "config" / "settings.json"
+            save_preferences(Preferences(demo_pin_hash=operator_pin_hash()), preferences_path)
         window = create_window(
             AppOptions(
                 settings=settings,
@@ -86,6 +90,7 @@ def make_window(qtbot: Any, themed_app: QApplication, tmp_path: Path) -> Iterato
 
     yield factory
     for window in windows:
+        window.kiosk.locked = False  # a booth is closed by its operator (tests type the PIN)
         window.close()
         assert window.bridge.state is SessionState.CLOSED
         thread = window.bridge._thread

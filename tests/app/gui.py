@@ -4,6 +4,7 @@ answer a file dialog; plus a Cerebras-compatible server on its own thread for Qt
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -13,13 +14,32 @@ from typing import Any
 from PySide6.QtCore import Qt
 
 from simulator.app.bridge import SessionState
+from simulator.app.kiosk import PinDialog
 from simulator.app.main_window import MainWindow
 from simulator.events import Event, TurnCompletedEvent
+from simulator.operator_pin import hash_pin
 from simulator.settings import BUNDLED_KNOWLEDGE, Settings
 from tests.fakes.cerebras_server import CerebrasServer
 
 START_TIMEOUT_MS = 60_000
 TURN_TIMEOUT_MS = 30_000
+OPERATOR_PIN = "2468"
+"""The PIN of the booths the tests build (``make_window(demo=True)``)."""
+
+
+@functools.cache
+def operator_pin_hash() -> str:
+    return hash_pin(OPERATOR_PIN)
+
+
+def type_pin(qtbot: Any, window: MainWindow, pin: str = OPERATOR_PIN) -> PinDialog:
+    """The operator types ``pin`` into the PIN dialog on screen and presses Enter."""
+    qtbot.waitUntil(lambda: window.kiosk.dialog is not None and window.kiosk.dialog.isVisible())
+    dialog = window.kiosk.dialog
+    assert dialog is not None
+    qtbot.keyClicks(dialog.pin, pin)
+    qtbot.keyClick(dialog.pin, Qt.Key.Key_Return)
+    return dialog
 
 
 @dataclass

@@ -28,6 +28,7 @@ from simulator.session import SessionRunner
 from simulator.settings import BUNDLED_KNOWLEDGE, Settings
 from tests.app.clipping import clipped
 from tests.app.conftest import WindowFactory
+from tests.app.gui import type_pin
 
 SIZES = [(1280, 720, False), (1920, 1080, True), (1024, 640, False)]
 LINES = (
@@ -148,6 +149,8 @@ def test_nothing_is_clipped_and_the_transcript_keeps_half_the_width(
     demo: bool,
 ) -> None:
     window = make_window(offline_settings, demo=demo)
+    if demo:
+        window.booth.start_talking()  # past the attract screen, as a visitor
     window.resize(width, height)
     qtbot.waitUntil(lambda: window.width() == width and window.height() == height)
     shown(window, conversation)
@@ -181,6 +184,11 @@ def test_nothing_is_clipped_and_the_transcript_keeps_half_the_width(
     dialog.hide()
 
     settings = window.open_settings()
+    if demo:  # the booth asks the operator's PIN first
+        assert settings is None
+        type_pin(qtbot, window)
+        settings = window.settings_dialog
+    assert settings is not None
     qtbot.wait(50)
     assert settings.height() <= height and settings.width() <= width
     assert not (found := clipped(settings)), "\n".join(map(str, found))

@@ -333,6 +333,21 @@ def test_idle_reset_fires_after_quiet_and_activity_rearms_it(qtbot: Any, feed: E
     idle.stop()
 
 
+def test_idle_reset_counts_down_out_loud_and_a_touch_calls_it_off(
+    qtbot: Any, feed: EventFeed
+) -> None:
+    idle = IdleReset(2.0, feed, countdown_s=1)
+    with qtbot.waitSignal(idle.countdown, timeout=3000) as counted:
+        pass
+    assert counted.args == [1] and idle.counting_down
+    with qtbot.waitSignal(idle.stayed, timeout=1000):
+        idle.activity()  # what a key press or a click does
+    assert idle.armed and not idle.counting_down
+    with qtbot.waitSignal(idle.idle, timeout=5000):
+        pass
+    idle.stop()
+
+
 @pytest.mark.parametrize("scale", [1.0, 1.45])
 def test_the_theme_scales_type_for_a_booth(qapp: QApplication, scale: float) -> None:
     from simulator.app import theme
