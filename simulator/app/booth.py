@@ -10,33 +10,87 @@ brings back the attract screen. The operator leaves with the PIN (Operator ▸ E
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import Protocol
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import (
+    QDialog,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QStatusBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from simulator.app import theme
 from simulator.app.attract_screen import AttractScreen
-from simulator.app.bridge import SessionState
+from simulator.app.banner import Banner
+from simulator.app.bridge import SessionBridge, SessionState
+from simulator.app.coach_controller import CoachController
+from simulator.app.coach_panel import CoachPanel
+from simulator.app.composer import Composer
 from simulator.app.demo import IdleReset
-from simulator.app.kiosk import PinSetupDialog
+from simulator.app.feed import EventFeed
+from simulator.app.kiosk import KioskLock, PinSetupDialog
+from simulator.app.session_files import SessionFiles
+from simulator.app.session_layout import SessionLayout
+from simulator.app.settings_dialog import SettingsDialog
+from simulator.app.type_ahead import TypeAhead
 from simulator.commands import NewConversationCommand, PlayCommand, SetPersonaCommand
 from simulator.errors import SimulatorError
 from simulator.events import ConversationResetEvent
 from simulator.personas.model import Persona
-from simulator.preferences import save_preferences, with_changes
+from simulator.preferences import Preferences, save_preferences, with_changes
 
-if TYPE_CHECKING:
-    from simulator.app.main_window import MainWindow
+
+class BoothWindow(Protocol):
+    """What the booth switches and wipes in the main window (which it must not import)."""
+
+    banner: Banner
+    body: SessionLayout
+    bridge: SessionBridge
+    coach: CoachPanel
+    coaching: CoachController
+    composer: Composer
+    demo: bool
+    feed: EventFeed
+    header_buttons: dict[str, QPushButton]
+    kiosk: KioskLock
+    pages: QStackedWidget
+    preferences: Preferences
+    preferences_path: Path
+    session_page: QWidget
+    sessions: SessionFiles
+    settings_dialog: SettingsDialog | None
+    type_ahead: TypeAhead
+    settings_action: QAction
+    open_action: QAction
+    save_action: QAction
+    export_action: QAction
+    replay_action: QAction
+    exit_demo_action: QAction
+    quit_action: QAction
+
+    def isFullScreen(self) -> bool: ...
+    def isVisible(self) -> bool: ...
+    def present(self) -> None: ...
+    def retry(self) -> None: ...
+    def showNormal(self) -> None: ...
+    def statusBar(self) -> QStatusBar: ...
+
 
 DEMO_TRANSCRIPT_SHARE = 0.62
 """In the booth the conversation is the show: it takes more of the width than at a desk."""
 
 
 class BoothMode(QObject):
-    def __init__(self, window: MainWindow, personas: list[Persona]) -> None:
-        super().__init__(window)
+    def __init__(
+        self, window: BoothWindow, personas: list[Persona], parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
         self.window = window
         self.active = False
         self.idle = IdleReset(0, self)
@@ -73,7 +127,7 @@ class BoothMode(QObject):
         (``False`` if they cancel: the window stays as it was)."""
         window = self.window
         if not window.preferences.demo_pin_hash:
-            setup = PinSetupDialog(window)
+            setup = PinSetupDialog(self.attract.window())
             self.pin_setup = setup
             setup.accepted.connect(lambda: self._pin_chosen(setup.pin_hash))
             setup.rejected.connect(
@@ -200,7 +254,7 @@ class BoothMode(QObject):
         closes is closed with it), built for this one opening and deleted when it closes, so
         its buttons, which need no second PIN, are nobody else's to reach."""
         window = self.window
-        panel = QDialog(window)
+        panel = QDialog(self.attract.window())
         panel.setWindowTitle("Operator")
         panel.setWindowModality(Qt.WindowModality.WindowModal)
         panel.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

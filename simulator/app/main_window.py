@@ -117,7 +117,7 @@ class MainWindow(QMainWindow):
             compact=demo or preferences.demo_mode,
             speed=preferences.coach_speed or "1x",
         )
-        self.booth = BoothMode(self, list(personas))
+        self.booth = BoothMode(self, list(personas), self)
         self.idle = self.booth.idle
         self.timeline = HandoffTimeline(feed)
         self.transcript = TranscriptView(feed)
