@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -29,10 +30,8 @@ from simulator.personas.model import Persona
 TALK = "Talk to our sales team"
 REHEARSE = "Watch a rehearsal: pick a customer"
 _CARD = """
-QPushButton#attractChoice {{ background: {bg}; color: white; border: none; border-radius: 18px;
-    font-size: {title}; font-weight: bold; padding: 28px 36px; text-align: left; }}
-QPushButton#attractChoice:hover {{ background: {hover}; }}
-QPushButton#attractChoice:disabled {{ background: #334155; color: #94a3b8; }}
+QPushButton#attractChoice {{ background: {bg}; border: none; border-radius: 18px; }}
+QPushButton#attractChoice:disabled {{ background: #334155; }}
 """
 
 
@@ -103,11 +102,13 @@ class AttractScreen(QFrame):
         row = QHBoxLayout()
         row.setSpacing(40)
         self.talk_button = self._choice(
-            f"💬  {TALK}\n\nAsk as a customer would", theme.colour("greeter").name()
+            TALK, "Type a question as a customer would", theme.colour("greeter").name()
         )
         self.talk_button.clicked.connect(self.talk)
         self.rehearse_button = self._choice(
-            f"▶  {REHEARSE}\n\nAn AI customer talks to the team", theme.colour("pricing").name()
+            REHEARSE,
+            "An AI customer talks to the team while you watch",
+            theme.colour("pricing").name(),
         )
         self.rehearse_button.clicked.connect(lambda: self._pages.setCurrentIndex(1))
         row.addWidget(self.talk_button, 1)
@@ -146,35 +147,60 @@ class AttractScreen(QFrame):
         column.addLayout(top)
         grid = QGridLayout()
         grid.setSpacing(20)
-        self.persona_buttons: dict[str, QPushButton] = {}
+        self.persona_buttons: dict[str, PersonaCard] = {}
         columns = 2 if len(self._personas) <= 4 else 3
         for i, persona in enumerate(self._personas):
             button = self._persona_card(persona)
             grid.addWidget(button, i // columns, i % columns)
             self.persona_buttons[persona.id] = button
+        for index in range(columns):
+            grid.setColumnStretch(index, 1)  # equal columns, whatever the names' lengths
         column.addLayout(grid)
         column.addStretch(1)
         return page
 
-    def _choice(self, text: str, background: str) -> QPushButton:
-        button = QPushButton(text)
+    def _choice(self, title: str, line: str, background: str) -> QPushButton:
+        """A big touch target: the choice in bold, what happens next under it."""
+        button = QPushButton()
         button.setObjectName("attractChoice")
+        button.setAccessibleName(title)
         button.setCursor(Qt.CursorShape.PointingHandCursor)
-        button.setStyleSheet(_CARD.format(bg=background, hover=background, title=theme.pt(19)))
-        button.setMinimumHeight(180)
+        button.setStyleSheet(_CARD.format(bg=background))
+        inside = QVBoxLayout(button)
+        inside.setContentsMargins(36, 28, 36, 28)
+        inside.setSpacing(12)
+        for text, size, weight in ((title, 22, "bold"), (line, 15, "normal")):
+            label = QLabel(text)
+            label.setWordWrap(True)
+            label.setStyleSheet(f"font-size: {theme.pt(size)}; font-weight: {weight};")
+            label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+            inside.addWidget(label)
+        button.setMinimumHeight(inside.sizeHint().height() + 20)
         return button
 
-    def _persona_card(self, persona: Persona) -> QPushButton:
-        """A persona as a big touch target: who, how hard, the scenario."""
-        button = QPushButton()
-        button.setCursor(Qt.CursorShape.PointingHandCursor)
-        button.setMinimumHeight(130)
-        button.setStyleSheet(
-            "QPushButton { background: #1e293b; border: 1px solid #334155; border-radius: 14px; }"
-            "QPushButton:hover { background: #273449; }"
+    def _persona_card(self, persona: Persona) -> PersonaCard:
+        card = PersonaCard(persona)
+        card.clicked.connect(lambda: self.rehearse.emit(persona.id))
+        return card
+
+
+class PersonaCard(QFrame):
+    """A persona as a big touch target (who, how hard, the scenario), as tall as its text."""
+
+    clicked = Signal()
+
+    def __init__(self, persona: Persona, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("personaCard")
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setStyleSheet(
+            "QFrame#personaCard { background: #1e293b; border: 1px solid #334155; "
+            "border-radius: 14px; }"
+            "QFrame#personaCard:hover { background: #273449; }"
         )
-        inside = QVBoxLayout(button)
-        inside.setContentsMargins(22, 16, 22, 16)
+        inside = QVBoxLayout(self)
+        inside.setContentsMargins(22, 16, 22, 18)
+        inside.setSpacing(8)
         name = QLabel(persona_title(persona))
         name.setWordWrap(True)
         name.setStyleSheet(f"font-size: {theme.pt(15)}; font-weight: bold;")
@@ -191,7 +217,8 @@ class AttractScreen(QFrame):
         scenario.setWordWrap(True)
         scenario.setStyleSheet(f"color: #cbd5e1; font-size: {theme.pt(12)};")
         inside.addWidget(scenario)
-        for label in (name, difficulty, scenario):
-            label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        button.clicked.connect(lambda: self.rehearse.emit(persona.id))
-        return button
+        inside.addStretch(1)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self.isEnabled() and self.rect().contains(event.position().toPoint()):
+            self.clicked.emit()

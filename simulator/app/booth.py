@@ -36,7 +36,7 @@ from simulator.app.demo import IdleReset
 from simulator.app.feed import EventFeed
 from simulator.app.kiosk import KioskLock, PinSetupDialog
 from simulator.app.session_files import SessionFiles
-from simulator.app.session_layout import SessionLayout
+from simulator.app.session_layout import WIDE_PX, SessionLayout
 from simulator.app.settings_dialog import SettingsDialog
 from simulator.app.type_ahead import TypeAhead
 from simulator.commands import NewConversationCommand, PlayCommand, SetPersonaCommand
@@ -145,7 +145,9 @@ class BoothMode(QObject):
         for button in window.header_buttons.values():
             button.hide()
         self.operator_button.show()
-        window.body.set_transcript_share(DEMO_TRANSCRIPT_SHARE)
+        window.body.set_transcript_share(
+            DEMO_TRANSCRIPT_SHARE, columns_from_px=round(WIDE_PX * theme.DEMO_SCALE)
+        )
         self.idle.set_idle_seconds(window.preferences.demo_idle_reset_s)
         self.show_attract()
         if window.isVisible() and not window.isFullScreen():

@@ -507,13 +507,16 @@ class MainWindow(QMainWindow):
         )
 
     def _show_agent(self, agent: str, *, starting: bool = False, answering: bool = False) -> None:
-        self.agent_caption.setText("Sales team" if starting else "Speaking with")
+        # "Answering" goes in the caption, not the pill: a pill that grows with it made the
+        # header (and so the window) wider than a 1024 px screen while a specialist answered.
+        caption = "Sales team" if starting else "Answering:" if answering else "Speaking with"
+        self.agent_caption.setText(caption)
         if starting:
             failed = self.bridge.state is SessionState.FAILED
             self.agent_pill.setText("not running" if failed else "starting…")
             background = theme.SLOW if failed else "#475569"
         else:
-            self.agent_pill.setText(AGENT_NAMES[agent] + ("  · answering…" if answering else ""))
+            self.agent_pill.setText(AGENT_NAMES[agent])
             background = theme.colour(agent).name()
         self.agent_pill.setStyleSheet(
             f"background: {background}; color: white; border-radius: 12px; "

@@ -33,8 +33,8 @@ def persona_label(persona: Persona) -> str:
 
 def persona_scenario(persona: Persona) -> str:
     """The rehearsal in one line: who they are and what they will object to."""
-    objections = ", ".join(o.topic.replace("_", " ") for o in persona.agenda)
-    return f"{persona.role}, {persona.company.industry.lower()}: {objections}"
+    topics = dict.fromkeys(o.topic.replace("_", " ") for o in persona.agenda)  # each once
+    return f"{persona.role}, {persona.company.industry.lower()}: {', '.join(topics)}"
 
 
 def persona_tooltip(persona: Persona) -> str:

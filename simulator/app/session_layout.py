@@ -31,10 +31,6 @@ class Arrangement(enum.Enum):
     """Context and latency as tabs beside the transcript."""
 
 
-def arrangement_for(width: int) -> Arrangement:
-    return Arrangement.COLUMNS if width >= WIDE_PX else Arrangement.TABS
-
-
 class SessionLayout(QWidget):
     """Lays out ``main`` (the transcript column), ``timeline``, and the ``side`` panels
     (``(tab title, widget)`` pairs, in order)."""
@@ -56,6 +52,7 @@ class SessionLayout(QWidget):
         self.side = side
         self.arrangement: Arrangement | None = None
         self.timeline_on_top: bool | None = None
+        self.columns_from_px = WIDE_PX
         for _title, widget in [("", timeline), *side]:
             _ignore_width(widget)
         _ignore_width(main)
@@ -88,11 +85,16 @@ class SessionLayout(QWidget):
         height = window.height() if window is not None else event.size().height()
         self._arrange(event.size().width(), height)
 
-    def set_transcript_share(self, share: float | None) -> None:
-        """The transcript's share of the width (``None``: :data:`TRANSCRIPT_SHARE`)."""
+    def set_transcript_share(self, share: float | None, *, columns_from_px: int = WIDE_PX) -> None:
+        """The transcript's share of the width (``None``: :data:`TRANSCRIPT_SHARE`), and the
+        width from which the side panels stand side by side (a booth's large type needs more)."""
         main = round((share or TRANSCRIPT_SHARE) * 100)
         for index, stretch in enumerate((main, 100 - main, 100 - main)):
             self._row.setStretch(index, stretch)
+        self.columns_from_px = columns_from_px
+        self.arrangement = None  # arrange again at the current size
+        window = self.window()
+        self._arrange(self.width(), window.height() if window is not None else self.height())
 
     def side_widgets(self) -> list[QWidget]:
         """The panels beside the transcript, and the timeline."""
@@ -107,7 +109,8 @@ class SessionLayout(QWidget):
     def _arrange(self, width: int, window_height: int) -> None:
         on_top = window_height >= TALL_PX
         # A wide but short window still needs the timeline's height for the transcript.
-        arrangement = arrangement_for(width) if on_top else Arrangement.TABS
+        wide = width >= self.columns_from_px
+        arrangement = Arrangement.COLUMNS if on_top and wide else Arrangement.TABS
         if arrangement is self.arrangement and on_top == self.timeline_on_top:
             return
         current = self.tabs.currentWidget()
