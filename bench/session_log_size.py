@@ -93,15 +93,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--turns", type=int, default=9)
     args = parser.parse_args()
+    from simulator.events import to_json
+    from simulator.session_log import load_log
+
     with tempfile.TemporaryDirectory(prefix="simulator-log-size-") as tmp:
         path = asyncio.run(record(Path(tmp), args.turns))
         total, sizes, counts = breakdown(path)
+        # The same events one whole event per line, every passage text inline: the format
+        # before texts were shared, measured on this very conversation.
+        inline = sum(len(to_json(e).encode()) + 1 for e in load_log(path).events)
     print(
         f"{args.turns} turns: {total:,} bytes ({total / 1024:.1f} KiB), "
-        f"{total / args.turns / 1024:.2f} KiB per turn, {sum(counts.values())} events"
+        f"{total / args.turns / 1024:.2f} KiB per turn, {sum(counts.values())} lines"
+    )
+    print(
+        f"  the same events with every text inline: {inline:,} bytes, "
+        f"{inline / args.turns / 1024:.2f} KiB per turn ({inline / total:.1f}x)"
     )
     for kind, size in sizes.most_common():
-        print(f"  {kind:<20} {size:>9,} bytes  {counts[kind]:>4} events")
+        print(f"  {kind:<20} {size:>9,} bytes  {counts[kind]:>4} lines")
 
 
 if __name__ == "__main__":

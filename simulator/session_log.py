@@ -8,6 +8,15 @@ an event with a value no session produces (a NaN or 1e15 timestamp, an infinite 
 would break a report or a chart. Secrets never reach the file; the files and their folder are
 the owner's only (0600, 0700).
 
+Retrieved passages are most of what a session says (the same chunks, retrieved again turn after
+turn and agent after agent), so each passage is written once per file: the first time, in a
+``{"type": "passages", "passages": {"3": {source, section, text, scope}}}`` line before the
+event that retrieves it; afterwards the event names it with its score (``{"ref": 3, "score":
+0.61, "scorer": "minilm"}``). A passage's best-matching units (the ranker's sentences, which the
+offline responder reads live and nothing that shows a session uses) are not kept. Loading puts
+the passages back, so a replay shows exactly the context the session showed. Logs written before
+this keep loading.
+
 A log can be big (a booth left running for a week, or a hostile file): :func:`open_log` reads it
 in bounded memory, once, with progress, and keeps only where each event starts, so a view can
 read any window of it later (:meth:`SessionLogFile.events`). A file over the size cap is refused
@@ -19,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import math
 import os
 import re
@@ -34,7 +44,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from simulator.errors import SimulatorError
-from simulator.events import Event, from_json, to_json
+from simulator.events import Event, RetrievalEvent, from_json, to_json
 from simulator.redaction import Redactor
 
 SUFFIX = ".jsonl"
@@ -48,6 +58,13 @@ LARGEST_NUMBER = 1e12
 """Past this a count, a latency or an id is damage, not a measurement."""
 _SUSPECT = re.compile(rb"NaN|Infinity|\d{13}|\d[eE][+-]?\d")
 """Numbers worth a closer look (a fast pre-check; a match may still be fine, e.g. in a text)."""
+_COMPACT: dict[str, Any] = {"ensure_ascii": False, "separators": (",", ":")}
+"""JSON as pydantic writes it: no spaces, UTF-8 as it is."""
+PASSAGES = "passages"
+"""The type of a line that defines passages named by later events (not an event itself)."""
+MAX_DEFINED_BYTES = 64 * 2**20
+"""Most a log's ``passages`` lines may define (the passages of a whole knowledge folder are a
+few hundred KB)."""
 
 
 class SessionLogError(SimulatorError):
@@ -88,6 +105,7 @@ class SessionLog:
         handle = open(fd, "a", encoding="utf-8")  # noqa: SIM115 (close() closes it)
         self._file: io.TextIOWrapper | None = handle
         self.lines = 0
+        self._passages = _PassageTable()
 
     def __enter__(self) -> SessionLog:
         return self
@@ -107,7 +125,14 @@ class SessionLog:
     def write(self, event: Event) -> None:
         if self._file is None:
             raise ValueError(f"the session log {self.path} is closed")
-        self._file.write(self._redact(to_json(event)) + "\n")
+        line = to_json(event)
+        if isinstance(event, RetrievalEvent):
+            data, new = self._passages.compact(json.loads(line))
+            if new:
+                defined = json.dumps({"type": PASSAGES, "passages": new}, **_COMPACT)
+                self._file.write(self._redact(defined) + "\n")
+            line = json.dumps(data, **_COMPACT)
+        self._file.write(self._redact(line) + "\n")
         self._file.flush()
         self.lines += 1
 
@@ -176,10 +201,12 @@ class SessionLogFile:
         bad_lines: tuple[int, ...],
         truncated: bool,
         problems: tuple[str, ...],
+        passages: dict[int, dict[str, Any]] | None = None,
     ) -> None:
         self.path = path
         self.size = size
         self._offsets = offsets
+        self._passages = passages or {}
         self.bad_lines = bad_lines
         self.truncated = truncated
         self.problems = problems
@@ -197,7 +224,7 @@ class SessionLogFile:
         with self.path.open("rb") as file:
             for number in range(max(0, start), stop):
                 file.seek(self._offsets[number])
-                yield from_json(file.readline(MAX_LINE_BYTES + 1))
+                yield from_json(_expanded(file.readline(MAX_LINE_BYTES + 1), self._passages))
 
     def load(self) -> LoadedLog:
         """Every event in memory (for a log of ordinary size)."""
@@ -236,6 +263,8 @@ def open_log(
                 "are not opened (SIMULATOR_SESSION_LOG_MAX_MB raises the limit)"
             )
         offsets: array[int] = array("q")
+        passages: dict[int, dict[str, Any]] = {}
+        defined_bytes = 0
         bad: list[int] = []
         problems: list[str] = []
         truncated = False
@@ -254,12 +283,19 @@ def open_log(
                 _note(problems, number, f"longer than {_megabytes(MAX_LINE_BYTES)}")
                 continue
             if line.strip():
-                reason = _check_line(line)
-                if reason is None:
-                    offsets.append(start)
-                elif not complete and position >= size:
-                    truncated = True
+                defined = _passages_of(line)
+                if defined is not None:
+                    defined_bytes += len(line)
+                    reason = "too many passages" if defined_bytes > MAX_DEFINED_BYTES else None
+                    if reason is None:
+                        passages.update(defined)
                 else:
+                    reason = _check_line(line, passages)
+                    if reason is None:
+                        offsets.append(start)
+                if reason is not None and not complete and position >= size:
+                    truncated = True
+                elif reason is not None:
                     bad.append(number)
                     _note(problems, number, reason)
             if progress is not None and position - reported >= 2**20:
@@ -281,6 +317,7 @@ def open_log(
         bad_lines=tuple(bad),
         truncated=truncated,
         problems=tuple(problems),
+        passages=passages,
     )
 
 
@@ -297,8 +334,84 @@ def load_log(
     return open_log(path, max_bytes=max_bytes, progress=progress).load()
 
 
-def _check_line(line: bytes) -> str | None:
+def as_logged(event: Event) -> Event:
+    """``event`` as a log gives it back: the same, without its passages' units."""
+    if not isinstance(event, RetrievalEvent) or not any(p.units for p in event.passages):
+        return event
+    passages = tuple(p.model_copy(update={"units": ()}) for p in event.passages)
+    return event.model_copy(update={"passages": passages})
+
+
+class _PassageTable:
+    """The writer's side of "each passage once": ids for the passages written so far."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, int] = {}
+
+    def compact(self, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+        """``data`` (a retrieval event) with its passages named by id, and the passages new to
+        this file (to be written first, keyed by id)."""
+        new: dict[str, dict[str, Any]] = {}
+        named = []
+        for passage in data.get("passages", ()):
+            defined = {k: passage[k] for k in _DEFINED if k in passage}
+            key = json.dumps(defined, sort_keys=True)
+            number = self._ids.get(key)
+            if number is None:
+                number = self._ids[key] = len(self._ids) + 1
+                new[str(number)] = defined
+            named.append(
+                {"ref": number, "score": passage["score"], "scorer": passage.get("scorer")}
+            )
+        data["passages"] = named
+        return data, new
+
+
+_DEFINED = ("source", "section", "text", "scope")
+"""What a passage is, as opposed to how it scored for one query."""
+
+
+def _passages_of(line: bytes) -> dict[int, dict[str, Any]] | None:
+    """The passages a ``passages`` line defines, or ``None`` if ``line`` is something else."""
+    if b'"type":"passages"' not in line[:40]:
+        return None
+    try:
+        data = json.loads(line)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or data.get("type") != PASSAGES:
+        return None
+    defined = data.get("passages")
+    if not isinstance(defined, dict) or not all(isinstance(p, dict) for p in defined.values()):
+        return None
+    try:
+        return {int(k): v for k, v in defined.items()}
+    except ValueError:
+        return None
+
+
+def _expanded(line: bytes, passages: dict[int, dict[str, Any]]) -> bytes:
+    """``line`` with every passage named by ``"ref"`` written out again (``KeyError`` if one
+    is not defined, ``ValueError`` if the line is not JSON)."""
+    if b'"ref"' not in line:
+        return line
+    data = json.loads(line)
+    if isinstance(data, dict) and isinstance(data.get("passages"), list):
+        data["passages"] = [
+            {**passages[p.pop("ref")], **p} if isinstance(p, dict) and "ref" in p else p
+            for p in data["passages"]
+        ]
+    return json.dumps(data, **_COMPACT).encode()
+
+
+def _check_line(line: bytes, passages: dict[int, dict[str, Any]] | None = None) -> str | None:
     """Why ``line`` is not a usable event, or ``None`` if it is one."""
+    try:
+        line = _expanded(line, passages or {})
+    except (KeyError, TypeError):
+        return "names a passage that no earlier line defines"
+    except (ValueError, RecursionError):
+        return "not a simulator event"
     try:
         event = from_json(line)
     except (ValidationError, ValueError, RecursionError):

@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from simulator.events import TranscriptDeltaEvent, TranscriptEvent, from_json
-from simulator.session_log import load_log, replay_delays, sessions_dir
+from simulator.session_log import as_logged, load_log, replay_delays, sessions_dir
 from tests.app.gui import ChosenFiles, ServerThread
 from tests.fakes.cerebras_server import Fault, Reply
 
@@ -138,7 +138,7 @@ def test_a_session_killed_mid_turn_leaves_a_log_that_loads_and_replays(
     assert len(logs) == 1, logs
     loaded = load_log(logs[0])
     assert not loaded.bad_lines
-    assert list(loaded.events[: len(received)]) == received, (
+    assert list(loaded.events[: len(received)]) == [as_logged(e) for e in received], (
         "every event the window had received was on disk"
     )
     customer = [

@@ -31,7 +31,7 @@ from simulator.events import (
     TurnCompletedEvent,
 )
 from simulator.session import SessionRunner
-from simulator.session_log import SessionLog, load_log
+from simulator.session_log import SessionLog, as_logged, load_log
 from simulator.settings import BUNDLED_KNOWLEDGE, Settings
 from tests.fakes.cerebras_server import CerebrasServer, Fault, Reply, ToolCall
 
@@ -214,7 +214,7 @@ async def test_every_turn_recovers_or_degrades_and_the_log_keeps_every_event(
 
     logged = load_log(tmp_path / "session.jsonl")
     assert not logged.bad_lines and not logged.truncated
-    assert list(logged.events) == events
+    assert list(logged.events) == [as_logged(e) for e in events]
 
 
 async def test_words_streamed_before_a_reset_are_dropped_not_labelled_offline(

@@ -3,6 +3,7 @@ last line was cut off still loads, with a note saying so."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from simulator.events import (
     LatencyEvent,
     LatencyStages,
     Passage,
+    PassageUnit,
     RetrievalEvent,
     SessionStartedEvent,
     StatusEvent,
@@ -24,8 +26,10 @@ from simulator.redaction import Redactor
 from simulator.session_log import (
     SessionLog,
     SessionLogError,
+    as_logged,
     load_log,
     new_log_path,
+    open_log,
     replay,
     replay_delays,
     write_log,
@@ -175,3 +179,75 @@ def test_replay_keeps_the_rhythm_but_caps_long_pauses() -> None:
 async def test_replay_yields_every_event_in_order() -> None:
     replayed = [e async for e in replay(a_session(), speed=1000.0, max_gap_s=0.001)]
     assert replayed == a_session()
+
+
+CHUNK = "## Professional\n**$11** per sensor per month — billed “annually”.\n" * 8
+UNIT = "Plans > Professional: **$11** per sensor per month."
+
+
+def retrieved(turn_id: int, agent: str, score: float) -> RetrievalEvent:
+    """The same chunk retrieved again (another turn, another agent), as a session does."""
+    return RetrievalEvent(
+        turn_id=turn_id,
+        agent=agent,  # type: ignore[arg-type]
+        query=f"question {turn_id}",
+        elapsed_ms=3.5,
+        created_at=T0 + turn_id,
+        passages=(
+            Passage(
+                source="pricing/plans.md",
+                section="Plans > Professional",
+                score=score,
+                text=CHUNK,
+                scope=("pricing",),
+                scorer="minilm",
+                units=(PassageUnit(text=UNIT, score=score - 0.1),),
+            ),
+            Passage(source="faq.md", section="FAQ", score=0.2, text="Other.", units=()),
+        ),
+    )
+
+
+def test_each_passage_is_written_once_and_loads_back_as_it_was(tmp_path: Path) -> None:
+    events = [
+        retrieved(1, "greeter", 0.61),
+        retrieved(1, "pricing", 0.61),
+        TranscriptEvent(turn_id=1, speaker="pricing", text=CHUNK, created_at=T0 + 1.5),
+        retrieved(2, "pricing", 0.58),
+    ]
+    path = tmp_path / "session.jsonl"
+    write_log(path, events)
+    raw = path.read_text(encoding="utf-8")
+    assert raw.count(to_json_text(CHUNK)) == 2  # once for the passages, once in the transcript
+    assert raw.count("Plans > Professional") == 1 and UNIT not in raw
+    loaded = load_log(path)
+    assert list(loaded.events) == [as_logged(e) for e in events] and loaded.warning is None
+    assert loaded.events[3].passages[0].score == 0.58  # each retrieval keeps its own scores
+    assert list(open_log(path).events(2, 4)) == [as_logged(e) for e in events[2:4]]
+
+
+def test_a_log_written_before_passages_were_shared_still_loads(tmp_path: Path) -> None:
+    events = [retrieved(1, "greeter", 0.61), retrieved(2, "pricing", 0.58)]
+    path = tmp_path / "old.jsonl"
+    path.write_text("".join(to_json(e) + "\n" for e in events), encoding="utf-8")
+    assert list(load_log(path).events) == events
+
+
+def test_an_event_naming_a_passage_nobody_defined_is_skipped_and_named(tmp_path: Path) -> None:
+    path = tmp_path / "session.jsonl"
+    write_log(path, [retrieved(1, "greeter", 0.61), retrieved(2, "pricing", 0.58)])
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert lines[0].startswith('{"type":"passages"')
+    path.write_text("".join(lines[1:]), encoding="utf-8")  # the definitions are lost
+    with pytest.raises(SessionLogError, match="no simulator events"):
+        load_log(path)
+    path.write_text("".join([*lines, lines[1].replace('"ref":1', '"ref":99')]))
+    loaded = load_log(path)
+    assert len(loaded.events) == 2
+    assert loaded.warning is not None
+    assert "names a passage that no earlier line defines" in loaded.warning
+
+
+def to_json_text(text: str) -> str:
+    """``text`` as it appears inside a JSON line."""
+    return json.dumps(text, ensure_ascii=False)[1:-1]

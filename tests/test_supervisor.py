@@ -30,7 +30,7 @@ from simulator.events import (
 from simulator.host.status import SessionState
 from simulator.host.supervisor import NOT_RUNNING, SessionSupervisor
 from simulator.host.transport import Capabilities
-from simulator.session_log import load_log
+from simulator.session_log import as_logged, load_log
 from simulator.settings import BUNDLED_KNOWLEDGE, Settings
 
 KEY = "csk-supervised-0123456789abcdef"
@@ -141,7 +141,8 @@ async def test_the_session_starts_here_logs_what_it_passes_on_and_refuses_in_wor
     await supervisor.aclose()
 
     logged = load_log(told.logs[0]).events
-    assert logged == tuple(told.events)  # written before it was passed on, nothing lost
+    # written before it was passed on, nothing lost (but the passages' ranker units)
+    assert logged == tuple(as_logged(e) for e in told.events)
     assert KEY not in told.logs[0].read_text(encoding="utf-8")
 
 

@@ -109,6 +109,10 @@ class ContextPanel(QFrame):
         """Source files of the passages on screen, best first."""
         return [w.passage.source for w in self._card_widgets() if isinstance(w, PassageCard)]
 
+    def shown_passages(self) -> list[Passage]:
+        """The passages on screen, best first, as their cards show them."""
+        return [w.passage for w in self._card_widgets() if isinstance(w, PassageCard)]
+
     def shown_copilot(self) -> dict[str, list[str]]:
         """The co-pilot's cards on screen by kind (:data:`copilot_cards.KINDS`), in order."""
         out: dict[str, list[str]] = {}

@@ -10,7 +10,7 @@ from simulator.app.bridge import SessionState
 from simulator.app.replay import PAGE
 from simulator.app.session_viewer import SessionViewer
 from simulator.events import TranscriptEvent, to_json
-from simulator.session_log import load_log
+from simulator.session_log import as_logged, load_log
 from simulator.settings import Settings
 from tests.app.conftest import WindowFactory
 from tests.app.gui import ChosenFiles, say, start
@@ -41,7 +41,7 @@ def test_a_saved_session_opens_beside_the_live_one_which_stays_as_it_was(
     live_handoffs = window.timeline.handoff_texts()
 
     window.save_action.trigger()
-    assert load_log(saved).events == window.feed.events
+    assert load_log(saved).events == tuple(as_logged(e) for e in window.feed.events)
     assert str(saved) in window.status.currentMessage()
 
     say(qtbot, window, "And is the CT-200 in stock?")  # the conversation goes on after saving
@@ -52,6 +52,14 @@ def test_a_saved_session_opens_beside_the_live_one_which_stays_as_it_was(
     assert viewer.timeline.handoff_texts() == live_handoffs
     assert viewer.latency.row_count() == 2
     assert "rehearsal.jsonl" in viewer.windowTitle()
+    # Each passage text is in the file once, and the context behind each reply is the same.
+    for number in (1, 2):
+        window.context.show_reply(number)
+        viewer.context.show_reply(number)
+        shown = viewer.context.shown_passages()
+        live = [p.model_copy(update={"units": ()}) for p in window.context.shown_passages()]
+        assert shown and shown == live  # the same cards (the ranker's units are not kept)
+        assert viewer.context.heading.text() == window.context.heading.text()
     # Nothing of the live conversation was lost or replaced.
     assert window.transcript.messages() == live_messages
     assert not window.composer.input.isReadOnly() and window.banner.text == ""
