@@ -3,6 +3,7 @@
     .venv/bin/python bench/answers.py                      # sample and held-out sets
     .venv/bin/python bench/answers.py --set sample --details
     .venv/bin/python bench/answers.py --set parcelwise --details   # tests/data/other_company
+    .venv/bin/python bench/answers.py --set orisent --details      # the dev company
     .venv/bin/python bench/answers.py --set my/questions.yaml --knowledge my/knowledge
 
 Every question of a set is asked in a fresh conversation (``SessionRunner.reset``) of the real
@@ -45,6 +46,7 @@ SETS = {
     # the tuning sets written with the offline answers (tuned on, like the sample set)
     "coldtrace": (REPO / "knowledge", TUNING / "coldtrace.yaml"),
     "parcelwise": (REPO / "tests" / "data" / "other_company", TUNING / "parcelwise.yaml"),
+    "orisent": (REPO / "tests" / "data" / "eval" / "dev" / "knowledge", TUNING / "orisent.yaml"),
 }
 HELD_OUT = {"holdout"}
 
@@ -172,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         "--set",
         action="append",
         dest="sets",
-        help="sample, holdout, coldtrace, parcelwise, or a questions.yaml path (with "
+        help="sample, holdout, coldtrace, parcelwise, orisent, or a questions.yaml path (with "
         "--knowledge); repeatable (default: sample and holdout)",
     )
     parser.add_argument("--knowledge", type=Path, help="knowledge folder of a --set path")

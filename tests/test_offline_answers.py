@@ -274,3 +274,28 @@ def test_sentences_about_the_document_itself_are_never_spoken() -> None:
     assert [u.text for u in units(passage, 0)] == [
         "Lumora builds ColdTrace, a cold-chain monitoring solution."
     ]
+
+
+async def test_the_answer_is_about_the_plan_or_product_the_question_means(
+    sample: Conversation,
+) -> None:
+    cases = {
+        # "the mid plan" is the Professional plan: its onboarding row, not the Starter's
+        "Is there a setup fee if we want help getting started on the mid plan?": "$750",
+        # described, not named: the door and humidity sensor is the CT-300
+        "And the little box that watches the door and the humidity, what's that one go for?": (
+            "$119"
+        ),
+    }
+    for question, fact in cases.items():
+        await sample.runner.reset()
+        reply = await sample.reply(question)
+        assert (reply.speaker, fact in reply.text) == ("pricing", True), (question, reply.text)
+        assert_whole_sentences(reply.text)
+
+
+async def test_a_saving_asked_for_hears_the_discount_however_it_is_given(
+    parcelwise: Conversation,
+) -> None:
+    reply = await parcelwise.reply("Is there any saving if we pay for the whole year in one go?")
+    assert (reply.speaker, "two months free" in reply.text) == ("pricing", True), reply.text

@@ -14,7 +14,7 @@ from typing import Literal
 
 AnswerType = Literal[
     "money", "percent", "duration", "count", "distance", "temperature", "frequency", "place",
-    "person", "year", "clock",
+    "person", "year", "since", "clock",
 ]  # fmt: skip
 
 _NUMBER_WORDS = (
@@ -27,7 +27,8 @@ _TIME_UNIT = r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|quarters?
 # -- what a question asks for ------------------------------------------------------------------
 
 _DISCOUNT = re.compile(
-    r"\b(?:discounts?|cheaper|knock\w* (?:anything|something|much) off|take off|money off|"
+    r"\b(?:discounts?|cheaper|any savings?|save (?:us )?(?:any )?money|"
+    r"knock\w* (?:anything|something|much) off|take off|money off|"
     r"off the (?:list|price|bill)|break on|deal on|any deal|reduction|get (?:anything )?back|"
     r"anything (?:back|in it for)|something in it|reward|do you do anything for|special rate|"
     r"better (?:price|rate|deal)|(?:kind of|any) break\b|hik\w+|increase|rais\w+ (?:the|your|our) "
@@ -90,7 +91,9 @@ def wanted(question: str) -> frozenset[AnswerType]:
     kind (a yes/no question, a "what is..." question)."""
     q = question
     kinds: set[AnswerType] = set()
-    if _SINCE.search(q) or _WHEN.search(q):
+    if _SINCE.search(q):
+        kinds.add("since")  # "how long have you been in business": the year it began
+    elif _WHEN.search(q):
         kinds.add("year")
     if _DISCOUNT.search(q):
         kinds |= {"percent", "money"}
@@ -126,7 +129,8 @@ def wanted(question: str) -> frozenset[AnswerType]:
 _GIVES_MONEY = re.compile(
     rf"[$€£¥]\s?\d|\d\s?(?:dollars|euros|pounds|usd|eur|gbp)\b|\b(?:usd|eur|gbp)\s?\d|"
     rf"\b(?:free of charge|no (?:extra |additional )?charge|at no (?:extra |additional )?cost|"
-    rf"(?:is|are|ships?|shipping is) free|custom quote|{_NUMBER} (?:dollars|euros|pounds))\b",
+    rf"(?:is|are|ships?|shipping is) free|custom quote|{_NUMBER} (?:dollars|euros|pounds)|"
+    rf"(?:{_NUMBER}|first|one) (?:\w+ )?(?:months?|weeks?) (?:free|at no charge))\b",
     re.I,
 )
 _GIVES_PERCENT = re.compile(rf"\d\s?%|{_NUMBER}[ -]percent\b|\bhalf\b", re.I)
@@ -187,6 +191,11 @@ def _place(text: str) -> bool:
     )
 
 
+_BEGAN = re.compile(
+    r"\b(?:founded|established|since|started|launched|incorporated|set up|formed|began|"
+    r"in business)\b",
+    re.I,
+)
 _GIVES_CLOCK = re.compile(
     r"\b\d{1,2}:\d{2}\b|\b\d{1,2}\s?(?:am|pm|a\.m\.|p\.m\.)|\bmidnight\b|\bnoon\b", re.I
 )
@@ -202,5 +211,6 @@ _GIVES: dict[AnswerType, Callable[[str], bool]] = {
     "place": _place,
     "person": lambda t: bool(_PERSON_NAMED.search(t)),
     "year": lambda t: bool(_YEAR.search(t)),
+    "since": lambda t: bool(_YEAR.search(t) and _BEGAN.search(t)),
     "clock": lambda t: bool(_GIVES_CLOCK.search(t)),
 }

@@ -47,8 +47,13 @@ TYPE_BONUS = 1.0
 """Giving the kind of answer asked for outweighs any difference of relevance."""
 TYPE_SPAN = 0.35
 """How far below the most relevant unit a unit may be and still win by giving the kind asked."""
-ALL_TYPES_BONUS = 0.1
+WIDER_TYPE_SPAN = 0.6
+"""The same when the turn's passages held no answer of the kind asked and the search went wider:
+the sentence that gives it may share fewer words with the question ("in business": "Founded")."""
+ALL_TYPES_BONUS = 0.5
 """Giving every kind asked for ("who founded it, and when?") beats giving one."""
+_ONE_ASK = ({"money", "percent"}, {"frequency", "duration"})
+"""Kinds that are alternatives of one ask (a discount as a sum or a share), not two asks."""
 FOCUS_WEIGHT = 0.3
 """Weight of naming the product the question names, and few others (a price list's row for the
 CT-200 over a worked example that prices three products)."""
@@ -147,6 +152,7 @@ def score(
     *,
     whisper: str | None = None,
     names: Sequence[str] = (),
+    type_span: float = TYPE_SPAN,
 ) -> list[Scored]:
     """Every unit scored against ``question`` (see the module's docstring); ``names`` are the
     company's product and plan names, for the focus on the one the question names."""
@@ -155,12 +161,14 @@ def score(
     relevance = _relevance(question, units, passages, meaning, names)
     kinds = answer_types.wanted(question)
     gives = np.array([answer_types.gives(u.text, kinds) for u in units])
-    gives_all = np.array(
-        [all(answer_types.gives(u.text, frozenset({k})) for k in kinds) for u in units]
-    )
+    asks = [frozenset(k for k in kinds if k in one) for one in _ONE_ASK]
+    asks = [a for a in asks if a] + [
+        frozenset({k}) for k in kinds if not any(k in o for o in _ONE_ASK)
+    ]
+    gives_all = np.array([all(answer_types.gives(u.text, a) for a in asks) for u in units])
     # The kind of answer decides among the relevant units only: a price two topics away does
     # not answer "can we do a pilot before paying?".
-    relevant = relevance >= relevance.max() - TYPE_SPAN
+    relevant = relevance >= relevance.max() - type_span
     total = (
         relevance
         + TYPE_BONUS * (gives & relevant & bool(kinds))
@@ -230,8 +238,8 @@ def _is_example(unit: Unit) -> bool:
 
 def _focus(query: str, units: Sequence[Unit], names: Sequence[str]) -> np.ndarray:
     """Per unit: 1 when it names every product or plan the query names and no other, less for
-    each other one it names, -1 when it names only others, 0 when it names none of them (the
-    query naming none: 0 for all). ``names`` are the
+    each other one it names, -1 when it names only other plans, else 0 (the query naming none:
+    0 for all). ``names`` are the
     company's product and plan names: "the setup fee on the mid plan (Professional)" is the
     Professional row's, not the Starter's."""
     asked = _named(query, names)
@@ -242,8 +250,10 @@ def _focus(query: str, units: Sequence[Unit], names: Sequence[str]) -> np.ndarra
         named = _named(f"{unit.heading} {unit.text}", names)
         if asked <= named:
             out.append(1.0 / (1 + len(named - asked)))
-        else:  # about another product or plan than the one asked about: less, not just no more
-            out.append(-1.0 if named and not named & asked else 0.0)
+        else:  # about another plan than the one asked about: less, not just no more (products
+            # are often named in passing, and one described, not named, may be the wrong one)
+            other_plans = named and not named & asked and not any(CODE.match(n) for n in named)
+            out.append(-1.0 if other_plans else 0.0)
     return np.array(out)
 
 

@@ -100,7 +100,15 @@ def compose(
             if not extra.source.lower().endswith(".csv"):
                 candidates += units(extra, len(passages))
             passages.append(extra)
-        scored = choosing.score(asked, candidates, passages, meaning, whisper=whisper, names=names)
+        scored = choosing.score(
+            asked,
+            candidates,
+            passages,
+            meaning,
+            whisper=whisper,
+            names=names,
+            type_span=choosing.WIDER_TYPE_SPAN,
+        )
         chosen = choosing.choose(asked, scored, meaning)
     if not chosen:
         return None

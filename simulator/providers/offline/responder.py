@@ -192,8 +192,14 @@ def plan_reply(chat_ctx: llm.ChatContext, tool_names: set[str]) -> ToolCallPlan 
         else None,
         names=entities.catalogue_of(knowledge).names if knowledge is not None else (),
     )
-    if answer is None and current == "greeter" and not outputs:
-        # The Greeter kept a question it cannot answer: a specialist's material may.
+    if (
+        answer is None
+        and current == "greeter"
+        and not outputs
+        and not intents.COMPANY.search(question)
+    ):
+        # The Greeter kept a question it cannot answer, not about the company: a specialist's
+        # material may answer it.
         target = routing.best_specialist(the_question(topic), knowledge, meaning)
         if f"transfer_to_{target}" in tool_names:
             reason = _reason(question, target, knowledge)
