@@ -22,7 +22,7 @@ from simulator.events import (
     TranscriptEvent,
     TurnCompletedEvent,
 )
-from simulator.providers.offline import warming
+from simulator.providers.offline import answer_types, warming
 from simulator.providers.offline.reading import units
 from simulator.session import SessionRunner
 from simulator.settings import BUNDLED_KNOWLEDGE, Settings
@@ -299,3 +299,18 @@ async def test_a_saving_asked_for_hears_the_discount_however_it_is_given(
 ) -> None:
     reply = await parcelwise.reply("Is there any saving if we pay for the whole year in one go?")
     assert (reply.speaker, "two months free" in reply.text) == ("pricing", True), reply.text
+
+
+async def test_a_specialist_answers_a_question_about_the_company_without_handing_back(
+    sample: Conversation,
+) -> None:
+    first = await sample.reply("What would the CT-100 set me back?")
+    assert first.speaker == "pricing"
+    turn = await sample.say("Who founded Lumora, and when?")
+    assert _handoffs(turn) == []  # the Greeter hands over what it cannot answer: no round trip
+
+
+def test_a_saving_asked_for_is_a_discount_as_a_share_or_a_sum() -> None:
+    asked = answer_types.wanted("Do we save anything if we pay for the software a year up front?")
+    assert answer_types.gives("Paying a year in advance saves 10%.", asked)
+    assert answer_types.gives("Annual billing gives two months free.", asked)

@@ -27,7 +27,7 @@ _TIME_UNIT = r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|quarters?
 # -- what a question asks for ------------------------------------------------------------------
 
 _DISCOUNT = re.compile(
-    r"\b(?:discounts?|cheaper|any savings?|save (?:us )?(?:any )?money|"
+    r"\b(?:discounts?|cheaper|any savings?|save (?:us )?(?:any|anything|something|money)|"
     r"knock\w* (?:anything|something|much) off|take off|money off|"
     r"off the (?:list|price|bill)|break on|deal on|any deal|reduction|get (?:anything )?back|"
     r"anything (?:back|in it for)|something in it|reward|do you do anything for|special rate|"

@@ -45,9 +45,8 @@ MONEY_WORD_CUE = 0.5
 COMPANY_CUE = 0.9
 SWITCH_MARGIN = 0.2
 """How much more a line must belong to the other specialist for a specialist to hand over: each
-line is routed by its own meaning, a specialist keeps only the borderline ones."""
-GREETER_MARGIN = 0.6
-"""How much more a line must be about the company itself for a specialist to hand back."""
+line is routed by its own meaning, a specialist keeps only the borderline ones (and questions
+about the company)."""
 SHARPNESS = 0.05
 """Softmax temperature turning similarities to the roles' topics into shares of a vote."""
 
@@ -134,9 +133,10 @@ def choose(
     best = max(scores, key=lambda r: scores[r])
     if current == "greeter" or best == current:
         return best
-    margin = GREETER_MARGIN if best == "greeter" else SWITCH_MARGIN
-    if scores[best] - scores[current] < margin:
-        return current  # a borderline line stays with the specialist already answering
+    if best == "greeter" or scores[best] - scores[current] < SWITCH_MARGIN:
+        # A specialist answers a question about the company itself (the Greeter hands over what
+        # it cannot answer, so handing back could go round), and keeps a borderline line.
+        return current
     return best
 
 
