@@ -520,10 +520,14 @@ async def run(
         second = launched["after"]
         answered = sorted(r[1].answered_s for r in second if r[1].answered_s is not None)
         rss = sorted(r[1].idle_rss_mb for r in second if r[1].idle_rss_mb is not None)
-        late = sorted(r[1].idle_late_rss_mb for r in second if r[1].idle_late_rss_mb is not None)
+        late_rss = sorted(
+            r[1].idle_late_rss_mb for r in second if r[1].idle_late_rss_mb is not None
+        )
         if answered and rss:
             mid_answer, mid_rss = answered[len(answered) // 2], rss[len(rss) // 2]
-            late_note = f" ({late[len(late) // 2]:,.0f} MB 30 s after it)" if late else ""
+            late_note = (
+                f" ({late_rss[len(late_rss) // 2]:,.0f} MB 30 s after it)" if late_rss else ""
+            )
             headlines.append(
                 f"Launched as a user does (`simulator` on an X display, second launch, median): "
                 f"a line typed at once answered {mid_answer:.1f} s after launch "
