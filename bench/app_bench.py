@@ -272,7 +272,7 @@ def _child(*args: str, timeout: float = 300, tree: Path = REPO) -> dict[str, Any
     }
     done = subprocess.run(
         [sys.executable, "-m", "bench.app_bench", *args],
-        cwd=REPO,
+        cwd=tree,  # `-m` puts the working folder first on sys.path: the tree's `simulator`
         env=env,
         capture_output=True,
         text=True,

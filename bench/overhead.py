@@ -427,7 +427,7 @@ def measure_in_child(
             "--spoken",
             str(spoken),
         ],
-        cwd=REPO,
+        cwd=tree,  # `-m` puts the working folder first on sys.path: the tree's `simulator`
         env=env,
         capture_output=True,
         text=True,
