@@ -209,12 +209,14 @@ def aims(judged: list[Judged]) -> str:
 
 NOT_SEEN = (
     'What the check does not see yet (most "not checked" rows): claims with no figure and no '
-    'name - a feature said to exist or not ("a cellular modem inside", "phone support", '
-    '"generally available right now", "on-site installation for free"), a feature put on the '
-    'wrong plan ("SSO is available on Growth"), a yes/no fact turned round ("labels roll over") '
-    '- and bare numbers with no unit ("capped at 200 a month"). A known place in a role the '
-    'material never gives it ("our Rotterdam warehouse": Rotterdam is the office) is caught. '
-    "Wrong claims among them count as misses above."
+    'name - a feature said to exist or not ("a cellular modem inside", "generally available '
+    'right now", "on-site installation for free"), a yes/no fact turned round ("labels roll '
+    'over", "discounts stack") - and bare numbers with no unit ("capped at 200 a month"). '
+    'Caught since: a feature put on a smaller plan than the material gives it ("SSO is '
+    'available on Growth" when it starts on Scale; plans and tiers, not products), and, where '
+    'the material says otherwise, a count under ten in words ("five sales channels") and a '
+    'frequency ("every quarter", "twice a year"; not an adjective: "monthly invoices"). Wrong '
+    "claims the check does not see count as misses above."
 )
 
 

@@ -61,6 +61,7 @@ from simulator.facts.matching import (
     wins,
 )
 from simulator.facts.model import Fact
+from simulator.facts.offerings import Offerings
 from simulator.facts.places import places_in
 from simulator.facts.store import FactStore
 from simulator.facts.subjects import Vocabulary
@@ -92,6 +93,7 @@ class ClaimChecker:
         for fact in store.facts:
             self._by_kind[fact.kind].append(know(self.vocabulary, fact))
         self._text = " ".join(f.text for f in store.files)
+        self._offerings = Offerings(self.vocabulary, store.files)
         named = {n for e in self.vocabulary.entities for n in e.names}
         self._places: dict[str, set[str]] = {}
         for file in store.files:
@@ -108,7 +110,7 @@ class ClaimChecker:
         started = time.perf_counter()
         said_by_customer = [s for line in job.customer_lines for s in find_statements(line)]
         from_tools = [s for output in job.tool_outputs for s in find_statements(output)]
-        statements = find_statements(job.reply)
+        statements = find_statements(job.reply, soft=True)
         multipliers = {
             s.amount
             for s in [*statements, *said_by_customer]
@@ -122,7 +124,12 @@ class ClaimChecker:
             for s in statements
             if s.kind != "quantity" or s.unit  # a bare number says nothing checkable on its own
         ]
+        # "two things might help" and "renew every year" are no claims; "five sales channels" and
+        # "every quarter" are where the material says otherwise
+        soft = {(s.start, s.end) for s in statements if s.soft}
+        claims = [c for c in claims if (c.start, c.end) not in soft or c.verdict == "contradicted"]
         claims += self._unknown_names(job, statements) + self._misplaced(job, claims)
+        claims += self._offered_elsewhere(job, claims)
         claims.sort(key=lambda c: c.start)
         return ClaimCheckEvent(
             turn_id=job.turn_id,
@@ -360,6 +367,40 @@ class ClaimChecker:
                 )
         return out
 
+    def _offered_elsewhere(self, job: ClaimJob, taken: list[Claim]) -> list[Claim]:
+        """Features the reply puts on a plan that lacks them ("Starter includes phone support"
+        when it starts on Professional): contradicted, naming the plan it starts on. The claim is
+        the longest part of the clause that no other claim covers."""
+        out: list[Claim] = []
+        for found in self._offerings.misplaced(job.reply):
+            start, end = _free_span(found.start, found.end, [*taken, *out])
+            text = job.reply[start:end]
+            if not text.strip():
+                continue
+            trimmed = len(text) - len(text.lstrip())
+            start, text = start + trimmed, text.strip().rstrip(".!?,;: ")
+            mention = found.evidence
+            out.append(
+                Claim(
+                    text=text,
+                    start=start,
+                    end=start + len(text),
+                    kind="named_fact",
+                    supported=False,
+                    verdict="contradicted",
+                    subject=found.member,
+                    correct=found.first,
+                    contradicting=Passage(
+                        source=mention.source,
+                        section=mention.section,
+                        score=1.0,
+                        text=mention.evidence,
+                    ),
+                    note=f"the knowledge base gives this on {found.first}, not on {found.member}",
+                )
+            )
+        return out
+
     def _unknown_names(self, job: ClaimJob, taken: list[Statement]) -> list[Claim]:
         """Names the reply uses that the material never mentions ("our London office"): claims
         with nothing behind them. The customer's own words and common words are not claims."""
@@ -393,6 +434,19 @@ _ROLE_WORDS = {
     "hosting": "where data is hosted",
     "backup": "where backups are kept",
 }
+
+
+def _free_span(start: int, end: int, taken: list[Claim]) -> tuple[int, int]:
+    """The longest part of ``start:end`` that none of ``taken`` covers."""
+    cuts = sorted(
+        (max(start, c.start), min(end, c.end)) for c in taken if c.start < end and start < c.end
+    )
+    best, at = (start, start), start
+    for s, e in [*cuts, (end, end)]:
+        if s - at > best[1] - best[0]:
+            best = (at, s)
+        at = max(at, e)
+    return best
 
 
 def _roles(roles: set[str]) -> str:

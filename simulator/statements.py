@@ -199,6 +199,8 @@ _MEASURES = frozenset(
         "time",
     ]
 )
+_PARTS = ("half", "halv", "third", "quarter", "fifth", "tenth", "hundredth", "thousandth")
+"""Not things counted: "three tenths of a degree" is a fraction."""
 _MULTI_UNITS = ("business", "working", "calendar", "technician", "engineer")
 _LABELS = frozenset(
     [
@@ -313,10 +315,16 @@ class Statement:
     """The top of a range this value opens ("500–1,999", "2,000 or more": ``inf``)."""
     bound: str = ""
     """``above`` ("more than 10 sensors") or ``below`` ("up to 10"): a limit, not a value."""
+    soft: bool = False
+    """A count under ten in words ("five sales channels", "eight LEDs"; but also "two things
+    might help") or a frequency ("every quarter", "twice a year"; but also "renew every
+    year"): found only when asked for (``soft``), and a claim only where the material states
+    the same thing otherwise."""
 
 
-def find_statements(text: str) -> list[Statement]:
-    """Every statement in ``text``, in order, spans never overlapping."""
+def find_statements(text: str, *, soft: bool = False) -> list[Statement]:
+    """Every statement in ``text``, in order, spans never overlapping; with ``soft``, counts
+    under ten in words and frequencies too (see :attr:`Statement.soft`)."""
     always = [m.span() for m in _ALWAYS.finditer(text)]
     taken: list[tuple[int, int]] = [
         m.span() for mask in _MASKS for m in mask.finditer(text) if not _overlaps(m.span(), always)
@@ -359,13 +367,32 @@ def find_statements(text: str) -> list[Statement]:
             )
     for statement in _numbers(text, taken):
         found.append(statement)
-    return _ranges(text, sorted(found, key=lambda s: s.start))
+    found = _ranges(text, sorted(found, key=lambda s: s.start))
+    return found if soft else [s for s in found if not s.soft]
 
 
 _A_UNIT = re.compile(
     r"\b(?:within|in|under|every|after|about)\s+(?P<what>an?\s+(?P<unit>second|minute|hour|day|week|month|year))\b",
     re.I,
 )
+_FREQUENCY = re.compile(
+    r"\b(?:(?P<n>once|twice|(?:three|four|five|six|\d+)\s+times)\s+(?:a|an|per|every)\s+"
+    r"|(?:every|each)\s+)(?P<unit>day|week|month|quarter|year)\b"
+    r"|\b(?P<adverb>daily|weekly|monthly|quarterly|annually|yearly)"
+    r"(?=\s*(?:[.,;:!?)]|$|\s(?:to|into|on|in|by|at|from|and|or|via|through)\b))",
+    re.I,
+)
+"""How often: "every quarter", "twice a year", "three times a month" (times per year)."""
+_TIMES = {"once": 1.0, "twice": 2.0, "three": 3.0, "four": 4.0, "five": 5.0, "six": 6.0}
+_ADVERBS = {
+    "daily": "day",
+    "weekly": "week",
+    "monthly": "month",
+    "quarterly": "quarter",
+    "annually": "year",
+    "yearly": "year",
+}
+_PER_YEAR = {"day": 365.0, "week": 52.0, "month": 12.0, "quarter": 4.0, "year": 1.0}
 _ALWAYS = re.compile(r"\b24\s?/\s?7(?:\s?/\s?365)?|\b(?:a|)round[- ]the[- ]clock\b", re.I)
 _UNLIMITED = re.compile(r"\bunlimited((?:\s+[a-z][a-z-]*){1,2})", re.I)
 
@@ -374,6 +401,27 @@ def _phrased(text: str, taken: list[tuple[int, int]]) -> list[Statement]:
     """Values said without digits: "within a minute" (1 minute), "around the clock" and
     "24/7" (always available), "unlimited users" (no limit)."""
     out: list[Statement] = []
+    for m in _FREQUENCY.finditer(text):
+        if _overlaps(m.span(), taken):
+            continue
+        times = _TIMES.get((m.group("n") or "once").lower().split()[0], 0.0)
+        if not times and m.group("n"):
+            times = float(m.group("n").split()[0])
+        unit = m.group("unit") or _ADVERBS[m.group("adverb").lower()]
+        per_year = round(times * _PER_YEAR[unit.lower()], 2)
+        out.append(
+            Statement(
+                "quantity",
+                m.group(0),
+                m.start(),
+                m.end(),
+                f"{_num(per_year)}|per-year",
+                per_year,
+                "per-year",
+                soft=True,
+            )
+        )
+        taken.append(m.span())
     for m in _A_UNIT.finditer(text):
         unit = keywords.stem(m.group("unit").lower())
         start, end = m.span("what")
@@ -606,10 +654,14 @@ def _classify(
             unit, rest = "", after
     else:
         rest = after
+    soft = False
     if in_words and unit not in _MEASURES and (value < 10 or not unit.isalpha()):
-        if value < 10 and unit:
+        if value < 10 and unit.isalpha() and not unit.startswith(_PARTS):
+            soft = True  # "five sales channels", but also "two things": see Statement.soft
+        elif value < 10 and unit:
             return None
-        unit = ""  # "past two thousand": a bare number, context for the claims around it
+        else:
+            unit = ""  # "past two thousand": a bare number, context for the claims around it
     span_end = end + (unit_end if unit else 0)
     clause = re.split(r"[;,:!?()]|\.(?!\d)", rest, maxsplit=1)[0]
     words = frozenset(t for t in keywords.terms(" ".join(clause.split()[:3])) if t.isalpha())
@@ -622,6 +674,7 @@ def _classify(
         amount=value,
         unit=unit,
         qualifier=words,
+        soft=soft,
     )
 
 

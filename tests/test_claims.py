@@ -19,6 +19,7 @@ from simulator.statements import find_statements
 from tests.fakes.cerebras_server import CerebrasServer, Reply, ToolCall
 
 OTHER_COMPANY = Path(__file__).parent / "data" / "other_company"
+EVAL = Path(__file__).parent / "data" / "eval"
 
 
 @pytest.fixture(scope="module")
@@ -332,3 +333,100 @@ def test_a_value_given_only_to_compare_with_contradicts_nothing() -> None:
     checker = ClaimChecker.for_folder(knowledge)
     reply = "The digital starter bundle is $9,990 for a Classic, a Glimpse and a year of Studio."
     assert check(checker, reply)["$9,990"].outcome == "supported"
+
+
+@pytest.mark.parametrize(
+    ("reply", "claim", "first"),
+    [
+        ("Starter includes phone support.", "Starter includes phone support", "Professional"),
+        ("Enterprise includes phone support.", None, None),  # a bigger plan has it too
+        ("Starter does not include phone support.", None, None),
+    ],
+)
+def test_a_feature_on_a_plan_that_lacks_it_is_contradicted(
+    checker: ClaimChecker, reply: str, claim: str | None, first: str | None
+) -> None:
+    found = [c for c in check(checker, reply).values() if c.subject and c.kind == "named_fact"]
+    if claim is None:
+        assert not [c for c in found if c.outcome != "supported"], found
+        return
+    [wrong] = found
+    assert (wrong.text, wrong.outcome) == (claim, "contradicted")
+    assert wrong.correct is not None and wrong.correct.startswith(first or "")
+    assert wrong.contradicting is not None and "phone" in wrong.contradicting.text
+
+
+@pytest.mark.parametrize(
+    ("reply", "claim", "first"),
+    [
+        ("Launch already includes branded tracking pages.", "Launch already includes", "Growth"),
+        ("Single sign-on with SAML 2.0 is available on Growth.", "is available on Growth", "Scale"),
+        ("Scale includes branded tracking pages and the REST API.", None, None),
+        ("Single sign-on with SAML 2.0 is available on Enterprise.", None, None),
+    ],
+)
+def test_a_feature_on_the_wrong_plan_of_an_other_company(
+    parcelwise: ClaimChecker, reply: str, claim: str | None, first: str | None
+) -> None:
+    flagged = [c for c in check(parcelwise, reply).values() if c.outcome == "contradicted"]
+    if claim is None:
+        assert flagged == []
+        return
+    [wrong] = flagged
+    assert claim in wrong.text and wrong.correct == first
+
+
+@pytest.mark.parametrize(
+    "folder",
+    [BUNDLED_KNOWLEDGE, OTHER_COMPANY, EVAL / "dev" / "knowledge"],
+    ids=["sample", "other", "dev"],
+)
+def test_no_sentence_of_the_material_puts_a_feature_on_the_wrong_plan(folder: Path) -> None:
+    checker = ClaimChecker.for_folder(folder)
+    said = list(dict.fromkeys(m.text for f in checker.store.files for m in f.mentions))
+    assert len(said) > 100
+    for sentence in said:
+        reply = f"So, {sentence}"
+        event = checker.check(ClaimJob(turn_id=1, agent="technical", reply=reply))
+        wrong = [c for c in event.unsupported if c.note.startswith("the knowledge base gives")]
+        assert not wrong, (sentence, [(c.text, c.note) for c in wrong])
+
+
+@pytest.mark.parametrize(
+    ("reply", "claims"),
+    [
+        ("Launch lets you connect up to five sales channels.", {"five sales": "two sales"}),
+        ("Launch lets you connect up to two sales channels.", {}),  # true: nothing to show
+        ("Two things might help here.", {}),  # a small count of nothing the material counts
+    ],
+)
+def test_a_small_count_in_words_is_a_claim_where_the_material_counts_it(
+    parcelwise: ClaimChecker, reply: str, claims: dict[str, str]
+) -> None:
+    found = check(parcelwise, reply)
+    assert {c.text: c.correct for c in found.values()} == claims
+    assert all(c.outcome == "contradicted" for c in found.values())
+
+
+def test_a_condition_opening_the_sentence_says_what_the_figure_is_about(
+    checker: ClaimChecker,
+) -> None:
+    wrong = check(checker, "If you pay the year up front, that's another 10% off.")["10%"]
+    assert (wrong.outcome, wrong.correct) == ("contradicted", "6%")
+    right = check(checker, "If you pay the year up front, that's another 6% off.")["6%"]
+    assert right.outcome == "supported"
+
+
+@pytest.mark.parametrize(
+    ("reply", "claims"),
+    [
+        ("We run an external penetration test every quarter.", {"every quarter": "every year"}),
+        ("We run an external penetration test every year.", {}),
+        ("Most customers renew every year.", {}),  # how often, of nothing the material times
+    ],
+)
+def test_a_frequency_is_a_claim_where_the_material_says_another(
+    parcelwise: ClaimChecker, reply: str, claims: dict[str, str]
+) -> None:
+    found = check(parcelwise, reply)
+    assert {c.text: c.correct for c in found.values()} == claims

@@ -24,6 +24,10 @@ _ANAPHORA = re.compile(
     re.I,
 )
 """A sentence whose subject is a pronoun ("It lists at $119", "That model reads...")."""
+_CONDITION = re.compile(
+    r"^\W*(?:if|when|once|whenever)\s+(?P<words>(?:[^\s,;]+\s+){0,7}[^\s,;]+),", re.I
+)
+"""A sentence opening with its condition: the condition says what the figure after it is about."""
 _SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*\s+|\n+")
 
 
@@ -68,6 +72,13 @@ def bind(
                 subject = _label(where, found[0])
                 break
     own = attributes.words(claim.text) - claim.qualifier
+    condition = _CONDITION.match(sentence)
+    if (
+        condition
+        and condition.end() <= clause_at
+        and not sentence[condition.end() : clause_at].strip()
+    ):
+        clause = f"{condition.group('words')} {clause}"  # "if you pay up front, that's 6% off"
     words = attributes.words(clause) - own
     words -= attributes.words(" ".join(vocabulary.names_in(sentence)))
     for m in chosen:  # "the door and humidity sensor" says which, not what about it

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from simulator.facts.model import Condition, Fact, FileFacts, Siblings
+from simulator.facts.model import Condition, Fact, FileFacts, Mention, Siblings
 from simulator.facts.places import roles_of
 from simulator.knowledge import keywords
 from simulator.knowledge.documents import Document
@@ -381,7 +381,7 @@ def _file_facts(
     facts: list[Fact] = []
     places: dict[str, set[str]] = {}
     for unit in units:
-        for statement in find_statements(unit.text):
+        for statement in find_statements(unit.text, soft=True):
             facts.append(_fact(source, unit, statement))
         for place, roles in roles_of(unit.text, [unit.attribute, *reversed(unit.scope)]).items():
             places.setdefault(place, set()).update(roles)
@@ -396,10 +396,22 @@ def _file_facts(
             for m in _PHRASE.finditer(sentence):
                 if m.start() > 0:
                     phrases[m.group(0)] += 1
+    mentions = tuple(
+        Mention(
+            text=unit.text,
+            subject=unit.subject,
+            attribute=unit.attribute,
+            evidence=unit.evidence,
+            source=source,
+            section=" > ".join(unit.scope),
+        )
+        for unit in units
+    )
     return FileFacts(
         source=source,
         content_hash=content_hash,
         facts=tuple(facts),
+        mentions=mentions,
         siblings=tuple(s for s in dict.fromkeys(siblings) if len(s.members) > 1),
         capitalised=dict(capitalised),
         lowercase=dict(lowercase),

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from simulator.events import ClaimKind
 
-EXTRACTOR_VERSION = "3"
+EXTRACTOR_VERSION = "4"
 """Bump when extraction changes: every file's facts are then extracted again."""
 
 
@@ -77,6 +77,21 @@ class Fact(_Record):
     sentence names nothing ("Orisent Petite has rounded corners... Rated IP67.")."""
 
 
+class Mention(_Record):
+    """One sentence, list item or table cell, value or not, with what it is about: where the
+    claim check learns which plan or product offers a feature ("single sign-on" on Enterprise)."""
+
+    text: str
+    subject: str = ""
+    """What it is about, as for a :class:`Fact`: its table row, its label, its heading."""
+    attribute: str = ""
+    """A table cell's column header, a list item's label."""
+    evidence: str
+    """The one sentence or table row, plain text."""
+    source: str
+    section: str = ""
+
+
 class Siblings(_Record):
     """Labels the material sets side by side: the things it tells apart, such as plans or
     products. A member may carry aliases after its label (a table row's text cells), joined
@@ -93,6 +108,8 @@ class FileFacts(_Record):
     content_hash: str
     version: str = EXTRACTOR_VERSION
     facts: tuple[Fact, ...] = ()
+    mentions: tuple[Mention, ...] = ()
+    """Every sentence, list item and table cell with its subject (see :class:`Mention`)."""
     siblings: tuple[Siblings, ...] = ()
     """A table's rows, its columns, the headings under one parent, the labels of one list."""
     capitalised: dict[str, int] = {}

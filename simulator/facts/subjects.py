@@ -140,6 +140,9 @@ class Vocabulary:
         )
         self.entities: list[Entity] = []
         self.rivals: dict[str, frozenset[str]] = {}
+        self.groups: list[tuple[str, ...]] = []
+        """The entity keys of each group set side by side, in the material's order (plans
+        from the smallest up, as the material lists them)."""
         phrases: Counter[str] = Counter()
         for file in files:
             phrases.update(file.phrases)
@@ -337,6 +340,7 @@ class Vocabulary:
             for key in set(keys):
                 rivals[key] |= set(keys) - {key}
         self.rivals = {k: frozenset(v) for k, v in rivals.items() if v}
+        self.groups = [tuple(dict.fromkeys(keys)) for keys in members_of if len(set(keys)) > 1]
 
     def _head(self, label: str, shared: frozenset[str]) -> tuple[str, str]:
         """The name a label starts with, after what its siblings share (the maker's brand):
