@@ -44,6 +44,10 @@ SAMPLE = {
         "The glycol bottle buffer is twenty-four dollars and the pilot runs ninety days.",
         {"twenty-four dollars": "supported", "ninety days": "contradicted"},
     ),
+    "Support question": (
+        "Starter includes phone support, so you can always call us.",
+        {"Starter includes phone support": "contradicted"},  # phone support starts higher up
+    ),
 }
 PARCELWISE = {
     "Plan question": (
@@ -57,6 +61,20 @@ PARCELWISE = {
     "Rate question": (
         "The REST API allows 500 requests per minute, and we have an office in Tokyo.",
         {"500 requests": "flagged", "Tokyo": "unsupported"},  # the limit is 120
+    ),
+    "Security question": (
+        "Single sign-on with SAML 2.0 is available on Growth, and we run a penetration test "
+        "every quarter.",
+        # SSO starts on Scale; the test is yearly
+        {
+            "SAML 2.0": "supported",
+            "is available on Growth": "contradicted",
+            "every quarter": "contradicted",
+        },
+    ),
+    "Channels question": (
+        "Launch lets you connect up to five sales channels.",
+        {"five sales": "contradicted"},  # two on Launch
     ),
 }
 
