@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QElapsedTimer, QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QElapsedTimer, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 COUNTDOWN_S = 10
@@ -41,6 +41,9 @@ class IdleReset(QObject):
         self._quiet.timeout.connect(self._count)
         self._tick = QTimer(self)
         self._tick.timeout.connect(self._count)
+        # a coarse timer may fire up to 5% early, and the countdown then shows one second too many
+        for timer in (self._quiet, self._tick):
+            timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._since = QElapsedTimer()
         self.set_idle_seconds(idle_s)
         app = QApplication.instance()
