@@ -14,6 +14,11 @@ session on the offline responder, exactly as ``simulator chat --offline`` would 
 - **routing**: the agent who gave the final reply is the question's ``route``, over all questions
   and over the ``unambiguous`` ones (clearly one agent's topic).
 
+- **chosen by**: what chose the final replies, the contextual encoder (``minilm``) or word vectors
+  (``wordllama``); each reply says so (``TranscriptEvent.scorer``). The bench waits for the
+  encoder before asking, so every reply should be the encoder's: a row that says otherwise
+  measured something else.
+
 The claim check is left off (it judges replies, it does not change them). ``--details`` lists
 each question's outcome; it is refused for the held-out set, whose failures must not be read or
 tuned on: only its figures are reported.
@@ -27,6 +32,7 @@ import json
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +62,8 @@ class Outcome:
     question: Question
     reply: str
     agent: str
+    scorer: str
+    """What chose the reply: minilm, wordllama, or "-" (a tool's output, no reply)."""
 
     @property
     def missing(self) -> list[str]:
@@ -108,13 +116,13 @@ async def _ask(settings: Settings, questions: list[Question]) -> list[Outcome]:
             if n:
                 await runner.reset()
             await runner.send(question.question)
-            reply, agent = "", "greeter"
+            reply, agent, scorer = "", "greeter", "-"
             async for event in events:
                 if isinstance(event, TranscriptEvent) and event.speaker != "customer":
-                    reply, agent = event.text, event.speaker
+                    reply, agent, scorer = event.text, event.speaker, event.scorer or "-"
                 if isinstance(event, TurnCompletedEvent):
                     break
-            outcomes.append(Outcome(question, reply, agent))
+            outcomes.append(Outcome(question, reply, agent, scorer))
     return outcomes
 
 
@@ -126,6 +134,8 @@ class Figures:
     routed: int
     unambiguous: int
     routed_unambiguous: int
+    scorers: dict[str, int]
+    """How many final replies each scorer chose."""
 
     @classmethod
     def of(cls, outcomes: list[Outcome]) -> Figures:
@@ -138,6 +148,7 @@ class Figures:
             routed=sum(o.routed for o in outcomes),
             unambiguous=len(clear),
             routed_unambiguous=sum(o.routed for o in clear),
+            scorers=dict(Counter(o.scorer for o in outcomes)),
         )
 
     def row(self, name: str) -> str:
@@ -147,13 +158,15 @@ class Figures:
         return (
             f"| {name} | {self.questions} | {share(self.holds_fact, self.with_facts)} "
             f"| {share(self.routed, self.questions)} "
-            f"| {share(self.routed_unambiguous, self.unambiguous)} |"
+            f"| {share(self.routed_unambiguous, self.unambiguous)} "
+            f"| {', '.join(f'{k} {v}' for k, v in sorted(self.scorers.items()))} |"
         )
 
 
 HEADER = (
-    "| set | questions | answer holds the fact | routing (all) | routing (unambiguous) |\n"
-    "|---|---|---|---|---|"
+    "| set | questions | answer holds the fact | routing (all) | routing (unambiguous) "
+    "| chosen by |\n"
+    "|---|---|---|---|---|---|"
 )
 
 
@@ -162,7 +175,7 @@ def details(outcomes: list[Outcome]) -> str:
     for o in outcomes:
         marks = ("fact " if o.holds_fact else "FACT ") + ("route" if o.routed else "ROUTE")
         lines.append(f"[{marks}] {o.question.question}")
-        lines.append(f"    {o.agent} (want {o.question.route}): {o.reply}")
+        lines.append(f"    {o.agent} (want {o.question.route}, by {o.scorer}): {o.reply}")
         if o.missing:
             lines.append(f"    missing: {o.missing}")
     return "\n".join(lines)

@@ -14,3 +14,8 @@ OFFLINE_MARK = "offline_responder"
 FAILED_ATTEMPT_KEY = "failed_attempt"
 """``ChoiceDelta.extra`` key on the first chunk of a fallback's answer after its primary failed:
 ``{"provider": str, "elapsed_s": float}``, the time the customer waited for the failed attempt."""
+
+OFFLINE_SCORER_KEY = "offline_scorer"
+"""``ChoiceDelta.extra`` key on the offline responder's chunks (and so on its ``ChatMessage``):
+what chose the answer, ``minilm`` (the contextual encoder) or ``wordllama`` (word vectors, while
+the encoder is still filling). The same question gets the same answer from the same scorer."""

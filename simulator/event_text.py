@@ -33,6 +33,7 @@ from simulator.events import (
     ScorecardEvent,
     StatusEvent,
     ToolCallEvent,
+    TranscriptEvent,
 )
 
 _CONTROL = re.compile(
@@ -46,6 +47,16 @@ _CONTROL = re.compile(
 def clean(text: str) -> str:
     """``text`` without terminal control sequences (newlines and tabs stay)."""
     return _CONTROL.sub("", text)
+
+
+def reply_label(event: TranscriptEvent) -> str:
+    """What follows an agent's name: " (offline)", and for an offline answer chosen before the
+    contextual encoder was ready, that it was (the same question may get a better answer later)."""
+    if event.provider != "offline":
+        return ""
+    if event.scorer == "wordllama":
+        return " (offline; encoder still loading)"
+    return " (offline)"
 
 
 def describe(event: Event) -> str:

@@ -102,6 +102,10 @@ class TranscriptEvent(_Event):
     provider: Provider | None = None
     """Which model wrote an agent's reply; ``offline`` is shown as such to the user."""
     interrupted: bool = False
+    scorer: Scorer | None = None
+    """For an offline reply: what chose it, the contextual encoder (``minilm``) or word vectors
+    (``wordllama``, while the encoder is still filling); the same question gets the same answer
+    only from the same scorer."""
 
 
 class RetrievalEvent(_Event):

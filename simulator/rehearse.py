@@ -5,7 +5,9 @@ same commands the app's Coach controls send, carried out by the same controller.
 
 One persona (``--persona NAME``) plays the customer against the sales team until the call ends,
 and the scorecard is printed; ``--all`` runs every persona in turn and prints one summary table,
-a regression suite for the team's prompts and knowledge (offline, the whole run is deterministic).
+a regression suite for the team's prompts and knowledge (offline, the whole run is deterministic
+once the contextual encoder has encoded the folder: a first run's early replies say when they
+were chosen without it).
 ``--jsonl`` prints every event instead, ``--report FILE`` writes the HTML report with the
 scorecard (with ``--all``, ``FILE`` is a folder and each persona gets ``<persona>.html``).
 """
@@ -16,11 +18,11 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from simulator.commands import PlayCommand, SetPersonaCommand
 from simulator.errors import SimulatorError
-from simulator.event_text import clean, describe
+from simulator.event_text import clean, describe, reply_label
 from simulator.events import (
     AGENT_NAMES,
     ClaimCheckEvent,
@@ -35,6 +37,9 @@ from simulator.events import (
 from simulator.personas.model import Persona, PersonaError, load_personas
 from simulator.scorecard import render_table, render_text, summary_row
 from simulator.settings import Settings
+
+if TYPE_CHECKING:
+    from simulator.session import SessionRunner
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,8 @@ async def _rehearse(
     except SimulatorError as e:
         err.write(f"simulator: {e}\n")
         return 2
+    if runner.provider == "offline":
+        await _answers_by_encoder(runner, err)
     show = _Show(out, jsonl=options.jsonl, transcript=not options.all_personas)
     pump = asyncio.create_task(show.pump(runner.events()), name="rehearse-events")
     rows = []
@@ -120,6 +127,32 @@ async def _rehearse(
         out.write(render_table(rows) + "\n")
     out.flush()
     return 1 if failed else 0
+
+
+STORED_WAIT_S = 60.0
+"""Longest wait for the encoder when its vectors are stored from an earlier run (seconds, not
+the minute or two a first encoding takes)."""
+EARLY_NOTE = (
+    "The contextual encoder is still encoding this folder: until it is ready, offline answers are "
+    "chosen with word vectors and may differ from a later run's (each reply says which). Run it "
+    "again once it is done for reproducible rehearsals.\n"
+)
+
+
+async def _answers_by_encoder(runner: SessionRunner, err: TextIO) -> None:
+    """Offline, a persona should meet the same answers in every rehearsal: when the encoder's
+    vectors are stored from an earlier run, wait the few seconds until the answers are chosen by
+    it (else the first turns are word vectors' and differ). A first run does not wait the minute
+    or two of encoding a folder (a CI run, a quick try): it says so."""
+    from simulator.providers.offline import warming
+
+    view = runner.knowledge
+    if not view.contextual or warming.scorer(view) == "minilm":
+        return
+    stored = await asyncio.to_thread(view.index.wait_contextual_if_stored, STORED_WAIT_S)
+    if not stored or not await asyncio.to_thread(warming.wait, view, STORED_WAIT_S):
+        err.write(EARLY_NOTE)
+        err.flush()
 
 
 def _choose(options: RehearseOptions, folder: Path, err: TextIO, max_bytes: int) -> list[Persona]:
@@ -181,8 +214,7 @@ class _Show:
         """The conversation, what each persona line meant, handoffs, unsupported claims and
         problems (the same lines as ``simulator chat``)."""
         if isinstance(event, TranscriptEvent):
-            label = " (offline)" if event.provider == "offline" else ""
-            text = f"{AGENT_NAMES[event.speaker]}{label}: {event.text}"
+            text = f"{AGENT_NAMES[event.speaker]}{reply_label(event)}: {event.text}"
         elif isinstance(event, (PersonaEvent, HandoffEvent, ClaimCheckEvent)) or (
             isinstance(event, StatusEvent) and event.level != "info"
         ):

@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 from livekit.agents import AgentSession, llm
 from livekit.agents.voice import events as lk_events
 
+from simulator.chunk_marks import OFFLINE_SCORER_KEY
 from simulator.claims import ClaimChecker, ClaimJob, ClaimWatch
 from simulator.errors import SessionError
 from simulator.events import (
@@ -22,6 +23,7 @@ from simulator.events import (
     CoachWhisperEvent,
     ConversationResetEvent,
     Event,
+    Scorer,
     SessionEndedEvent,
     SessionStartedEvent,
     StatusEvent,
@@ -409,6 +411,7 @@ class SessionRunner(AsyncResource):
                     text=item.text_content,
                     provider=provider,
                     interrupted=item.interrupted,
+                    scorer=_offline_scorer(item.extra),
                 )
             )
             if latency is not None:
@@ -465,3 +468,9 @@ class SessionRunner(AsyncResource):
             session.input.set_audio_enabled(False)
             message = "Listening failed: type your lines instead."
         self._emit(StatusEvent(level="warning", source="voice", message=message))
+
+
+def _offline_scorer(extra: Mapping[str, Any]) -> Scorer | None:
+    """What chose an offline reply (livekit copies its chunks' ``extra`` onto the message)."""
+    found = extra.get(OFFLINE_SCORER_KEY)
+    return found if found in ("minilm", "wordllama") else None

@@ -47,7 +47,7 @@ from simulator.commands import (
     TakeOverCommand,
     WhisperCommand,
 )
-from simulator.event_text import clean, describe
+from simulator.event_text import clean, describe, reply_label
 from simulator.events import (
     AGENT_NAMES,
     COACH_SPEEDS,
@@ -533,7 +533,7 @@ class _Screen:
                 if self._echo_customer:  # typed at a prompt, it is on the screen already
                     w(f"\nRep (you): {event.text}\n")
                 return
-            offline = " (offline)" if event.provider == "offline" else ""
+            offline = reply_label(event)
             if self._streaming == event.speaker:
                 self._streaming = None
                 w(offline + "\n")

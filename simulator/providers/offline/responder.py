@@ -10,7 +10,9 @@ It reads the turn's passages, whisper and look-up results as typed data (the bri
 ``llm_node`` attaches, :mod:`simulator.team.brief`), never by parsing the prompt's text, so a
 document cannot forge a passage or a whisper. Its own pending question ("Which company's
 account?") rides in its reply's ``extra``, so the customer's next line can answer it. Its chunks
-are signed ``OFFLINE_MARK`` so the UI can label the reply "offline".
+are signed ``OFFLINE_MARK`` so the UI can label the reply "offline", and say what chose the
+answer (``OFFLINE_SCORER_KEY``: the contextual encoder, or word vectors while it is still filling;
+see :mod:`.warming`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from livekit.agents import llm
@@ -29,11 +31,12 @@ from livekit.agents.types import (
     NotGivenOr,
 )
 
-from simulator.chunk_marks import OFFLINE_MARK
-from simulator.events import AgentRole, Passage
+from simulator.chunk_marks import OFFLINE_MARK, OFFLINE_SCORER_KEY
+from simulator.events import AgentRole, Passage, Scorer
 from simulator.knowledge.keywords import terms
 from simulator.providers.offline import entities, intents, routing, warming
-from simulator.providers.offline.composing import compose, the_question
+from simulator.providers.offline.composing import compose, the_question, word_vectors
+from simulator.providers.offline.meaning import Meaning
 from simulator.team.brief import BRIEF_KEY, TurnBrief, brief_of
 from simulator.team.dialogue import CODE
 from simulator.team.scope import KnowledgeView
@@ -53,6 +56,8 @@ WIDER_K = 24
 class ToolCallPlan:
     name: str
     arguments: dict[str, str]
+    scorer: Scorer | None = field(default=None, compare=False)
+    """What chose it (``None``: no meaning was compared, e.g. a look-up's pending argument)."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,8 @@ class TextPlan:
     text: str
     pending: str | None = None
     """The tool the customer's next line should run (this text asked for its argument)."""
+    scorer: Scorer | None = field(default=None, compare=False)
+    """What chose it (``None``: no meaning was compared: a tool's output, a welcome)."""
 
 
 class OfflineResponder(llm.LLM):
@@ -93,6 +100,8 @@ class _OfflineStream(llm.LLMStream):
         plan = await asyncio.to_thread(plan_reply, self._chat_ctx, tool_names)
         request_id = f"offline-{uuid.uuid4().hex[:8]}"
         mark: dict[str, Any] = {OFFLINE_MARK: True}
+        if plan.scorer is not None:
+            mark[OFFLINE_SCORER_KEY] = plan.scorer
         if isinstance(plan, ToolCallPlan):
             call = llm.FunctionToolCall(
                 name=plan.name,
@@ -154,17 +163,36 @@ def plan_reply(chat_ctx: llm.ChatContext, tool_names: set[str]) -> ToolCallPlan 
     if pending in tool_names:
         return ToolCallPlan(pending, _arguments(pending, question, brief))
 
+    knowledge = brief.knowledge if brief else None
+    scorer = warming.scorer(knowledge, brief.passages if brief else ())
+    plan = _answer(question, items, tool_names, brief, bool(outputs), scorer)
+    return replace(plan, scorer=scorer)
+
+
+def _answer(
+    question: str,
+    items: list[llm.ChatItem],
+    tool_names: set[str],
+    brief: TurnBrief | None,
+    handed_over: bool,
+    scorer: Scorer,
+) -> ToolCallPlan | TextPlan:
+    """The handoff, look-up or answer for ``question``, its meanings compared by ``scorer``."""
     current = brief.agent if brief else _role_of(tool_names)
     knowledge = brief.knowledge if brief else None
-    meaning = warming.meaning_for(knowledge)
+    meaning = (
+        warming.contextual_meaning(knowledge)
+        if knowledge is not None and scorer == "minilm"
+        else word_vectors()
+    )
     subject = brief.subject if brief else None
     if subject is None and knowledge is not None and meaning.contextual:
         subject = entities.resolve(the_question(question), knowledge, meaning)
     topic = f"{question} ({subject})" if subject else question
-    if not outputs:  # not handed over already this turn
+    if not handed_over:  # not handed over already this turn
         target = routing.choose(the_question(topic), knowledge, current, meaning)
         if target != current and f"transfer_to_{target}" in tool_names:
-            reason = _reason(question, target, knowledge)
+            reason = _reason(question, target, knowledge, meaning)
             return ToolCallPlan(f"transfer_to_{target}", {"reason": reason})
 
     lookup = _lookup(question, tool_names, brief, _customer_text(items), subject)
@@ -195,14 +223,14 @@ def plan_reply(chat_ctx: llm.ChatContext, tool_names: set[str]) -> ToolCallPlan 
     if (
         answer is None
         and current == "greeter"
-        and not outputs
+        and not handed_over
         and not intents.COMPANY.search(question)
     ):
         # The Greeter kept a question it cannot answer, not about the company: a specialist's
         # material may answer it.
         target = routing.best_specialist(the_question(topic), knowledge, meaning)
         if f"transfer_to_{target}" in tool_names:
-            reason = _reason(question, target, knowledge)
+            reason = _reason(question, target, knowledge, meaning)
             return ToolCallPlan(f"transfer_to_{target}", {"reason": reason})
     text = answer.text if answer else UNKNOWN
     follow_up = answer.follow_up if answer else None
@@ -308,14 +336,19 @@ _ROLE_TOPICS: dict[AgentRole, str] = {
 }
 
 
-def _reason(question: str, target: AgentRole, knowledge: KnowledgeView | None) -> str:
-    """Why the customer goes to ``target``: the topic (a heading of the material that answers
+def _reason(
+    question: str, target: AgentRole, knowledge: KnowledgeView | None, meaning: Meaning
+) -> str:
+    """Why the customer goes to ``target``: the topic (the heading of the sentence that answers
     it, in the target's scope), never the question again."""
     kind = _ROLE_TOPICS[target]
     if intents.wants_stock(question):
         return f"{kind}: stock availability"
     if intents.wants_history(question):
         return f"{kind}: purchase history"
+    about = routing.topic(question, knowledge, target, meaning) if knowledge else None
+    if about:
+        return f"{kind}: {about}"
     found = knowledge.search(question, k=routing.SEARCH_K) if knowledge is not None else []
     # A heading of the material that answers it, within the target's reach; its own folder's
     # material counts a little more than what everyone may read.

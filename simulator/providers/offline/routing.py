@@ -147,6 +147,28 @@ def best_specialist(question: str, knowledge: KnowledgeView | None, meaning: Mea
     return "pricing" if scores["pricing"] >= scores["technical"] else "technical"
 
 
+def topic(
+    question: str, knowledge: KnowledgeView, target: AgentRole, meaning: Meaning
+) -> str | None:
+    """What the question is about, for a handoff's reason: the heading of the sentence that best
+    answers it among the material ``target`` may read ("Hardware list prices", not an FAQ
+    heading that merely shares a word), with its document's title when that differs."""
+    found = [
+        f for f in knowledge.search(question, k=SEARCH_K) if f.agents is None or target in f.agents
+    ]
+    passages = [f.passage for f in found]
+    candidates = [u for rank, p in enumerate(passages) for u in units(p, rank)]
+    scored = choosing.score(question, candidates, passages, meaning)
+    if not scored:
+        return None
+    best = max(scored, key=lambda s: s.score)
+    heading = best.unit.heading.split(" — ")[0].strip()  # not the fact a heading states
+    title = passages[best.unit.passage].section.split(" > ")[0].strip()
+    if not heading:
+        return title or None
+    return heading if not title or title in heading else f"{heading} ({title})"
+
+
 def _answer_votes(question: str, found: list[ScopedPassage], meaning: Meaning) -> np.ndarray:
     """The roles of the files holding the sentences that best answer ``question``."""
     votes = np.zeros(len(ROLES))

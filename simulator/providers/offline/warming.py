@@ -9,6 +9,13 @@ answers with word vectors (as quick as before, less apt with paraphrase). The ve
 memory and on disk beside the index (:class:`Meaning`), so a restart encodes nothing it has seen.
 The warm-up stops when its index closes, and before the interpreter exits (an encoder still
 running while Python shuts down crashes the process).
+
+A training tool must give the same answer to the same question, so an answer is chosen either
+wholly with the encoder or wholly with word vectors, never half and half: the encoder only once
+both this warm-up and the index's own fill (:mod:`simulator.knowledge.contextual`: the passages the
+turn's search returns) are done (:func:`scorer`). Each reply says which it used
+(:data:`~simulator.chunk_marks.OFFLINE_SCORER_KEY`), and whoever needs reproducible answers (a
+rehearsal, a benchmark) waits for the encoder first (:func:`wait`).
 """
 
 from __future__ import annotations
@@ -16,8 +23,11 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
+import time
 import weakref
+from collections.abc import Sequence
 
+from simulator.events import Passage, Scorer
 from simulator.providers.offline import choosing, entities, routing
 from simulator.providers.offline.composing import word_vectors
 from simulator.providers.offline.meaning import Meaning
@@ -30,6 +40,8 @@ BATCH = 32
 """Texts per call of the encoder (short enough that a turn's own encoding, or a stop, is not held
 up long)."""
 STOP_TIMEOUT_S = 30.0
+SETTLE_POLL_S = 0.5
+"""How often :func:`wait` looks whether the index's fill has settled (ready or given up)."""
 
 _stopping = threading.Event()
 
@@ -109,20 +121,48 @@ def _warming(knowledge: KnowledgeView) -> _Warming:
         return found
 
 
-def meaning_for(knowledge: KnowledgeView | None) -> Meaning:
-    """The encoder once the knowledge's sentences are encoded (the warm-up starts on the first
-    call), word vectors until then and when there is no encoder."""
-    if knowledge is None or not knowledge.contextual:
+def meaning_for(knowledge: KnowledgeView | None, passages: Sequence[Passage] = ()) -> Meaning:
+    """The encoder when :func:`scorer` says the answer is the encoder's (the warm-up starts on
+    the first call), word vectors until then and when there is no encoder."""
+    if knowledge is None or scorer(knowledge, passages) == "wordllama":
         return word_vectors()
+    return contextual_meaning(knowledge)
+
+
+def scorer(knowledge: KnowledgeView | None, passages: Sequence[Passage] = ()) -> Scorer:
+    """What chooses the answer of a turn whose search found ``passages``: the contextual encoder
+    (``minilm``) once the knowledge's sentences are encoded and the search ranks by the encoder
+    too (or never will: a folder too large for it), else word vectors (``wordllama``)."""
+    if knowledge is None or not knowledge.contextual:
+        return "wordllama"
     warming = _warming(knowledge)
-    if warming.done.is_set() and not warming.failed:
-        return contextual_meaning(knowledge)
-    return word_vectors()
+    if not warming.done.is_set() or warming.failed:
+        return "wordllama"
+    if any(p.scorer == "wordllama" for p in passages) or not _search_settled(knowledge):
+        return "wordllama"
+    return "minilm"
+
+
+def _search_settled(knowledge: KnowledgeView) -> bool:
+    """Whether the index's searches are by the encoder, or will stay as they are."""
+    index = knowledge.index
+    return index.scorer == "minilm" or index.contextual.state not in _FILLING
+
+
+_FILLING = frozenset({"waiting", "filling"})
 
 
 def wait(knowledge: KnowledgeView, timeout: float | None = None) -> bool:
-    """Start the warm-up if need be and wait for it; True if answers now use the encoder."""
+    """Start the warm-up if need be and wait for it and for the index's fill; True if answers
+    now use the encoder."""
     if not knowledge.contextual:
         return False
+    deadline = None if timeout is None else time.monotonic() + timeout
     warming = _warming(knowledge)
-    return warming.done.wait(timeout) and not warming.failed
+    if not warming.done.wait(timeout):
+        return False
+    while not _search_settled(knowledge):  # (a folder too large is settled, never ready)
+        if deadline is not None and time.monotonic() >= deadline:
+            return False
+        knowledge.index.wait_contextual(SETTLE_POLL_S)
+    return scorer(knowledge) == "minilm"
