@@ -13,7 +13,9 @@ import re
 from pathlib import Path
 
 import pytest
+from livekit.agents import llm
 
+from simulator.event_text import reply_label
 from simulator.events import (
     Event,
     HandoffEvent,
@@ -22,11 +24,13 @@ from simulator.events import (
     TranscriptEvent,
     TurnCompletedEvent,
 )
-from simulator.providers.offline import answer_types, warming
+from simulator.providers.offline import answer_types, plan_reply, warming
 from simulator.providers.offline.reading import units
 from simulator.session import SessionRunner
 from simulator.settings import BUNDLED_KNOWLEDGE, Settings
+from simulator.team.brief import TurnBrief, attach
 from simulator.team.dialogue import only_points_back
+from simulator.team.passages import knowledge_message
 
 OTHER_COMPANY = Path(__file__).parent / "data" / "other_company"
 
@@ -68,7 +72,8 @@ later ones in the same process find them in memory."""
 
 
 async def answers_by_encoder(runner: SessionRunner) -> None:
-    """Wait until the offline answers are chosen with the contextual encoder (when installed)."""
+    """Wait until the offline answers are chosen with the contextual encoder (when installed):
+    its warm-up and the index's fill, so each reply is the encoder's, the same every run."""
     session = runner.agent_session
     assert session is not None
     view = session.userdata.view
@@ -76,9 +81,21 @@ async def answers_by_encoder(runner: SessionRunner) -> None:
         assert await asyncio.to_thread(warming.wait, view, WARMING_TIMEOUT_S)
 
 
+@pytest.fixture(scope="module")
+def sample_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One data folder for the module's sample sessions: the encoder's vectors of the index are
+    stored by the first and found by the others (each would otherwise encode them again)."""
+    return tmp_path_factory.mktemp("sample-data")
+
+
+@pytest.fixture(scope="module")
+def parcelwise_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("parcelwise-data")
+
+
 @pytest.fixture
-async def sample(tmp_path: Path) -> Conversation:
-    runner = SessionRunner(Settings(knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=tmp_path))
+async def sample(sample_data: Path) -> Conversation:
+    runner = SessionRunner(Settings(knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=sample_data))
     await runner.start()
     await answers_by_encoder(runner)
     yield Conversation(runner)  # type: ignore[misc]
@@ -86,8 +103,8 @@ async def sample(tmp_path: Path) -> Conversation:
 
 
 @pytest.fixture
-async def parcelwise(tmp_path: Path) -> Conversation:
-    runner = SessionRunner(Settings(knowledge_dir=OTHER_COMPANY, data_dir=tmp_path))
+async def parcelwise(parcelwise_data: Path) -> Conversation:
+    runner = SessionRunner(Settings(knowledge_dir=OTHER_COMPANY, data_dir=parcelwise_data))
     await runner.start()
     await answers_by_encoder(runner)
     yield Conversation(runner)  # type: ignore[misc]
@@ -314,3 +331,87 @@ def test_a_saving_asked_for_is_a_discount_as_a_share_or_a_sum() -> None:
     asked = answer_types.wanted("Do we save anything if we pay for the software a year up front?")
     assert answer_types.gives("Paying a year in advance saves 10%.", asked)
     assert answer_types.gives("Annual billing gives two months free.", asked)
+
+
+async def test_each_reply_says_what_chose_it_and_the_encoders_is_the_same_every_time(
+    sample: Conversation,
+) -> None:
+    question = "What would the CT-100 set me back?"
+    first = await sample.reply(question)
+    await sample.runner.reset()
+    second = await sample.reply(question)
+    assert first.scorer == second.scorer == "minilm"
+    assert first.text == second.text
+    assert reply_label(first) == " (offline)"
+
+
+async def test_a_turn_searched_by_word_vectors_is_answered_and_labelled_by_word_vectors(
+    sample: Conversation,
+) -> None:
+    """Never half and half: passages the index ranked before its encoder was ready are read with
+    word vectors too, and the reply says so (it may differ from the encoder's)."""
+    view = sample.runner.knowledge
+    question = "What would the CT-100 set me back?"
+    found = await asyncio.to_thread(view.index.search, question, k=4, agent="pricing")
+    plans = {}
+    for scorer in ("minilm", "wordllama"):
+        ctx = llm.ChatContext()
+        ctx.add_message(role="user", content=question)
+        passages = tuple(p.model_copy(update={"scorer": scorer}) for p in found)
+        brief = TurnBrief(agent="pricing", question=question, passages=passages, knowledge=view)
+        ctx.items.insert(0, attach(knowledge_message(list(passages)), brief))
+        plans[scorer] = await asyncio.to_thread(plan_reply, ctx, {"transfer_to_technical"})
+    assert plans["minilm"].scorer == "minilm"
+    assert plans["wordllama"].scorer == "wordllama"
+    early = TranscriptEvent(
+        turn_id=1, speaker="pricing", text="-", provider="offline", scorer="wordllama"
+    )
+    assert "encoder still loading" in reply_label(early)
+
+
+def test_a_price_lists_rows_are_said_as_one_would_say_them() -> None:
+    """The thing by its name (the code kept when the name lacks it), its price with the unit
+    its column gives, counts as "N <column>", the rest as "the <column> is ..."; a table with
+    no price column is read column by column."""
+    text = (
+        "## Hardware\n\n| SKU | Product | Unit price (USD) |\n|---|---|---|\n"
+        "| CT-100 | ColdTrace CT-100 Standard Probe Sensor | $89 |\n"
+        "| MNT-01 | Mounting kit | $12 |\n\n"
+        "## Plans\n\n| Plan | Monthly price | Users included | Support |\n|---|---|---|---|\n"
+        "| Launch | $49 | 2 | Email |\n| Enterprise | Custom quote | Unlimited | Phone |\n\n"
+        "## Volume\n\n| Sensors under agreement | Discount off list price |\n|---|---|\n"
+        "| 100–499 | 10% |\n"
+    )
+    passage = Passage(source="pricing/prices.md", section="Prices", text=text, score=1)
+    spoken = [u.text for u in units(passage, 0)]
+    assert spoken == [
+        "The ColdTrace CT-100 Standard Probe Sensor is $89 per unit.",
+        "The Mounting kit (MNT-01) is $12 per unit.",
+        "The Launch plan is $49 a month, with 2 users included; the support is Email.",
+        "The Enterprise plan is custom quote, with unlimited users included; the support is Phone.",
+        "For 100–499 sensors under agreement, the discount off list price is 10%.",
+    ]
+
+
+async def test_a_handoff_names_the_topic_of_the_answer_not_a_heading_sharing_a_word(
+    sample: Conversation,
+) -> None:
+    turn = await sample.say("How much is the CT-100?")
+    handoffs = [e for e in turn if isinstance(e, HandoffEvent)]
+    assert [h.to_agent for h in handoffs] == ["pricing"]
+    assert "Hardware list prices" in handoffs[0].reason, handoffs[0].reason
+    replies = [e for e in turn if isinstance(e, TranscriptEvent) and e.speaker == "pricing"]
+    assert replies[-1].text == "The ColdTrace CT-100 Standard Probe Sensor is $89 per unit."
+
+
+async def test_a_yes_no_question_about_a_feature_never_mentioned_hears_so(
+    sample: Conversation,
+) -> None:
+    """No unrelated sentence for a feature the material never states: it says so, and offers
+    what it does say about the product; a feature it states is answered."""
+    reply = await sample.reply("Is the CT-200 probe waterproof?")
+    assert reply.text.startswith("Our material says nothing about waterproof"), reply.text
+    assert "CT-200" in reply.text.split("What I can tell you is this:")[1], reply.text
+    await sample.runner.reset()
+    stated = await sample.reply("Is the CT-100 waterproof?")
+    assert "IP67" in stated.text, stated.text

@@ -381,3 +381,90 @@ def _continues(best: Scored, following: Unit, question: str) -> bool:
         return True
     kinds = answer_types.wanted(question)
     return bool(kinds) and not best.gives and answer_types.gives(following.text, kinds)
+
+
+_YES_NO = re.compile(
+    r"^\W*(?:(?:and|so|but|ok|okay|also)\W+)?(?:is|are|does|do|can|will|would|has|have)\b", re.I
+)
+_SUBJECT_NOTE = re.compile(r"\s*\([^()]*\)\s*$")
+"""The product a line refers to, added after it by the responder ("Is it waterproof? (CT-200)")."""
+FEATURE_HELD = 0.45
+"""Word likeness (on :func:`_soft_overlap`'s scale, 1 = the same word) at or above which a unit
+holds a question's word; "waterproof" held by no unit at all is a feature the material never
+mentions."""
+
+
+@dataclass(frozen=True)
+class Unstated:
+    """A yes/no question about a feature the material never mentions ("Is the CT-200
+    waterproof?"), and what the material does say about what it asks after."""
+
+    feature: str
+    known: Unit | None
+    """The most relevant unit naming a product or plan the question names, if it names one."""
+
+
+def unstated(
+    question: str, scored: Sequence[Scored], meaning: Meaning, names: Sequence[str] = ()
+) -> Unstated | None:
+    """For a yes/no question about a product or plan it names (with the encoder only: word
+    vectors match only exact stems), the feature it ends on when no unit about that product
+    holds it, by itself or by a word meaning nearly the same; None when it is held (the best
+    unit may then state or deny the feature) or the question is not such a question."""
+    if not scored or not meaning.contextual or not _YES_NO.match(question):
+        return None
+    said = _SUBJECT_NOTE.sub("", question)  # the words asked, without the product it refers to
+    if not _asks_after_named(said, question, names):
+        return None  # a feature of a product or plan; otherwise a last word ("thrown in?",
+        # "before committing?") is too often an idiom the material words differently
+    asked = [
+        w
+        for w in dict.fromkeys(_words(with_digits(said)))
+        if len(w) >= 4 and not any(c.isdigit() for c in w) and not _named(w, names)
+    ]
+    if not asked:
+        return None
+    units = [s.unit for s in scored]
+    focus = _focus(question, units, names)
+    about = [s for s, f in zip(scored, focus, strict=True) if f > 0]
+    # The question asks about that product: "water" in another sensor's cleaning advice does
+    # not say whether this one is waterproof.
+    held = sorted(set().union(*(_words(f"{u.heading} {u.text}") for u in (s.unit for s in about))))
+    if not held:
+        return None
+    vectors = meaning.vectors([*asked, *held])
+    likeness = vectors[: len(asked)] @ vectors[len(asked) :].T
+    likeness = np.clip((likeness - SOFT_FLOOR) / (1 - SOFT_FLOOR), 0.0, 1.0)
+    stems = {_stem(w) for w in held}
+    missing = [
+        word
+        for row, word in enumerate(asked)
+        if _stem(word) not in stems and likeness[row].max() < FEATURE_HELD
+    ]
+    if not missing or missing[-1] != asked[-1]:
+        return None  # the feature is what the question ends on ("... waterproof?")
+    known = max(about, key=lambda s: s.relevance).unit if about else None
+    return Unstated(_feature(said, missing), known)
+
+
+_POINTS_BACK = re.compile(r"\b(?:it|its|they|them|this one|that one)\b", re.I)
+
+
+def _asks_after_named(said: str, question: str, names: Sequence[str]) -> bool:
+    """Whether ``said`` asks about a product or plan it names, or refers to with "it" (the
+    product ``question``'s note adds), rather than one it describes ("the biggest package")."""
+    if _named(said, names):
+        return True
+    return bool(_named(question, names)) and bool(_POINTS_BACK.search(said))
+
+
+def _feature(question: str, missing: list[str]) -> str:
+    """The feature as the question words it: from its first word no unit holds to the end, when
+    that is a short phrase ("Okta single sign-on"), else its last word."""
+    first = re.search(rf"\b{re.escape(missing[0])}\b", question, re.I)
+    if first:
+        phrase = question[first.start() :].strip(" ?!.")
+        if len(phrase.split()) <= 4:
+            return phrase
+    last = re.search(rf"\b{re.escape(missing[-1])}\b", question, re.I)
+    return last.group(0) if last else missing[-1]

@@ -110,10 +110,19 @@ def compose(
             type_span=choosing.WIDER_TYPE_SPAN,
         )
         chosen = choosing.choose(asked, scored, meaning)
+    follow_up = objections.follow_up(whisper, entries)
+    gap = choosing.unstated(asked, scored, meaning, names)
+    if gap is not None:  # a yes/no about a feature never mentioned: no unrelated sentence
+        return Answer(_not_stated(gap), follow_up, False, meaning.contextual)
     if not chosen:
         return None
-    follow_up = objections.follow_up(whisper, entries)
     return Answer(" ".join(u.text for u in chosen), follow_up, False, meaning.contextual)
+
+
+def _not_stated(gap: choosing.Unstated) -> str:
+    """Say the material is silent on the feature, and offer what it does say about the thing."""
+    text = f"Our material says nothing about {gap.feature}, so I won't guess; I'll check for you."
+    return f"{text} What I can tell you is this: {gap.known.text}" if gap.known else text
 
 
 def _answers(question: str, chosen: list[Unit] | None, scored: Sequence[choosing.Scored]) -> bool:

@@ -406,6 +406,10 @@ def _table_sentences(lines: list[str]) -> list[str]:
                 parts.append(f"the {noun} {verb} {value}")
         if not parts:
             continue
+        priced = _priced_row(header, row)
+        if priced:
+            sentences.append(priced)
+            continue
         key = row[0]
         lead = f"For {key}"
         if re.fullmatch(r"[A-Z][a-z]+", kind) and re.fullmatch(r"[A-Z][\w-]*", key):
@@ -415,6 +419,114 @@ def _table_sentences(lines: list[str]) -> list[str]:
         body_text = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
         sentences.append(_as_sentence(f"{lead}, {body_text}"))
     return sentences
+
+
+_PRICE_HEADER = re.compile(r"^(?:[\w-]+\s)?(?:price|cost|fee|rate)\b", re.I)
+"""A price column: "Price", "Unit price (USD)", "Monthly price", "Price per location" (not
+"Discount off list price": a share, read column by column)."""
+_NAME_HEADER = re.compile(r"^(?:product|name|item|description)$", re.I)
+_THING_HEADER = re.compile(
+    r"^(?:product|name|item|model|plan|tier|package|sku|sensor|device)s?$", re.I
+)
+_COUNT_VALUE = re.compile(r"^(?:\d[\d,.]*|unlimited)$", re.I)
+_HAS_UNIT = re.compile(r"\bper\b|/|\bmonth|\byear|\bweek|\bday|\bone-time\b|\bonce\b", re.I)
+_WH_HEADER = re.compile(r"^(?:what|who|which|where|when|how)\b", re.I)
+
+
+def _priced_row(header: list[str], row: list[str]) -> str | None:
+    """A price list's row as one would say it: "The ColdTrace CT-100 Standard Probe Sensor is $89
+    per unit.", "The Launch plan is $49 a month, with 500 labels included per month and 2 users
+    included; the overage per extra label is $0.08." The thing is the row's name (a Product or
+    Name column over a code, the code kept when the name lacks it), the price comes first with
+    the unit its header gives ("Unit price", "Monthly price", "Price per location per month"),
+    counts follow as "N <header>", other columns as "the <header> is <value>". None when the
+    table has no price column (or the row no price): it is then read column by column."""
+    cells = dict(zip(header, row, strict=False))
+    price_column = next((h for h in header[1:] if _PRICE_HEADER.search(h)), None)
+    if price_column is None or not cells.get(price_column, "").strip(" -—"):
+        return None
+    kind = header[0].strip()
+    subject, used = row[0].strip(), {header[0]}
+    name_column = next((h for h in header[1:] if _NAME_HEADER.match(h.strip())), None)
+    if name_column and cells.get(name_column) and name_column != price_column:
+        name = cells[name_column].strip()
+        subject = name if subject.lower() in name.lower() else f"{name} ({subject})"
+        used.add(name_column)
+    if not subject:
+        return None
+    if re.fullmatch(r"[A-Z][\w-]*", subject) and re.fullmatch(r"[A-Z][a-z]+", kind):
+        subject = f"the {subject} {kind.lower()}"  # "the Launch plan"
+    elif (
+        _THING_HEADER.match(kind)
+        and subject[0].isupper()
+        and not subject.lower().startswith("the ")
+    ):
+        subject = f"the {subject}"
+    price = _spoken_value(cells[price_column].strip())
+    if price[0] in "$€£¥" or price[0].isdigit():
+        if not _HAS_UNIT.search(price):
+            price += _price_unit(price_column)
+    used.add(price_column)
+    counts, others = [], []
+    for name, value in zip(header, row, strict=False):
+        value = value.strip()
+        if name in used or not name.strip() or not value or value in ("-", "—"):
+            continue
+        noun = name.strip()
+        noun = noun[0].lower() + noun[1:] if not re.match(r"[A-Z]{2}", noun) else noun
+        if _COUNT_VALUE.match(value) and re.search(r"s\b", noun.split()[0]):
+            counts.append(f"{_spoken_value(value)} {noun}")  # "500 labels included per month"
+        else:
+            wh = bool(_WH_HEADER.match(noun))
+            plural = any(re.search(r"[^su]s$", w) for w in (noun.split()[0], noun.split()[-1]))
+            the, verb = ("", "is") if wh else ("the ", "are" if plural else "is")
+            others.append(f"{the}{noun} {verb} {value}")
+    text = f"{subject[0].upper()}{subject[1:]} is {price}"
+    if counts:
+        text += ", with " + _listed(counts)
+    if others:
+        text += "; " + _listed(others)
+    return _as_sentence(text)
+
+
+def _price_unit(header: str) -> str:
+    """What a price column's header says the price is per: "Unit price (USD)" -> " per unit",
+    "Monthly price" -> " a month", "Price per location per month" -> " per location per month"."""
+    plain = re.sub(r"\([^)]*\)", "", header).strip().lower()
+    per = re.search(r"\bper\b.*", plain)
+    if per:
+        return " " + per.group(0)
+    for word, unit in (
+        ("unit", " per unit"),
+        ("monthly", " a month"),
+        ("annual", " a year"),
+        ("yearly", " a year"),
+        ("weekly", " a week"),
+        ("daily", " a day"),
+    ):
+        if re.search(rf"\b{word}\b", plain):
+            return unit
+    return ""
+
+
+def _spoken_value(value: str) -> str:
+    """A cell inside a sentence: "Included with ..." -> "included with ...", "Unlimited" ->
+    "unlimited" (a capitalised common word that only opened the cell; names keep theirs)."""
+    first = value.split()[0] if value.split() else ""
+    if re.fullmatch(r"[A-Z][a-z]+[,;]?", first) and _COMMON_OPENER.fullmatch(first):
+        return value[0].lower() + value[1:]
+    return value
+
+
+_COMMON_OPENER = re.compile(
+    r"(?:included|free|custom|unlimited|negotiated|on|by|available|not|none|contact|varies|"
+    r"quoted|upon|per|from)[,;]?",
+    re.I,
+)
+
+
+def _listed(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def _heading_sentences(passage: Passage) -> list[tuple[str, str]]:
