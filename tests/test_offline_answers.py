@@ -415,3 +415,61 @@ async def test_a_yes_no_question_about_a_feature_never_mentioned_hears_so(
     await sample.runner.reset()
     stated = await sample.reply("Is the CT-100 waterproof?")
     assert "IP67" in stated.text, stated.text
+
+
+async def test_a_telling_kind_of_answer_decides_however_far_its_words_are(
+    sample: Conversation,
+) -> None:
+    """Few sentences say when a company was founded: that one answers "how long have you been
+    in business?", though its words share nothing with the question."""
+    reply = await sample.reply("How long have you lot been in business?")
+    assert "2017" in reply.text, reply.text
+
+
+async def test_the_companys_own_people_and_money_are_the_greeters_topic(
+    sample: Conversation,
+) -> None:
+    reply = await sample.reply("Do you have people on our side of the Atlantic?")
+    assert reply.speaker == "greeter", reply.text
+
+
+def test_money_the_company_raised_is_not_a_price() -> None:
+    from simulator.providers.offline import intents
+    from simulator.providers.offline.routing import cues
+
+    raised = "I saw you got new investors this year. How much did you bring in?"
+    assert intents.COMPANY_MONEY.search(raised)
+    assert cues(raised, None)[2] == 0.0  # no pricing cue
+    assert cues("How much is the CT-100?", None)[2] > 0.0
+    assert not intents.COMPANY_MONEY.search("What does the plan most of your customers pay?")
+
+
+def test_a_price_lists_plan_rows_are_its_tiers_cheapest_first() -> None:
+    from simulator.providers.offline.entities import by_rank, tiers
+
+    text = (
+        "| Plan | Monthly price | Users included |\n|---|---|---|\n| Growth | $199 | 10 |\n"
+        "| Launch | $49 | 2 |\n| Scale | $599 | Unlimited |\n"
+    )
+    plans = tiers(units(Passage(source="p.md", section="Plans", text=text, score=1), 0))
+    assert plans == [("Launch", 49.0), ("Growth", 199.0), ("Scale", 599.0)]
+    assert by_rank("What's on the mid-tier plan?", plans) == "Growth"
+
+
+async def test_a_product_described_by_its_use_is_the_one_answered_about(
+    sample: Conversation,
+) -> None:
+    """ "The regular fridge probe" is the CT-100 (its sentences speak of refrigerators): its
+    battery life answers, not a worked example's minutes."""
+    question = "How often will I be swapping batteries on the regular fridge probe?"
+    reply = await sample.reply(question)
+    assert "5 years" in reply.text and "CT-100" in reply.text, reply.text
+
+
+def test_how_many_of_a_product_you_have_somewhere_is_a_stock_look_up() -> None:
+    from simulator.providers.offline import intents
+
+    assert intents.wants_stock("How many CT-100s do you have in Denver?")
+    assert intents.wants_stock("How many GW-20s have you got left?")
+    assert not intents.wants_stock("How many offices do you have in Europe?")
+    assert not intents.wants_stock("How many sensors can one gateway handle?")

@@ -38,6 +38,12 @@ from simulator.providers.offline.objections import with_digits
 from simulator.providers.offline.reading import Unit
 from simulator.team.dialogue import CODE
 
+RARE_TYPE = 2
+"""Units giving a telling kind of answer asked for, at most, for that kind to decide whatever
+their relevance."""
+_TELLING: frozenset[answer_types.AnswerType] = frozenset({"since", "person", "clock"})
+"""Kinds of answer that few sentences give and that hardly give by chance (a year with
+"founded", a name with a title, a time of day), unlike a sum or a number."""
 MIN_RELEVANCE = 0.3
 """Relevance below which the best unit does not answer the question (calibrated on the tuning
 sets' questions and on questions the material cannot answer)."""
@@ -142,6 +148,9 @@ class Scored:
     """Relevance plus the answer-type bonus (and a whisper's pull): what the choice ranks by."""
     gives: bool
     """Whether it states the kind of answer the question asks for (True if none is asked)."""
+    rare: bool = False
+    """It gives a telling kind asked for that at most :data:`RARE_TYPE` units give: it answers
+    even when its words are far from the question's."""
 
 
 def score(
@@ -169,6 +178,12 @@ def score(
     # The kind of answer decides among the relevant units only: a price two topics away does
     # not answer "can we do a pilot before paying?".
     relevant = relevance >= relevance.max() - type_span
+    # ...unless few units give it at all, and it is a telling kind: "how long have you been in
+    # business?" is answered by the sentence that says when the company was founded, however
+    # its words differ from the question's.
+    rare = bool(kinds) and kinds <= _TELLING and 0 < int(gives.sum()) <= RARE_TYPE
+    if rare:
+        relevant = np.ones(len(units), dtype=bool)
     total = (
         relevance
         + TYPE_BONUS * (gives & relevant & bool(kinds))
@@ -177,7 +192,7 @@ def score(
     if whisper:
         total = total + WHISPER_WEIGHT * _relevance(whisper, units, passages, meaning)
     return [
-        Scored(u, float(r), float(t), bool(g))
+        Scored(u, float(r), float(t), bool(g), rare and bool(g))
         for u, r, t, g in zip(units, relevance, total, gives, strict=True)
     ]
 
@@ -190,7 +205,7 @@ def choose(question: str, scored: Sequence[Scored], meaning: Meaning) -> list[Un
     best = max(scored, key=lambda s: s.score)
     best = _extreme_price(question, scored, best)
     floor = MIN_RELEVANCE if meaning.contextual else MIN_RELEVANCE_WORD_VECTORS
-    if best.relevance < floor:
+    if best.relevance < floor and not best.rare:
         return None
     chosen = [best.unit]
     following = _next_unit(best.unit, [s.unit for s in scored])
@@ -218,7 +233,7 @@ def _relevance(
     prior = prior + FOCUS_WEIGHT * _focus(query, units, names)
     if not _ASKS_EXAMPLE.search(query):
         prior = prior - EXAMPLE_PENALTY * np.array([_is_example(u) for u in units])
-    soft = _soft_overlap(query, units, meaning)
+    soft = soft_overlap(query, units, meaning)
     if not meaning.contextual:
         return word_vectors + 0.3 * soft + 0.5 * prior  # type: ignore[no-any-return]
     contextual = meaning.similarity(query, texts)
@@ -287,7 +302,7 @@ def _stem(word: str) -> str:
     return min(found, key=len) if found else word
 
 
-def _soft_overlap(query: str, units: Sequence[Unit], meaning: Meaning) -> np.ndarray:
+def soft_overlap(query: str, units: Sequence[Unit], meaning: Meaning) -> np.ndarray:
     """Per unit: the share of the query's words it holds, rare words weighing more, a word
     counting as held by the unit's word that means most nearly the same (the encoder's word
     vectors; exact stems only without the encoder). Heading words count half."""
@@ -389,7 +404,7 @@ _YES_NO = re.compile(
 _SUBJECT_NOTE = re.compile(r"\s*\([^()]*\)\s*$")
 """The product a line refers to, added after it by the responder ("Is it waterproof? (CT-200)")."""
 FEATURE_HELD = 0.45
-"""Word likeness (on :func:`_soft_overlap`'s scale, 1 = the same word) at or above which a unit
+"""Word likeness (on :func:`soft_overlap`'s scale, 1 = the same word) at or above which a unit
 holds a question's word; "waterproof" held by no unit at all is a feature the material never
 mentions."""
 

@@ -27,9 +27,17 @@ COMPANY = re.compile(
     r"work for you|mission|investors?|funding|your customers|customers do you have|"
     r"kinds? of (?:businesses|companies|customers)|who (?:uses|buys)|what do you do|history|"
     r"(?:you|you folks|you guys) (?:actually )?sell|headcount|in business|how big|"
-    r"how many (?:businesses|customers|companies|people))\b",
+    r"how many (?:businesses|customers|companies|people)|"
+    r"(?:do|did) you (?:have|keep|employ) (?:any )?(?:people|anyone|anybody|staff|a team|an office)"
+    r" (?:in|on|over|near|out)\b)\b",
     re.I,
 )
+COMPANY_MONEY = re.compile(
+    r"\b(?:you|your company|the company) (?:\w+ )?(?:raise[ds]?|raising|brought in|bring in|"
+    r"make|made|earn\w*)\b|\b(?:funding round|investors?|revenue|turnover|valuation)\b",
+    re.I,
+)
+"""Money the company itself raised or makes: a question about the company, not a price."""
 _STOCK = re.compile(
     r"\b(?:in stock|out of stock|stock levels?|inventory|lead time|how many units|"
     r"have (?:any|enough) .{0,30} (?:available|on hand)|on the shelf|available (?:right )?now|"
@@ -65,8 +73,16 @@ def is_greeting(text: str) -> bool:
     return bool(_GREETING.search(text) or _INTRODUCTION.search(text)) and len(text.split()) <= 25
 
 
+_STOCK_COUNT = re.compile(
+    r"\bhow many\b.{0,40}\b(?:do you (?:have|hold|keep)|have you got)\b.{0,20}\b(?:in|at|left)\b",
+    re.I,
+)
+"""How many of a thing "you have in Denver": a stock look-up, unless the things are the
+company's own people, offices or customers."""
+
+
 def wants_stock(text: str) -> bool:
-    return bool(_STOCK.search(text))
+    return bool(_STOCK.search(text)) or bool(_STOCK_COUNT.search(text) and not COMPANY.search(text))
 
 
 def wants_history(text: str) -> bool:

@@ -107,7 +107,9 @@ def cues(question: str, knowledge: KnowledgeView | None) -> np.ndarray:
     about the company itself."""
     out = np.zeros(len(ROLES))
     pricing, greeter = ROLES.index("pricing"), ROLES.index("greeter")
-    if answer_types.wanted(question) & {"money", "percent"}:
+    if intents.COMPANY_MONEY.search(question):
+        pass  # "how much did you bring in from investors?": the company's money, not a price
+    elif answer_types.wanted(question) & {"money", "percent"}:
         out[pricing] += MONEY_CUE
     elif intents.MONEY.search(question):
         out[pricing] += MONEY_WORD_CUE
