@@ -33,6 +33,7 @@ from simulator.team.dialogue import only_points_back
 from simulator.team.passages import knowledge_message
 
 OTHER_COMPANY = Path(__file__).parent / "data" / "other_company"
+ORISENT = Path(__file__).parent / "data" / "eval" / "dev" / "knowledge"
 
 _LABELS = re.compile(
     r"\*\*|__|^#|\n#|\||prepared response|what the customer says|what's behind it|follow-up "
@@ -96,6 +97,16 @@ def parcelwise_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 async def sample(sample_data: Path) -> Conversation:
     runner = SessionRunner(Settings(knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=sample_data))
+    await runner.start()
+    await answers_by_encoder(runner)
+    yield Conversation(runner)  # type: ignore[misc]
+    await runner.aclose()
+
+
+@pytest.fixture
+async def orisent(tmp_path: Path) -> Conversation:
+    """The dev company: its products are named in its documents only (no stock table)."""
+    runner = SessionRunner(Settings(knowledge_dir=ORISENT, data_dir=tmp_path))
     await runner.start()
     await answers_by_encoder(runner)
     yield Conversation(runner)  # type: ignore[misc]
@@ -473,3 +484,13 @@ def test_how_many_of_a_product_you_have_somewhere_is_a_stock_look_up() -> None:
     assert intents.wants_stock("How many GW-20s have you got left?")
     assert not intents.wants_stock("How many offices do you have in Europe?")
     assert not intents.wants_stock("How many sensors can one gateway handle?")
+
+
+async def test_a_feature_of_a_product_named_only_in_the_documents(orisent: Conversation) -> None:
+    """What holds for every sensor ("They must never be autoclaved") answers for the Petite; a
+    feature nothing states is said to be unstated, not answered with an unrelated sentence."""
+    reply = await orisent.reply("Can the Petite sensor be autoclaved?")
+    assert "never be autoclaved" in reply.text, reply.text
+    await orisent.runner.reset()
+    reply = await orisent.reply("Is the Petite sensor waterproof?")
+    assert reply.text.startswith("Our material says nothing about waterproof"), reply.text

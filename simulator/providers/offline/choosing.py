@@ -403,6 +403,9 @@ _YES_NO = re.compile(
 )
 _SUBJECT_NOTE = re.compile(r"\s*\([^()]*\)\s*$")
 """The product a line refers to, added after it by the responder ("Is it waterproof? (CT-200)")."""
+GENERAL_TOP = 3
+"""The most relevant units whose word for the feature counts though they name no product
+(what holds for all of them): further down, such sentences are about something else."""
 FEATURE_HELD = 0.45
 """Word likeness (on :func:`soft_overlap`'s scale, 1 = the same word) at or above which a unit
 holds a question's word; "waterproof" held by no unit at all is a feature the material never
@@ -429,6 +432,8 @@ def unstated(
     if not scored or not meaning.contextual or not _YES_NO.match(question):
         return None
     said = _SUBJECT_NOTE.sub("", question)  # the words asked, without the product it refers to
+    units = [s.unit for s in scored]
+    names = [*names, *_proper_names(said, units)]
     if not _asks_after_named(said, question, names):
         return None  # a feature of a product or plan; otherwise a last word ("thrown in?",
         # "before committing?") is too often an idiom the material words differently
@@ -439,12 +444,15 @@ def unstated(
     ]
     if not asked:
         return None
-    units = [s.unit for s in scored]
     focus = _focus(question, units, names)
     about = [s for s, f in zip(scored, focus, strict=True) if f > 0]
     # The question asks about that product: "water" in another sensor's cleaning advice does
-    # not say whether this one is waterproof.
-    held = sorted(set().union(*(_words(f"{u.heading} {u.text}") for u in (s.unit for s in about))))
+    # not say whether this one is waterproof; what holds for all of them ("They must never be
+    # autoclaved", naming none) does.
+    top = sorted(scored, key=lambda s: -s.relevance)[:GENERAL_TOP]
+    general = [s.unit for s in top if not _named(f"{s.unit.heading} {s.unit.text}", names)]
+    sayers = [s.unit for s in about] + general
+    held = sorted(set().union(*(_words(f"{u.heading} {u.text}") for u in sayers)))
     if not held:
         return None
     vectors = meaning.vectors([*asked, *held])
@@ -463,6 +471,19 @@ def unstated(
 
 
 _POINTS_BACK = re.compile(r"\b(?:it|its|they|them|this one|that one)\b", re.I)
+
+
+_CAPITALISED = re.compile(r"(?<=\w )[A-Z][a-z]+\b")
+
+
+def _proper_names(said: str, units: Sequence[Unit]) -> list[str]:
+    """Capitalised words inside the question that the material uses as names ("Is the Petite
+    sensor waterproof?": a company without a stock table still names its products)."""
+    found = []
+    for word in dict.fromkeys(_CAPITALISED.findall(said)):
+        if any(re.search(rf"\b{word}\b", f"{u.heading} {u.text}") for u in units):
+            found.append(word)
+    return found
 
 
 def _asks_after_named(said: str, question: str, names: Sequence[str]) -> bool:
