@@ -134,8 +134,9 @@ STORED_WAIT_S = 60.0
 the minute or two a first encoding takes)."""
 EARLY_NOTE = (
     "The contextual encoder is still encoding this folder: until it is ready, offline answers are "
-    "chosen with word vectors and may differ from a later run's (each reply says which). Run it "
-    "again once it is done for reproducible rehearsals.\n"
+    "chosen with word vectors and may differ from a later run's (each reply says which). For "
+    "reproducible rehearsals run `simulator index` first: it waits for the encoder and stores its "
+    "vectors, and a rehearsal then waits the few seconds it needs.\n"
 )
 
 
