@@ -5,7 +5,8 @@
 Prints hit@1/hit@3 with each scorer (wordllama alone, as searches are served before the
 contextual encoder has filled; then the encoder once every vector is in) on
 tests/data/retrieval_questions.yaml (sample company), tests/data/other_company_questions.yaml
-(a second company), tests/data/dev_questions.yaml (a third, the claim check's dev company) and,
+(a second company), tests/data/dev_questions.yaml (a third, the claim check's dev company), the
+offline answers' tuning sets (tests/data/answers/: coldtrace, parcelwise, orisent; by section) and,
 when present, tests/data/eval/<sample|holdout>/questions.yaml (the held-out company is only ever
 measured here, never tuned on; these two also by section); the contextual encoder's package,
 license, size, load time and fill time, cold and on a second start; search latency p50/p95
@@ -41,6 +42,10 @@ QUESTION_SETS = {
     "sample company": (REPO / "knowledge", DATA / "retrieval_questions.yaml"),
     "unseen company": (DATA / "other_company", DATA / "other_company_questions.yaml"),
     "dev company": (DATA / "eval" / "dev" / "knowledge", DATA / "dev_questions.yaml"),
+    # the offline answers' tuning sets (tests/data/answers/), tuned on like the sample set
+    "coldtrace": (REPO / "knowledge", DATA / "answers" / "coldtrace.yaml"),
+    "parcelwise": (DATA / "other_company", DATA / "answers" / "parcelwise.yaml"),
+    "orisent": (DATA / "eval" / "dev" / "knowledge", DATA / "answers" / "orisent.yaml"),
 }
 EVAL_SETS = {
     "eval sample": (REPO / "knowledge", DATA / "eval" / "sample" / "questions.yaml"),
