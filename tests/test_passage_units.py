@@ -82,3 +82,21 @@ def test_a_search_names_each_passages_best_units_best_first(
         texts = {u.text for u in unit_parts(passage.section, passage.text)}
         assert all(u.text in texts for u in passage.units)
     assert "Total care" in found[0].units[0].text
+
+
+def test_the_materials_questions_and_quotations_are_prompts_not_answers() -> None:
+    section = "Objection: We're locked into a contract > Follow-up questions"
+    text = (
+        '- "We signed a three-year deal with TempGuard last year."\n'
+        "- When does the current contract end?\n"
+        "- Contracts renew for 12-month periods unless notice is given 60 days ahead.\n"
+    )
+    parts = unit_parts(section, text)
+    assert [(u.body, u.is_prompt) for u in parts] == [
+        ("", False),
+        ('"We signed a three-year deal with TempGuard last year."', True),
+        ("When does the current contract end?", True),
+        ("Contracts renew for 12-month periods unless notice is given 60 days ahead.", False),
+    ]
+    faq = unit_parts("FAQ > Is there a free trial?", "Yes: a 60-day pilot for $490.")
+    assert [u.is_prompt for u in faq] == [False, False]

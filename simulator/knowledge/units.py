@@ -27,6 +27,14 @@ class Unit:
     body: str
 
     @property
+    def is_prompt(self) -> bool:
+        """Whether the body is a question or opens a quotation: the material's prompts (a
+        playbook's follow-up questions, the customer's words it quotes), which sound like a
+        customer's question but answer nothing. A heading alone (a FAQ's question) is not one."""
+        body = self.body.strip()
+        return body.rstrip("\"'”’*_ ").endswith("?") or body.startswith(('"', "“"))
+
+    @property
     def text(self) -> str:
         """The unit as one text ("heading: body"), as the contextual encoder reads it."""
         if self.heading and self.body:
