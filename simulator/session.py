@@ -150,6 +150,10 @@ class SessionRunner(AsyncResource):
             voices=dict(self._voice.voices) if self._voice else {},
             reply_pace=self._reply_pace,
         )
+        if self._choice.provider == "offline":  # its warm-up runs while the session opens
+            from simulator.providers.offline import warming
+
+            warming.start(self._team.view)
         if self._check_claims:
             checker = await asyncio.to_thread(
                 ClaimChecker.for_folder,

@@ -50,6 +50,7 @@ from simulator.host.status import (
     start_failure,
 )
 from simulator.host.transport import Capabilities, SessionTransport, choose_transport
+from simulator.host.warm_up import warm_search_models
 from simulator.redaction import Redactor
 from simulator.session_log import SessionLog, new_log_path
 from simulator.settings import Settings
@@ -121,6 +122,8 @@ class SessionSupervisor:
         """Hands freed memory back to the system while the session is idle."""
         self._lock = asyncio.Lock()
         self._session_import: asyncio.Future[Any] | None = None
+        self.models_warmed: asyncio.Future[None] | None = None
+        """The search models' loading (:mod:`simulator.host.warm_up`), once the index is ready."""
         self._closing = threading.Event()
         """Set by :meth:`aclose`: the start-up index stops after the file in hand."""
         self.index_idle = threading.Event()
@@ -227,6 +230,8 @@ class SessionSupervisor:
                 self._closing,
                 self.index_idle,
             )
+            if self.models_warmed is None:  # while livekit-agents still imports
+                self.models_warmed = asyncio.ensure_future(asyncio.to_thread(warm_search_models))
             await self._session_import
             if settings.voice_mode != "off":
                 # livekit registers plugins on the main thread only: import them there, now that

@@ -1,0 +1,26 @@
+"""Loading the search models while the app starts, not when the customer's first line arrives.
+
+wordllama and the contextual encoder load lazily, once per process, on their first use: left to
+the first search, the customer's first line waited for both (0.5-2.5 s on this 2-core machine,
+more under load) on top of its own search. The session host loads them in a worker thread as soon
+as the index is up to date, while livekit-agents is still importing, so the first line finds them
+ready. A model that cannot load is not an error here: the search that needs it says why.
+"""
+
+from __future__ import annotations
+
+import logging
+
+log = logging.getLogger(__name__)
+
+
+def warm_search_models() -> None:
+    """Blocking (a worker thread): load wordllama and, when installed, the contextual encoder."""
+    from simulator.knowledge import embedding, encoder
+
+    try:
+        embedding.embed(["warm up"])
+        if encoder.available():
+            encoder.embed(["warm up"])
+    except Exception:  # a broken model: the first search reports it in the session's own words
+        log.warning("could not load the search models ahead of the first line", exc_info=True)
