@@ -150,10 +150,6 @@ class SessionRunner(AsyncResource):
             voices=dict(self._voice.voices) if self._voice else {},
             reply_pace=self._reply_pace,
         )
-        if self._choice.provider == "offline":  # its warm-up runs while the session opens
-            from simulator.providers.offline import warming
-
-            warming.start(self._team.view)
         if self._check_claims:
             checker = await asyncio.to_thread(
                 ClaimChecker.for_folder,
@@ -176,6 +172,13 @@ class SessionRunner(AsyncResource):
                 knowledge_dir=str(settings.knowledge_dir),
             )
         )
+        if self._choice.provider == "offline":
+            # Its warm-up (catalogue, sentence vectors) runs while the customer reads and types,
+            # not during the first question, nor while the session opens (on a first launch it
+            # encodes every sentence, which would slow the start on two busy cores).
+            from simulator.providers.offline import warming
+
+            warming.start(self._team.view)
 
     async def send(self, text: str) -> int:
         """The customer says ``text``; returns when the team has finished answering."""
