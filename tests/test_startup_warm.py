@@ -1,6 +1,6 @@
-"""A start prepares what the first line needs: the search models load while livekit-agents
-imports, and the offline responder's warm-up begins as the session opens, not on the first
-question. (How much sooner the first answer comes is measured by ``python -m bench``, section 4.)"""
+"""A start prepares what the first line needs once the team is seated: the search models load
+and the offline responder's warm-up begins before any question, not on the first one.
+(What that changes for the first answer is measured by ``python -m bench``, section 4.)"""
 
 from __future__ import annotations
 

@@ -230,8 +230,6 @@ class SessionSupervisor:
                 self._closing,
                 self.index_idle,
             )
-            if self.models_warmed is None:  # while livekit-agents still imports
-                self.models_warmed = asyncio.ensure_future(asyncio.to_thread(warm_search_models))
             await self._session_import
             if settings.voice_mode != "off":
                 # livekit registers plugins on the main thread only: import them there, now that
@@ -273,6 +271,8 @@ class SessionSupervisor:
         if self._trimmer is None:
             self._trimmer = asyncio.create_task(self._idle_memory.run(), name="simulator-trim")
         await transport.start()
+        if self.models_warmed is None:  # while the customer reads and types
+            self.models_warmed = asyncio.ensure_future(asyncio.to_thread(warm_search_models))
         self.listener.capabilities_changed(transport.capabilities)
 
     async def _run_in_room(self, settings: Settings) -> bool:
