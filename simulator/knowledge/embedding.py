@@ -111,34 +111,40 @@ def vectors_of(tokens: list[list[int]]) -> np.ndarray:
     return out
 
 
-def token_sums(tokens: list[list[int]], batch_tokens: int = 4_096) -> np.ndarray:
-    """The sum of each token list's rows, for many lists at once: one gather and one segmented
-    sum per ``batch_tokens`` tokens (a bounded temporary, however many lists)."""
-    matrix = token_vectors()
-    out = np.zeros((len(tokens), DIMENSIONS), dtype=np.float32)
-    start = 0
-    while start < len(tokens):
-        end, size = start, 0
-        while end < len(tokens) and (size == 0 or size + len(tokens[end]) <= batch_tokens):
-            size += len(tokens[end])
-            end += 1
-        out[start:end] = _sums(matrix, tokens[start:end])
-        start = end
-    return out
+def token_sums(tokens: list[list[int]], batch_tokens: int = 512) -> np.ndarray:
+    """The sum of each token list's rows, for many lists at once (an empty list sums to zero).
 
-
-def _sums(matrix: np.ndarray, tokens: list[list[int]]) -> np.ndarray:
-    """Sum of the rows of each (possibly empty) token list."""
-    lengths = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens))
-    sums = np.zeros((len(tokens), matrix.shape[1]), dtype=np.float32)
-    filled = lengths > 0
-    if not filled.any():
-        return sums
+    The rows of a few hundred tokens at a time are gathered into one reused buffer that stays in
+    the CPU's cache, and summed per list there: gathering 4,096 tokens' rows (4 MB) per step made
+    this half of an ingest's CPU time, twice what it is with 512."""
+    lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
     flat = np.fromiter(chain.from_iterable(tokens), dtype=np.int64, count=int(lengths.sum()))
-    np.clip(flat, 0, matrix.shape[0] - 1, out=flat)
-    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))[filled]
-    sums[filled] = np.add.reduceat(matrix[flat], starts, axis=0)
-    return sums
+    return run_sums(flat, lengths, batch_tokens)
+
+
+def run_sums(flat: np.ndarray, lengths: np.ndarray, batch_tokens: int = 512) -> np.ndarray:
+    """:func:`token_sums` of token lists given as one flat array of ids and each list's length."""
+    matrix = token_vectors()
+    out = np.zeros((len(lengths), DIMENSIONS), dtype=np.float32)
+    if not len(flat):
+        return out
+    flat = np.clip(flat, 0, matrix.shape[0] - 1)
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    buffer = np.empty((max(batch_tokens, int(lengths.max())), DIMENSIONS), dtype=np.float32)
+    first = 0
+    while first < len(lengths):
+        # the lists whose tokens fit the buffer (at least one, however long)
+        last = max(first + 1, int(np.searchsorted(ends, starts[first] + batch_tokens, "right")))
+        begin, stop = int(starts[first]), int(ends[last - 1])
+        if stop > begin:
+            rows = buffer[: stop - begin]
+            np.take(matrix, flat[begin:stop], axis=0, out=rows)
+            filled = lengths[first:last] > 0
+            sums = np.add.reduceat(rows, starts[first:last][filled] - begin, axis=0)
+            out[first:last][filled] = sums
+        first = last
+    return out
 
 
 def token_ids(texts: list[str]) -> list[list[int]]:
@@ -172,9 +178,14 @@ class _Pieces:
     def encode(self, text: str) -> list[int]:
         if not text:
             return []  # the tokenizer prepends no "▁" to an empty text
+        pieces = self._PIECE.findall("\u2581" + text.replace(" ", "\u2581"))
+        try:  # every piece seen before (nearly always, past the first files): looked up in C
+            return list(chain.from_iterable(map(self._cache.__getitem__, pieces)))
+        except KeyError:
+            pass
         cache = self._cache
         out: list[int] = []
-        for piece in self._PIECE.findall("\u2581" + text.replace(" ", "\u2581")):
+        for piece in pieces:
             ids = cache.get(piece)
             if ids is None:
                 if len(cache) >= self.MAX_PIECES:

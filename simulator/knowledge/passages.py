@@ -176,8 +176,11 @@ def analyse(keys: Sequence[str], chunks: Sequence[Chunk]) -> Analysed:
     firsts.append(len(texts))
     unit_firsts.append(len(pairs))
     tokens = embedding.token_ids(texts)
+    lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+    starts = np.concatenate(([0], np.cumsum(lengths)))
+    flat = np.fromiter(chain.from_iterable(tokens), dtype=np.int32, count=int(starts[-1]))
     sums = np.concatenate(
-        (embedding.token_sums(tokens), np.zeros((1, embedding.DIMENSIONS), dtype=np.float32))
+        (embedding.run_sums(flat, lengths), np.zeros((1, embedding.DIMENSIONS), dtype=np.float32))
     )
     pair_array = np.array(pairs, dtype=np.int32).reshape(-1, 2)
     unit_norms = np.linalg.norm(sums[pair_array[:, 0]] + sums[pair_array[:, 1]], axis=1)
@@ -187,9 +190,6 @@ def analyse(keys: Sequence[str], chunks: Sequence[Chunk]) -> Analysed:
     vectors = np.divide(
         own_sums, own_norms[:, None], out=np.zeros_like(own_sums), where=own_norms[:, None] > 0
     ).astype(np.float32)
-    lengths = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens))
-    starts = np.concatenate(([0], np.cumsum(lengths)))
-    flat = np.fromiter(chain.from_iterable(tokens), dtype=np.int32, count=int(starts[-1]))
     out: list[StoredPassage] = []
     for i, (key, chunk) in enumerate(zip(keys, chunks, strict=True)):
         first, end = firsts[i], firsts[i + 1]
