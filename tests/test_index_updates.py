@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 
 from simulator.knowledge.index import KnowledgeIndex
+from simulator.knowledge.ingest import STAGES
 
 BOUND_S = 120.0
 """A bound on waiting for another thread (a hang fails the test), not a measurement."""
@@ -90,3 +91,18 @@ def test_an_unchanged_file_is_not_read_again(small_company: Path, tmp_path: Path
         os.utime(tips)  # a new time: now it is read, and its new text indexed
         assert index.update().files_updated == 1
         assert "FRESH BEANS" in " ".join(p.text for p in index.search("beans for a demo", k=8))
+
+
+def test_the_report_splits_an_update_by_stage(small_company: Path, tmp_path: Path) -> None:
+    """The bench's per-passage breakdown comes from here: a first build passes every stage, an
+    update with nothing changed reads no file and analyses and writes nothing."""
+    with KnowledgeIndex(small_company, tmp_path / "index", contextual=False) as index:
+        first = index.update()
+        assert set(first.stage_cpu_s) == set(STAGES)
+        assert first.stage_cpu_s["analyse"] > 0 and first.stage_cpu_s["vectors"] > 0
+
+        again = index.update()
+
+        assert again.files_unchanged == first.files_added
+        for stage in ("analyse", "vectors", "statistics", "manifest"):
+            assert again.stage_cpu_s[stage] == 0.0, stage

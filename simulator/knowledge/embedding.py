@@ -173,7 +173,9 @@ class _Pieces:
     def __init__(self, model: Any) -> None:
         self.model = model
         self._bpe = model.tokenizer.model
-        self._cache: dict[str, list[int]] = {}
+        self._cache: dict[str, tuple[int, ...]] = {}
+        """Tuples of ints, which Python's garbage collector stops tracking (lists it walks on
+        every full collection, however large the cache grows)."""
 
     def encode(self, text: str) -> list[int]:
         if not text:
@@ -186,11 +188,11 @@ class _Pieces:
         cache = self._cache
         out: list[int] = []
         for piece in pieces:
-            ids = cache.get(piece)
+            ids: tuple[int, ...] | None = cache.get(piece)
             if ids is None:
                 if len(cache) >= self.MAX_PIECES:
                     cache.clear()
-                ids = cache[piece] = [t.id for t in self._bpe.tokenize(piece)]
+                ids = cache[piece] = tuple(t.id for t in self._bpe.tokenize(piece))
             out += ids
         return out
 

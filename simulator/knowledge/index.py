@@ -362,9 +362,12 @@ class KnowledgeIndex:
         ]
 
     def warm_up(self) -> None:
-        """Load the embedding models now, so the first search is fast."""
+        """Load the embedding models and chromadb's vector index now, so the first search is
+        fast (at 100k passages chromadb's first query reads its index: ~0.4 s of CPU)."""
         with self._translated_errors():
-            embedding.embed(["warm up"])
+            vector = embedding.embed(["warm up"])
+            if self._manifest.count():
+                self._collection.query(query_embeddings=vector, n_results=1, include=[])
             if self._fill is not None:
                 encoder.embed(["warm up"])
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from simulator.errors import DocumentError
@@ -44,6 +45,10 @@ DELETE_BATCH = 10_000
 SQLite's limit (32,766) with "too many SQL variables"."""
 
 Progress = Callable[[int, int, str], None]
+STAGES = ("read", "analyse", "vectors", "statistics", "manifest")
+"""An update's stages, in :attr:`IndexReport.stage_cpu_s`: reading and chunking the files,
+tokenising and summing token vectors (wordllama), chromadb's upsert and delete, the statistics,
+the manifest's transaction."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,9 @@ class IndexReport:
     warnings: tuple[str, ...] = ()
     """Things the user should know that are not a skipped file (a link out of the folder, an
     unreadable sub-folder, a file cut at the size cap...), each naming what it is about."""
+    stage_cpu_s: dict[str, float] = field(default_factory=dict)
+    """Process CPU seconds per stage (see :data:`STAGES`), to show where an ingest's time goes
+    (every thread of the process counts: chromadb's own threads too)."""
 
     @property
     def changed(self) -> bool:
@@ -99,6 +107,15 @@ class Ingest:
         self._touched: dict[str, FileEntry | None] = {}
         self._counts = {"added": 0, "updated": 0, "removed": 0, "unchanged": 0}
         self._skipped: list[DocumentError] = []
+        self._cpu = dict.fromkeys(STAGES, 0.0)
+
+    @contextmanager
+    def _stage(self, name: str) -> Iterator[None]:
+        started = time.process_time()
+        try:
+            yield
+        finally:
+            self._cpu[name] += time.process_time() - started
 
     def run(
         self,
@@ -117,7 +134,8 @@ class Ingest:
             if cancel is not None and cancel.is_set():
                 cancelled = True
                 break
-            item = self._check(file)
+            with self._stage("read"):
+                item = self._check(file)
             if item is not None:
                 pending.append(item)
                 passages_pending = sum(len(p.chunks) for p in pending)
@@ -140,6 +158,7 @@ class Ingest:
             ignored=scan.ignored,
             cancelled=cancelled,
             warnings=(*scan.warnings, *self._warnings),
+            stage_cpu_s=dict(self._cpu),
         )
 
     def _check(self, file: KnowledgeFile) -> _Pending | None:
@@ -189,31 +208,38 @@ class Ingest:
             return
         ids = [f"{p.source}#{i}" for p in pending for i in range(len(p.chunks))]
         chunks: list[Chunk] = [c for p in pending for c in p.chunks]
-        analysed = passages.analyse(ids, chunks)
-        replaced = self._manifest.passages(
-            [i for p in pending if p.old for i in p.old.ids(p.source)]
-        )
-        masks = [{"scope": p.scope_mask} for p in analysed.passages]
-        for start in range(0, len(ids), self._write_batch):
-            end = start + self._write_batch
-            self._collection.upsert(
-                ids=ids[start:end],
-                embeddings=analysed.vectors[start:end],
-                metadatas=masks[start:end],
+        with self._stage("analyse"):
+            analysed = passages.analyse(ids, chunks)
+        with self._stage("manifest"):
+            replaced = self._manifest.passages(
+                [i for p in pending if p.old for i in p.old.ids(p.source)]
             )
+        with self._stage("vectors"):
+            masks = [{"scope": p.scope_mask} for p in analysed.passages]
+            for start in range(0, len(ids), self._write_batch):
+                end = start + self._write_batch
+                self._collection.upsert(
+                    ids=ids[start:end],
+                    embeddings=analysed.vectors[start:end],
+                    metadatas=masks[start:end],
+                )
         leftovers = [
             f"{p.source}#{i}"
             for p in pending
             if p.old is not None
             for i in range(p.entry.chunks, p.old.chunks)
         ]
-        self._stats.remove(replaced)
-        self._stats.add(analysed.passages)
+        with self._stage("statistics"):
+            self._stats.remove(replaced)
+            self._stats.add(analysed.passages)
+            changes = self._stats.changes()
         entries: dict[str, FileEntry | None] = {p.source: p.entry for p in pending}
-        self._manifest.write(
-            entries, put=analysed.passages, delete=leftovers, stats_rows=self._stats.changes()
-        )
-        self._delete_vectors(leftovers)
+        with self._stage("manifest"):
+            self._manifest.write(
+                entries, put=analysed.passages, delete=leftovers, stats_rows=changes
+            )
+        with self._stage("vectors"):
+            self._delete_vectors(leftovers)
         for p in pending:
             self._files[p.source] = p.entry
             self._touched.pop(p.source, None)
