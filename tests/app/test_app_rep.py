@@ -126,7 +126,7 @@ def test_selling_to_a_persona_with_the_co_pilot_beside_you(
     # try again: the same persona from the start; the chart gains an attempt at the end
     click(qtbot, panel.again)
     qtbot.waitUntil(
-        lambda: (
+        lambda: bool(  # waitUntil refuses a callback that returns [] (no message yet)
             window.transcript.messages()[:1]
             and window.transcript.messages()[0][1].startswith("Hi, Derek Olsen")
             and len(window.transcript.messages()) == 1
