@@ -27,8 +27,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 SIZES = (1_000, 10_000, 100_000)
 BUDGET_100K_S = 600.0
-"""Seconds a 100k-passage ingest may take in the default run (a safety net: it needs about one
-minute embedded); past it the ingest is cancelled and the row marked partial."""
+"""Seconds a 100k-passage ingest may take in the default run (a safety net: it needs 1.0-1.4 ms of
+CPU per passage, 2-3 minutes of a free core; 378-416 s on this 2-core machine at a load of 10-19);
+past it the ingest is cancelled and the row marked partial."""
 
 TITLES = {
     1: "1. Overhead per turn",

@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 
 from simulator.knowledge.index import KnowledgeIndex
-from simulator.knowledge.ingest import STAGES
+from simulator.knowledge.ingest import BATCH_FILES, STAGES
 
 BOUND_S = 120.0
 """A bound on waiting for another thread (a hang fails the test), not a measurement."""
@@ -106,3 +106,43 @@ def test_the_report_splits_an_update_by_stage(small_company: Path, tmp_path: Pat
         assert again.files_unchanged == first.files_added
         for stage in ("analyse", "vectors", "statistics", "manifest"):
             assert again.stage_cpu_s[stage] == 0.0, stage
+
+
+def test_searches_see_each_written_batch_while_the_update_goes_on(
+    small_company: Path, tmp_path: Path
+) -> None:
+    """A long update writes its files in batches (``BATCH_FILES`` new files each): held between
+    two batches, with the update's locks taken, a search is answered, finds the pages of the
+    batch already written and none of the pages still to come."""
+    with KnowledgeIndex(small_company, tmp_path / "index", contextual=False) as index:
+        index.update()
+        pages = small_company / "batch"
+        pages.mkdir()
+        for n in range(BATCH_FILES + 5):  # page-00 .. page-24 fill the first batch
+            (pages / f"page-{n:02}.md").write_text(
+                f"# Unit ZX-{n:02}\n\nThe ZX-{n:02} sensor unit reports every {n + 1} minutes.\n"
+            )
+        paused = threading.Event()
+        resume = threading.Event()
+
+        def hold_in_the_second_batch(done: int, total: int, source: str) -> None:
+            if source == f"batch/page-{BATCH_FILES + 1:02}.md":
+                paused.set()
+                assert resume.wait(BOUND_S), "the searches never finished"
+
+        updating = threading.Thread(target=index.update, args=(hold_in_the_second_batch,))
+        updating.start()
+        try:
+            assert paused.wait(BOUND_S), "the update never reached its second batch"
+            written = index.search("How often does the ZX-03 sensor unit report?", k=2)
+            to_come = index.search(f"How often does the ZX-{BATCH_FILES + 3} unit report?", k=8)
+        finally:
+            resume.set()
+            updating.join(BOUND_S)
+        assert not updating.is_alive()
+
+        assert written and written[0].source == "batch/page-03.md"
+        last = f"batch/page-{BATCH_FILES + 3:02}.md"
+        assert last not in {p.source for p in to_come}
+        after = index.search(f"How often does the ZX-{BATCH_FILES + 3} unit report?", k=2)
+        assert after[0].source == last
