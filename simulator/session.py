@@ -172,13 +172,6 @@ class SessionRunner(AsyncResource):
                 knowledge_dir=str(settings.knowledge_dir),
             )
         )
-        if self._choice.provider == "offline":
-            # Its warm-up (catalogue, sentence vectors) runs while the customer reads and types,
-            # not during the first question, nor while the session opens (on a first launch it
-            # encodes every sentence, which would slow the start on two busy cores).
-            from simulator.providers.offline import warming
-
-            warming.start(self._team.view)
 
     async def send(self, text: str) -> int:
         """The customer says ``text``; returns when the team has finished answering."""

@@ -50,7 +50,6 @@ from simulator.host.status import (
     start_failure,
 )
 from simulator.host.transport import Capabilities, SessionTransport, choose_transport
-from simulator.host.warm_up import warm_search_models
 from simulator.redaction import Redactor
 from simulator.session_log import SessionLog, new_log_path
 from simulator.settings import Settings
@@ -122,8 +121,6 @@ class SessionSupervisor:
         """Hands freed memory back to the system while the session is idle."""
         self._lock = asyncio.Lock()
         self._session_import: asyncio.Future[Any] | None = None
-        self.models_warmed: asyncio.Future[None] | None = None
-        """The search models' loading (:mod:`simulator.host.warm_up`), once the index is ready."""
         self._closing = threading.Event()
         """Set by :meth:`aclose`: the start-up index stops after the file in hand."""
         self.index_idle = threading.Event()
@@ -271,8 +268,6 @@ class SessionSupervisor:
         if self._trimmer is None:
             self._trimmer = asyncio.create_task(self._idle_memory.run(), name="simulator-trim")
         await transport.start()
-        if self.models_warmed is None:  # while the customer reads and types
-            self.models_warmed = asyncio.ensure_future(asyncio.to_thread(warm_search_models))
         self.listener.capabilities_changed(transport.capabilities)
 
     async def _run_in_room(self, settings: Settings) -> bool:

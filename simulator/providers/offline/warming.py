@@ -152,19 +152,6 @@ def _search_settled(knowledge: KnowledgeView) -> bool:
 _FILLING = frozenset({"waiting", "filling"})
 
 
-def start(knowledge: KnowledgeView) -> None:
-    """Begin the warm-up now (a session does as it starts, so its first question does not build
-    the catalogue and read the vectors itself); nothing when there is no encoder."""
-    if knowledge.contextual:
-        _warming(knowledge)
-
-
-def started(knowledge: KnowledgeView) -> bool:
-    """Whether the warm-up of ``knowledge`` has begun (it may still be running)."""
-    with _lock:
-        return knowledge in _warmings
-
-
 def wait(knowledge: KnowledgeView, timeout: float | None = None) -> bool:
     """Start the warm-up if need be and wait for it and for the index's fill; True if answers
     now use the encoder."""
