@@ -163,13 +163,15 @@ def _logged(home: Path, since: float) -> list[dict[str, Any]]:
     """Every event of the newest session log under ``home`` written since ``since`` (wall
     clock), so an earlier launch's log is never read; a line still being written is skipped."""
     logs = sorted(
-        (p for p in (home / "data").glob("*/sessions/*.jsonl") if p.stat().st_mtime >= since),
+        (p for p in (home / "data").glob("*/sessions/*.jsonl*") if p.stat().st_mtime >= since),
         key=lambda p: p.stat().st_mtime,
     )
     if not logs:
         return []
     events = []
-    for line in logs[-1].read_text(encoding="utf-8").splitlines():
+    from simulator.session_log import log_text  # compressed or plain (an older revision's)
+
+    for line in log_text(logs[-1]).splitlines():
         with contextlib.suppress(ValueError):
             event = json.loads(line)
             if float(event.get("created_at", 0.0)) >= since:

@@ -2,11 +2,13 @@
 
 A rehearsal is worth keeping (to replay it, score it, show a manager), and a booth machine may be
 switched off mid-sentence, so the log is appended and flushed line by line: a crash loses at most
-the line being written. Loading tolerates exactly that (a truncated last line) and reports any
-other damage by line number instead of refusing the whole file: a line that is not an event, or
-an event with a value no session produces (a NaN or 1e15 timestamp, an infinite latency) that
-would break a report or a chart. Secrets never reach the file; the files and their folder are
-the owner's only (0600, 0700).
+the line being written. The lines are gzip-compressed as one stream flushed after every line
+(:mod:`simulator.log_stream`): a quarter of their size, and just as crash-safe. Loading
+tolerates exactly that (a truncated last line) and reports any other damage by line number
+instead of refusing the whole file: a line that is not an event, or an event with a value no
+session produces (a NaN or 1e15 timestamp, an infinite latency) that would break a report or a
+chart. Secrets never reach the file; the files and their folder are the owner's only (0600,
+0700).
 
 Retrieved passages are most of what a session says (the same chunks, retrieved again turn after
 turn and agent after agent), so each passage is written once per file: the first time, in a
@@ -15,13 +17,14 @@ event that retrieves it; afterwards the event names it with its score (``{"ref":
 0.61, "scorer": "minilm"}``). A passage's best-matching units (the ranker's sentences, which the
 offline responder reads live and nothing that shows a session uses) are not kept. Loading puts
 the passages back, so a replay shows exactly the context the session showed. Logs written before
-this keep loading.
+this (plain JSONL, passages inline) keep loading.
 
 A log can be big (a booth left running for a week, or a hostile file): :func:`open_log` reads it
 in bounded memory, once, with progress, and keeps only where each event starts, so a view can
-read any window of it later (:meth:`SessionLogFile.events`). A file over the size cap is refused
-with a message saying so. :func:`load_log` is the same, with every event in memory, for the
-ordinary session of a few hundred events.
+read any window of it later (:meth:`SessionLogFile.events`); a compressed log is first unpacked
+into an anonymous temporary file for that. A file over the size cap (on disk, or once
+uncompressed) is refused with a message saying so. :func:`load_log` is the same, with every
+event in memory, for the ordinary session of a few hundred events.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ import json
 import math
 import os
 import re
+import tempfile
 import time
 from array import array
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
@@ -39,15 +43,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, BinaryIO
 
 from pydantic import BaseModel, ValidationError
 
 from simulator.errors import SimulatorError
 from simulator.events import Event, RetrievalEvent, from_json, to_json
+from simulator.log_stream import (
+    CompressedLines,
+    TooBig,
+    decompress_into,
+    is_compressed,
+    owner_only_fd,
+)
 from simulator.redaction import Redactor
 
-SUFFIX = ".jsonl"
+SUFFIX = ".jsonl.gz"
+PLAIN_SUFFIX = ".jsonl"
+"""Logs written before compression (still opened)."""
 MAX_LOG_BYTES = 512 * 2**20
 """Largest session log opened (``SIMULATOR_SESSION_LOG_MAX_MB``); a week at a booth is ~50 MB."""
 MAX_LINE_BYTES = 4 * 2**20
@@ -78,7 +91,7 @@ def sessions_dir(data_dir: Path) -> Path:
 
 
 def new_log_path(data_dir: Path, session_id: str, *, now: datetime | None = None) -> Path:
-    """A fresh, sortable file name for a session: ``sessions/20261122-101500-<id>.jsonl``.
+    """A fresh, sortable file name for a session: ``sessions/20261122-101500-<id>.jsonl.gz``.
 
     The sessions folder is made (or tightened to) owner-only on the way."""
     folder = sessions_dir(data_dir)
@@ -90,7 +103,7 @@ def new_log_path(data_dir: Path, session_id: str, *, now: datetime | None = None
 
 
 class SessionLog:
-    """Appends events to a JSONL file, one flushed line per event.
+    """Appends events to a compressed JSONL file, one flushed line per event.
 
     Use as a context manager, or call :meth:`close`. Writing after close raises ``ValueError``.
     """
@@ -99,11 +112,7 @@ class SessionLog:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._redact = redactor or Redactor()
-        # owner-only: a rehearsal holds customer names, deals, maybe what someone typed by mistake
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        os.fchmod(fd, 0o600)
-        handle = open(fd, "a", encoding="utf-8")  # noqa: SIM115 (close() closes it)
-        self._file: io.TextIOWrapper | None = handle
+        self._file: CompressedLines | None = CompressedLines(owner_only_fd(self.path))
         self.lines = 0
         self._passages = _PassageTable()
 
@@ -126,14 +135,14 @@ class SessionLog:
         if self._file is None:
             raise ValueError(f"the session log {self.path} is closed")
         line = to_json(event)
+        text = ""
         if isinstance(event, RetrievalEvent):
             data, new = self._passages.compact(json.loads(line))
             if new:
                 defined = json.dumps({"type": PASSAGES, "passages": new}, **_COMPACT)
-                self._file.write(self._redact(defined) + "\n")
+                text = self._redact(defined) + "\n"
             line = json.dumps(data, **_COMPACT)
-        self._file.write(self._redact(line) + "\n")
-        self._file.flush()
+        self._file.write(text + self._redact(line) + "\n")
         self.lines += 1
 
     def close(self) -> None:
@@ -202,8 +211,11 @@ class SessionLogFile:
         truncated: bool,
         problems: tuple[str, ...],
         passages: dict[int, dict[str, Any]] | None = None,
+        unpacked: BinaryIO | None = None,
     ) -> None:
+        """``unpacked``: a compressed log's lines (a temporary file the offsets point into)."""
         self.path = path
+        self._unpacked = unpacked
         self.size = size
         self._offsets = offsets
         self._passages = passages or {}
@@ -221,10 +233,16 @@ class SessionLogFile:
     def events(self, start: int = 0, stop: int | None = None) -> Iterator[Event]:
         """The events ``start`` to ``stop`` (indexes among the good events), read from the file."""
         stop = len(self) if stop is None else min(stop, len(self))
-        with self.path.open("rb") as file:
-            for number in range(max(0, start), stop):
-                file.seek(self._offsets[number])
-                yield from_json(_expanded(file.readline(MAX_LINE_BYTES + 1), self._passages))
+        if self._unpacked is not None:
+            yield from self._read(self._unpacked, start, stop)
+        else:
+            with self.path.open("rb") as file:
+                yield from self._read(file, start, stop)
+
+    def _read(self, file: BinaryIO, start: int, stop: int) -> Iterator[Event]:
+        for number in range(max(0, start), stop):
+            file.seek(self._offsets[number])
+            yield from_json(_expanded(file.readline(MAX_LINE_BYTES + 1), self._passages))
 
     def load(self) -> LoadedLog:
         """Every event in memory (for a log of ordinary size)."""
@@ -247,8 +265,8 @@ def open_log(
 
     ``progress`` is called about every megabyte (from the calling thread; run this off a GUI
     thread); an exception it raises stops the scan and propagates (that is how to cancel).
-    Raises :class:`SessionLogError` if the file cannot be read, is over ``max_bytes``, or holds
-    no event at all.
+    Raises :class:`SessionLogError` if the file cannot be read, is over ``max_bytes`` (on disk
+    or uncompressed), or holds no event at all.
     """
     path = Path(path)
     try:
@@ -262,48 +280,92 @@ def open_log(
                 f"the session log {path} is {_megabytes(size)}; logs over {_megabytes(max_bytes)} "
                 "are not opened (SIMULATOR_SESSION_LOG_MAX_MB raises the limit)"
             )
-        offsets: array[int] = array("q")
-        passages: dict[int, dict[str, Any]] = {}
-        defined_bytes = 0
-        bad: list[int] = []
-        problems: list[str] = []
-        truncated = False
-        position = number = 0
-        reported = 0
-        while True:
-            line = file.readline(MAX_LINE_BYTES + 1)
-            if not line:
-                break
-            number += 1
-            start, position = position, position + len(line)
-            complete = line.endswith(b"\n")
-            if not complete and len(line) > MAX_LINE_BYTES:
-                position += _skip_rest_of_line(file)
+        if not is_compressed(file):
+            return _scan(path, file, size, progress)
+        unpacked = tempfile.TemporaryFile(prefix="simulator-log-")  # noqa: SIM115 (the log's)
+
+        def unpacking(read: int) -> None:
+            if progress is not None:  # nothing scanned yet; called so a cancel is heard
+                progress(LogProgress(0, size, 0))
+
+        try:
+            outcome = decompress_into(file, unpacked, max_bytes=max_bytes, progress=unpacking)
+        except TooBig:
+            unpacked.close()
+            raise SessionLogError(
+                f"the session log {path} holds over {_megabytes(max_bytes)} once uncompressed; "
+                "larger logs are not opened (SIMULATOR_SESSION_LOG_MAX_MB raises the limit)"
+            ) from None
+        except BaseException:
+            unpacked.close()
+            raise
+    unpacked.seek(0)
+    try:
+        return _scan(path, unpacked, outcome.size, progress, damage=outcome.damage, unpacked=True)
+    except BaseException:
+        unpacked.close()
+        raise
+
+
+def _scan(
+    path: Path,
+    file: BinaryIO,
+    size: int,
+    progress: Callable[[LogProgress], None] | None,
+    *,
+    damage: str | None = None,
+    unpacked: bool = False,
+) -> SessionLogFile:
+    """Check every line of ``file`` (``size`` bytes of JSON lines). For a compressed log
+    (``unpacked``), ``file`` is the temporary file of its lines, kept open for reading later,
+    and ``damage`` says why they stop early."""
+    offsets: array[int] = array("q")
+    passages: dict[int, dict[str, Any]] = {}
+    defined_bytes = 0
+    bad: list[int] = []
+    problems: list[str] = []
+    truncated = False
+    position = number = 0
+    reported = 0
+    while True:
+        line = file.readline(MAX_LINE_BYTES + 1)
+        if not line:
+            break
+        number += 1
+        start, position = position, position + len(line)
+        complete = line.endswith(b"\n")
+        if not complete and len(line) > MAX_LINE_BYTES:
+            position += _skip_rest_of_line(file)
+            bad.append(number)
+            _note(problems, number, f"longer than {_megabytes(MAX_LINE_BYTES)}")
+            continue
+        if line.strip():
+            defined = _passages_of(line)
+            if defined is not None:
+                defined_bytes += len(line)
+                reason = "too many passages" if defined_bytes > MAX_DEFINED_BYTES else None
+                if reason is None:
+                    passages.update(defined)
+            else:
+                reason = _check_line(line, passages)
+                if reason is None:
+                    offsets.append(start)
+            if reason is not None and not complete and position >= size:
+                truncated = True
+            elif reason is not None:
                 bad.append(number)
-                _note(problems, number, f"longer than {_megabytes(MAX_LINE_BYTES)}")
-                continue
-            if line.strip():
-                defined = _passages_of(line)
-                if defined is not None:
-                    defined_bytes += len(line)
-                    reason = "too many passages" if defined_bytes > MAX_DEFINED_BYTES else None
-                    if reason is None:
-                        passages.update(defined)
-                else:
-                    reason = _check_line(line, passages)
-                    if reason is None:
-                        offsets.append(start)
-                if reason is not None and not complete and position >= size:
-                    truncated = True
-                elif reason is not None:
-                    bad.append(number)
-                    _note(problems, number, reason)
-            if progress is not None and position - reported >= 2**20:
-                reported = position
-                progress(LogProgress(position, size, len(offsets)))
-        if progress is not None:
+                _note(problems, number, reason)
+        if progress is not None and position - reported >= 2**20:
+            reported = position
             progress(LogProgress(position, size, len(offsets)))
+    if progress is not None:
+        progress(LogProgress(position, size, len(offsets)))
+    if damage is not None:
+        bad.append(number + 1)
+        _note(problems, number + 1, f"{damage}; nothing from here on could be read")
     if not offsets:
+        if damage is not None:
+            raise SessionLogError(f"the session log {path} cannot be read: {damage}")
         what = (
             "is empty"
             if size == 0 or not (bad or truncated)
@@ -318,7 +380,22 @@ def open_log(
         truncated=truncated,
         problems=tuple(problems),
         passages=passages,
+        unpacked=file if unpacked else None,
     )
+
+
+def log_text(path: Path, *, max_bytes: int = MAX_LOG_BYTES) -> str:
+    """A log's JSON lines as text, uncompressed if need be (to look inside one, e.g. in a test
+    that no secret reached it). Raises :class:`SessionLogError` like :func:`open_log`."""
+    with Path(path).open("rb") as file:
+        if not is_compressed(file):
+            return file.read(max_bytes + 1).decode("utf-8", errors="replace")
+        unpacked = io.BytesIO()
+        try:
+            decompress_into(file, unpacked, max_bytes=max_bytes)
+        except TooBig:
+            raise SessionLogError(f"the session log {path} is too big to show") from None
+        return unpacked.getvalue().decode("utf-8", errors="replace")
 
 
 def load_log(

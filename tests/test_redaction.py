@@ -30,6 +30,7 @@ from simulator.events import (
 )
 from simulator.host.supervisor import SessionSupervisor
 from simulator.redaction import REDACTED, EventRedactor, Redactor
+from simulator.session_log import log_text
 from simulator.settings import BUNDLED_KNOWLEDGE, Settings
 from tests.fakes.cerebras_server import CerebrasServer, Fault, Reply, ToolCall
 from tests.test_supervisor import Told
@@ -155,7 +156,7 @@ async def test_the_session_log_holds_no_echoed_key(data_dir: Path) -> None:
             assert await supervisor.send(line)
             await told.until(lambda e, n=n: isinstance(e, TurnCompletedEvent) and e.turn_id == n)
         await supervisor.aclose()
-    logged = told.logs[0].read_text(encoding="utf-8")
+    logged = log_text(told.logs[0])
     assert KEY not in logged and logged.count(REDACTED) >= 3
     kinds = {type(e) for e in told.events if REDACTED in e.model_dump_json()}
     assert {StatusEvent, ToolCallEvent, TranscriptEvent} <= kinds

@@ -134,7 +134,7 @@ def test_a_session_killed_mid_turn_leaves_a_log_that_loads_and_replays(
                 child.wait()
         reader.join(timeout=10)
 
-    logs = sorted(sessions_dir(data_dir).glob("*.jsonl"))
+    logs = sorted(sessions_dir(data_dir).glob("*.jsonl.gz"))
     assert len(logs) == 1, logs
     loaded = load_log(logs[0])
     assert not loaded.bad_lines

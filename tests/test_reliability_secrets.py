@@ -25,7 +25,7 @@ from simulator.events import Event, StatusEvent, TurnCompletedEvent, to_json
 from simulator.preferences import Preferences, redactor_for
 from simulator.report import render_report
 from simulator.session import SessionRunner
-from simulator.session_log import SessionLog
+from simulator.session_log import SessionLog, log_text
 from simulator.settings import BUNDLED_KNOWLEDGE, Settings
 from tests.fakes.cerebras_server import CerebrasServer, Fault, Reply, ToolCall
 
@@ -144,7 +144,7 @@ async def test_a_provider_echoing_the_key_leaks_it_nowhere(
     with SessionLog(tmp_path / "session.jsonl", redactor=redactor) as log:
         for event in events:
             log.write(event)
-    _assert_clean((tmp_path / "session.jsonl").read_text(encoding="utf-8"), "the session log")
+    _assert_clean(log_text(tmp_path / "session.jsonl"), "the session log")
     _assert_clean(render_report(events), "the report (even without a redactor)")
     for thing in (
         settings,
@@ -171,7 +171,7 @@ async def test_a_key_pasted_by_the_customer_is_redacted_in_every_file(
     with SessionLog(tmp_path / "session.jsonl", redactor=redactor) as log:
         for event in events:
             log.write(event)
-    logged = (tmp_path / "session.jsonl").read_text(encoding="utf-8")
+    logged = log_text(tmp_path / "session.jsonl")
     _assert_clean(logged, "the session log")
     assert "[redacted]" in logged
     _assert_clean(render_report(events, redactor=redactor), "the exported report")

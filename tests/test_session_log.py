@@ -28,6 +28,7 @@ from simulator.session_log import (
     SessionLogError,
     as_logged,
     load_log,
+    log_text,
     new_log_path,
     open_log,
     replay,
@@ -98,10 +99,10 @@ def test_a_whole_session_round_trips(tmp_path: Path) -> None:
     assert not list(tmp_path.glob("*.part"))
 
 
-def test_a_log_cut_off_mid_line_loads_up_to_the_last_whole_event(tmp_path: Path) -> None:
+def test_a_plain_log_cut_off_mid_line_loads_up_to_the_last_whole_event(tmp_path: Path) -> None:
     path = tmp_path / "crashed.jsonl"
     events = a_session()
-    write_log(path, events[:5])
+    path.write_text("".join(to_json(e) + "\n" for e in events[:5]), encoding="utf-8")
     with open(path, "a", encoding="utf-8") as f:
         f.write(to_json(events[5])[:40])  # the process died here
     loaded = load_log(path)
@@ -109,6 +110,73 @@ def test_a_log_cut_off_mid_line_loads_up_to_the_last_whole_event(tmp_path: Path)
     assert loaded.truncated
     assert loaded.bad_lines == ()
     assert "cut off" in (loaded.warning or "")
+
+
+def test_a_compressed_log_cut_off_anywhere_loads_every_event_written_before_the_cut(
+    tmp_path: Path,
+) -> None:
+    """A crash may stop the file at any byte: what was written (flushed) before it all loads."""
+    events = [*a_session()[:2], retrieved(1, "greeter", 0.6), *a_session()[2:]]
+    live = tmp_path / "live.jsonl.gz"
+    flushed = []  # the file's size after each event: a crash right after it leaves this much
+    with SessionLog(live) as log:
+        for event in events:
+            log.write(event)
+            flushed.append(live.stat().st_size)
+    whole = live.read_bytes()
+    assert whole[:2] == b"\x1f\x8b" and len(whole) > flushed[-1]  # gzip, closed with its end
+    cut = tmp_path / "crashed.jsonl.gz"
+    near_a_flush = {f + d for f in flushed for d in range(-8, 9)}
+    for size in sorted(near_a_flush.union(range(1, len(whole), 3)) & set(range(1, len(whole)))):
+        cut.write_bytes(whole[:size])
+        written = sum(1 for f in flushed if f <= size)
+        try:
+            loaded = load_log(cut)
+        except SessionLogError as e:  # nothing whole yet: said so, naming the file
+            assert written == 0 and "crashed.jsonl.gz" in str(e), size
+            continue
+        expected = [as_logged(e) for e in events]
+        # the last event may be whole already in the bytes of its flush marker
+        assert list(loaded.events) in (expected[:written], expected[: written + 1]), size
+        assert loaded.bad_lines == ()
+        if size in flushed:
+            assert list(loaded.events) == expected[:written] and not loaded.truncated
+    cut.write_bytes(whole[: (flushed[3] + flushed[4]) // 2])
+    crashed = load_log(cut)
+    assert crashed.truncated and "cut off" in (crashed.warning or "")
+    assert crashed.warning.startswith("crashed.jsonl.gz")
+
+
+def test_damaged_compressed_data_keeps_what_came_before_and_says_where(tmp_path: Path) -> None:
+    path = tmp_path / "damaged.jsonl.gz"
+    events = a_session()
+    with SessionLog(path) as log:
+        for event in events[:4]:
+            log.write(event)
+        intact = path.stat().st_size
+        for event in events[4:]:
+            log.write(event)
+    data = bytearray(path.read_bytes())
+    for at in range(intact + 2, intact + 12):
+        data[at] ^= 0xFF
+    path.write_bytes(bytes(data))
+    loaded = load_log(path)
+    assert list(loaded.events) == events[: len(loaded.events)] and len(loaded.events) >= 4
+    assert "damaged.jsonl.gz" in (loaded.warning or "")
+    assert "compressed data is damaged" in (loaded.warning or "")
+    path.write_bytes(b"\x1f\x8b" + b"not really gzip" * 10)
+    with pytest.raises(SessionLogError, match=r"damaged.jsonl.gz cannot be read"):
+        load_log(path)
+
+
+def test_a_gzip_bomb_is_refused_by_its_uncompressed_size(tmp_path: Path) -> None:
+    import gzip
+
+    path = tmp_path / "bomb.jsonl.gz"
+    path.write_bytes(gzip.compress(b"{" * 8 * 2**20))
+    assert path.stat().st_size < 2**20
+    with pytest.raises(SessionLogError, match="bomb.jsonl.gz holds over 2 MB once uncompressed"):
+        load_log(path, max_bytes=2 * 2**20)
 
 
 def test_damaged_lines_are_skipped_and_named_by_number(tmp_path: Path) -> None:
@@ -144,8 +212,7 @@ def test_secrets_never_reach_the_file(tmp_path: Path) -> None:
     path = tmp_path / "leaky.jsonl"
     with SessionLog(path, redactor=Redactor([key])) as log:
         log.write(StatusEvent(level="error", source="cerebras", message=f"401: bad key {key}"))
-    text = path.read_text(encoding="utf-8")
-    assert key not in text
+    assert key not in log_text(path) and key.encode() not in path.read_bytes()
     first = load_log(path).events[0]
     assert isinstance(first, StatusEvent) and "[redacted]" in first.message
 
@@ -161,7 +228,7 @@ def test_new_logs_are_sortable_files_under_the_data_dir(tmp_path: Path) -> None:
     from datetime import datetime
 
     path = new_log_path(tmp_path, "abc123", now=datetime(2026, 11, 22, 10, 15, 0))
-    assert path == tmp_path / "sessions" / "20261122-101500-abc123.jsonl"
+    assert path == tmp_path / "sessions" / "20261122-101500-abc123.jsonl.gz"
 
 
 def test_replay_keeps_the_rhythm_but_caps_long_pauses() -> None:
@@ -217,7 +284,7 @@ def test_each_passage_is_written_once_and_loads_back_as_it_was(tmp_path: Path) -
     ]
     path = tmp_path / "session.jsonl"
     write_log(path, events)
-    raw = path.read_text(encoding="utf-8")
+    raw = log_text(path)
     assert raw.count(to_json_text(CHUNK)) == 2  # once for the passages, once in the transcript
     assert raw.count("Plans > Professional") == 1 and UNIT not in raw
     loaded = load_log(path)
@@ -236,7 +303,7 @@ def test_a_log_written_before_passages_were_shared_still_loads(tmp_path: Path) -
 def test_an_event_naming_a_passage_nobody_defined_is_skipped_and_named(tmp_path: Path) -> None:
     path = tmp_path / "session.jsonl"
     write_log(path, [retrieved(1, "greeter", 0.61), retrieved(2, "pricing", 0.58)])
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines = log_text(path).splitlines(keepends=True)
     assert lines[0].startswith('{"type":"passages"')
     path.write_text("".join(lines[1:]), encoding="utf-8")  # the definitions are lost
     with pytest.raises(SessionLogError, match="no simulator events"):

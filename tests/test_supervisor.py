@@ -30,7 +30,7 @@ from simulator.events import (
 from simulator.host.status import SessionState
 from simulator.host.supervisor import NOT_RUNNING, SessionSupervisor
 from simulator.host.transport import Capabilities
-from simulator.session_log import as_logged, load_log
+from simulator.session_log import as_logged, load_log, log_text
 from simulator.settings import BUNDLED_KNOWLEDGE, Settings
 
 KEY = "csk-supervised-0123456789abcdef"
@@ -143,7 +143,7 @@ async def test_the_session_starts_here_logs_what_it_passes_on_and_refuses_in_wor
     logged = load_log(told.logs[0]).events
     # written before it was passed on, nothing lost (but the passages' ranker units)
     assert logged == tuple(as_logged(e) for e in told.events)
-    assert KEY not in told.logs[0].read_text(encoding="utf-8")
+    assert KEY not in log_text(told.logs[0])
 
 
 def closed_port() -> int:

@@ -24,9 +24,9 @@ from simulator.app.session_viewer import SessionViewer, viewer_title
 from simulator.events import Event
 from simulator.redaction import Redactor
 from simulator.report import write_report
-from simulator.session_log import SUFFIX, sessions_dir, write_log
+from simulator.session_log import PLAIN_SUFFIX, SUFFIX, sessions_dir, write_log
 
-LOG_PATTERN = f"Session logs (*{SUFFIX});;All files (*)"
+LOG_PATTERN = f"Session logs (*{SUFFIX} *{PLAIN_SUFFIX});;All files (*)"
 
 
 class FileChooser(Protocol):

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator.redaction import REDACTED
+from simulator.session_log import log_text
 from simulator.settings import BUNDLED_KNOWLEDGE, Settings
 from tests.app.conftest import WindowFactory
 from tests.app.gui import ChosenFiles, ServerThread, say, start
@@ -35,5 +36,5 @@ def test_an_echoed_key_is_in_no_export_of_the_app(
     assert REDACTED in shown and KEY not in shown and KEY not in window.banner.text
     assert window.bridge.log_path is not None
     for written in (window.bridge.log_path, saved, report):
-        text = written.read_text(encoding="utf-8")
+        text = written.read_text(encoding="utf-8") if written == report else log_text(written)
         assert KEY not in text and REDACTED in text, written
