@@ -7,6 +7,7 @@ touch starts that rehearsal. Large type, no menus, nothing that leads out of the
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
@@ -83,12 +84,14 @@ class AttractScreen(QFrame):
         column.setSpacing(24)
         column.addStretch(2)
         kicker = QLabel("SALES SIMULATOR")
-        kicker.setStyleSheet(f"color: #94a3b8; font-size: {theme.pt(14)}; letter-spacing: 4px;")
+        theme.styled(
+            kicker, lambda: f"color: #94a3b8; font-size: {theme.pt(14)}; letter-spacing: 4px;"
+        )
         column.addWidget(kicker, 0, Qt.AlignmentFlag.AlignHCenter)
         headline = QLabel("Meet an AI sales team that answers from our own material")
         headline.setWordWrap(True)
         headline.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        headline.setStyleSheet(f"font-size: {theme.pt(30)}; font-weight: bold;")
+        theme.styled(headline, lambda: f"font-size: {theme.pt(30)}; font-weight: bold;")
         column.addWidget(headline)
         sub = QLabel(
             "A Greeter hands you to a Technical or a Pricing Specialist. Every figure is checked "
@@ -96,7 +99,7 @@ class AttractScreen(QFrame):
         )
         sub.setWordWrap(True)
         sub.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        sub.setStyleSheet(f"color: #cbd5e1; font-size: {theme.pt(15)};")
+        theme.styled(sub, lambda: f"color: #cbd5e1; font-size: {theme.pt(15)};")
         column.addWidget(sub)
         column.addSpacing(30)
         row = QHBoxLayout()
@@ -116,7 +119,7 @@ class AttractScreen(QFrame):
         column.addLayout(row)
         self.starting = QLabel("")
         self.starting.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.starting.setStyleSheet(f"color: #94a3b8; font-size: {theme.pt(13)};")
+        theme.styled(self.starting, lambda: f"color: #94a3b8; font-size: {theme.pt(13)};")
         column.addWidget(self.starting)
         column.addStretch(3)
         self.operator_button = QPushButton("Operator")
@@ -134,15 +137,18 @@ class AttractScreen(QFrame):
         column.setSpacing(20)
         top = QHBoxLayout()
         back = QPushButton("‹  Back")
-        back.setStyleSheet(
-            f"QPushButton {{ background: transparent; color: #e2e8f0; font-size: {theme.pt(14)};"
-            " border: 1px solid #475569; padding: 10px 22px; }"
+        theme.styled(
+            back,
+            lambda: (
+                "QPushButton { background: transparent; color: #e2e8f0; "
+                f"font-size: {theme.pt(14)}; border: 1px solid #475569; padding: 10px 22px; }}"
+            ),
         )
         back.clicked.connect(self.show_welcome)
         top.addWidget(back)
         title = QLabel("Pick a customer: the team will answer them while you watch")
         title.setWordWrap(True)
-        title.setStyleSheet(f"font-size: {theme.pt(22)}; font-weight: bold;")
+        theme.styled(title, lambda: f"font-size: {theme.pt(22)}; font-weight: bold;")
         top.addWidget(title, 1)
         column.addLayout(top)
         grid = QGridLayout()
@@ -172,10 +178,14 @@ class AttractScreen(QFrame):
         for text, size, weight in ((title, 22, "bold"), (line, 15, "normal")):
             label = QLabel(text)
             label.setWordWrap(True)
-            label.setStyleSheet(f"font-size: {theme.pt(size)}; font-weight: {weight};")
             label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
             inside.addWidget(label)
-        button.setMinimumHeight(inside.sizeHint().height() + 20)
+            theme.styled(
+                label,
+                functools.partial(_font_style, size, weight),
+                # as tall as its text, in whatever type size the app has now
+                then=lambda: button.setMinimumHeight(inside.sizeHint().height() + 20),
+            )
         return button
 
     def _persona_card(self, persona: Persona) -> PersonaCard:
@@ -203,11 +213,15 @@ class PersonaCard(QFrame):
         inside.setSpacing(8)
         name = QLabel(persona_title(persona))
         name.setWordWrap(True)
-        name.setStyleSheet(f"font-size: {theme.pt(15)}; font-weight: bold;")
+        theme.styled(name, lambda: f"font-size: {theme.pt(15)}; font-weight: bold;")
         difficulty = QLabel(persona.difficulty)
-        difficulty.setStyleSheet(
-            f"color: white; background: {DIFFICULTY_COLOURS.get(persona.difficulty, theme.MUTED)};"
-            f" border-radius: 8px; padding: 2px 10px; font-size: {theme.pt(11)};"
+        badge = DIFFICULTY_COLOURS.get(persona.difficulty, theme.MUTED)
+        theme.styled(
+            difficulty,
+            lambda: (
+                f"color: white; background: {badge}; border-radius: 8px; padding: 2px 10px; "
+                f"font-size: {theme.pt(11)};"
+            ),
         )
         head = QHBoxLayout()
         head.addWidget(name, 1)
@@ -215,10 +229,14 @@ class PersonaCard(QFrame):
         inside.addLayout(head)
         scenario = QLabel(persona_scenario(persona))
         scenario.setWordWrap(True)
-        scenario.setStyleSheet(f"color: #cbd5e1; font-size: {theme.pt(12)};")
+        theme.styled(scenario, lambda: f"color: #cbd5e1; font-size: {theme.pt(12)};")
         inside.addWidget(scenario)
         inside.addStretch(1)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if self.isEnabled() and self.rect().contains(event.position().toPoint()):
             self.clicked.emit()
+
+
+def _font_style(size: float, weight: str) -> str:
+    return f"font-size: {theme.pt(size)}; font-weight: {weight};"

@@ -16,6 +16,7 @@ from typing import Protocol
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QLabel,
     QPushButton,
@@ -77,6 +78,7 @@ class BoothWindow(Protocol):
     def isFullScreen(self) -> bool: ...
     def isVisible(self) -> bool: ...
     def present(self) -> None: ...
+    def refresh_agent(self) -> None: ...
     def retry(self) -> None: ...
     def showNormal(self) -> None: ...
     def statusBar(self) -> QStatusBar: ...
@@ -101,9 +103,12 @@ class BoothMode(QObject):
         self.countdown = QLabel("")
         self.countdown.setObjectName("countdown")
         self.countdown.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.countdown.setStyleSheet(
-            f"background: {theme.WARNING_BG}; color: {theme.WARNING_INK}; font-weight: bold; "
-            f"font-size: {theme.pt(20)}; padding: 14px; border-bottom: 2px solid #f59e0b;"
+        theme.styled(
+            self.countdown,
+            lambda: (
+                f"background: {theme.WARNING_BG}; color: {theme.WARNING_INK}; font-weight: bold; "
+                f"font-size: {theme.pt(20)}; padding: 14px; border-bottom: 2px solid #f59e0b;"
+            ),
         )
         self.countdown.hide()
         self.operator_button = QPushButton("Operator")
@@ -142,6 +147,7 @@ class BoothMode(QObject):
         self.active = True
         window.kiosk.locked = True
         window.demo = True
+        _large_type(window, True)
         for button in window.header_buttons.values():
             button.hide()
         self.operator_button.show()
@@ -166,6 +172,7 @@ class BoothMode(QObject):
         for button in window.header_buttons.values():
             button.show()
         window.body.set_transcript_share(None)
+        _large_type(window, False)
         window.pages.setCurrentWidget(window.session_page)
         window.statusBar().show()
         if window.isFullScreen():
@@ -283,3 +290,12 @@ class BoothMode(QObject):
     def _operate(self, panel: QDialog, action: QAction) -> None:
         panel.accept()
         self.window.kiosk.run_granted(action.trigger)
+
+
+def _large_type(window: BoothWindow, large: bool) -> None:
+    """Demo mode's large type, at once (the app may already be in it: ``--demo`` starts in it)."""
+    app = QApplication.instance()
+    scale = theme.DEMO_SCALE if large else 1.0
+    if isinstance(app, QApplication) and theme.set_scale(app, scale):
+        window.refresh_agent()  # the agent pill's own style sheet
+    window.coach.set_compact(large)

@@ -263,6 +263,11 @@ class CoachPanel(QFrame):
 
     # -- state ---------------------------------------------------------------------------------
 
+    def set_compact(self, compact: bool) -> None:
+        """Demo mode's large type: the visible notes go (their tooltips stay)."""
+        self._compact = compact
+        self.set_coach_available(self._available, self._reason)
+
     def set_coach_available(self, available: bool, reason: str = COACH_UNAVAILABLE) -> None:
         self._available = available and bool(self._personas)
         self._reason = reason if self._personas else COACH_UNAVAILABLE

@@ -60,11 +60,14 @@ class PassageCard(QFrame):
         score.setFormat(f"relevance {passage.score:.2f}")
         score.setTextVisible(True)
         score.setFixedHeight(16)
-        score.setStyleSheet(
-            f"QProgressBar {{ border: none; background: {theme.LINE}; border-radius: 4px; "
-            f"font-size: {theme.pt(8)}; color: {theme.INK}; "
-            f"}} QProgressBar::chunk {{ background: #93c5fd; "
-            "border-radius: 4px; }"
+        theme.styled(
+            score,
+            lambda: (
+                f"QProgressBar {{ border: none; background: {theme.LINE}; border-radius: 4px; "
+                f"font-size: {theme.pt(8)}; color: {theme.INK}; "
+                f"}} QProgressBar::chunk {{ background: #93c5fd; "
+                "border-radius: 4px; }"
+            ),
         )
         layout.addWidget(score)
         text = theme.wrapped_label(readable(passage.text))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import (
     QFrame,
@@ -80,6 +80,10 @@ class TimelineLanes(QWidget):
     def __init__(self, model: TimelineModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
+        self.fit_font()
+
+    def fit_font(self) -> None:
+        """As tall as its lanes in the current type size."""
         line = QFontMetrics(self.font()).height()
         self.setFixedHeight(int(line * 1.45 * len(LANES) + line + 8))
 
@@ -210,10 +214,17 @@ class HandoffTimeline(QFrame):
         self.reasons.setStyleSheet("QListWidget { background: transparent; }")
         self.reasons.setFixedHeight(self.lanes.height())
         row.addWidget(self.reasons, 2)
+        self.lanes.installEventFilter(self)
         outer.addLayout(row, 1)
         self._show_empty()
         feed.event_received.connect(self._on_event)
         feed.cleared.connect(self.clear)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.lanes and event.type() == QEvent.Type.FontChange:
+            self.lanes.fit_font()  # demo mode's large type, switched on while running
+            self.reasons.setFixedHeight(self.lanes.height())
+        return False
 
     def handoff_texts(self) -> list[str]:
         """The transfers listed beside the lanes, oldest first."""

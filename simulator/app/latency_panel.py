@@ -126,12 +126,17 @@ class LatencyPanel(QFrame):
         return column
 
     def _style_last(self, colour: str) -> None:
-        self.last_value.setStyleSheet(
-            f"font-size: {theme.pt(26)}; font-weight: bold; color: {colour};"
-        )
-        self.last_value.ensurePolished()
-        self.last_value.setMinimumWidth(
-            QFontMetrics(self.last_value.font()).horizontalAdvance(WIDEST_VALUE)
+        def widest() -> None:
+            self.last_value.ensurePolished()
+            self.last_value.setMinimumWidth(
+                QFontMetrics(self.last_value.font()).horizontalAdvance(WIDEST_VALUE)
+            )
+            self._show_stats()
+
+        theme.styled(
+            self.last_value,
+            lambda: f"font-size: {theme.pt(26)}; font-weight: bold; color: {colour};",
+            then=widest,
         )
 
     def _show_stats(self) -> None:

@@ -82,9 +82,12 @@ class ScorecardView(QWidget):
             self.progress.setVisible(False)
         ink, background, _ = _OUTCOME[card.outcome]
         self.headline.setText(headline(card))
-        self.headline.setStyleSheet(
-            f"background: {background}; color: {ink}; font-weight: bold; "
-            f"font-size: {theme.pt(14)}; border-radius: 8px; padding: 10px 14px;"
+        theme.styled(
+            self.headline,
+            lambda: (
+                f"background: {background}; color: {ink}; font-weight: bold; "
+                f"font-size: {theme.pt(14)}; border-radius: 8px; padding: 10px 14px;"
+            ),
         )
         self.subtitle.setText(verdict(card))
         self.counts = dict(tiles(card))
@@ -130,9 +133,12 @@ class ScorecardView(QWidget):
         layout = QVBoxLayout(tile)
         layout.setContentsMargins(10, 6, 10, 6)
         number = theme.wrapped_label(value)
-        number.setStyleSheet(
-            f"font-size: {theme.pt(16)}; font-weight: bold; "
-            f"color: {theme.SLOW if bad else theme.INK};"
+        theme.styled(
+            number,
+            lambda: (
+                f"font-size: {theme.pt(16)}; font-weight: bold; "
+                f"color: {theme.SLOW if bad else theme.INK};"
+            ),
         )
         layout.addWidget(number)
         caption = theme.wrapped_label(label, object_name="muted")

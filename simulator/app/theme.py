@@ -7,6 +7,8 @@ with the HTML report.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QPainter, QPaintEvent
 from PySide6.QtWidgets import QApplication, QLabel, QSizePolicy, QWidget
@@ -58,6 +60,44 @@ def apply_theme(app: QApplication, *, scale: float = 1.0) -> None:
     app.setFont(font)
     app.setStyle("Fusion")
     app.setStyleSheet(style_sheet(scale))
+
+
+_STYLED: dict[int, Callable[[], None]] = {}
+"""How to set again each live widget's own style sheet that has font sizes (:func:`pt`)."""
+
+
+def styled(
+    widget: QWidget, style: Callable[[], str], then: Callable[[], None] | None = None
+) -> None:
+    """Give ``widget`` the style sheet ``style()`` (which uses :func:`pt`) now, and again whenever
+    the scale changes (demo mode switched on or off while the app runs); ``then`` runs after
+    each, for what follows from the font (a minimum width)."""
+
+    def apply() -> None:
+        widget.setStyleSheet(style())
+        if then is not None:
+            then()
+
+    key = id(widget)
+    if key not in _STYLED:
+        widget.destroyed.connect(lambda _object=None, key=key: _STYLED.pop(key, None))
+    _STYLED[key] = apply
+    apply()
+
+
+def scale_of(app: QApplication) -> float:
+    return app.font().pointSizeF() / BASE_POINT_SIZE
+
+
+def set_scale(app: QApplication, scale: float) -> bool:
+    """The whole running app in another scale at once: its font and style sheet, and every
+    widget's own style sheet given by :func:`styled`. ``False`` if it already was."""
+    if abs(scale_of(app) - scale) < 0.01:
+        return False
+    apply_theme(app, scale=scale)
+    for apply in list(_STYLED.values()):
+        apply()
+    return True
 
 
 def style_sheet(scale: float = 1.0) -> str:

@@ -96,6 +96,7 @@ def make_window(qtbot: Any, themed_app: QApplication, tmp_path: Path) -> Iterato
         thread = window.bridge._thread
         assert thread is None or not thread.is_alive()
         dispose(window)
+    theme.set_scale(themed_app, 1.0)  # a booth's large type ends with it
 
 
 def dispose(obj: QObject) -> None:

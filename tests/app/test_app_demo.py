@@ -9,8 +9,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QWidget,
+)
 
 from simulator.app.attract_screen import REHEARSE, TALK
 from simulator.app.bridge import SessionState
@@ -236,6 +244,55 @@ def test_settings_turn_demo_mode_on_with_a_pin_stored_only_as_a_hash(
     saved = json.loads(path.read_text())
     assert "8642" not in path.read_text() and saved["demo_mode"] is True
     assert pin_matches("8642", saved["demo_pin_hash"])
+
+
+def test_large_type_comes_at_once_when_settings_switch_demo_mode_on_and_goes_with_it(
+    qtbot: Any, make_window: WindowFactory, offline_settings: Settings, tmp_path: Path
+) -> None:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    path = tmp_path / "settings.json"
+    window = start(qtbot, make_window(offline_settings, preferences_path=path))
+    say(qtbot, window, "What does the Starter plan cost?")
+    desk = {
+        "app": app.font().pointSizeF(),
+        "composer": window.composer.input.font().pointSizeF(),
+        "pill": window.agent_pill.font().pointSizeF(),
+        "lanes": window.timeline.lanes.height(),
+    }
+    headline = _attract_headline(window)
+    desk["headline"] = headline.font().pointSizeF()
+    dialog = window.open_settings()
+    assert dialog is not None
+    dialog.demo_mode.setChecked(True)
+    dialog.pin.setText("8642")
+    dialog.accept()
+    qtbot.waitUntil(lambda: window.demo)
+    booth_sizes = {
+        "app": app.font().pointSizeF(),
+        "headline": headline.font().pointSizeF(),
+        "composer": window.composer.input.font().pointSizeF(),
+        "pill": window.agent_pill.font().pointSizeF(),
+        "lanes": window.timeline.lanes.height(),
+    }
+    for what, size in desk.items():  # this run, not the next start
+        assert booth_sizes[what] >= size * 1.3, (what, size, booth_sizes[what])
+    assert window.timeline.reasons.height() == booth_sizes["lanes"]
+    assert not window.coach.note.isVisible()  # the booth's compact coach bar
+    window.exit_demo()
+    type_pin(qtbot, window, "8642")
+    qtbot.waitUntil(lambda: not window.demo)
+    assert app.font().pointSizeF() == pytest.approx(desk["app"])
+    assert headline.font().pointSizeF() == pytest.approx(desk["headline"])
+    assert window.timeline.lanes.height() == desk["lanes"]
+
+
+def _attract_headline(window: MainWindow) -> QLabel:
+    return next(
+        label
+        for label in window.booth.attract.findChildren(QLabel)
+        if label.text().startswith("Meet an AI sales team")
+    )
 
 
 def test_the_countdown_shows_and_a_touch_keeps_the_visitor(
