@@ -245,11 +245,16 @@ class BoothMode(QObject):
     def _on_countdown(self, seconds: int) -> None:
         if not self.active or not self.has_visitor():
             return
+        if self.window.bridge.state is SessionState.BUSY:
+            self.idle.activity()  # the team is still answering: the visitor is waiting, not gone
+            return
         self.countdown.setText(f"Resetting in {seconds} s — touch to stay")
         self.countdown.show()
 
     def _on_idle(self) -> None:
-        if self.active and self.has_visitor():
+        if self.window.bridge.state is SessionState.BUSY:
+            self.idle.activity()
+        elif self.active and self.has_visitor():
             self.reset()
 
     # -- the operator --------------------------------------------------------------------------

@@ -13,7 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QDialogButtonBox,
     QLabel,
@@ -22,41 +24,87 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from simulator.app import theme
 from simulator.operator_pin import PinError, check_new_pin, hash_pin, pin_matches
 
 MAX_TRIES = 5
 REST_S = 30
 
 
-class PinDialog(QDialog):
+BOOTH_TARGET_LINES = 2.8
+"""In the booth's large type a button or PIN field is this many lines of text tall (~60 px): a
+target for a finger, not a mouse."""
+
+
+class _OperatorDialog(QDialog):
+    """What the PIN dialogs share: a note, password fields, a red error line and OK/Cancel,
+    with big targets and a wide field when the app is in the booth's large type."""
+
+    def __init__(self, title: str, note: str, fields: list[str], parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setWindowModality(Qt.WindowModality.WindowModal)
+        column = QVBoxLayout(self)
+        self.prompt = QLabel(note)
+        self.prompt.setWordWrap(True)
+        column.addWidget(self.prompt)
+        self.fields: list[QLineEdit] = []
+        for placeholder in fields:
+            edit = QLineEdit()
+            edit.setEchoMode(QLineEdit.EchoMode.Password)
+            edit.setPlaceholderText(placeholder)
+            column.addWidget(edit)
+            self.fields.append(edit)
+        self.error = QLabel("")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet(f"color: {theme.SLOW};")
+        self.error.setVisible(False)
+        column.addWidget(self.error)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        column.addWidget(self.buttons)
+        self._fit(column)
+
+    def say(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.setVisible(bool(text))
+
+    def _fit(self, column: QVBoxLayout) -> None:
+        """At a desk, an ordinary dialog; in the booth (large type), big targets."""
+        app = QApplication.instance()
+        booth = isinstance(app, QApplication) and theme.scale_of(app) > 1.01
+        line = QFontMetrics(self.font()).height()
+        self.setMinimumWidth(line * (34 if booth else 22))
+        if not booth:
+            return
+        self.setObjectName("boothDialog")
+        column.setContentsMargins(line, line, line, line)
+        column.setSpacing(line // 2)
+        target = round(line * BOOTH_TARGET_LINES)
+        for edit in self.fields:
+            edit.setMinimumHeight(target)
+            edit.setStyleSheet(f"font-size: {theme.pt(18)}; letter-spacing: 4px;")
+        for button in self.buttons.buttons():
+            button.setMinimumSize(round(target * 2.6), target)
+
+
+class PinDialog(_OperatorDialog):
     """Asks the operator's PIN for one purpose ("open Settings"); stays open on a wrong PIN."""
 
     def __init__(
         self, purpose: str, check: Callable[[str], bool], parent: QWidget | None = None
     ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Operator PIN")
-        self.setWindowModality(Qt.WindowModality.WindowModal)
-        self._check = check
-        column = QVBoxLayout(self)
-        self.prompt = QLabel(f"For the booth's operator: type the PIN to {purpose}.")
-        self.prompt.setWordWrap(True)
-        column.addWidget(self.prompt)
-        self.pin = QLineEdit()
-        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
-        self.pin.setPlaceholderText("PIN")
-        column.addWidget(self.pin)
-        self.error = QLabel("")
-        self.error.setStyleSheet("color: #b91c1c;")
-        self.error.setVisible(False)
-        column.addWidget(self.error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        super().__init__(
+            "Operator PIN",
+            f"For the booth's operator: type the PIN to {purpose}.",
+            ["PIN"],
+            parent,
         )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        column.addWidget(buttons)
-        self.setMinimumWidth(420)
+        self._check = check
+        self.pin = self.fields[0]
 
     def accept(self) -> None:
         if self._check(self.pin.text()):
@@ -65,51 +113,29 @@ class PinDialog(QDialog):
         self.pin.clear()
         self.error.setVisible(True)
 
-    def say(self, text: str) -> None:
-        self.error.setText(text)
-        self.error.setVisible(bool(text))
 
-
-class PinSetupDialog(QDialog):
+class PinSetupDialog(_OperatorDialog):
     """The operator chooses a PIN (twice); :attr:`pin_hash` is set once accepted."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Choose the operator PIN")
-        self.setWindowModality(Qt.WindowModality.WindowModal)
-        self.pin_hash: str | None = None
-        column = QVBoxLayout(self)
-        note = QLabel(
+        super().__init__(
+            "Choose the operator PIN",
             "Demo mode locks Settings, sessions and quitting behind a PIN. Choose it now "
-            "(at least 4 characters); only its hash is saved."
+            "(at least 4 characters); only its hash is saved.",
+            ["PIN", "The same PIN again"],
+            parent,
         )
-        note.setWordWrap(True)
-        column.addWidget(note)
-        self.pin = QLineEdit()
-        self.again = QLineEdit()
-        for edit, text in ((self.pin, "PIN"), (self.again, "The same PIN again")):
-            edit.setEchoMode(QLineEdit.EchoMode.Password)
-            edit.setPlaceholderText(text)
-            column.addWidget(edit)
-        self.error = QLabel("")
-        self.error.setStyleSheet("color: #b91c1c;")
-        column.addWidget(self.error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        column.addWidget(buttons)
-        self.setMinimumWidth(460)
+        self.pin_hash: str | None = None
+        self.pin, self.again = self.fields
 
     def accept(self) -> None:
         try:
             pin = check_new_pin(self.pin.text())
         except PinError as e:
-            self.error.setText(str(e).capitalize() + ".")
+            self.say(str(e).capitalize() + ".")
             return
         if self.again.text().strip() != pin:
-            self.error.setText("The two PINs differ: type the same PIN twice.")
+            self.say("The two PINs differ: type the same PIN twice.")
             return
         self.pin_hash = hash_pin(pin)
         super().accept()

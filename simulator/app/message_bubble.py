@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QSizePolicy,
     QToolTip,
     QVBoxLayout,
     QWidget,
@@ -58,10 +57,9 @@ class MessageBubble(QFrame):
         self.name_label = QLabel(name or AGENT_NAMES.get(speaker, speaker))
         self.name_label.setStyleSheet(f"color: {theme.colour(speaker).name()}; font-weight: bold;")
         head.addWidget(self.name_label)
-        self.tags_label = QLabel("")
+        # Tags never make a bubble wider than the transcript: cut with "…", whole in the tooltip.
+        self.tags_label = theme.ElidedLabel("")
         self.tags_label.setObjectName("muted")
-        # Tags never make a bubble wider than the transcript (the tooltip has them whole).
-        self.tags_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         head.addWidget(self.tags_label, 1)
         self._head = head
         layout.addLayout(head)
@@ -110,7 +108,6 @@ class MessageBubble(QFrame):
             count = len(reply.retrieval.passages)
             tags.append(f"{count} source{'s' if count != 1 else ''}")
         self.tags_label.setText("  ·  ".join(tags))
-        self.tags_label.setToolTip(self.tags_label.text())
 
     def set_claims(self, event: ClaimCheckEvent) -> None:
         """Show the claim check of this reply: the mark, the flagged spans, the reasons on

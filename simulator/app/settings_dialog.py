@@ -133,7 +133,7 @@ class SettingsDialog(QDialog):
         self.idle_reset.setValue(preferences.demo_idle_reset_s)
         form.addRow("New conversation after idle", self.idle_reset)
         demo_note = QLabel(
-            "Only the PIN's hash is saved. The large type applies from the next start."
+            "Only the PIN's hash is saved. Large type, full screen and the lock apply at once."
         )
         demo_note.setObjectName("muted")
         demo_note.setWordWrap(True)

@@ -129,6 +129,7 @@ def style_sheet(scale: float = 1.0) -> str:
     QLineEdit, QPlainTextEdit, QTextEdit {{ background: {SURFACE};
         border: 1px solid #cbd5e1; border-radius: 6px; padding: 5px 8px; }}
     QLineEdit:focus, QPlainTextEdit:focus {{ border: 2px solid #2563eb; }}
+    QComboBox QLineEdit, QComboBox QLineEdit:focus {{ border: none; padding: 0; }}
     QLineEdit#composer {{ font-size: {pt(12)}; padding: 9px 12px; }}
     QStatusBar {{ background: {SURFACE}; border-top: 1px solid {LINE}; }}
     QStatusBar QLabel {{ padding: 0 8px; }}

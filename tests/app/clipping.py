@@ -80,6 +80,13 @@ def _sized(widget: QWidget, text: str) -> Clipped | None:
     if not widget.isVisible():
         return None
     hint = widget.sizeHint() if isinstance(widget, QAbstractButton) else widget.minimumSizeHint()
+    if isinstance(widget, QLineEdit) and isinstance(widget.parentWidget(), QComboBox):
+        # An editable combo box's editor (no frame, no padding): the line of text must fit.
+        need_h = QFontMetrics(widget.font()).height()
+        have_h = widget.contentsRect().height()
+        if have_h + SLACK_PX < need_h:
+            return Clipped(_name(widget), text, (0, need_h), (widget.width(), have_h))
+        return None
     if isinstance(widget, (QLineEdit, QSpinBox, QComboBox)):
         # A field may be narrower than its hint (it scrolls); never shorter than its text.
         hint_h = widget.sizeHint().height()

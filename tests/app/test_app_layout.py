@@ -10,7 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QPushButton
 
+from simulator.app import theme
 from simulator.app.session_layout import Arrangement
 from simulator.events import (
     Event,
@@ -188,8 +191,14 @@ def test_nothing_is_clipped_and_the_transcript_keeps_half_the_width(
     dialog.hide()
 
     settings = window.open_settings()
-    if demo:  # the booth asks the operator's PIN first
+    if demo:  # the booth asks the operator's PIN first, in the booth's size: big targets
         assert settings is None
+        pin = window.kiosk.dialog
+        assert pin is not None
+        qtbot.waitUntil(pin.isVisible)
+        booth_pin_dialog_fits(pin, width, height)
+        if shots:
+            pin.grab().save(f"{shots}/pin-{width}x{height}-demo.png")
         type_pin(qtbot, window)
         settings = window.settings_dialog
     assert settings is not None
@@ -199,3 +208,18 @@ def test_nothing_is_clipped_and_the_transcript_keeps_half_the_width(
     if shots:
         settings.grab().save(f"{shots}/settings-{width}x{height}.png")
     settings.reject()
+
+
+def booth_pin_dialog_fits(dialog: QDialog, width: int, height: int) -> None:
+    """In the booth's large type the PIN dialog is a touch screen's: big field and buttons,
+    nothing clipped, on the screen."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication) and theme.scale_of(app) == pytest.approx(theme.DEMO_SCALE)
+    line = QFontMetrics(app.font()).height()
+    assert line >= 18  # large type (a desk's line is ~14 px)
+    buttons = dialog.findChildren(QPushButton)
+    assert {b.text().replace("&", "") for b in buttons} >= {"OK", "Cancel"}
+    for target in [*buttons, *dialog.findChildren(QLineEdit)]:
+        assert target.height() >= 2.5 * line and target.width() >= 5 * line, target
+    assert dialog.width() <= width and dialog.height() <= height
+    assert not (found := clipped(dialog)), "\n".join(map(str, found))
