@@ -20,7 +20,7 @@ from __future__ import annotations
 import html
 import math
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 
@@ -43,6 +43,7 @@ from simulator.events import (
 from simulator.palette import speaker_colour, speaker_tint
 from simulator.redaction import Redactor
 from simulator.scorecard_render import headline, parts, tiles, verdict
+from simulator.turn_numbers import renumbered, turn_numbers
 
 _CSS = """
 body { font-family: "DejaVu Sans", "Segoe UI", Helvetica, Arial, sans-serif; color: #0f172a;
@@ -83,6 +84,7 @@ def render_report(
     events = list(events)
     conversation = Conversation(events)
     coach = _CoachNotes(events)
+    number = turn_numbers(events)  # each conversation's turns from 1, as the customer counts
     redact = redactor or Redactor()
     parts = [
         "<!DOCTYPE html>",
@@ -91,7 +93,7 @@ def render_report(
         f"<h1>{_e(title)}</h1>",
         _meta(conversation),
         _cards(conversation, selling=coach.selling),
-        _scorecard(coach.scorecard),
+        _scorecard(None if coach.scorecard is None else renumbered(coach.scorecard, number)),
         "<h2>Conversation</h2>",
         _transcript(conversation, coach),
         *(
@@ -99,10 +101,10 @@ def render_report(
             if coach.selling  # nobody on the team answered: no handoffs, no reply to time
             else (
                 "<h2>Handoffs</h2>",
-                _handoffs(conversation),
+                _handoffs(conversation, number),
                 "<h2>Latency</h2>",
-                _chart(conversation.latencies),
-                _latency_table(conversation),
+                _chart(conversation.latencies, number),
+                _latency_table(conversation, number),
             )
         ),
         _statuses(conversation),
@@ -402,11 +404,11 @@ def _reply(reply: AgentReply, check: ClaimCheckEvent | None = None) -> str:
     )
 
 
-def _handoffs(conversation: Conversation) -> str:
+def _handoffs(conversation: Conversation, number: Callable[[int], int]) -> str:
     if not conversation.handoffs:
         return "<p>The Greeter handled everything; nobody was handed over.</p>"
     rows = "".join(
-        f'<tr><td>{h.turn_id}</td><td class="l">{_e(AGENT_NAMES[h.from_agent])}</td>'
+        f'<tr><td>{number(h.turn_id)}</td><td class="l">{_e(AGENT_NAMES[h.from_agent])}</td>'
         f'<td class="l">{_e(AGENT_NAMES[h.to_agent])}</td><td class="l">{_e(h.reason)}</td></tr>'
         for h in conversation.handoffs
     )
@@ -416,7 +418,7 @@ def _handoffs(conversation: Conversation) -> str:
     )
 
 
-def _latency_table(conversation: Conversation) -> str:
+def _latency_table(conversation: Conversation, number: Callable[[int], int]) -> str:
     if not conversation.latencies:
         return "<p>No reply was timed.</p>"
     rows = []
@@ -427,7 +429,7 @@ def _latency_table(conversation: Conversation) -> str:
         if s.failed_attempt_ms is not None:
             first += f" ({_ms(s.failed_attempt_ms)} on a failed attempt)"
         rows.append(
-            f'<tr><td>{event.turn_id}</td><td class="l">{_e(AGENT_NAMES[event.agent])}</td>'
+            f'<tr><td>{number(event.turn_id)}</td><td class="l">{_e(AGENT_NAMES[event.agent])}</td>'
             f'<td class="l">{_e(event.provider)}</td><td>{_ms(s.retrieval_ms)}</td>'
             f"<td>{_e(first)}</td>"
             f"<td>{tokens}</td><td>{_ms(s.server_total_ms)}</td><td>{_ms(s.tts_ttfb_ms)}</td>"
@@ -447,7 +449,7 @@ def _latency_table(conversation: Conversation) -> str:
     return f"<table>{head}<tbody>{''.join(rows)}</tbody>{foot}</table>"
 
 
-def _chart(latencies: list[LatencyEvent]) -> str:
+def _chart(latencies: list[LatencyEvent], number: Callable[[int], int]) -> str:
     """End-to-end latency per reply as an inline SVG bar chart with p50/p95 lines."""
     timed = [e for e in latencies if e.stages.e2e_ms is not None and math.isfinite(e.stages.e2e_ms)]
     values = [e.stages.e2e_ms for e in timed if e.stages.e2e_ms is not None]
@@ -465,7 +467,7 @@ def _chart(latencies: list[LatencyEvent]) -> str:
     bars = "".join(
         f'<rect x="{pad + i * step + (step - bar) / 2:.1f}" y="{y(v):.1f}" width="{bar:.1f}" '
         f'height="{height - pad - y(v):.1f}" '
-        f'fill="{speaker_colour(e.agent)}"><title>turn {e.turn_id}: '
+        f'fill="{speaker_colour(e.agent)}"><title>turn {number(e.turn_id)}: '
         f"{v:.0f} ms</title></rect>"
         for i, (v, e) in enumerate(zip(values, timed, strict=True))
     )

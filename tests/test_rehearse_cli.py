@@ -4,6 +4,7 @@ dir."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -34,8 +35,12 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("data")
 
 
-def test_all_personas_rehearse_offline_into_one_summary_table(data_dir: Path) -> None:
-    result = simulator("--all", "--offline", data_dir=data_dir)
+def test_all_personas_rehearse_offline_into_one_summary_table(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    result = simulator("--all", "--offline", "--report", str(reports), data_dir=data_dir)
     assert result.returncode == 0, result.stderr
     ids = [p.id for p in load_personas(BUNDLED_PERSONAS).personas]
     table = result.stdout.splitlines()
@@ -50,6 +55,15 @@ def test_all_personas_rehearse_offline_into_one_summary_table(data_dir: Path) ->
         )
     progress = [line for line in result.stderr.splitlines() if "customer turns" in line]
     assert [line.split(":")[0] for line in progress] == ids
+    # Each persona's report counts its own turns from 1 (the session's ids keep counting).
+    for persona, row in rows.items():
+        page = (reports / f"{persona}.html").read_text(encoding="utf-8")
+        latency = page.split("<h2>Latency</h2>", 1)[1]
+        turns = [int(n) for n in re.findall(r"<tr><td>(\d+)</td>", latency)]
+        assert turns and turns[0] == 1, (persona, turns[:3])
+        assert max(turns) <= int(row[3]), (persona, turns)
+        cited = [int(n) for n in re.findall(r"Turn (\d+)", page)]
+        assert all(1 <= n <= int(row[3]) for n in cited), (persona, cited)
 
 
 def test_one_persona_as_json_lines_with_a_report(data_dir: Path, tmp_path: Path) -> None:

@@ -33,6 +33,7 @@ from simulator.events import (
     SessionStartedEvent,
 )
 from simulator.host.transport import Capabilities
+from simulator.turn_numbers import renumbered
 
 VIEWING = "Viewing a saved session: New conversation goes back to the live team"
 
@@ -125,5 +126,6 @@ class CoachController(QObject):
                 self._show(event)
 
     def _show(self, event: ScorecardEvent) -> None:
-        self.dialog.show_card(event.scorecard)
+        # turns as this visitor counts them (the session's ids keep counting across resets)
+        self.dialog.show_card(renumbered(event.scorecard, self.feed.conversation.turn_number))
         self.scorecard_shown.emit(event.scorecard)
