@@ -76,6 +76,8 @@ _PLACEHOLDERS = {
     SessionState.CLOSED: "Closed.",
 }
 _STARTING_PLACEHOLDER = "Starting… type ahead: your line is sent when the team is ready"
+_FLAGS = {"knowledge_dir": "--knowledge", "offline": "--offline"}
+"""Settings that a command-line flag can give, and the flag (Settings can replace them)."""
 
 
 class MainWindow(QMainWindow):
@@ -350,19 +352,25 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> SettingsDialog | None:
         if not self.kiosk.allows("open Settings", self.open_settings):
             return None
-        environment = overridden_by_environment(self._env)
-        if self._cli_overrides.get("knowledge_dir") is not None:
-            environment["knowledge_dir"] = "--knowledge"
         dialog = SettingsDialog(
             self.preferences,
             self.bridge,
             saved_to=self.preferences_path,
-            environment=environment,
+            environment=overridden_by_environment(self._env),
+            flags={
+                name: flag
+                for name, flag in _FLAGS.items()
+                if self._cli_overrides.get(name) is not None
+            },
             demo=self.demo,
             parent=self,
         )
         dialog.accepted.connect(
-            lambda: self.apply_preferences(dialog.preferences(), reindexed=dialog.reindexed)
+            lambda: self.apply_preferences(
+                dialog.preferences(),
+                reindexed=dialog.reindexed,
+                replaced_flags=dialog.replaced_flags(),
+            )
         )
         self.settings_dialog = dialog
         dialog.open()
@@ -376,8 +384,34 @@ class MainWindow(QMainWindow):
         except SimulatorError as e:
             self.banner.show_message("error", f"{e}. The pace applies to this run only.")
 
-    def apply_preferences(self, preferences: Preferences, *, reindexed: bool = False) -> None:
-        """Save the new preferences (owner-only) and restart the team if what it runs on changed."""
+    def choose_knowledge_folder(self) -> Path | None:
+        """The one-step fix for a knowledge folder that is not there (the banner's button): pick
+        another and the team starts on it; it replaces a ``--knowledge`` flag for this run and
+        is saved for the next."""
+        if not self.kiosk.allows("choose the knowledge folder", self.choose_knowledge_folder):
+            return None
+        folder = self.sessions.files.folder("Knowledge folder", Path.home())
+        if folder is None:
+            return None
+        self.apply_preferences(
+            with_changes(self.preferences, knowledge_dir=str(folder)),
+            replaced_flags={"knowledge_dir"},
+        )
+        return folder
+
+    def apply_preferences(
+        self,
+        preferences: Preferences,
+        *,
+        reindexed: bool = False,
+        replaced_flags: set[str] | frozenset[str] = frozenset(),
+    ) -> None:
+        """Save the new preferences (owner-only) and restart the team if what it runs on changed.
+
+        ``replaced_flags``: settings given by a command-line flag that the user has just set
+        here; from now on this run uses the new value (the flag no longer wins)."""
+        for name in replaced_flags:
+            self._cli_overrides[name] = None
         try:
             save_preferences(preferences, self.preferences_path)
         except SimulatorError as e:
@@ -436,11 +470,7 @@ class MainWindow(QMainWindow):
             failed = view.light == "failed"
             shown = self.banner.owner == "status" and self.banner.text == view.problem
             if not (shown and self.banner.level == view.problem_level):
-                actions: list[tuple[str, Callable[[], object]]] = [
-                    ("Settings…", self.open_settings)
-                ]
-                if failed:
-                    actions.insert(0, ("Retry", self.retry))
+                actions = self._failure_actions() if failed else [("Settings…", self.open_settings)]
                 self.banner.show_message(view.problem_level, view.problem, actions, owner="status")
         else:
             self.banner.dismiss(owner="status")
@@ -467,8 +497,18 @@ class MainWindow(QMainWindow):
     def _on_failed(self, message: str) -> None:
         if self.banner.owner == "status" and self.banner.text == message:
             return  # the status model already shows it, with Retry
-        actions = [("Retry", self.retry), ("Settings…", self.open_settings)]
-        self.banner.show_message("error", message, actions)
+        self.banner.show_message("error", message, self._failure_actions())
+
+    def _failure_actions(self) -> list[tuple[str, Callable[[], object]]]:
+        """The banner's buttons when the team did not start; a missing knowledge folder is
+        fixed in one step (pick another)."""
+        actions: list[tuple[str, Callable[[], object]]] = [
+            ("Retry", self.retry),
+            ("Settings…", self.open_settings),
+        ]
+        if not self.bridge.settings.knowledge_dir.is_dir():
+            actions.insert(0, ("Choose knowledge folder…", self.choose_knowledge_folder))
+        return actions
 
     def _show_team_panels(self) -> None:
         self.timeline.setVisible(True)

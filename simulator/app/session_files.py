@@ -36,6 +36,8 @@ class FileChooser(Protocol):
 
     def open_path(self, caption: str, folder: Path, pattern: str) -> Path | None: ...
 
+    def folder(self, caption: str, start: Path) -> Path | None: ...
+
 
 class DialogFileChooser:
     def __init__(self, parent: QWidget) -> None:
@@ -47,6 +49,10 @@ class DialogFileChooser:
 
     def open_path(self, caption: str, folder: Path, pattern: str) -> Path | None:
         path, _ = QFileDialog.getOpenFileName(self._parent, caption, str(folder), pattern)
+        return Path(path) if path else None
+
+    def folder(self, caption: str, start: Path) -> Path | None:
+        path = QFileDialog.getExistingDirectory(self._parent, caption, str(start))
         return Path(path) if path else None
 
 

@@ -50,10 +50,15 @@ class SettingsDialog(QDialog):
         *,
         saved_to: Path,
         environment: dict[str, str],
+        flags: dict[str, str] | None = None,
         demo: bool = False,
         parent: QWidget | None = None,
     ) -> None:
+        """``environment``: settings whose environment variable is set (it wins over this
+        file); ``flags``: settings a command-line flag gives for this run (a value set here
+        replaces the flag's at once, see :meth:`replaced_flags`)."""
         super().__init__(parent)
+        self._flags = dict(flags or {})
         self._demo = demo
         self.setWindowTitle("Settings")
         self.setMinimumWidth(min(620, _available_width(parent)))
@@ -91,8 +96,9 @@ class SettingsDialog(QDialog):
         )
         form.addRow("Endpoint", self._with_env(self.base_url, "cerebras_base_url"))
         self.offline = QCheckBox("Always use the offline responder (no network)")
-        self.offline.setChecked(preferences.offline)
-        form.addRow("", self.offline)
+        self.offline.setChecked(preferences.offline or "offline" in self._flags)
+        self._offline_shown = self.offline.isChecked()
+        form.addRow("", self._with_env(self.offline, "offline"))
         layout.addWidget(cerebras)
 
         voice = QGroupBox("Voice and rooms (used once voice and LiveKit rooms are enabled)")
@@ -200,6 +206,15 @@ class SettingsDialog(QDialog):
         self._pin_hash = hash_pin(self.pin.text()) if self.pin.text().strip() else None
         super().accept()
 
+    def replaced_flags(self) -> set[str]:
+        """The settings a flag gave that the user has set here (they win from now on)."""
+        replaced = set()
+        if "knowledge_dir" in self._flags and self.knowledge.text() != self._knowledge_shown:
+            replaced.add("knowledge_dir")
+        if "offline" in self._flags and self.offline.isChecked() != self._offline_shown:
+            replaced.add("offline")
+        return replaced
+
     def preferences(self) -> Preferences:
         """The preferences as edited (unchanged fields keep their values; in demo mode the keys
         were never on screen, so they keep theirs)."""
@@ -219,7 +234,11 @@ class SettingsDialog(QDialog):
             **keys,
             cerebras_model="" if model == DEFAULT_CEREBRAS_MODEL else model,
             cerebras_base_url=self.base_url.text().strip(),
-            offline=self.offline.isChecked(),
+            offline=(
+                self.offline.isChecked()
+                if "offline" not in self._flags or "offline" in self.replaced_flags()
+                else self._preferences.offline  # the flag's value is not the file's
+            ),
             livekit_url=self.livekit_url.text().strip(),
             knowledge_dir=self.knowledge.text().strip(),
             demo_idle_reset_s=self.idle_reset.value(),
@@ -240,6 +259,7 @@ class SettingsDialog(QDialog):
             if current == BUNDLED_KNOWLEDGE
             else f"now: {current}"
         )
+        self._knowledge_shown = self.knowledge.text()
         row.addWidget(self._with_env(self.knowledge, "knowledge_dir"), 1)
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
@@ -327,16 +347,23 @@ class SettingsDialog(QDialog):
         return note
 
     def _with_env(self, field: QWidget, name: str) -> QWidget:
+        """``field``, with a note under it when the environment or a flag sets its value."""
         variable = self._environment.get(name)
-        if variable is None:
+        flag = self._flags.get(name)
+        if flag is not None:
+            text = f"{flag} sets this for this run; a value changed here replaces it now."
+        elif variable is not None:
+            text = f"{variable} is set in the environment and wins over this value."
+        else:
             return field
         box = QWidget()
         column = QVBoxLayout(box)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(2)
         column.addWidget(field)
-        note = QLabel(f"{variable} is set in the environment and wins over this value.")
+        note = QLabel(text)
         note.setObjectName("muted")
+        note.setWordWrap(True)
         column.addWidget(note)
         return box
 

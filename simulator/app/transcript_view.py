@@ -376,6 +376,13 @@ class TranscriptView(WrappingScrollArea):
             self._drop_welcome()
             self._show_welcome()
 
+    def welcome_text(self) -> str | None:
+        """What the empty transcript says now (``None`` once something was said)."""
+        for widget in self._widgets():
+            if widget.property("welcome"):
+                return self._welcome
+        return None
+
     def queued(self) -> list[str]:
         """The lines waiting to be sent, as shown."""
         return [] if self._queued is None else self._queued.text().split("\n")[1:]

@@ -48,12 +48,16 @@ class ChosenFiles:
 
     save: list[Path] = field(default_factory=list)
     open: list[Path] = field(default_factory=list)
+    folders: list[Path] = field(default_factory=list)
 
     def save_path(self, caption: str, suggested: Path, pattern: str) -> Path | None:
         return self.save.pop(0) if self.save else None
 
     def open_path(self, caption: str, folder: Path, pattern: str) -> Path | None:
         return self.open.pop(0) if self.open else None
+
+    def folder(self, caption: str, start: Path) -> Path | None:
+        return self.folders.pop(0) if self.folders else None
 
 
 def start(qtbot: Any, window: MainWindow) -> MainWindow:

@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox, QPushButton
+from PySide6.QtWidgets import QDialogButtonBox, QLabel, QPushButton
 
 from simulator.app.bridge import SessionState
+from simulator.app.main_window import NOT_RUNNING
 from simulator.preferences import Preferences, save_preferences
 from simulator.settings import BUNDLED_KNOWLEDGE, Settings
 from tests.app.conftest import WindowFactory
@@ -50,6 +51,61 @@ def test_a_missing_knowledge_folder_is_explained_and_fixed_from_settings(
     assert window.banner.text == ""
     say(qtbot, window, "Is our data encrypted?")
     assert window.transcript.messages()[0] == ("customer", "Is our data encrypted?")
+
+
+def test_a_wrong_knowledge_flag_is_fixed_from_the_banner_in_one_step(
+    qtbot: Any, make_window: WindowFactory, indexed_data_dir: Path, tmp_path: Path
+) -> None:
+    """``--knowledge /nonexistent``: the banner's "Choose knowledge folder…" picks another and
+    the team starts on it (the flag no longer wins for this run)."""
+    files = ChosenFiles(folders=[BUNDLED_KNOWLEDGE])
+    window = make_window(
+        None,
+        env={"SIMULATOR_DATA_DIR": str(indexed_data_dir)},
+        files=files,
+        knowledge_dir=tmp_path / "nonexistent",
+        offline=True,
+    )
+    window.start_session()
+    qtbot.waitUntil(lambda: window.bridge.state is SessionState.FAILED, timeout=30_000)
+    assert "nonexistent" in window.banner.text
+    assert window.transcript.welcome_text() == NOT_RUNNING  # not "Say hello to the Greeter"
+    choose = next(
+        b for b in window.banner.findChildren(QPushButton) if b.text() == "Choose knowledge folder…"
+    )
+    qtbot.mouseClick(choose, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.bridge.state is SessionState.READY, timeout=60_000)
+    assert window.bridge.settings.knowledge_dir == BUNDLED_KNOWLEDGE and window.banner.text == ""
+    say(qtbot, window, "Is our data encrypted?")
+    assert window.transcript.messages()[0] == ("customer", "Is our data encrypted?")
+
+
+def test_settings_say_a_flag_sets_a_value_and_replace_it_for_this_run(
+    qtbot: Any, make_window: WindowFactory, indexed_data_dir: Path, tmp_path: Path
+) -> None:
+    window = make_window(
+        None,
+        env={"SIMULATOR_DATA_DIR": str(indexed_data_dir)},
+        knowledge_dir=tmp_path / "nonexistent",
+        offline=True,
+    )
+    window.start_session()
+    qtbot.waitUntil(lambda: window.bridge.state is SessionState.FAILED, timeout=30_000)
+    dialog = window.open_settings()
+    assert dialog is not None
+    notes = [label.text() for label in dialog.findChildren(QLabel)]
+    assert any(n.startswith("--knowledge sets this for this run") for n in notes), notes
+    assert any(n.startswith("--offline sets this for this run") for n in notes), notes
+    assert dialog.offline.isChecked()  # what this run uses, not the file's unchecked value
+    assert not any("set in the environment" in n for n in notes)
+    dialog.knowledge.setText(str(BUNDLED_KNOWLEDGE))
+    qtbot.mouseClick(
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton
+    )
+    qtbot.waitUntil(lambda: window.bridge.state is SessionState.READY, timeout=60_000)
+    assert window.bridge.settings.knowledge_dir == BUNDLED_KNOWLEDGE
+    assert window.bridge.settings.offline  # still the flag's: only the folder was replaced
+    assert window.preferences.offline is False  # and the flag never reached the file
 
 
 def test_a_broken_settings_file_is_named_and_the_defaults_are_used(
