@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QFontMetrics
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -35,7 +35,7 @@ from simulator.app.coach_panel import CoachPanel
 from simulator.app.composer import Composer
 from simulator.app.demo import IdleReset
 from simulator.app.feed import EventFeed
-from simulator.app.kiosk import KioskLock, PinSetupDialog
+from simulator.app.kiosk import BOOTH_TARGET_LINES, KioskLock, PinSetupDialog
 from simulator.app.session_files import SessionFiles
 from simulator.app.session_layout import WIDE_PX, SessionLayout
 from simulator.app.settings_dialog import SettingsDialog
@@ -288,6 +288,9 @@ class BoothMode(QObject):
         close = QPushButton("Close (stay in demo mode)")
         close.clicked.connect(panel.reject)
         column.addWidget(close)
+        target = round(QFontMetrics(panel.font()).height() * BOOTH_TARGET_LINES)
+        for button in panel.findChildren(QPushButton):  # touch targets, like the PIN's
+            button.setMinimumHeight(target)
         panel.destroyed.connect(lambda: setattr(self, "menu", None))
         self.menu = panel
         panel.open()

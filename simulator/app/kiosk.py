@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtGui import QFontMetrics
+from PySide6.QtGui import QFontMetrics, QIcon
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -88,6 +88,7 @@ class _OperatorDialog(QDialog):
             edit.setMinimumHeight(target)
             edit.setStyleSheet(f"font-size: {theme.pt(18)}; letter-spacing: 4px;")
         for button in self.buttons.buttons():
+            button.setIcon(QIcon())  # the platform's tick and cross crowd the words
             button.setMinimumSize(round(target * 2.6), target)
 
 

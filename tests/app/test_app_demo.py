@@ -188,6 +188,8 @@ def test_the_operators_menu_needs_the_pin_and_leads_out_of_demo_mode(
     assert panel is not None
     buttons = {b.text(): b for b in panel.findChildren(QPushButton)}
     offered = list(buttons)
+    line = panel.fontMetrics().height()
+    assert all(b.height() >= 2.5 * line for b in buttons.values())  # touch targets
     qtbot.mouseClick(buttons["Exit demo mode"], Qt.MouseButton.LeftButton)  # no second PIN
     qtbot.waitUntil(lambda: not window.demo)
     assert offered == [
