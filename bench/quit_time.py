@@ -57,15 +57,10 @@ def _logged(data_dir: Path, old: set[Path], kind: str, count: int, timeout_s: fl
 
 
 def _text(path: Path) -> str:
-    if path.suffix == ".gz":
-        import gzip
+    """The log's lines so far; a live compressed log has no end yet (gzip.open refuses it)."""
+    from simulator.session_log import log_text
 
-        try:
-            with gzip.open(path, "rt", encoding="utf-8", errors="replace") as f:
-                return f.read()
-        except (EOFError, OSError):
-            return ""
-    return path.read_text(encoding="utf-8", errors="replace")
+    return log_text(path)
 
 
 def one_run(work: Path) -> float:
