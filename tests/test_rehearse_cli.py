@@ -62,6 +62,9 @@ def test_all_personas_rehearse_offline_into_one_summary_table(
         turns = [int(n) for n in re.findall(r"<tr><td>(\d+)</td>", latency)]
         assert turns and turns[0] == 1, (persona, turns[:3])
         assert max(turns) <= int(row[3]), (persona, turns)
+        # the persona's hidden facts are counted, not "0/0" (every bundled persona has some)
+        facts = re.search(r"<b>([^<]*)</b><span>hidden facts uncovered</span>", page)
+        assert facts and re.fullmatch(r"\d+/[1-9]\d*", facts.group(1)), (persona, facts)
         cited = [int(n) for n in re.findall(r"Turn (\d+)", page)]
         assert all(1 <= n <= int(row[3]) for n in cited), (persona, cited)
 
