@@ -31,6 +31,7 @@ from simulator.events import (
     PracticeStateEvent,
     ScorecardEvent,
     SessionStartedEvent,
+    TranscriptEvent,
 )
 from simulator.host.transport import Capabilities
 from simulator.turn_numbers import renumbered
@@ -108,6 +109,7 @@ class CoachController(QObject):
                 CustomerTypingEvent,
                 ConversationResetEvent,
                 PracticeStateEvent,
+                TranscriptEvent,
             ),
         ):
             self.panel.apply(event)

@@ -59,6 +59,7 @@ from simulator.events import (
     ModeChangedEvent,
     PracticeState,
     PracticeStateEvent,
+    TranscriptEvent,
 )
 from simulator.personas.model import Persona
 
@@ -103,6 +104,9 @@ class CoachPanel(QFrame):
         self.state: CoachState | None = None
         """The rehearsal's play state, ``None`` before one was loaded."""
         self._last_state: CoachStateEvent | None = None
+        self._lines_since_state = 0
+        """Customer lines since :attr:`_last_state` (the session publishes a state only when
+        it changes, so the turn count in the status would stand still while playing)."""
         self.practice_state: PracticeState | None = None
         """Rep mode's turn, ``None`` when no call was started."""
         self.current_mode = "customer"
@@ -263,6 +267,12 @@ class CoachPanel(QFrame):
 
     # -- state ---------------------------------------------------------------------------------
 
+    def _counted_state(self) -> CoachStateEvent:
+        """The last state, with the customer lines said since it."""
+        assert self._last_state is not None
+        turns = self._last_state.customer_turns + self._lines_since_state
+        return self._last_state.model_copy(update={"customer_turns": turns})
+
     def set_compact(self, compact: bool) -> None:
         """Demo mode's large type: the visible notes go (their tooltips stay)."""
         self._compact = compact
@@ -291,6 +301,7 @@ class CoachPanel(QFrame):
         elif isinstance(event, CoachStateEvent):
             self.state = event.state
             self._last_state = event
+            self._lines_since_state = 0
             self.choose_persona(event.persona)
             if event.speed is not None:
                 self.speed.setCurrentIndex(max(0, self.speed.findData(event.speed)))
@@ -307,7 +318,15 @@ class CoachPanel(QFrame):
             if event.typing:
                 self.status.setText(f"{self._name()} is typing…")
             elif self._last_state is not None:
-                self.status.setText(_status_text(self._last_state, self._name()))
+                self.status.setText(_status_text(self._counted_state(), self._name()))
+        elif (
+            isinstance(event, TranscriptEvent)
+            and event.speaker == "customer"
+            and self.state in ("playing", "taken_over")
+            and self._last_state is not None
+        ):
+            self._lines_since_state += 1
+            self.status.setText(_status_text(self._counted_state(), self._name()))
         elif isinstance(event, ConversationResetEvent) and self.state != "ready":
             self.state = None
             self.practice_state = None

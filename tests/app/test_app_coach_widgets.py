@@ -129,6 +129,12 @@ def test_the_panel_enables_what_fits_each_moment_of_a_rehearsal(qtbot: Any) -> N
     panel.apply(state("playing"))
     assert panel.mode == "coach" and enabled() == {"❚❚ Pause", "■ End", "Take over"}
     assert panel.whisper.isEnabled() and "Derek Olsen is talking" in panel.status.text()
+    # the session publishes a state only when it changes: the count follows the persona's lines
+    assert panel.status.text().endswith("turn 1/16")
+    for turn_id in (1, 2):
+        panel.apply(TranscriptEvent(turn_id=turn_id, speaker="customer", text="Hello?"))
+        panel.apply(TranscriptEvent(turn_id=turn_id, speaker="greeter", text="Hi."))
+    assert panel.status.text() == "Derek Olsen is talking · turn 3/16"
     qtbot.keyClicks(panel.whisper, "Ask about the budget")
     qtbot.keyClick(panel.whisper, Qt.Key.Key_Return)
     assert requested[-1] == WhisperCommand(text="Ask about the budget")
