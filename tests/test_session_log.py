@@ -157,12 +157,12 @@ def test_damaged_compressed_data_keeps_what_came_before_and_says_where(tmp_path:
         for event in events[4:]:
             log.write(event)
     data = bytearray(path.read_bytes())
-    for at in range(intact + 2, intact + 12):
-        data[at] ^= 0xFF
+    # the first byte after a flush starts a deflate block: make it one of the reserved type
+    data[intact] = 0b111
     path.write_bytes(bytes(data))
     loaded = load_log(path)
-    assert list(loaded.events) == events[: len(loaded.events)] and len(loaded.events) >= 4
-    assert "damaged.jsonl.gz" in (loaded.warning or "")
+    assert list(loaded.events) == events[:4]
+    assert (loaded.warning or "").startswith("damaged.jsonl.gz:") and len(loaded.bad_lines) == 1
     assert "compressed data is damaged" in (loaded.warning or "")
     path.write_bytes(b"\x1f\x8b" + b"not really gzip" * 10)
     with pytest.raises(SessionLogError, match=r"damaged.jsonl.gz cannot be read"):
