@@ -33,6 +33,7 @@ from simulator.rehearse import RehearseOptions, run_rehearse
 from simulator.report import render_report
 from simulator.scorecard import parts, render_text, tiles
 from simulator.settings import BUNDLED_KNOWLEDGE, Settings
+from simulator.turn_numbers import renumbered, turn_numbers
 
 
 @pytest.fixture(scope="module")
@@ -117,9 +118,14 @@ def test_counts_marks_and_the_not_settled_list_agree_everywhere(
         ]
         text = render_text(card)
         page = render_report(run)
-        for row in objections.rows:
+        # the report counts each persona's turns from 1 (--all runs one session for them all)
+        [in_report] = [
+            p for p in parts(renumbered(card, turn_numbers(run))) if p.title == "OBJECTIONS"
+        ]
+        assert [r.mark for r in in_report.rows] == [r.mark for r in objections.rows]
+        for row, reported in zip(objections.rows, in_report.rows, strict=True):
             assert f"{row.mark} {row.text}" in text
-            assert f"{row.mark}</span> {html.escape(row.text, quote=True)}</li>" in page
+            assert f"{row.mark}</span> {html.escape(reported.text, quote=True)}</li>" in page
         for o in card.not_settled:
             assert o.objection in text.splitlines()[1]  # named in the outcome line
         outcome = next(e for e in run if isinstance(e, CustomerOutcomeEvent))
