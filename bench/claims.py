@@ -208,15 +208,18 @@ def aims(judged: list[Judged]) -> str:
 
 
 NOT_SEEN = (
-    'What the check does not see yet (most "not checked" rows): claims with no figure and no '
-    'name - a feature said to exist or not ("a cellular modem inside", "generally available '
-    'right now", "on-site installation for free"), a yes/no fact turned round ("labels roll '
-    'over", "discounts stack") - and bare numbers with no unit ("capped at 200 a month"). '
-    'Caught since: a feature put on a smaller plan than the material gives it ("SSO is '
-    'available on Growth" when it starts on Scale; plans and tiers, not products), and, where '
-    'the material says otherwise, a count under ten in words ("five sales channels") and a '
-    'frequency ("every quarter", "twice a year"; not an adjective: "monthly invoices"). Wrong '
-    "claims the check does not see count as misses above."
+    'What the check does not see yet (most "not checked" rows): a feature the material never '
+    'mentions ("a free spare battery pack"), a date or status said in words ("generally '
+    'available right now"), a frequency or arrangement the material gives in other words '
+    '("invoice your postage weekly" against a prepaid balance), a denial in an irregular verb '
+    '("we sell buyer data" against "never sold"), and bare numbers with no unit ("capped at '
+    '200 a month"). Caught since: a feature said backwards (the material denies it: "a cellular '
+    'modem inside", "labels roll over", "covers loss and theft", "you can stack the discounts"), '
+    'a priced thing said free ("the returns portal comes free", "installation is included") '
+    'and a free thing said to cost extra ("for a small extra fee"), bound to their plan or '
+    "product; a feature put on a smaller plan than the material gives it; a count under ten in "
+    "words and a frequency, where the material says otherwise. Wrong claims the check does not "
+    "see count as misses above."
 )
 
 

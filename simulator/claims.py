@@ -63,6 +63,7 @@ from simulator.facts.matching import (
 from simulator.facts.model import Fact
 from simulator.facts.offerings import Offerings
 from simulator.facts.places import places_in
+from simulator.facts.polarity import Polarity
 from simulator.facts.store import FactStore
 from simulator.facts.subjects import Vocabulary
 from simulator.facts.values import same_terms
@@ -94,6 +95,7 @@ class ClaimChecker:
             self._by_kind[fact.kind].append(know(self.vocabulary, fact))
         self._text = " ".join(f.text for f in store.files)
         self._offerings = Offerings(self.vocabulary, store.files)
+        self._polarity = Polarity(self.vocabulary, store.files)
         named = {n for e in self.vocabulary.entities for n in e.names}
         self._places: dict[str, set[str]] = {}
         for file in store.files:
@@ -130,6 +132,7 @@ class ClaimChecker:
         claims = [c for c in claims if (c.start, c.end) not in soft or c.verdict == "contradicted"]
         claims += self._unknown_names(job, statements) + self._misplaced(job, claims)
         claims += self._offered_elsewhere(job, claims)
+        claims += self._backwards(job, claims)
         claims.sort(key=lambda c: c.start)
         return ClaimCheckEvent(
             turn_id=job.turn_id,
@@ -397,6 +400,31 @@ class ClaimChecker:
                         text=mention.evidence,
                     ),
                     note=f"the knowledge base gives this on {found.first}, not on {found.member}",
+                )
+            )
+        return out
+
+    def _backwards(self, job: ClaimJob, taken: list[Claim]) -> list[Claim]:
+        """Clauses with no figure that say what the material denies ("a cellular modem inside"
+        when it has none) or turn a price round ("free" when it costs $79): contradicted, with
+        the material's words (see :mod:`simulator.facts.polarity`)."""
+        out: list[Claim] = []
+        for found in self._polarity.backwards(job.reply):
+            if any(c.start < found.end and found.start < c.end and not c.supported for c in taken):
+                continue  # already judged wrong
+            out.append(
+                Claim(
+                    text=job.reply[found.start : found.end],
+                    start=found.start,
+                    end=found.end,
+                    kind="named_fact",
+                    supported=False,
+                    verdict="contradicted",
+                    correct=found.correct,
+                    contradicting=Passage(
+                        source=found.source, section=found.section, score=1.0, text=found.evidence
+                    ),
+                    note=f"the knowledge base says otherwise: {found.correct}",
                 )
             )
         return out

@@ -430,3 +430,67 @@ def test_a_frequency_is_a_claim_where_the_material_says_another(
 ) -> None:
     found = check(parcelwise, reply)
     assert {c.text: c.correct for c in found.values()} == claims
+
+
+@pytest.mark.parametrize(
+    ("reply", "wrong", "correct"),
+    [
+        (
+            "The GW-20 has a cellular modem inside.",
+            "has a cellular modem inside",
+            "No cellular modem",
+        ),
+        ("The GW-20 doesn't have a cellular modem, so pair it with a GW-10.", None, None),
+        ("The GW-10 has LTE-M cellular built in.", None, None),
+        ("You can export your data at any time at no extra cost.", None, None),
+        ("Bulk data export costs extra.", "Bulk data export costs extra", "no charge"),
+        ("On Professional we'll do the on-site installation for free.", "installation", "$950"),
+    ],
+)
+def test_a_feature_said_backwards_or_a_price_turned_round_is_contradicted(
+    checker: ClaimChecker, reply: str, wrong: str | None, correct: str | None
+) -> None:
+    flagged = [c for c in check(checker, reply).values() if c.outcome != "supported"]
+    if wrong is None:
+        assert flagged == []
+        return
+    [claim] = flagged
+    assert claim.outcome == "contradicted" and wrong in claim.text
+    assert correct in f"{claim.correct} {claim.contradicting.text if claim.contradicting else ''}"
+
+
+@pytest.mark.parametrize(
+    ("reply", "wrong"),
+    [
+        ("Unused labels roll over into the next month.", "roll over"),
+        ("Unused labels don't roll over.", None),
+        ("The returns portal comes free with Scale.", "comes free with Scale"),
+        ("UK customers can be hosted in London for a small extra fee.", "small extra fee"),
+        ("UK customers can be hosted in London at no additional cost.", None),
+    ],
+)
+def test_a_feature_said_backwards_on_an_other_company(
+    parcelwise: ClaimChecker, reply: str, wrong: str | None
+) -> None:
+    flagged = [c for c in check(parcelwise, reply).values() if c.outcome != "supported"]
+    assert [wrong in c.text for c in flagged] == ([True] if wrong else [])
+
+
+@pytest.mark.parametrize(
+    "folder",
+    [BUNDLED_KNOWLEDGE, OTHER_COMPANY, EVAL / "dev" / "knowledge"],
+    ids=["sample", "other", "dev"],
+)
+def test_no_sentence_of_the_material_is_said_backwards(folder: Path) -> None:
+    checker = ClaimChecker.for_folder(folder)
+    said = list(dict.fromkeys(m.text for f in checker.store.files for m in f.mentions))
+    assert len(said) > 100
+    wrong = []
+    for sentence in said:
+        event = checker.check(ClaimJob(turn_id=1, agent="technical", reply=f"So, {sentence}"))
+        wrong += [
+            (sentence, c.text)
+            for c in event.claims
+            if c.note.startswith("the knowledge base says otherwise")
+        ]
+    assert not wrong
