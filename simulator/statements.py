@@ -22,46 +22,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+from simulator import number_words
 from simulator.events import ClaimKind
 from simulator.knowledge import keywords
 
-_UNITS_WORDS = {
-    "zero": 0,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "seventy": 70,
-    "eighty": 80,
-    "ninety": 90,
-}
-_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
-_NUMBER_WORD = "|".join(sorted([*_UNITS_WORDS, *_SCALES], key=len, reverse=True))
-_WORDS_RUN = re.compile(
-    rf"\b(?:{_NUMBER_WORD})(?:(?:\s+and\s+|\s+|-)(?:{_NUMBER_WORD}))*"
-    rf"(?:\s+point(?:\s+(?:{_NUMBER_WORD}))+)?\b",
-    re.I,
-)
 _DIGITS = re.compile(
     r"(?<![\w.,/:\-])(?P<sign>[-+−](?=\d)|±\s?)?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"(?:\s?(?P<scale>million|thousand|billion|bn|k)\b)?(?![\w/]|[.:,]\d)",
@@ -559,17 +523,17 @@ def _numbers(text: str, taken: list[tuple[int, int]]) -> list[Statement]:
             (m.group("scale") or "").lower(), 1
         )
         atoms.append((m.start(), m.end(), value, False))
-    for m in _WORDS_RUN.finditer(text):
+    for m in number_words.RUN.finditer(text):
         words = re.findall(r"[a-z]+", m.group(0).lower())
         if words in (["one"], ["zero"]) or _overlaps(m.span(), taken):
             continue
         start = m.start()
-        if words[0] in _SCALES:  # "a thousand dollars", "a hundred sensors"
+        if words[0] in number_words.SCALES:  # "a thousand dollars", "a hundred sensors"
             article = re.search(r"\b(?:a|one)[\s-]+$", text[max(0, start - 5) : start], re.I)
             if article is None:
                 continue
             start -= len(article.group(0))
-        atoms.append((start, m.end(), _words_number(words), True))
+        atoms.append((start, m.end(), number_words.value(words), True))
     atoms.sort()
     out: list[Statement] = []
     for n, (start, end, value, in_words) in enumerate(atoms):
@@ -751,30 +715,6 @@ def _qualifier(per_text: str) -> frozenset[str]:
 def _label_before(text: str, start: int) -> bool:
     previous = re.search(r"([A-Za-z][A-Za-z/]*)[\s-]*$", text[max(0, start - 12) : start])
     return previous is not None and previous.group(1).lower() in _LABELS
-
-
-def _words_number(words: list[str]) -> float:
-    """``ninety nine point nine five`` is 99.95: whole part, then one digit per word."""
-    if "point" not in words:
-        return float(_words_value(words))
-    at = words.index("point")
-    digits = "".join(str(_UNITS_WORDS.get(w, 0) % 10) for w in words[at + 1 :])
-    return float(f"{_words_value(words[:at]) if words[:at] else 0}.{digits or 0}")
-
-
-def _words_value(words: list[str]) -> int:
-    total = current = 0
-    for word in words:
-        if word == "and":
-            continue
-        if word in _UNITS_WORDS:
-            current += _UNITS_WORDS[word]
-        elif word == "hundred":
-            current = max(current, 1) * 100
-        else:
-            total += max(current, 1) * _SCALES[word]
-            current = 0
-    return total + current
 
 
 def _num(value: float) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import re
 
+from simulator import number_words
 from simulator.knowledge import keywords
 
 _SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -175,37 +176,7 @@ GENERIC = frozenset(
         "able",
         "like",
         "base",
-        "zero",
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "ten",
-        "eleven",
-        "twelve",
-        "thirteen",
-        "fourteen",
-        "fifteen",
-        "sixteen",
-        "seventeen",
-        "eighteen",
-        "nineteen",
-        "twenty",
-        "thirty",
-        "forty",
-        "fifty",
-        "sixty",
-        "seventy",
-        "eighty",
-        "ninety",
-        "hundred",
-        "thousand",
-        "million",
-        "billion",
+        *number_words.WORDS,
         "dollar",
         "dollars",
         "euro",

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from simulator import number_words
 from simulator.knowledge.keywords import terms
 from simulator.providers.offline import answer_types
 from simulator.providers.offline.meaning import Meaning
@@ -79,55 +80,13 @@ def follow_up(whisper: str | None, entries: Sequence[PlaybookEntry]) -> str | No
 _YOU_SAID = re.compile(r"\byou (?:mentioned|said|told)\b", re.I)
 _ABOUT_YOU = re.compile(r"\byou(?:'re|r)?\b((?:\W+(?!one\b)[\w,]+){1,3})", re.I)
 _ANAPHOR = re.compile(r"^(?:on [\w ]+?,? )?(?:that's|that is|that comes|this is|which is)\b", re.I)
-_UNITS = {
-    w: n
-    for n, w in enumerate(
-        [
-            "zero",
-            "one",
-            "two",
-            "three",
-            "four",
-            "five",
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-            "thirteen",
-            "fourteen",
-            "fifteen",
-            "sixteen",
-            "seventeen",
-            "eighteen",
-            "nineteen",
-        ]
-    )
-}
-_TENS = {
-    w: 10 * (n + 2)
-    for n, w in enumerate(
-        ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
-    )
-}
-_SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
-_NUMBER_WORD = re.compile(
-    r"\b(?:"
-    + "|".join([*_UNITS, *_TENS, *_SCALES, "and"])
-    + r")(?:[\s-]+(?:"
-    + "|".join([*_UNITS, *_TENS, *_SCALES, "and"])
-    + r"))*\b",
-    re.I,
-)
 
 
 def quantities(text: str) -> set[float]:
     """The numbers a text states, in digits or in words ("about forty" -> 40)."""
     found = {float(m.replace(",", "")) for m in re.findall(r"\d[\d,]*(?:\.\d+)?", text)}
-    for match in _NUMBER_WORD.finditer(text):
-        value = _words_to_number(match.group(0))
+    for match in number_words.RUN.finditer(text):
+        value = number_words.parse(match.group(0))
         if value is not None:
             found.add(value)
     return found
@@ -141,29 +100,11 @@ def with_digits(text: str) -> str:
         phrase = match.group(0)
         if phrase.strip().lower() in ("and", "one"):
             return phrase  # "one of the probes" is a pronoun, not a count
-        value = _words_to_number(phrase)
+        value = number_words.parse(phrase)
         return phrase if value is None else f"{value:g}"
 
-    text = _NUMBER_WORD.sub(digits, text)
+    text = number_words.RUN.sub(digits, text)
     return re.sub(r"\bminus[- ](?=\d)", "-", text, flags=re.I)
-
-
-def _words_to_number(phrase: str) -> float | None:
-    total = current = 0
-    seen = False
-    for word in re.split(r"[\s-]+", phrase.lower()):
-        if word in _UNITS:
-            current += _UNITS[word]
-        elif word in _TENS:
-            current += _TENS[word]
-        elif word in _SCALES:
-            current = max(current, 1) * _SCALES[word]
-            if _SCALES[word] >= 1000:
-                total, current = total + current, 0
-        else:
-            continue
-        seen = True
-    return float(total + current) if seen else None
 
 
 def adapt(response: Sequence[str], customer_said: str) -> list[str]:
