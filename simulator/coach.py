@@ -204,11 +204,14 @@ class CoachSession(PersonaCall):
                     continue
                 for action in turn.actions:
                     self.runner.publish(action.event(self.persona.id, turn_id))
-                await self.runner.send(turn.text)
-                self._customer_turns += 1
-                if turn.ending is not None:
+                if turn.ending is not None:  # the customer hangs up: the team has no say after it
+                    self._hung_up = True
+                    await self.runner.record("customer", turn.text, closing=True)
+                    self._customer_turns += 1
                     await self._finish(turn.ending.outcome, turn.ending.reason)
                     return
+                await self.runner.send(turn.text)
+                self._customer_turns += 1
                 if self._customer_turns >= self.max_turns:
                     await self._finish(
                         "undecided", f"Reached the limit of {self.max_turns} customer turns."
@@ -288,7 +291,7 @@ class CoachSession(PersonaCall):
     def _require_not_ended(self) -> None:
         if self._task is None:
             raise SessionError("Coach mode has not started: use `async with CoachSession(...)`")
-        if self._scorecard is not None:
+        if self._scorecard is not None or self._hung_up:
             raise SessionError("this rehearsal has ended; start a new one")
 
     def _require_persona_playing(self, command: str) -> None:

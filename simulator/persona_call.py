@@ -58,6 +58,8 @@ class PersonaCall(AsyncResource):
         self._scores = scores
         self._exchange = asyncio.Lock()
         self._stopping = False
+        self._hung_up = False
+        """The persona said its closing line: nobody answers it (the call ends after it)."""
         self._reset_seen = False
         self._scorecard: Scorecard | None = None
         self._ended = asyncio.Event()

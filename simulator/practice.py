@@ -192,10 +192,12 @@ class PracticeSession(PersonaCall):
         turn_id = self.runner.turn_id + 1
         for action in turn.actions:
             self.runner.publish(action.event(self.persona.id, turn_id))
-        await self.runner.record("customer", turn.text)
-        if turn.ending is not None:
+        if turn.ending is not None:  # the customer hangs up: the rep has no say after it
+            self._hung_up = True
+            await self.runner.record("customer", turn.text)
             await self._finish(turn.ending.outcome, turn.ending.reason)
             return True
+        await self.runner.record("customer", turn.text)
         if self.customer_turns >= self.max_turns:
             await self._finish(
                 "undecided", f"Reached the limit of {self.max_turns} customer turns."
@@ -279,7 +281,7 @@ class PracticeSession(PersonaCall):
     def _require_not_ended(self) -> None:
         if self._task is None:
             raise SessionError("Rep mode has not started: use `async with PracticeSession(...)`")
-        if self._scorecard is not None:
+        if self._scorecard is not None or self._hung_up:
             raise SessionError("this call has ended: try again, or pick another persona")
 
 

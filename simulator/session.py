@@ -195,11 +195,14 @@ class SessionRunner(AsyncResource):
             self._complete_turn()
             return self._turn_id
 
-    async def record(self, speaker: Literal["customer", "rep"], text: str) -> int:
+    async def record(
+        self, speaker: Literal["customer", "rep"], text: str, *, closing: bool = False
+    ) -> int:
         """A line of a conversation the team does not answer (Rep mode: the persona is the
         customer, the user its rep). The customer's line opens a turn, the rep's answers it, and a
         rep's line returns once its claim check is out (the customer reads it before answering).
-        Returns the line's turn id."""
+        ``closing``: the customer's last line of a call (Coach mode's persona hangs up); its turn
+        completes with no answer. Returns the line's turn id."""
         text = text.strip()
         if not text:
             raise SessionError(f"the {speaker}'s line is empty")
@@ -209,6 +212,8 @@ class SessionRunner(AsyncResource):
                 self._begin_turn()
             self._emit(TranscriptEvent(turn_id=self._turn_id, speaker=speaker, text=text))
             await self._settle_claim_checks()
+            if closing:
+                self._complete_turn()
             return self._turn_id
 
     @property

@@ -158,6 +158,25 @@ async def test_a_persona_talks_to_the_team_by_itself_until_it_agrees(settings: S
     ]
 
 
+@pytest.mark.parametrize("name", ["price-conscious-restaurants", "spreadsheet-sceptic"])
+async def test_the_team_says_nothing_after_the_customer_ends_the_call(
+    settings: Settings, name: str
+) -> None:
+    recorder, scorecard = await rehearse(settings, name)
+    [concluded] = [e for e in recorder.of(PersonaEvent) if e.action == "concluded"]
+    lines = recorder.of(TranscriptEvent)
+    assert (lines[-1].speaker, lines[-1].turn_id) == ("customer", concluded.turn_id)
+    assert [e.turn_id for e in lines if e.turn_id >= concluded.turn_id] == [concluded.turn_id]
+    # the closing line's turn completes (the app stops showing the team as thinking), unanswered
+    completed = [e.turn_id for e in recorder.of(TurnCompletedEvent)]
+    assert completed == list(range(1, concluded.turn_id + 1))
+    [outcome] = recorder.of(CustomerOutcomeEvent)
+    assert outcome.turn_id == concluded.turn_id
+    card = scorecard.scorecard
+    assert card.final and card.customer_turns == len(recorder.customer_lines())
+    assert card.outcome == outcome.outcome
+
+
 async def test_the_same_persona_has_the_same_conversation_every_time(settings: Settings) -> None:
     first, _ = await rehearse(settings, "price-conscious-restaurants")
     second, _ = await rehearse(settings, "price-conscious-restaurants")

@@ -33,6 +33,7 @@ from simulator.events import (
     CustomerOutcomeEvent,
     Event,
     ModeChangedEvent,
+    PersonaEvent,
     PracticeProgressEvent,
     PracticeStateEvent,
     ScorecardEvent,
@@ -229,6 +230,36 @@ async def test_a_rep_who_dodges_the_objections_is_declined_and_shown_the_playboo
     assert "you said “Our customers love us.”" in objection_rows[0].text
     assert objection_rows[0].quote == competitor.prepared_response
     assert all(row.mark == "✗" and "never asked" in row.text for row in rows["HIDDEN FACTS"])
+
+
+async def test_nobody_answers_the_customer_after_it_ends_the_call(settings: Settings) -> None:
+    late: list[asyncio.Task[int]] = []
+    async with SessionRunner(settings) as runner:
+        call = Call(runner)
+        practice = await open_practice(runner, load_personas().find("frostwatch-loyalist"))
+
+        def answer_the_goodbye(event: Event) -> None:
+            # the rep tries to answer while the persona is saying its closing line
+            if isinstance(event, PersonaEvent) and event.action == "concluded":
+                late.append(asyncio.create_task(practice.rep_says("Wait, one more thing!")))
+
+        runner.add_observer(answer_the_goodbye)
+        try:
+            await call.opened()
+            for line in DODGING_REP:
+                if practice.ended:
+                    break
+                await call.say(practice, line)
+            await practice.wait_ended()
+        finally:
+            await practice.aclose()
+    [attempt] = late
+    with pytest.raises(SessionError, match="this call has ended"):
+        await attempt
+    lines = call.of(TranscriptEvent)
+    [concluded] = [e for e in call.of(PersonaEvent) if e.action == "concluded"]
+    assert (lines[-1].speaker, lines[-1].turn_id) == ("customer", concluded.turn_id)
+    assert call.of(CustomerOutcomeEvent)[-1].outcome == "declined"
 
 
 async def test_a_price_the_rep_misquotes_is_flagged_with_the_right_one_and_its_sentence(

@@ -95,7 +95,7 @@ class CustomerTurn:
     text: str
     actions: tuple[Action, ...] = field(default_factory=tuple)
     ending: Ending | None = None
-    """Set when this line ends the call; the team still answers it."""
+    """Set when this line ends the call: the customer hangs up, the team does not answer it."""
 
 
 class Customer(Protocol):
