@@ -47,6 +47,7 @@ from simulator.events import (
 )
 from simulator.facts import attributes
 from simulator.facts.binding import Binding, bind, sentence_at, sentences
+from simulator.facts.extract import clause_of
 from simulator.facts.matching import (
     Known,
     Scorer,
@@ -67,6 +68,7 @@ from simulator.facts.polarity import Polarity
 from simulator.facts.store import FactStore
 from simulator.facts.subjects import Vocabulary
 from simulator.facts.values import same_terms
+from simulator.knowledge import keywords
 from simulator.statements import MONTHS, Statement, find_statements, normalise
 
 
@@ -94,6 +96,7 @@ class ClaimChecker:
         for fact in store.facts:
             self._by_kind[fact.kind].append(know(self.vocabulary, fact))
         self._text = " ".join(f.text for f in store.files)
+        self._units = {k.fact.unit for k in self._by_kind["quantity"] if k.fact.unit}
         self._offerings = Offerings(self.vocabulary, store.files)
         self._polarity = Polarity(self.vocabulary, store.files)
         named = {n for e in self.vocabulary.entities for n in e.names}
@@ -112,7 +115,7 @@ class ClaimChecker:
         started = time.perf_counter()
         said_by_customer = [s for line in job.customer_lines for s in find_statements(line)]
         from_tools = [s for output in job.tool_outputs for s in find_statements(output)]
-        statements = find_statements(job.reply, soft=True)
+        statements = [self._rate(s, job.reply) for s in find_statements(job.reply, soft=True)]
         multipliers = {
             s.amount
             for s in [*statements, *said_by_customer]
@@ -141,6 +144,25 @@ class ClaimChecker:
             claims=tuple(claims),
             elapsed_ms=round((time.perf_counter() - started) * 1000, 2),
         )
+
+    def _rate(self, statement: Statement, reply: str) -> Statement:
+        """A bare number said as a rate ("SMS alarms are capped at 200 a month") counts what its
+        clause named before it, when the material counts that (200 SMS): a claim like any."""
+        if (
+            statement.kind != "quantity"
+            or statement.unit
+            or statement.amount is None
+            or not statement.qualifier & _RATES
+        ):
+            return statement
+        sentence, at = sentence_at(reply, statement.start)
+        clause = clause_of(sentence, statement.start - at, statement.end - at)
+        before = clause[: max(0, clause.find(statement.text))] or sentence[: statement.start - at]
+        for word in reversed(re.findall(r"[A-Za-z][A-Za-z-]*", before)):
+            unit = attributes.unit(keywords.stem(word.lower()))
+            if unit in self._units:
+                return replace(statement, unit=unit, key=f"{statement.amount:g}|{unit}")
+        return statement
 
     # -- one claim -----------------------------------------------------------------------------
 
@@ -454,6 +476,9 @@ class ClaimChecker:
             )
         return out
 
+
+_RATES = frozenset(["month", "year", "week", "day", "hour"])
+"""The periods of a rate ("200 a month")."""
 
 _ROLE_WORDS = {
     "office": "an office",

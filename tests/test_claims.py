@@ -494,3 +494,21 @@ def test_no_sentence_of_the_material_is_said_backwards(folder: Path) -> None:
             if c.note.startswith("the knowledge base says otherwise")
         ]
     assert not wrong
+
+
+@pytest.mark.parametrize(
+    ("reply", "verdict", "correct"),
+    [
+        ("On Professional, SMS alarms are capped at 200 a month.", "contradicted", "Unlimited SMS"),
+        ("On Starter, SMS alarms are capped at 200 a month.", "supported", None),
+    ],
+)
+def test_a_bare_number_said_as_a_rate_counts_what_its_clause_named(
+    checker: ClaimChecker, reply: str, verdict: str, correct: str | None
+) -> None:
+    claim = check(checker, reply)["200"]
+    assert (claim.outcome, claim.correct) == (verdict, correct)
+
+
+def test_a_bare_rate_of_nothing_the_material_counts_is_no_claim(checker: ClaimChecker) -> None:
+    assert check(checker, "We ship about 40 a day.") == {}
