@@ -439,7 +439,7 @@ def _ranges(text: str, found: list[Statement]) -> list[Statement]:
         elif _OR_MORE.match(after) and statement.amount is not None:
             out[n] = replace(statement, upper=float("inf"))
         before = text[max(0, statement.start - 16) : statement.start]
-        if _ABOVE.search(before):
+        if _ABOVE.search(before) and not _ACROSS.search(before + statement.text):
             out[n] = replace(out[n], bound="above")
         elif _BELOW.search(before):
             out[n] = replace(out[n], bound="below")
@@ -447,6 +447,8 @@ def _ranges(text: str, found: list[Statement]) -> list[Statement]:
 
 
 _ABOVE = re.compile(r"\b(?:more than|over|above|at least|beyond|past|minimum of)\s+$", re.I)
+_ACROSS = re.compile(r"(?<!\bfor )(?<!\bin )\bover\s+\S+\s+(?:days?|weeks?|months?|years?)$", re.I)
+""""Financed over 24 months" spans them (a term, not a limit); "for over 10 years" is more."""
 _BELOW = re.compile(r"\b(?:up to|under|less than|fewer than|at most|below|maximum of)\s+$", re.I)
 
 

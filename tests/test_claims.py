@@ -512,3 +512,16 @@ def test_a_bare_number_said_as_a_rate_counts_what_its_clause_named(
 
 def test_a_bare_rate_of_nothing_the_material_counts_is_no_claim(checker: ClaimChecker) -> None:
     assert check(checker, "We ship about 40 a day.") == {}
+
+
+@pytest.mark.parametrize(
+    ("reply", "verdict"),
+    [
+        ("Orders of $15,000 or more can be financed over 24 months at 0%.", "supported"),
+        ("Orders of $15,000 or more can be financed over 60 months at 0%.", "contradicted"),
+    ],
+)
+def test_a_table_row_holds_its_value_under_the_rows_other_cells(reply: str, verdict: str) -> None:
+    # "over 24 months" is the term (not "more than 24"); the row says 24 months, 0% APR
+    checker = ClaimChecker.for_folder(EVAL / "dev" / "knowledge")
+    assert check(checker, reply)["0%"].outcome == verdict

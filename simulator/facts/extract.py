@@ -462,6 +462,9 @@ def _conditions(unit: _Unit, statement: Statement, clause: str) -> tuple[Conditi
     sources = [(unit.subject, _header_unit(unit.label_header), True), (unit.attribute, "", True)]
     if unit.text != unit.subject:
         sources.append((unit.text, "", False))
+    if unit.in_table and unit.evidence != unit.text:
+        # the row's other cells: "$15,000 or more | 24 months | 0%" is 0% over 24 months
+        sources.append((unit.evidence, "", True))
     for text, default_unit, near in sources:
         if not text:
             continue
@@ -487,6 +490,8 @@ def _conditions(unit: _Unit, statement: Statement, clause: str) -> tuple[Conditi
             elif other.bound == "below":
                 low, high = 0.0, other.amount
             near_here = near or other.text in clause
+            if any((c.kind, c.low, c.high) == (other.kind, low, high) for c in found):
+                continue  # the row label's value again, in the row
             found.append(
                 Condition(
                     kind=other.kind,
