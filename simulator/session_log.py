@@ -362,7 +362,9 @@ def _scan(
         progress(LogProgress(position, size, len(offsets)))
     if damage is not None:
         bad.append(number + 1)
-        _note(problems, number + 1, f"{damage}; nothing from here on could be read")
+        # first, so the warning names it: bytes flipped inside a block may still inflate into a
+        # few garbled lines before zlib notices, and those lines would otherwise be all it says
+        problems.insert(0, f"line {number + 1}: {damage}; nothing from here on could be read")
     if not offsets:
         if damage is not None:
             raise SessionLogError(f"the session log {path} cannot be read: {damage}")
