@@ -142,6 +142,13 @@ def test_purchase_history_uses_the_company_the_customer_named_earlier() -> None:
     )
 
 
+def test_the_company_named_ends_with_its_sentence() -> None:
+    ctx = conversation("Hi, I'm Dana from Northbay Foods. What did we order from you before?")
+    assert plan_reply(ctx, PRICING_TOOLS) == ToolCallPlan(
+        "purchase_history", {"account": "Northbay Foods"}
+    )
+
+
 def test_unknown_answers_admit_it_rather_than_guess() -> None:
     plan = plan_reply(conversation("Do you sponsor football teams?"), PRICING_TOOLS)
     assert plan == TextPlan(UNKNOWN)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from simulator.knowledge.records import NO_ACCOUNT_DATA, NO_STOCK_DATA, SalesRecords
+from simulator.settings import BUNDLED_KNOWLEDGE
 
 
 @pytest.fixture
@@ -168,3 +169,18 @@ def test_an_ambiguous_account_name_asks_which_one(records: SalesRecords) -> None
     assert set(history.closest) == {"Seaside Hotel", "Dockside Coffee"}
     assert history.describe().startswith("Several accounts match 'side': ")
     assert history.describe().endswith("Ask which one.")
+
+
+def test_a_company_that_shares_only_a_word_is_another_company() -> None:
+    # the sample company's accounts: 'Northbay Foods' is nobody we know, not Northgate Fresh Foods
+    records = SalesRecords.load(BUNDLED_KNOWLEDGE)
+
+    stranger = records.purchase_history("Northbay Foods")
+    assert stranger.account is None and not stranger.ambiguous
+    assert stranger.describe().startswith("No account matches 'Northbay Foods'.")
+    assert "Northgate Fresh Foods" in stranger.closest  # offered, not assumed
+
+    for said in ("Northgate Foods", "the Northgate Fresh Foods account", "Nortgate Fresh Foods"):
+        found = records.purchase_history(said).account
+        assert found is not None and found.company == "Northgate Fresh Foods", said
+    assert records.purchase_history("Casa Verde").account is not None

@@ -187,19 +187,32 @@ class SalesRecords:
             return _AccountMatch(partial[0])
         if len(partial) > 1:
             return _AccountMatch(None, tuple(a.company for a in partial), ambiguous=True)
-        query_terms = terms(query)
-        scored = [
-            (len(query_terms & terms(a.company)) / max(1, len(query_terms)), a)
-            for a in self.accounts
-        ]
-        best = max(score for score, _ in scored)
-        top = [a for score, a in scored if score == best]
-        if best >= 0.5 and len(top) == 1:
+        query_terms = terms(query) - _NOT_A_NAME
+        top = [a for a in self.accounts if query_terms and _names_all(query_terms, a.company)]
+        if len(top) == 1:
             return _AccountMatch(top[0])
-        if best >= 0.5:
+        if top:
             return _AccountMatch(None, tuple(a.company for a in top), ambiguous=True)
         names = {a.company: a.company + " " + a.account_id for a in self.accounts}
         return _AccountMatch(None, _closest(query, names))
+
+
+_NOT_A_NAME = frozenset(
+    terms("account accounts company customer client inc ltd llc corp corporation gmbh")
+)
+"""Words a caller may add around a company's name ("the Northgate account")."""
+
+
+def _names_all(query_terms: set[str], company: str) -> bool:
+    """Whether every word of the query is a word of ``company``, or a slip of one: a company
+    that shares only some words is another company ("Northbay Foods" is not "Northgate Fresh
+    Foods"), and handing over its orders would tell a customer someone else's business."""
+    names = terms(company)
+    return all(
+        word in names
+        or any(difflib.SequenceMatcher(None, word, name).ratio() >= 0.85 for name in names)
+        for word in query_terms
+    )
 
 
 def _norm(text: str) -> str:

@@ -96,4 +96,7 @@ def wants_recommendation(text: str) -> bool:
 def company_named(text: str) -> str | None:
     """The customer's company as they introduced it ("I'm Dana from Northbay Foods")."""
     matches = _COMPANY_NAME.findall(text)
-    return matches[-1].strip().rstrip(".") if matches else None
+    if not matches:
+        return None
+    # a name ends with its sentence: "from Northbay Foods. What did we order?" is Northbay Foods
+    return re.split(r"[.!?][ \t]", matches[-1])[0].strip().rstrip(".")
