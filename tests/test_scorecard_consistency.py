@@ -120,14 +120,9 @@ def test_counts_marks_and_the_not_settled_list_agree_everywhere(
         ]
         text = render_text(shown)
         page = render_report(run)
-        # the report counts each persona's turns from 1 (--all runs one session for them all)
-        [in_report] = [
-            p for p in parts(renumbered(card, turn_numbers(run))) if p.title == "OBJECTIONS"
-        ]
-        assert [r.mark for r in in_report.rows] == [r.mark for r in objections.rows]
-        for row, reported in zip(objections.rows, in_report.rows, strict=True):
+        for row in objections.rows:
             assert f"{row.mark} {row.text}" in text
-            assert f"{row.mark}</span> {html.escape(reported.text, quote=True)}</li>" in page
+            assert f"{row.mark}</span> {html.escape(row.text, quote=True)}</li>" in page
         for o in card.not_settled:
             assert o.objection in text.splitlines()[1]  # named in the outcome line
         outcome = next(e for e in run if isinstance(e, CustomerOutcomeEvent))

@@ -191,6 +191,12 @@ class TimelineLanes(QWidget):
         painter.drawPolygon(head)
 
 
+def _short(agent: AgentRole) -> str:
+    """ "Pricing" for the Pricing Specialist: the lanes beside say who is who, and the line's
+    width is better spent on the reason."""
+    return AGENT_NAMES[agent].split()[0]
+
+
 class HandoffTimeline(QFrame):
     def __init__(self, feed: EventFeed, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -208,7 +214,11 @@ class HandoffTimeline(QFrame):
         self.lanes = TimelineLanes(self.model)
         row.addWidget(self.lanes, 3)
         self.reasons = QListWidget()
-        self.reasons.setWordWrap(True)
+        # one line per transfer, cut with "…" (the whole reason is its tooltip): wrapped, only
+        # two long reasons fitted beside the lanes before the list scrolled
+        self.reasons.setWordWrap(False)
+        self.reasons.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.reasons.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.reasons.setFrameShape(QFrame.Shape.NoFrame)
         self.reasons.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.reasons.setStyleSheet("QListWidget { background: transparent; }")
@@ -258,12 +268,12 @@ class HandoffTimeline(QFrame):
             turn = turn_number(event.turn_id)
             self.model.handoff(event, turn)
             item = QListWidgetItem(
-                f"Turn {turn} · {AGENT_NAMES[event.from_agent]} → "
-                f"{AGENT_NAMES[event.to_agent]}: {event.reason}"
+                f"Turn {turn} · {_short(event.from_agent)} → {_short(event.to_agent)}: "
+                f"{event.reason}"
             )
             item.setData(Qt.ItemDataRole.UserRole, event.turn_id)
             item.setForeground(theme.colour(event.to_agent))
-            item.setToolTip(event.reason)
+            item.setToolTip(item.text())
             self.reasons.addItem(item)
             self.reasons.scrollToBottom()
         elif isinstance(event, ConversationResetEvent) or (

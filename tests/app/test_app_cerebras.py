@@ -52,7 +52,7 @@ def test_a_conversation_on_cerebras_with_a_handoff(
 
         assert window.transcript.messages()[-1] == ("pricing", PRICE_ANSWER)
         assert window.timeline.handoff_texts() == [
-            "Turn 2 · Greeter → Pricing Specialist: wants the price of a plan"
+            "Turn 2 · Greeter → Pricing: wants the price of a plan"
         ]
         assert "pricing/pricing-and-plans.md" in window.context.shown_sources()
         bubble = window.transcript.bubble_for_reply(2)

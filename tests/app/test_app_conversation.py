@@ -79,7 +79,7 @@ def test_a_price_question_is_handed_to_pricing_with_the_price_list_as_context(
     say(qtbot, window, "How much does the Professional plan cost per sensor?", click=True)
 
     handoffs = window.timeline.handoff_texts()
-    assert len(handoffs) == 1 and handoffs[0].startswith("Turn 2 · Greeter → Pricing Specialist: ")
+    assert len(handoffs) == 1 and handoffs[0].startswith("Turn 2 · Greeter → Pricing: ")
     assert window.timeline.model.current == "pricing"
     assert window.agent_pill.text() == "Pricing Specialist"
     speaker, text = window.transcript.messages()[-1]

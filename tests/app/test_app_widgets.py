@@ -222,7 +222,7 @@ def test_the_timeline_shows_who_held_the_conversation_and_why_it_moved(
     for event in two_turns():
         feed.push(event)
     assert timeline.handoff_texts() == [
-        "Turn 2 · Greeter → Pricing Specialist: asks about the Professional plan"
+        "Turn 2 · Greeter → Pricing: asks about the Professional plan"
     ]
     assert [(h.agent, h.start, h.end) for h in timeline.model.holdings] == [
         ("greeter", 0.0, 1.45),
@@ -232,6 +232,26 @@ def test_the_timeline_shows_who_held_the_conversation_and_why_it_moved(
     timeline.lanes.grab()  # paints without error
     feed.push(ConversationResetEvent())
     assert timeline.handoff_texts() == [] and timeline.model.current == "greeter"
+
+
+def test_four_long_handoff_reasons_fit_beside_the_lanes_without_scrolling(
+    qtbot: Any, feed: EventFeed
+) -> None:
+    timeline = HandoffTimeline(feed)
+    qtbot.addWidget(timeline)
+    timeline.resize(900, timeline.sizeHint().height())
+    timeline.show()
+    hops = [("greeter", "pricing"), ("pricing", "technical"), ("technical", "pricing")] * 2
+    for turn, (source, target) in enumerate(hops[:4], start=2):
+        feed.push(TranscriptEvent(turn_id=turn, speaker="customer", text="A question"))
+        reason = "Pricing question: Services and one-time fees (Pricing and Plans, the long page)"
+        feed.push(HandoffEvent(turn_id=turn, from_agent=source, to_agent=target, reason=reason))
+    qtbot.waitUntil(lambda: len(timeline.handoff_texts()) == 4)
+    reasons = timeline.reasons
+    assert reasons.verticalScrollBar().maximum() == 0, "the fourth transfer is scrolled away"
+    last = reasons.item(reasons.count() - 1)
+    assert reasons.visualItemRect(last).bottom() <= reasons.viewport().height()
+    assert last.toolTip() == last.text()  # the whole reason, where the line is cut
 
 
 def test_latency_rows_fill_in_with_running_p50_and_p95(qtbot: Any, feed: EventFeed) -> None:
@@ -275,7 +295,7 @@ def test_a_new_conversation_starts_the_numbers_over(qtbot: Any, feed: EventFeed)
     assert panel.waterfall_title.text().startswith("Turn 1 ·")
     assert panel.summary().count == 1 and panel.p50_value == "90 ms"
     feed.push(HandoffEvent(turn_id=13, from_agent="greeter", to_agent="pricing", reason="pricing"))
-    assert timeline.handoff_texts() == ["Turn 2 · Greeter → Pricing Specialist: pricing"]
+    assert timeline.handoff_texts() == ["Turn 2 · Greeter → Pricing: pricing"]
 
 
 def test_the_waterfall_draws_a_handoffs_own_request_and_stays_inside_the_total(
