@@ -33,7 +33,13 @@ from tests.app.clipping import clipped
 from tests.app.conftest import WindowFactory
 from tests.app.gui import type_pin
 
-SIZES = [(1280, 720, False), (1920, 1080, True), (1024, 640, False)]
+SIZES = [
+    (1280, 720, False),
+    (1920, 1080, True),
+    (1024, 640, False),
+    (3840, 2160, False),  # 4K at scale 1: the columns keep their ratio, nothing stretches oddly
+    (3840, 2160, True),
+]
 LINES = (
     "Hi, I'm Dana from Northbay Foods. We run forty freezers across three warehouses.",
     "What would the Professional plan cost us per sensor each month?",
