@@ -406,21 +406,17 @@ class ClaimChecker:
             start, text = start + trimmed, text.strip().rstrip(".!?,;: ")
             mention = found.evidence
             out.append(
-                Claim(
-                    text=text,
-                    start=start,
-                    end=start + len(text),
-                    kind="named_fact",
-                    supported=False,
-                    verdict="contradicted",
-                    subject=found.member,
-                    correct=found.first,
-                    contradicting=Passage(
+                _said_against(
+                    text,
+                    start,
+                    Passage(
                         source=mention.source,
                         section=mention.section,
                         score=1.0,
                         text=mention.evidence,
                     ),
+                    correct=found.first,
+                    subject=found.member,
                     note=f"the knowledge base gives this on {found.first}, not on {found.member}",
                 )
             )
@@ -435,17 +431,13 @@ class ClaimChecker:
             if any(c.start < found.end and found.start < c.end and not c.supported for c in taken):
                 continue  # already judged wrong
             out.append(
-                Claim(
-                    text=job.reply[found.start : found.end],
-                    start=found.start,
-                    end=found.end,
-                    kind="named_fact",
-                    supported=False,
-                    verdict="contradicted",
-                    correct=found.correct,
-                    contradicting=Passage(
+                _said_against(
+                    job.reply[found.start : found.end],
+                    found.start,
+                    Passage(
                         source=found.source, section=found.section, score=1.0, text=found.evidence
                     ),
+                    correct=found.correct,
                     note=f"the knowledge base says otherwise: {found.correct}",
                 )
             )
@@ -487,6 +479,24 @@ _ROLE_WORDS = {
     "hosting": "where data is hosted",
     "backup": "where backups are kept",
 }
+
+
+def _said_against(
+    text: str, start: int, evidence: Passage, *, correct: str, note: str, subject: str = ""
+) -> Claim:
+    """A figureless statement the material contradicts, with the material's own words."""
+    return Claim(
+        text=text,
+        start=start,
+        end=start + len(text),
+        kind="named_fact",
+        supported=False,
+        verdict="contradicted",
+        subject=subject,
+        correct=correct,
+        contradicting=evidence,
+        note=note,
+    )
 
 
 def _free_span(start: int, end: int, taken: list[Claim]) -> tuple[int, int]:
