@@ -100,3 +100,46 @@ def test_the_materials_questions_and_quotations_are_prompts_not_answers() -> Non
     ]
     faq = unit_parts("FAQ > Is there a free trial?", "Yes: a 60-day pilot for $490.")
     assert [u.is_prompt for u in faq] == [False, False]
+
+
+def test_hard_wrapped_lines_make_whole_sentences_and_labels_stay_apart() -> None:
+    section = "Intraoral Sensors > What all three have in common"
+    text = (
+        "All three use the same CMOS detector technology with a caesium iodide scintillator, and\n"
+        "open directly in Orisent Studio. The sizes follow the usual film sizes.\n"
+        "- **Connection:** USB 2.0 directly to the workstation; no interface box and no separate\n"
+        "  power supply.\n"
+        "- **Warranty:** two years on every sensor.\n"
+        "**What's behind it**\n"
+        "Switching risk and the effort already invested.\n"
+        "| Model | List price |\n"
+        "|---|---|\n"
+        "| Petite | $5,900 |\n"
+    )
+    assert [u.body for u in unit_parts(section, text)] == [
+        "",
+        "All three use the same CMOS detector technology with a caesium iodide scintillator, and "
+        "open directly in Orisent Studio.",
+        "The sizes follow the usual film sizes.",
+        "Connection: USB 2.0 directly to the workstation; no interface box and no separate "
+        "power supply.",
+        "Warranty: two years on every sensor.",
+        "What's behind it",
+        "Switching risk and the effort already invested.",
+        "| Model | List price |",
+        "| Petite | $5,900 |",
+    ]
+
+
+def test_records_and_short_lines_are_never_joined() -> None:
+    rows = (
+        "account_id: ACC-1001; company: Northgate Fresh Foods; industry: Food; plan: Pro\n"
+        "account_id: ACC-1002; company: Halden Apotek Group; industry: Pharmacy; plan: Professional"
+    )
+    assert len(unit_parts("accounts.csv", rows)) == 3
+    short = "Prepared response\nThat is a fair point."
+    assert [u.body for u in unit_parts("Objection", short)] == [
+        "",
+        "Prepared response",
+        "That is a fair point.",
+    ]
