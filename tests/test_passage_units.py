@@ -65,6 +65,7 @@ def test_a_stored_row_reads_back_as_the_same_passage() -> None:
             passage.scope,
         )
         assert back.terms == passage.terms and back.norm == passage.norm
+        assert back.prompt_share == passage.prompt_share
         for name in ("tokens", "bounds", "whole", "pairs", "norms"):
             np.testing.assert_array_equal(getattr(back, name), getattr(passage, name))
 

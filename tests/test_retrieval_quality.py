@@ -118,3 +118,39 @@ def test_a_product_code_brings_its_own_section(
     """Vectors cannot tell GW-10 from GW-20; the code match must, whichever scorer serves."""
     index = request.getfixturevalue("sample_index" if scorer == "wordllama" else "contextual_index")
     assert any(section in p.section for p in index.search(question, k=3, agent="technical"))
+
+
+SCRIPTED = {
+    "pricing.md": (
+        "# Pricing\n\n## Sensors\n\nThe Petite sensor is $5,900 and the Classic sensor is $6,900, "
+        "each with a two-year warranty.\n"
+    ),
+    "playbook.md": (
+        "# Objection Handling Playbook\n\n## Objection: A sensor is too expensive\n\n"
+        '- "Seven thousand dollars for one sensor is a lot."\n'
+        '- "Another vendor quoted us less for a sensor."\n'
+        "- How much do you pay for your sensors today?\n"
+        "- How many sensors would you need?\n\n"
+        "Prepared response: a sensor pays for itself within a year.\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("contextual", [False, True], ids=["wordllama", "minilm"])
+def test_a_question_goes_to_the_facts_a_worry_to_the_playbook(
+    tmp_path: Path, contextual: bool
+) -> None:
+    """A playbook quotes customers and lists questions for the rep, so it is worded like a
+    customer's question; a question of fact must still reach the page that holds the fact."""
+    folder = tmp_path / "knowledge"
+    folder.mkdir()
+    for name, text in SCRIPTED.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    with KnowledgeIndex(folder, tmp_path / "index", contextual=contextual) as index:
+        index.update()
+        if contextual:
+            assert index.wait_contextual(timeout=600), index.contextual
+        question = index.search("How much would we pay for one sensor?", k=2)
+        worry = index.search("Seven thousand dollars for a sensor is a lot.", k=2)
+    assert question[0].source == "pricing.md", question
+    assert worry[0].source == "playbook.md", worry

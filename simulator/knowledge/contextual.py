@@ -49,7 +49,9 @@ coldtrace / orisent (tests/data/answers/):
     questions only, 0.1         eval 0.56/0.80  dev 0.62/0.88  orisent 0.86/0.86
 
 sample (0.82/0.88), coldtrace (0.75/0.86), parcelwise (0.90/0.97) and other_company did not move;
-0.05-0.2 and quotations alone gave the same or less.
+0.05-0.2 and quotations alone gave the same or less. A passage made mostly of such prompts (a
+playbook's script) also loses, for a question, its share of prompts times
+:data:`~simulator.knowledge.ranking.SCRIPT_WEIGHT` (see :func:`ranking.script_weight`).
 """
 
 from __future__ import annotations
@@ -96,6 +98,7 @@ class Snapshot:
         self.prompt_penalty = PROMPT_PENALTY * np.array(
             [u.is_prompt for parts in part_lists for u in parts], dtype=np.float32
         )
+        self.prompt_share = np.array([e.prompt_share for e in entries], dtype=np.float32)
         self.unit_starts = np.cumsum([0] + [len(us) for us in unit_lists[:-1]])
         self.unit_owner = np.repeat(np.arange(len(entries)), [len(us) for us in unit_lists])
         self.passages = np.stack([vectors[embedding_text(e.section, e.text)] for e in entries])
@@ -128,6 +131,7 @@ class Snapshot:
         word_best = np.maximum.reduceat(word_units - self.prompt_penalty, self.unit_starts)
         word = (self.word_passages @ word_vector + word_best) / 2
         dense = CONTEXTUAL_WEIGHT * contextual + (1 - CONTEXTUAL_WEIGHT) * word
+        dense -= ranking.script_weight(query) * self.prompt_share
         if agent is not None:
             dense = np.where(self.visible(agent), dense, -np.inf)
         shortlist = set(np.argsort(-dense)[: max(SHORTLIST, k)].tolist())

@@ -29,7 +29,7 @@ from simulator.errors import KnowledgeError
 from simulator.knowledge.passages import COLUMNS, SCHEMA, StoredPassage
 from simulator.knowledge.statistics import CollectionStatistics
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 LOOKUP_BATCH = 500
 """Keys per ``IN (...)`` query (SQLite's limit on bound variables is far above this)."""
 READ_PAGE = 10_000

@@ -62,6 +62,10 @@ class StoredPassage:
     """Per unit: the length of the sum of its token vectors (float32; 0 for no tokens)."""
     norm: float
     """The length of the sum of the passage's own token vectors."""
+    prompt_share: float = 0.0
+    """The share of its units that are the material's prompts (questions, quotations:
+    :attr:`~simulator.knowledge.units.Unit.is_prompt`): high for a playbook's script, which
+    sounds like a customer but answers no question (:mod:`ranking`)."""
 
     def units(self) -> list[Unit]:
         return unit_parts(self.section, self.text)
@@ -86,12 +90,13 @@ class StoredPassage:
             self.pairs.astype(np.int32).tobytes(),
             self.norms.astype(np.float32).tobytes(),
             self.norm,
+            self.prompt_share,
         )
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> StoredPassage:
         (key, source, section, text, scope, terms_, section_terms, tokens, bounds, whole, pairs,
-         norms, norm) = row  # fmt: skip
+         norms, norm, prompt_share) = row  # fmt: skip
         return cls(
             key=str(key),
             source=str(source),
@@ -106,6 +111,7 @@ class StoredPassage:
             pairs=np.frombuffer(pairs, dtype=np.int32).reshape(-1, 2),
             norms=np.frombuffer(norms, dtype=np.float32),
             norm=float(norm),
+            prompt_share=float(prompt_share),
         )
 
     def token_set(self) -> np.ndarray:
@@ -115,13 +121,14 @@ class StoredPassage:
 
 COLUMNS = (
     "key, source, section, text, scope, terms, section_terms, tokens, bounds, whole, pairs, "
-    "norms, norm"
+    "norms, norm, prompt_share"
 )
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS passages (key TEXT PRIMARY KEY, source TEXT NOT NULL,"
     " section TEXT NOT NULL, text TEXT NOT NULL, scope INTEGER, terms TEXT NOT NULL,"
     " section_terms TEXT NOT NULL, tokens BLOB NOT NULL, bounds BLOB NOT NULL,"
-    " whole BLOB NOT NULL, pairs BLOB NOT NULL, norms BLOB NOT NULL, norm REAL NOT NULL)"
+    " whole BLOB NOT NULL, pairs BLOB NOT NULL, norms BLOB NOT NULL, norm REAL NOT NULL,"
+    " prompt_share REAL NOT NULL)"
 )
 
 
@@ -164,15 +171,18 @@ def analyse(keys: Sequence[str], chunks: Sequence[Chunk]) -> Analysed:
     pairs: list[tuple[int, int]] = []
     firsts: list[int] = []  # per chunk: its first segment
     unit_firsts: list[int] = []  # per chunk: its first unit
+    prompt_shares: list[float] = []
     for chunk in chunks:
         firsts.append(len(texts))
         unit_firsts.append(len(pairs))
         texts.append(embedding_text(chunk.section, chunk.text))  # the passage's own vector
         whole.append(True)
-        for unit in unit_parts(chunk.section, chunk.text):
+        parts = unit_parts(chunk.section, chunk.text)
+        for unit in parts:
             pairs.append((len(texts), -1))
             texts.append(unit.text)
             whole.append(False)
+        prompt_shares.append(sum(u.is_prompt for u in parts) / len(parts))
     firsts.append(len(texts))
     unit_firsts.append(len(pairs))
     tokens = embedding.token_ids(texts)
@@ -213,6 +223,7 @@ def analyse(keys: Sequence[str], chunks: Sequence[Chunk]) -> Analysed:
                 ),
                 norms=unit_norms[units_at:units_end].astype(np.float32),
                 norm=float(own_norms[i]),
+                prompt_share=prompt_shares[i],
             )
         )
     return Analysed(out, vectors)

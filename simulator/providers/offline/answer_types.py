@@ -192,7 +192,7 @@ def _place(text: str) -> bool:
 
 
 _BEGAN = re.compile(
-    r"\b(?:founded|established|since|started|launched|incorporated|set up|formed|began|"
+    r"\b(?:founded|founding|established|started|launched|incorporated|set up|formed|began|"
     r"in business)\b",
     re.I,
 )
