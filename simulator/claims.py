@@ -580,9 +580,9 @@ def _absent_note(binding: Binding, claim: Statement) -> str:
 
 @dataclass
 class ClaimWatch:
-    """Follows a session's events; :meth:`observe` returns a job for each agent reply."""
+    """Follows a session's events; :meth:`observe` returns a job for each agent reply (for a
+    :class:`ClaimChecker`, which the session builds when the first job needs it)."""
 
-    checker: ClaimChecker
     _retrieved: dict[str, tuple[Passage, ...]] = field(default_factory=dict)
     _tool_outputs: list[str] = field(default_factory=list)
     _customer_lines: list[str] = field(default_factory=list)

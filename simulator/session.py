@@ -88,6 +88,8 @@ class SessionRunner(AsyncResource):
         self._redact = EventRedactor(redactor or Redactor.for_settings(settings))
         self._check_claims = check_claims
         self._claims: ClaimWatch | None = None
+        self._checker: ClaimChecker | None = None
+        self._checker_lock = asyncio.Lock()
         self._checks: set[asyncio.Task[None]] = set()
         self._model_override = model
         self._queue: asyncio.Queue[Event | None] = asyncio.Queue()
@@ -150,13 +152,8 @@ class SessionRunner(AsyncResource):
             voices=dict(self._voice.voices) if self._voice else {},
             reply_pace=self._reply_pace,
         )
-        if self._check_claims:
-            checker = await asyncio.to_thread(
-                ClaimChecker.for_folder,
-                settings.knowledge_dir,
-                cache_dir=settings.data_dir / "facts",
-            )
-            self._claims = ClaimWatch(checker)
+        if self._check_claims:  # the checker itself is built by the first reply's check
+            self._claims = ClaimWatch()
         if self._voice is not None:
             self._emit(
                 StatusEvent(level="info", source="voice", message=f"Voice: {self._voice.name}.")
@@ -326,10 +323,28 @@ class SessionRunner(AsyncResource):
             self._checks.add(task)
             task.add_done_callback(self._checks.discard)
 
+    @property
+    def claim_checker_built(self) -> bool:
+        """Whether the claim checker exists yet (it is built for the first reply to check)."""
+        return self._checker is not None
+
+    async def _claim_checker(self) -> ClaimChecker:
+        """The claim checker, built on first use: reading the knowledge's facts takes 1-4 s of
+        CPU, which a start that waited for it spent before the customer could type; the first
+        reply's text is out before its check runs, so nobody waits for the build there."""
+        async with self._checker_lock:
+            if self._checker is None:
+                self._checker = await asyncio.to_thread(
+                    ClaimChecker.for_folder,
+                    self.settings.knowledge_dir,
+                    cache_dir=self.settings.data_dir / "facts",
+                )
+            return self._checker
+
     async def _check_reply(self, job: ClaimJob) -> None:
-        assert self._claims is not None
         try:
-            event = await asyncio.to_thread(self._claims.checker.check, job)
+            checker = await self._claim_checker()
+            event = await asyncio.to_thread(checker.check, job)
         except Exception as e:
             self._emit(
                 StatusEvent(
