@@ -6,8 +6,8 @@ wrong folder and then tries the Hugging Face hub; pointing ``cache_dir`` at the 
 disabling downloads makes it load only the files inside the wheel. The model is loaded lazily,
 once per process, under a lock, so any thread may call :func:`embed` first.
 
-:class:`WordLlamaEmbeddingFunction` wraps the same model in chromadb's embedding-function
-protocol (registered by name) so a collection created by the index can be reopened by chromadb.
+The same model in chromadb's embedding-function protocol is :mod:`chroma_embedding`'s, apart so
+that embedding text never imports chromadb.
 """
 
 from __future__ import annotations
@@ -21,8 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
-from chromadb.utils.embedding_functions import register_embedding_function
 
 from simulator.errors import KnowledgeError
 
@@ -223,31 +221,3 @@ def embed_weighted(text: str, weight: Callable[[int], float]) -> np.ndarray:
     vector: np.ndarray = (np.asarray(model.embedding[ids]) * weights[:, None]).sum(axis=0)
     norm = float(np.linalg.norm(vector))
     return (vector / norm if norm > 0 else vector).astype(np.float32)
-
-
-@register_embedding_function
-class WordLlamaEmbeddingFunction(EmbeddingFunction[Documents]):
-    """chromadb's embedding-function protocol over :func:`embed`; nothing is downloaded."""
-
-    def __init__(self) -> None:
-        pass
-
-    def __call__(self, input: Documents) -> Embeddings:
-        return list(embed(list(input)))
-
-    @staticmethod
-    def name() -> str:
-        return "simulator-" + MODEL_NAME
-
-    def get_config(self) -> dict[str, Any]:
-        return {}
-
-    @staticmethod
-    def build_from_config(config: dict[str, Any]) -> WordLlamaEmbeddingFunction:
-        return WordLlamaEmbeddingFunction()
-
-    def default_space(self) -> Space:
-        return "cosine"
-
-    def supported_spaces(self) -> list[Space]:
-        return ["cosine", "ip", "l2"]

@@ -27,7 +27,7 @@ import hashlib
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,6 +50,9 @@ __all__ = ["INDEX_VERSION", "ContextualStatus", "IndexReport", "KnowledgeIndex",
 OVERFETCH = 8
 """Dense candidates fetched per requested passage, for the re-ranker to choose from."""
 QUERY_CACHE = 256
+SNAPSHOT_WAIT_S = 10.0
+"""How long a search before chromadb is open waits for the encoder's snapshot from stored
+vectors before it opens chromadb instead."""
 """Queries whose vectors are kept (a handoff searches the same line twice)."""
 HNSW = {"space": "cosine"}
 """chromadb's index settings for a new collection. Its batching settings were tried: no CPU
@@ -100,22 +103,23 @@ class KnowledgeIndex:
             f"Chroma server {chroma_host}:{chroma_port}" if chroma_host else str(self._store)
         )
         """Where the index lives, for messages: a folder, or the Chroma server."""
+        self._chroma_host, self._chroma_port = chroma_host, chroma_port
+        self._client: Any = None
+        self._opened_collection: Any = None
+        self._chroma_lock = threading.Lock()
+        self._closed_chroma = False
+        self._collection: Any = _OnFirstUse(self._chroma)
+        """chromadb's collection, opened when first used (see :meth:`_chroma`)."""
+        self._write_batch = WRITE_BATCH
         _private_folder(self._store)
         with _folder_lock(self._store), self._translated_errors():
-            self._client = _connect(self._store, chroma_host, chroma_port)
             self._manifest = Manifest(self._store / "manifest.sqlite3")
-            try:
-                if self._manifest.fresh:  # nothing is known about what it holds: start over
-                    with contextlib.suppress(Exception):  # chromadb: NotFoundError, ValueError
-                        self._client.delete_collection(self.collection_name)
-                self._collection = self._open_collection()
-            except Exception as e:  # chromadb raises many types; name the index and stop here
-                raise KnowledgeError(
-                    f"cannot open the knowledge index ({self.location}): {e}"
-                ) from e
+            if self._remote or self._manifest.fresh:  # a server is checked at once
+                self._chroma(fresh=self._manifest.fresh)
             self._load_manifest()
-            self._write_batch = min(WRITE_BATCH, int(self._client.get_max_batch_size()))
         self._update_lock = threading.Lock()
+        self._filling = False
+        """An update has woken the encoder's fill (it will settle: ready, encoding, or not)."""
         self._reranker = ranking.Reranker(self._stats)
         self._queries: OrderedDict[str, tuple[int, np.ndarray]] = OrderedDict()
         self._queries_lock = threading.Lock()
@@ -126,13 +130,45 @@ class KnowledgeIndex:
             self._fill = contextual_fills.acquire(self._store, self._make_fill)
         self._closed = False
 
-    def _open_collection(self) -> Any:
-        return self._client.get_or_create_collection(
-            self.collection_name,
-            configuration={"hnsw": HNSW},
-            metadata={"knowledge_dir": str(self.knowledge_dir), "index_version": INDEX_VERSION},
-            embedding_function=embedding.WordLlamaEmbeddingFunction(),
-        )
+    def _chroma(self, *, fresh: bool = False) -> Any:
+        """chromadb's collection, connected on first use: by the constructor for a Chroma server
+        or a new index (``fresh``: created from nothing, under the folder lock), else by the
+        first write or wordllama search. A restart whose folder did not change searches the
+        encoder's snapshot and never needs chromadb: its import and client cost ~1 s of CPU and
+        ~55 MB before the customer could type."""
+        with self._chroma_lock:
+            if self._opened_collection is not None:
+                return self._opened_collection
+            if self._closed_chroma:
+                raise KnowledgeError(f"the knowledge index in {self.location} is closed")
+            from simulator.knowledge.chroma_embedding import WordLlamaEmbeddingFunction
+
+            client = self._client = _connect(self._store, self._chroma_host, self._chroma_port)
+            try:
+                if fresh:  # nothing is known about what it holds: start over
+                    with contextlib.suppress(Exception):  # chromadb: NotFoundError, ValueError
+                        client.delete_collection(self.collection_name)
+                collection = client.get_or_create_collection(
+                    self.collection_name,
+                    configuration={"hnsw": HNSW},
+                    metadata={
+                        "knowledge_dir": str(self.knowledge_dir),
+                        "index_version": INDEX_VERSION,
+                    },
+                    embedding_function=WordLlamaEmbeddingFunction(),
+                )
+            except Exception as e:  # chromadb raises many types; name the index and stop here
+                raise KnowledgeError(
+                    f"cannot open the knowledge index ({self.location}): {e}"
+                ) from e
+            self._write_batch = min(WRITE_BATCH, int(client.get_max_batch_size()))
+            self._opened_collection = collection
+            return collection
+
+    @property
+    def chroma_open(self) -> bool:
+        """Whether chromadb is open for this index (a restart with nothing new may not open it)."""
+        return self._opened_collection is not None
 
     def _make_fill(self) -> ContextualFill:
         cache = VectorCache(
@@ -167,8 +203,10 @@ class KnowledgeIndex:
         if self._fill is not None:
             contextual_fills.release(self._store)
         self._manifest.close()
-        with self._update_lock, self._translated_errors():  # never under a running update
-            self._client.close()
+        with self._update_lock, self._chroma_lock, self._translated_errors():
+            self._closed_chroma = True  # never under a running update, nor opened after this
+            if self._client is not None:
+                self._client.close()
         _private_folder(self._store)  # chromadb may have written files since the last update
 
     @property
@@ -272,6 +310,7 @@ class KnowledgeIndex:
             _private_folder(self._store, files=report.changed)
         if self._fill is not None and (report.changed or self._fill.state == "waiting"):
             self._fill.invalidate()  # wordllama serves until the encoder has caught up
+            self._filling = True
         return report
 
     def search(self, query: str, *, k: int = 4, agent: str | None = None) -> list[Passage]:
@@ -301,6 +340,11 @@ class KnowledgeIndex:
 
     def _search(self, query: str, k: int, agent: str | None) -> list[Passage]:
         snapshot = self._fill.snapshot if self._fill is not None else None
+        if snapshot is None and self._fill is not None and self._filling and not self.chroma_open:
+            # chromadb is not open: a restart whose vectors are all stored has the encoder's
+            # snapshot in a moment (about as long as opening chromadb would take), so wait for it
+            self._fill.wait_unless_encoding(SNAPSHOT_WAIT_S)
+            snapshot = self._fill.snapshot
         word, contextual = self._query_vectors(query, contextual=snapshot is not None)
         if snapshot is not None and contextual is not None:
             best = snapshot.rank(query, contextual, word, self._reranker.boost, agent, k)
@@ -402,6 +446,17 @@ def _passage(ranked: ranking.Ranked, scorer: Scorer) -> Passage:
 
 def _scope_tuple(scope: frozenset[str] | None) -> Any:
     return None if scope is None else tuple(a for a in AGENTS if a in scope)
+
+
+class _OnFirstUse:
+    """Stands for chromadb's collection: opens it (``open_collection()``) when first used, so an
+    update that writes nothing and a search served by the snapshot never import chromadb."""
+
+    def __init__(self, open_collection: Callable[[], Any]) -> None:
+        self._open = open_collection
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._open(), name)
 
 
 def _connect(store: Path, host: str | None, port: int) -> Any:
