@@ -349,14 +349,21 @@ def _launch_table(runs: dict[str, list[tuple[Any, Any]]], before: str | None) ->
     for which, index in (("first launch", 0), ("second launch", 1)):
         for label, key, unit in (
             ("window shown", "window_s", "s"),
+            (
+                "the team's first event (livekit-agents imported, knowledge read)",
+                "team_loaded_s",
+                "s",
+            ),
+            ("the team seated (session started)", "seated_s", "s"),
             ("typed line taken by the team", "taken_s", "s"),
+            ("the line's first search done", "searched_s", "s"),
             ("**answered (usable)**", "answered_s", "s"),
             ("idle RSS 5 s after the answer", "idle_rss_mb", "MB"),
             ("idle RSS 30 s after the answer", "idle_late_rss_mb", "MB"),
         ):
             row: list[object] = [f"{which}: {label}"]
             for side in ("after", "before") if before else ("after",):
-                row.append(median([getattr(r[index], key) for r in runs[side]], unit))
+                row.append(median([getattr(r[index], key, None) for r in runs[side]], unit))
             rows.append(row)
     header = ["`simulator` launched as a user does (median)", "this tree"]
     if before:

@@ -8,6 +8,9 @@ team starts keeps it in the box). What happened is read back from the session lo
 as it goes (every event, stamped with the wall clock when it happened):
 
 - **window**: spawn → the window is mapped;
+- **stages of the start** (each event's stamp in the log): the team's first event (its code is
+  loaded and the knowledge read: the log opens only then), the team seated (``session_started``),
+  the first search of the typed line (its first ``retrieval``);
 - **line taken**: spawn → the typed line reaches the team (its customer transcript event);
 - **answered (usable)**: spawn → the first text of the team's answer;
 - **idle RSS**: the process's resident memory 5 s and 30 s after the answer, nothing happening.
@@ -49,6 +52,12 @@ class Launch:
     idle_late_rss_mb: float | None
     enters: int
     """Enter presses until the app took the line (1: it kept the line typed at once)."""
+    team_loaded_s: float | None = None
+    """The team's first logged event: livekit-agents imported and the knowledge read."""
+    seated_s: float | None = None
+    """The team seated (``session_started``): from here it takes lines."""
+    searched_s: float | None = None
+    """The typed line's first search done (its first ``retrieval`` event)."""
 
 
 @contextlib.contextmanager
@@ -123,6 +132,19 @@ def launch(tree: Path, home: Path, display: str, *, timeout_s: float = 180.0) ->
             if taken is not None:
                 answered = _first(events, lambda e, after=taken: _answer(e, after))
             time.sleep(0.05)
+        events = _logged(home, started_wall)
+        stages = {
+            "team_loaded_s": _first(events, lambda e: True),
+            "seated_s": _first(events, lambda e: e.get("type") == "session_started"),
+            "searched_s": None
+            if taken is None
+            else _first(
+                events,
+                lambda e, after=taken: (
+                    e.get("type") == "retrieval" and float(e["created_at"]) >= after
+                ),
+            ),
+        }
         rss = late_rss = None
         if answered is not None:
             time.sleep(IDLE_S)
@@ -138,6 +160,7 @@ def launch(tree: Path, home: Path, display: str, *, timeout_s: float = 180.0) ->
             idle_rss_mb=rss,
             idle_late_rss_mb=late_rss,
             enters=enters,
+            **{k: None if v is None else v - started_wall for k, v in stages.items()},
         )
     finally:
         app.terminate()
