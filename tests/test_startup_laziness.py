@@ -1,10 +1,12 @@
 """What the start leaves for later, so the customer can type sooner: the claim checker is built by
 the first reply that needs it, not by the session's start, and the reply is still checked; a
-restart whose knowledge did not change never opens chromadb (its searches are served by the
-encoder's snapshot of stored vectors), and one whose knowledge changed opens it to write."""
+restart whose knowledge did not change never opens chromadb (its wordllama searches rank the
+manifest's passage vectors, as chromadb would), and one whose knowledge changed opens it to
+write."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -45,34 +47,54 @@ async def test_the_claim_checker_is_built_by_the_first_reply_not_the_start(
 
 
 FILL_TIMEOUT_S = 300
+QUESTIONS = (
+    "What does Total care cost?",
+    "How big are the GR-7 grinder's burrs?",
+    "Who are your rivals?",
+)
 RESTART = textwrap.dedent("""
-    import sys
+    import json, sys
     from pathlib import Path
     from simulator.knowledge.index import KnowledgeIndex
-    with KnowledgeIndex(Path(sys.argv[1]), Path(sys.argv[2])) as index:
+    with KnowledgeIndex(Path(sys.argv[1]), Path(sys.argv[2]), contextual=False) as index:
         report = index.update()
-        (top,) = index.search("What does Total care cost?", k=1)
-        print(report.files_unchanged, top.scorer, top.source, "chromadb" in sys.modules)
+        found = {
+            f"{agent}: {question}": [
+                [p.source, p.section, p.score, p.scorer]
+                for p in index.search(question, k=3, agent=agent)
+            ]
+            for question in sys.argv[3:]
+            for agent in (None, "pricing")
+        }
+        print(json.dumps([report.files_unchanged, found, "chromadb" in sys.modules]))
 """)
 
 
-def test_a_restart_with_nothing_new_searches_without_chromadb(
+def test_a_restart_with_nothing_new_searches_as_chromadb_would_without_opening_it(
     small_company: Path, tmp_path: Path
 ) -> None:
-    with KnowledgeIndex(small_company, tmp_path / "index") as first:
+    with KnowledgeIndex(small_company, tmp_path / "index", contextual=False) as first:
         files = first.update().files_added
-        assert first.wait_contextual(FILL_TIMEOUT_S)
+        assert first.chroma_open
+        expected = {
+            f"{agent}: {question}": [
+                [p.source, p.section, p.score, p.scorer]
+                for p in first.search(question, k=3, agent=agent)
+            ]
+            for question in QUESTIONS
+            for agent in (None, "pricing")
+        }
     done = subprocess.run(
-        [sys.executable, "-c", RESTART, str(small_company), str(tmp_path / "index")],
+        [sys.executable, "-c", RESTART, str(small_company), str(tmp_path / "index"), *QUESTIONS],
         capture_output=True,
         text=True,
         timeout=FILL_TIMEOUT_S,
         check=True,
     )
-    unchanged, scorer, source, chromadb_imported = done.stdout.split()
-    assert int(unchanged) == files
-    assert (scorer, source) == ("minilm", "pricing/plans.md")
-    assert chromadb_imported == "False"
+    unchanged, found, chromadb_imported = json.loads(done.stdout)
+    assert unchanged == files
+    assert found == expected
+    assert not chromadb_imported
 
 
 def test_a_restart_after_a_change_opens_chromadb_to_write_it(

@@ -13,10 +13,11 @@ instance may be shared between threads: updates are serialised by a lock (and be
 by a lock file), and searches never wait for an update. chromadb failures leave this module as
 our own errors: ``ProviderError`` for a Chroma server, ``KnowledgeError`` for the embedded index.
 
-Two scorers: wordllama (chromadb's nearest passages re-ranked, :mod:`ranking`) at once, and the
-contextual encoder (:mod:`contextual`) once its background fill has covered the collection. A
-query's vectors are kept for a while: the agent that takes over after a handoff searches the same
-customer line again.
+chromadb is opened when first needed: a restart whose folder did not change never opens it (its
+wordllama searches take the nearest passages from the manifest's vectors). Two scorers:
+wordllama (the nearest passages re-ranked, :mod:`ranking`) at once, and the contextual encoder
+(:mod:`contextual`) once its background fill has covered the collection. A query's vectors are
+kept for a while: the agent that takes over after a handoff searches the same customer line again.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from simulator.knowledge.contextual import ContextualFill, contextual_fills
 from simulator.knowledge.documents import AGENTS, Limits, check_folder, scan_folder
 from simulator.knowledge.ingest import INDEX_VERSION, WRITE_BATCH, IndexReport, Ingest, Progress
 from simulator.knowledge.manifest import Manifest
-from simulator.knowledge.passages import StoredPassage, visible_masks
+from simulator.knowledge.passages import StoredPassage, dense_scores, visible_masks
 from simulator.knowledge.statistics import CollectionStatistics
 from simulator.knowledge.vector_cache import VectorCache
 
@@ -50,9 +51,10 @@ __all__ = ["INDEX_VERSION", "ContextualStatus", "IndexReport", "KnowledgeIndex",
 OVERFETCH = 8
 """Dense candidates fetched per requested passage, for the re-ranker to choose from."""
 QUERY_CACHE = 256
-SNAPSHOT_WAIT_S = 10.0
-"""How long a search before chromadb is open waits for the encoder's snapshot from stored
-vectors before it opens chromadb instead."""
+WITHOUT_CHROMA = 5_000
+"""Largest collection whose wordllama searches, while chromadb is not open, compare the query
+with every passage's vector from the manifest instead of opening chromadb (exact neighbours, as
+chromadb's are at this size; a few ms at 5,000 passages, until the encoder's snapshot serves)."""
 """Queries whose vectors are kept (a handoff searches the same line twice)."""
 HNSW = {"space": "cosine"}
 """chromadb's index settings for a new collection. Its batching settings were tried: no CPU
@@ -118,8 +120,6 @@ class KnowledgeIndex:
                 self._chroma(fresh=self._manifest.fresh)
             self._load_manifest()
         self._update_lock = threading.Lock()
-        self._filling = False
-        """An update has woken the encoder's fill (it will settle: ready, encoding, or not)."""
         self._reranker = ranking.Reranker(self._stats)
         self._queries: OrderedDict[str, tuple[int, np.ndarray]] = OrderedDict()
         self._queries_lock = threading.Lock()
@@ -133,9 +133,9 @@ class KnowledgeIndex:
     def _chroma(self, *, fresh: bool = False) -> Any:
         """chromadb's collection, connected on first use: by the constructor for a Chroma server
         or a new index (``fresh``: created from nothing, under the folder lock), else by the
-        first write or wordllama search. A restart whose folder did not change searches the
-        encoder's snapshot and never needs chromadb: its import and client cost ~1 s of CPU and
-        ~55 MB before the customer could type."""
+        first write (or a wordllama search of a large collection, :meth:`_nearest`). A restart
+        whose folder did not change never needs chromadb: its import and client cost ~1 s of CPU
+        and ~55 MB before the customer could type."""
         with self._chroma_lock:
             if self._opened_collection is not None:
                 return self._opened_collection
@@ -310,7 +310,6 @@ class KnowledgeIndex:
             _private_folder(self._store, files=report.changed)
         if self._fill is not None and (report.changed or self._fill.state == "waiting"):
             self._fill.invalidate()  # wordllama serves until the encoder has caught up
-            self._filling = True
         return report
 
     def search(self, query: str, *, k: int = 4, agent: str | None = None) -> list[Passage]:
@@ -340,22 +339,11 @@ class KnowledgeIndex:
 
     def _search(self, query: str, k: int, agent: str | None) -> list[Passage]:
         snapshot = self._fill.snapshot if self._fill is not None else None
-        if snapshot is None and self._fill is not None and self._filling and not self.chroma_open:
-            # chromadb is not open: a restart whose vectors are all stored has the encoder's
-            # snapshot in a moment (about as long as opening chromadb would take), so wait for it
-            self._fill.wait_unless_encoding(SNAPSHOT_WAIT_S)
-            snapshot = self._fill.snapshot
         word, contextual = self._query_vectors(query, contextual=snapshot is not None)
         if snapshot is not None and contextual is not None:
             best = snapshot.rank(query, contextual, word, self._reranker.boost, agent, k)
             return [_passage(r, "minilm") for r in best]
-        where: Any = None
-        if agent is not None:
-            where = {"scope": {"$in": visible_masks(agent)}}
-        result = self._collection.query(
-            query_embeddings=[word], n_results=k * OVERFETCH, where=where, include=["distances"]
-        )
-        keys = list(result["ids"][0])
+        keys = self._nearest(word, k * OVERFETCH, agent)
         # Word vectors blur product codes: passages naming the query's codes join the candidates.
         keys += sorted(self._reranker.code_matches(query) - set(keys))
         candidates = [
@@ -365,6 +353,26 @@ class KnowledgeIndex:
         ]
         ranked = self._reranker.rank(query, word, candidates)
         return [_passage(r, "wordllama") for r in ranked[:k]]
+
+    def _nearest(self, word: np.ndarray, n: int, agent: str | None) -> list[str]:
+        """Keys of the ``n`` passages nearest the wordllama ``word`` vector that ``agent`` sees,
+        nearest first: by chromadb once it is open (or on a server, or past
+        :data:`WITHOUT_CHROMA` passages), else from the manifest (a restart with nothing new)."""
+        if self.chroma_open or self._remote or self._manifest.count() > WITHOUT_CHROMA:
+            where: Any = None
+            if agent is not None:
+                where = {"scope": {"$in": visible_masks(agent)}}
+            result = self._collection.query(
+                query_embeddings=[word], n_results=n, where=where, include=["distances"]
+            )
+            return list(result["ids"][0])
+        seen = [
+            p
+            for p in self._manifest.all_passages()
+            if agent is None or p.scope is None or agent in p.scope
+        ]
+        cosines = dense_scores(word, seen).passages
+        return [seen[i].key for i in np.argsort(-cosines, kind="stable")[:n]]
 
     def _query_vectors(
         self, query: str, *, contextual: bool
