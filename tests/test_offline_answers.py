@@ -494,3 +494,86 @@ async def test_a_feature_of_a_product_named_only_in_the_documents(orisent: Conve
     await orisent.runner.reset()
     reply = await orisent.reply("Is the Petite sensor waterproof?")
     assert reply.text.startswith("Our material says nothing about waterproof"), reply.text
+
+
+async def test_a_plan_the_company_does_not_have_is_said_so_with_the_plans_it_has(
+    sample: Conversation,
+) -> None:
+    """No Growth plan here ("Growth" appears in the material, never as a plan): no other plan's
+    price stands in for it."""
+    reply = await sample.reply("How much is the Growth plan?")
+    assert reply.speaker == "pricing"
+    assert reply.text.startswith("We don't have a Growth plan."), reply.text
+    assert "Starter, Professional and Enterprise" in reply.text
+    assert "$" not in reply.text
+    assert_whole_sentences(reply.text)
+
+
+async def test_a_plan_the_company_has_is_priced_not_denied(parcelwise: Conversation) -> None:
+    reply = await parcelwise.reply("How much is the Growth plan?")
+    assert "$199" in reply.text and "don't have" not in reply.text, reply.text
+    assert_whole_sentences(reply.text)
+
+
+async def test_how_many_is_answered_with_a_count_of_the_things_asked_about(
+    sample: Conversation,
+) -> None:
+    """ "How many devices" is answered by "up to 10 sensors", not "One pilot per customer"."""
+    reply = await sample.reply("How many devices can we test with during the pilot?")
+    assert "up to 10 sensors" in reply.text, reply.text
+    assert "One pilot per" not in reply.text
+    assert_whole_sentences(reply.text)
+
+
+async def test_two_asks_in_one_line_each_get_their_sentence(sample: Conversation) -> None:
+    reply = await sample.reply(
+        "What does the trial run cost us, and is that money gone if we go ahead?"
+    )
+    assert "$490" in reply.text, reply.text
+    assert "credited back if the customer goes ahead" in reply.text, reply.text
+    # "Instead we run..." comes with the sentence it leans on
+    assert "We do not offer a free trial" in reply.text
+    assert_whole_sentences(reply.text)
+
+
+async def test_a_bullets_label_is_folded_into_a_sentence_never_made_its_subject(
+    sample: Conversation, parcelwise: Conversation
+) -> None:
+    reply = await sample.reply("How do you encrypt our data at rest?")
+    assert "Encryption at rest is AES-256 encryption" in reply.text, reply.text
+    assert "The at rest" not in reply.text
+    assert_whole_sentences(reply.text)
+    reply = await parcelwise.reply("How much is one extra user on Launch?")
+    assert "The extra users on Launch and Growth are $15 per user per month." in reply.text
+    assert_whole_sentences(reply.text)
+
+
+def test_labels_that_open_a_clause_or_a_condition_read_as_sentences() -> None:
+    text = (
+        "- **Sensor to cloud:** LoRaWAN payloads are encrypted with AES-128.\n"
+        "- **Gateway to cloud:** TLS 1.3 with mutual certificate authentication.\n"
+        "- **Network posture:** gateways only open outbound connections.\n"
+        "- **Three or more sensors on one order:** 8% off the sensors.\n"
+        "- **Founded:** 2012 in Madison, by Dr. Priya Nandakumar and Tomas Lindqvist.\n"
+    )
+    passage = Passage(source="s.md", section="Security > Encryption", text=text, score=1)
+    assert [u.text for u in units(passage, 0)] == [
+        "LoRaWAN payloads are encrypted with AES-128.",
+        "From gateway to cloud, TLS 1.3 with mutual certificate authentication.",
+        "Gateways only open outbound connections.",
+        "For three or more sensors on one order, 8% off the sensors.",
+        "Founded 2012 in Madison, by Dr. Priya Nandakumar and Tomas Lindqvist.",
+    ]
+
+
+async def test_who_founded_and_when_and_where_hear_the_founding(orisent: Conversation) -> None:
+    """A title's stop ("Dr.") ends no sentence, and a firm that led a round ("led by Harbourline
+    Capital") is no founder."""
+    reply = await orisent.reply("Who founded Orisent?")
+    assert "Dr. Priya Nandakumar" in reply.text and "Tomas Lindqvist" in reply.text, reply.text
+    assert "Series C" not in reply.text
+    assert_whole_sentences(reply.text)
+    await orisent.runner.reset()
+    reply = await orisent.reply("When did you folks get started, and where?")
+    assert "2012" in reply.text and "Madison" in reply.text, reply.text
+    assert_whole_sentences(reply.text)

@@ -17,11 +17,11 @@ AnswerType = Literal[
     "person", "year", "since", "clock",
 ]  # fmt: skip
 
-_NUMBER_WORDS = (
+NUMBER_WORDS = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
     r"forty|fifty|sixty|ninety|hundred|thousand|half|a dozen"
 )
-_NUMBER = rf"(?:\d[\d,.]*|\b(?:{_NUMBER_WORDS})\b)"
+_NUMBER = rf"(?:\d[\d,.]*|\b(?:{NUMBER_WORDS})\b)"
 _TIME_UNIT = r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|quarters?)"
 
 # -- what a question asks for ------------------------------------------------------------------
@@ -47,7 +47,7 @@ _HOW_MANY_TIME = re.compile(r"\bhow many (?:days|hours|weeks|months|years|minute
 _SINCE = re.compile(
     r"\bhow long (?:have|has) (?:you|your|the company|they)\b.*\b(?:business|around|existed|"
     r"going|trading)\b|\bwhat year\b|\bsince when\b|\bwhen (?:was|were) .* (?:founded|started)\b|"
-    r"\bwhen did (?:you|they|the company) (?:start|begin|launch)\b",
+    r"\bwhen did (?:you|they|the company)\b(?:\s\w+){0,2}?\s(?:get\s)?(?:start|begin|launch|open)",
     re.I,
 )
 _DURATION = re.compile(
@@ -75,7 +75,7 @@ _CLOCK = re.compile(r"\b(?:at )?what time\b", re.I)
 _PLACE = re.compile(
     r"^\W*(?:(?:and|so|but|ok|okay|good \w+)\W+)?(?:where|whereabouts)\b|\bwhereabouts\b|"
     r"\b(?:which|what) (?:country|city|region|countries|cities|location)\b|"
-    r"\bwhere (?:is|are|do|does|would|will|can)\b",
+    r"\bwhere (?:is|are|do|does|would|will|can)\b|\band where\b|\bwhere\W*$",
     re.I,
 )
 _PERSON = re.compile(
@@ -152,7 +152,7 @@ _GIVES_DISTANCE = re.compile(
 _GIVES_TEMPERATURE = re.compile(r"°|\bdegrees?\b|[-+−]\s?\d+\s?(?:°|c\b|f\b)", re.I)
 _CODE = re.compile(r"\b[A-Z]{1,6}-?\d+[A-Z]?\b")
 _DIGITS = re.compile(r"(?<![\w-])\d[\d,.]*(?![\w-])")
-_GIVES_COUNT_WORDS = re.compile(rf"\b(?:{_NUMBER_WORDS}|unlimited|no limit|dozens?)\b", re.I)
+_GIVES_COUNT_WORDS = re.compile(rf"\b(?:{NUMBER_WORDS}|unlimited|no limit|dozens?)\b", re.I)
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _PLACE_AFTER = re.compile(
     r"\b(?:in|at|from|near|to|based in|located in|hosted in|out of)\s+(?:the\s+)?"
@@ -164,7 +164,16 @@ _ADDRESS = re.compile(
     re.I,
 )
 _CLOUD_REGION = re.compile(r"\b[a-z]{2,}-[a-z]+-?\d\b")
-_NAME = r"(?-i:[A-Z][a-zà-ÿ'’-]+(?:\s[A-Z]\.)?\s[A-Z][a-zà-ÿ'’-]+)"
+_ORGANISATION = (
+    r"Capital|Partners|Ventures|Group|Holdings|Bank|Funds?|Labs|Investments|Equity|Management|"
+    r"Inc|Ltd|LLC|GmbH|Technologies|Systems|Solutions|Foods|Health|Canada|Europe|America"
+)
+_NAME = (
+    r"(?-i:(?:(?:Dr|Mr|Mrs|Ms|Prof)\.?\s)?[A-Z][a-zà-ÿ'’-]+(?:\s[A-Z]\.)?\s"
+    rf"(?!(?:{_ORGANISATION})\b)[A-Z][a-zà-ÿ'’-]+)"
+)
+"""A person's name ("Dr. Priya Nandakumar", "Daniel Reyes"), not a firm's ("Harbourline
+Capital")."""
 _PERSON_NAMED = re.compile(
     rf"\bby {_NAME}|{_NAME}\s*(?:\(|,|—|–|-)\s*(?:co-?founder|founder|ceo|cto|cfo|coo|chief|"
     rf"president|vp|vice president|head|director|managing)|(?:ceo|founder|founded by|chief "

@@ -170,6 +170,8 @@ def score(
     relevance = _relevance(question, units, passages, meaning, names)
     kinds = answer_types.wanted(question)
     gives = np.array([answer_types.gives(u.text, kinds) for u in units])
+    if kinds == {"count"}:  # "how many devices": a count of sensors, not "one pilot"
+        gives = gives & _counts_asked(question, units, meaning)
     asks = [frozenset(k for k in kinds if k in one) for one in _ONE_ASK]
     asks = [a for a in asks if a] + [
         frozenset({k}) for k in kinds if not any(k in o for o in _ONE_ASK)
@@ -189,12 +191,75 @@ def score(
         + TYPE_BONUS * (gives & relevant & bool(kinds))
         + ALL_TYPES_BONUS * (gives_all & relevant)
     )
+    if kinds == {"count"} and _ASKS_LIMIT.search(question):
+        # "How many devices can we test with?" asks for a limit: "up to 10 sensors"
+        states_limit = np.array([bool(_STATES_LIMIT.search(u.text)) for u in units])
+        total = total + LIMIT_BONUS * (states_limit & gives & relevant)
     if whisper:
         total = total + WHISPER_WEIGHT * _relevance(whisper, units, passages, meaning)
     return [
         Scored(u, float(r), float(t), bool(g), rare and bool(g))
         for u, r, t, g in zip(units, relevance, total, gives, strict=True)
     ]
+
+
+LIMIT_BONUS = 0.15
+"""How much a count stated as a limit ("up to 10 sensors") counts more when the question asks
+what one can have ("how many ... can we"), over a count mentioned in passing."""
+_ASKS_LIMIT = re.compile(
+    r"\bhow many\b.*\b(?:can|could|may|allowed|maximum|max|limit|at most)\b", re.I
+)
+_STATES_LIMIT = re.compile(
+    r"\b(?:up to|at most|maximum|max\.?|no more than|limited to|capped at|a limit of)\b", re.I
+)
+COUNT_FLOOR = 0.4
+"""Likeness (encoder cosine, 1 for the same stem) at which a number's noun counts what "how
+many ..." asks about ("devices": "10 sensors" 0.43, "one pilot" far less)."""
+COUNT_SPAN = 0.05
+_HOW_MANY_NOUN = re.compile(
+    r"\bhow many\s+(?:of\s+(?:the|your|our|those|these)\s+)?(?P<words>(?:[\w'-]+\s*){1,3})",
+    re.I,
+)
+_COUNTED = re.compile(
+    rf"(?<![\w-])(?:\d[\d,.]*\+?|{answer_types.NUMBER_WORDS}|unlimited)\s+"
+    r"(?P<first>[a-z][\w-]*)(?:\s+(?P<second>[a-z][\w-]*))?",
+    re.I,
+)
+
+
+def _counts_asked(question: str, units: Sequence[Unit], meaning: Meaning) -> np.ndarray:
+    """Per unit: whether a number in it counts what "how many <things>" asks about, by the
+    likeness of the words after its numbers to the things asked; all True when no unit's
+    numbers count anything like them (the kind of answer alone then decides)."""
+    asked = _HOW_MANY_NOUN.search(question)
+    words = _words(asked["words"]) if asked else []
+    noun = next((w for w in words if w.endswith("s") or w == "people"), None)
+    noun = noun or (words[0] if words else None)
+    if noun is None:
+        return np.ones(len(units), dtype=bool)
+    counted = [
+        [w for m in _COUNTED.finditer(u.text) for w in (m["first"], m["second"]) if w]
+        for u in units
+    ]
+    vocabulary = sorted({w.lower() for ws in counted for w in ws} | {noun})
+    if len(vocabulary) < 2:
+        return np.ones(len(units), dtype=bool)
+    likeness = dict.fromkeys(vocabulary, 0.0)
+    if meaning.contextual:
+        vectors = meaning.vectors(vocabulary)
+        cosines = vectors @ vectors[vocabulary.index(noun)]
+        likeness = {w: float(c) for w, c in zip(vocabulary, cosines, strict=True)}
+    stem = _stem(noun)
+    per_unit = np.array(
+        [
+            max((1.0 if _stem(w.lower()) == stem else likeness[w.lower()] for w in ws), default=0.0)
+            for ws in counted
+        ]
+    )
+    best = float(per_unit.max())
+    if best < COUNT_FLOOR:
+        return np.ones(len(units), dtype=bool)
+    return per_unit >= best - COUNT_SPAN
 
 
 def choose(question: str, scored: Sequence[Scored], meaning: Meaning) -> list[Unit] | None:
@@ -380,6 +445,23 @@ def _next_unit(unit: Unit, units: Sequence[Unit]) -> Unit | None:
         ):
             return other
     return None
+
+
+def previous_unit(unit: Unit, units: Sequence[Unit]) -> Unit | None:
+    """The unit just before ``unit`` in its own paragraph or bullet, if any."""
+    for other in units:
+        if (
+            other.passage == unit.passage
+            and other.block == unit.block
+            and other.position == unit.position - 1
+        ):
+            return other
+    return None
+
+
+def leans_back(unit: Unit) -> bool:
+    """Whether ``unit`` opens with a word that leans on the sentence before ("Instead", "It")."""
+    return bool(_CONTINUES.match(unit.text))
 
 
 def _continues(best: Scored, following: Unit, question: str) -> bool:

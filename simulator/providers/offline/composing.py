@@ -10,6 +10,7 @@ then says it does not have that). A coach's whisper steers the choice and the fo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -110,6 +111,21 @@ def compose(
             type_span=choosing.WIDER_TYPE_SPAN,
         )
         chosen = choosing.choose(asked, scored, meaning)
+    second = _second_ask(asked)
+    if chosen and second is not None:
+        # "What does the pilot cost, and is that money gone if we go ahead?": two asks, each
+        # answered by its own sentence.
+        again = choosing.score(second, candidates, passages, meaning, names=names)
+        answering = choosing.choose(second, again, meaning)
+        if answering and answering[0] not in chosen:
+            # a sentence leaning on the one before it ("Instead we run...") comes with it
+            unit = answering[0]
+            before = choosing.previous_unit(unit, candidates)
+            added = [before, unit] if before and choosing.leans_back(unit) else [unit]
+            added = [u for u in added if u not in chosen]
+            words = sum(len(u.text.split()) for u in [*chosen, *added])
+            if words <= choosing.MAX_ANSWER_WORDS:
+                chosen = [*chosen, *added]
     follow_up = objections.follow_up(whisper, entries)
     gap = choosing.unstated(asked, scored, meaning, names)
     if gap is not None:  # a yes/no about a feature never mentioned: no unrelated sentence
@@ -117,6 +133,23 @@ def compose(
     if not chosen:
         return None
     return Answer(" ".join(u.text for u in chosen), follow_up, False, meaning.contextual)
+
+
+_SECOND_ASK = re.compile(
+    r"(?:,\s*and|\?)\s+(?P<ask>(?:(?:and|also)\s+)?(?:is|are|does|do|can|will|would|what|how|"
+    r"when|where|who|which|if)\b.*)$",
+    re.I,
+)
+MIN_ASK_WORDS = 4
+"""Words a second ask needs to be answered on its own ("and where?" is answered with the first)."""
+
+
+def _second_ask(question: str) -> str | None:
+    """The second of two questions asked in one line, if it is a question of its own."""
+    found = _SECOND_ASK.search(question.strip())
+    if found is None or len(found["ask"].split()) < MIN_ASK_WORDS:
+        return None
+    return found["ask"]
 
 
 def _not_stated(gap: choosing.Unstated) -> str:

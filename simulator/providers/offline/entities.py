@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.knowledge.keywords import terms
+from simulator.knowledge.keywords import STOPWORDS, terms
 from simulator.providers.offline.choosing import soft_overlap
 from simulator.providers.offline.meaning import Meaning
 from simulator.providers.offline.objections import with_digits
@@ -224,3 +224,58 @@ def by_rank(question: str, plans: Sequence[tuple[str, float]]) -> str | None:
     if _MIDDLE.search(question) and len(plans) % 2 == 1:
         return plans[len(plans) // 2][0]
     return None
+
+
+_ASKED_PLAN = re.compile(rf"(?<=\w )(?P<name>[A-Z][\w-]*)\s+(?P<kind>{_TIER_WORDS})s?\b")
+
+
+@dataclass(frozen=True)
+class UnknownPlan:
+    """A plan the question names that the company does not have, and the plans it has."""
+
+    name: str
+    kind: str
+    plans: tuple[str, ...]
+
+    def reply(self) -> str:
+        listed = list(self.plans)
+        names = listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + " and " + listed[-1]
+        return (
+            f"We don't have a {self.name} {self.kind}. Our {self.kind}s are {names}. "
+            "Which of those would you like to hear about?"
+        )
+
+
+def unknown_plan(question: str, knowledge: KnowledgeView) -> UnknownPlan | None:
+    """The plan ``question`` names ("How much is the Growth plan?") when it is none of the
+    company's plans and no line of its whole knowledge names it with a plan word: the customer
+    has another company's plan in mind, and no price of ours answers for it."""
+    catalogue = catalogue_of(knowledge)
+    plans = tuple(name for name, _ in catalogue.plans)
+    asked = _ASKED_PLAN.search(question)
+    if not plans or asked is None:
+        return None
+    name, kind = asked["name"], asked["kind"].lower()
+    known = {w.lower() for n in catalogue.names for w in re.findall(r"[\w-]+", n)}
+    if name.lower() in known or name.lower() in STOPWORDS:
+        return None
+    if _named_as_plan(name, knowledge):
+        return None
+    return UnknownPlan(name, kind, plans)
+
+
+def _named_as_plan(name: str, knowledge: KnowledgeView) -> bool:
+    """Whether a line of the whole knowledge names ``name`` beside a plan word (or as a table
+    row's first cell, or a heading: how price lists name their plans)."""
+    word = re.compile(rf"\b{re.escape(name)}\b")
+    tier = re.compile(rf"\b(?:{_TIER_WORDS})s?\b", re.I)
+    for passage in knowledge.index.passages():
+        for line in passage.text.splitlines():
+            if not word.search(line):
+                continue
+            stripped = line.strip()
+            if tier.search(line) or stripped.startswith(("|", "#")):
+                return True
+        if word.search(passage.section):
+            return True
+    return False

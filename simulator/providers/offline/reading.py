@@ -294,6 +294,24 @@ def _continues(block: _Block, line: str) -> bool:
     return bool(last) and last[-1] not in _SENTENCE_END
 
 
+_TITLE_END = re.compile(
+    r"(?:^|\s)(?:Dr|Mr|Mrs|Ms|Mx|Prof|Sr|Jr|St|Mt|Inc|Ltd|Co|Corp|No|vs|approx|e\.g|i\.e)\.$",
+    re.I,
+)
+"""An abbreviation's stop, which ends no sentence ("founded by Dr. Priya Nandakumar")."""
+
+
+def _sentences(text: str) -> list[str]:
+    """The sentences of ``text``, never cut after a title or an abbreviation ("by Dr.")."""
+    out: list[str] = []
+    for piece in split_sentences(text):
+        if out and _TITLE_END.search(out[-1]):
+            out[-1] = f"{out[-1]} {piece}"
+        else:
+            out.append(piece)
+    return out
+
+
 def _paragraph_sentences(text: str) -> list[str]:
     text = _clean(text)
     if text.startswith(_QUOTE_OPEN):
@@ -302,7 +320,7 @@ def _paragraph_sentences(text: str) -> list[str]:
     out: list[str] = []
     lead = ""
     about_document = False
-    for sentence in split_sentences(text):
+    for sentence in _sentences(text):
         if about_document and _LEANS_BACK.match(sentence):
             continue  # "This page is for new reps. It explains who we are...": about the page
         about_document = bool(_ABOUT_DOCUMENT.search(sentence))
@@ -317,7 +335,7 @@ def _paragraph_sentences(text: str) -> list[str]:
 
 def _quoted_sentences(text: str) -> list[str]:
     text = _clean(text).strip().strip('"\u201c\u201d').strip()
-    return [_as_sentence(s.strip('"\u201c\u201d ')) for s in split_sentences(text) if s.strip()]
+    return [_as_sentence(s.strip('"\u201c\u201d ')) for s in _sentences(text) if s.strip()]
 
 
 def _bullet_sentences(text: str, heading: str) -> list[str]:
@@ -329,7 +347,7 @@ def _bullet_sentences(text: str, heading: str) -> list[str]:
         head = text[:label_end] if _LABEL.match(text) else _clean(text)[:label_end]
     else:
         cleaned, head = text, ""
-    sentences = split_sentences(_clean(cleaned))
+    sentences = _sentences(_clean(cleaned))
     if not sentences:
         return []
     first = _bullet_sentence(head + sentences[0], heading) if head else _as_sentence(sentences[0])
@@ -340,6 +358,39 @@ _DETERMINER = re.compile(
     r"^(?:the|a|an|each|every|either|neither|no|some|all|any|both|our|their|its|this|these|"
     r"those|we|it|they|there|you)\b"
 )
+
+
+_PREPOSITIONS = (
+    r"at|in|on|for|during|from|by|with|under|over|after|before|within|without|per|to|of|via|"
+    r"between|across|into|through"
+)
+_PREPOSITION = re.compile(rf"^(?:{_PREPOSITIONS})\b", re.I)
+_NUMBER_LED = re.compile(
+    r"^(?:\d|(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|fifty|hundred)\b)",
+    re.I,
+)
+_CLAUSE = re.compile(
+    rf"^(?!(?:{_PREPOSITIONS}|up|and|or|but|if)\b)(?:[\w'’()/.,&+-]+\s){{1,5}}?"
+    r"(?:is|are|was|were|has|have|can|cannot|will|must|may|should|stays?|remains?|uses?|runs?)\b",
+    re.I,
+)
+"""A value that is a sentence of its own: "**Sensor to cloud:** LoRaWAN payloads are encrypted"."""
+_SUBJECT_VERB = re.compile(
+    r"^[a-z]+s\s(?:(?:only|never|always|also|can|cannot|must|will|may|should|do|don't|are|have)\s|"
+    r"[a-z]+[^s\s]\s(?:their|the|a|an|its|our|your|to|when|if|each|every)\b)"
+)
+"""A value opening with its own subject and verb: "**Network posture:** gateways only open
+outbound connections", "**Data residency:** customers choose their hosting region"."""
+_LINK = re.compile(r"^\w+ to \w+$")
+_HEAD_NOUN = re.compile(rf"^(?P<head>.+?)\s+(?:{_PREPOSITIONS}|and|or)\b", re.I)
+
+
+def _verb(noun: str) -> str:
+    """ "is" or "are" for ``noun``, by its head word: "Extra users on Launch and Growth" are,
+    "Battery life" is."""
+    head = _HEAD_NOUN.match(noun)
+    word = (head["head"] if head else noun).split()[-1]
+    return "are" if re.search(r"[^su]s$", word) else "is"
 
 
 def _bullet_sentence(text: str, heading: str) -> str:
@@ -353,15 +404,26 @@ def _bullet_sentence(text: str, heading: str) -> str:
     if not rest:
         return ""
     first = rest.split()[0]
-    if _DETERMINER.match(rest):
+    if _DETERMINER.match(rest) or _CLAUSE.match(rest) or _SUBJECT_VERB.match(rest):
         return _as_sentence(rest)  # the value is a sentence of its own: the label only titled it
+    link = _LINK.match(label)
+    if link:  # "**Gateway to cloud:** TLS 1.3 ..." -> "From gateway to cloud, TLS 1.3 ..."
+        return _as_sentence(f"From {label[0].lower()}{label[1:]}, {rest}")
+    if _PREPOSITION.match(label):
+        # "Encryption" > "**At rest:** AES-256 encryption..." -> "Encryption at rest is AES-256
+        # encryption...": the heading names what the label qualifies.
+        lowered = label[0].lower() + label[1:]
+        if 0 < len(heading.split()) <= 3 and not _NAMED_HEADING.match(heading):
+            return _as_sentence(f"{heading} {lowered} {_verb(heading)} {rest}")
+        return _as_sentence(f"{label}, {rest}")
+    if _NUMBER_LED.match(label):  # "**Three or more sensors on one order:** 8% off"
+        return _as_sentence(f"For {label[0].lower()}{label[1:]}, {rest}")
     named = _NAMED_HEADING.match(heading)
     if named and label.lower() not in named["name"].lower():
         # A profile's field ("Case study: Halden Apotek Group", "**Industry:** Retail pharmacy"):
         # whose field it is, then the field, never the label alone.
         noun = label[0].lower() + label[1:] if not re.match(r"[A-Z0-9]{2,}", label) else label
-        verb = "are" if re.search(r"[^su]s$", label.split()[-1]) else "is"
-        return _as_sentence(f"For {named['name']}, the {noun} {verb} {rest}")
+        return _as_sentence(f"For {named['name']}, the {noun} {_verb(label)} {rest}")
     if first[0].isupper() and not re.match(r"[A-Z0-9]{2,}", first):
         return _as_sentence(f"{label}: {rest}")  # a name and what it is ("Launch: rate shopping")
     if (re.fullmatch(r"[a-z]+s", first) and first not in ("is", "was", "has")) or label.endswith(
@@ -369,7 +431,7 @@ def _bullet_sentence(text: str, heading: str) -> str:
     ):
         return _as_sentence(f"{label} {rest}")  # "Rate shopping compares..." / "Founded 2019..."
     noun = label[0].lower() + label[1:] if not re.match(r"[A-Z0-9]{2,}", label) else label
-    verb = "are" if re.search(r"[^su]s$", label.split()[-1]) else "is"
+    verb = _verb(label)
     subject = f"the {noun}"
     if re.search(r"\b[A-Z]{1,5}-?\d", heading) and heading.lower() not in rest.lower():
         subject = f"the {noun} of the {heading}"

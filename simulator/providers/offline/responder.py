@@ -202,6 +202,9 @@ def _answer(
         return TextPlan(WELCOME)
     if brief is None:
         return TextPlan(UNKNOWN)
+    unknown = entities.unknown_plan(question, knowledge) if knowledge is not None else None
+    if unknown is not None:
+        return TextPlan(unknown.reply())
     passages: Sequence[Passage] = brief.passages
     if subject and subject != brief.subject and knowledge is not None:
         passages = _with_subject(topic, passages, knowledge, current)
