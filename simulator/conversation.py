@@ -21,6 +21,7 @@ from simulator.events import (
     LatencyEvent,
     Provider,
     RetrievalEvent,
+    Scorer,
     Seller,
     SessionEndedEvent,
     SessionStartedEvent,
@@ -52,6 +53,8 @@ class AgentReply:
     retrieval: RetrievalEvent | None = None
     tool_calls: list[ToolCallEvent] = field(default_factory=list)
     latency: LatencyEvent | None = None
+    scorer: Scorer | None = None
+    """What chose an offline reply (``wordllama``: before the contextual encoder was ready)."""
 
 
 Entry = CustomerLine | AgentReply | HandoffEvent | ConversationResetEvent
@@ -170,6 +173,7 @@ class Conversation:
             created_at=event.created_at,
             retrieval=self._pending_retrieval.pop(speaker, None),
             tool_calls=self._pending_tools.pop(speaker, []),
+            scorer=event.scorer,
         )
         self._replies.append(reply)
         self.entries.append(reply)

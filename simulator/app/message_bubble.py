@@ -99,7 +99,9 @@ class MessageBubble(QFrame):
     def set_tags(self, reply: AgentReply) -> None:
         tags = []
         if reply.provider == "offline":
-            tags.append("offline")
+            # chosen by word vectors: the same question may get a better answer once it is ready
+            loading = reply.scorer == "wordllama"
+            tags.append("offline (encoder still loading)" if loading else "offline")
         if reply.interrupted:
             tags.append("interrupted")
         if reply.latency is not None and reply.latency.stages.e2e_ms is not None:

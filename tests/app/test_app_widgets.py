@@ -133,6 +133,25 @@ def test_agent_text_streams_in_then_becomes_a_reply(qtbot: Any, feed: EventFeed)
     assert bubble.text_label.textFormat() == Qt.TextFormat.PlainText
 
 
+def test_an_offline_reply_chosen_before_the_encoder_was_ready_says_so(
+    qtbot: Any, feed: EventFeed
+) -> None:
+    view = TranscriptView(feed)
+    qtbot.addWidget(view)
+    for turn, scorer in ((1, "wordllama"), (2, "minilm")):
+        feed.push(TranscriptEvent(turn_id=turn, speaker="customer", text="How much is it?"))
+        feed.push(
+            TranscriptEvent(
+                turn_id=turn, speaker="pricing", text="$6.", provider="offline", scorer=scorer
+            )
+        )
+    first, second = view.bubble_for_reply(1), view.bubble_for_reply(2)
+    assert first is not None and second is not None
+    assert first.tags_label.text().startswith("offline (encoder still loading)")
+    assert second.tags_label.text().startswith("offline")
+    assert "encoder" not in second.tags_label.text()
+
+
 def test_handoffs_and_lookups_appear_inline_and_a_reset_clears_the_transcript(
     qtbot: Any, feed: EventFeed
 ) -> None:
