@@ -263,7 +263,7 @@ async def test_the_llm_customer_judges_each_reply_and_gives_up_on_non_answers(
 
     assert [(e.action, e.objection, e.detail) for e in recorder.of(PersonaEvent)][:3] == [
         ("raised_objection", "price", ""),
-        ("pushed_back", "price", "no a price"),
+        ("pushed_back", "price", "missing a price"),
         ("gave_up_on_objection", "price", ""),
     ]
     [price] = [o for o in card.objections if o.objection == "price"]

@@ -21,7 +21,7 @@ from simulator.personas import (
     load_personas,
 )
 from simulator.personas.driver import OfflinePersonaDriver
-from simulator.personas.judging import judge_objection
+from simulator.personas.judging import judge_objection, judge_question
 from simulator.settings import BUNDLED_KNOWLEDGE
 
 PERSONA = """\
@@ -172,7 +172,13 @@ def test_a_missed_objection_gets_pushed_then_dropped_and_patience_runs_out(
     call.team(NON_ANSWER)
     assert call.customer().text == "That's still a lot of money."  # firm: one push-back
     call.team("Our sensors are very accurate.")
-    moved_on = call.customer()
+    narrowed = call.customer()  # then the plain question behind the objection
+    assert narrowed.text == (
+        "That doesn't answer it. Let me ask it more simply: Why is it worth that much to us?"
+    )
+    assert actions(narrowed) == [("pushed_back", "price")]
+    call.team("Our sensors are very accurate.")
+    moved_on = call.customer()  # only then gives up on it
     assert (
         moved_on.text
         == "Let's park that for now. We signed a three-year deal with TempGuard last year."
@@ -182,7 +188,13 @@ def test_a_missed_objection_gets_pushed_then_dropped_and_patience_runs_out(
         ("raised_objection", "locked-in"),
     ]
     call.team(NON_ANSWER)
-    fed_up = call.customer()  # gentle: no push-back; two misses exhaust patience 2
+    again = call.customer()  # gentle: no push-back line, but it narrows once
+    assert again.text == (
+        "That doesn't answer it. Let me ask it more simply: "
+        "What happens with the contract we already have?"
+    )
+    call.team(NON_ANSWER)
+    fed_up = call.customer()  # two misses exhaust patience 2
     assert fed_up.text == "We're done here."
     assert fed_up.ending is not None and fed_up.ending.outcome == "declined"
     assert "2 objection(s) or question(s) went unanswered" in fed_up.ending.reason
@@ -294,13 +306,15 @@ def test_a_question_answered_with_something_else_is_asked_again_then_dropped(
     assert call.customer().text.endswith("What does the hardware cost?")
     call.team("Kitchen managers fill in paper logs twice a day; ColdTrace replaces them.")
     again = call.customer()  # not "Fair enough": the question asked for a price
-    assert (
-        again.text
-        == "That doesn't answer it. Let me ask it more simply: What does the hardware cost?"
-    )
+    assert again.text == "Sorry, I asked for a price. What does the hardware cost?"
     assert actions(again) == [("pushed_back", "price")]
-    assert again.actions[0].detail == "no a price"
+    assert again.actions[0].detail == "missing a price"
     call.team("ColdTrace is hardware and software together.")
+    narrowed = call.customer()
+    assert narrowed.text == (
+        "That doesn't answer it. Let me ask it more simply: What does the hardware cost?"
+    )
+    call.team("Our hardware is designed in-house.")
     dropped = call.customer()
     assert dropped.text.startswith("Let's park that for now.")
     assert actions(dropped)[0] == ("gave_up_on_objection", "price")
@@ -322,6 +336,8 @@ def test_a_follow_up_given_up_on_keeps_the_customer_from_agreeing(
     call.team("Kitchen managers fill in paper logs twice a day.")
     call.customer()  # asked again
     call.team("ColdTrace is hardware and software together.")
+    call.customer()  # narrowed
+    call.team("Our hardware is designed in-house.")
     call.customer()  # parks it; the contract objection
     call.team("Our Contract Bridge waives the subscription until your contract ends.")
     last = call.customer()
@@ -339,6 +355,7 @@ def test_an_objection_given_up_on_keeps_the_customer_from_agreeing_even_if_not_r
         GOOD_PRICE_ANSWER,
         "The CT-100 is $89.",
         NON_ANSWER,  # to the contract objection, which the next step does not require
+        NON_ANSWER,  # to its narrowed question
     ):
         call.customer()
         call.team(answer)
@@ -384,3 +401,73 @@ def test_non_answers_end_the_call_however_many_turns_are_left(
             break
     assert turn.ending.outcome == "declined" and turn.text == "We're done here."
     assert len(texts) < 8 and call.driver.handled == set()
+
+
+def test_a_two_part_question_needs_both_parts_and_narrows_to_the_one_left() -> None:
+    priya = load_personas().find("technical-deep-dive")
+    coverage = priya.objection("coverage")
+    call = Call(priya, Playbook())
+    call.customer()
+    call.team("Welcome! What would you like to know?", "greeter")
+    call.customer()  # the coverage objection
+    call.team(
+        "ColdTrace runs on LoRaWAN; put the gateway outside the steel room and sensors buffer "
+        "and backfill their readings.",
+        "technical",
+    )
+    assert call.customer().text.endswith(coverage.follow_ups[0].says)
+    call.team("The GW-20 reaches about 300 m inside racked warehouses.", "technical")
+    again = call.customer()  # the range came, the number of sensors did not
+    assert actions(again) == [("pushed_back", "coverage")]
+    assert again.actions[0].detail == "missing a number"
+    call.team("The GW-20 reaches about 300 m inside racked warehouses.", "technical")
+    narrowed = call.customer()
+    assert narrowed.text == (
+        "That doesn't answer it. Let me ask it more simply: How many sensors can one GW-20 handle?"
+    )
+    call.team("One GW-20 handles up to 500 sensors.", "technical")
+    assert ("accepted_answer", "coverage") in actions(call.customer())
+
+
+def test_a_yes_or_no_question_about_paying_is_not_answered_by_a_price_list() -> None:
+    angela = load_personas().find("tempguard-locked-in")
+    export = angela.objection("locked-in").follow_ups[0]
+    price_list = (
+        "ColdTrace has $6-$16 per sensor per month, FrostWatch $4 and TempGuard $19 per sensor "
+        "per month; our system is simpler."
+    )
+    assert not judge_question(export.says, price_list, export.addressed_by).answered
+    answer = "Yes: CSV and PDF export is included on every plan at no extra cost."
+    assert judge_question(export.says, answer, export.addressed_by).answered
+
+
+def test_an_answer_to_the_narrowed_question_settles_the_objection(
+    persona: Persona, playbook: Playbook
+) -> None:
+    priya = load_personas().find("technical-deep-dive")
+    call = Call(priya, playbook)
+    call.customer()
+    call.team("Welcome! What would you like to know?", "greeter")
+    call.customer()  # coverage: relentless, three cues needed
+    for _ in range(3):  # two push-backs, then the narrowed question
+        call.team("Our sensors are accurate to 0.3 degrees.", "technical")
+        asked = call.customer()
+    assert asked.text == (
+        "That doesn't answer it. Let me ask it more simply: "
+        "So what happens to the readings while a sensor can't reach a gateway?"
+    )
+    call.team("Sensors buffer their readings and send them when the gateway is back.", "technical")
+    settled = call.customer()  # one cue, but it answers what was asked last
+    assert actions(settled)[0] == ("accepted_answer", "coverage")
+    assert settled.actions[0].detail == "buffer"
+
+
+def test_the_same_reply_again_is_no_answer_to_a_re_ask(playbook: Playbook) -> None:
+    henrik = load_personas().find("pharma-security-lead")
+    call = Call(henrik, playbook)
+    call.customer()  # opens with the network objection: relentless, two cues needed
+    verdicts = []
+    for _ in range(4):
+        call.team("Gateways only open outbound connections.", "technical")  # one cue
+        verdicts.append(actions(call.customer())[0])
+    assert verdicts == [("pushed_back", "network")] * 3 + [("gave_up_on_objection", "network")]

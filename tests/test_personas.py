@@ -112,7 +112,7 @@ def test_a_good_file_loads_with_its_id_from_the_file_name(tmp_path: Path) -> Non
     persona = load_persona(write(tmp_path, "dana.yaml", GOOD))
     assert persona.id == "dana"
     assert persona.objections[0].expected_specialists == ("pricing",)
-    assert persona.objections[0].attempts == 2  # firm: one push-back, then it gives up
+    assert persona.objections[0].attempts == 3  # firm: one push-back, the narrowed question
     assert persona.required_objections == ("price",)
 
 

@@ -221,13 +221,13 @@ async def test_a_rep_who_dodges_the_objections_is_declined_and_shown_the_playboo
     assert card.facts_uncovered == 0 and card.discovery == ()
     competitor = card.objections[0]
     assert competitor.objection == "competitor" and not competitor.handled
-    assert competitor.last_answer == "Our customers love us."  # the rep's own words, quoted
+    assert competitor.last_answer == "It is really good, trust me."  # the rep's own words, quoted
     assert competitor.prepared_response.startswith("Makes sense")
 
     rows = {part.title: part.rows for part in parts(card)}
     objection_rows = rows["OBJECTIONS"]
     assert all(row.mark == "✗" for row in objection_rows)
-    assert "you said “Our customers love us.”" in objection_rows[0].text
+    assert "you said “It is really good, trust me.”" in objection_rows[0].text
     assert objection_rows[0].quote == competitor.prepared_response
     assert all(row.mark == "✗" and "never asked" in row.text for row in rows["HIDDEN FACTS"])
 

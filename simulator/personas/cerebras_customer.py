@@ -61,6 +61,7 @@ def render_prompt(persona: Persona, prompt_path: Path | None = None) -> str:
     objections = "\n".join(
         f'  - [{o.id}] ({o.when}, {o.push}) "{o.says}" Settled by an answer about: '
         f"{'; '.join(o.addressed_by)}."
+        + (f' Its plain question: "{o.narrowed}"' if o.narrowed else "")
         + (f" Then ask: {' / '.join(f.says for f in o.follow_ups)}" if o.follow_ups else "")
         for o in persona.agenda
     )
@@ -174,7 +175,9 @@ class CerebrasCustomer:
                 kind: PersonaAction = (
                     "pushed_back" if objection in self._raised else "raised_objection"
                 )
-                detail = f"no {reply.missing}" if kind == "pushed_back" and reply.missing else ""
+                detail = (
+                    f"missing {reply.missing}" if kind == "pushed_back" and reply.missing else ""
+                )
                 actions.append(Action(kind, objection=objection, detail=detail))
                 self._raised.add(objection)
         if (
@@ -183,7 +186,7 @@ class CerebrasCustomer:
             and about not in gave_up
             and not any(a.objection == about for a in actions)
         ):
-            detail = f"no {reply.missing}" if reply.missing else ""
+            detail = f"missing {reply.missing}" if reply.missing else ""
             actions.append(Action("pushed_back", objection=about, detail=detail))
         actions += [
             Action("revealed_fact", fact=f) for f in dict.fromkeys(reply.revealed) if f in facts

@@ -7,10 +7,13 @@ prepared response), does it answer the question with the fact asked for (a price
 it cost", a duration for "how long"; a figure the claim check flagged does not count)?
 
 - answered: the customer says so and asks its follow-ups;
-- not answered: it pushes back (the objection's own lines), then narrows the question ("just
-  roughly, then: ..."), then gives up on it (``gave_up_on_objection``) and counts a miss; a
-  follow-up question gets one re-ask, then the customer gives up on the whole objection (it is
-  no longer handled, its other follow-ups are parked) and counts a miss;
+- not answered: it re-asks (the objection's own push-back lines: none for a gentle customer, one
+  firm, two relentless), then narrows the question to the part still open ("Let me ask it more
+  simply: ..."), and only then gives up on it (``gave_up_on_objection``) and counts a miss; a
+  re-ask is answered by a reply that answers what it asked (with one of the objection's cues); a
+  follow-up question is asked again saying what was missing ("I still need a price"), then
+  narrowed (of a two-part question, the part not answered), then the customer gives up on the
+  whole objection (it is no longer handled, its other follow-ups are parked) and counts a miss;
 - when the misses reach the persona's ``patience`` it loses patience and ends the call;
 - a hidden fact is revealed only in the turn after an agent asks the discovery question for it
   (a question with one of the fact's cues);
@@ -32,12 +35,19 @@ from dataclasses import dataclass
 from simulator.events import Outcome
 from simulator.personas.customer import Action, CustomerTurn, CustomerView, Ending, Line
 from simulator.personas.judging import (
+    OFF_THE_POINT,
     asked_about,
     judge_objection,
     judge_question,
     match_objection,
 )
-from simulator.personas.model import FollowUp, Objection, Persona
+from simulator.personas.model import (
+    FOLLOW_UP_ATTEMPTS,
+    TOPIC_QUESTIONS,
+    FollowUp,
+    Objection,
+    Persona,
+)
 from simulator.personas.playbook import Playbook
 
 
@@ -48,6 +58,10 @@ class _Open:
     objection: Objection
     follow_up: FollowUp | None = None
     attempts: int = 1
+    asked: str = ""
+    """The customer's last re-ask of it (a push-back line or the narrowed question)."""
+    rejected: tuple[str, ...] = ()
+    """Replies already judged no answer: the same reply again is no answer either."""
 
 
 class OfflinePersonaDriver:
@@ -158,24 +172,37 @@ class OfflinePersonaDriver:
             addressed = judge_question(
                 objection.says, answer, objection.addressed_by, flagged
             ).answered
+        narrowed = current.attempts == objection.attempts and current.asked.endswith("?")
+        if not addressed and narrowed and _said(answer) not in current.rejected:
+            # the customer narrowed the point: a new reply that answers the narrowed question
+            # (with one of the objection's cues) settles it
+            addressed = judge_question(
+                current.asked, answer, objection.addressed_by, flagged
+            ).answered
         if addressed:
             self.handled.add(objection.id)
             self._follow_ups = list(objection.follow_ups)
-            self._open = current
+            self._open = _Open(objection)
             detail = (
                 "the playbook's prepared response"
                 if judgement.used_prepared
-                else ", ".join(judgement.cues)
+                else ", ".join(judgement.cues) or "answered the re-asked question"
             )
             actions.append(Action("accepted_answer", objection=objection.id, detail=detail))
             said.append(self._acknowledgement())
             return None
         if current.attempts < objection.attempts:
-            self._open = _Open(objection, attempts=current.attempts + 1)
+            n = current.attempts
+            if n < objection.attempts - 1 and n <= len(objection.pushback):
+                line = objection.pushback[n - 1]
+            elif n < objection.attempts - 1:
+                line = f"{self.persona.not_answered} {_question(current.asked or objection.says)}"
+            else:
+                line = self.persona.narrowing.format(question=_narrowed(objection, n))
+            rejected = (*current.rejected, _said(answer))
+            self._open = _Open(objection, attempts=n + 1, asked=line, rejected=rejected)
             actions.append(Action("pushed_back", objection=objection.id))
-            if current.attempts <= len(objection.pushback):
-                return objection.pushback[current.attempts - 1]
-            return self.persona.narrowing.format(question=_question(objection.says))
+            return line
         self.given_up.add(objection.id)
         self.misses += 1
         actions.append(Action("gave_up_on_objection", objection=objection.id))
@@ -193,17 +220,33 @@ class OfflinePersonaDriver:
         assert current.follow_up is not None
         follow_up, objection = current.follow_up, current.objection
         verdict = judge_question(follow_up.says, answer, follow_up.addressed_by, flagged)
+        if not verdict.answered and current.asked and _said(answer) not in current.rejected:
+            # the re-ask may have narrowed it to the part still open: an answer to that will do
+            narrowed = judge_question(current.asked, answer, follow_up.addressed_by, flagged)
+            verdict = narrowed if narrowed.answered else verdict
         self._open = _Open(objection)  # the objection stays the topic for its next follow-up
         if verdict.answered:
             actions.append(Action("accepted_answer", objection=objection.id, detail=follow_up.says))
             said.append(self._acknowledgement())
             return None
-        if current.attempts < 2:
-            self._open = _Open(objection, follow_up, attempts=current.attempts + 1)
+        if current.attempts < FOLLOW_UP_ATTEMPTS:
+            n = current.attempts
+            if n < FOLLOW_UP_ATTEMPTS - 1 and verdict.missing in OFF_THE_POINT:
+                line = f"{self.persona.not_answered} {follow_up.says}"
+            elif n < FOLLOW_UP_ATTEMPTS - 1:
+                line = self.persona.reasking.format(
+                    missing=verdict.missing, question=follow_up.says
+                )
+            else:
+                line = self.persona.narrowing.format(
+                    question=follow_up.narrowed or verdict.unanswered or _question(follow_up.says)
+                )
+            rejected = (*current.rejected, _said(answer))
+            self._open = _Open(objection, follow_up, attempts=n + 1, asked=line, rejected=rejected)
             actions.append(
-                Action("pushed_back", objection=objection.id, detail=f"no {verdict.missing}")
+                Action("pushed_back", objection=objection.id, detail=f"missing {verdict.missing}")
             )
-            return self.persona.narrowing.format(question=follow_up.says)
+            return line
         # a question of the objection went unanswered: the objection is not settled, and the
         # customer parks the whole topic (its other follow-ups too)
         self.handled.discard(objection.id)
@@ -256,9 +299,29 @@ class OfflinePersonaDriver:
                 self._follow_ups = []
 
 
+def _narrowed(objection: Objection, attempt: int) -> str:
+    """The question to narrow an objection down to after ``attempt`` answers: its own
+    ``narrowed``, else the last question the customer asked about it (a push-back's or its
+    own), else the plain question of its topic."""
+    if objection.narrowed:
+        return objection.narrowed
+    for text in reversed([objection.says, *objection.pushback[: attempt - 1]]):
+        if "?" in text:
+            return _question(text)
+    return TOPIC_QUESTIONS[objection.topic]
+
+
 def _question(says: str) -> str:
-    """The last sentence of what the customer said: the question to narrow down to."""
+    """The last sentence of what the customer said: the question to narrow down to (without a
+    leading "And")."""
     sentences = [s.strip() for s in says.replace("?", "?|").replace(". ", ".|").split("|")]
     sentences = [s for s in sentences if s]
     questions = [s for s in sentences if s.endswith("?")]
-    return (questions or sentences or [says])[-1]
+    question = (questions or sentences or [says])[-1]
+    if question.lower().startswith("and "):
+        question = question[4:5].upper() + question[5:]
+    return question
+
+
+def _said(answer: str) -> str:
+    return " ".join(answer.lower().split())

@@ -119,23 +119,38 @@ class Answer:
 
     answered: bool
     missing: str = ""
-    """What the reply lacked: ``a price``, ``a number``, ``the topic``... empty when answered."""
+    """What the reply lacked: ``a price``, ``a number``, ``a straight answer``... empty when
+    answered."""
+    unanswered: str = ""
+    """The part of the question still open, as a question (``How many sensors can one GW-20
+    handle?``): what the customer narrows down to."""
 
 
 _NEEDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("price", ("how much", "what would", "cost", "price", "pay", "fee", "charge"), "a price"),
     ("percentage", ("what percentage", "what discount", "how big a discount"), "a percentage"),
-    ("duration", ("how long", "how many days", "how many weeks", "how many months"), "how long"),
+    ("duration", ("how long", "how many days", "how many weeks", "how many months"), "a duration"),
+    ("distance", ("how far",), "a distance"),
     ("count", ("how many",), "a number"),
     ("date", ("when will", "by when", "what date", "which date"), "a date"),
 )
+OFF_THE_POINT = ("a straight answer", "an answer")
+"""What a reply lacked when it was beside the point (rather than missing a figure)."""
+_FREE = ("without paying", "for free", "free of charge", "at no cost", "at no charge")
+"""A question whether something is free asks yes or no, not for a price."""
 _DURATION_UNITS = frozenset(
     ["second", "minut", "hour", "day", "week", "month", "year", "business-day", "working-day"]
 )
+_DISTANCE_UNITS = frozenset(["m", "km", "ft", "feet", "foot", "mile", "meter", "metr", "yard"])
+_HOW_MANY = re.compile(r"\bhow many ([a-z][a-z-]*)", re.I)
+_PARTS = re.compile(
+    r",?\s+and\s+(?=(?:how|what|which|when|where|can|could|do|does|is|are|will|would)\b)",
+    re.I,
+)
 _QUESTION_WORDS = frozenset(
     keywords.terms(
-        "what which when how much many long would could does do is are can the us for one our "
-        "up front roughly exactly just please tell know"
+        "what which when how much many long far would could does do is are can the us for one "
+        "our up front roughly exactly just please tell know"
     )
 )
 
@@ -145,12 +160,21 @@ def needed_fact(question: str) -> tuple[str, str] | None:
     sentence decides ("why would I pay..." asks for a reason, not a price)."""
     asked = questions(question)
     lowered = (asked[-1] if asked else question).lower()
-    if lowered.startswith(("why", "and why")):
+    if lowered.startswith(("why", "and why")) or any(free in lowered for free in _FREE):
         return None
     for kind, cues, missing in _NEEDS:
         if any(cue in lowered for cue in cues):
             return kind, missing
     return None
+
+
+def question_parts(question: str) -> list[str]:
+    """The questions one sentence asks: "How many sensors can one GW-20 handle, and how far does
+    it reach?" is two, each needing its own fact."""
+    asked = questions(question)
+    sentence = (asked[-1] if asked else question).strip()
+    parts = [p.strip(" ,?") for p in _PARTS.split(sentence) if p.strip(" ,?")]
+    return [p[0].upper() + p[1:] + "?" for p in parts] or [sentence]
 
 
 def judge_question(
@@ -159,24 +183,28 @@ def judge_question(
     cues: tuple[str, ...] = (),
     flagged: tuple[str, ...] = (),
 ) -> Answer:
-    """Does ``answer`` answer ``question``? On topic (a cue, or the question's content words) and
-    with the fact it asks for; figures in ``flagged`` (wrong or unfounded, says the claim check)
-    do not count."""
+    """Does ``answer`` answer ``question``? On topic (one of its ``cues`` when it has any, else
+    the question's content words) and with the fact each part of it asks for ("how many sensors"
+    a number of sensors, "how far" a distance); figures in ``flagged`` (wrong or unfounded, says
+    the claim check) do not count."""
+    parts = question_parts(question)
     if not answer.strip():
-        return Answer(False, "an answer")
-    needed = needed_fact(question)
+        return Answer(False, "an answer", parts[0])
     answer = without_flagged(answer, flagged)
-    facts = [s for s in find_statements(answer) if _fits_need(s, needed[0] if needed else "")]
-    topic = keywords.terms(question) - _QUESTION_WORDS
-    said = keywords.terms(answer)
-    on_topic = bool(cues_in(cues, answer)) if cues else False
-    on_topic = on_topic or len(topic & said) >= min(2, max(1, len(topic)))
-    if needed and not facts:
-        return Answer(False, needed[1])
+    statements = find_statements(answer)
+    for part in parts:
+        needed = needed_fact(part)
+        if needed and not any(_fits_need(s, needed[0], part) for s in statements):
+            return Answer(False, needed[1], part)
+    if cues:
+        on_topic = bool(cues_in(cues, answer))
+    else:
+        topic = keywords.terms(question) - _QUESTION_WORDS
+        on_topic = len(topic & keywords.terms(answer)) >= min(2, max(1, len(topic)))
     if not on_topic:
-        return Answer(False, "the point")
-    if is_deflection(answer) and not facts:
-        return Answer(False, "an answer")
+        return Answer(False, "a straight answer", parts[-1])
+    if is_deflection(answer) and not any(needed_fact(p) for p in parts):
+        return Answer(False, "a straight answer", parts[-1])
     return Answer(True)
 
 
@@ -189,16 +217,29 @@ def without_flagged(answer: str, flagged: tuple[str, ...]) -> str:
     return answer
 
 
-def _fits_need(statement: Statement, need: str) -> bool:
-    if need in ("", "count"):
-        return statement.kind in ("quantity", "price", "percentage")
+def _fits_need(statement: Statement, need: str, part: str = "") -> bool:
+    if need == "count":
+        counted = _HOW_MANY.search(part)
+        if statement.kind != "quantity" or counted is None:
+            return statement.kind in ("quantity", "price", "percentage")
+        # "how many sensors": a number of sensors, not a distance (2 km) or a duration
+        wanted = keywords.terms(counted.group(1))
+        unit = keywords.terms(statement.unit or "")
+        return not unit or bool(wanted & unit) or statement.unit not in _MEASURES
     if need == "duration":
         return statement.kind == "quantity" and statement.unit in _DURATION_UNITS
+    if need == "distance":
+        return statement.kind == "quantity" and statement.unit in _DISTANCE_UNITS
     if need == "date":
         return statement.kind == "date" or (
             statement.kind == "quantity" and statement.unit in _DURATION_UNITS
         )
+    if need == "":
+        return statement.kind in ("quantity", "price", "percentage")
     return statement.kind == need
+
+
+_MEASURES = _DURATION_UNITS | _DISTANCE_UNITS
 
 
 def judge_follow_up(follow_up: FollowUp, answer: str, flagged: tuple[str, ...] = ()) -> bool:

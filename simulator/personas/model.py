@@ -47,8 +47,11 @@ FactKind = Literal[
     "budget", "current_vendor", "deadline", "decision_maker", "volume", "pain", "other"
 ]
 
-PUSH_ATTEMPTS: dict[str, int] = {"gentle": 1, "firm": 2, "relentless": 3}
-"""How many answers an objection gets before the customer gives up on it."""
+PUSH_ATTEMPTS: dict[str, int] = {"gentle": 2, "firm": 3, "relentless": 4}
+"""How many answers an objection gets before the customer gives up on it: the first, one per
+push-back (none for a gentle customer, one firm, two relentless), and the narrowed question."""
+FOLLOW_UP_ATTEMPTS = 3
+"""A follow-up question is asked, asked again saying what was missing, then narrowed."""
 WHEN_ORDER: dict[str, int] = {"opening": 0, "early": 1, "middle": 2, "late": 3}
 TOPIC_SPECIALISTS: dict[str, tuple[AgentRole, ...]] = {
     "price": ("pricing",),
@@ -66,6 +69,23 @@ TOPIC_SPECIALISTS: dict[str, tuple[AgentRole, ...]] = {
 }
 """Who should answer a topic (any of them), unless an objection names its own; empty means
 anyone."""
+
+TOPIC_QUESTIONS: dict[str, str] = {
+    "price": "Why is it worth that much to us?",
+    "competitor": "What do you do better than what we have?",
+    "contract": "What happens with the contract we already have?",
+    "security": "How exactly do you meet our security requirements?",
+    "technical": "How exactly would it work in our case?",
+    "integration": "How much work would the integration be for us?",
+    "budget": "How would we pay for it without the budget?",
+    "reliability": "What happens when it fails?",
+    "data": "What happens to our data?",
+    "support": "Who helps us when something goes wrong?",
+    "authority": "What can I take to the person who decides?",
+    "status_quo": "Why should we change what works today?",
+}
+"""The plain question behind an objection said as a statement, when its file gives none
+(``narrowed``): what the customer narrows down to before giving up."""
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 MAX_PROBLEMS = 20
@@ -102,6 +122,9 @@ class FollowUp(_Spec):
     says: str = Field(min_length=1)
     addressed_by: tuple[str, ...] = ()
     """Words or phrases an answer must contain; empty means any real answer will do."""
+    narrowed: str | None = None
+    """The simpler question the customer asks last, before giving up on it; by default the part
+    of the question still open."""
     specialist: AgentRole | None = None
 
 
@@ -119,6 +142,9 @@ class Objection(_Spec):
     addressed_by: tuple[str, ...] = Field(min_length=1)
     """Words or phrases (any one is enough, all words of a phrase must appear) that show an
     answer dealt with this objection; the prepared response from the playbook also counts."""
+    narrowed: str | None = None
+    """The plain question the customer narrows the objection down to before giving up; by
+    default its last question (``says`` or a push-back), else the topic's (TOPIC_QUESTIONS)."""
     min_cues: int = Field(default=1, ge=1)
     """How many different ``addressed_by`` entries an answer needs (a hard customer wants more)."""
     follow_ups: tuple[FollowUp, ...] = ()
@@ -198,18 +224,22 @@ class Persona(_Spec):
     """Said when the customer gives up on an objection and moves on."""
     not_answered: str = "That doesn't really answer my question."
     """Said when a reply missed the point (the Cerebras customer's prompt quotes it)."""
+    reasking: str = "Sorry, I asked for {missing}. {question}"
+    """The re-ask of a follow-up question a reply missed: ``{missing}`` is what it lacked (``a
+    price``, ``a number``, ``the point``), ``{question}`` the question."""
     narrowing: str = "That doesn't answer it. Let me ask it more simply: {question}"
-    """The re-ask when a reply missed: ``{question}`` is the question, narrowed to its last
-    sentence; used once an objection's own ``pushback`` lines are spent."""
+    """The last re-ask before giving up: ``{question}`` is the question narrowed to the part still
+    open (its last question sentence, or of a two-part question the part not answered)."""
 
-    @field_validator("narrowing")
+    @field_validator("narrowing", "reasking")
     @classmethod
     def _template(cls, value: str) -> str:
         try:
-            value.format(question="?")
+            value.format(question="?", missing="?")
         except (KeyError, IndexError, ValueError):
             raise ValueError(
-                "write {question} where the question goes, and no other braces"
+                "write {question} where the question goes ({missing} for what was missing), "
+                "and no other braces"
             ) from None
         return value
 
