@@ -4,6 +4,14 @@ The agents read a reply's stream for its timings and its origin; naming the mark
 core, lets a provider write them and an agent read them without either importing the other.
 """
 
+from collections.abc import Callable
+from contextvars import ContextVar
+
+request_sent: ContextVar[Callable[[], None] | None] = ContextVar("request_sent", default=None)
+"""Called on the event loop when a request made in this context is on the wire (the server's
+response has begun): work that can wait for the model's answer, such as searching ahead for a
+colleague, starts then, while the model thinks, and never delays the request itself."""
+
 TIME_INFO_KEY = "cerebras_time_info"
 """Key of the Cerebras server's timings in ``ChoiceDelta.extra`` and, after a turn,
 ``ChatMessage.extra``."""

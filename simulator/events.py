@@ -119,6 +119,9 @@ class RetrievalEvent(_Event):
     elapsed_ms: float
     reused: bool = False
     """The passages come from the same line's earlier search (a handoff, a look-up)."""
+    ahead: bool = False
+    """Searched ahead for this agent, while the model read the previous agent's prompt (a
+    handoff): ``elapsed_ms`` is then only what was left of it when the agent took over."""
 
 
 class HandoffEvent(_Event):

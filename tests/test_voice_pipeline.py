@@ -132,11 +132,14 @@ async def test_a_spoken_conversation_hands_off_and_every_reply_is_heard_and_time
         (2, "pricing"),
     }
 
-    # speech out: each agent spoke its reply in its own voice, and the speaker played it
-    assert speaker.heard() == [WELCOME, PRICE_ANSWER]
-    voices_by_text = {
-        r.transcript.strip(): r.voice_id for r in speech.tts_requests if r.transcript.strip()
-    }
+    # speech out: each agent spoke its reply in its own voice, and the speaker played it; each
+    # sentence went to the TTS as soon as it ended (the first one did not wait for the second)
+    assert speaker.heard() == ["Welcome to Lumora!", "What can I help you with?", PRICE_ANSWER]
+    replies: dict[str, tuple[str | None, str]] = {}
+    for r in speech.tts_requests:
+        voice, text = replies.get(r.context_id, (r.voice_id, ""))
+        replies[r.context_id] = (voice, f"{text} {r.transcript.strip()}".strip())
+    voices_by_text = {text: voice for voice, text in replies.values() if text}
     assert voices_by_text == {WELCOME: VOICES["greeter"], PRICE_ANSWER: VOICES["pricing"]}
     assert [t.transcript for t in speech.stt_turns][:2] == [said[0][2], said[2][2]]
 

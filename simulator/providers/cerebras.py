@@ -12,7 +12,8 @@ timeouts itself with backoff (honouring ``Retry-After``), so this adapter stays 
 - a finished stream's connection goes back to the pool (:mod:`~simulator.providers.keep_alive`):
   the team's requests share one client and its warm connections;
 - text deltas stream out as ``ChatChunk``; tool-call deltas are gathered by index and emitted as
-  whole ``FunctionToolCall``s;
+  whole ``FunctionToolCall``s once the response is closed, so the request a tool call leads to
+  (a handoff's, a look-up's) finds the connection free;
 - a stream that ends without a finish reason was cut (a proxy, a dropped connection closed
   cleanly): it is a failure, never a short answer;
 - each retry the SDK makes is announced as a ``"retrying"`` event (:class:`CerebrasRetry`), so
@@ -47,7 +48,7 @@ from livekit.agents.types import (
 )
 from livekit.agents.utils import is_given
 
-from simulator.chunk_marks import TIME_INFO_KEY
+from simulator.chunk_marks import TIME_INFO_KEY, request_sent
 from simulator.errors import shorten
 from simulator.providers.keep_alive import keep_alive
 
@@ -139,6 +140,9 @@ async def _on_response(response: httpx.Response) -> None:
     attempts = _current_attempts.get()
     if attempts is not None:
         attempts.last_status = response.status_code
+    sent = request_sent.get()
+    if sent is not None:
+        sent()
 
 
 @dataclass
@@ -348,6 +352,11 @@ class CerebrasLLMStream(llm.LLMStream):
                     data = _as_json(chunk)
                     chunk_id = data.get("id") or chunk_id
                     finished = self._on_chunk(data, chunk_id, pending) or finished
+            # A tool call (a handoff, a look-up) leads straight to the next request: it is passed
+            # on once this response is closed and its connection back in the pool (the closing
+            # bytes follow [DONE] at once), so that request never has to open another connection.
+            if finished:
+                self._flush_tool_calls(chunk_id, pending)
         except cerebras_sdk.APITimeoutError as e:
             raise APITimeoutError(
                 f"Cerebras did not answer within {self._timeout_s:g} s "
@@ -421,7 +430,6 @@ class CerebrasLLMStream(llm.LLMStream):
                 call.arguments += function.get("arguments") or ""
             if choice.get("finish_reason") is not None:
                 finished = True
-                self._flush_tool_calls(chunk_id, pending)
 
         usage = chunk.get("usage")
         time_info = chunk.get("time_info")

@@ -9,15 +9,16 @@ retrieval, the streamed text and the stream's timings. Doing this in ``llm_node`
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, Callable
 from importlib import resources
 from pathlib import Path
 from typing import ClassVar
 
 from livekit.agents import NOT_GIVEN, Agent, FlushSentinel, ModelSettings, llm
 
-from simulator.chunk_marks import FAILED_ATTEMPT_KEY, OFFLINE_MARK, TIME_INFO_KEY
+from simulator.chunk_marks import FAILED_ATTEMPT_KEY, OFFLINE_MARK, TIME_INFO_KEY, request_sent
 from simulator.events import (
     AGENT_NAMES,
     AgentRole,
@@ -39,6 +40,14 @@ OFFLINE_PASSAGES = 12
 class SalesAgent(Agent):
     role: ClassVar[AgentRole]
     tool_set: ClassVar[tuple[llm.FunctionTool, ...]]
+
+    def __init_subclass__(cls) -> None:
+        super().__init_subclass__()
+        if "tool_set" in cls.__dict__:
+            cls.colleagues = tuple(tools.TRANSFERS[t] for t in cls.tool_set if t in tools.TRANSFERS)
+
+    colleagues: ClassVar[tuple[AgentRole, ...]] = ()
+    """The roles this agent's tools can hand the customer to."""
 
     def __init__(
         self, *, chat_ctx: llm.ChatContext | None = None, team: TeamContext | None = None
@@ -86,15 +95,18 @@ class SalesAgent(Agent):
         started = time.perf_counter()
         # The offline responder reads a few more passages than a cloud model is given: it can
         # only quote, so it needs the sentence that answers among its candidates.
-        # One search per customer line: after a handoff or a look-up, the line's passages are
-        # reused (see line_search).
-        result = await asyncio.to_thread(
-            team.line_search.passages,
-            team.turn_id,
-            query,
-            max(team.retrieval_k, OFFLINE_PASSAGES),
-            self.role,
-        )
+        # One search per customer line: after a look-up the line's passages are reused, and the
+        # colleague a handoff brings in finds its own searched ahead (see line_search); both are
+        # taken at once, without a worker thread's round trip.
+        k = max(team.retrieval_k, OFFLINE_PASSAGES)
+        result = team.line_search.ready(team.turn_id, query, k, self.role)
+        if result is None:
+            result = await asyncio.to_thread(
+                team.line_search.passages, team.turn_id, query, k, self.role
+            )
+        if self.colleagues and not result.reused:
+            # while the model reads this prompt, search the line as each colleague sees it
+            request_sent.set(_once(functools.partial(self._search_ahead, team.turn_id, query, k)))
         found = result.passages
         passages = found[: team.retrieval_k]
         elapsed_ms = (time.perf_counter() - started) * 1000
@@ -106,6 +118,7 @@ class SalesAgent(Agent):
                 passages=tuple(found if team.provider == "offline" else passages),
                 elapsed_ms=round(elapsed_ms, 2),
                 reused=result.reused,
+                ahead=result.ahead,
             )
         )
 
@@ -167,6 +180,13 @@ class SalesAgent(Agent):
                     )
                 )
 
+    def _search_ahead(self, turn_id: int, query: str, k: int) -> None:
+        """Search the line for the colleagues this agent may hand it to, in a worker thread."""
+        search = self.team.line_search.search_ahead(turn_id, query, k, self.colleagues)
+        if search is not None:
+            pending = asyncio.get_running_loop().run_in_executor(None, search)
+            pending.add_done_callback(_retrieve)
+
     def _observe_chunk(self, chunk: llm.ChatChunk, stats: GenerationStats) -> None:
         delta = chunk.delta
         if delta is not None:
@@ -197,6 +217,25 @@ def _offline_words(chunk: object) -> str:
         return ""
     offline = bool(chunk.delta.extra and chunk.delta.extra.get(OFFLINE_MARK))
     return chunk.delta.content if offline else ""
+
+
+def _once(callback: Callable[[], None]) -> Callable[[], None]:
+    """``callback``, run on the first call only (a retried request is sent again)."""
+    called = False
+
+    def first() -> None:
+        nonlocal called
+        if not called:
+            called = True
+            callback()
+
+    return first
+
+
+def _retrieve(done: asyncio.Future[None]) -> None:
+    """Collect a finished prefetch's outcome (its errors are met again by the search itself)."""
+    if not done.cancelled():
+        done.exception()
 
 
 class Greeter(SalesAgent):

@@ -73,6 +73,14 @@ async def transfer_to_greeter(context: RunContext[TeamContext], reason: str) -> 
     return _handoff(context, "greeter", reason)
 
 
+TRANSFERS: dict[object, AgentRole] = {
+    transfer_to_technical: "technical",
+    transfer_to_pricing: "pricing",
+    transfer_to_greeter: "greeter",
+}
+"""Each handoff tool and the role it hands the customer to."""
+
+
 @function_tool
 async def check_stock(context: RunContext[TeamContext], product: str) -> str:
     """Look up how many units of a product are in stock, where, and when more arrive.

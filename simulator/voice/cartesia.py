@@ -14,6 +14,7 @@ from livekit.agents import stt, tts
 from simulator.errors import ProviderError
 from simulator.events import AgentRole
 from simulator.settings import Settings, secret
+from simulator.voice.sentences import WholeSentences
 
 ROLES: tuple[AgentRole, ...] = ("greeter", "technical", "pricing")
 _DEFAULT_BASE_URL = "https://api.cartesia.ai"
@@ -37,7 +38,8 @@ def cartesia_stt(settings: Settings, http_session: aiohttp.ClientSession) -> stt
 def cartesia_voices(
     settings: Settings, http_session: aiohttp.ClientSession
 ) -> dict[AgentRole, tts.TTS]:
-    """One Cartesia TTS per agent role, each with that role's voice id."""
+    """One Cartesia TTS per agent role, each with that role's voice id, sent each sentence as
+    soon as it ends (:mod:`~simulator.voice.sentences`)."""
     from livekit.plugins import cartesia
 
     voices: dict[AgentRole, tts.TTS] = {}
@@ -49,6 +51,7 @@ def cartesia_voices(
                 voice=settings.voice_for(role),
                 base_url=settings.cartesia_base_url or _DEFAULT_BASE_URL,
                 http_session=http_session,
+                tokenizer=WholeSentences(),
             )
         except ValueError as e:
             raise ProviderError(f"Cartesia text-to-speech cannot start for the {role}: {e}") from e
