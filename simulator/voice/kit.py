@@ -47,11 +47,15 @@ class VoiceKit:
         return options
 
     def attach(self, session: Any) -> None:
-        """Wire the local audio devices into an ``AgentSession`` (before ``start``)."""
+        """Wire the local audio devices into an ``AgentSession`` (before ``start``), and connect
+        every role's voice now: livekit connects a voice when its agent takes over, so the first
+        handoff to each specialist waited for a new connection before its first word."""
         if self.audio_input is not None:
             session.input.audio = self.audio_input
         if self.audio_output is not None:
             session.output.audio = self.audio_output
+        for voice in {id(v): v for v in self.voices.values()}.values():
+            voice.prewarm()
 
     async def __aenter__(self) -> VoiceKit:
         return self
