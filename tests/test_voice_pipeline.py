@@ -141,6 +141,9 @@ async def test_a_spoken_conversation_hands_off_and_every_reply_is_heard_and_time
         replies[r.context_id] = (voice, f"{text} {r.transcript.strip()}".strip())
     voices_by_text = {text: voice for voice, text in replies.values() if text}
     assert voices_by_text == {WELCOME: VOICES["greeter"], PRICE_ANSWER: VOICES["pricing"]}
+    # every role's voice connected when the session started (a specialist's first words after a
+    # handoff never wait for a connection), the Technical Specialist's too, who never spoke
+    assert speech.connections.tts == 3
     assert [t.transcript for t in speech.stt_turns][:2] == [said[0][2], said[2][2]]
 
     # each spoken reply's claim check arrives before its turn is complete, as for typed turns
