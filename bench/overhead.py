@@ -584,7 +584,13 @@ def render(after: Measured, before: Measured | None, revision: tuple[str, Path] 
         "provider's time to finish the first sentence. Without it, typed overhead would be p50 "
         f"{_p(without_hold, 0) or 0.0:.1f} ms, p95 {_p(without_hold, 1) or 0.0:.1f} ms. "
         "Tool schemas are built once per tool set and session now (cost of one build, p50: "
-        f"{schema_note}; before, every request built them).",
+        f"{schema_note}; before, every request built them). "
+        '"retrieval, second agent or after the look-up": after a look-up the agent reuses its '
+        "passages, taken on the event loop; the agent a handoff brings in finds its own scope "
+        "searched ahead, while the model read the previous agent's prompt "
+        '(`simulator/team/line_search.py`). "first sentence → TTS receives text": each '
+        "sentence goes to Cartesia the moment it ends (`simulator/voice/sentences.py`; livekit's "
+        "tokenizer waited for the next sentence to begin, which behind the gate meant to end).",
     ]
     headlines = [
         f"Simulator overhead per turn (p95): typed {all_p95['typed']:.1f} ms, spoken "
