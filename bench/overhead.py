@@ -523,19 +523,31 @@ def render(after: Measured, before: Measured | None, revision: tuple[str, Path] 
         waits("spoken: provider time after the commit", [t.provider_ms for t in after.spoken]),
     ]
 
-    def stage_table(turns_by_kind: dict[str, list[Any]], names: tuple[str, ...]) -> str:
+    def stage_table(
+        turns_by_kind: dict[str, list[Any]],
+        old_by_kind: dict[str, list[Any]],
+        names: tuple[str, ...],
+    ) -> str:
+        """p50 of each stage by kind of turn, and the same for the earlier revision beside it."""
+        sides = [("", turns_by_kind)] + ([("before: ", old_by_kind)] if before is not None else [])
         body = []
         for name in names:
             line: list[object] = [name]
-            for kind in KINDS:
-                values = [t.stages.get(name, 0.0) for t in turns_by_kind[kind]]
-                line.append(ms(_p(values, 0)) if values else "–")
+            for _, by_kind in sides:
+                for kind in KINDS:
+                    values = [t.stages.get(name, 0.0) for t in by_kind.get(kind, [])]
+                    line.append(ms(_p(values, 0)) if values else "–")
             body.append(line)
         body.append(
             ["**overhead (p50)**"]
-            + [cell(turns_by_kind[k], 0) if turns_by_kind[k] else "–" for k in KINDS]
+            + [
+                cell(by_kind[k], 0) if by_kind.get(k) else "–"
+                for _, by_kind in sides
+                for k in KINDS
+            ]
         )
-        return table(["stage (p50)", *KINDS], body)
+        header = ["stage (p50)"] + [f"{label}{kind}" for label, _ in sides for kind in KINDS]
+        return table(header, body)
 
     all_p95 = {
         "typed": _p([t.overhead_ms for t in after.typed], 1) or 0.0,
@@ -574,10 +586,10 @@ def render(after: Measured, before: Measured | None, revision: tuple[str, Path] 
         "Where a typed turn's overhead goes, by kind of turn (p50 of each stage; from the event "
         "stream's emit times and the server's stamps; a handoff or a look-up runs two LLM "
         "requests, so its prompt stage counts two):",
-        stage_table(typed_k, STAGES),
+        stage_table(typed_k, old_typed_k, STAGES),
         "Where a spoken turn's overhead goes after the commit (p50; with preemptive generation "
         "the first request is often on the wire before the commit, counted 0):",
-        stage_table(spoken_k, SPOKEN_STAGES),
+        stage_table(spoken_k, old_spoken_k, SPOKEN_STAGES),
         '"first text → first sentence end (held)" is the fallback\'s sentence gate '
         "(`simulator/providers/fallback.py`): streamed text is released a sentence at a time, so "
         "a provider that breaks off mid-answer never shows half a sentence; its cost is the "
