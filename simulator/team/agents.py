@@ -183,9 +183,13 @@ class SalesAgent(Agent):
     def _search_ahead(self, turn_id: int, query: str, k: int) -> None:
         """Search the line for the colleagues this agent may hand it to, in a worker thread."""
         search = self.team.line_search.search_ahead(turn_id, query, k, self.colleagues)
-        if search is not None:
+        if search is None:
+            return
+        try:
             pending = asyncio.get_running_loop().run_in_executor(None, search)
-            pending.add_done_callback(_retrieve)
+        except RuntimeError:  # the session is closing (its executor shut down): nothing to gain
+            return
+        pending.add_done_callback(_retrieve)
 
     def _observe_chunk(self, chunk: llm.ChatChunk, stats: GenerationStats) -> None:
         delta = chunk.delta
