@@ -21,7 +21,7 @@ def released(stream: tokenizer.SentenceStream) -> list[str]:
     return tokens
 
 
-def test_a_sentence_goes_to_the_tts_as_soon_as_it_ends() -> None:
+async def test_a_sentence_goes_to_the_tts_as_soon_as_it_ends() -> None:
     stream = WholeSentences().stream()
     stream.push_text("The CT-200 reads minus one hundred degrees")
     assert released(stream) == []  # not ended yet
@@ -37,7 +37,7 @@ def test_a_sentence_goes_to_the_tts_as_soon_as_it_ends() -> None:
     assert stream.closed
 
 
-def test_a_number_or_a_stop_without_a_space_is_not_an_end() -> None:
+async def test_a_number_or_a_stop_without_a_space_is_not_an_end() -> None:
     stream = WholeSentences().stream()
     stream.push_text("It costs 3.")
     stream.push_text("5 dollars a month.")
