@@ -39,7 +39,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.eval_sets import EvalSetError, Question, eval_sets, load_questions  # noqa: E402
+from bench.eval_sets import (  # noqa: E402
+    HELD_OUT,
+    EvalSetError,
+    Question,
+    eval_sets,
+    load_questions,
+)
 from simulator.events import TranscriptEvent, TurnCompletedEvent  # noqa: E402
 from simulator.knowledge.index import KnowledgeIndex  # noqa: E402
 from simulator.providers.offline import warming  # noqa: E402
@@ -54,7 +60,6 @@ SETS = {
     "parcelwise": (REPO / "tests" / "data" / "other_company", TUNING / "parcelwise.yaml"),
     "orisent": (REPO / "tests" / "data" / "eval" / "dev" / "knowledge", TUNING / "orisent.yaml"),
 }
-HELD_OUT = {"holdout"}
 
 
 @dataclass(frozen=True)
@@ -187,8 +192,8 @@ def main(argv: list[str] | None = None) -> int:
         "--set",
         action="append",
         dest="sets",
-        help="sample, holdout, coldtrace, parcelwise, orisent, or a questions.yaml path (with "
-        "--knowledge); repeatable (default: sample and holdout)",
+        help="sample, holdout, holdout2, coldtrace, parcelwise, orisent, or a questions.yaml path "
+        "(with --knowledge); repeatable (default: sample and holdout)",
     )
     parser.add_argument("--knowledge", type=Path, help="knowledge folder of a --set path")
     parser.add_argument("--details", action="store_true", help="each question's outcome")

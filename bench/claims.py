@@ -258,7 +258,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help="update BENCHMARKS.md")
     parser.add_argument("--misses", action="store_true", help="list every claim judged wrongly")
     parser.add_argument(
-        "--company", help="only these sets, comma-separated (sample, parcelwise, dev, holdout)"
+        "--company",
+        help="only these sets, comma-separated (sample, parcelwise, dev, holdout, holdout2)",
     )
     args = parser.parse_args(argv)
     judged: list[Judged] = []

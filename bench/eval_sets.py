@@ -24,6 +24,11 @@ REPO = Path(__file__).resolve().parent.parent
 EVAL_DIR = REPO / "tests" / "data" / "eval"
 ALTERNATIVES = " | "
 
+HELD_OUT = ("holdout", "holdout2")
+"""Held-out companies, written for tests only and never tuned on: their figures are reported, their
+per-question outcomes never shown. ``holdout2`` (a kitchen-equipment lessor) was added once the
+first one had been measured too often to count as unseen."""
+
 Route = Literal["greeter", "technical", "pricing"]
 Verdict = Literal["supported", "contradicted", "unsupported"]
 Kind = Literal["right", "wrong-subject", "wrong-value", "absent", "words", "paraphrase"]
@@ -124,7 +129,7 @@ class EvalSet:
 
 
 def eval_sets(root: Path = EVAL_DIR) -> tuple[EvalSet, ...]:
-    """The sample company (``knowledge/``), then the held-out company when it is there."""
+    """The sample company (``knowledge/``), then each held-out company that is there."""
     sets = [
         EvalSet(
             "sample",
@@ -133,16 +138,17 @@ def eval_sets(root: Path = EVAL_DIR) -> tuple[EvalSet, ...]:
             root / "sample" / "claims.yaml",
         )
     ]
-    holdout = root / "holdout"
-    if (holdout / "knowledge").is_dir():
-        sets.append(
-            EvalSet(
-                "holdout",
-                holdout / "knowledge",
-                holdout / "questions.yaml",
-                holdout / "claims.yaml",
+    for name in HELD_OUT:
+        held_out = root / name
+        if (held_out / "knowledge").is_dir():
+            sets.append(
+                EvalSet(
+                    name,
+                    held_out / "knowledge",
+                    held_out / "questions.yaml",
+                    held_out / "claims.yaml",
+                )
             )
-        )
     return tuple(sets)
 
 
@@ -166,8 +172,10 @@ the sample company's wording: Parcelwise and a development company (a dental-ima
 
 
 def claim_sets(root: Path = EVAL_DIR) -> tuple[ClaimSet, ...]:
-    """The sample company, the tuning companies, then the held-out company when it is there."""
-    sets = [ClaimSet(s.name, s.knowledge, s.claims, s.name != "holdout") for s in eval_sets(root)]
+    """The sample company, the tuning companies, then the held-out companies that are there."""
+    sets = [
+        ClaimSet(s.name, s.knowledge, s.claims, s.name not in HELD_OUT) for s in eval_sets(root)
+    ]
     tuning = [
         ClaimSet(name, knowledge, root / name / "claims.yaml", True)
         for name, knowledge in TUNING_CLAIM_SETS.items()

@@ -7,8 +7,8 @@ contextual encoder has filled; then the encoder once every vector is in) on
 tests/data/retrieval_questions.yaml (sample company), tests/data/other_company_questions.yaml
 (a second company), tests/data/dev_questions.yaml (a third, the claim check's dev company), the
 offline answers' tuning sets (tests/data/answers/: coldtrace, parcelwise, orisent; by section) and,
-when present, tests/data/eval/<sample|holdout>/questions.yaml (the held-out company is only ever
-measured here, never tuned on; these two also by section); the contextual encoder's package,
+when present, tests/data/eval/<sample|holdout|holdout2>/questions.yaml (the held-out companies are
+only ever measured here, never tuned on; these also by section); the contextual encoder's package,
 license, size, load time and fill time, cold and on a second start; search latency p50/p95
 in-process and end to end through ``simulator retrieve --json`` reading questions on stdin (one
 line written, one line read back); full index time of the sample company into a fresh index dir;
@@ -52,6 +52,10 @@ EVAL_SETS = {
     "held-out company": (
         DATA / "eval" / "holdout" / "knowledge",
         DATA / "eval" / "holdout" / "questions.yaml",
+    ),
+    "held-out company 2": (
+        DATA / "eval" / "holdout2" / "knowledge",
+        DATA / "eval" / "holdout2" / "questions.yaml",
     ),
 }
 FILL_TIMEOUT_S = 1800.0

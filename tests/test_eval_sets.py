@@ -20,6 +20,7 @@ import pytest
 from pypdf import PdfReader
 
 from bench.eval_sets import (
+    HELD_OUT,
     ClaimCase,
     ClaimSet,
     EvalSet,
@@ -38,8 +39,8 @@ from simulator.personas.playbook import Playbook
 
 SETS = {s.name: s for s in eval_sets()}
 CLAIM_SETS = {s.name: s for s in claim_sets()}
-MIN_QUESTIONS = {"sample": 50, "holdout": 40}
-MIN_CLAIM_REPLIES = {"sample": 45, "holdout": 40, "parcelwise": 45, "dev": 45}
+MIN_QUESTIONS = {"sample": 50, "holdout": 40, "holdout2": 40}
+MIN_CLAIM_REPLIES = {"sample": 45, "holdout": 40, "holdout2": 40, "parcelwise": 45, "dev": 45}
 ALL_KINDS = {"right", "wrong-subject", "wrong-value", "absent", "words", "paraphrase"}
 
 
@@ -53,16 +54,27 @@ def claim_set(request: pytest.FixtureRequest) -> ClaimSet:
     return CLAIM_SETS[request.param]
 
 
-def test_the_claim_check_is_tuned_on_three_companies_and_scored_on_the_holdout() -> None:
+def test_the_claim_check_is_tuned_on_three_companies_and_scored_on_the_holdouts() -> None:
     tuning = [s.name for s in claim_sets() if s.tuning]
     assert tuning == ["sample", "parcelwise", "dev"]
-    assert all(s.name == "holdout" for s in claim_sets() if not s.tuning)
+    assert all(s.name in HELD_OUT for s in claim_sets() if not s.tuning)
 
 
-def test_the_sample_set_is_there_and_the_holdout_once_it_has_landed() -> None:
+def test_the_sample_set_is_there_and_each_holdout_once_it_has_landed() -> None:
     assert "sample" in SETS
-    holdout = Path(SETS["sample"].questions).parent.parent / "holdout"
-    assert ("holdout" in SETS) == (holdout / "knowledge").is_dir()
+    for name in HELD_OUT:
+        holdout = Path(SETS["sample"].questions).parent.parent / name
+        assert (name in SETS) == (holdout / "knowledge").is_dir()
+        assert (name in CLAIM_SETS) == (holdout / "knowledge").is_dir()
+    assert "holdout2" in SETS, "the second held-out company is in the repository"
+
+
+def test_the_answers_bench_withholds_the_details_of_every_holdout() -> None:
+    """Per-question outcomes of a held-out company are never printed (it is not tuned on)."""
+    from bench import answers
+
+    assert set(HELD_OUT) <= set(answers.HELD_OUT)
+    assert {"holdout", "holdout2"} <= set(answers.HELD_OUT)
 
 
 def test_the_knowledge_loads_by_the_project_conventions(eval_set: EvalSet) -> None:
