@@ -76,6 +76,7 @@ async def test_without_a_microphone_the_team_still_speaks_and_the_customer_types
                     events.append(event)
                     if isinstance(event, TurnCompletedEvent):
                         break
+        assert speech.connections.stt == 0, "no recogniser runs when nothing can be heard"
     notices = [e.message for e in events if isinstance(e, StatusEvent) and e.source == "voice"]
     assert notices == ["Voice: cartesia.", "No microphone found: type your lines instead."]
     reply = [e for e in events if isinstance(e, TranscriptEvent) and e.speaker != "customer"][-1]
@@ -105,5 +106,6 @@ async def test_a_refused_cartesia_key_degrades_to_text_instead_of_crashing(tmp_p
         e.message for e in events if isinstance(e, StatusEvent) and e.source == "voice"
     ]
     assert "The agents' voice failed: their replies continue as text." in voice_notices
+    assert "Listening failed: type your lines instead." not in voice_notices  # nothing listened
     replies = [e for e in events if isinstance(e, TranscriptEvent) and e.speaker != "customer"]
     assert [r.turn_id for r in replies][-1] == 2, "the team goes on answering, in text"

@@ -34,6 +34,10 @@ class VoiceKit:
     (``stt`` would start the clock at the recogniser's own end-of-turn and hide its delay)."""
     audio_input: io.AudioInput | None = None
     audio_output: io.AudioOutput | None = None
+    listens: bool = True
+    """False for a session on this computer with no microphone: no speech-to-text runs then (it
+    would open a recogniser connection for every agent for nothing, and with a refused key those
+    failures add up until livekit closes the session)."""
     notices: list[str] = field(default_factory=list)
     """Things the user should know about this voice (e.g. "no microphone: type instead")."""
     http_session: aiohttp.ClientSession | None = None
@@ -41,7 +45,10 @@ class VoiceKit:
 
     def session_options(self) -> dict[str, Any]:
         """Keyword arguments for ``AgentSession`` (the Greeter's voice is the session default)."""
-        options: dict[str, Any] = {"stt": self.stt, "vad": self.vad, "tts": self.voices["greeter"]}
+        options: dict[str, Any] = {"tts": self.voices["greeter"]}
+        if not self.listens:
+            return options
+        options.update(stt=self.stt, vad=self.vad)
         if self.turn_detection is not None:
             options["turn_handling"] = {"turn_detection": self.turn_detection}
         return options

@@ -82,6 +82,7 @@ async def build_voice(
     kit.notices.extend(notices or ())
     if not room:
         kit.audio_input = MicrophoneInput(microphone) if microphone is not None else None
+        kit.listens = microphone is not None
         kit.audio_output = SpeakerOutput(speaker) if speaker is not None else None
     return kit
 
