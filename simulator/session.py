@@ -486,6 +486,8 @@ class SessionRunner(AsyncResource):
             message = "The agents' voice failed: their replies continue as text."
         else:
             session.input.set_audio_enabled(False)
+            if self._team is not None:
+                self._team.listening = False
             message = "Listening failed: type your lines instead."
         self._emit(StatusEvent(level="warning", source="voice", message=message))
 

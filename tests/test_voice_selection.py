@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from simulator.errors import ProviderError
-from simulator.events import StatusEvent, TranscriptEvent, TurnCompletedEvent
+from simulator.events import HandoffEvent, StatusEvent, TranscriptEvent, TurnCompletedEvent
 from simulator.session import SessionRunner
 from simulator.settings import BUNDLED_KNOWLEDGE, Settings, SettingsError
 from simulator.voice.devices import open_devices
@@ -109,3 +109,48 @@ async def test_a_refused_cartesia_key_degrades_to_text_instead_of_crashing(tmp_p
     assert "Listening failed: type your lines instead." not in voice_notices  # nothing listened
     replies = [e for e in events if isinstance(e, TranscriptEvent) and e.speaker != "customer"]
     assert [r.turn_id for r in replies][-1] == 2, "the team goes on answering, in text"
+
+
+async def test_a_refused_key_with_a_microphone_keeps_the_session_through_handoffs(
+    tmp_path: Path,
+) -> None:
+    """Each agent that takes over would open its own recogniser: with a refused key, four
+    failures (three handoffs) would pass livekit's limit and close the session."""
+    async with CartesiaServer(api_key="the-right-key") as speech:
+        settings = Settings(
+            knowledge_dir=BUNDLED_KNOWLEDGE,
+            data_dir=tmp_path,
+            cartesia_api_key="a-wrong-key",
+            cartesia_base_url=speech.base_url,
+        )
+        voice = await build_voice(
+            settings, microphone=SimulatedMicrophone(), speaker=RecordingSpeaker()
+        )
+        assert voice is not None
+        events = []
+        lines = (
+            "Do you integrate with SAP?",
+            "What does the Starter plan cost?",
+            "How long does a sensor battery last?",
+            "And what does the Enterprise plan cost?",
+        )
+        async with voice, SessionRunner(settings, voice=voice) as runner:
+            for line in lines:
+                await runner.send(line)
+                async with asyncio.timeout(60):
+                    async for event in runner.events():
+                        events.append(event)
+                        if isinstance(event, TurnCompletedEvent):
+                            break
+    listening_failed = [
+        e for e in events if _is_voice_notice(e, "Listening failed: type your lines instead.")
+    ]
+    assert len(listening_failed) == 1
+    handoffs = [e for e in events if isinstance(e, HandoffEvent)]
+    assert len(handoffs) >= 3
+    replies = [e for e in events if isinstance(e, TranscriptEvent) and e.speaker != "customer"]
+    assert replies[-1].turn_id == len(lines), "every line is answered, in text"
+
+
+def _is_voice_notice(event: object, message: str) -> bool:
+    return isinstance(event, StatusEvent) and event.source == "voice" and event.message == message

@@ -59,6 +59,7 @@ class SalesAgent(Agent):
             chat_ctx=chat_ctx,
             tools=list(self.tool_set),
             tts=voice if voice is not None else NOT_GIVEN,  # each role speaks in its own voice
+            stt=None if team is not None and not team.listening else NOT_GIVEN,
         )
 
     @property

@@ -43,6 +43,9 @@ class TeamContext:
     turn_id: int = 0
     voices: Mapping[AgentRole, tts.TTS] = field(default_factory=dict)
     """Each agent role's own TTS when the session speaks (a handoff is heard as another voice)."""
+    listening: bool = True
+    """False once speech-to-text failed for good (a refused key): agents that take over from
+    then on run no recogniser, whose failures would add up until livekit closes the session."""
     whisper: str | None = None
     """The coach's pending guidance: placed in the prompt of the next reply with text, then
     cleared."""
