@@ -47,6 +47,7 @@ from simulator.events import (
 )
 from simulator.facts import attributes
 from simulator.facts.binding import Binding, bind, sentence_at, sentences
+from simulator.facts.competitors import competitor_names, is_foreign, names_competitor
 from simulator.facts.extract import clause_of
 from simulator.facts.matching import (
     Known,
@@ -97,6 +98,13 @@ class ClaimChecker:
             self._by_kind[fact.kind].append(know(self.vocabulary, fact))
         self._text = " ".join(f.text for f in store.files)
         self._units = {k.fact.unit for k in self._by_kind["quantity"] if k.fact.unit}
+        self._competitors = competitor_names(store.files)
+        self._foreign = {
+            id(k.fact)
+            for ks in self._by_kind.values()
+            for k in ks
+            if is_foreign(k.fact, self._competitors)
+        }
         self._offerings = Offerings(self.vocabulary, store.files)
         self._polarity = Polarity(self.vocabulary, store.files)
         named = {n for e in self.vocabulary.entities for n in e.names}
@@ -188,6 +196,9 @@ class ClaimChecker:
             return _supported(base, "knowledge", note="the knowledge base says it in these words")
         binding = bind(self.vocabulary, claim, job.reply, job.before)
         candidates = [k for k in self._by_kind[claim.kind] if comparable_to(claim, k)]
+        if not names_competitor(sentence, self._competitors):
+            # a competitor's figure, quoted to compare with, is never ours
+            candidates = [k for k in candidates if id(k.fact) not in self._foreign]
         verdict = self._compare(claim, binding, candidates, multipliers, base)
         if binding.inherited and verdict.outcome != "supported" and binding.words:
             # the subject came from an earlier clause or line: if nothing about it matches what

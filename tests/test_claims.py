@@ -525,3 +525,46 @@ def test_a_table_row_holds_its_value_under_the_rows_other_cells(reply: str, verd
     # "over 24 months" is the term (not "more than 24"); the row says 24 months, 0% APR
     checker = ClaimChecker.for_folder(EVAL / "dev" / "knowledge")
     assert check(checker, reply)["0%"].outcome == verdict
+
+
+@pytest.fixture(scope="module")
+def orisent() -> ClaimChecker:
+    return ClaimChecker.for_folder(EVAL / "dev" / "knowledge")
+
+
+@pytest.mark.parametrize(
+    ("reply", "text", "supported"),
+    [
+        ("Our Classic sensor lists at $7,900.", "$7,900", False),  # ClearRay R1's price
+        ("Our size 2 sensor is $6,400.", "$6,400", False),  # Dentalux Pro's
+        ("The ClearRay R1 lists at $7,900.", "$7,900", True),  # said of ClearRay: true
+        ("Dentalux Pro lists at $6,400.", "$6,400", True),
+    ],
+)
+def test_a_competitors_figure_is_not_ours(
+    orisent: ClaimChecker, reply: str, text: str, supported: bool
+) -> None:
+    assert (check(orisent, reply)[text].outcome == "supported") is supported
+
+
+def test_a_competitors_figure_is_not_ours_on_the_sample_company(checker: ClaimChecker) -> None:
+    price = "$4 per sensor per month"
+    assert check(checker, f"Our sensors run {price}.")[price].outcome != "supported"
+    assert check(checker, f"FrostWatch charges {price}.")[price].outcome == "supported"
+
+
+@pytest.mark.parametrize(
+    ("folder", "reply", "denied"),
+    [
+        (OTHER_COMPANY, "We sell buyer data to advertising partners.", "never sold"),
+        (BUNDLED_KNOWLEDGE, "We sell customer data to our partners.", "never sell"),
+    ],
+)
+def test_a_denial_in_an_irregular_verb_is_said_backwards(
+    folder: Path, reply: str, denied: str
+) -> None:
+    # "never sold" denies "we sell"; a customer's question ("Will you sell our data?") in the
+    # playbook affirms nothing
+    claims = list(check(ClaimChecker.for_folder(folder), reply).values())
+    assert [c.outcome for c in claims] == ["contradicted"]
+    assert denied in (claims[0].contradicting.text if claims[0].contradicting else "")

@@ -72,10 +72,36 @@ EXCLUSIVE = frozenset(
 """Attributes a figure can have only one of: a claim and a fact with different ones disagree."""
 
 
+_IRREGULAR = {
+    form: base
+    for base, forms in {
+        "sell": "sold sells selling",
+        "keep": "kept keeps keeping",
+        "give": "gave given gives giving",
+        "hold": "held holds holding",
+        "send": "sent sends sending",
+        "build": "built builds building",
+        "buy": "bought buys buying",
+        "bring": "brought brings bringing",
+        "pay": "paid pays paying",
+        "lend": "lent lends lending",
+        "ship": "shipped ships shipping",
+        "store": "stored stores storing",
+        "share": "shared shares sharing",
+        "rent": "rented rents renting",
+        "lease": "leased leases leasing",
+    }.items()
+    for form in (base, *forms.split())
+}
+"""Verb forms a suffix stemmer cannot join to their base ("never sold" denies "we sell")."""
+
+
 @functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """The shared stem of a word: :func:`keywords.stem`, then "logging" and "log", "confirmation"
     and "confirm" meet."""
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
     base = keywords.stem(word)
     if base.endswith("ation") and len(base) > 8:
         base = base[:-5]

@@ -130,6 +130,7 @@ class Polarity:
                 subject = vocabulary.entities_in(mention.subject)
                 sentence = vocabulary.entities_in(mention.text)
                 quoted = mention.text.lstrip().startswith(('"', "\u201c"))  # a customer's words
+                asked = mention.text.rstrip(" \"'\u201d").endswith("?")
                 counts.update(attributes.words(mention.text))
                 # what a clause is about may be its list label or heading ("Data migration: ...,
                 # free on Group"): those words belong to each of its clauses
@@ -141,6 +142,8 @@ class Polarity:
                     if said is None:
                         continue
                     labelled = replace(said, words=said.words | attributes.words(label))
+                    if asked:
+                        continue  # a question affirms nothing, denies nothing
                     waived = _FREE.sub(_blank, clause)
                     if _FREE.search(clause) and not _NEGATION.search(waived):
                         self._free.append(labelled)
