@@ -34,6 +34,7 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "delete",
         "deleted",
         "deletion",
+        "memory",
     ),
     "battery": ("battery", "batteries", "cell"),
     "duration": ("duration", "last", "length", "long"),
