@@ -208,18 +208,18 @@ def aims(judged: list[Judged]) -> str:
 
 
 NOT_SEEN = (
-    'What the check does not see yet (most "not checked" rows): a feature the material never '
-    'mentions ("a free spare battery pack"), a date or status said in words ("generally '
-    'available right now"), a frequency or arrangement the material gives in other words '
-    '("invoice your postage weekly" against a prepaid balance), a denial in an irregular verb '
-    '("we sell buyer data" against "never sold"), and bare numbers with no unit ("capped at '
-    '200 a month"). Caught since: a feature said backwards (the material denies it: "a cellular '
-    'modem inside", "labels roll over", "covers loss and theft", "you can stack the discounts"), '
-    'a priced thing said free ("the returns portal comes free", "installation is included") '
-    'and a free thing said to cost extra ("for a small extra fee"), bound to their plan or '
-    "product; a feature put on a smaller plan than the material gives it; a count under ten in "
-    "words and a frequency, where the material says otherwise. Wrong claims the check does not "
-    "see count as misses above."
+    'What the check does not see yet (most "not checked" rows): a frequency or arrangement the '
+    'material gives in other words ("invoice your postage weekly" against a prepaid balance), a '
+    'thing the material mentions but never as free ("a free thermal label printer"), a duration '
+    'said of another thing than the material\'s ("installing takes half a day"), and bare '
+    'numbers with no unit. Caught: a feature said backwards (the material denies it: "a cellular '
+    'modem inside", "you can stack the discounts", "we sell buyer data" against "never sold"), a '
+    "priced thing said free and a free thing said to cost extra, bound to their plan or product; "
+    "a feature put on a smaller plan than the material gives it; a feature the material never "
+    'mentions said to be included ("ships with a free spare battery pack"); a status said in '
+    'words ("generally available right now" against "planned for early 2027"); a competitor\'s '
+    "figure said as ours; a sibling model's figure bound to the subject. Wrong claims the check "
+    "does not see count as misses above."
 )
 
 

@@ -66,8 +66,10 @@ from simulator.facts.model import Fact
 from simulator.facts.offerings import Offerings
 from simulator.facts.places import places_in
 from simulator.facts.polarity import Polarity
+from simulator.facts.status import Statuses
 from simulator.facts.store import FactStore
 from simulator.facts.subjects import Vocabulary
+from simulator.facts.unheard import Unheard
 from simulator.facts.values import same_terms
 from simulator.knowledge import keywords
 from simulator.statements import MONTHS, Statement, find_statements, normalise
@@ -107,6 +109,9 @@ class ClaimChecker:
         }
         self._offerings = Offerings(self.vocabulary, store.files)
         self._polarity = Polarity(self.vocabulary, store.files)
+        self._unheard = Unheard(store.files, self.vocabulary.names)
+        self._status = Statuses(self.vocabulary, store.files)
+        self._words_of: dict[frozenset[str], frozenset[str]] = {}
         named = {n for e in self.vocabulary.entities for n in e.names}
         self._places: dict[str, set[str]] = {}
         for file in store.files:
@@ -144,6 +149,8 @@ class ClaimChecker:
         claims += self._unknown_names(job, statements) + self._misplaced(job, claims)
         claims += self._offered_elsewhere(job, claims)
         claims += self._backwards(job, claims)
+        claims += self._unheard_things(job, claims)
+        claims += self._statuses(job, claims)
         claims.sort(key=lambda c: c.start)
         return ClaimCheckEvent(
             turn_id=job.turn_id,
@@ -234,7 +241,18 @@ class ClaimChecker:
                 or not binding.words
             )
         ):
-            return _supported(base, "knowledge", supporting=_passage(best_same, score))
+            sibling = self._siblings_value(claim, binding, best_same, candidates)
+            if sibling is None:
+                return _supported(base, "knowledge", supporting=_passage(best_same, score))
+            return Claim(
+                **base,
+                supported=False,
+                verdict="unsupported",
+                contradicting=_passage(sibling, score),
+                note=f"the knowledge base gives {sibling.fact.text} to "
+                f"{self._labels(sibling.own & self.vocabulary.rivals_of(binding.names))}, "
+                f"not to {binding.subject}",
+            )
         calculation = self._calculation(claim, multipliers, candidates, score)
         if calculation is not None:
             fact, n = calculation
@@ -266,6 +284,48 @@ class ClaimChecker:
             verdict="unsupported",
             note=_absent_note(binding, claim),
         )
+
+    def _siblings_value(
+        self, claim: Statement, binding: Binding, best: Known, candidates: list[Known]
+    ) -> Known | None:
+        """A sibling's part said with our subject: "the P5's detector has a five-year warranty"
+        when five years covers the P5's X-ray tube and the Vista 3D's detector. The fact of
+        another model with the same value that names what the claim's clause names and the
+        subject's own fact does not."""
+        if not binding.names:
+            return None
+        missing = binding.words - best.words - best.topic - attributes.GENERIC - attributes.NAMED
+        missing -= self._said_of(binding.names)
+        if not missing:
+            return None
+        rivals = self.vocabulary.rivals_of(binding.names)
+        for known in candidates:
+            if (
+                known.own & rivals
+                and not known.own & binding.names
+                and states_value(claim, known)
+                and missing <= attributes.words(known.fact.evidence)
+                and not missing <= attributes.words(best.fact.evidence)
+            ):
+                return known
+        return None
+
+    def _said_of(self, names: frozenset[str]) -> frozenset[str]:
+        """Every word the material says in a sentence about one of ``names``."""
+        if names not in self._words_of:
+            self._words_of[names] = frozenset().union(
+                *(
+                    attributes.words(m.text)
+                    for file in self.store.files
+                    for m in file.mentions
+                    if names & self.vocabulary.entities_in(f"{m.text} {m.subject}")
+                )
+            )
+        return self._words_of[names]
+
+    def _labels(self, keys: frozenset[str]) -> str:
+        labels = {e.key: e.label for e in self.vocabulary.entities}
+        return ", ".join(sorted(labels.get(k, k) for k in keys)) or "another model"
 
     def _speaks_of(self, binding: Binding, claim: Statement, candidates: list[Known]) -> bool:
         """Whether a fact about the binding's subject shares a word with the claim's clause."""
@@ -450,6 +510,63 @@ class ClaimChecker:
                     ),
                     correct=found.correct,
                     note=f"the knowledge base says otherwise: {found.correct}",
+                )
+            )
+        return out
+
+    def _unheard_things(self, job: ClaimJob, taken: list[Claim]) -> list[Claim]:
+        """Things the reply offers ("ships with a free spare battery pack") that no sentence of
+        the material mentions: unsupported, never "says otherwise" (see
+        :mod:`simulator.facts.unheard`)."""
+        spans = [(c.start, c.end) for c in taken]
+        said = " ".join(job.customer_lines)
+        return [
+            Claim(
+                text=job.reply[found.start : found.end],
+                start=found.start,
+                end=found.end,
+                kind="named_fact",
+                supported=False,
+                verdict="unsupported",
+                note=f"the knowledge base never mentions {job.reply[found.start : found.end]}",
+            )
+            for found in self._unheard.things(job.reply, spans, said)
+        ]
+
+    def _statuses(self, job: ClaimJob, taken: list[Claim]) -> list[Claim]:
+        """A product's status said in words ("generally available right now") that the
+        material gives otherwise ("planned for early 2027"), or never gives (see
+        :mod:`simulator.facts.status`)."""
+        out = []
+        for found in self._status.claims(job.reply):
+            if any(c.start < found.end and found.start < c.end for c in taken):
+                continue
+            text = job.reply[found.start : found.end]
+            if found.known is None:
+                out.append(
+                    Claim(
+                        text=text,
+                        start=found.start,
+                        end=found.end,
+                        kind="named_fact",
+                        supported=False,
+                        verdict="unsupported",
+                        subject=found.subject,
+                        note=f"the knowledge base never says {found.subject} is {text}",
+                    )
+                )
+                continue
+            known = found.known
+            out.append(
+                _said_against(
+                    text,
+                    found.start,
+                    Passage(
+                        source=known.source, section=known.section, score=1.0, text=known.evidence
+                    ),
+                    correct=found.correct,
+                    subject=found.subject,
+                    note=f"the knowledge base says otherwise: {known.evidence}",
                 )
             )
         return out

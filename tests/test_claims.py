@@ -568,3 +568,76 @@ def test_a_denial_in_an_irregular_verb_is_said_backwards(
     claims = list(check(ClaimChecker.for_folder(folder), reply).values())
     assert [c.outcome for c in claims] == ["contradicted"]
     assert denied in (claims[0].contradicting.text if claims[0].contradicting else "")
+
+
+@pytest.mark.parametrize(
+    ("folder", "reply", "flagged"),
+    [
+        (BUNDLED_KNOWLEDGE, "Every hardware order ships with a free spare battery pack.", True),
+        (OTHER_COMPANY, "Every Scale account includes a free forklift lease.", True),
+        (EVAL / "dev" / "knowledge", "Every sensor comes with a free sterilisation cabinet.", True),
+        # mentioned by the material, or a figure left to the value check: no flag
+        (OTHER_COMPANY, "Growth comes with the REST API and chat support.", False),
+        (BUNDLED_KNOWLEDGE, "If we miss the SLA you get a tenth of the month's fee back.", False),
+    ],
+)
+def test_a_feature_the_material_never_mentions_is_unsupported(
+    folder: Path, reply: str, flagged: bool
+) -> None:
+    claims = check(ClaimChecker.for_folder(folder), reply).values()
+    unheard = [c for c in claims if c.note.startswith("the knowledge base never mentions")]
+    assert [c.outcome for c in unheard] == (["unsupported"] if flagged else [])
+    assert all("says otherwise" not in c.note for c in unheard)
+
+
+@pytest.mark.parametrize(
+    ("reply", "outcome", "correct"),
+    [
+        # the material: "ColdTrace Predict will enter a beta program ... general availability
+        # planned for early 2027"
+        ("ColdTrace Predict is generally available right now.", "contradicted", "not yet"),
+        ("The CT-200 is still in beta.", "unsupported", None),  # the material never says so
+    ],
+)
+def test_a_status_said_in_words_is_checked(
+    checker: ClaimChecker, reply: str, outcome: str, correct: str | None
+) -> None:
+    flagged = [c for c in check(checker, reply).values() if c.outcome != "supported"]
+    assert [c.outcome for c in flagged] == [outcome]
+    assert (flagged[0].correct or None) == correct or correct in (flagged[0].correct or "")
+    if outcome == "contradicted":
+        assert flagged[0].contradicting is not None
+        assert "early 2027" in flagged[0].contradicting.text
+
+
+def test_a_status_the_material_gives_passes(orisent: ClaimChecker) -> None:
+    said = check(orisent, "The Vista 3D was released in 2024.")
+    assert all(c.outcome == "supported" for c in said.values())
+    assert check(orisent, "The Vista 3D is still in beta.")["still in beta"].outcome == (
+        "contradicted"
+    )
+
+
+@pytest.mark.parametrize(
+    ("reply", "text", "supported"),
+    [
+        # five years covers the P5's X-ray tube, and the Vista 3D's tube and detector
+        ("The P5's detector has a five-year warranty too.", "five-year", False),
+        ("The P5's X-ray tube has a five-year warranty.", "five-year", True),
+        ("The Vista 3D's detector has a five-year warranty.", "five-year", True),
+    ],
+)
+def test_a_sibling_models_figure_is_not_the_subjects(
+    orisent: ClaimChecker, reply: str, text: str, supported: bool
+) -> None:
+    claim = check(orisent, reply)[text]
+    assert (claim.outcome == "supported") is supported
+    if not supported:
+        assert "Vista" in claim.note and "says otherwise" not in claim.note
+
+
+def test_a_figure_holds_when_one_case_of_its_sentence_holds(orisent: ClaimChecker) -> None:
+    # "10–24 locations get 12% off ...; 25 locations or more get 18% off": 15 locations is the
+    # first case, the second does not rule the 12% out
+    said = check(orisent, "Fifteen locations would put you in the twelve percent band.")
+    assert said["twelve percent"].outcome == "supported"

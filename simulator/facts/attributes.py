@@ -55,6 +55,8 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "response": ("response", "respond", "answer", "reply"),
     "notice": ("notice", "notify", "notification"),
 }
+NAMED = frozenset(_SYNONYMS)
+"""The attributes with a name of their own (price, warranty, duration...): what a figure is."""
 EXCLUSIVE = frozenset(
     [
         "discount",

@@ -146,7 +146,7 @@ def authored(known: Known) -> bool:
 def holds_under(binding: Binding, known: Known) -> int:
     """1 when the fact holds under the claim's other value (600 sensors in "500–1,999"), -1
     when it holds under another one (a 3-year agreement's discount for a two-year claim), else 0."""
-    verdict = 0
+    verdict, matched, other = 0, False, False
     for said in binding.conditions:
         low, high = _interval(said)
         for condition in known.fact.conditions:
@@ -154,10 +154,11 @@ def holds_under(binding: Binding, known: Known) -> int:
                 continue
             scale = _in_unit(said, condition.unit) / said.amount if said.amount else 1.0
             if max(low * scale, condition.low) <= min(high * scale, condition.high) + 1e-6:
+                matched = True  # one case of the fact's sentence holds: no other rules it out
                 verdict = max(verdict, 1 if condition.near else 0)
-            elif verdict <= 0:
-                verdict = -1
-    return verdict
+            else:
+                other = True
+    return verdict if matched or not other else -1
 
 
 def _interval(said: Statement) -> tuple[float, float]:
