@@ -69,7 +69,7 @@ from simulator.facts.polarity import Polarity
 from simulator.facts.status import Statuses
 from simulator.facts.store import FactStore
 from simulator.facts.subjects import Vocabulary
-from simulator.facts.unheard import Unheard
+from simulator.facts.unheard import Unheard, stems
 from simulator.facts.values import same_terms
 from simulator.knowledge import keywords
 from simulator.statements import MONTHS, Statement, find_statements, normalise
@@ -196,16 +196,21 @@ class ClaimChecker:
             return _supported(base, "tool", note="a look-up of this turn returned it")
         if any(same_statement(claim, s) for s in said_by_customer):
             return _supported(base, "customer", note="the customer said it")
-        sentence, _ = sentence_at(job.reply, claim.start)
+        sentence, at = sentence_at(job.reply, claim.start)
         quoted = normalise(sentence)
         if len(quoted.split()) >= 6 and quoted in self._text:
             # the material's own sentence, word for word (the offline team speaks only those)
             return _supported(base, "knowledge", note="the knowledge base says it in these words")
         binding = bind(self.vocabulary, claim, job.reply, job.before)
         candidates = [k for k in self._by_kind[claim.kind] if comparable_to(claim, k)]
-        if not names_competitor(sentence, self._competitors):
+        theirs: list[Known] = []
+        if not self._of_competitor(sentence, claim.start - at, claim.end - at):
             # a competitor's figure, quoted to compare with, is never ours
+            theirs = [k for k in candidates if id(k.fact) in self._foreign]
             candidates = [k for k in candidates if id(k.fact) not in self._foreign]
+            if any(set(key.split()) & self._competitors for key in binding.names):
+                # "ours ..., while FrostWatch ...": the competitor named later is not its subject
+                binding = replace(binding, names=frozenset(), subject="", inherited=False)
         verdict = self._compare(claim, binding, candidates, multipliers, base)
         if binding.inherited and verdict.outcome != "supported" and binding.words:
             # the subject came from an earlier clause or line: if nothing about it matches what
@@ -213,7 +218,14 @@ class ClaimChecker:
             alone = replace(binding, names=frozenset(), subject="", inherited=False)
             second = self._compare(claim, alone, candidates, multipliers, base)
             if not self._speaks_of(binding, claim, candidates):
-                return second
+                verdict = second
+        quoted_from = next((k for k in theirs if states_value(claim, k)), None)
+        if verdict.outcome == "unsupported" and quoted_from is not None:
+            note = (
+                f"{claim.text} is a competitor's figure in the knowledge base "
+                f"({quoted_from.fact.evidence}), not ours"
+            )
+            verdict = verdict.model_copy(update={"note": note})
         return verdict
 
     def _compare(
@@ -248,7 +260,6 @@ class ClaimChecker:
                 **base,
                 supported=False,
                 verdict="unsupported",
-                contradicting=_passage(sibling, score),
                 note=f"the knowledge base gives {sibling.fact.text} to "
                 f"{self._labels(sibling.own & self.vocabulary.rivals_of(binding.names))}, "
                 f"not to {binding.subject}",
@@ -284,6 +295,15 @@ class ClaimChecker:
             verdict="unsupported",
             note=_absent_note(binding, claim),
         )
+
+    def _of_competitor(self, sentence: str, start: int, end: int) -> bool:
+        """Whether a claim is said of a competitor: its clause names one, or names nothing and
+        its sentence named one before it ("FrostWatch's sensors cost $59, and their plan...")."""
+        clause = clause_of(sentence, start, end)
+        if names_competitor(clause, self._competitors):
+            return True
+        upto = sentence[: max(0, sentence.find(clause)) + len(clause)]
+        return not self.vocabulary.entities_in(clause) and names_competitor(upto, self._competitors)
 
     def _siblings_value(
         self, claim: Statement, binding: Binding, best: Known, candidates: list[Known]
@@ -538,6 +558,23 @@ class ClaimChecker:
         material gives otherwise ("planned for early 2027"), or never gives (see
         :mod:`simulator.facts.status`)."""
         out = []
+        for start, end, marker in self._status.unnamed(job.reply):
+            thing = job.reply[start:end]
+            if self._unheard.mentioned(stems(thing)) or any(
+                c.start < end and start < c.end for c in taken
+            ):
+                continue
+            out.append(
+                Claim(
+                    text=thing,
+                    start=start,
+                    end=end,
+                    kind="named_fact",
+                    supported=False,
+                    verdict="unsupported",
+                    note=f"the knowledge base never mentions {thing}, {marker} or otherwise",
+                )
+            )
         for found in self._status.claims(job.reply):
             if any(c.start < found.end and found.start < c.end for c in taken):
                 continue
@@ -552,7 +589,7 @@ class ClaimChecker:
                         supported=False,
                         verdict="unsupported",
                         subject=found.subject,
-                        note=f"the knowledge base never says {found.subject} is {text}",
+                        note=f"nothing in the knowledge base puts {found.subject} {text}",
                     )
                 )
                 continue

@@ -188,6 +188,8 @@ _LABELS = frozenset(
         "step",
         "phase",
         "tier",
+        "size",
+        "model",
         "level",
         "p",
         "no",
@@ -359,6 +361,12 @@ _ADVERBS = {
 _PER_YEAR = {"day": 365.0, "week": 52.0, "month": 12.0, "quarter": 4.0, "year": 1.0}
 _ALWAYS = re.compile(r"\b24\s?/\s?7(?:\s?/\s?365)?|\b(?:a|)round[- ]the[- ]clock\b", re.I)
 _UNLIMITED = re.compile(r"\bunlimited((?:\s+[a-z][a-z-]*){1,2})", re.I)
+_LIFETIME = re.compile(
+    r"\b(?:lifetime|lifelong|life-long)(?= (?:warranty|guarantee|cover|coverage|support|"
+    r"licen[cs]e|access|updates?)\b)",
+    re.I,
+)
+"""A term said as for ever ("a lifetime warranty"): a duration with no end."""
 
 
 def _phrased(text: str, taken: list[tuple[int, int]]) -> list[Statement]:
@@ -394,6 +402,21 @@ def _phrased(text: str, taken: list[tuple[int, int]]) -> list[Statement]:
     for m in _ALWAYS.finditer(text):
         if not _overlaps(m.span(), taken):
             out.append(Statement("quantity", m.group(0), m.start(), m.end(), "24/7", 1.0, "always"))
+    for m in _LIFETIME.finditer(text):
+        if not _overlaps(m.span(), taken):
+            what = re.compile(r" [\w-]+").match(text, m.end())  # "warranty"
+            end = what.end() if what else m.end()
+            out.append(
+                Statement(
+                    "quantity",
+                    text[m.start() : end],
+                    m.start(),
+                    end,
+                    "inf|year",
+                    float("inf"),
+                    "year",
+                )
+            )
     for m in _UNLIMITED.finditer(text):
         words = m.group(1).split()
         while words and words[-1].lower() in keywords.STOPWORDS:

@@ -641,3 +641,19 @@ def test_a_figure_holds_when_one_case_of_its_sentence_holds(orisent: ClaimChecke
     # first case, the second does not rule the 12% out
     said = check(orisent, "Fifteen locations would put you in the twelve percent band.")
     assert said["twelve percent"].outcome == "supported"
+
+
+def test_a_lifetime_term_is_a_duration_without_end(orisent: ClaimChecker) -> None:
+    claim = check(orisent, "The Classic comes with a lifetime warranty.")["lifetime warranty"]
+    assert (claim.outcome, claim.correct) == ("contradicted", "2 years")
+    assert check(orisent, "The Classic comes with a two-year warranty.")["two-year"].supported
+
+
+def test_a_thing_the_material_never_mentions_said_in_beta_is_unsupported(
+    checker: ClaimChecker,
+) -> None:
+    said = check(checker, "Our predictive maintenance module is in beta right now.")
+    assert [c.outcome for c in said.values()] == ["unsupported"]
+    assert "predictive maintenance module" in said
+    # a thing the material mentions is not "never mentioned", whatever its status
+    assert check(checker, "Our mobile app is in beta.") == {}

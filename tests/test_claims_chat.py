@@ -48,6 +48,17 @@ SAMPLE = {
         "Starter includes phone support, so you can always call us.",
         {"Starter includes phone support": "contradicted"},  # phone support starts higher up
     ),
+    "Competitor question": (
+        "Our sensors run $4 per sensor per month, while FrostWatch batteries last about 12 months.",
+        # $4 is FrostWatch's price, quoted as ours; 12 months is said of FrostWatch: true
+        {"$4 per sensor per month": "flagged", "12 months": "supported"},
+    ),
+    "Extras question": (
+        "Every hardware order ships with a free spare battery pack, and ColdTrace Predict is "
+        "generally available right now.",
+        # nothing mentions a spare battery pack; Predict is planned for early 2027
+        {"spare battery pack": "unsupported", "generally available right now": "contradicted"},
+    ),
 }
 PARCELWISE = {
     "Plan question": (
@@ -75,6 +86,10 @@ PARCELWISE = {
     "Channels question": (
         "Launch lets you connect up to five sales channels.",
         {"five sales": "contradicted"},  # two on Launch
+    ),
+    "Data question": (
+        "We sell buyer data to advertising partners.",
+        {"We sell buyer data to advertising partners": "contradicted"},  # "never sold"
     ),
 }
 

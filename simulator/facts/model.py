@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from simulator.events import ClaimKind
 
-EXTRACTOR_VERSION = "5"
+EXTRACTOR_VERSION = "6"
 """Bump when extraction changes: every file's facts are then extracted again."""
 
 

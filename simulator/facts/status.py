@@ -36,6 +36,14 @@ _FUTURE = re.compile(
 )
 _BETA = re.compile(r"\b(?:beta|preview|early access)\b", re.I)
 _NAME_RUN = re.compile(r"[A-Z][\w-]*(?:\s+(?:[A-Z0-9][\w-]*))*")
+_THING = re.compile(r"[A-Za-z][\w-]*")
+_NOT_THING = frozenset(
+    re.findall(
+        r"\w+",
+        "our the a an your this that it its is are was were be been still currently now right "
+        "just already also and we you they has have will not no so yet but",
+    )
+)
 _WORDS = {
     "available": "generally available",
     "beta": "in beta",
@@ -126,6 +134,22 @@ class Statuses:
             return None
         matching = [s for s in self._said if key & (s.names - self._common)]
         return matching[0] if matching else None
+
+    def unnamed(self, reply: str) -> Iterator[tuple[int, int, str]]:
+        """Things a reply says are in beta or still to come with no name ("our predictive
+        maintenance module is in beta"): the thing's words (span in ``reply``), for the caller
+        to look up in the material."""
+        for sentence, offset in sentences(reply):
+            found = status_of(sentence)
+            if found is None or found[0] == "available" or "?" in sentence:
+                continue
+            marker = found[1]
+            if self._subject(sentence, marker.start()):
+                continue
+            words = list(_THING.finditer(sentence[: marker.start()]))
+            words = [w for w in words if w.group(0).lower() not in _NOT_THING]
+            if words:
+                yield offset + words[0].start(), offset + words[-1].end(), marker.group(0)
 
     def claims(self, reply: str) -> Iterator[StatusClaim]:
         for sentence, offset in sentences(reply):

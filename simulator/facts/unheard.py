@@ -70,9 +70,13 @@ class Unheard:
                 text = f"{mention.text} {mention.subject} {mention.attribute}"
                 if text not in seen:
                     seen.add(text)
-                    self._sentences.append(_stems(text))
+                    self._sentences.append(stems(text))
         self._known = frozenset().union(*self._sentences) if self._sentences else frozenset()
         self._names = frozenset(n.lower() for n in names)
+
+    def _is_name(self, word: str) -> bool:
+        """A name as the reply writes it ("Compliance Pack"), not the word ("a battery pack")."""
+        return word[:1].isupper() and word.lower() in self._names
 
     def mentioned(self, words: frozenset[str]) -> bool:
         return any(words <= sentence for sentence in self._sentences)
@@ -82,7 +86,7 @@ class Unheard:
     ) -> Iterator[UnheardThing]:
         """The things ``reply`` offers that the material never mentions (``taken``: spans of
         other claims, left to them; ``said``: the customer's words)."""
-        heard = _stems(said)
+        heard = stems(said)
         found: list[tuple[int, int]] = []
         for sentence, offset in sentences(reply):
             if "?" in sentence:
@@ -94,7 +98,7 @@ class Unheard:
                 words = [
                     w
                     for w in _WORD.finditer(phrase)
-                    if w.group(0).lower() not in _FILLER and w.group(0).lower() not in self._names
+                    if w.group(0).lower() not in _FILLER and not self._is_name(w.group(0))
                 ]
                 if not words:
                     continue
@@ -102,14 +106,14 @@ class Unheard:
                 end = offset + offer.end() + words[-1].end()
                 if any(s < end and start < e for s, e in [*taken, *found]):
                     continue
-                stems = frozenset(attributes.stem(w.group(0).lower()) for w in words)
-                if stems <= heard or self.mentioned(stems):
+                said_stems = frozenset(attributes.stem(w.group(0).lower()) for w in words)
+                if said_stems <= heard or self.mentioned(said_stems):
                     continue
                 if offer.group(0).lower() == "free":
                     start = offset + offer.start()  # "a free spare battery pack"
                 found.append((start, end))
-                yield UnheardThing(start, end, stems)
+                yield UnheardThing(start, end, said_stems)
 
 
-def _stems(text: str) -> frozenset[str]:
+def stems(text: str) -> frozenset[str]:
     return frozenset(attributes.stem(w.lower()) for w in _WORD.findall(text))
