@@ -88,7 +88,7 @@ def describe(event: Event) -> str:
         return f"  Progress with {event.persona_name}: " + progress_line(event.attempts)
     if isinstance(event, ClaimCheckEvent):
         return "\n".join(
-            f'  [unsupported {claim.kind}: "{claim.text}" - {claim.note}]'
+            f'  [{claim.outcome} {claim.kind.replace("_", " ")}: "{claim.text}" - {claim.note}]'
             for claim in event.unsupported
         )
     if isinstance(event, ModeChangedEvent):

@@ -657,3 +657,27 @@ def test_a_thing_the_material_never_mentions_said_in_beta_is_unsupported(
     assert "predictive maintenance module" in said
     # a thing the material mentions is not "never mentioned", whatever its status
     assert check(checker, "Our mobile app is in beta.") == {}
+
+
+def test_a_difference_is_no_ones_price(orisent: ClaimChecker) -> None:
+    # "ClearRay sensors ... cost about $1,000 more than the Classic" says nothing of a price
+    claim = check(orisent, "Our Classic sensor lists at $7,900.")["$7,900"]
+    assert (claim.outcome, claim.correct) == ("contradicted", "$6,900")
+
+
+def test_the_terminal_names_each_flagged_claims_verdict(checker: ClaimChecker) -> None:
+    from simulator.event_text import describe
+
+    event = checker.check(
+        ClaimJob(
+            turn_id=1,
+            agent="technical",
+            reply="The pilot runs for ninety days, and it ships with a free spare battery pack.",
+        )
+    )
+    lines = describe(event).splitlines()
+    assert lines == [
+        '  [contradicted quantity: "ninety days" - the knowledge base says 60-day]',
+        '  [unsupported named fact: "spare battery pack" - the knowledge base never mentions '
+        "spare battery pack]",
+    ]

@@ -50,6 +50,11 @@ _REFERENCE = re.compile(
 )
 
 
+_DIFFERENCE = re.compile(
+    r"\s*(?:more|less|cheaper|higher|lower|longer|shorter|fewer)\s+than\b", re.I
+)
+
+
 def know(vocabulary: Vocabulary, fact: Fact) -> Known:
     entities = vocabulary.entities_in
     if fact.in_table:  # a cell is about its row ("ACC-1001"), not what the row mentions
@@ -74,6 +79,8 @@ def know(vocabulary: Vocabulary, fact: Fact) -> Known:
     topic = (topic | attributes.words(fact.evidence)) - names - value_words
     at = fact.evidence.find(fact.text)
     reference = at > 0 and bool(_REFERENCE.search(fact.evidence[:at].rstrip(" ($")))
+    if at >= 0 and _DIFFERENCE.match(fact.evidence[at + len(fact.text) :]):
+        reference = True  # "$1,000 more than the Classic": a difference, no one's price
     return Known(fact, own, context, words, topic, frozenset(fact.qualifier), reference)
 
 
