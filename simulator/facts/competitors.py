@@ -23,6 +23,11 @@ _COMPARING = re.compile(
     re.I,
 )
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\"\u201c(]\s*|[-\u2013\u2014*]\s+)[A-Z][A-Za-z0-9]*")
+_OURS = re.compile(
+    r"\b(?:replac\w*|switch\w*|mov(?:e|es|ed|ing) from|leav\w*|trade[- ]?in|from|than|against|"
+    r"unlike|instead|our|we|us)\b",
+    re.I,
+)
 _TITLED = re.compile(r"[A-Z0-9][\w-]*(?: [A-Z0-9][\w-]*)*")
 _CAPITALISED = re.compile(r"(?<!\d )\b[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*\b")
 
@@ -56,11 +61,16 @@ def competitor_names(files: Iterable[FileFacts]) -> frozenset[str]:
 
 
 def is_foreign(fact: Fact, competitors: frozenset[str]) -> bool:
-    """Whether the fact's own subject is a competitor: its row or column, else its clause."""
+    """Whether the fact's own subject is a competitor: its row or column, else the words of its
+    clause before the value ("TempGuard charges $19"), unless they speak of leaving or beating
+    the competitor ("customers replacing FrostWatch sensors get a $25 credit" is our offer)."""
     if not competitors:
         return False
-    own = f"{fact.subject} {fact.attribute}" if fact.in_table else fact.clause or fact.evidence
-    return names_competitor(own, competitors)
+    if fact.in_table:
+        return names_competitor(f"{fact.subject} {fact.attribute}", competitors)
+    clause = fact.clause or fact.evidence
+    before = clause[: max(0, clause.find(fact.text))] or clause
+    return names_competitor(before, competitors) and not _OURS.search(before)
 
 
 def names_competitor(text: str, competitors: frozenset[str]) -> bool:
