@@ -210,9 +210,10 @@ def aims(judged: list[Judged]) -> str:
 NOT_SEEN = (
     'What the check does not see yet (most "not checked" rows): a frequency or arrangement the '
     'material gives in other words ("invoice your postage weekly" against a prepaid balance), a '
-    'thing the material mentions but never as free ("a free thermal label printer"), a duration '
-    'said of another thing than the material\'s ("installing takes half a day"), and bare '
-    'numbers with no unit. Caught: a feature said backwards (the material denies it: "a cellular '
+    'duration said of another thing than the material\'s ("installing takes half a day"), and '
+    "bare numbers with no unit. Caught: a thing the material mentions but never as free said "
+    'to be free ("a free thermal label printer"); a feature said backwards (the material '
+    'denies it: "a cellular '
     'modem inside", "you can stack the discounts", "we sell buyer data" against "never sold"), a '
     "priced thing said free and a free thing said to cost extra, bound to their plan or product; "
     "a feature put on a smaller plan than the material gives it; a feature the material never "

@@ -548,7 +548,12 @@ class ClaimChecker:
                 kind="named_fact",
                 supported=False,
                 verdict="unsupported",
-                note=f"the knowledge base never mentions {job.reply[found.start : found.end]}",
+                note=(
+                    f"the knowledge base mentions {job.reply[found.start : found.end]}, never as "
+                    "free or included"
+                    if found.mentioned
+                    else f"the knowledge base never mentions {job.reply[found.start : found.end]}"
+                ),
             )
             for found in self._unheard.things(job.reply, spans, said)
         ]

@@ -681,3 +681,20 @@ def test_the_terminal_names_each_flagged_claims_verdict(checker: ClaimChecker) -
         '  [unsupported named fact: "spare battery pack" - the knowledge base never mentions '
         "spare battery pack]",
     ]
+
+
+@pytest.mark.parametrize(
+    ("reply", "flagged"),
+    [
+        # thermal printers are mentioned (PrintBridge prints to them), never as free or included
+        ("Every plan includes a free thermal label printer.", True),
+        ("Shipping is free over $500.", False),  # a figure, left to the value check
+        ("You get a fourteen-day free trial of Growth.", False),  # the material's free trial
+    ],
+)
+def test_a_thing_the_material_mentions_but_never_as_free_is_unsupported_said_free(
+    parcelwise: ClaimChecker, reply: str, flagged: bool
+) -> None:
+    notes = [c.note for c in check(parcelwise, reply).values() if c.outcome != "supported"]
+    never_free = [n for n in notes if n.endswith("never as free or included")]
+    assert bool(never_free) is flagged

@@ -25,9 +25,15 @@ _OFFERS = re.compile(
     r"provides?|offers?)\b(?=\s)|\bfree\b(?=\s)",
     re.I,
 )
+_FREE_BEFORE = re.compile(r"\bfree\s+(?:\w+\s+)?$|\bfree$", re.I)
+"""The reply calls the thing free ("a free thermal label printer")."""
+_FREE_STEMS = frozenset(
+    attributes.stem(w) for w in ("free", "included", "includes", "complimentary", "waived")
+)
 _STOP = re.compile(
     r"[,;:.!?()]|\s(?:and|or|but|so|which|that|if|when|at|for|on|in|to|from|of|by|as|per|"
-    r"every|each|with|without|plus|than|because|while|since|until|after|before|across|"
+    r"every|each|with|without|plus|than|because|while|since|until|after|before|across|over|"
+    r"under|above|below|within|about|up|into|through|during|off|once|"
     r"is|are|was|were|will|can|included|at no)\b",
     re.I,
 )
@@ -57,6 +63,8 @@ class UnheardThing:
     start: int
     end: int
     words: frozenset[str]
+    mentioned: bool = False
+    """The material mentions the thing, never as free or included (the reply says "free")."""
 
 
 class Unheard:
@@ -80,6 +88,10 @@ class Unheard:
 
     def mentioned(self, words: frozenset[str]) -> bool:
         return any(words <= sentence for sentence in self._sentences)
+
+    def mentioned_free(self, words: frozenset[str]) -> bool:
+        """Whether a sentence of the material gives the thing free or included."""
+        return any(words <= sentence and sentence & _FREE_STEMS for sentence in self._sentences)
 
     def things(
         self, reply: str, taken: list[tuple[int, int]], said: str = ""
@@ -107,7 +119,15 @@ class Unheard:
                 if any(s < end and start < e for s, e in [*taken, *found]):
                     continue
                 said_stems = frozenset(attributes.stem(w.group(0).lower()) for w in words)
-                if said_stems <= heard or self.mentioned(said_stems):
+                if said_stems <= heard:
+                    continue
+                free = _FREE_BEFORE.search(sentence[: offer.end() + words[0].start()])
+                if self.mentioned(said_stems):
+                    if not free or self.mentioned_free(said_stems):
+                        continue
+                    # "a free thermal label printer": printers are mentioned, never as free
+                    found.append((start, end))
+                    yield UnheardThing(start, end, said_stems, mentioned=True)
                     continue
                 if offer.group(0).lower() == "free":
                     start = offset + offer.start()  # "a free spare battery pack"
