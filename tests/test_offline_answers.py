@@ -103,10 +103,15 @@ async def sample(sample_data: Path) -> Conversation:
     await runner.aclose()
 
 
+@pytest.fixture(scope="module")
+def orisent_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("orisent-data")
+
+
 @pytest.fixture
-async def orisent(tmp_path: Path) -> Conversation:
+async def orisent(orisent_data: Path) -> Conversation:
     """The dev company: its products are named in its documents only (no stock table)."""
-    runner = SessionRunner(Settings(knowledge_dir=ORISENT, data_dir=tmp_path))
+    runner = SessionRunner(Settings(knowledge_dir=ORISENT, data_dir=orisent_data))
     await runner.start()
     await answers_by_encoder(runner)
     yield Conversation(runner)  # type: ignore[misc]
@@ -577,3 +582,31 @@ async def test_who_founded_and_when_and_where_hear_the_founding(orisent: Convers
     reply = await orisent.reply("When did you folks get started, and where?")
     assert "2012" in reply.text and "Madison" in reply.text, reply.text
     assert_whole_sentences(reply.text)
+
+
+async def test_a_number_the_customer_gives_finds_the_row_or_term_it_falls_in(
+    sample: Conversation, orisent: Conversation
+) -> None:
+    """ "Three years" is the 3-year agreement's discount, not the prepayment's; "three sensors at
+    once" is the three-or-more bundle's, not the trade-in credit's."""
+    reply = await sample.reply("Is it any cheaper if we tie ourselves in for three years?")
+    assert "12%" in reply.text and "3-year" in reply.text, reply.text
+    assert_whole_sentences(reply.text)
+    reply = await orisent.reply("We'd like to buy three sensors at once. Is there a deal on that?")
+    assert "For three or more sensors on one order, 8% off the sensors." in reply.text, reply.text
+    assert_whole_sentences(reply.text)
+
+
+def test_a_fee_given_as_a_share_of_a_sum_is_a_price() -> None:
+    fee = "No cancelling without an early termination fee of 50% of the remaining subscription."
+    assert answer_types.gives(fee, answer_types.wanted("What does that cost?"))
+    assert not answer_types.gives("Uptime is 99.9%.", answer_types.wanted("What does that cost?"))
+
+
+def test_a_label_that_is_a_name_keeps_its_capitals() -> None:
+    text = "- **LoRaWAN:** 8-channel concentrator.\n- **Battery life:** up to 4 years\n"
+    passage = Passage(source="s.md", section="Specs > GW-10 Gateway", text=text, score=1)
+    assert [u.text for u in units(passage, 0)] == [
+        "The LoRaWAN of the GW-10 Gateway is 8-channel concentrator.",
+        "The battery life of the GW-10 Gateway is up to 4 years.",
+    ]

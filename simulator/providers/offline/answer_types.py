@@ -130,7 +130,9 @@ _GIVES_MONEY = re.compile(
     rf"[$€£¥]\s?\d|\d\s?(?:dollars|euros|pounds|usd|eur|gbp)\b|\b(?:usd|eur|gbp)\s?\d|"
     rf"\b(?:free of charge|no (?:extra |additional )?charge|at no (?:extra |additional )?cost|"
     rf"(?:is|are|ships?|shipping is) free|custom quote|{_NUMBER} (?:dollars|euros|pounds)|"
-    rf"(?:{_NUMBER}|first|one) (?:\w+ )?(?:months?|weeks?) (?:free|at no charge))\b",
+    rf"(?:{_NUMBER}|first|one) (?:\w+ )?(?:months?|weeks?) (?:free|at no charge))\b|"
+    r"\bfee of \d+\s?%|\d\s?% of (?:the |that |its |their )?(?:remaining |total |annual |monthly )?"
+    r"(?:subscription|fees?|price|contract|value|order|invoice|bill)",
     re.I,
 )
 _GIVES_PERCENT = re.compile(rf"\d\s?%|{_NUMBER}[ -]percent\b|\bhalf\b", re.I)

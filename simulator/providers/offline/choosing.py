@@ -296,6 +296,7 @@ def _relevance(
     top = max((p.score for p in passages), default=0.0)
     prior = np.array([passages[u.passage].score - top for u in units])
     prior = prior + FOCUS_WEIGHT * _focus(query, units, names)
+    prior = prior + NUMBER_WEIGHT * _numbers_met(query, units)
     if not _ASKS_EXAMPLE.search(query):
         prior = prior - EXAMPLE_PENALTY * np.array([_is_example(u) for u in units])
     soft = soft_overlap(query, units, meaning)
@@ -309,6 +310,46 @@ def _relevance(
     return (  # type: ignore[no-any-return]
         0.5 * contextual + 0.3 * word_vectors + 0.5 * soft + 0.3 * section + 0.5 * prior
     )
+
+
+NUMBER_WEIGHT = 0.5
+"""Weight of a unit whose numbers meet the question's ("six hundred units": the 500-999 row;
+"three years": the 3-year agreement)."""
+_QUESTION_NUMBER = re.compile(r"(?<![\w.$€£-])(\d[\d,]*)(?![\d,]*[.]\d)")
+_UNIT_RANGE = re.compile(r"(?<![$€£\d,.])(\d[\d,]*)\s*(?:–|—|-|to)\s*(\d[\d,]*)(?!\s*%)")
+_UNIT_AT_LEAST = re.compile(r"(?<![$€£\d,.])(\d[\d,]*)\s*(?:\+|or more\b)()", re.I)
+_UNIT_NUMBER = re.compile(r"(?<![$€£\d,.])(\d[\d,]*)(?![\d,]*\.\d|\s*%|[\d,])")
+
+
+def _numbers_met(query: str, units: Sequence[Unit]) -> np.ndarray:
+    """Per unit: 1 when a number the question gives (two or more: "one" is too common) is one
+    the unit states, or falls in a range it states ("500-999 sensors", "1,000+"), else 0;
+    sums of money count only against sums."""
+    asked = {
+        int(n.replace(",", ""))
+        for n in _QUESTION_NUMBER.findall(query)
+        if n.replace(",", "").isdigit() and int(n.replace(",", "")) >= 2
+    }
+    if not asked:
+        return np.zeros(len(units))
+    out = []
+    for unit in units:
+        met = False
+        text = with_digits(unit.text)  # "three or more sensors"
+        for low, high in _UNIT_RANGE.findall(text):
+            lo, hi = _number(low), _number(high)
+            met |= lo is not None and hi is not None and any(lo <= n <= hi for n in asked)
+        for first, second in _UNIT_AT_LEAST.findall(text):
+            lo = _number(first or second)
+            met |= lo is not None and any(n >= lo for n in asked)
+        met |= bool(asked & {_number(n) for n in _UNIT_NUMBER.findall(text)})
+        out.append(1.0 if met else 0.0)
+    return np.array(out)
+
+
+def _number(text: str) -> int | None:
+    plain = text.replace(",", "")
+    return int(plain) if plain.isdigit() else None
 
 
 def _is_example(unit: Unit) -> bool:

@@ -385,6 +385,14 @@ _LINK = re.compile(r"^\w+ to \w+$")
 _HEAD_NOUN = re.compile(rf"^(?P<head>.+?)\s+(?:{_PREPOSITIONS}|and|or)\b", re.I)
 
 
+def _lowered(label: str) -> str:
+    """A label inside a sentence: its capital dropped, unless its first word is a name or an
+    acronym ("LoRaWAN", "SOC 2", "API")."""
+    if re.match(r"[A-Z0-9]{2,}|[A-Z][a-z]*[A-Z]", label):
+        return label
+    return label[0].lower() + label[1:]
+
+
 def _verb(noun: str) -> str:
     """ "is" or "are" for ``noun``, by its head word: "Extra users on Launch and Growth" are,
     "Battery life" is."""
@@ -408,21 +416,21 @@ def _bullet_sentence(text: str, heading: str) -> str:
         return _as_sentence(rest)  # the value is a sentence of its own: the label only titled it
     link = _LINK.match(label)
     if link:  # "**Gateway to cloud:** TLS 1.3 ..." -> "From gateway to cloud, TLS 1.3 ..."
-        return _as_sentence(f"From {label[0].lower()}{label[1:]}, {rest}")
+        return _as_sentence(f"From {_lowered(label)}, {rest}")
     if _PREPOSITION.match(label):
         # "Encryption" > "**At rest:** AES-256 encryption..." -> "Encryption at rest is AES-256
         # encryption...": the heading names what the label qualifies.
-        lowered = label[0].lower() + label[1:]
+        lowered = _lowered(label)
         if 0 < len(heading.split()) <= 3 and not _NAMED_HEADING.match(heading):
             return _as_sentence(f"{heading} {lowered} {_verb(heading)} {rest}")
         return _as_sentence(f"{label}, {rest}")
     if _NUMBER_LED.match(label):  # "**Three or more sensors on one order:** 8% off"
-        return _as_sentence(f"For {label[0].lower()}{label[1:]}, {rest}")
+        return _as_sentence(f"For {_lowered(label)}, {rest}")
     named = _NAMED_HEADING.match(heading)
     if named and label.lower() not in named["name"].lower():
         # A profile's field ("Case study: Halden Apotek Group", "**Industry:** Retail pharmacy"):
         # whose field it is, then the field, never the label alone.
-        noun = label[0].lower() + label[1:] if not re.match(r"[A-Z0-9]{2,}", label) else label
+        noun = _lowered(label)
         return _as_sentence(f"For {named['name']}, the {noun} {_verb(label)} {rest}")
     if first[0].isupper() and not re.match(r"[A-Z0-9]{2,}", first):
         return _as_sentence(f"{label}: {rest}")  # a name and what it is ("Launch: rate shopping")
@@ -430,7 +438,7 @@ def _bullet_sentence(text: str, heading: str) -> str:
         "ed"
     ):
         return _as_sentence(f"{label} {rest}")  # "Rate shopping compares..." / "Founded 2019..."
-    noun = label[0].lower() + label[1:] if not re.match(r"[A-Z0-9]{2,}", label) else label
+    noun = _lowered(label)
     verb = _verb(label)
     subject = f"the {noun}"
     if re.search(r"\b[A-Z]{1,5}-?\d", heading) and heading.lower() not in rest.lower():
