@@ -610,3 +610,19 @@ def test_a_label_that_is_a_name_keeps_its_capitals() -> None:
         "The LoRaWAN of the GW-10 Gateway is 8-channel concentrator.",
         "The battery life of the GW-10 Gateway is up to 4 years.",
     ]
+
+
+async def test_a_product_described_in_a_phrase_of_its_own_is_the_one_priced(
+    sample: Conversation,
+) -> None:
+    """The description alone ("the heavy-duty warehouse base station") is compared with each
+    product's sentences, not drowned by what the line asks of it ("price check on...")."""
+    cases = {
+        "Price check on the heavy-duty warehouse base station, please.": ("GW-20", "$899"),
+        "How much is one of the minus-eighty freezer probes to buy outright?": ("CT-200", "$249"),
+    }
+    for question, (product, price) in cases.items():
+        await sample.runner.reset()
+        reply = await sample.reply(question)
+        assert product in reply.text and price in reply.text, (question, reply.text)
+        assert_whole_sentences(reply.text)
