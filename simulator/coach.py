@@ -44,6 +44,19 @@ if TYPE_CHECKING:
     from simulator.session import SessionRunner
 
 DEFAULT_MAX_TURNS = 16
+READY_WAIT_S = 20.0
+"""Longest wait for the offline team's encoder before the first line (its vectors are stored
+from an earlier run: seconds; a folder never encoded is not waited for)."""
+READY_POLL_S = 0.25
+"""How often the wait looks whether it was paused or taken over meanwhile."""
+GETTING_READY = (
+    "Getting ready: the offline team is loading its encoder, so this rehearsal's answers are the "
+    "same every time."
+)
+EARLY_NOTE = (
+    "The offline team answers with word vectors until its encoder has encoded this folder (a "
+    "minute or two the first time): this rehearsal's answers may differ from a later one's."
+)
 
 
 class CoachSession(PersonaCall):
@@ -77,6 +90,9 @@ class CoachSession(PersonaCall):
         self._go = asyncio.Event()
         self._steps: int | None = None
         self._taking_over = False
+        self._ready: bool | None = None
+        """Whether the offline team's encoder was waited for (``None``: not yet looked)."""
+        self._ready_since: float | None = None
 
     # -- state ---------------------------------------------------------------------------------
 
@@ -193,6 +209,8 @@ class CoachSession(PersonaCall):
                 if self._reset_seen:
                     await self._finish("undecided", "The conversation was reset.")
                     return
+                if self._ready is None and not await self._get_ready():
+                    continue  # paused or taken over while the team was getting ready
                 turn_id, heard = self.runner.turn_id + 1, self._heard.unanswered()
                 typing = CustomerTypingEvent(persona=self.persona.id, turn_id=turn_id, typing=True)
                 if not await self._pace.before_line(
@@ -222,6 +240,51 @@ class CoachSession(PersonaCall):
                     if self._steps <= 0:
                         self._go.clear()
                         self._set_state("paused", "Paused after one exchange.")
+
+    async def _get_ready(self) -> bool:
+        """Before the persona's first line: an offline team answers the same question the same
+        way only once its contextual encoder is loaded (before that, with word vectors), and a
+        rehearsal is worth repeating only if it is reproducible. So wait for it, shown as
+        "getting ready", when its vectors are stored (a few seconds); a folder never encoded
+        would take minutes, so the rehearsal starts at once and says so. False when paused or
+        taken over meanwhile (the wait goes on at the next Play)."""
+        from simulator.providers.offline import warming  # the offline team's, only when offline
+
+        view = self.runner.knowledge
+        if self.runner.provider != "offline" or not view.contextual:
+            self._ready = False
+            return True
+        loop = asyncio.get_running_loop()
+        if self._ready_since is None:
+            self._ready_since = loop.time()
+        shown = False
+        while warming.scorer(view) != "minilm":
+            status = view.index.contextual
+            encoding = status.state == "filling" and status.encoded < status.total
+            waited = loop.time() - self._ready_since
+            if (
+                encoding
+                or status.state not in ("waiting", "filling", "ready")
+                or (waited > READY_WAIT_S)
+            ):
+                self._ready = False
+                self.runner.publish(StatusEvent(level="info", source="coach", message=EARLY_NOTE))
+                if shown:
+                    self._set_state("playing", EARLY_NOTE)
+                return True
+            if not self._may_go():
+                return False
+            if not shown:
+                self._set_state("playing", GETTING_READY, getting_ready=True)
+                shown = True
+            if status.state == "ready":
+                await asyncio.to_thread(warming.wait, view, READY_POLL_S)
+            else:
+                await asyncio.to_thread(view.index.wait_contextual_if_stored, READY_POLL_S)
+        self._ready = True
+        if shown:
+            self._set_state("playing", "Ready.")
+        return True
 
     async def _customer_turn(self) -> CustomerTurn | None:
         view = self._heard.view(self._customer_turns, self.max_turns)
@@ -260,7 +323,9 @@ class CoachSession(PersonaCall):
         if isinstance(event, ConversationResetEvent):
             self._reset_seen = True
 
-    def _set_state(self, state: CoachState, detail: str = "") -> None:
+    def _set_state(
+        self, state: CoachState, detail: str = "", *, getting_ready: bool = False
+    ) -> None:
         self._state = state
         self.runner.publish(
             CoachStateEvent(
@@ -270,6 +335,7 @@ class CoachSession(PersonaCall):
                 max_turns=self.max_turns,
                 detail=detail,
                 speed=self._pace.speed,
+                getting_ready=getting_ready,
             )
         )
 

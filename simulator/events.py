@@ -293,6 +293,8 @@ class CoachStateEvent(_Event):
     detail: str = ""
     speed: CoachSpeed | None = None
     """The pace it plays at (``None`` in logs written before pacing existed)."""
+    getting_ready: bool = False
+    """Playing, but the offline team's encoder is still loading: the first line waits for it."""
 
 
 class CustomerTypingEvent(_Event):

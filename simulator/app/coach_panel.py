@@ -510,7 +510,11 @@ def _status_text(event: CoachStateEvent, name: str) -> str:
     turns = f"turn {event.customer_turns}/{event.max_turns}"
     return {
         "ready": f"{name} is ready: press Play or Step",
-        "playing": f"{name} is talking · {turns}",
+        "playing": (
+            "Getting ready: loading the offline team's encoder…"
+            if event.getting_ready
+            else f"{name} is talking · {turns}"
+        ),
         "paused": f"Paused · {turns}",
         "taken_over": f"You are the customer · {turns}",
         "ended": f"Rehearsal over · {turns}",
