@@ -228,8 +228,10 @@ class CoachSession(PersonaCall):
                     self._customer_turns += 1
                     await self._finish(turn.ending.outcome, turn.ending.reason)
                     return
-                await self.runner.send(turn.text)
+                # counted once said, not once answered: a pause during the team's reply shows
+                # the lines the user sees ("turn 2/16" with two customer lines on screen)
                 self._customer_turns += 1
+                await self.runner.send(turn.text)
                 if self._customer_turns >= self.max_turns:
                     await self._finish(
                         "undecided", f"Reached the limit of {self.max_turns} customer turns."

@@ -209,7 +209,7 @@ async def test_step_runs_one_exchange_and_pause_waits_for_the_one_in_flight(
             lambda e: (
                 isinstance(e, CoachStateEvent)
                 and e.state == "paused"
-                and e.customer_turns == 1
+                and e.customer_turns == 2  # the line said counts, its answer still streaming
                 and "current exchange" in e.detail
             )
         )

@@ -191,9 +191,7 @@ class CoachPanel(QFrame):
             "How fast the persona reads and types: 1x is a person's pace, instant does not wait"
         )
         top.addWidget(self.speed)
-        self.status = theme.ElidedLabel("")
-        self.status.setObjectName("muted")
-        top.addWidget(self.status, 1)
+        top.addStretch(1)
         self.scorecard_button = QPushButton("Scorecard")
         self.scorecard_button.setToolTip(
             "How this conversation is going: objections, facts, claims, routing, latency"
@@ -211,7 +209,13 @@ class CoachPanel(QFrame):
         self.whisper.setPlaceholderText(WHISPER_HINT)
         self.whisper.returnPressed.connect(self._send_whisper)
         self._tips[self.whisper] = "Only the agent reads it, in its next reply's prompt"
-        bottom.addWidget(self.whisper, 1)
+        bottom.addWidget(self.whisper, 3)
+        # who is typing, getting ready, paused: the live indicator, on the row with room for it
+        # (squeezed between the top row's buttons it showed 'Der…' at 1280 and nothing at 1024)
+        self.status = theme.ElidedLabel("")
+        self.status.setObjectName("muted")
+        self.status.setMinimumWidth(self.status.fontMetrics().averageCharWidth() * 22)
+        bottom.addWidget(self.status, 2)
         self.take_over = self._button(
             "Take over",
             "Play the customer yourself from here, with the same history",
