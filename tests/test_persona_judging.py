@@ -10,6 +10,7 @@ import pytest
 from simulator.coach import open_coach
 from simulator.events import CustomerOutcomeEvent, PersonaEvent
 from simulator.personas import Persona, load_personas
+from simulator.personas.judging import judge_question
 from simulator.session import SessionRunner
 from simulator.settings import BUNDLED_KNOWLEDGE, Settings
 from tests.fakes.scripted_team import ScriptedTeam, good_answers, non_answers
@@ -62,3 +63,14 @@ async def test_a_team_that_answers_every_point_wins_the_next_step(
     assert outcome.outcome == "agreed", outcome.reason
     accepted = {e.objection for e in recorder.of(PersonaEvent) if e.action == "accepted_answer"}
     assert set(persona.required_objections) <= accepted
+
+
+def test_each_part_of_a_question_needs_its_own_fact() -> None:
+    question = "What does the Classic cost, and what would I get for trading in an old sensor?"
+    cues = ("$6,900", "$1,000")
+    trade_in_only = "We credit $1,000 for each working sensor from another maker you trade in."
+    verdict = judge_question(question, trade_in_only, cues)
+    assert not verdict.answered and verdict.missing == "a price"
+    assert verdict.unanswered == "What does the Classic cost?"  # the part left open
+    both = "The Classic is $6,900, and we credit $1,000 for each old sensor you trade in."
+    assert judge_question(question, both, cues).answered

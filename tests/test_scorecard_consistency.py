@@ -10,13 +10,20 @@ for each rehearsal the final scorecard must agree with itself and with the recor
   that turn; an objection given up on is never handled;
 - the counts, the ✓ marks and the "not settled" list come from the same objections: the terminal,
   the report and the app's details show the same rows;
-- an agreed call leaves nothing required unsettled and nothing given up on.
+- an agreed call leaves nothing required unsettled and nothing given up on;
+- the customer gives up on a point only after re-asking it (push-backs, then the narrowed
+  question), and reveals a hidden fact only in answer to a question about it.
+
+The sample company's personas, and a persona written for the Orisent Imaging development company
+(``tests/data/personas/orisent/``): the driver and the scorecard must hold on a company they were
+not written for.
 """
 
 from __future__ import annotations
 
 import html
 import io
+from pathlib import Path
 
 import pytest
 
@@ -28,18 +35,37 @@ from simulator.events import (
     TranscriptEvent,
     from_json,
 )
-from simulator.personas import load_personas
+from simulator.personas import BUNDLED_PERSONAS, load_personas
+from simulator.personas.judging import asked_about
+from simulator.personas.model import FOLLOW_UP_ATTEMPTS
 from simulator.rehearse import RehearseOptions, run_rehearse
 from simulator.report import render_report
 from simulator.scorecard import parts, render_text, tiles
 from simulator.settings import BUNDLED_KNOWLEDGE, Settings
 from simulator.turn_numbers import renumbered, turn_numbers
 
+DEV_KNOWLEDGE = Path(__file__).parent / "data" / "eval" / "dev" / "knowledge"
+COMPANIES = {
+    "sample": (BUNDLED_KNOWLEDGE, BUNDLED_PERSONAS),
+    "orisent": (DEV_KNOWLEDGE, Path(__file__).parent / "data" / "personas" / "orisent"),
+}
+
+
+@pytest.fixture(scope="module", params=sorted(COMPANIES))
+def company(request: pytest.FixtureRequest) -> tuple[Path, Path]:
+    return COMPANIES[request.param]
+
 
 @pytest.fixture(scope="module")
-def rehearsals(tmp_path_factory: pytest.TempPathFactory) -> list[list[Event]]:
+def rehearsals(
+    company: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
+) -> list[list[Event]]:
+    knowledge, personas = company
     settings = Settings(
-        knowledge_dir=BUNDLED_KNOWLEDGE, data_dir=tmp_path_factory.mktemp("data"), offline=True
+        knowledge_dir=knowledge,
+        personas_dir=personas,
+        data_dir=tmp_path_factory.mktemp("data"),
+        offline=True,
     )
     out, err = io.StringIO(), io.StringIO()
     code = run_rehearse(settings, RehearseOptions(all_personas=True, jsonl=True), out=out, err=err)
@@ -53,9 +79,80 @@ def rehearsals(tmp_path_factory: pytest.TempPathFactory) -> list[list[Event]]:
     return [run for run in runs if any(isinstance(e, ScorecardEvent) for e in run)]
 
 
-def test_every_persona_was_rehearsed(rehearsals: list[list[Event]]) -> None:
+def test_every_persona_was_rehearsed(
+    company: tuple[Path, Path], rehearsals: list[list[Event]]
+) -> None:
     cards = [_card(run) for run in rehearsals]
-    assert sorted(c.persona for c in cards) == sorted(p.id for p in load_personas().personas)
+    expected = load_personas(company[1]).personas
+    assert sorted(c.persona for c in cards) == sorted(p.id for p in expected)
+
+
+def test_a_point_is_given_up_on_only_after_it_was_asked_again_and_narrowed(
+    company: tuple[Path, Path], rehearsals: list[list[Event]]
+) -> None:
+    personas = load_personas(company[1])
+    for run in rehearsals:
+        persona = personas.find(_card(run).persona)
+        verdicts = [
+            e
+            for e in run
+            if isinstance(e, PersonaEvent)
+            and e.action
+            in (
+                "raised_objection",
+                "asked_follow_up",
+                "accepted_answer",
+                "pushed_back",
+                "gave_up_on_objection",
+            )
+        ]
+        for n, verdict in enumerate(verdicts):
+            if verdict.action != "gave_up_on_objection":
+                continue
+            assert verdict.objection is not None
+            asked = [
+                v
+                for v in verdicts[:n]
+                if v.objection == verdict.objection
+                and v.action in ("raised_objection", "asked_follow_up", "accepted_answer")
+            ][-1]
+            pushes = [
+                v
+                for v in verdicts[verdicts.index(asked) + 1 : n]
+                if v.action == "pushed_back" and v.objection == verdict.objection
+            ]
+            wanted = (
+                FOLLOW_UP_ATTEMPTS - 1
+                if verdict.detail  # a follow-up question given up on
+                else persona.objection(verdict.objection).attempts - 1
+            )
+            assert len(pushes) == wanted, (persona.id, verdict)
+            narrowed = _said(run, "customer", pushes[-1].turn_id)
+            assert narrowed.rstrip().endswith("?"), (persona.id, narrowed)
+
+
+def test_a_hidden_fact_is_revealed_only_after_a_question_about_it(
+    company: tuple[Path, Path], rehearsals: list[list[Event]]
+) -> None:
+    personas = load_personas(company[1])
+    for run in rehearsals:
+        persona = personas.find(_card(run).persona)
+        for revealed in _actions(run, "revealed_fact"):
+            assert revealed.fact is not None
+            fact = persona.fact(revealed.fact)
+            # the team's lines between the customer's previous line and this one
+            lines = [e for e in run if isinstance(e, TranscriptEvent)]
+            at = max(
+                n
+                for n, e in enumerate(lines)
+                if e.speaker == "customer" and e.turn_id == revealed.turn_id
+            )
+            before = [e for e in lines[:at] if e.speaker == "customer"][-1]
+            team = " ".join(
+                e.text for e in lines[lines.index(before) + 1 : at] if e.speaker != "customer"
+            )
+            assert asked_about(fact, team), (persona.id, fact.id, team)
+            assert fact.reveal in _said(run, "customer", revealed.turn_id)
 
 
 def test_each_objection_quotes_the_line_that_raised_it_in_its_real_turn(
@@ -141,6 +238,10 @@ def _said(run: list[Event], speaker: str | None, turn_id: int | None) -> str:
         for e in run
         if isinstance(e, TranscriptEvent) and e.speaker == speaker and e.turn_id == turn_id
     )
+
+
+def _actions(run: list[Event], action: str) -> list[PersonaEvent]:
+    return [e for e in run if isinstance(e, PersonaEvent) and e.action == action]
 
 
 def _action(run: list[Event], action: str, objection: str) -> list[PersonaEvent]:

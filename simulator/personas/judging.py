@@ -192,10 +192,9 @@ def judge_question(
         return Answer(False, "an answer", parts[0])
     answer = without_flagged(answer, flagged)
     statements = find_statements(answer)
-    for part in parts:
-        needed = needed_fact(part)
-        if needed and not any(_fits_need(s, needed[0], part) for s in statements):
-            return Answer(False, needed[1], part)
+    unmet = _unmet_part(parts, answer, statements)
+    if unmet is not None:
+        return Answer(False, unmet[1], unmet[0])
     if cues:
         on_topic = bool(cues_in(cues, answer))
     else:
@@ -206,6 +205,36 @@ def judge_question(
     if is_deflection(answer) and not any(needed_fact(p) for p in parts):
         return Answer(False, "a straight answer", parts[-1])
     return Answer(True)
+
+
+def _unmet_part(
+    parts: list[str], answer: str, statements: list[Statement]
+) -> tuple[str, str] | None:
+    """The first part of a question whose fact the answer lacks, and what it lacks. Each part
+    needs a fact of its own: "What does the Classic cost, and what would I get for trading in an
+    old sensor?" is not answered by the trade-in credit alone. A part takes the fitting fact
+    whose sentence shares most of its words, so the part left over is the one named."""
+    needs = [(part, needed) for part in parts if (needed := needed_fact(part))]
+    sentences = [
+        (m.start(), m.end(), keywords.terms(m.group(0))) for m in _SENTENCE.finditer(answer)
+    ]
+
+    def shared(part: str, statement: Statement) -> int:
+        words = keywords.terms(part) - _QUESTION_WORDS
+        around = next((t for a, b, t in sentences if a <= statement.start < b), set())
+        return len(words & around)
+
+    used: set[int] = set()
+    for part, (kind, missing) in sorted(
+        needs, key=lambda n: -max((shared(n[0], s) for s in statements), default=0)
+    ):
+        fitting = [
+            n for n, s in enumerate(statements) if n not in used and _fits_need(s, kind, part)
+        ]
+        if not fitting:
+            return part, missing
+        used.add(max(fitting, key=lambda n: shared(part, statements[n])))
+    return None
 
 
 def without_flagged(answer: str, flagged: tuple[str, ...]) -> str:
