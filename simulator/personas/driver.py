@@ -40,6 +40,7 @@ from simulator.personas.judging import (
     judge_objection,
     judge_question,
     match_objection,
+    question_parts,
 )
 from simulator.personas.model import (
     FOLLOW_UP_ATTEMPTS,
@@ -238,8 +239,12 @@ class OfflinePersonaDriver:
                     missing=verdict.missing, question=follow_up.says
                 )
             else:
+                replies = [*current.rejected, _said(answer)]
                 line = self.persona.narrowing.format(
-                    question=follow_up.narrowed or verdict.unanswered or _question(follow_up.says)
+                    question=follow_up.narrowed
+                    or _never_answered(follow_up.says, replies)
+                    or verdict.unanswered
+                    or _question(follow_up.says)
                 )
             rejected = (*current.rejected, _said(answer))
             self._open = _Open(objection, follow_up, attempts=n + 1, asked=line, rejected=rejected)
@@ -321,6 +326,19 @@ def _question(says: str) -> str:
     if question.lower().startswith("and "):
         question = question[4:5].upper() + question[5:]
     return question
+
+
+def _never_answered(question: str, replies: list[str]) -> str | None:
+    """Of a two-part question, the part no reply so far answered (by its own words and fact):
+    what the customer narrows down to; when each seems answered somewhere (words shared by
+    chance), its first part, the main ask."""
+    parts = question_parts(question)
+    if len(parts) < 2:
+        return None
+    for part in parts:
+        if not any(judge_question(part, reply).answered for reply in replies):
+            return part
+    return parts[0]
 
 
 def _said(answer: str) -> str:
