@@ -271,6 +271,10 @@ async def test_the_llm_customer_judges_each_reply_and_gives_up_on_non_answers(
     assert card.outcome == "declined" and [o.objection for o in card.not_settled] == ["price"]
     # the customer's prompt carries the same rules as the offline driver's
     assert "Judge every reply against what you last asked" in prompt
+    flat = " ".join(prompt.split())  # the template wraps its lines
+    assert "then narrow the question to its core" in flat and "only after that give up" in flat
+    assert "The same reply said again is still no answer" in flat
+    assert "firm: push back once, then ask the plain question" in flat
     assert '"verdict": "answered" or "not_answered"' in prompt
 
 
