@@ -14,9 +14,9 @@ for each rehearsal the final scorecard must agree with itself and with the recor
 - the customer gives up on a point only after re-asking it (push-backs, then the narrowed
   question), and reveals a hidden fact only in answer to a question about it.
 
-The sample company's personas, and a persona written for the Orisent Imaging development company
-(``tests/data/personas/orisent/``): the driver and the scorecard must hold on a company they were
-not written for.
+The sample company's personas, and one persona each written for the Orisent Imaging development
+company and for Parcelwise (``tests/data/personas/``): the driver and the scorecard must hold on
+companies they were not written for.
 """
 
 from __future__ import annotations
@@ -48,6 +48,10 @@ DEV_KNOWLEDGE = Path(__file__).parent / "data" / "eval" / "dev" / "knowledge"
 COMPANIES = {
     "sample": (BUNDLED_KNOWLEDGE, BUNDLED_PERSONAS),
     "orisent": (DEV_KNOWLEDGE, Path(__file__).parent / "data" / "personas" / "orisent"),
+    "parcelwise": (
+        Path(__file__).parent / "data" / "other_company",
+        Path(__file__).parent / "data" / "personas" / "parcelwise",
+    ),
 }
 
 
