@@ -471,3 +471,36 @@ def test_the_same_reply_again_is_no_answer_to_a_re_ask(playbook: Playbook) -> No
         call.team("Gateways only open outbound connections.", "technical")  # one cue
         verdicts.append(actions(call.customer())[0])
     assert verdicts == [("pushed_back", "network")] * 3 + [("gave_up_on_objection", "network")]
+
+
+def test_a_half_answered_two_part_objection_is_re_asked_for_the_half_left(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "ops.yaml"
+    path.write_text(
+        PERSONA.replace(
+            """    says: We signed a three-year deal with TempGuard last year.
+    addressed_by: [Contract Bridge]""",
+            """    says: What are the API's rate limits, and can we stream readings into our historian?
+    push: firm
+    addressed_by: ["600 requests", MQTT, webhooks]
+    min_cues: 2""",
+        ).replace("    push: gentle\n", ""),
+        encoding="utf-8",
+    )
+    call = Call(load_persona(path), Playbook())
+    call.customer()
+    call.team("Welcome! What budget do you have for this?", "greeter")
+    call.customer()  # the price objection
+    call.team(GOOD_PRICE_ANSWER)
+    call.customer()  # its follow-up
+    call.team("The CT-100 is $89.")
+    assert call.customer().text.endswith("can we stream readings into our historian?")
+    rate_only = "The rate limit is 600 requests per minute; queries return 10,000 readings a page."
+    call.team(rate_only, "technical")
+    again = call.customer()
+    assert again.text == (
+        "That doesn't really answer my question. Can we stream readings into our historian?"
+    )
+    call.team("Yes: readings stream over MQTT, and webhooks push each alarm.", "technical")
+    assert ("accepted_answer", "locked-in") in actions(call.customer())

@@ -197,7 +197,11 @@ class OfflinePersonaDriver:
             if n < objection.attempts - 1 and n <= len(objection.pushback):
                 line = objection.pushback[n - 1]
             elif n < objection.attempts - 1:
-                line = f"{self.persona.not_answered} {_question(current.asked or objection.says)}"
+                replies = [*current.rejected, _said(answer)]
+                question = _never_answered(objection.says, replies) or _question(
+                    current.asked or objection.says
+                )
+                line = f"{self.persona.not_answered} {question}"
             else:
                 line = self.persona.narrowing.format(question=_narrowed(objection, n))
             rejected = (*current.rejected, _said(answer))
