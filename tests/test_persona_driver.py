@@ -481,7 +481,8 @@ def test_a_half_answered_two_part_objection_is_re_asked_for_the_half_left(
         PERSONA.replace(
             """    says: We signed a three-year deal with TempGuard last year.
     addressed_by: [Contract Bridge]""",
-            """    says: What are the API's limits, and can we stream readings into our historian?
+            "    says: What are the API's rate limits, and can we stream readings into our "
+            """historian?
     push: firm
     addressed_by: ["600 requests", MQTT, webhooks]
     min_cues: 2""",
