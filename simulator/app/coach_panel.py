@@ -515,7 +515,7 @@ def _status_text(event: CoachStateEvent, name: str) -> str:
     return {
         "ready": f"{name} is ready: press Play or Step",
         "playing": (
-            "Getting ready: loading the offline team's encoder…"
+            "Getting ready (loading the encoder)…"
             if event.getting_ready
             else f"{name} is talking · {turns}"
         ),

@@ -128,7 +128,7 @@ def test_the_panel_enables_what_fits_each_moment_of_a_rehearsal(qtbot: Any) -> N
     )
     # Play before the offline team's encoder is loaded: getting ready, and it can be paused
     panel.apply(state("playing").model_copy(update={"getting_ready": True, "customer_turns": 0}))
-    assert panel.status.text() == "Getting ready: loading the offline team's encoder…"
+    assert panel.status.text() == "Getting ready (loading the encoder)…"
     assert enabled() == {"❚❚ Pause", "■ End", "Take over"}
     panel.apply(state("playing"))
     assert panel.mode == "coach" and enabled() == {"❚❚ Pause", "■ End", "Take over"}
