@@ -270,7 +270,9 @@ class CoachSession(PersonaCall):
                 or (waited > READY_WAIT_S)
             ):
                 self._ready = False
-                self.runner.publish(StatusEvent(level="info", source="coach", message=EARLY_NOTE))
+                self.runner.publish(
+                    StatusEvent(level="info", source="knowledge", message=EARLY_NOTE)
+                )
                 if shown:
                     self._set_state("playing", EARLY_NOTE)
                 return True
