@@ -63,8 +63,8 @@ async def transfer_to_pricing(context: RunContext[TeamContext], reason: str) -> 
 @function_tool
 async def transfer_to_greeter(context: RunContext[TeamContext], reason: str) -> Agent:
     """Hand the customer back to the Greeter, who welcomes customers and answers questions about
-    the company itself (who it is, what it does, its history, founders, offices, people and
-    customers), when they want something neither specialist covers.
+    the company itself (who it is, what it does, its history, founders, offices, people,
+    customers and case studies), when they want something neither specialist covers.
 
     Args:
         reason: The topic the customer wants now, in a few words; never their question

@@ -34,7 +34,9 @@ COMPANY = re.compile(
 )
 COMPANY_MONEY = re.compile(
     r"\b(?:you|your company|the company) (?:\w+ )?(?:raise[ds]?|raising|brought in|bring in|"
-    r"make|made|earn\w*)\b|\b(?:funding round|investors?|revenue|turnover|valuation)\b",
+    r"make|made|earn\w*)\b|\b(?:funding round|investors?|revenue|turnover|valuation)\b|"
+    r"\b(?:put|puts|putting|invest\w*) (?:\w+ )?(?:money |cash )?(?:into|in) "
+    r"(?:you|your company)\b",
     re.I,
 )
 """Money the company itself raised or makes: a question about the company, not a price."""
@@ -79,6 +81,18 @@ _STOCK_COUNT = re.compile(
 )
 """How many of a thing "you have in Denver": a stock look-up, unless the things are the
 company's own people, offices or customers."""
+
+
+_ASK_THEM = re.compile(
+    r"^\W*(?:now |then |please )?(?:ask|find out|check (?:whether|if)|probe|dig into|qualify)\b",
+    re.I,
+)
+
+
+def asks_to_ask(whisper: str) -> bool:
+    """A whisper telling the agent to ask the customer something ("Ask about their budget"):
+    a follow-up question to put, not a fact to mention."""
+    return bool(_ASK_THEM.search(whisper))
 
 
 def wants_stock(text: str) -> bool:

@@ -26,6 +26,7 @@ import numpy as np
 
 from simulator.events import AgentRole
 from simulator.providers.offline import answer_types, choosing, intents
+from simulator.providers.offline.composing import the_question
 from simulator.providers.offline.meaning import Meaning
 from simulator.providers.offline.reading import units
 from simulator.team import dialogue
@@ -36,8 +37,14 @@ SEARCH_K = 8
 """Passages of the whole knowledge base whose sentences may vote."""
 VOTERS = 3
 """The best-answering sentences that vote, with weights halving down the list."""
-TOPIC_WEIGHT = 0.5
+TOPIC_WEIGHT = 0.25
+"""The question compared with the roles' topics alone is a weak signal (short phrases, any
+company): it decides only where the material does not."""
 ANSWER_WEIGHT = 1.0
+SURE_RELEVANCE = 0.5
+"""How well the best sentence must answer the question for where it lives to count in full: a
+question the material hardly answers ("there's nothing left in the pot") is decided by the roles'
+topics and the cues, not by whichever sentences came closest."""
 MONEY_CUE = 0.75
 """A price, fee or discount asked for (the answer is an amount of money or a percentage)."""
 MONEY_WORD_CUE = 0.5
@@ -92,6 +99,8 @@ def role_scores(
     question: str, knowledge: KnowledgeView | None, meaning: Meaning
 ) -> dict[AgentRole, float]:
     """How strongly the question belongs to each role (higher is more)."""
+    if knowledge is not None:
+        question = as_you(question, knowledge.house_names())
     scores = TOPIC_WEIGHT * _topic_shares([question], meaning)[0]
     if knowledge is not None:
         scores = scores + ANSWER_WEIGHT * _answer_votes(
@@ -99,6 +108,16 @@ def role_scores(
         )
     scores = scores + cues(question, knowledge)
     return {role: float(s) for role, s in zip(ROLES, scores, strict=True)}
+
+
+def as_you(question: str, house: frozenset[str]) -> str:
+    """The question with the company's own name said as "you": "Who started Parcelwise?" asks
+    about the company, not about every page that says "Parcelwise" (a name followed by
+    another, "ColdTrace CT-100", is a product's and stays)."""
+    for name in house:
+        question = re.sub(rf"\b{re.escape(name)}['’]s\b(?!\s+[A-Z0-9])", "your", question)
+        question = re.sub(rf"\b{re.escape(name)}\b(?!['’]?\s*[A-Z0-9])", "you", question)
+    return question
 
 
 def cues(question: str, knowledge: KnowledgeView | None) -> np.ndarray:
@@ -117,7 +136,7 @@ def cues(question: str, knowledge: KnowledgeView | None) -> np.ndarray:
         out[pricing] += 2 * MONEY_CUE
     if intents.wants_history(question) or (knowledge and knowledge.account_named(question)):
         out[pricing] += 2 * MONEY_CUE  # only the Pricing Specialist looks it up
-    if intents.COMPANY.search(question):
+    if intents.COMPANY.search(question) or intents.COMPANY_MONEY.search(question):
         out[greeter] += COMPANY_CUE
     return out
 
@@ -155,11 +174,25 @@ def topic(
     """What the question is about, for a handoff's reason: the heading of the sentence that best
     answers it among the material ``target`` may read ("Hardware list prices", not an FAQ
     heading that merely shares a word), with its document's title when that differs."""
+    question = the_question(question)  # not "Hi, I'm Dana from a restaurant group"
     found = [
-        f for f in knowledge.search(question, k=SEARCH_K) if f.agents is None or target in f.agents
+        f
+        for f in knowledge.search(question, k=SEARCH_K)
+        if (f.agents is None or target in f.agents)
+        and not f.passage.source.lower().endswith(".csv")  # records, not a topic
     ]
     passages = [f.passage for f in found]
-    candidates = [u for rank, p in enumerate(passages) for u in units(p, rank)]
+    # The target's own material: its folder's, or what an unscoped file's heading says is its
+    # topic (not a case study that shares the customer's words).
+    labels = [label(p.source, p.section.split(" > ")[-1]) for p in passages]
+    shares = _topic_shares(labels, meaning) if labels else np.zeros((0, len(ROLES)))
+    own = [
+        rank
+        for rank, f in enumerate(found)
+        if f.agents is not None or int(np.argmax(shares[rank])) == ROLES.index(target)
+    ]
+    ranks = own or list(range(len(passages)))
+    candidates = [u for rank in ranks for u in units(passages[rank], rank)]
     scored = choosing.score(question, candidates, passages, meaning)
     if not scored:
         return None
@@ -186,9 +219,12 @@ def _answer_votes(question: str, found: list[ScopedPassage], meaning: Meaning) -
     )[:VOTERS]
     if not scored:
         return votes
+    # An unscoped sentence votes by what it is about: its file, its heading and its own words
+    # ("care plans: Support hours" reads as plans; "Phone and chat: Monday to Friday" as support).
     files = [label(found[s.unit.passage].passage.source, "") for s in scored]
     labels = [label(found[s.unit.passage].passage.source, s.unit.heading) for s in scored]
-    shares = (_topic_shares(files, meaning) + _topic_shares(labels, meaning)) / 2
+    said = [f"{s.unit.heading}: {s.unit.text}" if s.unit.heading else s.unit.text for s in scored]
+    shares = np.mean([_topic_shares(texts, meaning) for texts in (files, labels, said)], axis=0)
     for n, item in enumerate(scored):
         weight = 0.5**n
         scope = found[item.unit.passage].agents
@@ -198,7 +234,8 @@ def _answer_votes(question: str, found: list[ScopedPassage], meaning: Meaning) -
                     votes[ROLES.index(role)] += weight / len(scope)
         else:
             votes += weight * shares[n]
-    return votes / sum(0.5**n for n in range(len(scored)))
+    sureness = min(1.0, max(0.0, max(s.relevance for s in scored)) / SURE_RELEVANCE)
+    return sureness * votes / sum(0.5**n for n in range(len(scored)))
 
 
 def label(source: str, heading: str) -> str:
