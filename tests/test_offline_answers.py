@@ -238,6 +238,86 @@ async def test_a_whisper_changes_the_reply(sample: Conversation) -> None:
     )
 
 
+# Dialogue state, whispers and routing by meaning (see also test_offline_dialogue.py).
+
+
+def _team_reply(turn: list[Event]) -> TranscriptEvent:
+    return [e for e in turn if isinstance(e, TranscriptEvent) and e.speaker != "customer"][-1]
+
+
+async def test_a_misspelt_company_answering_our_question_runs_the_look_up(
+    sample: Conversation,
+) -> None:
+    asked = await sample.reply("What did we order from you last time?")
+    assert asked.text == "Which company's account should I look up?"
+    turn = await sample.say("Casa Verde Restorant Group")
+    calls = [(e.name, e.arguments) for e in turn if isinstance(e, ToolCallEvent)]
+    assert calls == [("purchase_history", {"account": "Casa Verde Restaurant Group"})]
+    assert "ACC-1004" in _team_reply(turn).text
+
+
+async def test_it_and_the_other_one_are_the_products_the_customer_weighed(
+    sample: Conversation,
+) -> None:
+    await sample.reply("Is the CT-100 or the CT-200 better for a -80 freezer?")
+    price = await sample.reply("how much is it?")
+    assert "$249" in price.text and price.speaker == "pricing", price.text
+    turn = await sample.say("and the other one?")
+    other = _team_reply(turn)
+    assert [e for e in turn if isinstance(e, HandoffEvent)] == []
+    assert "$89" in other.text and "CT-100" in other.text, other.text
+
+
+async def test_the_first_one_is_the_first_of_the_products_named_together(
+    sample: Conversation,
+) -> None:
+    await sample.reply("Tell me about the CT-100 and the CT-200")
+    reply = await sample.reply("How much is the first one?")
+    assert "$89" in reply.text, reply.text
+
+
+async def test_a_short_follow_up_asks_the_previous_question_of_another_plan(
+    parcelwise: Conversation,
+) -> None:
+    first = await parcelwise.reply("How much is the Launch plan each month?")
+    assert "$49" in first.text, first.text
+    growth = await parcelwise.reply("And the Growth plan?")
+    assert "$199" in growth.text, growth.text
+    back = await parcelwise.reply("and the other one?")
+    assert "$49" in back.text, back.text
+
+
+async def test_a_whisper_brings_in_what_it_points_at(sample: Conversation) -> None:
+    question = "What would the CT-100 set me back?"
+    plain = await sample.reply(question)
+    assert "$89" in plain.text and "7%" not in plain.text, plain.text
+    sample.runner.whisper("Mention the hardware volume discount")
+    coached = await sample.reply(question)
+    assert "$89" in coached.text and "7% off hardware" in coached.text, coached.text
+    sample.runner.whisper("Ask about their budget")
+    asking = await sample.reply(question)
+    assert asking.text.startswith(plain.text) and asking.text.endswith("?"), asking.text
+
+
+async def test_an_introduction_before_the_question_is_not_the_handoffs_topic(
+    sample: Conversation,
+) -> None:
+    turn = await sample.say(
+        "Hi, I'm from a university lab with -80 freezers. How cold can your sensors go?"
+    )
+    handoffs = [e for e in turn if isinstance(e, HandoffEvent)]
+    assert [(h.from_agent, h.to_agent) for h in handoffs] == [("greeter", "technical")]
+    # the topic of the answer, not the customer-facing page that matched "university lab"
+    assert "Who buys" not in handoffs[0].reason and "Case study" not in handoffs[0].reason
+    assert "-80" in _team_reply(turn).text
+
+
+async def test_a_question_naming_the_company_is_the_greeters(parcelwise: Conversation) -> None:
+    turn = await parcelwise.say("Who started Parcelwise, and in what year?")
+    assert [e for e in turn if isinstance(e, HandoffEvent)] == []
+    assert "2019" in _team_reply(turn).text
+
+
 def _handoffs(turn: list[Event]) -> list[tuple[str, str]]:
     return [(e.from_agent, e.to_agent) for e in turn if isinstance(e, HandoffEvent)]
 

@@ -35,6 +35,8 @@ from simulator.team.prompts import load_instructions
 
 OFFLINE_PASSAGES = 12
 """Passages the offline responder chooses its sentences from (the prompt holds ``retrieval_k``)."""
+WHISPER_PASSAGES = 2
+"""Passages searched for a whisper's own words, added to the line's."""
 
 
 class SalesAgent(Agent):
@@ -87,11 +89,10 @@ class SalesAgent(Agent):
         self, chat_ctx: llm.ChatContext, tools: list[llm.Tool], model_settings: ModelSettings
     ) -> AsyncIterable[llm.ChatChunk | str | FlushSentinel]:
         team = self.team
-        question = latest_customer_text(chat_ctx)
-        # "How much is it?" after "Is the CT-200 in stock?" is about the CT-200: search for both.
-        referent = None
-        if dialogue.refers_back(question):
-            referent = dialogue.subject(chat_ctx, team.view.product_names())
+        # "How much is it?" after "Is the CT-200 in stock?" is about the CT-200: search for both;
+        # "and the other one?" asks the previous question about the other one.
+        reading = dialogue.read(chat_ctx, team.view.product_names())
+        question, referent = reading.question, reading.subject
         query = f"{question} ({referent})" if referent else question
         started = time.perf_counter()
         # The offline responder reads a few more passages than a cloud model is given: it can
@@ -110,6 +111,16 @@ class SalesAgent(Agent):
             request_sent.set(_once(functools.partial(self._search_ahead, team.turn_id, query, k)))
         found = result.passages
         passages = found[: team.retrieval_k]
+        whisper = team.whisper
+        if whisper:
+            # The coach's whisper steers what the agent reads too: the passages that bear on it
+            # ("mention the volume discount") follow the line's own.
+            steer = await asyncio.to_thread(
+                team.line_search.passages, team.turn_id, whisper, WHISPER_PASSAGES, self.role
+            )
+            seen = {(p.source, p.section, p.text) for p in found}
+            extra = [p for p in steer.passages if (p.source, p.section, p.text) not in seen]
+            found, passages = [*found, *extra], [*passages, *extra]
         elapsed_ms = (time.perf_counter() - started) * 1000
         team.emit(
             RetrievalEvent(
@@ -125,7 +136,6 @@ class SalesAgent(Agent):
 
         # The knowledge rides in a labelled user-role message, escaped: data, not instructions.
         # The same facts, typed, are attached to it for the offline responder (never parsed).
-        whisper = team.whisper
         brief = TurnBrief(
             agent=self.role,
             question=question,

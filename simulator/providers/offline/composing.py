@@ -90,7 +90,10 @@ def compose(
 
     passages = list(passages)
     candidates = [u for rank, p in usable for u in units(p, rank)]
-    scored = choosing.score(asked, candidates, passages, meaning, whisper=whisper, names=names)
+    # A whisper to ask something pulls the choice; one to mention something is said after the
+    # answer (below), which still answers the question.
+    pull = whisper if whisper and intents.asks_to_ask(whisper) else None
+    scored = choosing.score(asked, candidates, passages, meaning, whisper=pull, names=names)
     chosen = choosing.choose(asked, scored, meaning)
     if wider is not None and not _answers(asked, chosen, scored):
         # The fact may sit just outside the turn's passages: look further, in the same scope.
@@ -106,7 +109,7 @@ def compose(
             candidates,
             passages,
             meaning,
-            whisper=whisper,
+            whisper=pull,
             names=names,
             type_span=choosing.WIDER_TYPE_SPAN,
         )
@@ -132,6 +135,8 @@ def compose(
         return Answer(_not_stated(gap), follow_up, False, meaning.contextual)
     if not chosen:
         return None
+    if whisper and not intents.asks_to_ask(whisper):
+        chosen = [*chosen, *_whispered(whisper, candidates, passages, meaning, chosen)]
     return Answer(" ".join(u.text for u in chosen), follow_up, False, meaning.contextual)
 
 
@@ -181,3 +186,20 @@ def _completed(entry: PlaybookEntry, more: Callable[[str], Sequence[Passage]]) -
                 entry.source,
             )
     return entry
+
+
+def _whispered(
+    whisper: str,
+    candidates: list[Unit],
+    passages: Sequence[Passage],
+    meaning: Meaning,
+    chosen: list[Unit],
+) -> list[Unit]:
+    """The sentence the coach's whisper points at ("mention the volume discount"), said after
+    the answer, when the whisper is about something the material says and the answer does not
+    say it already."""
+    scored = choosing.score(whisper, candidates, passages, meaning)
+    pointed = choosing.choose(whisper, scored, meaning)
+    if not pointed or pointed[0] in chosen or pointed[0].text in " ".join(u.text for u in chosen):
+        return []
+    return pointed[:1]

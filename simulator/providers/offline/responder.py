@@ -192,7 +192,7 @@ def _answer(
     if not handed_over:  # not handed over already this turn
         target = routing.choose(the_question(topic), knowledge, current, meaning)
         if target != current and f"transfer_to_{target}" in tool_names:
-            reason = _reason(question, target, knowledge, meaning)
+            reason = _reason(topic, target, knowledge, meaning)
             return ToolCallPlan(f"transfer_to_{target}", {"reason": reason})
 
     lookup = _lookup(question, tool_names, brief, _customer_text(items), subject)
@@ -233,7 +233,7 @@ def _answer(
         # material may answer it.
         target = routing.best_specialist(the_question(topic), knowledge, meaning)
         if f"transfer_to_{target}" in tool_names:
-            reason = _reason(question, target, knowledge, meaning)
+            reason = _reason(topic, target, knowledge, meaning)
             return ToolCallPlan(f"transfer_to_{target}", {"reason": reason})
     text = answer.text if answer else UNKNOWN
     follow_up = answer.follow_up if answer else None
