@@ -57,12 +57,7 @@ async def test_without_a_microphone_the_team_still_speaks_and_the_customer_types
     tmp_path: Path,
 ) -> None:
     async with CartesiaServer(api_key="good") as speech:
-        settings = Settings(
-            knowledge_dir=BUNDLED_KNOWLEDGE,
-            data_dir=tmp_path,
-            cartesia_api_key="good",
-            cartesia_base_url=speech.base_url,
-        )
+        settings = _cartesia_settings(tmp_path, "good", speech)
         speaker = RecordingSpeaker()
         voice = await build_voice(
             settings, speaker=speaker, notices=["No microphone found: type your lines instead."]
@@ -85,12 +80,7 @@ async def test_without_a_microphone_the_team_still_speaks_and_the_customer_types
 
 async def test_a_refused_cartesia_key_degrades_to_text_instead_of_crashing(tmp_path: Path) -> None:
     async with CartesiaServer(api_key="the-right-key") as speech:
-        settings = Settings(
-            knowledge_dir=BUNDLED_KNOWLEDGE,
-            data_dir=tmp_path,
-            cartesia_api_key="a-wrong-key",
-            cartesia_base_url=speech.base_url,
-        )
+        settings = _cartesia_settings(tmp_path, "a-wrong-key", speech)
         voice = await build_voice(settings, speaker=RecordingSpeaker())
         events = []
         async with voice, SessionRunner(settings, voice=voice) as runner:
@@ -117,12 +107,7 @@ async def test_a_refused_key_with_a_microphone_keeps_the_session_through_handoff
     """Each agent that takes over would open its own recogniser: with a refused key, four
     failures (three handoffs) would pass livekit's limit and close the session."""
     async with CartesiaServer(api_key="the-right-key") as speech:
-        settings = Settings(
-            knowledge_dir=BUNDLED_KNOWLEDGE,
-            data_dir=tmp_path,
-            cartesia_api_key="a-wrong-key",
-            cartesia_base_url=speech.base_url,
-        )
+        settings = _cartesia_settings(tmp_path, "a-wrong-key", speech)
         voice = await build_voice(
             settings, microphone=SimulatedMicrophone(), speaker=RecordingSpeaker()
         )
@@ -154,3 +139,13 @@ async def test_a_refused_key_with_a_microphone_keeps_the_session_through_handoff
 
 def _is_voice_notice(event: object, message: str) -> bool:
     return isinstance(event, StatusEvent) and event.source == "voice" and event.message == message
+
+
+def _cartesia_settings(data_dir: Path, api_key: str, speech: CartesiaServer) -> Settings:
+    """The sample company, speaking through the local Cartesia server with ``api_key``."""
+    return Settings(
+        knowledge_dir=BUNDLED_KNOWLEDGE,
+        data_dir=data_dir,
+        cartesia_api_key=api_key,
+        cartesia_base_url=speech.base_url,
+    )
